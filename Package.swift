@@ -1,0 +1,44 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "podpis",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "podpis", targets: ["podpis"]),
+        .library(name: "SigningCore", targets: ["SigningCore"]),
+        .library(name: "PolicyEngine", targets: ["PolicyEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries: headers and link lines only.
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev", "libengine-gost-openssl"])]),
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        // The macros, variadic functions and callbacks Swift cannot call.
+        .target(
+            name: "CPodpis", dependencies: ["COpenSSL", "CCurl"],
+            cSettings: [.define("OPENSSL_SUPPRESS_DEPRECATED")]),
+        // Policy-free, Codable evidence and report values shared by the core and the engine.
+        .target(name: "EvidenceModel"),
+        // The only module that talks to OpenSSL and libcurl.
+        .target(name: "SigningCore", dependencies: ["COpenSSL", "CCurl", "CPodpis", "EvidenceModel"]),
+        // Judges evidence under a policy. Pure Swift.
+        .target(name: "PolicyEngine", dependencies: ["EvidenceModel"]),
+        .executableTarget(
+            name: "podpis",
+            dependencies: [
+                "SigningCore", "PolicyEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(
+            name: "PodpisTests",
+            dependencies: ["SigningCore", "PolicyEngine", "EvidenceModel", "podpis"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,98 @@
+// CPodpis: the few OpenSSL and libcurl entry points Swift cannot call directly:
+// function-like macros, variadic functions, deprecated ENGINE calls and C callbacks.
+// Everything else is called from SigningCore through the COpenSSL / CCurl modules.
+#ifndef PODPIS_SHIM_H
+#define PODPIS_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <curl/curl.h>
+
+/// Loads OpenSSL's GOST engine once per process (thread-safe). Returns 1 when GOST is available.
+int podpis_gost_init(void);
+
+/// OPENSSL_free (a macro).
+void podpis_openssl_free(void *ptr);
+/// BIO_get_mem_data (a macro).
+long podpis_bio_get_mem_data(BIO *bio, char **data);
+/// EVP_RSA_gen / EVP_EC_gen (macros over variadic functions).
+EVP_PKEY *podpis_rsa_gen(unsigned int bits);
+EVP_PKEY *podpis_ec_gen(const char *curve);
+/// A GOST R 34.10-2012 key (256 or 512 bits) with the given parameter set ("A", "B", ...).
+EVP_PKEY *podpis_gost2012_gen(int bits, const char *paramset);
+
+/// Flags for printing distinguished names as UTF-8 RFC 2253 strings (Cyrillic stays Cyrillic).
+unsigned long podpis_name_flags_rfc2253_utf8(void);
+
+/// Typed stacks (the sk_* functions are macros).
+STACK_OF(X509) *podpis_sk_x509_new(void);
+int podpis_sk_x509_push(STACK_OF(X509) *sk, X509 *cert); /* takes ownership */
+int podpis_sk_x509_num(const STACK_OF(X509) *sk);
+X509 *podpis_sk_x509_value(const STACK_OF(X509) *sk, int i);
+void podpis_sk_x509_pop_free(STACK_OF(X509) *sk);
+void podpis_sk_x509_free(STACK_OF(X509) *sk); /* frees the stack only */
+STACK_OF(X509_CRL) *podpis_sk_crl_new(void);
+int podpis_sk_crl_push(STACK_OF(X509_CRL) *sk, X509_CRL *crl);
+int podpis_sk_crl_num(const STACK_OF(X509_CRL) *sk);
+X509_CRL *podpis_sk_crl_value(const STACK_OF(X509_CRL) *sk, int i);
+void podpis_sk_crl_pop_free(STACK_OF(X509_CRL) *sk);
+int podpis_sk_signerinfo_num(STACK_OF(CMS_SignerInfo) *sk);
+CMS_SignerInfo *podpis_sk_signerinfo_value(STACK_OF(CMS_SignerInfo) *sk, int i);
+int podpis_sk_string_num(STACK_OF(OPENSSL_STRING) *sk);
+const char *podpis_sk_string_value(STACK_OF(OPENSSL_STRING) *sk, int i);
+
+/// Certificate extension details, flattened for Swift.
+/// Copies up to `max` NUL-terminated URIs from the CRL distribution points into a newly allocated
+/// "\n"-separated string (free with podpis_openssl_free). Returns NULL when there are none.
+char *podpis_x509_crl_urls(X509 *cert);
+/// OCSP responder and CA-issuers URIs from authorityInfoAccess, "\n"-separated; NULL when none.
+char *podpis_x509_aia_urls(X509 *cert, int want_ocsp);
+/// Certificate policy OIDs (dotted), "\n"-separated; NULL when none.
+char *podpis_x509_policy_oids(X509 *cert);
+/// Extended key usage OIDs (dotted), "\n"-separated; NULL when none.
+char *podpis_x509_eku_oids(X509 *cert);
+/// 1 when the extension with this NID is present and critical, 0 present and not critical, -1 absent.
+int podpis_x509_ext_critical(X509 *cert, int nid);
+
+/// Path-validation log: the verify callback records every (depth, error) and lets validation go on,
+/// so one run reports all problems of a chain.
+#define PODPIS_VERIFY_LOG_MAX 64
+typedef struct {
+    int count;
+    int depth[PODPIS_VERIFY_LOG_MAX];
+    int error[PODPIS_VERIFY_LOG_MAX];
+} podpis_verify_log;
+/// Installs the collecting callback on `ctx`, writing into `log` (owned by the caller for the ctx's lifetime).
+void podpis_store_ctx_collect(X509_STORE_CTX *ctx, podpis_verify_log *log);
+
+/// Passphrase source for PEM / PKCS#8 decoding. The callback never prompts: it records that a passphrase
+/// was needed so the caller can ask for it itself.
+typedef struct {
+    const char *pass;
+    int len;
+    int asked;
+} podpis_pass;
+int podpis_pem_pass_cb(char *buf, int size, int rwflag, void *userdata);
+
+/// libcurl's variadic setopt/getinfo, one typed wrapper per argument type.
+CURLcode podpis_curl_setopt_long(CURL *curl, CURLoption opt, long value);
+CURLcode podpis_curl_setopt_str(CURL *curl, CURLoption opt, const char *value);
+CURLcode podpis_curl_setopt_ptr(CURL *curl, CURLoption opt, void *value);
+CURLcode podpis_curl_getinfo_long(CURL *curl, CURLINFO info, long *value);
+CURLcode podpis_curl_getinfo_str(CURL *curl, CURLINFO info, char **value);
+/// Collects a response body into a growing buffer, refusing to grow past `limit` bytes.
+typedef struct {
+    unsigned char *data;
+    size_t size;
+    size_t limit;
+    int overflow;
+} podpis_curl_buffer;
+CURLcode podpis_curl_set_sink(CURL *curl, podpis_curl_buffer *sink);
+void podpis_curl_buffer_free(podpis_curl_buffer *sink);
+
+#endif

@@ -1,0 +1,185 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// One certificate path evaluation (RFC 5280 as OpenSSL does it) at a given time.
+public struct ChainEvidence: Codable, Sendable, Equatable {
+    /// The time the path was evaluated at.
+    public var at: Date
+    /// Why this time: `validationTime`, `bestSignatureTime`, or `timestamp:<id>`.
+    public var purpose: String
+    /// `valid` when a path to a trust anchor was built with no issue; `invalid` otherwise;
+    /// `notChecked` when there was no certificate to start from.
+    public var outcome: CheckOutcome
+    /// Whether a path to a trust anchor exists at all (even with other issues).
+    public var reachesTrustAnchor: Bool
+    /// The path, leaf first, trust anchor last (as far as it could be built).
+    public var path: [ChainElement]
+    /// Every problem OpenSSL reported, with the depth it was found at (0 is the leaf).
+    public var issues: [ChainIssue]
+
+    public init(
+        at: Date, purpose: String, outcome: CheckOutcome, reachesTrustAnchor: Bool, path: [ChainElement],
+        issues: [ChainIssue]
+    ) {
+        self.at = at
+        self.purpose = purpose
+        self.outcome = outcome
+        self.reachesTrustAnchor = reachesTrustAnchor
+        self.path = path
+        self.issues = issues
+    }
+
+    /// Issues at one depth.
+    public func issues(atDepth depth: Int) -> [ChainIssue] { issues.filter { $0.depth == depth } }
+}
+
+public struct ChainElement: Codable, Sendable, Equatable {
+    /// Fingerprint into ``Evidence/certificates``.
+    public var certificate: String
+    /// `signedData`, `supplied`, `trustStore`.
+    public var source: String
+    public var revocation: RevocationEvidence
+
+    public init(certificate: String, source: String, revocation: RevocationEvidence) {
+        self.certificate = certificate
+        self.source = source
+        self.revocation = revocation
+    }
+}
+
+/// A path-validation problem, with a stable code and OpenSSL's own code and text.
+public struct ChainIssue: Codable, Sendable, Equatable {
+    public var depth: Int
+    /// Stable podpis code: `noPathToTrustAnchor`, `expired`, `notYetValid`, `revoked`, `signatureInvalid`,
+    /// `caConstraints`, `pathLength`, `keyUsage`, `nameConstraints`, `policy`, `unknownCriticalExtension`,
+    /// `weakKey`, `weakAlgorithm`, `malformed`, `revocationData`, `other`.
+    public var code: String
+    public var openSSLCode: Int
+    public var message: String
+
+    public init(depth: Int, code: String, openSSLCode: Int, message: String) {
+        self.depth = depth
+        self.code = code
+        self.openSSLCode = openSSLCode
+        self.message = message
+    }
+}
+
+/// What is known about one certificate's revocation, independent of any time of judgement.
+public struct RevocationEvidence: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable {
+        /// Covered by revocation data that does not list it.
+        case good
+        /// Listed as revoked at ``revocationTime``.
+        case revoked
+        /// No usable revocation data.
+        case unknown
+        /// Not applicable (a trust anchor).
+        case notApplicable
+    }
+
+    public var status: Status
+    /// `crl` or `ocsp`.
+    public var source: String?
+    public var revocationTime: Date?
+    /// RFC 5280 reason name (`keyCompromise`, `superseded`, ...).
+    public var reason: String?
+    /// The revocation data's own time (CRL thisUpdate / OCSP thisUpdate) and its next update.
+    public var thisUpdate: Date?
+    public var nextUpdate: Date?
+    /// OCSP producedAt, when from OCSP.
+    public var producedAt: Date?
+    /// Who signed the revocation data.
+    public var issuer: String?
+    /// Problems with revocation data that was found but could not be used, in plain English.
+    public var problems: [String]
+
+    public init(
+        status: Status, source: String? = nil, revocationTime: Date? = nil, reason: String? = nil,
+        thisUpdate: Date? = nil, nextUpdate: Date? = nil, producedAt: Date? = nil, issuer: String? = nil,
+        problems: [String] = []
+    ) {
+        self.status = status
+        self.source = source
+        self.revocationTime = revocationTime
+        self.reason = reason
+        self.thisUpdate = thisUpdate
+        self.nextUpdate = nextUpdate
+        self.producedAt = producedAt
+        self.issuer = issuer
+        self.problems = problems
+    }
+
+    public static let notApplicable = RevocationEvidence(status: .notApplicable)
+}
+
+/// A piece of revocation data the core saw.
+public struct RevocationSource: Codable, Sendable, Equatable {
+    /// `crl` or `ocsp`.
+    public var kind: String
+    /// `signedData`, `supplied`, `fetched`.
+    public var origin: String
+    public var issuer: String
+    public var thisUpdate: Date?
+    public var nextUpdate: Date?
+    /// Where it was fetched from, if it was.
+    public var url: String?
+    public var sha256: String
+
+    public init(
+        kind: String, origin: String, issuer: String, thisUpdate: Date?, nextUpdate: Date?, url: String? = nil,
+        sha256: String
+    ) {
+        self.kind = kind
+        self.origin = origin
+        self.issuer = issuer
+        self.thisUpdate = thisUpdate
+        self.nextUpdate = nextUpdate
+        self.url = url
+        self.sha256 = sha256
+    }
+}
+
+/// An RFC 3161 timestamp over a signature (or its content), validated on its own.
+public struct TimestampEvidence: Codable, Sendable, Equatable {
+    /// `signature` (signature-time-stamp), `content` (content-time-stamp), `archive` (archive-time-stamp-v3).
+    public var type: String
+    public var genTime: Date
+    /// Accuracy in seconds, when given.
+    public var accuracy: Double?
+    public var serial: String
+    public var policy: String?
+    /// The hash algorithm of the message imprint.
+    public var imprintAlgorithm: String
+    /// Imprint against the data the timestamp must cover.
+    public var imprint: CryptoCheck
+    /// The token's own CMS signature.
+    public var signatureValue: CryptoCheck
+    /// The TSA certificate's fingerprint, when found.
+    public var tsaCertificate: String?
+    /// Whether the TSA certificate carries the timeStamping EKU, and critically.
+    public var timeStampingEKU: CheckOutcome
+    /// The TSA certificate path evaluated at the timestamp's generation time and at the validation time.
+    public var chains: [ChainEvidence]
+
+    public init(
+        type: String, genTime: Date, accuracy: Double?, serial: String, policy: String?, imprintAlgorithm: String,
+        imprint: CryptoCheck, signatureValue: CryptoCheck, tsaCertificate: String?, timeStampingEKU: CheckOutcome,
+        chains: [ChainEvidence]
+    ) {
+        self.type = type
+        self.genTime = genTime
+        self.accuracy = accuracy
+        self.serial = serial
+        self.policy = policy
+        self.imprintAlgorithm = imprintAlgorithm
+        self.imprint = imprint
+        self.signatureValue = signatureValue
+        self.tsaCertificate = tsaCertificate
+        self.timeStampingEKU = timeStampingEKU
+        self.chains = chains
+    }
+}

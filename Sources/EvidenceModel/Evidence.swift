@@ -1,0 +1,243 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Everything SigningCore observed about one signature file, with no judgement applied.
+///
+/// Evidence is data: it can be stored (`verify --evidence-out`, the audit journal), shown, and judged again later
+/// under another policy or another validation time. Nothing in it depends on a policy; the ``PolicyEngine``
+/// turns it into a report.
+public struct Evidence: Codable, Sendable, Equatable {
+    /// Bumped when a field changes meaning; readers refuse versions they do not know.
+    public static let currentFormatVersion = 1
+
+    public var formatVersion: Int
+    /// The podpis version that gathered this evidence.
+    public var producer: String
+    /// When the evidence was gathered (wall clock).
+    public var gatheredAt: Date
+    /// The time at which certificate paths were evaluated (`--at`, or `gatheredAt`).
+    public var validationTime: Date
+    /// The signed document as hashed by the core; `nil` when none was given (detached signature alone).
+    public var document: DocumentEvidence?
+    /// The signature file as read.
+    public var signatureFile: SignatureFileEvidence
+    /// Whether the input could be processed as CMS SignedData at all.
+    public var format: FormatEvidence
+    /// One entry per SignerInfo, in file order.
+    public var signers: [SignerEvidence]
+    /// Every certificate referenced by this evidence, keyed by its SHA-256 fingerprint (lower-case hex).
+    public var certificates: [String: CertificateInfo]
+    /// Where revocation data came from (CRLs and OCSP responses seen), for the record.
+    public var revocationSources: [RevocationSource]
+    /// Trust anchors in force (fingerprints into ``certificates``).
+    public var trustAnchors: [String]
+
+    public init(
+        producer: String, gatheredAt: Date, validationTime: Date, document: DocumentEvidence?,
+        signatureFile: SignatureFileEvidence, format: FormatEvidence, signers: [SignerEvidence] = [],
+        certificates: [String: CertificateInfo] = [:], revocationSources: [RevocationSource] = [],
+        trustAnchors: [String] = []
+    ) {
+        self.formatVersion = Self.currentFormatVersion
+        self.producer = producer
+        self.gatheredAt = gatheredAt
+        self.validationTime = validationTime
+        self.document = document
+        self.signatureFile = signatureFile
+        self.format = format
+        self.signers = signers
+        self.certificates = certificates
+        self.revocationSources = revocationSources
+        self.trustAnchors = trustAnchors
+    }
+}
+
+/// The signed data as seen by the core.
+public struct DocumentEvidence: Codable, Sendable, Equatable {
+    /// File name (no directories) or a caller-provided label; `nil` for data inside an attached signature.
+    public var name: String?
+    /// Size in bytes, when the bytes were seen (not for digest-only input).
+    public var size: UInt64?
+    /// Digests by algorithm name (`sha256`, `streebog256`, ...), lower-case hex.
+    public var digests: [String: String]
+    /// `detached` (given beside the signature), `attached` (inside it) or `digest` (only its digest was given).
+    public var source: Source
+
+    public enum Source: String, Codable, Sendable { case detached, attached, digest }
+
+    public init(name: String?, size: UInt64?, digests: [String: String], source: Source) {
+        self.name = name
+        self.size = size
+        self.digests = digests
+        self.source = source
+    }
+}
+
+public struct SignatureFileEvidence: Codable, Sendable, Equatable {
+    public var name: String?
+    public var size: UInt64
+    public var sha256: String
+    /// `der`, `pem` or `base64`; `nil` when unreadable.
+    public var encoding: String?
+
+    public init(name: String?, size: UInt64, sha256: String, encoding: String?) {
+        self.name = name
+        self.size = size
+        self.sha256 = sha256
+        self.encoding = encoding
+    }
+}
+
+public struct FormatEvidence: Codable, Sendable, Equatable {
+    /// `true` when the input parsed as CMS SignedData.
+    public var parsed: Bool
+    /// Why it did not parse (plain English, for logs), when it did not.
+    public var error: String?
+    /// `attached` when the SignedData carries its content, `detached` otherwise.
+    public var content: String?
+    /// The encapsulated content type OID (`1.2.840.113549.1.7.1` for data).
+    public var contentType: String?
+
+    public init(parsed: Bool, error: String? = nil, content: String? = nil, contentType: String? = nil) {
+        self.parsed = parsed
+        self.error = error
+        self.content = content
+        self.contentType = contentType
+    }
+}
+
+/// The outcome of a check the core performed itself (cryptography, bindings).
+public enum CheckOutcome: String, Codable, Sendable {
+    /// Checked and holds.
+    case valid
+    /// Checked and does not hold.
+    case invalid
+    /// Could not be checked (input missing); the reason says why.
+    case notChecked
+    /// The thing to check is absent (e.g. no signing-certificate attribute).
+    case absent
+}
+
+/// One SignerInfo.
+public struct SignerEvidence: Codable, Sendable, Equatable {
+    /// `S0`, `S1`, ... in file order.
+    public var id: String
+    /// Problems with the SignerInfo's structure (duplicated or missing mandatory attributes, ...).
+    public var formatIssues: [String]
+    public var identification: IdentificationEvidence
+    /// Fingerprint of the signer's certificate in ``Evidence/certificates``, when identified.
+    public var signerCertificate: String?
+    public var algorithms: AlgorithmEvidence
+    /// The message-digest attribute (or, without signed attributes, the signature) against the document.
+    public var messageDigest: CryptoCheck
+    /// The signature value against the signed attributes and the signer's public key.
+    public var signatureValue: CryptoCheck
+    /// OIDs of the signed attributes present, in order, and of the unsigned ones.
+    public var signedAttributes: [String]
+    public var unsignedAttributes: [String]
+    /// The signing-time attribute: what the signer claims, never proof.
+    public var claimedSigningTime: Date?
+    /// Certificate path evaluations. The first is at ``Evidence/validationTime``; more may follow at other
+    /// times that matter (for example a timestamp's generation time).
+    public var chains: [ChainEvidence]
+    /// Timestamps over this signature (signature-time-stamp) or its content, each validated on its own.
+    public var timestamps: [TimestampEvidence]
+    /// The CAdES level the structure reaches: `CMS`, `B`, `T`, `LT`, `LTA`.
+    public var level: String
+
+    public init(
+        id: String, formatIssues: [String] = [], identification: IdentificationEvidence,
+        signerCertificate: String? = nil, algorithms: AlgorithmEvidence, messageDigest: CryptoCheck,
+        signatureValue: CryptoCheck, signedAttributes: [String] = [], unsignedAttributes: [String] = [],
+        claimedSigningTime: Date? = nil, chains: [ChainEvidence] = [], timestamps: [TimestampEvidence] = [],
+        level: String = "CMS"
+    ) {
+        self.id = id
+        self.formatIssues = formatIssues
+        self.identification = identification
+        self.signerCertificate = signerCertificate
+        self.algorithms = algorithms
+        self.messageDigest = messageDigest
+        self.signatureValue = signatureValue
+        self.signedAttributes = signedAttributes
+        self.unsignedAttributes = unsignedAttributes
+        self.claimedSigningTime = claimedSigningTime
+        self.chains = chains
+        self.timestamps = timestamps
+        self.level = level
+    }
+}
+
+public struct CryptoCheck: Codable, Sendable, Equatable {
+    public var outcome: CheckOutcome
+    /// Why, in plain English (for logs and the record).
+    public var detail: String?
+
+    public init(_ outcome: CheckOutcome, _ detail: String? = nil) {
+        self.outcome = outcome
+        self.detail = detail
+    }
+}
+
+/// How the signer's certificate was found and whether the signed attributes bind it.
+public struct IdentificationEvidence: Codable, Sendable, Equatable {
+    /// `issuerAndSerialNumber` or `subjectKeyIdentifier`.
+    public var signerIdentifier: String
+    /// The identifier's value: `issuer DN / serial hex` or the key identifier in hex.
+    public var signerIdentifierValue: String
+    /// Where a matching certificate was found: `signedData`, `supplied` (`--cert`), `trustStore`; `nil` if nowhere.
+    public var foundIn: String?
+    /// `v2`, `v1` or `absent`: which ESS signing-certificate attribute the signer included.
+    public var signingCertificateAttribute: String
+    /// Whether that attribute's certificate hash (and issuer/serial, if given) matches the certificate found.
+    public var binding: CheckOutcome
+    /// When the SignerIdentifier matched one certificate but the ESS attribute names another
+    /// (certificate substitution), the fingerprint of the certificate found by identifier.
+    public var rejectedCandidate: String?
+
+    public init(
+        signerIdentifier: String, signerIdentifierValue: String, foundIn: String?, signingCertificateAttribute: String,
+        binding: CheckOutcome, rejectedCandidate: String? = nil
+    ) {
+        self.signerIdentifier = signerIdentifier
+        self.signerIdentifierValue = signerIdentifierValue
+        self.foundIn = foundIn
+        self.signingCertificateAttribute = signingCertificateAttribute
+        self.binding = binding
+        self.rejectedCandidate = rejectedCandidate
+    }
+}
+
+/// Algorithms of one SignerInfo, by stable podpis names and by OID.
+public struct AlgorithmEvidence: Codable, Sendable, Equatable {
+    /// `sha1`, `sha256`, `sha384`, `sha512`, `sha3-256`, `streebog256`, `streebog512`, `gostr3411-94`, `md5`, ...
+    public var digest: String
+    public var digestOID: String
+    /// `rsa-pkcs1`, `rsa-pss`, `ecdsa`, `gost2012-256`, `gost2012-512`, `gost2001`, `ed25519`, or the OID.
+    public var signature: String
+    public var signatureOID: String
+    /// The hash named by the signature algorithm itself, when it names one (RFC 8933 consistency).
+    public var signatureDigest: String?
+    /// `rsa`, `ec`, `gost2012-256`, `gost2012-512`, `gost2001`, ...; `nil` when the signer is unknown.
+    public var keyType: String?
+    public var keyBits: Int?
+    /// Named curve or GOST parameter set, when known.
+    public var curve: String?
+
+    public init(
+        digest: String, digestOID: String, signature: String, signatureOID: String, signatureDigest: String? = nil,
+        keyType: String? = nil, keyBits: Int? = nil, curve: String? = nil
+    ) {
+        self.digest = digest
+        self.digestOID = digestOID
+        self.signature = signature
+        self.signatureOID = signatureOID
+        self.signatureDigest = signatureDigest
+        self.keyType = keyType
+        self.keyBits = keyBits
+        self.curve = curve
+    }
+}

@@ -1,0 +1,72 @@
+import COpenSSL
+
+/// An error from podpis's core, with a stable category that front ends map to exit codes and HTTP statuses.
+///
+/// The message is one plain-English sentence fragment meant to follow the file name:
+/// `podpis: order.pdf.sig: not a CMS signature (DER, PEM or Base64 expected)`.
+public struct PodpisError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is; front ends map it (sysexits, HTTP status).
+    public enum Kind: String, Sendable {
+        /// Wrong arguments or options.
+        case usage
+        /// Input that is not a readable signature, key, certificate or document.
+        case dataFormat
+        /// A named file does not exist or is not a regular file.
+        case noInput
+        /// A file exists but may not be used (e.g. a key file readable by others).
+        case noPermission
+        /// An output could not be written.
+        case cannotCreate
+        /// Reading or writing failed midway.
+        case ioError
+        /// A remote service (TSA, OCSP, CRL) could not be reached or answered badly.
+        case unavailable
+        /// Configuration (trust lists, policies) is wrong.
+        case configuration
+        /// A bug or a failure inside OpenSSL that input cannot explain.
+        case software
+    }
+
+    public var kind: Kind
+    /// The file or object the message is about, when there is one.
+    public var subject: String?
+    public var message: String
+    /// OpenSSL's error queue at the time of failure, for logs (never shown as the main message).
+    public var detail: String?
+
+    public init(_ kind: Kind, _ message: String, subject: String? = nil, detail: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.subject = subject
+        self.detail = detail
+    }
+
+    /// The one-line form: `subject: message`.
+    public var description: String {
+        if let subject { return "\(subject): \(message)" }
+        return message
+    }
+}
+
+/// Reads and clears the calling thread's OpenSSL error queue. Call it right after the failing call.
+func drainOpenSSLErrors() -> String? {
+    var lines: [String] = []
+    while true {
+        let code = ERR_get_error()
+        if code == 0 { break }
+        var buffer = [CChar](repeating: 0, count: 256)
+        ERR_error_string_n(code, &buffer, buffer.count)
+        if lines.count < 8 { lines.append(String(cString: buffer)) }
+    }
+    return lines.isEmpty ? nil : lines.joined(separator: "; ")
+}
+
+/// Clears the queue before a call whose failure we want to read precisely.
+func clearOpenSSLErrors() { ERR_clear_error() }
+
+extension PodpisError {
+    /// An error carrying the current OpenSSL error queue as detail.
+    static func openSSL(_ kind: Kind, _ message: String, subject: String? = nil) -> PodpisError {
+        PodpisError(kind, message, subject: subject, detail: drainOpenSSLErrors())
+    }
+}

@@ -1,0 +1,159 @@
+import COpenSSL
+import Foundation
+
+/// File access with the checks every input needs: it exists, it is a regular file, it is not absurdly large.
+public enum FileInput {
+    /// Size of a regular file, or a `noInput` error naming it.
+    public static func regularFileSize(path: String) throws -> UInt64 {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw PodpisError(.noInput, "no such file", subject: path)
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            throw PodpisError(.noInput, "is a directory, a file was expected", subject: path)
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw PodpisError(.noInput, "not a regular file", subject: path)
+        }
+        return UInt64(info.st_size)
+    }
+
+    /// Reads a whole file that must be at most `limit` bytes.
+    public static func readSmallFile(path: String, limit: UInt64) throws -> [UInt8] {
+        let size = try regularFileSize(path: path)
+        guard size <= limit else {
+            throw PodpisError(.dataFormat, "file is too large (\(size) bytes; at most \(limit) expected)", subject: path)
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw PodpisError(.noInput, "cannot open: \(String(cString: strerror(errno)))", subject: path) }
+        defer { close(fd) }
+        var result = [UInt8](repeating: 0, count: Int(size))
+        var offset = 0
+        while offset < result.count {
+            let n = result.withUnsafeMutableBytes { read(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw PodpisError(.ioError, "read failed: \(String(cString: strerror(errno)))", subject: path)
+            }
+            if n == 0 { break }
+            offset += n
+        }
+        return Array(result.prefix(offset))
+    }
+
+    /// Calls `body` with consecutive chunks of the file (1 MiB), so memory stays flat for any size.
+    public static func stream(path: String, chunkSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        _ = try regularFileSize(path: path)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw PodpisError(.noInput, "cannot open: \(String(cString: strerror(errno)))", subject: path) }
+        defer { close(fd) }
+        #if os(Linux)
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+        #endif
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(fd, buffer.baseAddress!, chunkSize)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw PodpisError(.ioError, "read failed: \(String(cString: strerror(errno)))", subject: path)
+            }
+            if n == 0 { break }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+    }
+
+    /// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename), so a crash
+    /// never leaves a half-written signature where a good one was.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let base = (path as NSString).lastPathComponent
+        let template = (directory.isEmpty ? "." : directory) + "/.\(base).podpis-XXXXXX"
+        var templateBytes = Array(template.utf8CString)
+        let fd = templateBytes.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw PodpisError(.cannotCreate, "cannot create: \(String(cString: strerror(errno)))", subject: path)
+        }
+        let temporary = String(cString: templateBytes)
+        var success = false
+        defer {
+            if !success { unlink(temporary) }
+        }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                close(fd)
+                throw PodpisError(.ioError, "write failed: \(String(cString: strerror(errno)))", subject: path)
+            }
+            offset += n
+        }
+        fchmod(fd, mode)
+        guard fsync(fd) == 0, close(fd) == 0 else {
+            throw PodpisError(.ioError, "write failed: \(String(cString: strerror(errno)))", subject: path)
+        }
+        guard rename(temporary, path) == 0 else {
+            throw PodpisError(.cannotCreate, "cannot create: \(String(cString: strerror(errno)))", subject: path)
+        }
+        success = true
+    }
+}
+
+/// Streaming digests: several algorithms over one pass of the data.
+public final class MultiDigest {
+    private var contexts: [(DigestAlgorithm, OpaquePointer)] = []
+
+    public init(_ algorithms: Set<DigestAlgorithm>) throws {
+        for algorithm in algorithms.sorted(by: { $0.rawValue < $1.rawValue }) {
+            guard let md = algorithm.evpMD() else {
+                clearOpenSSLErrors()
+                continue  // unknown here (e.g. GOST without the engine): simply not computed
+            }
+            guard let ctx = EVP_MD_CTX_new(), EVP_DigestInit_ex(ctx, md, nil) == 1 else {
+                throw PodpisError.openSSL(.software, "cannot initialise \(algorithm.name)")
+            }
+            contexts.append((algorithm, ctx))
+        }
+    }
+
+    deinit { for (_, ctx) in contexts { EVP_MD_CTX_free(ctx) } }
+
+    public func update(_ chunk: UnsafeRawBufferPointer) {
+        guard let base = chunk.baseAddress else { return }
+        for (_, ctx) in contexts { EVP_DigestUpdate(ctx, base, chunk.count) }
+    }
+
+    public func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
+
+    public func finish() -> [DigestAlgorithm: [UInt8]] {
+        var result: [DigestAlgorithm: [UInt8]] = [:]
+        for (algorithm, ctx) in contexts {
+            var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+            var length: UInt32 = 0
+            if EVP_DigestFinal_ex(ctx, &out, &length) == 1 { result[algorithm] = Array(out.prefix(Int(length))) }
+        }
+        return result
+    }
+
+    /// One-shot digest of bytes.
+    public static func digest(_ algorithm: DigestAlgorithm, _ bytes: [UInt8]) throws -> [UInt8] {
+        let multi = try MultiDigest([algorithm])
+        multi.update(bytes)
+        guard let value = multi.finish()[algorithm] else {
+            throw PodpisError(.configuration, "\(algorithm.name) is not available")
+        }
+        return value
+    }
+
+    /// Digests of a file, streamed.
+    public static func digestFile(path: String, algorithms: Set<DigestAlgorithm>) throws -> (size: UInt64, digests: [DigestAlgorithm: [UInt8]]) {
+        let multi = try MultiDigest(algorithms)
+        var size: UInt64 = 0
+        try FileInput.stream(path: path) { chunk in
+            size += UInt64(chunk.count)
+            multi.update(chunk)
+        }
+        return (size, multi.finish())
+    }
+}

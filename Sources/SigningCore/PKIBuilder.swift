@@ -1,0 +1,281 @@
+import COpenSSL
+import CPodpis
+import EvidenceModel
+import Foundation
+
+/// What a new certificate should say. Used by `podpis pki demo` and by the tests, which build every
+/// certificate they need at run time (so nothing in the repository expires).
+public struct CertificateTemplate: Sendable {
+    /// Subject attributes in order: short names (`CN`, `O`, `C`, `SN`, `GN`, `title`, `INN`, `SNILS`, `OGRN`)
+    /// or dotted OIDs.
+    public var subject: [(String, String)]
+    public var serial: [UInt8]?
+    public var notBefore: Date
+    public var notAfter: Date
+    public var isCA: Bool
+    public var pathLength: Int?
+    /// RFC 5280 names: `digitalSignature`, `nonRepudiation`, `keyCertSign`, `cRLSign`, `keyEncipherment`, ...
+    public var keyUsage: [String]
+    public var extendedKeyUsage: [String]
+    public var extendedKeyUsageCritical: Bool
+    public var policies: [String]
+    public var crlDistributionPoints: [String]
+    public var ocspURL: String?
+    public var caIssuersURL: String?
+    public var subjectSignTool: String?
+    public var issuerSignTool: [String]?
+    /// `permitted;DNS:example.org`-style name constraints, as OpenSSL's configuration syntax.
+    public var nameConstraints: String?
+    /// Extra raw extensions: OID, critical, DER value.
+    public var extraExtensions: [(oid: String, critical: Bool, der: [UInt8])]
+    /// The digest the issuer signs with; nil picks the key's default.
+    public var signatureDigest: DigestAlgorithm?
+    /// Omit subject/authority key identifiers (to test identification by issuer and serial alone).
+    public var omitKeyIdentifiers: Bool
+
+    public init(
+        subject: [(String, String)], serial: [UInt8]? = nil, notBefore: Date, notAfter: Date, isCA: Bool = false,
+        pathLength: Int? = nil, keyUsage: [String] = [], extendedKeyUsage: [String] = [],
+        extendedKeyUsageCritical: Bool = false, policies: [String] = [], crlDistributionPoints: [String] = [],
+        ocspURL: String? = nil, caIssuersURL: String? = nil, subjectSignTool: String? = nil,
+        issuerSignTool: [String]? = nil, nameConstraints: String? = nil,
+        extraExtensions: [(oid: String, critical: Bool, der: [UInt8])] = [], signatureDigest: DigestAlgorithm? = nil,
+        omitKeyIdentifiers: Bool = false
+    ) {
+        self.subject = subject
+        self.serial = serial
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.isCA = isCA
+        self.pathLength = pathLength
+        self.keyUsage = keyUsage
+        self.extendedKeyUsage = extendedKeyUsage
+        self.extendedKeyUsageCritical = extendedKeyUsageCritical
+        self.policies = policies
+        self.crlDistributionPoints = crlDistributionPoints
+        self.ocspURL = ocspURL
+        self.caIssuersURL = caIssuersURL
+        self.subjectSignTool = subjectSignTool
+        self.issuerSignTool = issuerSignTool
+        self.nameConstraints = nameConstraints
+        self.extraExtensions = extraExtensions
+        self.signatureDigest = signatureDigest
+        self.omitKeyIdentifiers = omitKeyIdentifiers
+    }
+}
+
+/// One revoked entry for a new CRL.
+public struct RevokedCertificate: Sendable {
+    public var serial: String  // hex
+    public var date: Date
+    public var reason: CRLReason?
+    public init(serial: String, date: Date, reason: CRLReason? = .keyCompromise) {
+        self.serial = serial
+        self.date = date
+        self.reason = reason
+    }
+}
+
+/// Issues certificates and CRLs through OpenSSL.
+public enum PKIBuilder {
+    /// Issues a certificate for `subjectKey`'s public key, signed by `issuer` (or self-signed when nil).
+    public static func issue(
+        _ template: CertificateTemplate, subjectKey: PrivateKey, issuer: (certificate: X509Certificate, key: PrivateKey)?
+    ) throws -> X509Certificate {
+        clearOpenSSLErrors()
+        guard let cert = X509_new() else { throw PodpisError.openSSL(.software, "X509_new failed") }
+        var owned: OpaquePointer? = cert
+        defer { if let owned { X509_free(owned) } }
+
+        X509_set_version(cert, 2)
+        let serial = template.serial ?? randomSerial()
+        try withASN1Integer(serial) { X509_set_serialNumber(cert, $0) }
+
+        guard let name = X509_NAME_new() else { throw PodpisError.openSSL(.software, "X509_NAME_new failed") }
+        defer { X509_NAME_free(name) }
+        for (field, value) in template.subject { try addNameEntry(name, field: field, value: value) }
+        X509_set_subject_name(cert, name)
+        X509_set_issuer_name(cert, issuer.map { X509_get_subject_name($0.certificate.pointer) } ?? name)
+
+        guard let nb = asn1Time(template.notBefore), let na = asn1Time(template.notAfter) else {
+            throw PodpisError.openSSL(.software, "bad validity dates")
+        }
+        defer { ASN1_TIME_free(nb); ASN1_TIME_free(na) }
+        X509_set1_notBefore(cert, nb)
+        X509_set1_notAfter(cert, na)
+        X509_set_pubkey(cert, subjectKey.pointer)
+
+        var ctx = X509V3_CTX()
+        X509V3_set_ctx(&ctx, issuer?.certificate.pointer ?? cert, cert, nil, nil, 0)
+        func add(_ name: String, _ value: String) throws {
+            guard let ext = X509V3_EXT_nconf(nil, &ctx, name, value) else {
+                throw PodpisError.openSSL(.software, "cannot build extension \(name)=\(value)")
+            }
+            defer { X509_EXTENSION_free(ext) }
+            X509_add_ext(cert, ext, -1)
+        }
+        if template.isCA {
+            try add("basicConstraints", "critical,CA:TRUE" + (template.pathLength.map { ",pathlen:\($0)" } ?? ""))
+        } else {
+            try add("basicConstraints", "critical,CA:FALSE")
+        }
+        if !template.keyUsage.isEmpty { try add("keyUsage", "critical," + template.keyUsage.joined(separator: ",")) }
+        if !template.extendedKeyUsage.isEmpty {
+            try add("extendedKeyUsage", (template.extendedKeyUsageCritical ? "critical," : "") + template.extendedKeyUsage.joined(separator: ","))
+        }
+        if !template.omitKeyIdentifiers {
+            try add("subjectKeyIdentifier", "hash")
+            if issuer != nil { try add("authorityKeyIdentifier", "keyid:always") }
+        }
+        if !template.policies.isEmpty {
+            // The textual form needs an OpenSSL config database; the DER form does not.
+            let infos = try template.policies.map { DEREncoder.sequence([try DEREncoder.oid($0)]) }
+            try add("certificatePolicies", "DER:" + hex(DEREncoder.sequence(infos)))
+        }
+        if !template.crlDistributionPoints.isEmpty {
+            try add("crlDistributionPoints", template.crlDistributionPoints.map { "URI:\($0)" }.joined(separator: ","))
+        }
+        var aia: [String] = []
+        if let ocsp = template.ocspURL { aia.append("OCSP;URI:\(ocsp)") }
+        if let ca = template.caIssuersURL { aia.append("caIssuers;URI:\(ca)") }
+        if !aia.isEmpty { try add("authorityInfoAccess", aia.joined(separator: ",")) }
+        if let constraints = template.nameConstraints { try add("nameConstraints", constraints) }
+        if let tool = template.subjectSignTool {
+            try add(OID.subjectSignTool, "DER:" + hex(DEREncoder.utf8String(tool)))
+        }
+        if let tools = template.issuerSignTool {
+            try add(OID.issuerSignTool, "DER:" + hex(DEREncoder.sequence(tools.map(DEREncoder.utf8String))))
+        }
+        for extra in template.extraExtensions {
+            try add(extra.oid, (extra.critical ? "critical," : "") + "DER:" + hex(extra.der))
+        }
+
+        let signer = issuer?.key ?? subjectKey
+        let digest = template.signatureDigest ?? signer.defaultDigest
+        guard let md = digest.evpMD() else { throw PodpisError.openSSL(.configuration, "\(digest.name) unavailable") }
+        guard X509_sign(cert, signer.pointer, md) > 0 else {
+            throw PodpisError.openSSL(.software, "cannot sign the certificate")
+        }
+        owned = nil
+        return X509Certificate(taking: cert)
+    }
+
+    /// Issues a CRL signed by `issuer`.
+    public static func issueCRL(
+        issuer: X509Certificate, key: PrivateKey, thisUpdate: Date, nextUpdate: Date,
+        revoked: [RevokedCertificate], number: Int, digest: DigestAlgorithm? = nil
+    ) throws -> CertificateRevocationList {
+        clearOpenSSLErrors()
+        guard let crl = X509_CRL_new() else { throw PodpisError.openSSL(.software, "X509_CRL_new failed") }
+        var owned: OpaquePointer? = crl
+        defer { if let owned { X509_CRL_free(owned) } }
+        X509_CRL_set_version(crl, 1)
+        X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer.pointer))
+        guard let tu = asn1Time(thisUpdate), let nu = asn1Time(nextUpdate) else {
+            throw PodpisError.openSSL(.software, "bad CRL dates")
+        }
+        defer { ASN1_TIME_free(tu); ASN1_TIME_free(nu) }
+        X509_CRL_set1_lastUpdate(crl, tu)
+        X509_CRL_set1_nextUpdate(crl, nu)
+        for entry in revoked {
+            guard let item = X509_REVOKED_new() else { throw PodpisError.openSSL(.software, "X509_REVOKED_new failed") }
+            try withASN1Integer(hexBytes(entry.serial)) { X509_REVOKED_set_serialNumber(item, $0) }
+            guard let when = asn1Time(entry.date) else { throw PodpisError.openSSL(.software, "bad revocation date") }
+            X509_REVOKED_set_revocationDate(item, when)
+            ASN1_TIME_free(when)
+            if let reason = entry.reason, let enumerated = ASN1_ENUMERATED_new() {
+                ASN1_ENUMERATED_set(enumerated, reason.rawValue)
+                X509_REVOKED_add1_ext_i2d(item, NID_crl_reason, enumerated, 0, 0)
+                ASN1_ENUMERATED_free(enumerated)
+            }
+            X509_CRL_add0_revoked(crl, item)
+        }
+        var ctx = X509V3_CTX()
+        X509V3_set_ctx(&ctx, issuer.pointer, nil, nil, crl, 0)
+        guard let aki = X509V3_EXT_nconf(nil, &ctx, "authorityKeyIdentifier", "keyid:always") else {
+            throw PodpisError.openSSL(.software, "cannot build the CRL's authorityKeyIdentifier")
+        }
+        X509_CRL_add_ext(crl, aki, -1)
+        X509_EXTENSION_free(aki)
+        if let crlNumber = ASN1_INTEGER_new() {
+            ASN1_INTEGER_set(crlNumber, number)
+            X509_CRL_add1_ext_i2d(crl, NID_crl_number, crlNumber, 0, 0)
+            ASN1_INTEGER_free(crlNumber)
+        }
+        X509_CRL_sort(crl)
+        let md = (digest ?? key.defaultDigest).evpMD()
+        guard X509_CRL_sign(crl, key.pointer, md) > 0 else { throw PodpisError.openSSL(.software, "cannot sign the CRL") }
+        owned = nil
+        return CertificateRevocationList(taking: crl)
+    }
+
+    static func randomSerial() -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        _ = RAND_bytes(&bytes, Int32(bytes.count))
+        bytes[0] = (bytes[0] & 0x7f) | 0x40  // positive, 16 significant bytes
+        return bytes
+    }
+
+    static func withASN1Integer(_ bytes: [UInt8], _ body: (UnsafeMutablePointer<ASN1_INTEGER>) -> Int32) throws {
+        guard let bn = BN_bin2bn(bytes, Int32(bytes.count), nil) else { throw PodpisError.openSSL(.software, "BN failed") }
+        defer { BN_free(bn) }
+        guard let integer = BN_to_ASN1_INTEGER(bn, nil) else { throw PodpisError.openSSL(.software, "ASN1_INTEGER failed") }
+        defer { ASN1_INTEGER_free(integer) }
+        _ = body(integer)
+    }
+
+    private static func addNameEntry(_ name: OpaquePointer, field: String, value: String) throws {
+        // Russian numeric identifiers are NumericString (Приказ ФСБ № 795); OpenSSL knows INN, OGRN, SNILS, OGRNIP,
+        // but not ИНН ЮЛ (1.2.643.100.4), which is added by OID with an explicit type.
+        let numeric: Set<String> = [OID.innLE]
+        if numeric.contains(field) || field == "INNLE" {
+            guard let object = OBJ_txt2obj(OID.innLE, 1) else { throw PodpisError.openSSL(.software, "bad OID") }
+            defer { ASN1_OBJECT_free(object) }
+            let bytes = Array(value.utf8)
+            guard X509_NAME_add_entry_by_OBJ(name, object, V_ASN1_NUMERICSTRING, bytes, Int32(bytes.count), -1, 0) == 1 else {
+                throw PodpisError.openSSL(.dataFormat, "bad value for \(field)")
+            }
+            return
+        }
+        let bytes = Array(value.utf8)
+        guard X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, bytes, Int32(bytes.count), -1, 0) == 1 else {
+            throw PodpisError.openSSL(.dataFormat, "bad subject attribute \(field)=\(value)")
+        }
+    }
+}
+
+func hexBytes(_ text: String) -> [UInt8] {
+    var result: [UInt8] = []
+    var chars = Array(text.utf8.filter { $0 != UInt8(ascii: ":") })
+    if chars.count % 2 == 1 { chars.insert(UInt8(ascii: "0"), at: 0) }
+    var index = 0
+    while index + 1 < chars.count {
+        let pair = String(decoding: chars[index...index + 1], as: UTF8.self)
+        result.append(UInt8(pair, radix: 16) ?? 0)
+        index += 2
+    }
+    return result
+}
+
+/// The handful of DER encodings podpis writes itself (extension values for the demo PKI).
+enum DEREncoder {
+    static func length(_ count: Int) -> [UInt8] {
+        if count < 0x80 { return [UInt8(count)] }
+        var bytes: [UInt8] = []
+        var value = count
+        while value > 0 {
+            bytes.insert(UInt8(value & 0xff), at: 0)
+            value >>= 8
+        }
+        return [0x80 | UInt8(bytes.count)] + bytes
+    }
+    static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] { [tag] + length(content.count) + content }
+    static func utf8String(_ text: String) -> [UInt8] { tlv(0x0C, Array(text.utf8)) }
+    static func sequence(_ items: [[UInt8]]) -> [UInt8] { tlv(0x30, items.flatMap { $0 }) }
+    static func oid(_ dotted: String) throws -> [UInt8] {
+        guard let object = OBJ_txt2obj(dotted, 1) else { throw PodpisError.openSSL(.usage, "not an OID: \(dotted)") }
+        defer { ASN1_OBJECT_free(object) }
+        guard let der = derBytes({ i2d_ASN1_OBJECT(object, $0) }) else { throw PodpisError.openSSL(.software, "OID encoding failed") }
+        return der
+    }
+}

@@ -1,0 +1,226 @@
+import COpenSSL
+import CPodpis
+import Foundation
+
+/// An owned OpenSSL `EVP_PKEY` holding a private key. Never printed, never logged, never encoded into evidence.
+public final class PrivateKey: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    init(taking pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { EVP_PKEY_free(pointer) }
+
+    /// `rsa`, `rsa-pss`, `ec`, `gost2012-256`, `gost2012-512`, ...
+    public var keyType: String { KeyDescription(key: pointer).type }
+    public var bits: Int { KeyDescription(key: pointer).bits }
+
+    /// Fresh keys, for the demo and test PKI.
+    public enum Kind: Sendable, Hashable {
+        case rsa(bits: Int)
+        case ec(curve: String)  // "P-256", "P-384"
+        case gost2012_256
+        case gost2012_512
+    }
+
+    public static func generate(_ kind: Kind) throws -> PrivateKey {
+        clearOpenSSLErrors()
+        let key: OpaquePointer?
+        switch kind {
+        case .rsa(let bits): key = podpis_rsa_gen(UInt32(bits))
+        case .ec(let curve): key = podpis_ec_gen(curve)
+        case .gost2012_256:
+            guard CryptoLibrary.initialize() else { throw gostMissing() }
+            key = podpis_gost2012_gen(256, "A")
+        case .gost2012_512:
+            guard CryptoLibrary.initialize() else { throw gostMissing() }
+            key = podpis_gost2012_gen(512, "A")
+        }
+        guard let key else { throw PodpisError.openSSL(.software, "key generation failed for \(kind)") }
+        return PrivateKey(taking: key)
+    }
+
+    /// The digest podpis signs with by default for this key.
+    public var defaultDigest: DigestAlgorithm {
+        switch keyType {
+        case "gost2012-256": return .streebog256
+        case "gost2012-512": return .streebog512
+        case "ec": return bits >= 384 ? (bits >= 521 ? .sha512 : .sha384) : .sha256
+        default: return .sha256
+        }
+    }
+
+    /// Unencrypted PKCS#8 PEM, or encrypted with AES-256-CBC when a passphrase is given (for the demo PKI).
+    public func pem(passphrase: [UInt8]? = nil) throws -> [UInt8] {
+        try collectBIO { bio in
+            var pass = passphrase ?? []
+            defer { wipe(&pass) }
+            let ok: Int32 = pass.isEmpty
+                ? PEM_write_bio_PKCS8PrivateKey(bio, pointer, nil, nil, 0, nil, nil)
+                : pass.withUnsafeMutableBufferPointer { buffer in
+                    buffer.withMemoryRebound(to: CChar.self) { chars in
+                        PEM_write_bio_PKCS8PrivateKey(
+                            bio, pointer, EVP_aes_256_cbc(), chars.baseAddress, Int32(chars.count), nil, nil)
+                    }
+                }
+            guard ok == 1 else { throw PodpisError.openSSL(.software, "cannot encode the private key") }
+        }
+    }
+
+    /// The matching public key in PEM.
+    public func publicKeyPEM() throws -> [UInt8] {
+        try collectBIO { bio in
+            guard PEM_write_bio_PUBKEY(bio, pointer) == 1 else {
+                throw PodpisError.openSSL(.software, "cannot encode the public key")
+            }
+        }
+    }
+
+    func matches(_ certificate: X509Certificate) -> Bool {
+        let ok = X509_check_private_key(certificate.pointer, pointer) == 1
+        clearOpenSSLErrors()
+        return ok
+    }
+}
+
+private func gostMissing() -> PodpisError {
+    PodpisError(.configuration, "GOST algorithms are not available: install libengine-gost-openssl")
+}
+
+/// A key and its certificate as loaded from files or a PKCS#12 bundle.
+public struct SigningIdentity: Sendable {
+    public let key: PrivateKey
+    public let certificate: X509Certificate
+    /// Extra certificates that came with the key (PKCS#12 CA certificates).
+    public let chain: [X509Certificate]
+
+    public init(key: PrivateKey, certificate: X509Certificate, chain: [X509Certificate] = []) {
+        self.key = key
+        self.certificate = certificate
+        self.chain = chain
+    }
+}
+
+/// Reads private keys from files, refusing files other users can read.
+public enum KeyLoader {
+    /// The outcome of an attempt that needs a passphrase the caller has not supplied.
+    public struct PassphraseNeeded: Error {}
+
+    /// Refuses a key file that is readable or writable by group or others.
+    public static func checkPermissions(path: String, allowInsecure: Bool) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw PodpisError(.noInput, "no such file", subject: path)
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw PodpisError(.noInput, "not a regular file", subject: path)
+        }
+        let loose = info.st_mode & 0o077
+        if loose != 0 && !allowInsecure {
+            let mode = String(info.st_mode & 0o777, radix: 8)
+            throw PodpisError(
+                .noPermission,
+                "private key file is accessible by group or others (mode \(mode)); run: chmod 600 \(path)",
+                subject: path)
+        }
+    }
+
+    /// Loads a private key (PEM, encrypted PEM, DER PKCS#8) or a PKCS#12 bundle.
+    ///
+    /// - Parameter passphrase: called at most once, only if the file turns out to be encrypted. It returns the
+    ///   passphrase bytes (which this function wipes after use) or throws.
+    public static func load(
+        path: String, allowInsecure: Bool = false, passphrase: () throws -> [UInt8]
+    ) throws -> (key: PrivateKey, certificate: X509Certificate?, chain: [X509Certificate]) {
+        CryptoLibrary.initialize()
+        try checkPermissions(path: path, allowInsecure: allowInsecure)
+        var bytes = try FileInput.readSmallFile(path: path, limit: 1 << 20)
+        defer { wipe(&bytes) }
+        let lower = path.lowercased()
+        if lower.hasSuffix(".p12") || lower.hasSuffix(".pfx") || (!looksLikePEM(bytes) && isPKCS12(bytes)) {
+            return try loadPKCS12(bytes, path: path, passphrase: passphrase)
+        }
+        // First try without a passphrase; the callback records whether one was needed.
+        if let key = try decodeKey(bytes, pass: nil, path: path) {
+            return (key, nil, [])
+        }
+        var pass = try passphrase()
+        defer { wipe(&pass) }
+        guard let key = try decodeKey(bytes, pass: pass, path: path) else {
+            throw PodpisError(.dataFormat, "wrong passphrase for the private key", subject: path)
+        }
+        return (key, nil, [])
+    }
+
+    /// Returns nil when the key is encrypted and `pass` was nil or wrong.
+    private static func decodeKey(_ bytes: [UInt8], pass: [UInt8]?, path: String) throws -> PrivateKey? {
+        clearOpenSSLErrors()
+        var asked: Int32 = 0
+        let key: OpaquePointer? = try withReadBIO(bytes) { bio in
+            (pass ?? []).withUnsafeBufferPointer { passBuffer in
+                passBuffer.withMemoryRebound(to: CChar.self) { chars in
+                    var source = podpis_pass(pass: chars.baseAddress, len: Int32(chars.count), asked: 0)
+                    defer { asked = source.asked }
+                    if looksLikePEM(bytes) {
+                        return PEM_read_bio_PrivateKey(bio, nil, podpis_pem_pass_cb, &source)
+                    }
+                    // DER: PKCS#8 (possibly encrypted) or traditional.
+                    if let p8 = d2i_PKCS8PrivateKey_bio(bio, nil, podpis_pem_pass_cb, &source) { return p8 }
+                    return bytes.withUnsafeBufferPointer { buffer in
+                        var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+                        return d2i_AutoPrivateKey(nil, &cursor, buffer.count)
+                    }
+                }
+            }
+        }
+        if let key { clearOpenSSLErrors(); return PrivateKey(taking: key) }
+        let detail = drainOpenSSLErrors()
+        if asked != 0 { return nil }
+        throw PodpisError(.dataFormat, "not a private key (PEM, DER or PKCS#12 expected)", subject: path, detail: detail)
+    }
+
+    private static func isPKCS12(_ bytes: [UInt8]) -> Bool {
+        (try? withReadBIO(bytes) { bio -> Bool in
+            guard let p12 = d2i_PKCS12_bio(bio, nil) else { clearOpenSSLErrors(); return false }
+            PKCS12_free(p12)
+            return true
+        }) ?? false
+    }
+
+    private static func loadPKCS12(
+        _ bytes: [UInt8], path: String, passphrase: () throws -> [UInt8]
+    ) throws -> (key: PrivateKey, certificate: X509Certificate?, chain: [X509Certificate]) {
+        clearOpenSSLErrors()
+        let p12: OpaquePointer? = try withReadBIO(bytes) { d2i_PKCS12_bio($0, nil) }
+        guard let p12 else { throw PodpisError.openSSL(.dataFormat, "not a PKCS#12 file", subject: path) }
+        defer { PKCS12_free(p12) }
+        // A PKCS#12 without a password is rare but valid: try the empty password first.
+        var pass: [UInt8] = []
+        if PKCS12_verify_mac(p12, "", 0) != 1 && PKCS12_verify_mac(p12, nil, 0) != 1 {
+            clearOpenSSLErrors()
+            pass = try passphrase()
+        }
+        defer { wipe(&pass) }
+        var key: OpaquePointer? = nil
+        var cert: OpaquePointer? = nil
+        var ca: OpaquePointer? = nil
+        let ok: Int32 = pass.withUnsafeBufferPointer { buffer in
+            var withNul = Array(buffer) + [0]
+            defer { wipe(&withNul) }
+            return withNul.withUnsafeBufferPointer { nul in
+                nul.withMemoryRebound(to: CChar.self) { PKCS12_parse(p12, $0.baseAddress, &key, &cert, &ca) }
+            }
+        }
+        guard ok == 1, let key else {
+            let detail = drainOpenSSLErrors()
+            if let cert { X509_free(cert) }
+            throw PodpisError(.dataFormat, "cannot open the PKCS#12 file (wrong passphrase?)", subject: path, detail: detail)
+        }
+        var chain: [X509Certificate] = []
+        if let ca {
+            for index in 0..<podpis_sk_x509_num(ca) {
+                if let item = podpis_sk_x509_value(ca, index) { chain.append(X509Certificate(borrowing: item)) }
+            }
+            podpis_sk_x509_pop_free(ca)
+        }
+        return (PrivateKey(taking: key), cert.map { X509Certificate(taking: $0) }, chain)
+    }
+}

@@ -1,0 +1,276 @@
+import COpenSSL
+import CPodpis
+import EvidenceModel
+import Foundation
+
+/// How to make a signature.
+public struct SignatureOptions: Sendable {
+    /// The digest; nil picks the key's default (SHA-256, SHA-384 for P-384, Streebog for GOST).
+    public var digest: DigestAlgorithm?
+    /// Enveloping signature (the document inside) instead of detached.
+    public var attached: Bool
+    /// PEM output instead of DER.
+    public var pem: Bool
+    /// RSASSA-PSS instead of PKCS#1 v1.5 for RSA keys.
+    public var rsaPSS: Bool
+    /// Intermediate certificates to include beside the signer's.
+    public var chain: [X509Certificate]
+    /// Add the CAdES signing-certificate-v2 attribute (CAdES-B). Off only to build plain-CMS test cases.
+    public var cades: Bool
+    /// Accept MD5/SHA-1 and keys below today's sizes. Only tests use this, to build weak signatures on purpose.
+    public var allowWeakAlgorithms: Bool
+
+    public init(
+        digest: DigestAlgorithm? = nil, attached: Bool = false, pem: Bool = false, rsaPSS: Bool = false,
+        chain: [X509Certificate] = [], cades: Bool = true, allowWeakAlgorithms: Bool = false
+    ) {
+        self.digest = digest
+        self.attached = attached
+        self.pem = pem
+        self.rsaPSS = rsaPSS
+        self.chain = chain
+        self.cades = cades
+        self.allowWeakAlgorithms = allowWeakAlgorithms
+    }
+}
+
+/// Where the signed data comes from.
+public enum SignedContent: Sendable {
+    /// A file, streamed from disk.
+    case file(String)
+    /// Bytes in memory (small documents, tests, the HTTP service).
+    case bytes([UInt8])
+}
+
+/// Makes CMS/CAdES signatures.
+public enum Signer {
+    /// Signs `content` and returns the encoded signature (DER or PEM).
+    ///
+    /// Detached signatures stream the content through the digest, so memory stays flat whatever its size. Attached
+    /// signatures of a file are written straight to `output` with BER streaming when `output` is given.
+    public static func sign(
+        _ content: SignedContent, identity: SigningIdentity, options: SignatureOptions = SignatureOptions(),
+        output: String? = nil
+    ) throws -> [UInt8] {
+        CryptoLibrary.initialize()
+        let digest = try chooseDigest(identity: identity, options: options)
+        try checkIdentity(identity, digest: digest, options: options)
+        guard let md = digest.evpMD() else {
+            throw PodpisError(.configuration, "\(digest.name) is not available in this OpenSSL")
+        }
+        clearOpenSSLErrors()
+        var flags = UInt32(CMS_BINARY | CMS_NOSMIMECAP | CMS_PARTIAL)
+        let streamingAttached = options.attached && output != nil
+        if options.attached {
+            if streamingAttached { flags |= UInt32(CMS_STREAM) }
+        } else {
+            flags |= UInt32(CMS_DETACHED)
+        }
+        guard let raw = CMS_sign(nil, nil, nil, nil, flags) else {
+            throw PodpisError.openSSL(.software, "CMS_sign failed")
+        }
+        let cms = CMSMessage(taking: raw)
+        try addSigner(to: cms, identity: identity, md: md, options: options, partial: false)
+
+        return try withContentBIO(content) { bio in
+            if streamingAttached, let output {
+                try AtomicOutput.write(to: output) { out in
+                    let ok = options.pem
+                        ? PEM_write_bio_CMS_stream(out, cms.pointer, bio, Int32(flags))
+                        : i2d_CMS_bio_stream(out, cms.pointer, bio, Int32(flags))
+                    guard ok == 1 else { throw PodpisError.openSSL(.software, "signing failed") }
+                }
+                return []
+            }
+            guard CMS_final(cms.pointer, bio, nil, flags) == 1 else {
+                throw PodpisError.openSSL(.software, "signing failed")
+            }
+            let encoded = options.pem ? try cms.pem() : try cms.der()
+            if let output { try FileInput.writeAtomically(encoded, to: output) }
+            return encoded
+        }
+    }
+
+    /// Adds a parallel SignerInfo to an existing signature, leaving the other signers untouched.
+    ///
+    /// The document must match what the existing signers signed: cosigning a different document is refused.
+    public static func cosign(
+        signature: [UInt8], signatureName: String?, content: SignedContent?, identity: SigningIdentity,
+        options: SignatureOptions = SignatureOptions(), output: String? = nil
+    ) throws -> [UInt8] {
+        CryptoLibrary.initialize()
+        let (der, encoding) = try SignatureDecoder.decode(signature, subject: signatureName)
+        let cms = try CMSMessage.parse(der: der, subject: signatureName)
+        let digest = try chooseDigest(identity: identity, options: options)
+        try checkIdentity(identity, digest: digest, options: options)
+        guard let md = digest.evpMD() else { throw PodpisError(.configuration, "\(digest.name) is not available") }
+
+        // Digests of the content: the new signer's and every existing signer's algorithm.
+        var needed: Set<DigestAlgorithm> = [digest]
+        for si in cms.signerInfos { if let alg = signerDigest(si) { needed.insert(alg) } }
+        let digests: [DigestAlgorithm: [UInt8]]
+        if let attached = cms.attachedContent {
+            if content != nil {
+                throw PodpisError(.usage, "the signature already contains its document; give no document to cosign it", subject: signatureName)
+            }
+            let multi = try MultiDigest(needed)
+            multi.update(attached)
+            digests = multi.finish()
+        } else {
+            guard let content else {
+                throw PodpisError(.usage, "detached signature: the signed document is needed to cosign", subject: signatureName)
+            }
+            switch content {
+            case .file(let path): digests = try MultiDigest.digestFile(path: path, algorithms: needed).digests
+            case .bytes(let bytes):
+                let multi = try MultiDigest(needed)
+                multi.update(bytes)
+                digests = multi.finish()
+            }
+        }
+        // The document must be the one already signed.
+        for (index, si) in cms.signerInfos.enumerated() {
+            let attributes = SignerAttributes(signerInfo: si)
+            guard let alg = signerDigest(si), let attr = attributes.signed(NID_pkcs9_messageDigest).first,
+                let claimed = SignerAttributes.octets(attr)
+            else { continue }
+            if digests[alg] != claimed {
+                throw PodpisError(.dataFormat, "the document does not match the existing signature (signer S\(index)); refusing to cosign", subject: signatureName)
+            }
+        }
+        guard let newDigest = digests[digest] else { throw PodpisError(.configuration, "\(digest.name) is not available") }
+
+        clearOpenSSLErrors()
+        let si = try addSigner(to: cms, identity: identity, md: md, options: options, partial: true)
+        let contentType = CMS_get0_eContentType(cms.pointer)
+        guard CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT, UnsafeRawPointer(contentType), -1) == 1,
+            CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, newDigest, Int32(newDigest.count)) == 1,
+            CMS_SignerInfo_sign(si) == 1
+        else {
+            throw PodpisError.openSSL(.software, "cosigning failed")
+        }
+        let encoded = (options.pem || encoding == .pem) ? try cms.pem() : try cms.der()
+        let final = encoding == .base64 && !options.pem ? Array((Base64.encode(encoded) + "\n").utf8) : encoded
+        if let output { try FileInput.writeAtomically(final, to: output) }
+        return final
+    }
+
+    // MARK: - pieces
+
+    @discardableResult
+    static func addSigner(to cms: CMSMessage, identity: SigningIdentity, md: OpaquePointer, options: SignatureOptions, partial: Bool) throws -> OpaquePointer {
+        var signerFlags = UInt32(CMS_BINARY | CMS_NOSMIMECAP)
+        if options.cades { signerFlags |= UInt32(CMS_CADES) }
+        let pss = options.rsaPSS && identity.key.keyType == "rsa"
+        if pss || partial { signerFlags |= UInt32(CMS_KEY_PARAM) }
+        if partial { signerFlags |= UInt32(CMS_PARTIAL) }
+        guard let si = CMS_add1_signer(cms.pointer, identity.certificate.pointer, identity.key.pointer, md, signerFlags) else {
+            throw PodpisError.openSSL(.software, "cannot add the signer")
+        }
+        if pss {
+            guard let pctx = CMS_SignerInfo_get0_pkey_ctx(si),
+                EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0,
+                EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0
+            else {
+                throw PodpisError.openSSL(.software, "cannot set RSA-PSS parameters")
+            }
+        }
+        // Intermediates, without duplicates.
+        let present = Set(cms.certificates.map(\.fingerprint))
+        for cert in identity.chain + options.chain where !present.contains(cert.fingerprint) && cert != identity.certificate {
+            guard CMS_add1_cert(cms.pointer, cert.pointer) == 1 else {
+                throw PodpisError.openSSL(.software, "cannot add a chain certificate")
+            }
+        }
+        return si
+    }
+
+    static func signerDigest(_ si: OpaquePointer) -> DigestAlgorithm? {
+        var digestAlgorithm: UnsafeMutablePointer<X509_ALGOR>? = nil
+        CMS_SignerInfo_get0_algs(si, nil, nil, &digestAlgorithm, nil)
+        var object: OpaquePointer? = nil
+        X509_ALGOR_get0(&object, nil, nil, digestAlgorithm)
+        return DigestAlgorithm(nid: OBJ_obj2nid(object))
+    }
+
+    static func chooseDigest(identity: SigningIdentity, options: SignatureOptions) throws -> DigestAlgorithm {
+        let key = identity.key
+        let digest = options.digest ?? key.defaultDigest
+        switch key.keyType {
+        case "gost2012-256" where digest != .streebog256,
+            "gost2012-512" where digest != .streebog512:
+            throw PodpisError(.usage, "a \(key.keyType) key signs with \(key.defaultDigest.name) only, not \(digest.name)")
+        case "rsa", "rsa-pss", "ec":
+            if digest.isGOST {
+                throw PodpisError(.usage, "\(digest.name) needs a GOST key; this key is \(key.keyType)")
+            }
+        default: break
+        }
+        if !options.allowWeakAlgorithms && (digest == .md5 || digest == .sha1 || digest == .gostr341194) {
+            throw PodpisError(.usage, "\(digest.name) is not acceptable for new signatures")
+        }
+        return digest
+    }
+
+    static func checkIdentity(_ identity: SigningIdentity, digest: DigestAlgorithm, options: SignatureOptions) throws {
+        guard identity.key.matches(identity.certificate) else {
+            throw PodpisError(.usage, "the private key does not belong to the certificate")
+        }
+        if !options.allowWeakAlgorithms {
+            let type = identity.key.keyType
+            if (type == "rsa" || type == "rsa-pss") && identity.key.bits < 2048 {
+                throw PodpisError(.usage, "RSA keys below 2048 bits are not acceptable for new signatures")
+            }
+            if type == "gost2001" { throw PodpisError(.usage, "GOST R 34.10-2001 keys are not acceptable since 2019-01-01") }
+        }
+    }
+
+    static func withContentBIO<R>(_ content: SignedContent, _ body: (OpaquePointer) throws -> R) throws -> R {
+        switch content {
+        case .bytes(let bytes):
+            return try withReadBIO(bytes, body)
+        case .file(let path):
+            _ = try FileInput.regularFileSize(path: path)
+            guard let bio = BIO_new_file(path, "rb") else {
+                throw PodpisError.openSSL(.noInput, "cannot open", subject: path)
+            }
+            defer { BIO_free(bio) }
+            return try body(bio)
+        }
+    }
+}
+
+/// Writes a file through an OpenSSL BIO into a temporary file, then fsyncs and renames it into place.
+enum AtomicOutput {
+    static func write(to path: String, _ body: (OpaquePointer) throws -> Void) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let template = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).podpis-XXXXXX"
+        var templateBytes = Array(template.utf8CString)
+        let fd = templateBytes.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw PodpisError(.cannotCreate, "cannot create: \(String(cString: strerror(errno)))", subject: path) }
+        let temporary = String(cString: templateBytes)
+        var done = false
+        defer {
+            if !done { unlink(temporary) }
+        }
+        guard let bio = BIO_new_fd(fd, BIO_NOCLOSE) else {
+            close(fd)
+            throw PodpisError.openSSL(.software, "cannot open an output BIO", subject: path)
+        }
+        do {
+            try body(bio)
+            guard BIO_ctrl(bio, BIO_CTRL_FLUSH, 0, nil) == 1 else { throw PodpisError(.ioError, "write failed", subject: path) }
+        } catch {
+            BIO_free(bio)
+            close(fd)
+            throw error
+        }
+        BIO_free(bio)
+        fchmod(fd, 0o644)
+        guard fsync(fd) == 0, close(fd) == 0 else { throw PodpisError(.ioError, "write failed", subject: path) }
+        guard rename(temporary, path) == 0 else {
+            throw PodpisError(.cannotCreate, "cannot create: \(String(cString: strerror(errno)))", subject: path)
+        }
+        done = true
+    }
+}
