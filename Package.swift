@@ -30,15 +30,17 @@ let package = Package(
         .target(name: "SigningCore", dependencies: ["COpenSSL", "CCurl", "CPodpis", "EvidenceModel"]),
         // Judges evidence under a policy. Pure Swift.
         .target(name: "PolicyEngine", dependencies: ["EvidenceModel"]),
+        // The workflows the front ends share (read inputs, collect evidence, judge).
+        .target(name: "PodpisService", dependencies: ["SigningCore", "PolicyEngine"]),
         .executableTarget(
             name: "podpis",
             dependencies: [
-                "SigningCore", "PolicyEngine",
+                "SigningCore", "PolicyEngine", "PodpisService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
             name: "PodpisTests",
-            dependencies: ["SigningCore", "PolicyEngine", "EvidenceModel", "podpis"]),
+            dependencies: ["SigningCore", "PolicyEngine", "EvidenceModel", "PodpisService"]),
     ],
     swiftLanguageModes: [.v6]
 )

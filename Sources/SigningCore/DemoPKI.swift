@@ -151,8 +151,12 @@ public enum DemoPKI {
             let ca = try PKIProfiles.intermediate(
                 name: "podpis demo \(label) issuing CA", key: kind, issuer: root,
                 crlURL: "\(baseURL)/crl/\(prefix)-root.crl", policies: [OID.classKC1, OID.classKC2])
+            // Two officials: the GOST one signs orders, the RSA one (a deputy head) co-signs.
+            let subject = prefix == "gost" ? PKIProfiles.officialSubject() : PKIProfiles.officialSubject(
+                surname: "Петров", givenNames: "Сергей Иванович", title: "Заместитель Председателя Правительства",
+                inn: "780123456789", snils: "98765432109")
             let official = try PKIProfiles.signer(
-                key: kind, issuer: ca, notBefore: now.addingTimeInterval(-PKIProfiles.day),
+                subject: subject, key: kind, issuer: ca, notBefore: now.addingTimeInterval(-PKIProfiles.day),
                 crlURL: "\(baseURL)/crl/\(prefix)-ca.crl", ocspURL: "\(baseURL)/ocsp/\(prefix)-ca")
             try save(root, "\(prefix)-root")
             try save(ca, "\(prefix)-ca")

@@ -162,7 +162,7 @@ public enum Signer {
         var signerFlags = UInt32(CMS_BINARY | CMS_NOSMIMECAP)
         if options.cades { signerFlags |= UInt32(CMS_CADES) }
         let pss = options.rsaPSS && identity.key.keyType == "rsa"
-        if pss || partial { signerFlags |= UInt32(CMS_KEY_PARAM) }
+        if pss { signerFlags |= UInt32(CMS_KEY_PARAM) }
         if partial { signerFlags |= UInt32(CMS_PARTIAL) }
         guard let si = CMS_add1_signer(cms.pointer, identity.certificate.pointer, identity.key.pointer, md, signerFlags) else {
             throw PodpisError.openSSL(.software, "cannot add the signer")
@@ -174,6 +174,11 @@ public enum Signer {
             else {
                 throw PodpisError.openSSL(.software, "cannot set RSA-PSS parameters")
             }
+            // OpenSSL fills in the PSS AlgorithmIdentifier only on the CMS_final path; a partial (cosign)
+            // SignerInfo gets it here.
+            if partial, let digest = DigestAlgorithm(nid: EVP_MD_get_type(md)) {
+                try setPSSAlgorithm(si, digest: digest)
+            }
         }
         // Intermediates, without duplicates.
         let present = Set(cms.certificates.map(\.fingerprint))
@@ -183,6 +188,21 @@ public enum Signer {
             }
         }
         return si
+    }
+
+    /// Writes id-RSASSA-PSS with RFC 4055 parameters (hash, MGF1 with the same hash, salt = hash length).
+    static func setPSSAlgorithm(_ si: OpaquePointer, digest: DigestAlgorithm) throws {
+        let hash = DEREncoder.sequence([try DEREncoder.oid(digest.oid)])
+        let mgf = DEREncoder.sequence([try DEREncoder.oid("1.2.840.113549.1.1.8"), hash])
+        let params = DEREncoder.sequence([
+            DEREncoder.tlv(0xA0, hash), DEREncoder.tlv(0xA1, mgf),
+            DEREncoder.tlv(0xA2, DEREncoder.tlv(0x02, [UInt8(digest.size)])),
+        ])
+        var signatureAlgorithm: UnsafeMutablePointer<X509_ALGOR>? = nil
+        CMS_SignerInfo_get0_algs(si, nil, nil, nil, &signatureAlgorithm)
+        guard let signatureAlgorithm, let string = ASN1_STRING_new(), ASN1_STRING_set(string, params, Int32(params.count)) == 1,
+            X509_ALGOR_set0(signatureAlgorithm, OBJ_nid2obj(NID_rsassaPss), V_ASN1_SEQUENCE, string) == 1
+        else { throw PodpisError.openSSL(.software, "cannot set the RSA-PSS algorithm identifier") }
     }
 
     static func signerDigest(_ si: OpaquePointer) -> DigestAlgorithm? {

@@ -1,0 +1,54 @@
+import EvidenceModel
+import Foundation
+import PolicyEngine
+import SigningCore
+
+/// The verification workflow shared by the CLI and the HTTP service: read inputs, gather evidence with the
+/// signing core, judge it with the policy engine.
+public struct VerificationJob: Sendable {
+    public var signature: [UInt8]
+    public var signatureName: String?
+    public var document: DocumentInput?
+    public var trust: TrustStore
+    public var certificates: [X509Certificate]
+    public var crls: [CertificateRevocationList]
+    public var validationTime: Date?
+    public var policy: Policy
+    public var options: JudgementOptions
+
+    public init(
+        signature: [UInt8], signatureName: String?, document: DocumentInput?, trust: TrustStore,
+        certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [], validationTime: Date? = nil,
+        policy: Policy = BuiltinPolicies.default, options: JudgementOptions = JudgementOptions()
+    ) {
+        self.signature = signature
+        self.signatureName = signatureName
+        self.document = document
+        self.trust = trust
+        self.certificates = certificates
+        self.crls = crls
+        self.validationTime = validationTime
+        self.policy = policy
+        self.options = options
+    }
+
+    /// Gathers evidence, then judges it.
+    public func run() throws -> (evidence: Evidence, report: Report) {
+        let evidence = try EvidenceCollector.collect(VerificationRequest(
+            signature: signature, signatureName: signatureName, document: document, trust: trust,
+            certificates: certificates, crls: crls, validationTime: validationTime))
+        let report = PolicyEngine().judge(evidence, policy: policy, options: options)
+        return (evidence, report)
+    }
+}
+
+/// Where `verify DOCUMENT` looks for a detached signature when none is named.
+public enum SignatureLookup {
+    public static let suffixes = [".sig", ".p7s", ".sgn"]
+    /// File extensions that mark a file as a signature rather than a document.
+    public static let signatureExtensions: Set<String> = ["sig", "p7s", "sgn", "p7m", "p7b", "p7", "cms", "pkcs7", "b64"]
+
+    public static func find(for document: String) -> String? {
+        suffixes.map { document + $0 }.first { FileManager.default.fileExists(atPath: $0) }
+    }
+}

@@ -1,0 +1,80 @@
+import EvidenceModel
+import Foundation
+
+/// Options of one judgement that do not come from the evidence.
+public struct JudgementOptions: Sendable {
+    /// The document type (`verify --type`), by id or by name in either language.
+    public var documentType: String?
+    public var language: Language
+    /// Overrides the evidence's validation time (re-judging stored evidence "as of" another day).
+    public var validationTime: Date?
+    /// Operator attestations in force (e.g. `certified-crypto-tool: true`), merged over the policy's own.
+    public var attestations: [String: Bool]
+
+    public init(documentType: String? = nil, language: Language = .en, validationTime: Date? = nil,
+                attestations: [String: Bool] = [:]) {
+        self.documentType = documentType
+        self.language = language
+        self.validationTime = validationTime
+        self.attestations = attestations
+    }
+}
+
+/// A timestamp as judged: whether it may serve as proof of existence.
+struct JudgedTimestamp {
+    var evidence: TimestampEvidence
+    var indication: String  // PASSED, FAILED, INDETERMINATE
+    var subIndication: SubIndication?
+    var reason: Message?
+    var usable: Bool { indication == "PASSED" }
+}
+
+/// Everything the checks look at for one signature.
+struct SignerContext {
+    let evidence: Evidence
+    let signer: SignerEvidence
+    let certificate: CertificateInfo?
+    /// The signer's path evaluated at the validation time.
+    let chain: ChainEvidence?
+    let validationTime: Date
+    /// The earliest time a valid timestamp proves the signature existed; the validation time without one.
+    let bestSignatureTime: Date
+    /// Whether ``bestSignatureTime`` is proven by a timestamp (proof of existence) rather than defaulted.
+    let hasPOE: Bool
+    let timestamps: [JudgedTimestamp]
+    let documentType: DocumentType?
+    let attestations: [String: Bool]
+
+    func certificate(_ fingerprint: String) -> CertificateInfo? { evidence.certificates[fingerprint] }
+
+    /// Path elements with their certificates, leaf first, trust anchor last.
+    var pathCertificates: [(element: ChainElement, info: CertificateInfo)] {
+        (chain?.path ?? []).compactMap { element in certificate(element.certificate).map { (element, $0) } }
+    }
+
+    /// Whether element `index` is the path's trust anchor.
+    func isAnchor(_ index: Int) -> Bool {
+        guard let chain, chain.reachesTrustAnchor else { return false }
+        return index == chain.path.count - 1
+    }
+}
+
+/// A message key with arguments, rendered through the catalogue of the chosen language.
+struct Message: Sendable {
+    var key: String
+    var args: [String: String]
+    init(_ key: String, _ args: [String: String] = [:]) {
+        self.key = key
+        self.args = args
+    }
+}
+
+/// What a check concluded.
+enum CheckVerdict {
+    case pass(Message)
+    case fail(SubIndication, Message)
+    /// Holds, but with a caveat the reader should see (reported as a warning whatever the rule's level).
+    case warn(Message)
+    /// The check does not apply (its inputs are absent); reported as skipped.
+    case notApplicable(Message)
+}

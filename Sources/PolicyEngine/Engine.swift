@@ -1,0 +1,217 @@
+import EvidenceModel
+import Foundation
+
+/// Turns evidence into a report under a policy. A pure function of (evidence, policy, options): the same
+/// evidence judged again under the same policy and time gives the same report.
+public struct PolicyEngine: Sendable {
+    public init() {}
+
+    public func judge(_ evidence: Evidence, policy: Policy, options: JudgementOptions = JudgementOptions()) -> Report {
+        let language = options.language
+        let catalogue = Catalogue(language)
+        let validationTime = options.validationTime ?? evidence.validationTime
+        // The policy version is chosen by the time that matters: the earliest proven signing time, else now.
+        let judgedSigners = evidence.signers.map { signer -> (SignerEvidence, [JudgedTimestamp], Date, Bool) in
+            let stamps = TimestampJudge.judge(signer, evidence: evidence, validationTime: validationTime)
+            let proven = stamps.filter { $0.usable && $0.evidence.type == "signature" }.map(\.evidence.genTime).min()
+            return (signer, stamps, proven ?? validationTime, proven != nil)
+        }
+        let policyTime = judgedSigners.map(\.2).min() ?? validationTime
+        let version = policy.version(at: policyTime)
+        let reportPolicy = ReportPolicy(id: policy.id, version: version.version, title: policy.title.text(language))
+        let documentType = options.documentType.flatMap { wanted in
+            version.documentTypes.first { $0.id == wanted || $0.name.ru == wanted || $0.name.en == wanted }
+        }
+        var attestations = version.attestations
+        for (key, value) in options.attestations { attestations[key] = value }
+
+        let document = evidence.document.map {
+            ReportDocument(name: $0.name, size: $0.size, digests: $0.digests, source: $0.source.rawValue)
+        }
+        guard evidence.format.parsed else {
+            let message = catalogue.render(Message("format.unreadable", ["detail": evidence.format.error ?? ""]))
+            return Report(
+                indication: .totalFailed, subIndication: .formatFailure, validationTime: validationTime, document: document,
+                policy: reportPolicy, signatures: [],
+                documentChecks: [CheckResult(id: "format", status: .failed, subIndication: .formatFailure, message: message)],
+                lang: language.rawValue, formatError: evidence.format.error, producer: evidence.producer)
+        }
+
+        var signatures: [SignatureReport] = []
+        for (signer, stamps, best, hasPOE) in judgedSigners {
+            let signerVersion = policy.version(at: best)
+            let context = SignerContext(
+                evidence: evidence, signer: signer,
+                certificate: signer.signerCertificate.flatMap { evidence.certificates[$0] },
+                chain: signer.chains.first { $0.purpose == "validationTime" } ?? signer.chains.first,
+                validationTime: validationTime, bestSignatureTime: best, hasPOE: hasPOE, timestamps: stamps,
+                documentType: documentType, attestations: attestations)
+            signatures.append(judgeSigner(context, version: signerVersion, catalogue: catalogue))
+        }
+
+        // Document-level rules.
+        var documentChecks: [CheckResult] = []
+        var documentFailure: SubIndication? = nil
+        if signatures.isEmpty {
+            documentFailure = .formatFailure
+            documentChecks.append(CheckResult(id: "format", status: .failed, subIndication: .formatFailure,
+                                              message: catalogue.render(Message("format.no-signers"))))
+        }
+        for rule in version.rules where CheckVocabulary.definitions[rule.check]?.documentLevel == true && rule.level != .ignore {
+            let verdict = DocumentChecks.run(rule, signatures: signatures, documentType: documentType)
+            let result = makeResult(rule, verdict, catalogue: catalogue)
+            if result.status == .failed, documentFailure == nil { documentFailure = result.subIndication }
+            documentChecks.append(result)
+        }
+
+        // Aggregate: TOTAL-PASSED only if every signature passed and document rules hold; else the worst.
+        var indication = Indication.totalPassed
+        var subIndication: SubIndication? = nil
+        if let worst = signatures.max(by: { $0.indication.severity < $1.indication.severity }), worst.indication != .totalPassed {
+            let first = signatures.first { $0.indication == worst.indication }!
+            indication = first.indication
+            subIndication = first.subIndication
+        }
+        if let documentFailure, documentFailure.indication.severity > indication.severity
+            || (indication == .totalPassed) {
+            indication = documentFailure.indication
+            subIndication = documentFailure
+        }
+        return Report(
+            indication: indication, subIndication: subIndication, validationTime: validationTime, document: document,
+            policy: reportPolicy, signatures: signatures, documentChecks: documentChecks, lang: language.rawValue,
+            producer: evidence.producer)
+    }
+
+    func makeResult(_ rule: Rule, _ verdict: CheckVerdict, catalogue: Catalogue) -> CheckResult {
+        let basis = rule.basis?.text(catalogue.language)
+        switch verdict {
+        case .pass(let message):
+            return CheckResult(id: rule.id, status: .passed, message: catalogue.render(message), basis: basis)
+        case .warn(let message):
+            return CheckResult(id: rule.id, status: .warning, message: catalogue.render(message), basis: basis)
+        case .notApplicable(let message):
+            return CheckResult(id: rule.id, status: .skipped, message: catalogue.render(message), basis: basis)
+        case .fail(let natural, let message):
+            let sub = rule.subIndication ?? natural
+            switch rule.level {
+            case .fail: return CheckResult(id: rule.id, status: .failed, subIndication: sub, message: catalogue.render(message), basis: basis)
+            case .warn: return CheckResult(id: rule.id, status: .warning, subIndication: sub, message: catalogue.render(message), basis: basis)
+            case .inform, .ignore: return CheckResult(id: rule.id, status: .info, subIndication: sub, message: catalogue.render(message), basis: basis)
+            }
+        }
+    }
+
+    func judgeSigner(_ context: SignerContext, version: PolicyVersion, catalogue: Catalogue) -> SignatureReport {
+        var checks: [CheckResult] = []
+        let formatBroken = !context.signer.formatIssues.isEmpty
+        for rule in version.rules where rule.level != .ignore {
+            if CheckVocabulary.definitions[rule.check]?.documentLevel == true { continue }
+            if let effective = rule.effective, !effective.contains(context.bestSignatureTime) {
+                checks.append(CheckResult(id: rule.id, status: .skipped, message: catalogue.render(Message("rule.not-in-force")), basis: rule.basis?.text(catalogue.language)))
+                continue
+            }
+            let verdict: CheckVerdict = formatBroken && rule.check != "format"
+                ? .notApplicable(Message("format.skipped"))
+                : CheckRunner.run(rule, context)
+            checks.append(makeResult(rule, verdict, catalogue: catalogue))
+        }
+
+        // ETSI order with "a crypto failure wins": the first TOTAL-FAILED sub-indication, else the first failure.
+        let failures = checks.filter { $0.status == .failed }
+        let qualification = Set(version.legal.qualificationRules)
+        let deciding = failures.first { $0.subIndication?.indication == .totalFailed } ?? failures.first
+        let indication = deciding?.subIndication?.indication ?? (deciding == nil ? .totalPassed : .indeterminate)
+        let onlyQualificationFailed = !failures.isEmpty && failures.allSatisfy { qualification.contains($0.id) }
+
+        let legal: LegalConclusion
+        let profile = version.legal
+        switch indication {
+        case .totalPassed:
+            legal = LegalConclusion(kind: profile.kind.rawValue, conclusion: profile.validConclusion.text(catalogue.language), basis: profile.basis?.text(catalogue.language))
+        case .totalFailed:
+            legal = LegalConclusion(kind: SignatureKind.none.rawValue, conclusion: profile.invalidConclusion.text(catalogue.language), basis: profile.basis?.text(catalogue.language))
+        case .indeterminate:
+            let kind = onlyQualificationFailed ? (profile.fallbackKind ?? SignatureKind.none) : SignatureKind.none
+            legal = LegalConclusion(kind: kind.rawValue, conclusion: profile.indeterminateConclusion.text(catalogue.language), basis: profile.basis?.text(catalogue.language))
+        }
+
+        let cert = context.certificate
+        let signer = cert.map { info in
+            SignerSummary(
+                subject: info.subject, issuer: info.issuer, serial: info.serial, name: info.displayName,
+                title: info.attribute(OID.title), organization: info.attribute(OID.organization),
+                inn: info.attribute(OID.inn), snils: info.attribute(OID.snils), ogrn: info.attribute(OID.ogrn),
+                innLE: info.attribute(OID.innLE), notBefore: info.notBefore, notAfter: info.notAfter,
+                certificateSHA256: info.sha256)
+        }
+        let level = context.signer.level
+        let format = level == "CMS" ? "CMS" : "CAdES-BASELINE-\(level)"
+        let timestamps = context.timestamps.map { stamp in
+            TimestampSummary(
+                type: stamp.evidence.type, genTime: stamp.evidence.genTime,
+                tsa: stamp.evidence.tsaCertificate.flatMap { context.evidence.certificates[$0]?.subject },
+                indication: stamp.indication, subIndication: stamp.subIndication)
+        }
+        let reason: String
+        if let deciding {
+            reason = deciding.message
+        } else {
+            reason = catalogue.render(Message(context.hasPOE ? "verdict.passed-poe" : "verdict.passed", ["time": Format.date(context.bestSignatureTime)]))
+        }
+        return SignatureReport(
+            id: context.signer.id, indication: indication, subIndication: deciding?.subIndication, format: format, signer: signer,
+            algorithms: AlgorithmSummary(digest: context.signer.algorithms.digest, signature: context.signer.algorithms.signature,
+                                         keyBits: context.signer.algorithms.keyBits),
+            claimedSigningTime: context.signer.claimedSigningTime, bestSignatureTime: context.bestSignatureTime,
+            timestamps: timestamps, checks: checks, legal: legal, reason: reason)
+    }
+}
+
+/// Document-level checks.
+enum DocumentChecks {
+    static func run(_ rule: Rule, signatures: [SignatureReport], documentType: DocumentType?) -> CheckVerdict {
+        switch rule.check {
+        case "signature-count":
+            let minimum = max(rule.params["min"]?.int ?? 1, documentType?.minSignatures ?? 1)
+            let valid = signatures.filter { $0.indication == .totalPassed }.count
+            if valid >= minimum { return .pass(Message("signature-count.passed", ["count": "\(valid)"])) }
+            return .fail(.sigConstraintsFailure, Message("signature-count.failed", ["count": "\(valid)", "min": "\(minimum)"]))
+        default:
+            return .fail(.policyProcessingError, Message("policy.unknown-check", ["check": rule.check]))
+        }
+    }
+}
+
+/// Decides whether each timestamp may serve as proof of existence.
+enum TimestampJudge {
+    static func judge(_ signer: SignerEvidence, evidence: Evidence, validationTime: Date) -> [JudgedTimestamp] {
+        signer.timestamps.map { stamp in
+            func result(_ indication: String, _ sub: SubIndication?, _ key: String) -> JudgedTimestamp {
+                JudgedTimestamp(evidence: stamp, indication: indication, subIndication: sub, reason: Message(key))
+            }
+            if stamp.imprint.outcome != .valid { return result("FAILED", .hashFailure, "timestamp.imprint") }
+            if stamp.signatureValue.outcome != .valid { return result("FAILED", .sigCryptoFailure, "timestamp.signature") }
+            guard let tsa = stamp.tsaCertificate.flatMap({ evidence.certificates[$0] }) else {
+                return result("INDETERMINATE", .noSigningCertificateFound, "timestamp.no-certificate")
+            }
+            if stamp.timeStampingEKU != .valid { return result("INDETERMINATE", .chainConstraintsFailure, "timestamp.eku") }
+            guard let chain = stamp.chains.first, chain.reachesTrustAnchor else {
+                return result("INDETERMINATE", .noCertificateChainFound, "timestamp.untrusted")
+            }
+            if chain.issues.contains(where: { !CheckRunner.timeIssues.contains($0.code) }) {
+                return result("INDETERMINATE", .certificateChainGeneralFailure, "timestamp.chain")
+            }
+            if stamp.genTime < tsa.notBefore || stamp.genTime > tsa.notAfter {
+                return result("INDETERMINATE", .outOfBoundsNoPOE, "timestamp.tsa-validity")
+            }
+            for element in chain.path {
+                if element.revocation.status == .revoked, (element.revocation.revocationTime ?? .distantPast) <= stamp.genTime {
+                    return result("INDETERMINATE", .revokedNoPOE, "timestamp.tsa-revoked")
+                }
+            }
+            if stamp.genTime > validationTime { return result("INDETERMINATE", .timestampOrderFailure, "timestamp.future") }
+            return result("PASSED", nil, "timestamp.passed")
+        }
+    }
+}

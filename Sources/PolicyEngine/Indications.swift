@@ -1,0 +1,59 @@
+/// ETSI EN 319 102-1 main indications.
+public enum Indication: String, Codable, Sendable, CaseIterable {
+    case totalPassed = "TOTAL-PASSED"
+    case totalFailed = "TOTAL-FAILED"
+    case indeterminate = "INDETERMINATE"
+
+    /// Severity for aggregation: TOTAL-FAILED over INDETERMINATE over TOTAL-PASSED.
+    var severity: Int {
+        switch self {
+        case .totalPassed: 0
+        case .indeterminate: 1
+        case .totalFailed: 2
+        }
+    }
+
+    /// The ETSI URN.
+    public var urn: String { "urn:etsi:019102:mainindication:\(rawValue)" }
+}
+
+/// ETSI EN 319 102-1 sub-indications, by their exact names.
+public enum SubIndication: String, Codable, Sendable, CaseIterable {
+    // under TOTAL-FAILED
+    case formatFailure = "FORMAT_FAILURE"
+    case hashFailure = "HASH_FAILURE"
+    case sigCryptoFailure = "SIG_CRYPTO_FAILURE"
+    case revoked = "REVOKED"
+    case expired = "EXPIRED"
+    case notYetValid = "NOT_YET_VALID"
+    // under INDETERMINATE
+    case sigConstraintsFailure = "SIG_CONSTRAINTS_FAILURE"
+    case chainConstraintsFailure = "CHAIN_CONSTRAINTS_FAILURE"
+    case certificateChainGeneralFailure = "CERTIFICATE_CHAIN_GENERAL_FAILURE"
+    case cryptoConstraintsFailure = "CRYPTO_CONSTRAINTS_FAILURE"
+    case cryptoConstraintsFailureNoPOE = "CRYPTO_CONSTRAINTS_FAILURE_NO_POE"
+    case policyProcessingError = "POLICY_PROCESSING_ERROR"
+    case signaturePolicyNotAvailable = "SIGNATURE_POLICY_NOT_AVAILABLE"
+    case timestampOrderFailure = "TIMESTAMP_ORDER_FAILURE"
+    case noSigningCertificateFound = "NO_SIGNING_CERTIFICATE_FOUND"
+    case noCertificateChainFound = "NO_CERTIFICATE_CHAIN_FOUND"
+    case noCertificateChainFoundNoPOE = "NO_CERTIFICATE_CHAIN_FOUND_NO_POE"
+    case revokedNoPOE = "REVOKED_NO_POE"
+    case revokedCANoPOE = "REVOKED_CA_NO_POE"
+    case outOfBoundsNoPOE = "OUT_OF_BOUNDS_NO_POE"
+    case outOfBoundsNotRevoked = "OUT_OF_BOUNDS_NOT_REVOKED"
+    case revocationOutOfBoundsNoPOE = "REVOCATION_OUT_OF_BOUNDS_NO_POE"
+    case noPOE = "NO_POE"
+    case tryLater = "TRY_LATER"
+    case signedDataNotFound = "SIGNED_DATA_NOT_FOUND"
+
+    /// The main indication this sub-indication belongs to.
+    public var indication: Indication {
+        switch self {
+        case .formatFailure, .hashFailure, .sigCryptoFailure, .revoked, .expired, .notYetValid: .totalFailed
+        default: .indeterminate
+        }
+    }
+
+    public var urn: String { "urn:etsi:019102:subindication:\(rawValue)" }
+}

@@ -1,0 +1,240 @@
+import Foundation
+
+/// Text in both of podpis's languages.
+public struct LocalizedText: Sendable, Equatable, Codable {
+    public var ru: String
+    public var en: String
+    public init(ru: String, en: String) {
+        self.ru = ru
+        self.en = en
+    }
+    public func text(_ language: Language) -> String { language == .ru ? ru : en }
+}
+
+/// The languages of user-facing text.
+public enum Language: String, Sendable, Codable, CaseIterable {
+    case ru, en
+
+    /// Parses `ru`, `ru-RU`, `en-US`, an Accept-Language header, or an environment locale (`ru_RU.UTF-8`).
+    public init(parsing text: String?) {
+        let lower = (text ?? "").lowercased()
+        let first = lower.split(whereSeparator: { $0 == "," || $0 == ";" }).first.map(String.init) ?? lower
+        self = first.hasPrefix("ru") ? .ru : .en
+    }
+}
+
+/// What a rule's failure does to the verdict (as DSS's constraint levels).
+public enum RuleLevel: String, Sendable, Codable, CaseIterable {
+    /// The failure decides the verdict with the rule's sub-indication.
+    case fail
+    /// Reported as a warning; the verdict is unchanged.
+    case warn
+    /// Reported as information.
+    case inform
+    /// Not evaluated.
+    case ignore
+}
+
+/// A rule parameter as written in a policy file.
+public indirect enum ParamValue: Sendable, Equatable {
+    case string(String)
+    case int(Int)
+    case bool(Bool)
+    case date(Date)
+    case list([ParamValue])
+    case map([String: ParamValue])
+
+    public var string: String? { if case .string(let v) = self { v } else { nil } }
+    public var int: Int? { if case .int(let v) = self { v } else { nil } }
+    public var bool: Bool? { if case .bool(let v) = self { v } else { nil } }
+    public var date: Date? { if case .date(let v) = self { v } else { nil } }
+    public var list: [ParamValue]? { if case .list(let v) = self { v } else { nil } }
+    public var map: [String: ParamValue]? { if case .map(let v) = self { v } else { nil } }
+    public var strings: [String] {
+        switch self {
+        case .string(let v): [v]
+        case .list(let items): items.compactMap(\.string)
+        default: []
+        }
+    }
+}
+
+/// A period in which something applies: `from` inclusive, `until` exclusive; open ends allowed.
+public struct Effective: Sendable, Equatable {
+    public var from: Date?
+    public var until: Date?
+    public init(from: Date? = nil, until: Date? = nil) {
+        self.from = from
+        self.until = until
+    }
+    public func contains(_ date: Date) -> Bool {
+        if let from, date < from { return false }
+        if let until, date >= until { return false }
+        return true
+    }
+    public func overlaps(_ other: Effective) -> Bool {
+        let start = max(from ?? .distantPast, other.from ?? .distantPast)
+        let end = min(until ?? .distantFuture, other.until ?? .distantFuture)
+        return start < end
+    }
+}
+
+/// One rule: a check from the fixed vocabulary, its parameters, its level, the sub-indication it yields when it
+/// fails, its legal basis and its explanation.
+public struct Rule: Sendable, Equatable {
+    public var id: String
+    public var check: String
+    public var params: [String: ParamValue]
+    public var level: RuleLevel
+    /// Overrides the check's natural sub-indication when the rule fails.
+    public var subIndication: SubIndication?
+    public var basis: LocalizedText?
+    public var explanation: LocalizedText?
+    /// The rule applies only to signatures whose best-signature-time falls in this period.
+    public var effective: Effective?
+
+    public init(
+        id: String, check: String, params: [String: ParamValue] = [:], level: RuleLevel = .fail,
+        subIndication: SubIndication? = nil, basis: LocalizedText? = nil, explanation: LocalizedText? = nil,
+        effective: Effective? = nil
+    ) {
+        self.id = id
+        self.check = check
+        self.params = params
+        self.level = level
+        self.subIndication = subIndication
+        self.basis = basis
+        self.explanation = explanation
+        self.effective = effective
+    }
+}
+
+/// The kinds of electronic signature (63-ФЗ art. 5; eIDAS art. 3).
+public enum SignatureKind: String, Sendable, Codable, CaseIterable {
+    case qualified, advanced, simple, none
+
+    var rank: Int {
+        switch self {
+        case .none: 0
+        case .simple: 1
+        case .advanced: 2
+        case .qualified: 3
+        }
+    }
+}
+
+/// A document type and what its signatures need.
+public struct DocumentType: Sendable, Equatable {
+    public var id: String
+    public var name: LocalizedText
+    public var kind: SignatureKind
+    /// Minimum CAdES level: `B`, `T`, `LT`, `LTA`.
+    public var level: String?
+    public var minSignatures: Int
+    /// Signer roles that must each be present (matched against the certificate's title or a configured attribute).
+    public var requiredRoles: [String]
+    /// From this date the electronic original alone is legally sufficient; before it a paper copy is still required.
+    public var electronicOriginalFrom: Date?
+    /// The МЧД power code needed to sign this type on an organisation's behalf.
+    public var powerCode: String?
+    public var basis: LocalizedText?
+
+    public init(
+        id: String, name: LocalizedText, kind: SignatureKind, level: String? = nil, minSignatures: Int = 1,
+        requiredRoles: [String] = [], electronicOriginalFrom: Date? = nil, powerCode: String? = nil,
+        basis: LocalizedText? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.level = level
+        self.minSignatures = minSignatures
+        self.requiredRoles = requiredRoles
+        self.electronicOriginalFrom = electronicOriginalFrom
+        self.powerCode = powerCode
+        self.basis = basis
+    }
+}
+
+/// How a policy names the kind of signature a passing signature is, and the sentence it concludes with.
+public struct LegalProfile: Sendable, Equatable {
+    /// The kind a signature reaches when every `fail` rule passes.
+    public var kind: SignatureKind
+    /// The kind it still reaches when only rules marked as qualification rules fail (e.g. an advanced signature
+    /// whose certificate is not qualified); `nil`: none.
+    public var fallbackKind: SignatureKind?
+    /// Rules whose failure only lowers the kind to `fallbackKind` instead of failing the signature.
+    public var qualificationRules: [String]
+    public var validConclusion: LocalizedText
+    public var invalidConclusion: LocalizedText
+    public var indeterminateConclusion: LocalizedText
+    public var basis: LocalizedText?
+
+    public init(
+        kind: SignatureKind, fallbackKind: SignatureKind? = nil, qualificationRules: [String] = [],
+        validConclusion: LocalizedText, invalidConclusion: LocalizedText, indeterminateConclusion: LocalizedText,
+        basis: LocalizedText? = nil
+    ) {
+        self.kind = kind
+        self.fallbackKind = fallbackKind
+        self.qualificationRules = qualificationRules
+        self.validConclusion = validConclusion
+        self.invalidConclusion = invalidConclusion
+        self.indeterminateConclusion = indeterminateConclusion
+        self.basis = basis
+    }
+}
+
+/// One dated version of a policy, fully resolved (base policy and earlier versions merged in).
+public struct PolicyVersion: Sendable, Equatable {
+    public var version: String
+    public var effective: Effective
+    public var rules: [Rule]
+    public var documentTypes: [DocumentType]
+    public var legal: LegalProfile
+    /// Operator attestations this version relies on (e.g. a certified СКЗИ was used), by id → whether attested.
+    public var attestations: [String: Bool]
+
+    public init(
+        version: String, effective: Effective, rules: [Rule], documentTypes: [DocumentType] = [], legal: LegalProfile,
+        attestations: [String: Bool] = [:]
+    ) {
+        self.version = version
+        self.effective = effective
+        self.rules = rules
+        self.documentTypes = documentTypes
+        self.legal = legal
+        self.attestations = attestations
+    }
+}
+
+/// A validation policy: an id, a title, and its versions in time.
+public struct Policy: Sendable, Equatable {
+    public var id: String
+    public var title: LocalizedText
+    public var description: LocalizedText?
+    public var extends: String?
+    public var versions: [PolicyVersion]
+    /// Where it was loaded from, for messages.
+    public var source: String?
+
+    public init(id: String, title: LocalizedText, description: LocalizedText? = nil, extends: String? = nil,
+                versions: [PolicyVersion], source: String? = nil) {
+        self.id = id
+        self.title = title
+        self.description = description
+        self.extends = extends
+        self.versions = versions
+        self.source = source
+    }
+
+    /// The version in force at `date`; when none covers it, the nearest earlier one, else the first.
+    public func version(at date: Date) -> PolicyVersion {
+        if let exact = versions.last(where: { $0.effective.contains(date) }) { return exact }
+        let earlier = versions.filter { ($0.effective.from ?? .distantPast) <= date }
+        return earlier.last ?? versions[0]
+    }
+
+    /// Whether some version covers `date`.
+    public func isInForce(at date: Date) -> Bool { versions.contains { $0.effective.contains(date) } }
+}

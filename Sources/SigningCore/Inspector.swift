@@ -1,0 +1,87 @@
+import COpenSSL
+import CPodpis
+import EvidenceModel
+import Foundation
+
+/// A readable description of a signature file's structure, without any validation.
+public struct Inspection: Codable, Sendable {
+    public struct Signer: Codable, Sendable {
+        public var id: String
+        public var identifier: String
+        public var identifierValue: String
+        public var digest: String
+        public var signature: String
+        public var signingTime: Date?
+        public var level: String
+        public var signedAttributes: [String]
+        public var unsignedAttributes: [String]
+        public var certificate: String?
+    }
+    public struct CRLInfo: Codable, Sendable {
+        public var issuer: String
+        public var thisUpdate: Date?
+        public var nextUpdate: Date?
+        public var sha256: String
+    }
+    public var encoding: String
+    public var content: String
+    public var contentType: String
+    public var contentSize: Int?
+    public var signers: [Signer]
+    public var certificates: [CertificateInfo]
+    public var crls: [CRLInfo]
+}
+
+public enum Inspector {
+    /// Names of the attributes podpis knows, for display.
+    public static let attributeNames: [String: String] = [
+        OID.contentType: "content-type", OID.messageDigest: "message-digest", OID.signingTime: "signing-time",
+        OID.signingCertificate: "signing-certificate", OID.signingCertificateV2: "signing-certificate-v2",
+        OID.signatureTimeStamp: "signature-time-stamp", OID.contentTimeStamp: "content-time-stamp",
+        OID.archiveTimeStampV3: "archive-time-stamp-v3", OID.revocationValues: "revocation-values",
+        OID.certificateValues: "certificate-values", "1.2.840.113549.1.9.15": "smime-capabilities",
+        "1.2.840.113549.1.9.16.2.15": "signature-policy-identifier", "1.2.840.113549.1.9.16.2.16": "commitment-type",
+        "1.2.840.113549.1.9.16.2.17": "signer-location", "1.2.840.113549.1.9.6": "counter-signature",
+        "1.2.840.113549.1.9.16.2.21": "complete-certificate-references", "1.2.840.113549.1.9.16.2.22": "complete-revocation-references",
+        "0.4.0.19122.1.4": "signer-attributes-v2", "0.4.0.1733.2.5": "ats-hash-index-v3",
+    ]
+
+    public static func name(_ oid: String) -> String { attributeNames[oid] ?? oid }
+
+    public static func inspect(_ bytes: [UInt8], subject: String?) throws -> Inspection {
+        CryptoLibrary.initialize()
+        let (der, encoding) = try SignatureDecoder.decode(bytes, subject: subject)
+        let cms = try CMSMessage.parse(der: der, subject: subject)
+        let certificates = cms.certificates
+        var signers: [Inspection.Signer] = []
+        for (index, si) in cms.signerInfos.enumerated() {
+            let attributes = SignerAttributes(signerInfo: si)
+            let identifier = EvidenceCollector.signerIdentifier(si)
+            var signatureAlgorithm: UnsafeMutablePointer<X509_ALGOR>? = nil
+            CMS_SignerInfo_get0_algs(si, nil, nil, nil, &signatureAlgorithm)
+            var object: OpaquePointer? = nil
+            X509_ALGOR_get0(&object, nil, nil, signatureAlgorithm)
+            let signed = attributes.signedOIDs()
+            let unsigned = attributes.unsignedOIDs()
+            let hasESS = signed.contains(OID.signingCertificateV2) || signed.contains(OID.signingCertificate)
+            var level = hasESS && signed.contains(OID.signingTime) ? "B" : "CMS"
+            if level == "B" && unsigned.contains(OID.signatureTimeStamp) { level = cms.crls.isEmpty ? "T" : "LT" }
+            let cert = certificates.first { CMS_SignerInfo_cert_cmp(si, $0.pointer) == 0 }
+            clearOpenSSLErrors()
+            signers.append(Inspection.Signer(
+                id: "S\(index)", identifier: identifier.kind, identifierValue: identifier.value,
+                digest: Signer.signerDigest(si)?.name ?? "unknown",
+                signature: signatureScheme(oid: oidText(object), keyType: nil).scheme,
+                signingTime: attributes.signed(NID_pkcs9_signingTime).first.flatMap(SignerAttributes.time),
+                level: level, signedAttributes: signed.map(name), unsignedAttributes: unsigned.map(name),
+                certificate: cert?.subject))
+        }
+        var infos = certificates.map { $0.info() }
+        for index in infos.indices { infos[index].der = "" }
+        return Inspection(
+            encoding: encoding.rawValue, content: cms.attachedContent == nil ? "detached" : "attached",
+            contentType: cms.eContentTypeOID, contentSize: cms.attachedContent?.count, signers: signers,
+            certificates: infos,
+            crls: cms.crls.map { Inspection.CRLInfo(issuer: $0.issuer, thisUpdate: $0.thisUpdate, nextUpdate: $0.nextUpdate, sha256: $0.fingerprint) })
+    }
+}

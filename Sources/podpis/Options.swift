@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import PolicyEngine
+import SigningCore
+
+/// Where a private key's passphrase comes from. Never from argv.
+struct PassphraseOptions: ParsableArguments {
+    @Option(name: .customLong("pass-file"), help: "Read the key's passphrase from the first line of this file.")
+    var passFile: String?
+
+    @Option(name: .customLong("pass-env"), help: "Read the key's passphrase from this environment variable.")
+    var passEnv: String?
+
+    @Flag(name: .customLong("pass-stdin"), help: "Read the key's passphrase from the first line of standard input.")
+    var passStdin = false
+
+    @Flag(name: .customLong("allow-insecure-key"), help: "Accept a key file that group or others can read.")
+    var allowInsecureKey = false
+
+    func validate() throws {
+        let count = [passFile != nil, passEnv != nil, passStdin].filter { $0 }.count
+        if count > 1 { throw ValidationError("give at most one of --pass-file, --pass-env, --pass-stdin") }
+    }
+
+    /// Returns the passphrase bytes. Called only when the key turns out to be encrypted.
+    func passphrase(for keyPath: String) throws -> [UInt8] {
+        if let passFile {
+            var bytes = try FileInput.readSmallFile(path: passFile, limit: 64 << 10)
+            if let newline = bytes.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) { bytes.removeSubrange(newline...) }
+            return bytes
+        }
+        if let passEnv {
+            guard let value = ProcessInfo.processInfo.environment[passEnv] else {
+                throw PodpisError(.usage, "environment variable \(passEnv) is not set", subject: keyPath)
+            }
+            return Array(value.utf8)
+        }
+        if passStdin {
+            guard let line = readLine(strippingNewline: true) else {
+                throw PodpisError(.usage, "no passphrase on standard input", subject: keyPath)
+            }
+            return Array(line.utf8)
+        }
+        return try Terminal.readSecret(prompt: "Passphrase for \(keyPath): ", subject: keyPath)
+    }
+}
+
+/// The signer's key and certificate.
+struct SignerOptions: ParsableArguments {
+    @Option(name: .long, help: "Private key: PEM (encrypted too), DER PKCS#8, or PKCS#12 (.p12/.pfx).")
+    var key: String
+
+    @Option(name: .long, help: "The signer's certificate (PEM or DER); optional with a PKCS#12 key.")
+    var cert: String?
+
+    @Option(name: .long, help: "Intermediate certificates to include (PEM, repeatable).")
+    var chain: [String] = []
+
+    @Option(name: .long, help: "Digest: sha256, sha384, sha512, streebog256, streebog512 (default: the key's).")
+    var digest: String?
+
+    @Flag(name: .long, help: "Use RSASSA-PSS instead of PKCS#1 v1.5 for RSA keys.")
+    var pss = false
+
+    @OptionGroup var pass: PassphraseOptions
+
+    func loadIdentity() throws -> (SigningIdentity, [X509Certificate]) {
+        let loaded = try KeyLoader.load(path: key, allowInsecure: pass.allowInsecureKey) {
+            try pass.passphrase(for: key)
+        }
+        var certificate = loaded.certificate
+        if let cert {
+            let certs = try X509Certificate.parseAll(FileInput.readSmallFile(path: cert, limit: 16 << 20), subject: cert)
+            certificate = certs.first
+        }
+        guard let certificate else {
+            throw PodpisError(.usage, "no certificate: give --cert (only a PKCS#12 file carries its own)", subject: key)
+        }
+        let chainCerts = try chain.flatMap { path in
+            try X509Certificate.parseAll(FileInput.readSmallFile(path: path, limit: 16 << 20), subject: path)
+        }
+        return (SigningIdentity(key: loaded.key, certificate: certificate, chain: loaded.chain), chainCerts)
+    }
+
+    func digestAlgorithm() throws -> DigestAlgorithm? {
+        guard let digest else { return nil }
+        guard let parsed = DigestAlgorithm(parsing: digest) else {
+            throw PodpisError(.usage, "unknown digest «\(digest)» (sha256, sha384, sha512, streebog256, streebog512)")
+        }
+        return parsed
+    }
+}
+
+enum Terminal {
+    /// Reads a secret from the controlling terminal with echo off.
+    static func readSecret(prompt: String, subject: String) throws -> [UInt8] {
+        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw PodpisError(.usage, "the key is encrypted: give --pass-file, --pass-env or --pass-stdin (no terminal to ask on)", subject: subject)
+        }
+        defer { close(fd) }
+        var original = termios()
+        tcgetattr(fd, &original)
+        var silent = original
+        silent.c_lflag &= ~tcflag_t(ECHO)
+        tcsetattr(fd, TCSAFLUSH, &silent)
+        defer {
+            tcsetattr(fd, TCSAFLUSH, &original)
+            _ = write(fd, "\n", 1)
+        }
+        _ = prompt.withCString { write(fd, $0, strlen($0)) }
+        var result: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(fd, &byte, 1) == 1, byte != 0x0A, byte != 0x0D, result.count < 4096 { result.append(byte) }
+        return result
+    }
+}
+
+/// Parses RFC 3339 times (`2026-11-25T12:00:00Z`, with offset or fraction) and plain dates (`2035-01-01`).
+enum TimeArgument {
+    static func parse(_ text: String) throws -> Date {
+        let full = ISO8601DateFormatter()
+        if let date = full.date(from: text) { return date }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = fractional.date(from: text) { return date }
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        if let date = day.date(from: text) { return date }
+        throw PodpisError(.usage, "«\(text)» is not an RFC 3339 time (e.g. 2026-11-25T12:00:00Z)")
+    }
+}
+
+/// Refuses to replace an existing output unless asked.
+func checkOutput(_ path: String, force: Bool) throws {
+    if FileManager.default.fileExists(atPath: path) && !force {
+        throw PodpisError(.cannotCreate, "already exists; use --force to replace it", subject: path)
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+import PolicyEngine
+
+/// The human form of a report: one line per signature — a mark, the signer's name, the verdict, the reason.
+enum ReportText {
+    static func print(_ report: Report, signatureName: String, language: Language) {
+        let catalogue = Catalogue(language)
+        if report.signatures.isEmpty {
+            let reason = report.documentChecks.first { $0.status == .failed }?.message ?? ""
+            Console.out("✗ \(signatureName): \(catalogue.text("indication.\(report.indication.rawValue)")) — \(reason)")
+            return
+        }
+        for signature in report.signatures {
+            let mark = signature.indication == .totalPassed ? "✓" : (signature.indication == .totalFailed ? "✗" : "?")
+            let name = signature.signer?.name ?? catalogue.text("cli.unknown-signer")
+            let verdict = catalogue.text("indication.\(signature.indication.rawValue)")
+            let code = signature.subIndication.map { "\(signature.indication.rawValue)/\($0.rawValue)" } ?? signature.indication.rawValue
+            Console.out("\(mark) \(name): \(verdict) (\(code)) — \(signature.reason)")
+        }
+        for check in report.documentChecks where check.status == .failed && report.signatures.allSatisfy({ $0.indication == .totalPassed }) {
+            Console.out("✗ \(check.message)")
+        }
+        if let first = report.signatures.first, report.signatures.count == 1 || report.indication == .totalPassed {
+            Console.out("  \(first.legal.conclusion)")
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import EvidenceModel
+import Foundation
+import PodpisService
+import PolicyEngine
+import SigningCore
+
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify a signature and print the verdict (ETSI EN 319 102-1) and the legal conclusion.",
+        discussion: """
+            podpis verify DOCUMENT [SIG]   detached: SIG defaults to DOCUMENT.sig, .p7s or .sgn
+            podpis verify SIG.p7m          attached (enveloping): no document needed
+            Exit codes: 0 TOTAL-PASSED, 1 TOTAL-FAILED, 2 INDETERMINATE, 64 usage, 65 unreadable input, 66 missing file.
+            """)
+
+    @Argument(help: "The signed document, or an attached signature alone.")
+    var document: String
+
+    @Argument(help: "The signature (DER, PEM or Base64).")
+    var signature: String?
+
+    @Option(name: .long, help: "Policy id or policy file (default: the ETSI basic validation).")
+    var policy: String?
+
+    @Option(name: .long, help: "Trust anchors: a PEM/DER file or a folder (repeatable; replaces $PODPIS_TRUST).")
+    var trust: [String] = []
+
+    @Option(name: .long, help: "Extra untrusted certificates, e.g. intermediates (repeatable).")
+    var cert: [String] = []
+
+    @Option(name: .long, help: "CRL files (PEM or DER, repeatable).")
+    var crl: [String] = []
+
+    @Option(name: .long, help: "Validation time, RFC 3339 (default: now).")
+    var at: String?
+
+    @Flag(name: .long, help: "Never fetch anything from the network.")
+    var offline = false
+
+    @Flag(name: .long, help: "Print the JSON report.")
+    var json = false
+
+    @Option(name: .long, help: "Write the evidence (policy-free JSON) to this file, for re-judging and policy tests.")
+    var evidenceOut: String?
+
+    @Option(name: .long, help: "Document type, as the policy names it (e.g. приказ).")
+    var type: String?
+
+    @Option(name: .long, help: "Language of the verdict: ru or en (default: from LANG).")
+    var lang: String?
+
+    func run() async throws {
+        let language = lang.map { Language(parsing: $0) } ?? Console.language
+        let (documentPath, signaturePath) = try resolvePaths()
+        let signatureBytes = try FileInput.readSignature(path: signaturePath)
+        let trustPaths = trust.isEmpty ? Self.configuredTrust() : trust
+        let job = VerificationJob(
+            signature: signatureBytes, signatureName: (signaturePath as NSString).lastPathComponent,
+            document: documentPath.map { .file(path: $0) },
+            trust: try TrustStore.load(paths: trustPaths),
+            certificates: try CertificateFiles.load(paths: cert),
+            crls: try CertificateFiles.loadCRLs(paths: crl),
+            validationTime: try at.map(TimeArgument.parse),
+            policy: try resolvePolicy(),
+            options: JudgementOptions(documentType: type, language: language))
+        let (evidence, report) = try job.run()
+        if let evidenceOut {
+            try FileInput.writeAtomically(Array(try JSONEncoder.podpis().encode(evidence)), to: evidenceOut)
+        }
+        if json {
+            Console.out(String(decoding: try JSONEncoder.podpis().encode(report), as: UTF8.self))
+        } else {
+            ReportText.print(report, signatureName: signaturePath, language: language)
+        }
+        if !evidence.format.parsed {
+            if !json { Console.error("\(signaturePath): \(evidence.format.error ?? "not a CMS signature")") }
+            throw ExitCode(ExitCodes.dataFormat)
+        }
+        throw ExitCode(ExitCodes.code(for: report.indication))
+    }
+
+    /// `verify DOC SIG`, `verify SIG` (attached), or `verify DOC` with SIG found beside it.
+    func resolvePaths() throws -> (document: String?, signature: String) {
+        if let signature { return (document, signature) }
+        let ext = (document as NSString).pathExtension.lowercased()
+        if SignatureLookup.signatureExtensions.contains(ext) { return (nil, document) }
+        _ = try FileInput.regularFileSize(path: document)
+        guard let found = SignatureLookup.find(for: document) else {
+            throw PodpisError(.noInput, "no signature given and none found beside it (looked for \(SignatureLookup.suffixes.map { (document as NSString).lastPathComponent + $0 }.joined(separator: ", ")))", subject: document)
+        }
+        return (document, found)
+    }
+
+    func resolvePolicy() throws -> Policy {
+        guard let policy, policy != "default" else { return BuiltinPolicies.default }
+        throw PodpisError(.usage, "unknown policy «\(policy)» (available: default)")
+    }
+
+    /// Trust anchors configured for this user: `$PODPIS_TRUST`, a colon-separated list of files and folders.
+    static func configuredTrust() -> [String] {
+        (ProcessInfo.processInfo.environment["PODPIS_TRUST"] ?? "").split(separator: ":").map(String.init)
+    }
+}
+
+extension FileInput {
+    /// Reads a signature file: refuses directories and anything too large to be a signature, after a cheap
+    /// look at its first bytes, so a gigabyte of noise is rejected without being read.
+    static func readSignature(path: String) throws -> [UInt8] {
+        let size = try regularFileSize(path: path)
+        let limit: UInt64 = 512 << 20
+        if size > limit {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            var head = [UInt8](repeating: 0, count: 64)
+            let n = fd >= 0 ? read(fd, &head, head.count) : -1
+            if fd >= 0 { close(fd) }
+            if n > 0, SignatureDecoder.looksLikeSignedData(head.prefix(n)) {
+                throw PodpisError(.dataFormat, "signature file too large (\(size) bytes; at most \(limit))", subject: path)
+            }
+            throw PodpisError(.dataFormat, "not a CMS signature (DER, PEM or Base64 expected)", subject: path)
+        }
+        return try readSmallFile(path: path, limit: limit)
+    }
+}
