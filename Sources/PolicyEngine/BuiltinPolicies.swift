@@ -2,7 +2,7 @@ import Foundation
 
 /// Policies compiled into podpis, so `podpis verify` works with nothing configured.
 public enum BuiltinPolicies {
-    static func day(_ text: String) -> Date {
+    public static func day(_ text: String) -> Date {
         // yyyy-MM-dd at 00:00 UTC.
         let parts = text.split(separator: "-").compactMap { Int($0) }
         var components = DateComponents()

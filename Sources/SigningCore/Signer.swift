@@ -19,11 +19,15 @@ public struct SignatureOptions: Sendable {
     public var cades: Bool
     /// Accept MD5/SHA-1 and keys below today's sizes. Only tests use this, to build weak signatures on purpose.
     public var allowWeakAlgorithms: Bool
+    /// Put the signer's certificate into the SignedData (some systems leave it out and ship it separately).
+    public var includeSignerCertificate: Bool
 
     public init(
         digest: DigestAlgorithm? = nil, attached: Bool = false, pem: Bool = false, rsaPSS: Bool = false,
-        chain: [X509Certificate] = [], cades: Bool = true, allowWeakAlgorithms: Bool = false
+        chain: [X509Certificate] = [], cades: Bool = true, allowWeakAlgorithms: Bool = false,
+        includeSignerCertificate: Bool = true
     ) {
+        self.includeSignerCertificate = includeSignerCertificate
         self.digest = digest
         self.attached = attached
         self.pem = pem
@@ -160,6 +164,7 @@ public enum Signer {
     @discardableResult
     static func addSigner(to cms: CMSMessage, identity: SigningIdentity, md: OpaquePointer, options: SignatureOptions, partial: Bool) throws -> OpaquePointer {
         var signerFlags = UInt32(CMS_BINARY | CMS_NOSMIMECAP)
+        if !options.includeSignerCertificate { signerFlags |= UInt32(CMS_NOCERTS) }
         if options.cades { signerFlags |= UInt32(CMS_CADES) }
         let pss = options.rsaPSS && identity.key.keyType == "rsa"
         if pss { signerFlags |= UInt32(CMS_KEY_PARAM) }
