@@ -53,6 +53,8 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let language = lang.map { Language(parsing: $0) } ?? Console.language
+        let validationTime = try at.map(TimeArgument.parse)
+        let policy = try resolvePolicy()
         let (documentPath, signaturePath) = try resolvePaths()
         let signatureBytes = try FileInput.readSignature(path: signaturePath)
         let trustPaths = trust.isEmpty ? Self.configuredTrust() : trust
@@ -62,8 +64,8 @@ struct VerifyCommand: AsyncParsableCommand {
             trust: try TrustStore.load(paths: trustPaths),
             certificates: try CertificateFiles.load(paths: cert),
             crls: try CertificateFiles.loadCRLs(paths: crl),
-            validationTime: try at.map(TimeArgument.parse),
-            policy: try resolvePolicy(),
+            validationTime: validationTime,
+            policy: policy,
             options: JudgementOptions(documentType: type, language: language))
         let (evidence, report) = try job.run()
         if let evidenceOut {

@@ -1,0 +1,235 @@
+import Foundation
+import Testing
+@testable import SigningCore
+
+/// The CLI as an official and a script use it: sign in one command, verify with exit codes and one-line errors.
+@Suite("CLI", .serialized)
+struct CLITests {
+    /// A demo PKI on disk, shared by the CLI tests.
+    static let pki: (folder: TemporaryFolder, layout: DemoPKI.Layout) = {
+        let folder = try! TemporaryFolder()
+        let layout = try! DemoPKI.create(in: folder.file("pki"))
+        return (folder, layout)
+    }()
+
+    var layout: DemoPKI.Layout { Self.pki.layout }
+    var crlArguments: [String] {
+        ["rsa", "gost"].flatMap { ["--crl", layout.path("\($0)-ca.crl"), "--crl", layout.path("\($0)-root.crl")] }
+    }
+
+    func signArguments(_ who: String) -> [String] {
+        ["--key", layout.path("official-\(who).key"), "--cert", layout.path("official-\(who).pem"),
+         "--chain", layout.path("\(who)-chain.pem")]
+    }
+
+    @Test("sign and verify in one command each, RSA and GOST, detached and attached, DER and PEM")
+    func signAndVerify() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let document = try folder.write("order.txt", sampleDocument)
+        for who in ["rsa", "gost"] {
+            for attached in [false, true] {
+                for pem in [false, true] {
+                    let out = folder.file("order-\(who)-\(attached)-\(pem).\(attached ? "p7m" : "sig")")
+                    var arguments = ["sign", document] + signArguments(who) + ["--out", out]
+                    if attached { arguments.append("--attached") }
+                    if pem { arguments.append("--pem") }
+                    let signed = try CLI.run(arguments)
+                    #expect(signed.status == 0, "\(signed.stderr)")
+                    let verifyArguments = (attached ? ["verify", out] : ["verify", document, out])
+                        + ["--trust", layout.trustDirectory] + crlArguments
+                    let verified = try CLI.run(verifyArguments)
+                    #expect(verified.status == 0, "\(who) attached=\(attached) pem=\(pem): \(verified.stdout) \(verified.stderr)")
+                    #expect(verified.stdout.contains("✓"))
+                    #expect(verified.stdout.contains(who == "gost" ? "Иванова Мария Петровна" : "Петров Сергей Иванович"))
+                }
+            }
+        }
+    }
+
+    @Test("verify finds DOCUMENT.sig, prints Russian with --lang ru, and JSON with the contract's fields")
+    func verifyLookupAndJSON() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let document = try folder.write("order.txt", sampleDocument)
+        #expect(try CLI.run(["sign", document] + signArguments("gost")).status == 0)
+        let russian = try CLI.run(["verify", document, "--trust", layout.trustDirectory, "--lang", "ru"] + crlArguments)
+        #expect(russian.status == 0)
+        #expect(russian.stdout.contains("действительна"))
+        let json = try CLI.run(["verify", document, "--trust", layout.trustDirectory, "--json"] + crlArguments)
+        #expect(json.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        #expect(object["indication"] as? String == "TOTAL-PASSED")
+        #expect(object.keys.contains("subIndication"))
+        #expect(object["validationTime"] is String)
+        let documentInfo = object["document"] as! [String: Any]
+        #expect(documentInfo["name"] as? String == "order.txt")
+        #expect(documentInfo["size"] as? Int == sampleDocument.count)
+        let policy = object["policy"] as! [String: Any]
+        #expect(policy["id"] as? String == "default")
+        let signature = (object["signatures"] as! [[String: Any]])[0]
+        for key in ["id", "indication", "subIndication", "format", "signer", "algorithms", "claimedSigningTime",
+                    "bestSignatureTime", "timestamps", "checks", "legal"] {
+            #expect(signature.keys.contains(key), "missing \(key)")
+        }
+        let signer = signature["signer"] as! [String: Any]
+        #expect(signer["snils"] as? String == "12345678901")
+        #expect(signer["inn"] as? String == "784512345678")
+        #expect((signature["algorithms"] as! [String: Any])["signature"] as? String == "gost2012-256")
+        let check = (signature["checks"] as! [[String: Any]])[0]
+        for key in ["id", "status", "subIndication", "message", "basis"] { #expect(check.keys.contains(key)) }
+    }
+
+    @Test("exit codes: 1 for a tampered document, 2 without trust anchors, 66 for a missing file")
+    func exitCodes() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let document = try folder.write("order.txt", sampleDocument)
+        #expect(try CLI.run(["sign", document] + signArguments("rsa")).status == 0)
+        let tampered = try folder.write("order.txt", sampleDocument + [0x20])
+        let failed = try CLI.run(["verify", tampered, "--trust", layout.trustDirectory] + crlArguments)
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("HASH_FAILURE"))
+        let untrusted = try CLI.run(["verify", tampered, "--json"] + crlArguments)
+        #expect(untrusted.status == 1)  // a crypto failure wins over the missing chain
+        let restored = try folder.write("order.txt", sampleDocument)
+        let noTrust = try CLI.run(["verify", restored] + crlArguments)
+        #expect(noTrust.status == 2)
+        #expect(noTrust.stdout.contains("NO_CERTIFICATE_CHAIN_FOUND"))
+        let missing = try CLI.run(["verify", folder.file("nope.txt"), folder.file("nope.sig")])
+        #expect(missing.status == 66)
+        #expect(missing.stderr.hasPrefix("podpis: "))
+        #expect(missing.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test("cosign adds a parallel signer and keeps the first one intact")
+    func cosign() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let document = try folder.write("order.txt", sampleDocument)
+        #expect(try CLI.run(["sign", document] + signArguments("gost")).status == 0)
+        let before = try Inspector.inspect(try FileInput.readSmallFile(path: document + ".sig", limit: 1 << 20), subject: nil)
+        let cosigned = try CLI.run(["cosign", document, document + ".sig"] + signArguments("rsa"))
+        #expect(cosigned.status == 0, "\(cosigned.stderr)")
+        let after = try Inspector.inspect(try FileInput.readSmallFile(path: document + ".sig", limit: 1 << 20), subject: nil)
+        #expect(after.signers.count == 2)
+        #expect(after.signers[0].signedAttributes == before.signers[0].signedAttributes)
+        let verified = try CLI.run(["verify", document, "--trust", layout.trustDirectory, "--json"] + crlArguments)
+        #expect(verified.status == 0, "\(verified.stdout)")
+        // Cosigning another document is refused and leaves the signature untouched.
+        let other = try folder.write("other.txt", Array("другой документ".utf8))
+        let snapshot = try FileInput.readSmallFile(path: document + ".sig", limit: 1 << 20)
+        let refused = try CLI.run(["cosign", other, document + ".sig"] + signArguments("rsa"))
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("does not match"))
+        #expect(try FileInput.readSmallFile(path: document + ".sig", limit: 1 << 20) == snapshot)
+    }
+
+    @Test("keys: encrypted PEM with --pass-file/--pass-env/--pass-stdin, PKCS#12, loose permissions refused")
+    func keys() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let document = try folder.write("order.txt", sampleDocument)
+        let signer = try Hierarchy.rsa.signer()
+        let passphrase = "correct horse battery staple"
+        let encrypted = try folder.write("enc.key", try signer.key.pem(passphrase: Array(passphrase.utf8)), mode: 0o600)
+        let cert = try folder.write("cert.pem", try CertificateFiles.pem([signer.certificate]))
+        let passFile = try folder.write("pass.txt", Array((passphrase + "\n").utf8), mode: 0o600)
+        let base = ["sign", document, "--key", encrypted, "--cert", cert, "--force"]
+        let viaFile = try CLI.run(base + ["--pass-file", passFile])
+        #expect(viaFile.status == 0, "\(viaFile.stderr)")
+        let viaEnv = try CLI.run(base + ["--pass-env", "PODPIS_TEST_PASS"], environment: ["PODPIS_TEST_PASS": passphrase])
+        #expect(viaEnv.status == 0, "\(viaEnv.stderr)")
+        let viaStdin = try CLI.run(base + ["--pass-stdin"], stdin: passphrase + "\n")
+        #expect(viaStdin.status == 0, "\(viaStdin.stderr)")
+        let wrong = try CLI.run(base + ["--pass-env", "PODPIS_TEST_PASS"], environment: ["PODPIS_TEST_PASS": "wrong"])
+        #expect(wrong.status == 65)
+        #expect(!wrong.stderr.contains(passphrase))
+        let noPass = try CLI.run(base)
+        #expect(noPass.status == 64)
+        #expect(noPass.stderr.contains("--pass-file"))
+        // Loose permissions.
+        chmod(encrypted, 0o644)
+        let loose = try CLI.run(base + ["--pass-file", passFile])
+        #expect(loose.status == 77)
+        #expect(loose.stderr.contains("chmod 600"))
+        // PKCS#12 made by openssl, with its certificate inside.
+        chmod(encrypted, 0o600)
+        let p12 = folder.file("signer.p12")
+        let made = try runTool("openssl", ["pkcs12", "-export", "-inkey", encrypted, "-in", cert, "-out", p12,
+                                           "-passin", "pass:\(passphrase)", "-passout", "pass:\(passphrase)"])
+        #expect(made.status == 0, "\(made.stderr)")
+        chmod(p12, 0o600)
+        let viaP12 = try CLI.run(["sign", document, "--key", p12, "--pass-file", passFile, "--force"])
+        #expect(viaP12.status == 0, "\(viaP12.stderr)")
+    }
+
+    @Test("signing options: RSA-PSS, ECDSA P-384, GOST 512, Streebog digests, wrong digest refused")
+    func signingOptions() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let document = try folder.write("order.txt", sampleDocument)
+        let cases: [(PrivateKey.Kind, [String], String)] = [
+            (.rsa(bits: 2048), ["--pss"], "rsa-pss"),
+            (.rsa(bits: 3072), ["--digest", "sha512"], "rsa-pkcs1"),
+            (.ec(curve: "P-384"), [], "ecdsa"),
+            (.gost2012_512, [], "gost2012-512"),
+        ]
+        for (kind, extra, scheme) in cases {
+            let root = try PKIProfiles.root(name: "Options root", key: kind)
+            let signer = try PKIProfiles.signer(key: kind, issuer: root)
+            let key = try folder.write("k.key", try signer.key.pem(), mode: 0o600)
+            let cert = try folder.write("k.pem", try CertificateFiles.pem([signer.certificate]))
+            let anchor = try folder.write("root.pem", try CertificateFiles.pem([root.certificate]))
+            let signed = try CLI.run(["sign", document, "--key", key, "--cert", cert, "--force"] + extra)
+            #expect(signed.status == 0, "\(scheme): \(signed.stderr)")
+            let verified = try CLI.run(["verify", document, "--trust", anchor, "--json"])
+            #expect(verified.status == 0, "\(scheme): \(verified.stdout)")
+            #expect(verified.stdout.contains("\"signature\" : \"\(scheme)\""))
+        }
+        let gost = try Hierarchy.gost.signer()
+        let key = try folder.write("g.key", try gost.key.pem(), mode: 0o600)
+        let cert = try folder.write("g.pem", try CertificateFiles.pem([gost.certificate]))
+        let refused = try CLI.run(["sign", document, "--key", key, "--cert", cert, "--digest", "sha256", "--force"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("streebog256"))
+    }
+
+    @Test("an existing signature is not overwritten without --force")
+    func noOverwrite() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let document = try folder.write("order.txt", sampleDocument)
+        let existing = try folder.write("order.txt.sig", Array("keep me".utf8))
+        let result = try CLI.run(["sign", document] + signArguments("rsa"))
+        #expect(result.status == 73)
+        #expect(try FileInput.readSmallFile(path: existing, limit: 100) == Array("keep me".utf8))
+    }
+
+    @Test("inspect shows signers, attributes and certificates; --json parses")
+    func inspect() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let document = try folder.write("order.txt", sampleDocument)
+        #expect(try CLI.run(["sign", document] + signArguments("gost")).status == 0)
+        let text = try CLI.run(["inspect", document + ".sig"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("signing-certificate-v2"))
+        #expect(text.stdout.contains("Иванова Мария Петровна"))
+        #expect(text.stdout.contains("CAdES-B"))
+        let json = try CLI.run(["inspect", document + ".sig", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        #expect((object["signers"] as! [Any]).count == 1)
+        #expect((object["certificates"] as! [Any]).count == 2)
+    }
+
+    @Test("demo runs end to end and reaches its verdicts")
+    func demo() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let result = try CLI.run(["demo", folder.file("demo")])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("TOTAL-PASSED"))
+        #expect(result.stdout.contains("HASH_FAILURE"))
+    }
+}

@@ -1,0 +1,121 @@
+import EvidenceModel
+import Foundation
+import PodpisService
+import PolicyEngine
+import Testing
+@testable import SigningCore
+
+/// Signatures made by other systems (EU DSS, SiVa), read from `../shared/testdata/real-world` beside the project.
+/// The folder is not part of the project; without it this suite skips itself.
+enum RealWorld {
+    static let folder: String = {
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return packageRoot.appendingPathComponent("../shared/testdata/real-world").standardized.path
+    }()
+    static var available: Bool { FileManager.default.fileExists(atPath: folder) }
+
+    static func path(_ relative: String) -> String { (folder as NSString).appendingPathComponent(relative) }
+
+    static func allFiles() -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return [] }
+        return enumerator.compactMap { $0 as? String }.filter { name in
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: path(name), isDirectory: &isDirectory)
+            return !isDirectory.boolValue && !name.hasSuffix("README.md")
+        }.sorted()
+    }
+
+    static func judge(_ relative: String, document: [UInt8]? = nil, certificates: [X509Certificate] = [], trust: [X509Certificate] = []) throws -> (Evidence, Report) {
+        let job = VerificationJob(
+            signature: try FileInput.readSmallFile(path: path(relative), limit: 64 << 20), signatureName: relative,
+            document: document.map { .bytes(name: "document", $0) }, trust: TrustStore(anchors: trust), certificates: certificates)
+        return try job.run()
+    }
+}
+
+@Suite("Real-world signatures (EU DSS, SiVa)", .enabled(if: RealWorld.available, "../shared/testdata/real-world is absent: skipped"))
+struct RealWorldTests {
+    @Test("every file: verify and inspect end with a contract exit code and at most one error line")
+    func everyFileIsHandled() throws {
+        let files = RealWorld.allFiles()
+        #expect(files.count > 100)
+        let allowed: Set<Int32> = [0, 1, 2, 65]
+        for file in files {
+            let path = RealWorld.path(file)
+            // As a detached signature over some document, and alone (attached) where the name says signature.
+            var runs = [["verify", RealWorld.path("README.md"), path, "--offline"]]
+            if SignatureLookup.signatureExtensions.contains((file as NSString).pathExtension.lowercased()) {
+                runs.append(["verify", path, "--offline"])
+            }
+            for arguments in runs {
+                let verify = try CLI.run(arguments, timeout: 60)
+                #expect(allowed.contains(verify.status), "verify \(file): \(verify.status) \(verify.stderr)")
+                #expect(verify.stderr.split(separator: "\n").count <= 1, "verify \(file): \(verify.stderr)")
+            }
+            let inspect = try CLI.run(["inspect", path], timeout: 60)
+            #expect([0, 65].contains(inspect.status), "inspect \(file): \(inspect.status) \(inspect.stderr)")
+        }
+    }
+
+    @Test("DSS: detached with Hello World is intact; with Bye World HASH_FAILURE; without document SIGNED_DATA_NOT_FOUND")
+    func dss2011Detached() throws {
+        let (good, _) = try RealWorld.judge("dss-cades/dss-2011/cades-detached.pkcs7", document: Array("Hello World".utf8))
+        #expect(good.signers[0].messageDigest.outcome == .valid)
+        #expect(good.signers[0].signatureValue.outcome == .valid)
+        #expect(good.signers[0].level == "B")
+        let (_, bye) = try RealWorld.judge("dss-cades/dss-2011/cades-detached.pkcs7", document: Array("Bye World".utf8))
+        #expect(bye.indication == .totalFailed)
+        #expect(bye.subIndication == .hashFailure)
+        let (_, none) = try RealWorld.judge("dss-cades/dss-2011/cades-detached.pkcs7")
+        #expect(none.indication == .indeterminate)
+        #expect(none.subIndication == .signedDataNotFound)
+    }
+
+    @Test("DSS: enveloping is intact; the broken one is a HASH_FAILURE")
+    func dss2011Enveloping() throws {
+        let (good, _) = try RealWorld.judge("dss-cades/dss-2011/cades-enveloping.pkcs7")
+        #expect(good.signers[0].messageDigest.outcome == .valid)
+        #expect(good.signers[0].signatureValue.outcome == .valid)
+        #expect(good.signers[0].level == "B")
+        let (_, broken) = try RealWorld.judge("dss-cades/dss-2011/cades-enveloping-broken.pkcs7")
+        #expect(broken.indication == .totalFailed)
+        #expect(broken.subIndication == .hashFailure)
+    }
+
+    @Test("DSS: no signing certificate → NO_SIGNING_CERTIFICATE_FOUND")
+    func noSignCert() throws {
+        let (_, report) = try RealWorld.judge("dss-cades/cms-no-sign-cert.p7m")
+        #expect(report.indication == .indeterminate)
+        #expect(report.subIndication == .noSigningCertificateFound)
+    }
+
+    @Test("DSS: no-key-info-cert with signCert as an extra certificate → NO_CERTIFICATE_CHAIN_FOUND; as trust anchor → passes the chain")
+    func noKeyInfoCert() throws {
+        let signCert = try X509Certificate.parseAll(FileInput.readSmallFile(path: RealWorld.path("dss-cades/signCert.cer"), limit: 1 << 20))
+        let (_, extra) = try RealWorld.judge("dss-cades/no-key-info-cert.pkcs7", certificates: signCert)
+        #expect(extra.indication == .indeterminate)
+        #expect(extra.subIndication == .noCertificateChainFound)
+        let (evidence, anchored) = try RealWorld.judge("dss-cades/no-key-info-cert.pkcs7", trust: signCert)
+        #expect(evidence.signers[0].chains.first?.reachesTrustAnchor == true)
+        #expect(anchored.signatures[0].checks.first { $0.id == "chain" }?.status == .passed)
+    }
+
+    @Test("DSS: double signing-time: the main signer is CAdES-B and intact (its counter-signature is recorded)")
+    func doubleSigningTime() throws {
+        let (evidence, _) = try RealWorld.judge("dss-cades/cades-double-signing-time.p7m")
+        #expect(evidence.signers[0].level == "B")
+        #expect(evidence.signers[0].messageDigest.outcome == .valid)
+        #expect(evidence.signers[0].signatureValue.outcome == .valid)
+        #expect(evidence.signers[0].unsignedAttributes.contains("1.2.840.113549.1.9.6"))
+    }
+
+    @Test("DSS: SHA3-256 with RSA verifies; mismatched digest/signature pairs fail (RFC 8933)")
+    func dss1419() throws {
+        let (good, _) = try RealWorld.judge("dss-cades/dss-1419/CAdES-BpB-att-SHA3_256-SHA3_256withRSA.p7m")
+        #expect(good.signers[0].messageDigest.outcome == .valid)
+        #expect(good.signers[0].signatureValue.outcome == .valid)
+        let (_, mismatched) = try RealWorld.judge("dss-cades/dss-1419/CAdES-BpB-att-SHA3_256-SHA256withRSA.p7m")
+        #expect(mismatched.indication == .totalFailed)
+        #expect(mismatched.signatures[0].checks.contains { $0.id == "signature-value" && $0.status == .failed })
+    }
+}

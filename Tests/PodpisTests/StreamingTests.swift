@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+@testable import SigningCore
+
+/// Documents are streamed: signing and verifying a 4 GiB file keeps memory flat.
+@Suite("Streaming large documents")
+struct StreamingTests {
+    /// Runs the CLI under Python's resource accounting and returns (exit status, peak RSS in KiB).
+    func measured(_ arguments: [String]) throws -> (Int32, Int) {
+        let script = """
+            import resource, subprocess, sys
+            r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+            """
+        let result = try runTool("python3", ["-c", script, CLI.binary] + arguments)
+        let parts = result.stdout.split(separator: " ").map { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1 }
+        return (Int32(parts[0]), parts[1])
+    }
+
+    @Test("sign and verify a 4 GiB document with peak memory under 64 MiB")
+    func fourGiB() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let h = Hierarchy.rsa
+        let signer = try h.signer()
+        let key = try folder.write("key.pem", try signer.key.pem(), mode: 0o600)
+        let cert = try folder.write("cert.pem", try CertificateFiles.pem([signer.certificate]))
+        let chain = try folder.write("chain.pem", try CertificateFiles.pem([h.ca.certificate]))
+        let root = try folder.write("root.pem", try CertificateFiles.pem([h.root.certificate]))
+        let document = folder.file("big.bin")
+        FileManager.default.createFile(atPath: document, contents: Data("начало документа".utf8))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: document))
+        try handle.truncate(atOffset: 4 << 30)  // sparse
+        try handle.close()
+
+        let (signStatus, signRSS) = try measured(["sign", document, "--key", key, "--cert", cert, "--chain", chain])
+        #expect(signStatus == 0)
+        #expect(signRSS < 64 * 1024, "peak RSS while signing: \(signRSS) KiB")
+        let (verifyStatus, verifyRSS) = try measured(["verify", document, "--trust", root])
+        #expect(verifyStatus == 0)
+        #expect(verifyRSS < 64 * 1024, "peak RSS while verifying: \(verifyRSS) KiB")
+    }
+}
