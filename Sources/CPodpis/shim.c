@@ -225,6 +225,14 @@ int podpis_pem_pass_cb(char *buf, int size, int rwflag, void *userdata) {
 
 /* ---- libcurl ---- */
 
+static CRYPTO_ONCE curl_once = CRYPTO_ONCE_STATIC_INIT;
+static int curl_ok = 0;
+static void curl_load(void) { curl_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }
+int podpis_curl_init(void) {
+    if (!CRYPTO_THREAD_run_once(&curl_once, curl_load)) return 0;
+    return curl_ok;
+}
+
 CURLcode podpis_curl_setopt_long(CURL *curl, CURLoption opt, long value) { return curl_easy_setopt(curl, opt, value); }
 CURLcode podpis_curl_setopt_str(CURL *curl, CURLoption opt, const char *value) { return curl_easy_setopt(curl, opt, value); }
 CURLcode podpis_curl_setopt_ptr(CURL *curl, CURLoption opt, void *value) { return curl_easy_setopt(curl, opt, value); }

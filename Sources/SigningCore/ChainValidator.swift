@@ -9,7 +9,7 @@ import Foundation
 struct ChainValidator {
     let trust: TrustStore
     /// Untrusted certificates that may complete a path (SignedData certificates, `--cert`).
-    let untrusted: [X509Certificate]
+    var untrusted: [X509Certificate]
     let crls: [CertificateRevocationList]
     /// Where each known certificate came from, by fingerprint.
     let sources: [String: String]

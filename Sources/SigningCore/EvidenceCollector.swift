@@ -157,12 +157,16 @@ public enum EvidenceCollector {
     struct ExaminedSigner {
         var evidence: SignerEvidence
         var certificates: [X509Certificate]
+        struct Timestamp {
+            var evidence: TimestampEvidence
+            var certificates: [X509Certificate]
+        }
     }
 
     static func examineSigner(
         _ si: OpaquePointer, id: String, cms: CMSMessage, candidates: [X509Certificate], supplied: [X509Certificate],
         trust: TrustStore, document: HashedDocument?, validator: ChainValidator, validationTime: Date,
-        hasRevocationData: Bool
+        hasRevocationData: Bool, examineTimestamps: Bool = true
     ) -> ExaminedSigner {
         clearOpenSSLErrors()
         let attributes = SignerAttributes(signerInfo: si)
@@ -309,6 +313,28 @@ public enum EvidenceCollector {
             referenced += path
         }
 
+        // Timestamps over this signature (and over its content), each examined as a signature of its own.
+        var timestamps: [TimestampEvidence] = []
+        if examineTimestamps, let value = CMS_SignerInfo_get0_signature(si) {
+            let signatureBytes = bytes(of: value)
+            for attribute in attributes.unsigned(NID_id_smime_aa_timeStampToken) {
+                for token in SignerAttributes.valuesDER(attribute) {
+                    let examined = examineTimestamp(token, type: "signature", covering: .bytes(signatureBytes), outerCertificates: candidates,
+                                                    supplied: supplied, trust: trust, validator: validator, validationTime: validationTime)
+                    timestamps.append(examined.evidence)
+                    referenced += examined.certificates
+                }
+            }
+        }
+        for attribute in attributes.signed(NID_id_smime_aa_ets_contentTimestamp) where examineTimestamps {
+            for token in SignerAttributes.valuesDER(attribute) {
+                let examined = examineTimestamp(token, type: "content", covering: .digests(document?.digests ?? [:]), outerCertificates: candidates,
+                                                supplied: supplied, trust: trust, validator: validator, validationTime: validationTime)
+                timestamps.append(examined.evidence)
+                referenced += examined.certificates
+            }
+        }
+
         let signedOIDs = attributes.signedOIDs()
         let unsignedOIDs = attributes.unsignedOIDs()
         var level = "CMS"
@@ -325,9 +351,99 @@ public enum EvidenceCollector {
             id: id, formatIssues: formatIssues, identification: identification, signerCertificate: signerCert?.fingerprint,
             algorithms: algorithmEvidence, messageDigest: messageDigest, signatureValue: signatureValue,
             signedAttributes: signedOIDs, unsignedAttributes: unsignedOIDs,
-            claimedSigningTime: signingTimes.first.flatMap(SignerAttributes.time), chains: chains, timestamps: [],
+            claimedSigningTime: signingTimes.first.flatMap(SignerAttributes.time), chains: chains, timestamps: timestamps,
             level: level)
         return ExaminedSigner(evidence: evidence, certificates: referenced)
+    }
+
+    /// What a timestamp must cover: exact bytes (the signature value), or a document known by its digests.
+    enum Covered {
+        case bytes([UInt8])
+        case digests([DigestAlgorithm: [UInt8]])
+    }
+
+    /// Examines one RFC 3161 token: its imprint against what it must cover, its own signature (and ESS binding),
+    /// the TSA certificate's timeStamping EKU, and the TSA's path at the timestamp's time and at validation time.
+    static func examineTimestamp(
+        _ der: [UInt8], type: String, covering: Covered, outerCertificates: [X509Certificate], supplied: [X509Certificate],
+        trust: TrustStore, validator: ChainValidator, validationTime: Date
+    ) -> ExaminedSigner.Timestamp {
+        guard let token = try? TimestampToken.parse(der) else {
+            let broken = TimestampEvidence(
+                type: type, genTime: .distantPast, accuracy: nil, serial: "", policy: nil, imprintAlgorithm: "unknown",
+                imprint: CryptoCheck(.notChecked, "the token cannot be parsed"), signatureValue: CryptoCheck(.invalid, "the token cannot be parsed"),
+                tsaCertificate: nil, timeStampingEKU: .notChecked, chains: [])
+            return ExaminedSigner.Timestamp(evidence: broken, certificates: [])
+        }
+        // Imprint.
+        var imprint: CryptoCheck
+        if let algorithm = token.imprintAlgorithm {
+            switch covering {
+            case .bytes(let data):
+                let expected = (try? MultiDigest.digest(algorithm, data)) ?? []
+                imprint = expected == token.imprint ? CryptoCheck(.valid) : CryptoCheck(.invalid, "the imprint is not the hash of this signature value")
+            case .digests(let digests):
+                if let expected = digests[algorithm] {
+                    imprint = expected == token.imprint ? CryptoCheck(.valid) : CryptoCheck(.invalid, "the imprint is not the hash of the signed content")
+                } else {
+                    imprint = CryptoCheck(.notChecked, "the signed content is not available")
+                }
+            }
+        } else {
+            imprint = CryptoCheck(.notChecked, "unsupported imprint algorithm \(token.imprintOID)")
+        }
+        // The token as a signature over its TSTInfo.
+        let tokenCertificates = token.cms.certificates
+        var tstDigests: [DigestAlgorithm: [UInt8]] = [:]
+        var needed: Set<DigestAlgorithm> = [.sha256]
+        for si in token.cms.signerInfos { if let alg = Signer.signerDigest(si) { needed.insert(alg) } }
+        if let multi = try? MultiDigest(needed) {
+            multi.update(token.tstInfo)
+            tstDigests = multi.finish()
+        }
+        var certificates: [X509Certificate] = []
+        var signatureValue = CryptoCheck(.invalid, "the token has no signer")
+        var tsaCertificate: X509Certificate? = nil
+        if let tokenSigner = token.cms.signerInfos.first, token.cms.signerInfos.count == 1 {
+            let tstDocument = HashedDocument(
+                evidence: DocumentEvidence(name: nil, size: UInt64(token.tstInfo.count), digests: [:], source: .attached),
+                digests: tstDigests, mismatchWithAttached: false)
+            let examined = examineSigner(
+                tokenSigner, id: "TS", cms: token.cms, candidates: tokenCertificates + outerCertificates, supplied: supplied,
+                trust: trust, document: tstDocument, validator: validator, validationTime: validationTime,
+                hasRevocationData: false, examineTimestamps: false)
+            let e = examined.evidence
+            if e.identification.binding == .invalid {
+                signatureValue = CryptoCheck(.invalid, "the token's signing-certificate attribute does not match the TSA certificate")
+            } else if e.identification.signingCertificateAttribute == "absent" {
+                signatureValue = CryptoCheck(.invalid, "the token has no signing-certificate attribute (RFC 3161, 2.4.2)")
+            } else if e.messageDigest.outcome != .valid {
+                signatureValue = CryptoCheck(.invalid, "the token's message digest does not match its TSTInfo")
+            } else {
+                signatureValue = e.signatureValue
+            }
+            if let fingerprint = e.signerCertificate {
+                tsaCertificate = (tokenCertificates + outerCertificates + supplied + trust.anchors).first { $0.fingerprint == fingerprint }
+            }
+            certificates += examined.certificates
+        }
+        var eku: CheckOutcome = .notChecked
+        var chains: [ChainEvidence] = []
+        if let tsaCertificate {
+            eku = X509_check_purpose(tsaCertificate.pointer, X509_PURPOSE_TIMESTAMP_SIGN, 0) == 1 ? .valid : .invalid
+            clearOpenSSLErrors()
+            var tsaValidator = validator
+            tsaValidator.untrusted = validator.untrusted + tokenCertificates
+            let (atTime, path) = tsaValidator.evaluate(tsaCertificate, at: token.genTime, purpose: "timestamp")
+            let (now, _) = tsaValidator.evaluate(tsaCertificate, at: validationTime, purpose: "validationTime")
+            chains = [atTime, now]
+            certificates += path
+        }
+        let evidence = TimestampEvidence(
+            type: type, genTime: token.genTime, accuracy: token.accuracy, serial: token.serial, policy: token.policy,
+            imprintAlgorithm: token.imprintAlgorithm?.name ?? token.imprintOID, imprint: imprint, signatureValue: signatureValue,
+            tsaCertificate: tsaCertificate?.fingerprint, timeStampingEKU: eku, chains: chains)
+        return ExaminedSigner.Timestamp(evidence: evidence, certificates: certificates)
     }
 
     static func signerIdentifier(_ si: OpaquePointer) -> (kind: String, value: String) {

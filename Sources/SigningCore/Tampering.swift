@@ -70,3 +70,40 @@ enum Tampering {
         return 1 + DEREncoder.length(length).count
     }
 }
+
+extension Tampering {
+    /// Adds `token` as a signature-time-stamp of signer `index`, whatever it covers (a timestamp over other data).
+    static func attachTimestamp(_ signature: [UInt8], token: [UInt8], signer index: Int = 0) throws -> [UInt8] {
+        let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
+        let si = cms.signerInfos[index]
+        CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, token, Int32(token.count))
+        return try cms.der()
+    }
+
+    /// The first signature-time-stamp token of signer `index`.
+    static func timestampToken(of signature: [UInt8], signer index: Int = 0) throws -> [UInt8] {
+        let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
+        let attributes = SignerAttributes(signerInfo: cms.signerInfos[index])
+        guard let attribute = attributes.unsigned(NID_id_smime_aa_timeStampToken).first,
+            let value = SignerAttributes.valuesDER(attribute).first
+        else { throw PodpisError(.software, "no timestamp") }
+        return value
+    }
+
+    /// Re-signs a genuine token's TSTInfo with another identity (as a forger with any certificate could).
+    static func resignToken(_ token: [UInt8], with identity: SigningIdentity) throws -> [UInt8] {
+        let parsed = try TimestampToken.parse(token)
+        let flags = UInt32(CMS_BINARY | CMS_NOSMIMECAP | CMS_PARTIAL)
+        guard let raw = CMS_sign(nil, nil, nil, nil, flags) else { throw PodpisError.openSSL(.software, "CMS_sign") }
+        let cms = CMSMessage(taking: raw)
+        CMS_set1_eContentType(cms.pointer, OBJ_nid2obj(NID_id_smime_ct_TSTInfo))
+        guard CMS_add1_signer(cms.pointer, identity.certificate.pointer, identity.key.pointer, identity.key.defaultDigest.evpMD(),
+                              UInt32(CMS_BINARY | CMS_NOSMIMECAP | CMS_CADES)) != nil else {
+            throw PodpisError.openSSL(.software, "add signer")
+        }
+        try withReadBIO(parsed.tstInfo) { bio in
+            guard CMS_final(cms.pointer, bio, nil, flags) == 1 else { throw PodpisError.openSSL(.software, "final") }
+        }
+        return try cms.der()
+    }
+}

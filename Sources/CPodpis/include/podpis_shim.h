@@ -79,6 +79,9 @@ typedef struct {
 } podpis_pass;
 int podpis_pem_pass_cb(char *buf, int size, int rwflag, void *userdata);
 
+/// curl_global_init, once per process (thread-safe). Returns 1 on success.
+int podpis_curl_init(void);
+
 /// libcurl's variadic setopt/getinfo, one typed wrapper per argument type.
 CURLcode podpis_curl_setopt_long(CURL *curl, CURLoption opt, long value);
 CURLcode podpis_curl_setopt_str(CURL *curl, CURLoption opt, const char *value);

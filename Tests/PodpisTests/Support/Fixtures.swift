@@ -112,3 +112,25 @@ struct TemporaryFolder {
     }
     func cleanup() { try? FileManager.default.removeItem(atPath: path) }
 }
+
+extension Hierarchy {
+    /// A timestamping authority under this hierarchy's CA, with an adjustable clock.
+    func authority(clock: @escaping @Sendable () -> Date = { Date() }, critical: Bool = true,
+                   notBefore: Date = Date().addingTimeInterval(-10 * 86_400)) throws -> (TimestampAuthority, IssuedCertificate) {
+        let tsa = try PKIProfiles.tsa(key: algorithm == .gost ? .gost2012_256 : .rsa(bits: 2048), issuer: ca, critical: critical, notBefore: notBefore)
+        let authority = try TimestampAuthority(
+            key: tsa.key, certificate: tsa.certificate, chain: [ca.certificate],
+            configuration: TimestampAuthority.Configuration(clock: clock), serials: SerialNumberSource(path: nil))
+        return (authority, tsa)
+    }
+
+    /// Signs `document` and adds a signature-time-stamp from `authority`.
+    func timestampedSignature(_ signer: IssuedCertificate, authority: TimestampAuthority, document: [UInt8] = sampleDocument,
+                              options: SignatureOptions = SignatureOptions()) throws -> [UInt8] {
+        var options = options
+        options.chain = [ca.certificate]
+        let signature = try Signer.sign(.bytes(document), identity: signer.identity, options: options)
+        return try Timestamper.addSignatureTimestamps(to: signature, subject: nil,
+                                                      client: TimestampClient(source: LocalTimestampSource(authority))).bytes
+    }
+}
