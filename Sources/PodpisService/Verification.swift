@@ -13,14 +13,19 @@ public struct VerificationJob: Sendable {
     public var certificates: [X509Certificate]
     public var crls: [CertificateRevocationList]
     public var validationTime: Date?
+    public var ocspResponses: [[UInt8]]
+    public var revocation: RevocationPolicy
     public var policy: Policy
     public var options: JudgementOptions
 
     public init(
         signature: [UInt8], signatureName: String?, document: DocumentInput?, trust: TrustStore,
         certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [], validationTime: Date? = nil,
+        ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline,
         policy: Policy = BuiltinPolicies.default, options: JudgementOptions = JudgementOptions()
     ) {
+        self.ocspResponses = ocspResponses
+        self.revocation = revocation
         self.signature = signature
         self.signatureName = signatureName
         self.document = document
@@ -36,7 +41,8 @@ public struct VerificationJob: Sendable {
     public func run() throws -> (evidence: Evidence, report: Report) {
         let evidence = try EvidenceCollector.collect(VerificationRequest(
             signature: signature, signatureName: signatureName, document: document, trust: trust,
-            certificates: certificates, crls: crls, validationTime: validationTime))
+            certificates: certificates, crls: crls, validationTime: validationTime, ocspResponses: ocspResponses,
+            revocation: revocation))
         let report = PolicyEngine().judge(evidence, policy: policy, options: options)
         return (evidence, report)
     }

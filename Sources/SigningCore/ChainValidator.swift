@@ -10,11 +10,13 @@ struct ChainValidator {
     let trust: TrustStore
     /// Untrusted certificates that may complete a path (SignedData certificates, `--cert`).
     var untrusted: [X509Certificate]
-    let crls: [CertificateRevocationList]
+    var crls: [CertificateRevocationList]
     /// Where each known certificate came from, by fingerprint.
     let sources: [String: String]
-    /// Revocation data from OCSP, by certificate fingerprint (filled by the revocation fetcher).
-    var ocsp: [String: RevocationEvidence] = [:]
+    /// OCSP responses available (supplied, embedded or fetched), matched to certificates by CertID.
+    var ocspResponses: [[UInt8]] = []
+    /// Why fetching revocation data failed, by certificate fingerprint.
+    var fetchProblems: [String: [String]] = [:]
 
     func evaluate(_ leaf: X509Certificate, at time: Date, purpose: String) -> (ChainEvidence, [X509Certificate]) {
         clearOpenSSLErrors()
@@ -119,7 +121,24 @@ struct ChainValidator {
 
     /// What the CRLs (and OCSP answers) say about `cert`, independent of any judgement time.
     func revocationFacts(for cert: X509Certificate, issuer: X509Certificate?) -> RevocationEvidence {
-        if let fromOCSP = ocsp[cert.fingerprint], fromOCSP.status != .unknown { return fromOCSP }
+        var facts = crlFacts(for: cert, issuer: issuer)
+        var problems = fetchProblems[cert.fingerprint] ?? []
+        if let issuer {
+            // OCSP first: it is the fresher source when both exist.
+            for response in ocspResponses {
+                guard let fromOCSP = OCSP.evidence(from: response, certificate: cert, issuer: issuer, trust: trust, untrusted: untrusted) else { continue }
+                if fromOCSP.status != .unknown, facts.status != .revoked || fromOCSP.status == .revoked {
+                    facts = fromOCSP
+                    break
+                }
+                problems += fromOCSP.problems
+            }
+        }
+        facts.problems += problems
+        return facts
+    }
+
+    func crlFacts(for cert: X509Certificate, issuer: X509Certificate?) -> RevocationEvidence {
         guard let issuer else { return RevocationEvidence(status: .unknown, problems: ["issuer not found"]) }
         let fromIssuer = crls.filter { $0.isSigned(by: issuer) }
         var problems: [String] = []
@@ -127,7 +146,7 @@ struct ChainValidator {
             if crls.contains(where: { X509_NAME_cmp(X509_CRL_get_issuer($0.pointer), X509_get_issuer_name(cert.pointer)) == 0 }) {
                 problems.append("a CRL names the issuer but its signature does not verify")
             }
-            return ocsp[cert.fingerprint] ?? RevocationEvidence(status: .unknown, problems: problems)
+            return RevocationEvidence(status: .unknown, problems: problems)
         }
         let bases = fromIssuer.filter { !$0.isDelta }.sorted { ($0.thisUpdate ?? .distantPast) > ($1.thisUpdate ?? .distantPast) }
         let deltas = fromIssuer.filter(\.isDelta).sorted { ($0.thisUpdate ?? .distantPast) > ($1.thisUpdate ?? .distantPast) }

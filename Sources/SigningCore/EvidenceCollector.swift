@@ -25,11 +25,18 @@ public struct VerificationRequest: Sendable {
     public var crls: [CertificateRevocationList]
     /// When to evaluate certificate paths; nil means now.
     public var validationTime: Date?
+    /// Extra OCSP responses (`--ocsp-response`), DER.
+    public var ocspResponses: [[UInt8]]
+    /// Whether revocation data may be fetched from the network.
+    public var revocation: RevocationPolicy
 
     public init(
         signature: [UInt8], signatureName: String? = nil, document: DocumentInput? = nil, trust: TrustStore,
-        certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [], validationTime: Date? = nil
+        certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [], validationTime: Date? = nil,
+        ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline
     ) {
+        self.ocspResponses = ocspResponses
+        self.revocation = revocation
         self.signature = signature
         self.signatureName = signatureName
         self.document = document
@@ -79,33 +86,93 @@ public enum EvidenceCollector {
         evidence.document = document.map { $0.evidence }
 
         let embeddedCerts = cms.certificates
-        let embeddedCRLs = cms.crls
+        var embeddedCRLs = cms.crls
+        let der = (try? cms.der()) ?? []
+        var embeddedOCSP = EmbeddedRevocation.ocspResponses(inSignedData: der)
+        for si in signerInfos {
+            for attribute in SignerAttributes(signerInfo: si).unsigned(NID_id_smime_aa_ets_revocationValues) {
+                for value in SignerAttributes.valuesDER(attribute) {
+                    let (crls, ocsp) = EmbeddedRevocation.revocationValues(value)
+                    embeddedCRLs += crls
+                    embeddedOCSP += ocsp
+                }
+            }
+        }
         var sources: [String: String] = [:]
         for cert in request.certificates { sources[cert.fingerprint] = "supplied" }
         for cert in embeddedCerts { sources[cert.fingerprint] = "signedData" }
-        let crls = embeddedCRLs + request.crls
-        for crl in embeddedCRLs {
-            evidence.revocationSources.append(RevocationSource(kind: "crl", origin: "signedData", issuer: crl.issuer,
-                                                               thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, sha256: crl.fingerprint))
+        for (origin, crls) in [("signedData", embeddedCRLs), ("supplied", request.crls)] {
+            for crl in crls {
+                evidence.revocationSources.append(RevocationSource(kind: "crl", origin: origin, issuer: crl.issuer,
+                                                                   thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, sha256: crl.fingerprint))
+            }
         }
-        for crl in request.crls {
-            evidence.revocationSources.append(RevocationSource(kind: "crl", origin: "supplied", issuer: crl.issuer,
-                                                               thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, sha256: crl.fingerprint))
+        for (origin, responses) in [("signedData", embeddedOCSP), ("supplied", request.ocspResponses)] {
+            for response in responses {
+                evidence.revocationSources.append(RevocationSource(kind: "ocsp", origin: origin, issuer: "", thisUpdate: nil, nextUpdate: nil,
+                                                                   sha256: hex((try? MultiDigest.digest(.sha256, response)) ?? [])))
+            }
         }
-        let validator = ChainValidator(trust: request.trust, untrusted: embeddedCerts + request.certificates, crls: crls, sources: sources)
+        var validator = ChainValidator(trust: request.trust, untrusted: embeddedCerts + request.certificates,
+                                       crls: embeddedCRLs + request.crls, sources: sources)
+        validator.ocspResponses = embeddedOCSP + request.ocspResponses
+        let hasRevocationData = !embeddedCRLs.isEmpty || !embeddedOCSP.isEmpty
 
-        var referenced: [String: X509Certificate] = [:]
-        for anchor in request.trust.anchors { referenced[anchor.fingerprint] = anchor }
-        for (index, si) in signerInfos.enumerated() {
-            let signer = examineSigner(
-                si, id: "S\(index)", cms: cms, candidates: embeddedCerts, supplied: request.certificates,
-                trust: request.trust, document: document, validator: validator, validationTime: validationTime,
-                hasRevocationData: !embeddedCRLs.isEmpty)
-            evidence.signers.append(signer.evidence)
-            for cert in signer.certificates { referenced[cert.fingerprint] = cert }
+        func examineAll(_ validator: ChainValidator) -> ([SignerEvidence], [String: X509Certificate]) {
+            var referenced: [String: X509Certificate] = [:]
+            for anchor in request.trust.anchors { referenced[anchor.fingerprint] = anchor }
+            var signers: [SignerEvidence] = []
+            for (index, si) in signerInfos.enumerated() {
+                let signer = examineSigner(
+                    si, id: "S\(index)", cms: cms, candidates: embeddedCerts, supplied: request.certificates,
+                    trust: request.trust, document: document, validator: validator, validationTime: validationTime,
+                    hasRevocationData: hasRevocationData)
+                signers.append(signer.evidence)
+                for cert in signer.certificates { referenced[cert.fingerprint] = cert }
+            }
+            return (signers, referenced)
         }
+        var (signers, referenced) = examineAll(validator)
+
+        // Online: fetch what the certificates advertise for every path element whose status is still unknown,
+        // then look again with it.
+        if request.revocation.online {
+            let pairs = unknownRevocation(in: signers, certificates: referenced)
+            if !pairs.isEmpty {
+                let fetched = RevocationFetcher(policy: request.revocation).fetch(pairs: pairs)
+                validator.crls += fetched.crls.map(\.0)
+                validator.ocspResponses += fetched.ocsp.map(\.bytes)
+                validator.fetchProblems = fetched.problems
+                for (crl, url) in fetched.crls {
+                    evidence.revocationSources.append(RevocationSource(kind: "crl", origin: "fetched", issuer: crl.issuer, thisUpdate: crl.thisUpdate,
+                                                                       nextUpdate: crl.nextUpdate, url: url, sha256: crl.fingerprint))
+                }
+                for (response, url) in fetched.ocsp {
+                    evidence.revocationSources.append(RevocationSource(kind: "ocsp", origin: "fetched", issuer: "", thisUpdate: nil, nextUpdate: nil, url: url,
+                                                                       sha256: hex((try? MultiDigest.digest(.sha256, response)) ?? [])))
+                }
+                (signers, referenced) = examineAll(validator)
+            }
+        }
+        evidence.signers = signers
         evidence.certificates = referenced.mapValues { $0.info() }
         return evidence
+    }
+
+    /// (certificate, issuer) pairs on any path (signers' and TSAs') whose revocation status is unknown.
+    static func unknownRevocation(in signers: [SignerEvidence], certificates: [String: X509Certificate]) -> [(certificate: X509Certificate, issuer: X509Certificate)] {
+        var pairs: [(certificate: X509Certificate, issuer: X509Certificate)] = []
+        var seen = Set<String>()
+        let chains = signers.flatMap { $0.chains + $0.timestamps.flatMap(\.chains) }
+        for chain in chains {
+            for (index, element) in chain.path.enumerated() where element.revocation.status == .unknown && index + 1 < chain.path.count {
+                guard let cert = certificates[element.certificate], let issuer = certificates[chain.path[index + 1].certificate],
+                    seen.insert(element.certificate).inserted
+                else { continue }
+                pairs.append((cert, issuer))
+            }
+        }
+        return pairs
     }
 
     // MARK: - document

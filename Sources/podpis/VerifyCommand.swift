@@ -33,10 +33,13 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "CRL files (PEM or DER, repeatable).")
     var crl: [String] = []
 
+    @Option(name: .customLong("ocsp-response"), help: "OCSP responses (DER, repeatable), for offline checks.")
+    var ocspResponse: [String] = []
+
     @Option(name: .long, help: "Validation time, RFC 3339 (default: now).")
     var at: String?
 
-    @Flag(name: .long, help: "Never fetch anything from the network.")
+    @Flag(name: .long, help: "Never fetch anything from the network (CRLs, OCSP).")
     var offline = false
 
     @Flag(name: .long, help: "Print the JSON report.")
@@ -65,6 +68,8 @@ struct VerifyCommand: AsyncParsableCommand {
             certificates: try CertificateFiles.load(paths: cert),
             crls: try CertificateFiles.loadCRLs(paths: crl),
             validationTime: validationTime,
+            ocspResponses: try ocspResponse.map { try FileInput.readSmallFile(path: $0, limit: 16 << 20) },
+            revocation: offline ? .offline : RevocationPolicy(),
             policy: policy,
             options: JudgementOptions(documentType: type, language: language))
         let (evidence, report) = try job.run()

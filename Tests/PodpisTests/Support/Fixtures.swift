@@ -134,3 +134,14 @@ extension Hierarchy {
                                                       client: TimestampClient(source: LocalTimestampSource(authority))).bytes
     }
 }
+
+extension Hierarchy {
+    /// An OCSP answer for `certificate` from a responder of this hierarchy's CA.
+    func ocspAnswer(for certificate: X509Certificate, status: OCSPResponder.CertificateStatus, signer: IssuedCertificate? = nil,
+                    at time: Date = Date(), validity: TimeInterval = 3600) throws -> [UInt8] {
+        let responder = signer ?? ca
+        let ocsp = OCSPResponder(ca: ca.certificate, signer: responder.certificate, key: responder.key, validity: validity,
+                                 clock: { time }, lookup: { _ in status })
+        return try ocsp.respond(to: try OCSP.request(for: certificate, issuer: ca.certificate))
+    }
+}

@@ -1,0 +1,211 @@
+import COpenSSL
+import CPodpis
+import EvidenceModel
+import Foundation
+
+/// OCSP (RFC 6960): building requests, checking responses as evidence, and answering requests (the demo responder).
+public enum OCSP {
+    /// A request for `certificate` issued by `issuer`, with a fresh nonce. Returns the DER and the nonce-bearing
+    /// request object's DER (kept to check the answer's nonce).
+    static func request(for certificate: X509Certificate, issuer: X509Certificate) throws -> [UInt8] {
+        guard let id = OCSP_cert_to_id(nil, certificate.pointer, issuer.pointer), let request = OCSP_REQUEST_new() else {
+            throw PodpisError.openSSL(.software, "cannot build an OCSP request")
+        }
+        defer { OCSP_REQUEST_free(request) }
+        guard OCSP_request_add0_id(request, id) != nil, OCSP_request_add1_nonce(request, nil, 0) == 1,
+            let der = derBytes({ i2d_OCSP_REQUEST(request, $0) })
+        else { throw PodpisError.openSSL(.software, "cannot build an OCSP request") }
+        return der
+    }
+
+    /// Asks `url` about `certificate`, checking the answer's nonce. Returns the raw OCSPResponse.
+    static func fetch(url: String, certificate: X509Certificate, issuer: X509Certificate, options: HTTPOptions) throws -> [UInt8] {
+        let requestDER = try request(for: certificate, issuer: issuer)
+        let response = try HTTPFetcher.post(url, body: requestDER, contentType: "application/ocsp-request", options: options)
+        guard response.status == 200 else { throw PodpisError(.unavailable, "the OCSP responder answered HTTP \(response.status)", subject: url) }
+        // Nonce: a responder that echoes it must echo ours.
+        let request: OpaquePointer? = requestDER.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_OCSP_REQUEST(nil, &cursor, buffer.count)
+        }
+        let parsed: OpaquePointer? = response.body.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_OCSP_RESPONSE(nil, &cursor, buffer.count)
+        }
+        defer {
+            if let request { OCSP_REQUEST_free(request) }
+            if let parsed { OCSP_RESPONSE_free(parsed) }
+        }
+        guard let request, let parsed else { throw PodpisError.openSSL(.unavailable, "the OCSP answer does not parse", subject: url) }
+        if OCSP_response_status(parsed) == OCSP_RESPONSE_STATUS_SUCCESSFUL, let basic = OCSP_response_get1_basic(parsed) {
+            defer { OCSP_BASICRESP_free(basic) }
+            if OCSP_check_nonce(request, basic) == 0 {
+                clearOpenSSLErrors()
+                throw PodpisError(.unavailable, "the OCSP answer's nonce does not match the request", subject: url)
+            }
+        }
+        clearOpenSSLErrors()
+        return response.body
+    }
+
+    /// What an OCSP response says about `certificate`, after checking it: the responder is the issuer or a
+    /// delegated responder (OCSPSigning EKU, issued by the issuer), the signature verifies, the path is valid at
+    /// producedAt. Returns nil when the response is not about this certificate.
+    static func evidence(from der: [UInt8], certificate: X509Certificate, issuer: X509Certificate, trust: TrustStore,
+                         untrusted: [X509Certificate]) -> RevocationEvidence? {
+        clearOpenSSLErrors()
+        let response: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_OCSP_RESPONSE(nil, &cursor, buffer.count)
+        }
+        guard let response else { clearOpenSSLErrors(); return nil }
+        defer { OCSP_RESPONSE_free(response) }
+        let status = OCSP_response_status(response)
+        guard status == OCSP_RESPONSE_STATUS_SUCCESSFUL, let basic = OCSP_response_get1_basic(response) else {
+            return RevocationEvidence(status: .unknown, source: "ocsp", problems: ["the OCSP responder answered «\(String(cString: OCSP_response_status_str(Int(status))))»"])
+        }
+        defer { OCSP_BASICRESP_free(basic) }
+        // Find this certificate's entry (SHA-1 CertIDs are usual; SHA-256 ones exist).
+        var found: (Int32, Int32, Date?, Date?, Date?)? = nil
+        for md in [EVP_sha1(), EVP_sha256()] {
+            guard let id = OCSP_cert_to_id(md, certificate.pointer, issuer.pointer) else { continue }
+            defer { OCSP_CERTID_free(id) }
+            var certStatus: Int32 = 0
+            var reason: Int32 = -1
+            var revoked: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>? = nil
+            var thisUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>? = nil
+            var nextUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>? = nil
+            if OCSP_resp_find_status(basic, id, &certStatus, &reason, &revoked, &thisUpdate, &nextUpdate) == 1 {
+                found = (certStatus, reason, date(fromASN1: revoked), date(fromASN1: thisUpdate), date(fromASN1: nextUpdate))
+                break
+            }
+        }
+        clearOpenSSLErrors()
+        guard let (certStatus, reason, revokedAt, thisUpdate, nextUpdate) = found else { return nil }
+        let producedAt = date(fromASN1: OCSP_resp_get0_produced_at(basic))
+        var signerSubject: String? = nil
+        var signer: OpaquePointer? = nil
+        if OCSP_resp_get0_signer(basic, &signer, nil) == 1, let signer { signerSubject = nameText(X509_get_subject_name(signer)) }
+        clearOpenSSLErrors()
+
+        // Verify signature, responder authorisation and the responder's path at producedAt.
+        guard let store = X509_STORE_new() else { return nil }
+        defer { X509_STORE_free(store) }
+        for anchor in trust.anchors { X509_STORE_add_cert(store, anchor.pointer) }
+        X509_VERIFY_PARAM_set_flags(X509_STORE_get0_param(store), UInt(X509_V_FLAG_PARTIAL_CHAIN))
+        if let producedAt { X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), time_t(producedAt.timeIntervalSince1970)) }
+        let stack = podpis_sk_x509_new()
+        defer { podpis_sk_x509_pop_free(stack) }
+        for cert in [issuer] + untrusted {
+            X509_up_ref(cert.pointer)
+            podpis_sk_x509_push(stack, cert.pointer)
+        }
+        let verified = OCSP_basic_verify(basic, stack, store, 0) == 1
+        let detail = drainOpenSSLErrors()
+        guard verified else {
+            return RevocationEvidence(status: .unknown, source: "ocsp", producedAt: producedAt, issuer: signerSubject,
+                                      problems: ["the OCSP response is not trustworthy: \(detail ?? "signature or responder authorisation failed")"])
+        }
+        switch certStatus {
+        case V_OCSP_CERTSTATUS_GOOD:
+            return RevocationEvidence(status: .good, source: "ocsp", thisUpdate: thisUpdate, nextUpdate: nextUpdate, producedAt: producedAt, issuer: signerSubject)
+        case V_OCSP_CERTSTATUS_REVOKED:
+            return RevocationEvidence(status: .revoked, source: "ocsp", revocationTime: revokedAt, reason: reason >= 0 ? CRLReason.name(Int(reason)) : nil,
+                                      thisUpdate: thisUpdate, nextUpdate: nextUpdate, producedAt: producedAt, issuer: signerSubject)
+        default:
+            return RevocationEvidence(status: .unknown, source: "ocsp", thisUpdate: thisUpdate, nextUpdate: nextUpdate, producedAt: producedAt,
+                                      issuer: signerSubject, problems: ["the OCSP responder does not know this certificate"])
+        }
+    }
+}
+
+/// An OCSP responder for one CA (the demo PKI's `pki serve`, and tests).
+public final class OCSPResponder: Sendable {
+    public enum CertificateStatus: Sendable {
+        case good
+        case revoked(Date, CRLReason?)
+        case unknown
+    }
+
+    let ca: X509Certificate
+    let signer: X509Certificate
+    let key: PrivateKey
+    /// How long answers stay valid.
+    let validity: TimeInterval
+    let lookup: @Sendable (String) -> CertificateStatus
+    let clock: @Sendable () -> Date
+
+    /// - Parameters:
+    ///   - signer: the CA itself or a delegated responder certificate issued by it.
+    ///   - lookup: status by serial (upper-case hex).
+    public init(ca: X509Certificate, signer: X509Certificate, key: PrivateKey, validity: TimeInterval = 3600,
+                clock: @escaping @Sendable () -> Date = { Date() }, lookup: @escaping @Sendable (String) -> CertificateStatus) {
+        self.ca = ca
+        self.signer = signer
+        self.key = key
+        self.validity = validity
+        self.clock = clock
+        self.lookup = lookup
+    }
+
+    /// Answers a DER OCSP request; malformed requests get a malformedRequest response, other CAs' certificates
+    /// an `unauthorized` one.
+    public func respond(to requestDER: [UInt8]) throws -> [UInt8] {
+        clearOpenSSLErrors()
+        let request: OpaquePointer? = requestDER.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_OCSP_REQUEST(nil, &cursor, buffer.count)
+        }
+        guard let request, OCSP_request_onereq_count(request) > 0 else {
+            if let request { OCSP_REQUEST_free(request) }
+            clearOpenSSLErrors()
+            return try Self.errorResponse(Int32(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST))
+        }
+        defer { OCSP_REQUEST_free(request) }
+        guard let basic = OCSP_BASICRESP_new() else { throw PodpisError.openSSL(.software, "OCSP_BASICRESP_new") }
+        defer { OCSP_BASICRESP_free(basic) }
+        let now = clock()
+        guard let thisUpdate = asn1Time(now), let nextUpdate = asn1Time(now.addingTimeInterval(validity)) else {
+            throw PodpisError(.software, "time")
+        }
+        defer { ASN1_TIME_free(thisUpdate); ASN1_TIME_free(nextUpdate) }
+        for index in 0..<OCSP_request_onereq_count(request) {
+            guard let one = OCSP_request_onereq_get0(request, index), let id = OCSP_onereq_get0_id(one) else { continue }
+            var mdObject: OpaquePointer? = nil
+            var serial: UnsafeMutablePointer<ASN1_INTEGER>? = nil
+            OCSP_id_get0_info(nil, &mdObject, nil, &serial, id)
+            let md = EVP_get_digestbyname(OBJ_nid2sn(OBJ_obj2nid(mdObject)))
+            guard let caID = OCSP_cert_to_id(md, nil, ca.pointer) else { continue }
+            defer { OCSP_CERTID_free(caID) }
+            guard OCSP_id_issuer_cmp(caID, id) == 0 else {
+                clearOpenSSLErrors()
+                return try Self.errorResponse(Int32(OCSP_RESPONSE_STATUS_UNAUTHORIZED))
+            }
+            switch lookup(hexInteger(serial)) {
+            case .good:
+                OCSP_basic_add1_status(basic, id, V_OCSP_CERTSTATUS_GOOD, 0, nil, thisUpdate, nextUpdate)
+            case .unknown:
+                OCSP_basic_add1_status(basic, id, V_OCSP_CERTSTATUS_UNKNOWN, 0, nil, thisUpdate, nextUpdate)
+            case .revoked(let when, let reason):
+                guard let revokedAt = asn1Time(when) else { continue }
+                OCSP_basic_add1_status(basic, id, V_OCSP_CERTSTATUS_REVOKED, Int32(reason?.rawValue ?? -1), revokedAt, thisUpdate, nextUpdate)
+                ASN1_TIME_free(revokedAt)
+            }
+        }
+        OCSP_copy_nonce(basic, request)
+        let certs = podpis_sk_x509_new()
+        defer { podpis_sk_x509_pop_free(certs) }
+        guard OCSP_basic_sign(basic, signer.pointer, key.pointer, key.defaultDigest.evpMD(), certs, 0) == 1,
+            let response = OCSP_response_create(Int32(OCSP_RESPONSE_STATUS_SUCCESSFUL), basic)
+        else { throw PodpisError.openSSL(.software, "cannot sign the OCSP response") }
+        defer { OCSP_RESPONSE_free(response) }
+        guard let der = derBytes({ i2d_OCSP_RESPONSE(response, $0) }) else { throw PodpisError.openSSL(.software, "encode") }
+        return der
+    }
+
+    static func errorResponse(_ status: Int32) throws -> [UInt8] {
+        guard let response = OCSP_response_create(status, nil) else { throw PodpisError.openSSL(.software, "OCSP_response_create") }
+        defer { OCSP_RESPONSE_free(response) }
+        return derBytes({ i2d_OCSP_RESPONSE(response, $0) }) ?? []
+    }
+}
