@@ -11,6 +11,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System libraries: headers and link lines only.
@@ -32,10 +35,19 @@ let package = Package(
         .target(name: "PolicyEngine", dependencies: ["EvidenceModel"]),
         // The workflows the front ends share (read inputs, collect evidence, judge).
         .target(name: "PodpisService", dependencies: ["SigningCore", "PolicyEngine"]),
+        // HTTP front ends on Hummingbird: the TSA, the demo PKI's OCSP/CRL server, the verification service.
+        .target(
+            name: "PodpisServer",
+            dependencies: [
+                "SigningCore", "PolicyEngine", "PodpisService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "podpis",
             dependencies: [
-                "SigningCore", "PolicyEngine", "PodpisService",
+                "SigningCore", "PolicyEngine", "PodpisService", "PodpisServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(

@@ -79,7 +79,7 @@ extension Catalogue {
         "timestamp.passed": "valid",
         "signature-count.passed": "Valid signatures: {count}",
         "signature-count.failed": "Valid signatures: {count}; at least {min} needed",
-        "cli.signed": "Signed {document} → {signature} (CAdES-B, {key}; signer: {signer})",
+        "cli.signed": "Signed {document} → {signature} (CAdES-{level}, {key}; signer: {signer})",
         "cli.cosigned": "Added a signature to {signature} (signer: {signer})",
         "cli.unknown-signer": "unknown signer",
         "cli.pki-created": "Demo PKI created in {dir}",
@@ -90,5 +90,8 @@ extension Catalogue {
         "demo.verify": "Verifying: {command}",
         "demo.tamper": "Now a copy with one changed word: {file}",
         "demo.done": "Done. Everything is in {dir}; try: podpis verify --help",
+        "cli.timestamped": "Timestamps added to {signature}: {count}",
+        "cli.extended": "Extended {signature}: level {level}",
+        "demo.timestamped": "Timestamped by the built-in TSA: the signature is now CAdES-T",
     ]
 }

@@ -73,7 +73,7 @@ extension Catalogue {
         "timestamp.passed": "действительна",
         "signature-count.passed": "Действительных подписей: {count}",
         "signature-count.failed": "Действительных подписей: {count}; нужно не менее {min}",
-        "cli.signed": "Подписано: {document} → {signature} (CAdES-B, {key}; подписант: {signer})",
+        "cli.signed": "Подписано: {document} → {signature} (CAdES-{level}, {key}; подписант: {signer})",
         "cli.cosigned": "Добавлена подпись в {signature} (подписант: {signer})",
         "cli.unknown-signer": "подписант не определён",
         "cli.pki-created": "Демонстрационная ИОК создана в {dir}",
@@ -84,5 +84,8 @@ extension Catalogue {
         "demo.verify": "Проверка: {command}",
         "demo.tamper": "Теперь копия с одним изменённым словом: {file}",
         "demo.done": "Готово. Всё лежит в {dir}; дальше: podpis verify --help",
+        "cli.timestamped": "Добавлено меток времени в {signature}: {count}",
+        "cli.extended": "Подпись {signature} усовершенствована: уровень {level}",
+        "demo.timestamped": "Метка времени от встроенной службы: подпись теперь CAdES-T",
     ]
 }

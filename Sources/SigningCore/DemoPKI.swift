@@ -191,3 +191,93 @@ public enum DemoPKI {
         return layout
     }
 }
+
+/// `podpis pki serve DIR`: the revocation services of a demo PKI folder — a fresh CRL per request and an OCSP
+/// responder for each CA, both reading the folder's `revoked.txt` (written by `podpis pki revoke`).
+public final class DemoPKIService: Sendable {
+    struct Authority: Sendable {
+        let name: String
+        let issued: IssuedCertificate
+        let responder: IssuedCertificate
+        let serials: Set<String>
+    }
+    let directory: String
+    let authorities: [String: Authority]
+
+    public static let authorityNames = ["rsa-root", "rsa-ca", "gost-root", "gost-ca"]
+
+    public init(directory: String) throws {
+        CryptoLibrary.initialize()
+        self.directory = directory
+        func load(_ name: String) throws -> IssuedCertificate? {
+            let certPath = (directory as NSString).appendingPathComponent("\(name).pem")
+            let keyPath = (directory as NSString).appendingPathComponent("\(name).key")
+            guard FileManager.default.fileExists(atPath: certPath), FileManager.default.fileExists(atPath: keyPath) else { return nil }
+            let cert = try X509Certificate.parseAll(FileInput.readSmallFile(path: certPath, limit: 1 << 20), subject: certPath)[0]
+            let key = try KeyLoader.load(path: keyPath) { throw PodpisError(.configuration, "demo keys are not encrypted", subject: keyPath) }.key
+            return IssuedCertificate(certificate: cert, key: key)
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".pem") }
+        let all = names.compactMap { try? X509Certificate.parseAll(FileInput.readSmallFile(path: (directory as NSString).appendingPathComponent($0), limit: 1 << 20)) }.flatMap { $0 }
+        let ocsp = try load("ocsp")
+        var authorities: [String: Authority] = [:]
+        for name in Self.authorityNames {
+            guard let ca = try load(name) else { continue }
+            let serials = Set(all.filter { $0.issuer == ca.certificate.subject && $0 != ca.certificate }.map(\.serialHex))
+            let responder = (ocsp != nil && ocsp!.certificate.issuer == ca.certificate.subject) ? ocsp! : ca
+            authorities[name] = Authority(name: name, issued: ca, responder: responder, serials: serials)
+        }
+        guard !authorities.isEmpty else { throw PodpisError(.configuration, "no demo CA found (made by `podpis pki demo`)", subject: directory) }
+        self.authorities = authorities
+    }
+
+    var revocationFile: String { (directory as NSString).appendingPathComponent("revoked.txt") }
+
+    /// Revocations of one CA: serial → (date, reason).
+    func revocations(of name: String) -> [String: (Date, CRLReason?)] {
+        guard let text = try? String(contentsOfFile: revocationFile, encoding: .utf8) else { return [:] }
+        var result: [String: (Date, CRLReason?)] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ").map(String.init)
+            guard parts.count >= 3, parts[0] == name, let date = ISO8601DateFormatter().date(from: parts[2]) else { continue }
+            let reason = parts.count > 3 ? CRLReason.allCases.first { $0.name == parts[3] } : nil
+            result[parts[1].uppercased()] = (date, reason)
+        }
+        return result
+    }
+
+    /// A fresh DER CRL for `rsa-ca.crl` and the like.
+    public func crl(named file: String) throws -> [UInt8]? {
+        let name = file.hasSuffix(".crl") ? String(file.dropLast(4)) : file
+        guard let authority = authorities[name] else { return nil }
+        let now = Date().wholeSeconds
+        let revoked = revocations(of: name).map { RevokedCertificate(serial: $0.key, date: $0.value.0, reason: $0.value.1) }
+        let crl = try PKIBuilder.issueCRL(issuer: authority.issued.certificate, key: authority.issued.key, thisUpdate: now.addingTimeInterval(-60),
+                                          nextUpdate: now.addingTimeInterval(86_400), revoked: revoked, number: Int(now.timeIntervalSince1970))
+        return crl.der
+    }
+
+    /// An OCSP answer from CA `name`'s responder.
+    public func ocsp(ca name: String, request: [UInt8]) throws -> [UInt8]? {
+        guard let authority = authorities[name] else { return nil }
+        let revoked = revocations(of: name)
+        let responder = OCSPResponder(ca: authority.issued.certificate, signer: authority.responder.certificate, key: authority.responder.key,
+                                      validity: 3600) { serial in
+            if let (date, reason) = revoked[serial] { return .revoked(date, reason) }
+            return authority.serials.contains(serial) ? .good : .unknown
+        }
+        return try responder.respond(to: request)
+    }
+
+    /// Records a revocation in the folder's `revoked.txt`.
+    public static func revoke(directory: String, certificate: X509Certificate, at date: Date, reason: CRLReason) throws {
+        let service = try DemoPKIService(directory: directory)
+        guard let authority = service.authorities.values.first(where: { $0.issued.certificate.subject == certificate.issuer }) else {
+            throw PodpisError(.usage, "the certificate was not issued by a CA of this demo PKI", subject: directory)
+        }
+        let line = "\(authority.name) \(certificate.serialHex) \(ISO8601DateFormatter().string(from: date)) \(reason.name)\n"
+        let path = service.revocationFile
+        let existing = (try? FileInput.readSmallFile(path: path, limit: 16 << 20)) ?? []
+        try FileInput.writeAtomically(existing + Array(line.utf8), to: path)
+    }
+}

@@ -51,6 +51,17 @@ struct DemoCommand: AsyncParsableCommand {
             step("demo.cosigned", ["signer": second.certificate.info().displayName, "algorithm": second.key.keyType])
         }
 
+        // The built-in TSA (in process) makes the signature CAdES-T.
+        let tsaIdentity = try identity("tsa")
+        let authority = try TimestampAuthority(
+            key: tsaIdentity.key, certificate: tsaIdentity.certificate, chain: try chain("rsa"),
+            serials: SerialNumberSource(path: layout.path("tsa.serial")))
+        let unstamped = try FileInput.readSmallFile(path: signature, limit: 1 << 26)
+        let stamped = try Timestamper.addSignatureTimestamps(to: unstamped, subject: signature,
+                                                             client: TimestampClient(source: LocalTimestampSource(authority)))
+        try FileInput.writeAtomically(stamped.bytes, to: signature)
+        step("demo.timestamped")
+
         let crls = try CertificateFiles.loadCRLs(paths: (gost ? ["rsa", "gost"] : ["rsa"]).flatMap { [layout.path("\($0)-root.crl"), layout.path("\($0)-ca.crl")] })
         let trust = try TrustStore.load(paths: [layout.trustDirectory])
         func verify(_ document: String) throws -> Report {

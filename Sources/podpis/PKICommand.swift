@@ -7,7 +7,7 @@ struct PKICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pki",
         abstract: "A demo PKI for trying podpis: certificate authorities, officials' certificates, a TSA, CRLs.",
-        subcommands: [PKIDemoCommand.self])
+        subcommands: [PKIDemoCommand.self, PKIServeCommand.self, PKIRevokeCommand.self])
 }
 
 struct PKIDemoCommand: AsyncParsableCommand {

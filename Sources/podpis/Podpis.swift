@@ -10,8 +10,8 @@ struct Podpis: AsyncParsableCommand {
         abstract: "Electronic signatures with legal validity: sign, timestamp and verify CMS/CAdES (RSA, ECDSA, GOST 2012).",
         version: CryptoLibrary.podpisVersion,
         subcommands: [
-            SignCommand.self, CosignCommand.self, VerifyCommand.self, InspectCommand.self, PKICommand.self,
-            DemoCommand.self,
+            SignCommand.self, CosignCommand.self, TimestampCommand.self, ExtendCommand.self, VerifyCommand.self,
+            InspectCommand.self, TSACommand.self, PKICommand.self, DemoCommand.self,
         ])
 
     /// Runs a command and turns every error into one line on stderr and a sysexits code.

@@ -28,18 +28,33 @@ struct SignCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Language of messages: ru or en (default: from LANG).")
     var lang: String?
 
+    @Option(name: .long, help: "CAdES level: B, T (needs --tsa) or LT (needs --tsa and --trust). Default: T with --tsa, else B.")
+    var level: SignatureLevel?
+
+    @OptionGroup(title: "Timestamp") var tsa: TSAOptions
+    @OptionGroup(title: "Trust and revocation (for LT)") var paths: RevocationOptions
+
     func run() async throws {
         let output = out ?? document + (attached ? ".p7m" : ".sig")
         try checkOutput(output, force: force)
         _ = try FileInput.regularFileSize(path: document)
+        let target = level ?? (tsa.tsa != nil ? .T : .B)
+        if target != .B && tsa.tsa == nil { throw PodpisError(.usage, "level \(target.rawValue) needs a timestamp: give --tsa URL") }
         let (identity, chain) = try signer.loadIdentity()
         let options = SignatureOptions(
             digest: try signer.digestAlgorithm(), attached: attached, pem: pem, rsaPSS: signer.pss, chain: chain)
-        _ = try Signer.sign(.file(document), identity: identity, options: options, output: output)
+        if target == .B {
+            _ = try Signer.sign(.file(document), identity: identity, options: options, output: output)
+        } else {
+            // The signature is finished in memory and written only once the TSA (and LT data) succeeded.
+            let signed = try Signer.sign(.file(document), identity: identity, options: options)
+            let raised = try raise(signed, name: output, to: target, tsa: tsa, paths: paths, certificates: chain)
+            try FileInput.writeAtomically(raised, to: output)
+        }
         let catalogue = Catalogue(lang.map { Language(parsing: $0) } ?? Console.language)
         Console.note(catalogue.text("cli.signed", [
             "document": document, "signature": output, "signer": identity.certificate.info().displayName,
-            "key": identity.key.keyType,
+            "key": identity.key.keyType, "level": target.rawValue,
         ]))
     }
 }

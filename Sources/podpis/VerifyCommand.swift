@@ -24,23 +24,10 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Policy id or policy file (default: the ETSI basic validation).")
     var policy: String?
 
-    @Option(name: .long, help: "Trust anchors: a PEM/DER file or a folder (repeatable; replaces $PODPIS_TRUST).")
-    var trust: [String] = []
-
-    @Option(name: .long, help: "Extra untrusted certificates, e.g. intermediates (repeatable).")
-    var cert: [String] = []
-
-    @Option(name: .long, help: "CRL files (PEM or DER, repeatable).")
-    var crl: [String] = []
-
-    @Option(name: .customLong("ocsp-response"), help: "OCSP responses (DER, repeatable), for offline checks.")
-    var ocspResponse: [String] = []
+    @OptionGroup(title: "Certificate paths and revocation") var paths: PathOptions
 
     @Option(name: .long, help: "Validation time, RFC 3339 (default: now).")
     var at: String?
-
-    @Flag(name: .long, help: "Never fetch anything from the network (CRLs, OCSP).")
-    var offline = false
 
     @Flag(name: .long, help: "Print the JSON report.")
     var json = false
@@ -60,16 +47,15 @@ struct VerifyCommand: AsyncParsableCommand {
         let policy = try resolvePolicy()
         let (documentPath, signaturePath) = try resolvePaths()
         let signatureBytes = try FileInput.readSignature(path: signaturePath)
-        let trustPaths = trust.isEmpty ? Self.configuredTrust() : trust
         let job = VerificationJob(
             signature: signatureBytes, signatureName: (signaturePath as NSString).lastPathComponent,
             document: documentPath.map { .file(path: $0) },
-            trust: try TrustStore.load(paths: trustPaths),
-            certificates: try CertificateFiles.load(paths: cert),
-            crls: try CertificateFiles.loadCRLs(paths: crl),
+            trust: try paths.revocation.trustStore(),
+            certificates: try paths.certificates(),
+            crls: try paths.revocation.crls(),
             validationTime: validationTime,
-            ocspResponses: try ocspResponse.map { try FileInput.readSmallFile(path: $0, limit: 16 << 20) },
-            revocation: offline ? .offline : RevocationPolicy(),
+            ocspResponses: try paths.revocation.ocspResponses(),
+            revocation: paths.revocation.revocation,
             policy: policy,
             options: JudgementOptions(documentType: type, language: language))
         let (evidence, report) = try job.run()
@@ -103,11 +89,6 @@ struct VerifyCommand: AsyncParsableCommand {
     func resolvePolicy() throws -> Policy {
         guard let policy, policy != "default" else { return BuiltinPolicies.default }
         throw PodpisError(.usage, "unknown policy «\(policy)» (available: default)")
-    }
-
-    /// Trust anchors configured for this user: `$PODPIS_TRUST`, a colon-separated list of files and folders.
-    static func configuredTrust() -> [String] {
-        (ProcessInfo.processInfo.environment["PODPIS_TRUST"] ?? "").split(separator: ":").map(String.init)
     }
 }
 

@@ -1,0 +1,72 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import SigningCore
+
+/// RFC 3161 over HTTP (RFC 3161, 3.4): `application/timestamp-query` in, `application/timestamp-reply` out.
+public struct TimestampEndpoint: Sendable {
+    public let authority: TimestampAuthority
+    public init(authority: TimestampAuthority) { self.authority = authority }
+
+    func handle(_ request: Request) async throws -> Response {
+        try request.requireContentType("application/timestamp-query")
+        let query = try await request.collectBody(limit: 64 << 10)
+        let reply = try authority.respond(to: query)
+        return Response(status: .ok, headers: [.contentType: "application/timestamp-reply"], body: .init(byteBuffer: ByteBuffer(bytes: reply)))
+    }
+
+    public func register<Context: RequestContext>(on router: Router<Context>, paths: [RouterPath]) {
+        for path in paths {
+            router.post(path) { request, _ in try await self.handle(request) }
+        }
+    }
+}
+
+/// The demo PKI's revocation services: fresh CRLs and an OCSP responder for each CA in a `pki demo` folder.
+public struct PKIRevocationEndpoint: Sendable {
+    public let pki: DemoPKIService
+    public init(pki: DemoPKIService) { self.pki = pki }
+
+    public func register<Context: RequestContext>(on router: Router<Context>) {
+        router.get("/crl/:name") { _, context in
+            let name = try context.parameters.require("name")
+            guard let crl = try pki.crl(named: name) else {
+                throw Problem(.notFound, "not-found", title: "No such CRL", detail: name)
+            }
+            return Response(status: .ok, headers: [.contentType: "application/pkix-crl"], body: .init(byteBuffer: ByteBuffer(bytes: crl)))
+        }
+        router.post("/ocsp/:ca") { request, context in
+            let ca = try context.parameters.require("ca")
+            try request.requireContentType("application/ocsp-request")
+            let query = try await request.collectBody(limit: 64 << 10)
+            guard let answer = try pki.ocsp(ca: ca, request: query) else {
+                throw Problem(.notFound, "not-found", title: "No such CA", detail: ca)
+            }
+            return Response(status: .ok, headers: [.contentType: "application/ocsp-response"], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
+        }
+    }
+}
+
+/// Serves an application on `host:port` (0 = any free port), prints the address it listens on as one line on
+/// stdout, and runs until SIGTERM or SIGINT.
+public enum ServerRunner {
+    public static func run<Context: RequestContext>(router: Router<Context>, host: String, port: Int, name: String) async throws
+    where Context.Source == ApplicationRequestContextSource {
+        let app = Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: name),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? port
+                FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
+            })
+        try await app.runService()
+    }
+
+    /// A router with problem+json errors and request ids.
+    public static func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: ProblemMiddleware())
+        return router
+    }
+}

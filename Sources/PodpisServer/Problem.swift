@@ -1,0 +1,83 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// An RFC 9457 problem: every error the HTTP front ends send is `application/problem+json` with a stable `type`.
+public struct Problem: HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    /// A stable URI naming the kind of problem (`https://podpis.example/problems/<slug>`; clients may switch on it).
+    public let type: String
+    public let title: String
+    public let detail: String?
+
+    public static let base = "urn:podpis:problem:"
+
+    public init(_ status: HTTPResponse.Status, _ slug: String, title: String, detail: String? = nil) {
+        self.status = status
+        self.type = Self.base + slug
+        self.title = title
+        self.detail = detail
+    }
+
+    struct Body: Encodable {
+        let type: String
+        let title: String
+        let status: Int
+        let detail: String?
+        let instance: String
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = Body(type: type, title: title, status: status.code, detail: detail, instance: request.uri.path)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Response(status: status, headers: [.contentType: "application/problem+json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
+    }
+}
+
+/// Turns every error into a problem response (404s, 413s and unexpected errors included) and tags responses with a
+/// request id.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let id = request.headers[HTTPField.Name("X-Request-ID")!].map { String($0.prefix(64)) } ?? context.id
+        var context = context
+        context.logger[metadataKey: "request_id"] = .string(id)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let problem as Problem {
+            response = try problem.response(from: request, context: context)
+        } catch let error as HTTPError {
+            let slug = error.status.code == 404 ? "not-found" : (error.status.code == 413 ? "too-large" : "http-\(error.status.code)")
+            response = try Problem(error.status, slug, title: error.status.reasonPhrase, detail: error.body).response(from: request, context: context)
+        } catch let error as any HTTPResponseError {
+            let slug = error.status.code == 413 ? "too-large" : "http-\(error.status.code)"
+            response = try Problem(error.status, slug, title: error.status.reasonPhrase).response(from: request, context: context)
+        } catch {
+            context.logger.error("internal error: \(error)")
+            response = try Problem(.internalServerError, "internal", title: "Internal error").response(from: request, context: context)
+        }
+        response.headers[HTTPField.Name("X-Request-ID")!] = id
+        return response
+    }
+}
+
+extension Request {
+    /// The body, refusing more than `limit` bytes (413) and a Content-Length that announces more.
+    func collectBody(limit: Int) async throws -> [UInt8] {
+        if let length = headers[.contentLength].flatMap(Int.init), length > limit {
+            throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(limit) bytes")
+        }
+        var buffer = try await body.collect(upTo: limit)
+        return buffer.readBytes(length: buffer.readableBytes) ?? []
+    }
+
+    func requireContentType(_ expected: String) throws {
+        let type = headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard type == expected else {
+            throw Problem(.unsupportedMediaType, "unsupported-media-type", title: "Unsupported media type", detail: "expected \(expected)")
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import EvidenceModel
+import Foundation
+import Testing
+@testable import SigningCore
+
+/// Real network on loopback, no mocks: the built-in TSA and the demo PKI's OCSP/CRL server run as `podpis`
+/// processes; an independent TSA runs as `openssl ts -reply` behind Python's http.server.
+@Suite("Network: TSA, OCSP and CRLs on loopback", .serialized)
+struct NetworkTests {
+    /// A demo PKI whose certificates point at a port chosen now, and its revocation server.
+    final class Fixture: @unchecked Sendable {
+        let folder: TemporaryFolder
+        let layout: DemoPKI.Layout
+        let pki: BackgroundServer
+        let tsa: BackgroundServer
+
+        init() throws {
+            folder = try TemporaryFolder()
+            let port = BackgroundServer.freePort()
+            layout = try DemoPKI.create(in: folder.file("pki"), baseURL: "http://127.0.0.1:\(port)")
+            pki = try BackgroundServer(CLI.binary, ["pki", "serve", layout.directory, "--port", "\(port)"])
+            tsa = try BackgroundServer(CLI.binary, ["tsa", "serve", "--key", layout.path("tsa.key"), "--cert", layout.path("tsa.pem"),
+                                                    "--chain", layout.path("rsa-chain.pem"), "--port", "0"])
+        }
+
+        func signArguments(_ who: String) -> [String] {
+            ["--key", layout.path("official-\(who).key"), "--cert", layout.path("official-\(who).pem"), "--chain", layout.path("\(who)-chain.pem")]
+        }
+
+        deinit {
+            pki.stop()
+            tsa.stop()
+            folder.cleanup()
+        }
+    }
+
+    @Test("sign --tsa makes CAdES-T through the built-in TSA; verify fetches OCSP and CRLs online", arguments: ["rsa", "gost"])
+    func signTimestampVerifyOnline(_ who: String) throws {
+        let f = try Fixture()
+        let document = try f.folder.write("order.txt", sampleDocument)
+        let signed = try CLI.run(["sign", document, "--tsa", f.tsa.url] + f.signArguments(who))
+        #expect(signed.status == 0, "\(signed.stderr)")
+        #expect(signed.stderr.contains("CAdES-T"))
+        let verified = try CLI.run(["verify", document, "--trust", f.layout.trustDirectory, "--json"])
+        #expect(verified.status == 0, "\(verified.stdout)")
+        #expect(verified.stdout.contains("CAdES-BASELINE-T"))
+        let evidencePath = f.folder.file("evidence.json")
+        _ = try CLI.run(["verify", document, "--trust", f.layout.trustDirectory, "--evidence-out", evidencePath])
+        let evidence = try JSONDecoder.podpis().decode(Evidence.self, from: Data(contentsOf: URL(fileURLWithPath: evidencePath)))
+        #expect(evidence.signers[0].chains[0].path[0].revocation.source == "ocsp")
+        #expect(evidence.revocationSources.contains { $0.origin == "fetched" && $0.kind == "ocsp" })
+        #expect(evidence.revocationSources.contains { $0.origin == "fetched" && $0.kind == "crl" })
+        // Offline, nothing is fetched: the CAs publish revocation data, so the verdict cannot be confirmed.
+        let offline = try CLI.run(["verify", document, "--trust", f.layout.trustDirectory, "--offline", "--json"])
+        #expect(offline.status == 2)
+        #expect(offline.stdout.contains("TRY_LATER"))
+    }
+
+    @Test("a certificate revoked at the responder: REVOKED_NO_POE without a timestamp, passes when the timestamp came first")
+    func revocationOnline() throws {
+        let f = try Fixture()
+        let document = try f.folder.write("order.txt", sampleDocument)
+        let plain = f.folder.file("plain.sig")
+        #expect(try CLI.run(["sign", document, "--out", plain] + f.signArguments("rsa")).status == 0)
+        let stamped = f.folder.file("stamped.sig")
+        #expect(try CLI.run(["sign", document, "--out", stamped, "--tsa", f.tsa.url] + f.signArguments("rsa")).status == 0)
+        Thread.sleep(forTimeInterval: 1.1)
+        #expect(try CLI.run(["pki", "revoke", f.layout.directory, f.layout.path("official-rsa.pem")]).status == 0)
+        let unproven = try CLI.run(["verify", document, plain, "--trust", f.layout.trustDirectory, "--json"])
+        #expect(unproven.status == 2)
+        #expect(unproven.stdout.contains("REVOKED_NO_POE"))
+        let proven = try CLI.run(["verify", document, stamped, "--trust", f.layout.trustDirectory, "--json"])
+        #expect(proven.status == 0, "\(proven.stdout)")
+    }
+
+    @Test("LT made online verifies offline twelve years later")
+    func longTerm() throws {
+        let f = try Fixture()
+        let document = try f.folder.write("order.txt", sampleDocument)
+        let signed = try CLI.run(["sign", document, "--tsa", f.tsa.url, "--level", "LT", "--trust", f.layout.trustDirectory] + f.signArguments("gost"))
+        #expect(signed.status == 0, "\(signed.stderr)")
+        let inspected = try CLI.run(["inspect", document + ".sig"])
+        #expect(inspected.stdout.contains("CAdES-LT"))
+        f.pki.stop()
+        f.tsa.stop()
+        let later = ISO8601DateFormatter().string(from: Date().addingTimeInterval(12 * 365 * 86_400))
+        let verified = try CLI.run(["verify", document, "--trust", f.layout.trustDirectory, "--offline", "--at", later, "--json"])
+        #expect(verified.status == 0, "\(verified.stdout)")
+        #expect(verified.stdout.contains("CAdES-BASELINE-LT"))
+        // `extend` takes a CAdES-T to LT too.
+        let t = f.folder.file("t.sig")
+        let restarted = try BackgroundServer(CLI.binary, ["tsa", "serve", "--key", f.layout.path("tsa.key"), "--cert", f.layout.path("tsa.pem"), "--port", "0"])
+        defer { restarted.stop() }
+        #expect(try CLI.run(["sign", document, "--out", t, "--tsa", restarted.url] + f.signArguments("rsa")).status == 0)
+        let crls = ["rsa-ca", "rsa-root"].flatMap { ["--crl", f.layout.path("\($0).crl")] }
+        let extended = try CLI.run(["extend", t, "--level", "LT", "--trust", f.layout.trustDirectory, "--offline"] + crls)
+        #expect(extended.status == 0, "\(extended.stderr)")
+        #expect(try CLI.run(["inspect", t]).stdout.contains("CAdES-LT"))
+    }
+
+    @Test("TSA down: a clear error, exit 69, and the signature file is left untouched")
+    func tsaDown() throws {
+        let f = try Fixture()
+        let document = try f.folder.write("order.txt", sampleDocument)
+        let down = "http://127.0.0.1:\(BackgroundServer.freePort())/"
+        let signed = try CLI.run(["sign", document, "--tsa", down] + f.signArguments("rsa"))
+        #expect(signed.status == 69)
+        #expect(signed.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: document + ".sig"))
+        #expect(try CLI.run(["sign", document] + f.signArguments("rsa")).status == 0)
+        let before = try FileInput.readSmallFile(path: document + ".sig", limit: 1 << 20)
+        let stamped = try CLI.run(["timestamp", document + ".sig", "--tsa", down])
+        #expect(stamped.status == 69)
+        #expect(try FileInput.readSmallFile(path: document + ".sig", limit: 1 << 20) == before)
+    }
+
+    @Test("an independent TSA (openssl ts -reply) is accepted; wrong imprint, wrong nonce, HTTP errors and rejections are refused",
+          arguments: ["valid", "wrong-imprint", "wrong-nonce", "http-error", "rejection"])
+    func peerTSA(_ mode: String) throws {
+        let f = try Fixture()
+        let peerFolder = try TemporaryFolder()
+        defer { peerFolder.cleanup() }
+        let peer = try PeerTSA.start(mode: mode, folder: peerFolder, tsaKey: f.layout.path("tsa.key"), tsaCert: f.layout.path("tsa.pem"),
+                                     chain: f.layout.path("rsa-chain.pem"))
+        defer { peer.stop() }
+        let document = try f.folder.write("order.txt", sampleDocument)
+        #expect(try CLI.run(["sign", document] + f.signArguments("rsa")).status == 0)
+        let before = try FileInput.readSmallFile(path: document + ".sig", limit: 1 << 20)
+        let result = try CLI.run(["timestamp", document + ".sig", "--tsa", peer.url])
+        if mode == "valid" {
+            #expect(result.status == 0, "valid: \(result.stderr)")
+            let verified = try CLI.run(["verify", document, "--trust", f.layout.trustDirectory, "--json"])
+            #expect(verified.status == 0, "\(verified.stdout)")
+            #expect(verified.stdout.contains("CAdES-BASELINE-T"))
+        } else {
+            #expect(result.status == 69, "\(mode): \(result.stderr)")
+            let expected = ["wrong-imprint": "imprint", "wrong-nonce": "nonce", "http-error": "HTTP 500", "rejection": "refused"][mode]!
+            #expect(result.stderr.contains(expected), "\(mode): \(result.stderr)")
+            #expect(try FileInput.readSmallFile(path: document + ".sig", limit: 1 << 20) == before)
+        }
+    }
+
+    @Test("the TSA survives a burst of concurrent requests and gives unique serials")
+    func tsaBurst() async throws {
+        let f = try Fixture()
+        let client = TimestampClient(source: HTTPTimestampSource(url: f.tsa.url))
+        let serials = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<64 {
+                group.addTask {
+                    let token = try client.token(over: Array("request \(index)".utf8), digest: .sha256)
+                    return try TimestampToken.parse(token).serial
+                }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(serials.count == 64)
+        #expect(Set(serials).count == 64)
+        // Malformed DER gets a TSP rejection, and a wrong content type gets 415 problem+json.
+        let garbage = try HTTPFetcher.post(f.tsa.url, body: Array("garbage".utf8), contentType: "application/timestamp-query")
+        #expect(garbage.status == 200)
+        #expect(try TimestampResponseStatus.parse(garbage.body).failureInfo.contains("badDataFormat"))
+        let wrongType = try HTTPFetcher.post(f.tsa.url, body: [1], contentType: "text/plain")
+        #expect(wrongType.status == 415)
+        #expect(wrongType.contentType == "application/problem+json")
+    }
+}
