@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries: headers and link lines only.
@@ -32,7 +33,7 @@ let package = Package(
         // The only module that talks to OpenSSL and libcurl.
         .target(name: "SigningCore", dependencies: ["COpenSSL", "CCurl", "CPodpis", "EvidenceModel"]),
         // Judges evidence under a policy. Pure Swift.
-        .target(name: "PolicyEngine", dependencies: ["EvidenceModel"]),
+        .target(name: "PolicyEngine", dependencies: ["EvidenceModel", .product(name: "Yams", package: "Yams")]),
         // The workflows the front ends share (read inputs, collect evidence, judge).
         .target(name: "PodpisService", dependencies: ["SigningCore", "PolicyEngine"]),
         // HTTP front ends on Hummingbird: the TSA, the demo PKI's OCSP/CRL server, the verification service.

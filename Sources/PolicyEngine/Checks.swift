@@ -5,8 +5,30 @@ import Foundation
 public enum CheckVocabulary {
     /// Parameter types for lint.
     public enum ParamType: String, Sendable {
-        case string, int, bool, date, stringList, constraintList, map
+        case string, int, bool, date, duration, stringList, constraintList, map
     }
+
+    /// Algorithm names a constraint may name.
+    public static let algorithmNames: Set<String> = [
+        "md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3-256", "sha3-384", "sha3-512", "streebog256", "streebog512",
+        "gostr3411-94", "rsa-pkcs1", "rsa-pss", "ecdsa", "ed25519", "gost2012-256", "gost2012-512", "gost2001", "dsa",
+    ]
+
+    /// Subject attribute names policies use, by OID.
+    public static let attributeNames: [String: String] = [
+        "inn": OID.inn, "snils": OID.snils, "ogrn": OID.ogrn, "ogrnip": OID.ogrnip, "innLE": OID.innLE,
+        "commonName": OID.commonName, "surname": OID.surname, "givenName": OID.givenName, "organization": OID.organization,
+        "title": OID.title, "country": OID.country, "email": OID.email,
+    ]
+
+    /// Certificate policy and EKU names policies may use instead of OIDs.
+    public static let oidNames: [String: String] = [
+        "kc1": OID.classKC1, "kc2": OID.classKC2, "kc3": OID.classKC3, "kb1": OID.classKB1, "kb2": OID.classKB2, "ka1": OID.classKA1,
+        "emailProtection": OID.ekuEmailProtection, "clientAuth": OID.ekuClientAuth, "timeStamping": OID.ekuTimeStamping,
+        "qcCompliance": OID.qcCompliance, "qcSSCD": OID.qcSSCD, "qcTypeESign": OID.qcTypeESign,
+    ]
+
+    static func oid(_ name: String) -> String { oidNames[name] ?? name }
 
     public struct Definition: Sendable {
         public let name: String
@@ -50,8 +72,42 @@ public enum CheckVocabulary {
             en: "algorithms and key sizes are acceptable at the signing time")
         add("timestamps", .sigConstraintsFailure,
             ru: "метки времени действительны", en: "the timestamps are valid")
+        add("accredited-ca", .chainConstraintsFailure, ["trustList": .string, "at": .string],
+            ru: "сертификат выдан аккредитованным удостоверяющим центром (аккредитация действовала в нужный день)",
+            en: "the certificate was issued by an accredited CA (accreditation in force on the relevant day)")
+        add("extended-key-usage", .chainConstraintsFailure, ["anyOf": .stringList, "required": .bool],
+            ru: "расширенное назначение ключа допускает подпись", en: "the extended key usage allows signing")
+        add("certificate-policies", .chainConstraintsFailure, ["anyOf": .stringList],
+            ru: "сертификат выдан по нужной политике (класс средства КС1–КС3 и др.)",
+            en: "the certificate carries a required policy (tool class КС1–КС3 and the like)")
+        add("subject-attributes", .chainConstraintsFailure, ["required": .stringList, "anyOf": .stringList],
+            ru: "в сертификате есть обязательные реквизиты владельца (ИНН, СНИЛС, ОГРН и др.)",
+            en: "the certificate names its holder with the required attributes (ИНН, СНИЛС, ОГРН, ...)")
+        add("signer-organization", .chainConstraintsFailure, ["ogrn": .stringList, "innLE": .stringList],
+            ru: "подписант принадлежит разрешённой организации (по ОГРН / ИНН ЮЛ)",
+            en: "the signer belongs to an allowed organisation (by ОГРН / ИНН ЮЛ)")
+        add("qc-statements", .chainConstraintsFailure, ["required": .stringList],
+            ru: "сертификат квалифицированный по eIDAS (qcStatements)", en: "the certificate is an eIDAS qualified certificate (qcStatements)")
+        add("signing-time", .sigConstraintsFailure,
+            ru: "подпись содержит заявленное время подписания", en: "the signature states its signing time")
+        add("timestamp-required", .sigConstraintsFailure,
+            ru: "подпись защищена действительной меткой времени", en: "a valid timestamp protects the signature")
+        add("timestamp-delay", .sigConstraintsFailure, ["maxDelay": .duration],
+            ru: "метка времени получена вскоре после заявленного времени подписания",
+            en: "the timestamp followed the claimed signing time closely enough")
+        add("signature-level", .sigConstraintsFailure, ["min": .string],
+            ru: "подпись достигает требуемого уровня CAdES (B, T, LT, LTA)", en: "the signature reaches the required CAdES level (B, T, LT, LTA)")
+        add("attestation", .sigConstraintsFailure, ["id": .string],
+            ru: "оператор подтвердил условие, которое не проверяется программно", en: "the operator attests a condition software cannot check")
         add("signature-count", .sigConstraintsFailure, ["min": .int], document: true,
             ru: "документ подписан не менее чем нужным числом подписей", en: "the document carries enough signatures")
+        add("required-roles", .sigConstraintsFailure, ["roles": .stringList], document: true,
+            ru: "документ подписан всеми нужными должностными лицами", en: "every required official signed the document")
+        add("document-kind", .sigConstraintsFailure, document: true,
+            ru: "подписи имеют вид, нужный для этого типа документа", en: "the signatures are of the kind this document type needs")
+        add("electronic-original", .sigConstraintsFailure, document: true,
+            ru: "электронный документ без бумажной копии имеет силу оригинала (поэтапный отказ от бумаги)",
+            en: "the electronic document alone is the original (the phased move off paper)")
         return all
     }()
 }
@@ -65,12 +121,23 @@ enum CheckRunner {
         case "signed-data": signedData(context)
         case "integrity": integrity(context)
         case "signature-value": signatureValue(context)
-        case "chain": chain(context)
+        case "chain": chain(rule, context)
         case "certificate-validity": validity(context)
         case "revocation": revocation(rule, context)
         case "key-usage": keyUsage(rule, context)
         case "algorithms": algorithms(rule, context)
         case "timestamps": timestamps(context)
+        case "accredited-ca": accreditedCA(rule, context)
+        case "extended-key-usage": extendedKeyUsage(rule, context)
+        case "certificate-policies": certificatePolicies(rule, context)
+        case "subject-attributes": subjectAttributes(rule, context)
+        case "signer-organization": signerOrganization(rule, context)
+        case "qc-statements": qcStatements(rule, context)
+        case "signing-time": signingTime(context)
+        case "timestamp-required": timestampRequired(context)
+        case "timestamp-delay": timestampDelay(rule, context)
+        case "signature-level": signatureLevel(rule, context)
+        case "attestation": attestation(rule, context)
         default: .fail(.policyProcessingError, Message("policy.unknown-check", ["check": rule.check]))
         }
     }
@@ -132,6 +199,18 @@ enum CheckRunner {
     // MARK: X.509
 
     static let timeIssues: Set<String> = ["expired", "notYetValid", "revoked", "revocationData"]
+
+    static func chain(_ rule: Rule, _ c: SignerContext) -> CheckVerdict {
+        let verdict = chain(c)
+        guard case .pass = verdict, let name = rule.params["trustList"]?.string else { return verdict }
+        guard let list = c.trustLists[name] else {
+            return .fail(.policyProcessingError, Message("trust-list.missing", ["list": name]))
+        }
+        guard let anchor = c.chain?.path.last?.certificate, list.anchors.contains(anchor) else {
+            return .fail(.noCertificateChainFound, Message("chain.not-in-list", ["list": name]))
+        }
+        return .pass(Message("chain.in-list", ["list": name, "anchor": c.pathCertificates.last?.info.displayName ?? ""]))
+    }
 
     static func chain(_ c: SignerContext) -> CheckVerdict {
         guard let chain = c.chain else { return .notApplicable(Message("chain.no-certificate")) }
@@ -288,12 +367,159 @@ enum CheckRunner {
     }
 }
 
+extension CheckRunner {
+    static func accreditedCA(_ rule: Rule, _ c: SignerContext) -> CheckVerdict {
+        guard let cert = c.certificate else { return .notApplicable(Message("chain.no-certificate")) }
+        let name = rule.params["trustList"]?.string ?? ""
+        guard let list = c.trustLists[name] else { return .fail(.policyProcessingError, Message("trust-list.missing", ["list": name])) }
+        let issuer = c.pathCertificates.count > 1 ? c.pathCertificates[1].info : nil
+        guard let authority = list.authority(certificate: issuer?.sha256, keyIdentifier: cert.authorityKeyIdentifier) else {
+            return .fail(.chainConstraintsFailure, Message("accredited-ca.unknown", ["issuer": cert.issuer, "list": name]))
+        }
+        let atSigning = rule.params["at"]?.string == "signing"
+        let date = atSigning ? c.bestSignatureTime : cert.notBefore
+        let args = ["ca": authority.name, "date": Format.day(date),
+                    "periods": authority.accreditation.map { "\(Format.day($0.from))–\($0.until.map(Format.day) ?? "…")" }.joined(separator: ", ")]
+        if authority.isAccredited(at: date) {
+            return .pass(Message(atSigning ? "accredited-ca.passed-signing" : "accredited-ca.passed-issue", args))
+        }
+        return .fail(.chainConstraintsFailure, Message(atSigning ? "accredited-ca.failed-signing" : "accredited-ca.failed-issue", args))
+    }
+
+    static func extendedKeyUsage(_ rule: Rule, _ c: SignerContext) -> CheckVerdict {
+        guard let cert = c.certificate else { return .notApplicable(Message("chain.no-certificate")) }
+        let wanted = (rule.params["anyOf"]?.strings ?? []).map(CheckVocabulary.oid)
+        guard let eku = cert.extendedKeyUsage else {
+            if rule.params["required"]?.bool == true { return .fail(.chainConstraintsFailure, Message("eku.absent")) }
+            return .pass(Message("eku.unrestricted"))
+        }
+        if wanted.isEmpty || eku.contains(where: wanted.contains) || eku.contains("2.5.29.37.0") {
+            return .pass(Message("eku.passed", ["eku": eku.joined(separator: ", ")]))
+        }
+        return .fail(.chainConstraintsFailure, Message("eku.failed", ["eku": eku.joined(separator: ", "), "wanted": wanted.joined(separator: ", ")]))
+    }
+
+    static func certificatePolicies(_ rule: Rule, _ c: SignerContext) -> CheckVerdict {
+        guard let cert = c.certificate else { return .notApplicable(Message("chain.no-certificate")) }
+        let wanted = (rule.params["anyOf"]?.strings ?? []).map(CheckVocabulary.oid)
+        if let found = cert.policies.first(where: wanted.contains) {
+            return .pass(Message("policies.passed", ["policy": Self.policyName(found)]))
+        }
+        return .fail(.chainConstraintsFailure, Message("policies.failed", [
+            "policies": cert.policies.isEmpty ? "—" : cert.policies.map(Self.policyName).joined(separator: ", "),
+            "wanted": wanted.map(Self.policyName).joined(separator: ", ")]))
+    }
+
+    static func policyName(_ oid: String) -> String {
+        let classes = [OID.classKC1: "КС1", OID.classKC2: "КС2", OID.classKC3: "КС3", OID.classKB1: "КВ1", OID.classKB2: "КВ2", OID.classKA1: "КА1"]
+        return classes[oid].map { "\($0) (\(oid))" } ?? oid
+    }
+
+    /// Digit-count rules of the Russian identifiers (Приказ ФСБ № 795).
+    static let identifierLengths: [String: [Int]] = ["inn": [12], "snils": [11], "ogrn": [13], "ogrnip": [15], "innLE": [10]]
+
+    static func subjectAttributes(_ rule: Rule, _ c: SignerContext) -> CheckVerdict {
+        guard let cert = c.certificate else { return .notApplicable(Message("chain.no-certificate")) }
+        func value(_ name: String) -> String? {
+            guard let oid = CheckVocabulary.attributeNames[name] ?? (name.contains(".") ? name : nil) else { return nil }
+            return cert.attribute(oid).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        for name in rule.params["required"]?.strings ?? [] {
+            guard let found = value(name) else {
+                return .fail(.chainConstraintsFailure, Message("attributes.missing", ["attribute": Self.attributeLabel(name)]))
+            }
+            if let lengths = identifierLengths[name], !(lengths.contains(found.count) && found.allSatisfy(\.isNumber)) {
+                return .fail(.chainConstraintsFailure, Message("attributes.malformed", ["attribute": Self.attributeLabel(name), "value": found]))
+            }
+        }
+        let anyOf = rule.params["anyOf"]?.strings ?? []
+        if !anyOf.isEmpty && !anyOf.contains(where: { value($0) != nil }) {
+            return .fail(.chainConstraintsFailure, Message("attributes.none-of", ["attributes": anyOf.map(Self.attributeLabel).joined(separator: ", ")]))
+        }
+        return .pass(Message("attributes.passed", ["attributes": ((rule.params["required"]?.strings ?? []) + anyOf.filter { value($0) != nil })
+            .map(Self.attributeLabel).joined(separator: ", ")]))
+    }
+
+    static func attributeLabel(_ name: String) -> String {
+        ["inn": "ИНН", "snils": "СНИЛС", "ogrn": "ОГРН", "ogrnip": "ОГРНИП", "innLE": "ИНН ЮЛ"][name] ?? name
+    }
+
+    static func signerOrganization(_ rule: Rule, _ c: SignerContext) -> CheckVerdict {
+        guard let cert = c.certificate else { return .notApplicable(Message("chain.no-certificate")) }
+        let ogrns = rule.params["ogrn"]?.strings ?? []
+        let inns = rule.params["innLE"]?.strings ?? []
+        let ogrn = cert.attribute(OID.ogrn)
+        let inn = cert.attribute(OID.innLE)
+        if (ogrn.map { ogrns.contains($0) } ?? false) || (inn.map { inns.contains($0) } ?? false) {
+            return .pass(Message("organization.passed", ["organization": cert.attribute(OID.organization) ?? ogrn ?? inn ?? ""]))
+        }
+        return .fail(.chainConstraintsFailure, Message("organization.failed", ["ogrn": ogrn ?? "—", "inn": inn ?? "—"]))
+    }
+
+    static func qcStatements(_ rule: Rule, _ c: SignerContext) -> CheckVerdict {
+        guard let cert = c.certificate else { return .notApplicable(Message("chain.no-certificate")) }
+        let wanted = (rule.params["required"]?.strings ?? ["qcCompliance"]).map(CheckVocabulary.oid)
+        let present = cert.qcStatements ?? []
+        let missing = wanted.filter { !present.contains($0) }
+        if missing.isEmpty { return .pass(Message("qc.passed")) }
+        return .fail(.chainConstraintsFailure, Message("qc.failed", ["missing": missing.joined(separator: ", ")]))
+    }
+
+    static func signingTime(_ c: SignerContext) -> CheckVerdict {
+        guard let claimed = c.signer.claimedSigningTime else { return .fail(.sigConstraintsFailure, Message("signing-time.missing")) }
+        return .pass(Message("signing-time.passed", ["time": Format.date(claimed)]))
+    }
+
+    static func timestampRequired(_ c: SignerContext) -> CheckVerdict {
+        if c.hasPOE { return .pass(Message("timestamp-required.passed", ["time": Format.date(c.bestSignatureTime)])) }
+        return .fail(.sigConstraintsFailure, Message(c.timestamps.isEmpty ? "timestamp-required.missing" : "timestamp-required.invalid"))
+    }
+
+    static func timestampDelay(_ rule: Rule, _ c: SignerContext) -> CheckVerdict {
+        guard c.hasPOE else { return .notApplicable(Message("timestamps.none")) }
+        guard let claimed = c.signer.claimedSigningTime else { return .notApplicable(Message("signing-time.missing")) }
+        let maxDelay = TimeInterval(rule.params["maxDelay"]?.int ?? 86_400)
+        let delay = c.bestSignatureTime.timeIntervalSince(claimed)
+        if delay < -120 {
+            return .fail(.timestampOrderFailure, Message("timestamp-delay.before", ["claimed": Format.date(claimed), "time": Format.date(c.bestSignatureTime)]))
+        }
+        let args = ["delay": Format.duration(max(0, delay)), "max": Format.duration(maxDelay)]
+        if delay <= maxDelay { return .pass(Message("timestamp-delay.passed", args)) }
+        return .fail(.sigConstraintsFailure, Message("timestamp-delay.failed", args))
+    }
+
+    static let levelRank = ["CMS": 0, "B": 1, "T": 2, "LT": 3, "LTA": 4]
+
+    static func signatureLevel(_ rule: Rule, _ c: SignerContext) -> CheckVerdict {
+        var reached = c.signer.level
+        if (levelRank[reached] ?? 0) >= 2 && !c.hasPOE { reached = "B" }  // a timestamp that proves nothing does not make T
+        let wanted = [rule.params["min"]?.string, c.documentType?.level].compactMap { $0 }.max { (levelRank[$0] ?? 0) < (levelRank[$1] ?? 0) } ?? "B"
+        let args = ["level": reached, "min": wanted]
+        if (levelRank[reached] ?? 0) >= (levelRank[wanted] ?? 0) { return .pass(Message("level.passed", args)) }
+        return .fail(.sigConstraintsFailure, Message("level.failed", args))
+    }
+
+    static func attestation(_ rule: Rule, _ c: SignerContext) -> CheckVerdict {
+        let id = rule.params["id"]?.string ?? ""
+        if c.attestations[id] == true { return .pass(Message("attestation.passed", ["id": id])) }
+        return .fail(.sigConstraintsFailure, Message("attestation.failed", ["id": id]))
+    }
+}
+
 /// Date formatting for messages: `2026-11-25 12:00:00 UTC`.
 enum Format {
     static func date(_ date: Date) -> String {
         let text = date.formatted(Date.ISO8601FormatStyle())
         return text.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
     }
+    static func duration(_ seconds: TimeInterval) -> String {
+        let s = Int(seconds)
+        if s >= 86_400 { return "\(s / 86_400) d \(s % 86_400 / 3600) h" }
+        if s >= 3600 { return "\(s / 3600) h \(s % 3600 / 60) min" }
+        if s >= 60 { return "\(s / 60) min \(s % 60) s" }
+        return "\(s) s"
+    }
+
     static func day(_ date: Date) -> String {
         String(date.formatted(Date.ISO8601FormatStyle()).prefix(10))
     }

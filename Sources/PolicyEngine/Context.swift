@@ -10,13 +10,16 @@ public struct JudgementOptions: Sendable {
     public var validationTime: Date?
     /// Operator attestations in force (e.g. `certified-crypto-tool: true`), merged over the policy's own.
     public var attestations: [String: Bool]
+    /// The trust lists the policy names, loaded by the caller.
+    public var trustLists: [String: TrustList]
 
     public init(documentType: String? = nil, language: Language = .en, validationTime: Date? = nil,
-                attestations: [String: Bool] = [:]) {
+                attestations: [String: Bool] = [:], trustLists: [String: TrustList] = [:]) {
         self.documentType = documentType
         self.language = language
         self.validationTime = validationTime
         self.attestations = attestations
+        self.trustLists = trustLists
     }
 }
 
@@ -44,6 +47,7 @@ struct SignerContext {
     let timestamps: [JudgedTimestamp]
     let documentType: DocumentType?
     let attestations: [String: Bool]
+    let trustLists: [String: TrustList]
 
     func certificate(_ fingerprint: String) -> CertificateInfo? { evidence.certificates[fingerprint] }
 

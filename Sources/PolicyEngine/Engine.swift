@@ -45,7 +45,7 @@ public struct PolicyEngine: Sendable {
                 certificate: signer.signerCertificate.flatMap { evidence.certificates[$0] },
                 chain: signer.chains.first { $0.purpose == "validationTime" } ?? signer.chains.first,
                 validationTime: validationTime, bestSignatureTime: best, hasPOE: hasPOE, timestamps: stamps,
-                documentType: documentType, attestations: attestations)
+                documentType: documentType, attestations: attestations, trustLists: options.trustLists)
             signatures.append(judgeSigner(context, version: signerVersion, catalogue: catalogue))
         }
 
@@ -58,7 +58,7 @@ public struct PolicyEngine: Sendable {
                                               message: catalogue.render(Message("format.no-signers"))))
         }
         for rule in version.rules where CheckVocabulary.definitions[rule.check]?.documentLevel == true && rule.level != .ignore {
-            let verdict = DocumentChecks.run(rule, signatures: signatures, documentType: documentType)
+            let verdict = DocumentChecks.run(rule, signatures: signatures, documentType: documentType, language: language)
             let result = makeResult(rule, verdict, catalogue: catalogue)
             if result.status == .failed, documentFailure == nil { documentFailure = result.subIndication }
             documentChecks.append(result)
@@ -71,6 +71,12 @@ public struct PolicyEngine: Sendable {
             let first = signatures.first { $0.indication == worst.indication }!
             indication = first.indication
             subIndication = first.subIndication
+        }
+        if documentType == nil, let wanted = options.documentType {
+            documentFailure = documentFailure ?? .policyProcessingError
+            documentChecks.insert(CheckResult(id: "document-type", status: .failed, subIndication: .policyProcessingError,
+                                              message: catalogue.render(Message("document-type.unknown", ["type": wanted,
+                                                  "known": version.documentTypes.map { $0.name.text(language) }.joined(separator: ", ")]))), at: 0)
         }
         if let documentFailure, documentFailure.indication.severity > indication.severity
             || (indication == .totalPassed) {
@@ -170,13 +176,32 @@ public struct PolicyEngine: Sendable {
 
 /// Document-level checks.
 enum DocumentChecks {
-    static func run(_ rule: Rule, signatures: [SignatureReport], documentType: DocumentType?) -> CheckVerdict {
+    static func run(_ rule: Rule, signatures: [SignatureReport], documentType: DocumentType?, language: Language) -> CheckVerdict {
+        let valid = signatures.filter { $0.indication == .totalPassed }
         switch rule.check {
         case "signature-count":
             let minimum = max(rule.params["min"]?.int ?? 1, documentType?.minSignatures ?? 1)
-            let valid = signatures.filter { $0.indication == .totalPassed }.count
-            if valid >= minimum { return .pass(Message("signature-count.passed", ["count": "\(valid)"])) }
-            return .fail(.sigConstraintsFailure, Message("signature-count.failed", ["count": "\(valid)", "min": "\(minimum)"]))
+            if valid.count >= minimum { return .pass(Message("signature-count.passed", ["count": "\(valid.count)"])) }
+            return .fail(.sigConstraintsFailure, Message("signature-count.failed", ["count": "\(valid.count)", "min": "\(minimum)"]))
+        case "required-roles":
+            let roles = (rule.params["roles"]?.strings ?? []) + (documentType?.requiredRoles ?? [])
+            if roles.isEmpty { return .notApplicable(Message("required-roles.none")) }
+            let titles = valid.compactMap { $0.signer?.title?.lowercased() }
+            let missing = roles.filter { role in !titles.contains { $0.contains(role.lowercased()) } }
+            if missing.isEmpty { return .pass(Message("required-roles.passed", ["roles": roles.joined(separator: ", ")])) }
+            return .fail(.sigConstraintsFailure, Message("required-roles.failed", ["roles": missing.joined(separator: ", ")]))
+        case "document-kind":
+            guard let documentType else { return .notApplicable(Message("document-type.none")) }
+            let enough = valid.filter { (SignatureKind(rawValue: $0.legal.kind) ?? .none).rank >= documentType.kind.rank }
+            let args = ["type": documentType.name.text(language), "kind": documentType.kind.rawValue]
+            if enough.count >= max(1, documentType.minSignatures) { return .pass(Message("document-kind.passed", args)) }
+            return .fail(.sigConstraintsFailure, Message("document-kind.failed", args))
+        case "electronic-original":
+            guard let documentType, let from = documentType.electronicOriginalFrom else { return .notApplicable(Message("electronic-original.none")) }
+            let proven = signatures.map(\.bestSignatureTime).min() ?? Date()
+            let args = ["type": documentType.name.text(language), "from": Format.day(from), "time": Format.date(proven)]
+            if proven >= from { return .pass(Message("electronic-original.sufficient", args)) }
+            return .warn(Message("electronic-original.paper-required", args))
         default:
             return .fail(.policyProcessingError, Message("policy.unknown-check", ["check": rule.check]))
         }

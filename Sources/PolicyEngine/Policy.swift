@@ -217,15 +217,18 @@ public struct Policy: Sendable, Equatable {
     public var versions: [PolicyVersion]
     /// Where it was loaded from, for messages.
     public var source: String?
+    /// Trust lists by name → folder (resolved against the certs folder), including the base policy's.
+    public var trustLists: [String: String]
 
     public init(id: String, title: LocalizedText, description: LocalizedText? = nil, extends: String? = nil,
-                versions: [PolicyVersion], source: String? = nil) {
+                versions: [PolicyVersion], source: String? = nil, trustLists: [String: String] = [:]) {
         self.id = id
         self.title = title
         self.description = description
         self.extends = extends
         self.versions = versions
         self.source = source
+        self.trustLists = trustLists
     }
 
     /// The version in force at `date`; when none covers it, the nearest earlier one, else the first.
