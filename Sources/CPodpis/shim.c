@@ -55,7 +55,7 @@ EVP_PKEY *podpis_rsa_gen(unsigned int bits) { return EVP_RSA_gen(bits); }
 EVP_PKEY *podpis_ec_gen(const char *curve) { return EVP_EC_gen(curve); }
 
 EVP_PKEY *podpis_gost2012_gen(int bits, const char *paramset) {
-    int nid = bits == 512 ? NID_id_GostR3410_2012_512 : NID_id_GostR3410_2012_256;
+    int nid = bits == 512 ? NID_id_GostR3410_2012_512 : (bits == 2001 ? NID_id_GostR3410_2001 : NID_id_GostR3410_2012_256);
     EVP_PKEY *key = NULL;
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(nid, NULL);
     if (ctx == NULL)

@@ -20,6 +20,8 @@ public struct PolicyRegistry: Sendable {
         var documents: [PolicyDocument] = []
         var diagnostics: [PolicyDiagnostic] = []
         var extra: [PolicyDocument] = []
+        let standardizedExtras = Set(extraFiles.map { ($0 as NSString).standardizingPath })
+        files.removeAll { standardizedExtras.contains(($0 as NSString).standardizingPath) }
         for file in files + extraFiles {
             let (document, problems) = read(file: file)
             diagnostics += problems

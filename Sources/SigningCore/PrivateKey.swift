@@ -19,6 +19,8 @@ public final class PrivateKey: @unchecked Sendable {
         case ec(curve: String)  // "P-256", "P-384"
         case gost2012_256
         case gost2012_512
+        /// GOST R 34.10-2001: only to build historical test cases (not acceptable for new signatures since 2019).
+        case gost2001
     }
 
     public static func generate(_ kind: Kind) throws -> PrivateKey {
@@ -33,6 +35,9 @@ public final class PrivateKey: @unchecked Sendable {
         case .gost2012_512:
             guard CryptoLibrary.initialize() else { throw gostMissing() }
             key = podpis_gost2012_gen(512, "A")
+        case .gost2001:
+            guard CryptoLibrary.initialize() else { throw gostMissing() }
+            key = podpis_gost2012_gen(2001, "A")
         }
         guard let key else { throw PodpisError.openSSL(.software, "key generation failed for \(kind)") }
         return PrivateKey(taking: key)
@@ -43,6 +48,7 @@ public final class PrivateKey: @unchecked Sendable {
         switch keyType {
         case "gost2012-256": return .streebog256
         case "gost2012-512": return .streebog512
+        case "gost2001": return .gostr341194
         case "ec": return bits >= 384 ? (bits >= 521 ? .sha512 : .sha384) : .sha256
         default: return .sha256
         }

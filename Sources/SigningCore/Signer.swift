@@ -21,13 +21,16 @@ public struct SignatureOptions: Sendable {
     public var allowWeakAlgorithms: Bool
     /// Put the signer's certificate into the SignedData (some systems leave it out and ship it separately).
     public var includeSignerCertificate: Bool
+    /// The signing-time attribute; nil means now.
+    public var signingTime: Date?
 
     public init(
         digest: DigestAlgorithm? = nil, attached: Bool = false, pem: Bool = false, rsaPSS: Bool = false,
         chain: [X509Certificate] = [], cades: Bool = true, allowWeakAlgorithms: Bool = false,
-        includeSignerCertificate: Bool = true
+        includeSignerCertificate: Bool = true, signingTime: Date? = nil
     ) {
         self.includeSignerCertificate = includeSignerCertificate
+        self.signingTime = signingTime
         self.digest = digest
         self.attached = attached
         self.pem = pem
@@ -171,6 +174,10 @@ public enum Signer {
         if partial { signerFlags |= UInt32(CMS_PARTIAL) }
         guard let si = CMS_add1_signer(cms.pointer, identity.certificate.pointer, identity.key.pointer, md, signerFlags) else {
             throw PodpisError.openSSL(.software, "cannot add the signer")
+        }
+        if let signingTime = options.signingTime, let time = asn1Time(signingTime) {
+            defer { ASN1_TIME_free(time) }
+            CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, time.pointee.type, UnsafeRawPointer(time), -1)
         }
         if pss {
             guard let pctx = CMS_SignerInfo_get0_pkey_ctx(si),

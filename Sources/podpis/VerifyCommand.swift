@@ -24,6 +24,12 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Policy id or policy file (default: the ETSI basic validation).")
     var policy: String?
 
+    @Option(name: .long, help: "Policies folder (default: $PODPIS_POLICIES or ./policies).")
+    var policies: String?
+
+    @Option(name: .customLong("certs"), help: "Trust-lists folder (default: $PODPIS_CERTS or ./certs).")
+    var certsFolder: String?
+
     @OptionGroup(title: "Certificate paths and revocation") var paths: PathOptions
 
     @Option(name: .long, help: "Validation time, RFC 3339 (default: now).")
@@ -44,20 +50,22 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let language = lang.map { Language(parsing: $0) } ?? Console.language
         let validationTime = try at.map(TimeArgument.parse)
-        let policy = try resolvePolicy()
+        let catalog = PolicyCatalog.standard(policies: policies, certs: certsFolder)
+        let policy = try catalog.policy(self.policy)
+        let (trustLists, listAnchors) = try catalog.trustLists(for: policy)
         let (documentPath, signaturePath) = try resolvePaths()
         let signatureBytes = try FileInput.readSignature(path: signaturePath)
         let job = VerificationJob(
             signature: signatureBytes, signatureName: (signaturePath as NSString).lastPathComponent,
             document: documentPath.map { .file(path: $0) },
-            trust: try paths.revocation.trustStore(),
+            trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
             certificates: try paths.certificates(),
             crls: try paths.revocation.crls(),
             validationTime: validationTime,
             ocspResponses: try paths.revocation.ocspResponses(),
             revocation: paths.revocation.revocation,
             policy: policy,
-            options: JudgementOptions(documentType: type, language: language))
+            options: JudgementOptions(documentType: type, language: language, trustLists: trustLists))
         let (evidence, report) = try job.run()
         if let evidenceOut {
             try FileInput.writeAtomically(Array(try JSONEncoder.podpis().encode(evidence)), to: evidenceOut)
@@ -86,10 +94,6 @@ struct VerifyCommand: AsyncParsableCommand {
         return (document, found)
     }
 
-    func resolvePolicy() throws -> Policy {
-        guard let policy, policy != "default" else { return BuiltinPolicies.default }
-        throw PodpisError(.usage, "unknown policy «\(policy)» (available: default)")
-    }
 }
 
 extension FileInput {

@@ -23,7 +23,8 @@ long podpis_bio_get_mem_data(BIO *bio, char **data);
 /// EVP_RSA_gen / EVP_EC_gen (macros over variadic functions).
 EVP_PKEY *podpis_rsa_gen(unsigned int bits);
 EVP_PKEY *podpis_ec_gen(const char *curve);
-/// A GOST R 34.10-2012 key (256 or 512 bits) with the given parameter set ("A", "B", ...).
+/// A GOST R 34.10-2012 key (bits 256 or 512) with the given parameter set ("A", "B", ...); bits 2001 makes a
+/// GOST R 34.10-2001 key (historical test cases only).
 EVP_PKEY *podpis_gost2012_gen(int bits, const char *paramset);
 
 /// Flags for printing distinguished names as UTF-8 RFC 2253 strings (Cyrillic stays Cyrillic).

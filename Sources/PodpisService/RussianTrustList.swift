@@ -1,0 +1,130 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import PolicyEngine
+import SigningCore
+
+/// Imports the Russian accredited-CA list (Минцифры XML): every CA's certificates, key identifiers and
+/// accreditation history, so that 63-ФЗ ст. 11 п. 1 (accredited on the certificate's issue day) can be checked.
+public enum RussianTrustList {
+    /// A small XML element tree (the list is tens of megabytes at most; limits below keep hostile files bounded).
+    final class Element {
+        let name: String
+        var text = ""
+        var children: [Element] = []
+        init(name: String) { self.name = name }
+        func child(_ name: String) -> Element? { children.first { $0.name == name } }
+        func all(_ name: String) -> [Element] { children.filter { $0.name == name } }
+        func value(_ name: String) -> String? {
+            child(name).map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        /// Every descendant with this name.
+        func descendants(_ name: String) -> [Element] {
+            children.flatMap { ($0.name == name ? [$0] : []) + $0.descendants(name) }
+        }
+    }
+
+    final class TreeBuilder: NSObject, XMLParserDelegate {
+        var stack: [Element] = []
+        var root: Element?
+        var count = 0
+        var failure: String?
+
+        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
+                    attributes: [String: String] = [:]) {
+            count += 1
+            if count > 2_000_000 || stack.count > 64 {
+                failure = "the list is too large or too deeply nested"
+                parser.abortParsing()
+                return
+            }
+            let element = Element(name: elementName)
+            for (key, value) in attributes {
+                let attribute = Element(name: key)
+                attribute.text = value
+                element.children.append(attribute)
+            }
+            stack.last?.children.append(element)
+            if root == nil { root = element }
+            stack.append(element)
+        }
+
+        func parser(_ parser: XMLParser, foundCharacters string: String) {
+            guard let top = stack.last, top.text.utf8.count < 8 << 20 else { return }
+            top.text += string
+        }
+
+        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+            stack.removeLast()
+        }
+    }
+
+    public struct Imported: Sendable {
+        public var authorities: [AccreditedAuthority]
+        public var certificates: [X509Certificate]
+        public var version: String?
+        public var date: String?
+    }
+
+    public static func parse(_ data: [UInt8], subject: String?) throws -> Imported {
+        let parser = XMLParser(data: Data(data))
+        parser.shouldResolveExternalEntities = false
+        let builder = TreeBuilder()
+        parser.delegate = builder
+        guard parser.parse(), let root = builder.root else {
+            let reason = builder.failure ?? parser.parserError.map { "\($0.localizedDescription) (line \(parser.lineNumber))" } ?? "not XML"
+            throw PodpisError(.dataFormat, "not a readable accredited-CA list: \(reason)", subject: subject)
+        }
+        guard root.name == "АккредитованныеУдостоверяющиеЦентры" else {
+            throw PodpisError(.dataFormat, "not the accredited-CA list format (root element «\(root.name)»)", subject: subject)
+        }
+        var authorities: [AccreditedAuthority] = []
+        var certificates: [String: X509Certificate] = [:]
+        for center in root.all("УдостоверяющийЦентр") {
+            var statuses = center.child("ИсторияСтатусовАккредитации")?.all("СтатусАккредитации") ?? []
+            if let current = center.child("СтатусАккредитации") { statuses.append(current) }
+            let points = statuses.compactMap { status -> (Date, String)? in
+                guard let word = status.value("Статус"), let from = status.value("ДействуетС").flatMap(parseDate) else { return nil }
+                return (from, word)
+            }.sorted { $0.0 < $1.0 }
+            var periods: [AccreditationPeriod] = []
+            for (index, point) in points.enumerated() where point.1 == "Действует" {
+                let until = index + 1 < points.count ? points[index + 1].0 : nil
+                if let last = periods.last, last.until == point.0 { continue }
+                periods.append(AccreditationPeriod(from: point.0, until: until, status: point.1))
+            }
+            var fingerprints: [String] = []
+            var keyIdentifiers: [String] = []
+            for key in center.descendants("Ключ") {
+                if let id = key.value("ИдентификаторКлюча") { keyIdentifiers.append(id.lowercased().filter(\.isHexDigit)) }
+                for data in key.descendants("ДанныеСертификата") {
+                    guard let base64 = data.value("Данные"), let der = Data(base64Encoded: base64, options: .ignoreUnknownCharacters),
+                        let cert = try? X509Certificate(der: [UInt8](der))
+                    else { continue }
+                    certificates[cert.fingerprint] = cert
+                    fingerprints.append(cert.fingerprint)
+                    if let ski = cert.info().subjectKeyIdentifier { keyIdentifiers.append(ski) }
+                }
+            }
+            authorities.append(AccreditedAuthority(
+                name: center.value("Название") ?? "?", inn: center.value("ИНН"), ogrn: center.value("ОГРН"),
+                registryNumber: center.value("РеестровыйНомер"), certificates: fingerprints,
+                keyIdentifiers: Array(Set(keyIdentifiers)).sorted(), accreditation: periods))
+        }
+        return Imported(authorities: authorities, certificates: Array(certificates.values), version: root.value("Версия"), date: root.value("Дата"))
+    }
+
+    /// `2018-11-01T00:00:00+03:00`, `2018-11-01T00:00:00` (Moscow time) or `2018-11-01`.
+    static func parseDate(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.timeZone = TimeZone(secondsFromGMT: 3 * 3600)
+        formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withDashSeparatorInDate]
+        if let date = formatter.date(from: String(text.prefix(19))) { return date }
+        formatter.formatOptions = [.withFullDate, .withDashSeparatorInDate]
+        return formatter.date(from: String(text.prefix(10)))
+    }
+}

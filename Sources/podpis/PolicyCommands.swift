@@ -1,0 +1,219 @@
+import ArgumentParser
+import EvidenceModel
+import Foundation
+import PodpisService
+import PolicyEngine
+import SigningCore
+
+/// Options naming where policies and trust lists are.
+struct CatalogOptions: ParsableArguments {
+    @Option(name: .long, help: "Policies folder (default: $PODPIS_POLICIES or ./policies).")
+    var policies: String?
+    @Option(name: .customLong("certs"), help: "Trust-lists folder (default: $PODPIS_CERTS or ./certs).")
+    var certs: String?
+    @Option(name: .long, help: "Language: ru or en (default: from LANG).")
+    var lang: String?
+
+    var language: Language { lang.map { Language(parsing: $0) } ?? Console.language }
+    func catalog(extraFiles: [String] = []) -> PolicyCatalog { .standard(policies: policies, certs: certs, extraFiles: extraFiles) }
+}
+
+struct PolicyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy", abstract: "Read, check, test and weigh changes to validation policies.",
+        subcommands: [PolicyListCommand.self, PolicyShowCommand.self, PolicyExplainCommand.self, PolicyLintCommand.self,
+                      PolicyTestCommand.self, PolicyImpactCommand.self])
+}
+
+struct PolicyListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "The policies available, with the version in force today.")
+    @OptionGroup var options: CatalogOptions
+
+    func run() async throws {
+        let catalog = options.catalog()
+        for policy in catalog.registry.policies.values.sorted(by: { $0.id < $1.id }) {
+            let version = policy.version(at: Date())
+            Console.out("\(policy.id)\t\(version.version)\t\(policy.title.text(options.language))\t\(policy.source ?? "")")
+        }
+    }
+}
+
+struct PolicyShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print a policy's file as written.")
+    @Argument var id: String
+    @OptionGroup var options: CatalogOptions
+
+    func run() async throws {
+        let policy = try options.catalog().policy(id)
+        if let source = policy.source, source != "built-in" {
+            Console.out(String(decoding: try FileInput.readSmallFile(path: source, limit: 4 << 20), as: UTF8.self))
+        } else {
+            Console.out(BuiltinPolicies.defaultYAML)
+        }
+    }
+}
+
+struct PolicyExplainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "explain", abstract: "The rules of a policy in plain words, with their legal basis.")
+    @Argument var id: String
+    @Option(name: .long, help: "Explain the version in force at this date (default: every version).")
+    var at: String?
+    @OptionGroup var options: CatalogOptions
+
+    func run() async throws {
+        let language = options.language
+        let text = Catalogue(language)
+        let policy = try options.catalog().policy(id)
+        var lines = ["\(policy.title.text(language)) [\(policy.id)]"]
+        if let description = policy.description { lines.append(description.text(language)) }
+        if let base = policy.extends { lines.append(text.text("explain.extends", ["base": base])) }
+        let versions = try at.map { [policy.version(at: try TimeArgument.parse($0))] } ?? policy.versions
+        for version in versions {
+            let from = version.effective.from.map { String($0.formatted(.iso8601).prefix(10)) } ?? "—"
+            let until = version.effective.until.map { String($0.formatted(.iso8601).prefix(10)) } ?? "…"
+            lines.append("")
+            lines.append(text.text("explain.version", ["version": version.version, "from": from, "until": until]))
+            for (index, rule) in version.rules.enumerated() {
+                let level = text.text("explain.level.\(rule.level.rawValue)")
+                let what = rule.explanation?.text(language) ?? CheckVocabulary.definitions[rule.check]?.summary.text(language) ?? rule.check
+                lines.append("  \(index + 1). \(what)")
+                let sub = rule.subIndication ?? CheckVocabulary.definitions[rule.check]?.subIndication
+                lines.append("     \(text.text("explain.rule", ["id": rule.id, "check": rule.check, "level": level, "sub": sub?.rawValue ?? "—"]))")
+                if let basis = rule.basis { lines.append("     \(text.text("explain.basis", ["basis": basis.text(language)]))") }
+            }
+            if !version.documentTypes.isEmpty {
+                lines.append(text.text("explain.types"))
+                for type in version.documentTypes {
+                    let original = type.electronicOriginalFrom.map { String($0.formatted(.iso8601).prefix(10)) } ?? "—"
+                    lines.append("  • \(type.name.text(language)) [\(type.id)]: " + text.text("explain.type", [
+                        "kind": type.kind.rawValue, "level": type.level ?? "B", "count": "\(type.minSignatures)",
+                        "roles": type.requiredRoles.isEmpty ? "—" : type.requiredRoles.joined(separator: ", "), "original": original]))
+                }
+            }
+            let legal = version.legal
+            lines.append(text.text("explain.legal", ["kind": legal.kind.rawValue, "basis": legal.basis?.text(language) ?? "—"]))
+        }
+        Console.out(lines.joined(separator: "\n"))
+    }
+}
+
+struct PolicyLintCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lint", abstract: "Check policy files; every problem as file:line:column: message. Exit 65 on errors.")
+    @Argument(help: "Policy files (default: every policy in the folder).") var files: [String] = []
+    @OptionGroup var options: CatalogOptions
+
+    func run() async throws {
+        let catalog = options.catalog()
+        let targets = files.isEmpty
+            ? ((try? FileManager.default.contentsOfDirectory(atPath: catalog.policiesDirectory ?? "policies")) ?? [])
+                .filter { $0.hasSuffix(".yaml") }.sorted().map { ((catalog.policiesDirectory ?? "policies") as NSString).appendingPathComponent($0) }
+            : files
+        for file in targets { _ = try FileInput.regularFileSize(path: file) }
+        let diagnostics = PolicyRegistry.lint(files: targets, directory: catalog.policiesDirectory, certsDirectory: catalog.certsDirectory)
+        for diagnostic in diagnostics.sorted(by: { ($0.file ?? "", $0.mark.line, $0.mark.column) < ($1.file ?? "", $1.mark.line, $1.mark.column) }) {
+            Console.out(diagnostic.rendered(options.language))
+        }
+        let errors = diagnostics.filter { !$0.isWarning }.count
+        Console.note(Catalogue(options.language).text("lint.summary", ["files": "\(targets.count)", "errors": "\(errors)"]))
+        if errors > 0 { throw ExitCode(ExitCodes.dataFormat) }
+    }
+}
+
+struct PolicyTestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test", abstract: "Run the test cases kept beside the policies (policies/tests/ID/*.yaml). Exit 1 if any fails.")
+    @Argument(help: "Only this policy's cases.") var id: String?
+    @OptionGroup var options: CatalogOptions
+
+    func run() async throws {
+        let catalog = options.catalog()
+        let directory = ((catalog.policiesDirectory ?? "policies") as NSString).appendingPathComponent("tests")
+        let (cases, problems) = PolicyTestRunner.cases(in: directory, policy: id)
+        for problem in problems { Console.out(problem.rendered(options.language)) }
+        var failed = problems.count
+        for testCase in cases {
+            guard let policy = catalog.registry.policy(testCase.policy) else {
+                Console.out("✗ \(testCase.file): unknown policy \(testCase.policy)")
+                failed += 1
+                continue
+            }
+            let result = PolicyTestRunner.run(testCase, policy: policy, language: options.language)
+            let name = (testCase.file as NSString).lastPathComponent
+            if result.passed {
+                Console.out("✓ \(testCase.policy)/\(name): \(result.report.indication.rawValue)\(result.report.subIndication.map { "/\($0.rawValue)" } ?? "")")
+            } else {
+                failed += 1
+                Console.out("✗ \(testCase.policy)/\(name): \(result.mismatches.joined(separator: "; "))")
+            }
+        }
+        Console.note(Catalogue(options.language).text("policy-test.summary", ["count": "\(cases.count)", "failed": "\(failed)"]))
+        if cases.isEmpty && problems.isEmpty { throw PodpisError(.noInput, "no test cases found", subject: directory) }
+        if failed > 0 { throw ExitCode(ExitCodes.failed) }
+    }
+}
+
+struct PolicyImpactCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "impact",
+        abstract: "Re-judge stored evidence under an edited policy and list every verdict that would change, with the rule responsible.")
+    @Argument(help: "The edited policy file.") var file: String
+    @Option(name: .long, help: "A folder of evidence JSON files (as verify --evidence-out writes them).")
+    var evidence: String
+    @Option(name: .long, help: "Judge as of this time instead of each evidence's own validation time.")
+    var at: String?
+    @Option(name: .long, help: "Document type to judge as.")
+    var type: String?
+    @OptionGroup var options: CatalogOptions
+
+    func run() async throws {
+        _ = try FileInput.regularFileSize(path: file)
+        let current = options.catalog()
+        let edited = options.catalog(extraFiles: [file])
+        if let error = edited.registry.errors.first(where: { $0.file == file }) {
+            throw PodpisError(.dataFormat, error.rendered(options.language))
+        }
+        let editedPolicy = try edited.policy(file)
+        let currentPolicy = current.registry.policy(editedPolicy.id) ?? BuiltinPolicies.default
+        let names = try FileManager.default.contentsOfDirectory(atPath: evidence).filter { $0.hasSuffix(".json") }.sorted()
+        var items: [(name: String, evidence: Evidence)] = []
+        for name in names {
+            let path = (evidence as NSString).appendingPathComponent(name)
+            if let value = try? JSONDecoder.podpis().decode(Evidence.self, from: Data(FileInput.readSmallFile(path: path, limit: 64 << 20))) {
+                items.append((name, value))
+            }
+        }
+        let (lists, _) = try current.trustLists(for: currentPolicy)
+        let judgement = JudgementOptions(documentType: type, language: options.language, validationTime: try at.map(TimeArgument.parse),
+                                         trustLists: lists)
+        let (changes, unchanged) = PolicyImpact.compare(items, current: currentPolicy, edited: editedPolicy, options: judgement)
+        let text = Catalogue(options.language)
+        for change in changes {
+            func verdict(_ report: Report) -> String {
+                report.indication.rawValue + (report.subIndication.map { "/\($0.rawValue)" } ?? "") + " (\(report.signatures.first?.legal.kind ?? "none"))"
+            }
+            Console.out("\(change.name): \(verdict(change.before)) → \(verdict(change.after))" + (change.rule.map { "  [\(text.text("impact.rule")): \($0)]" } ?? ""))
+        }
+        Console.note(text.text("impact.summary", ["changed": "\(changes.count)", "unchanged": "\(unchanged)", "policy": editedPolicy.id]))
+    }
+}
+
+struct TrustCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "trust", abstract: "Trust lists.", subcommands: [TrustImportRUCommand.self])
+}
+
+struct TrustImportRUCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-ru", abstract: "Import the Russian accredited-CA list (Минцифры XML) into a trust-list folder.")
+    @Argument(help: "The list (XML).") var file: String
+    @Option(name: .long, help: "The trust-list folder to write (e.g. certs/ru-accredited).") var out: String
+
+    func run() async throws {
+        let data = try FileInput.readSmallFile(path: file, limit: 512 << 20)
+        let imported = try RussianTrustList.parse(data, subject: file)
+        try TrustListStore.write(folder: out, certificates: imported.certificates, authorities: imported.authorities)
+        Console.note(Catalogue(Console.language).text("cli.trust-imported", [
+            "count": "\(imported.authorities.count)", "certs": "\(imported.certificates.count)", "out": out,
+            "version": imported.version ?? "?"]))
+    }
+}
