@@ -72,8 +72,9 @@ public enum RussianTrustList {
         parser.shouldResolveExternalEntities = false
         let builder = TreeBuilder()
         parser.delegate = builder
-        guard parser.parse(), let root = builder.root else {
-            let reason = builder.failure ?? parser.parserError.map { "\($0.localizedDescription) (line \(parser.lineNumber))" } ?? "not XML"
+        guard parser.parse(), builder.stack.isEmpty, let root = builder.root else {
+            let reason = builder.failure ?? parser.parserError.map { "\($0.localizedDescription) (line \(parser.lineNumber))" }
+                ?? (builder.stack.isEmpty ? "not XML" : "the file ends inside <\(builder.stack.last!.name)>")
             throw PodpisError(.dataFormat, "not a readable accredited-CA list: \(reason)", subject: subject)
         }
         guard root.name == "АккредитованныеУдостоверяющиеЦентры" else {

@@ -1,0 +1,232 @@
+import EvidenceModel
+import Foundation
+import PodpisService
+import PolicyEngine
+import Testing
+@testable import SigningCore
+
+enum Repository {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static var policies: String { (root as NSString).appendingPathComponent("policies") }
+    static var certs: String { (root as NSString).appendingPathComponent("certs") }
+    static func evidence(_ name: String) throws -> Evidence {
+        let path = (policies as NSString).appendingPathComponent("tests/evidence/\(name).json")
+        return try JSONDecoder.podpis().decode(Evidence.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+    static func trustList(_ name: String, as listName: String) throws -> TrustList {
+        let path = (policies as NSString).appendingPathComponent("tests/evidence/\(name).json")
+        var list = try JSONDecoder.podpis().decode(TrustList.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        list.name = listName
+        return list
+    }
+}
+
+@Suite("Policy engine")
+struct PolicyEngineTests {
+    let registry = PolicyRegistry.load(directory: Repository.policies, certsDirectory: Repository.certs)
+
+    @Test("every shipped policy lints clean and has passing and failing test cases that hold")
+    func shippedPolicies() throws {
+        #expect(registry.errors.isEmpty, "\(registry.errors.map { $0.rendered(.en) })")
+        let ids = ["default", "ru-63fz-qualified", "ru-63fz-unqualified", "eidas-qes", "eidas-adesig", "lenobl-sed"]
+        for id in ids { #expect(registry.policy(id) != nil, "missing \(id)") }
+        let (cases, problems) = PolicyTestRunner.cases(in: (Repository.policies as NSString).appendingPathComponent("tests"), policy: nil)
+        #expect(problems.isEmpty)
+        for id in ids {
+            let own = cases.filter { $0.policy == id }
+            #expect(own.contains { $0.expectIndication == .totalPassed }, "\(id) lacks a passing case")
+            #expect(own.contains { $0.expectIndication != .totalPassed }, "\(id) lacks a failing case")
+        }
+        for testCase in cases {
+            let result = PolicyTestRunner.run(testCase, policy: try #require(registry.policy(testCase.policy)))
+            #expect(result.passed, "\(testCase.file): \(result.mismatches)")
+        }
+    }
+
+    @Test("policies/default.yaml is exactly the built-in default")
+    func defaultIsTheFile() throws {
+        let file = try String(contentsOfFile: (Repository.policies as NSString).appendingPathComponent("default.yaml"), encoding: .utf8)
+        #expect(file.trimmingCharacters(in: .newlines) == BuiltinPolicies.defaultYAML.trimmingCharacters(in: .newlines))
+    }
+
+    @Test("a dated switch: the same evidence judged in 2026 and in 2027 gets two verdicts under two versions")
+    func datedSwitch() throws {
+        let policy = try #require(registry.policy("lenobl-sed"))
+        let evidence = try Repository.evidence("gost-qualified-b")
+        let lists = ["ru-accredited": try Repository.trustList("ru-accredited", as: "ru-accredited")]
+        let engine = PolicyEngine()
+        let in2026 = engine.judge(evidence, policy: policy, options: JudgementOptions(documentType: "приказ", validationTime: PolicyDates.parse("2026-06-01"), trustLists: lists))
+        let in2027 = engine.judge(evidence, policy: policy, options: JudgementOptions(documentType: "prikaz", validationTime: PolicyDates.parse("2027-06-01"), trustLists: lists))
+        #expect(in2026.policy.version == "2025.1")
+        #expect(in2026.indication == .totalPassed)
+        #expect(in2027.policy.version == "2027.1")
+        #expect(in2027.indication == .indeterminate)
+        #expect(in2027.signatures[0].checks.first { $0.id == "timestamp" }?.status == .failed)
+        // The timestamped evidence is judged by the version in force at its proven time, whatever the day of the check.
+        let stamped = try Repository.evidence("gost-qualified-t")
+        let later = engine.judge(stamped, policy: policy, options: JudgementOptions(documentType: "приказ", validationTime: PolicyDates.parse("2028-01-01"), trustLists: lists))
+        #expect(later.policy.version == "2025.1")
+    }
+
+    @Test("the Russian report cites the article and explains in Russian")
+    func russianReport() throws {
+        let policy = try #require(registry.policy("ru-63fz-qualified"))
+        let report = PolicyEngine().judge(try Repository.evidence("gost-no-snils-t"), policy: policy, options: JudgementOptions(
+            language: .ru, trustLists: ["ru-accredited": try Repository.trustList("ru-accredited", as: "ru-accredited")]))
+        let check = try #require(report.signatures[0].checks.first { $0.id == "qualified-attributes" })
+        #expect(check.status == .failed)
+        #expect(check.message.contains("СНИЛС"))
+        #expect(check.basis?.contains("63-ФЗ") == true)
+        #expect(report.signatures[0].legal.kind == "advanced")
+        #expect(report.signatures[0].legal.conclusion.contains("ст. 11"))
+    }
+
+    @Test("the catalogues are complete in both languages")
+    func catalogues() {
+        #expect(Catalogue.keys(.ru) == Catalogue.keys(.en), "only ru: \(Catalogue.keys(.ru).subtracting(Catalogue.keys(.en))); only en: \(Catalogue.keys(.en).subtracting(Catalogue.keys(.ru)))")
+    }
+}
+
+/// Each check of the vocabulary, passing and failing, on evidence edited the way a jurist would edit a JSON case.
+@Suite("Policy vocabulary")
+struct VocabularyTests {
+    func judge(_ rule: Rule, _ evidence: Evidence, type: DocumentType? = nil, options: JudgementOptions = JudgementOptions()) -> CheckResult.Status? {
+        var version = BuiltinPolicies.default.versions[0]
+        // Document-level checks count valid signatures: give the signature a rule that can fail.
+        let documentLevel = CheckVocabulary.definitions[rule.check]?.documentLevel == true
+        version.rules = documentLevel ? [Rule(id: "signature-value", check: "signature-value"), rule] : [rule]
+        if let type { version.documentTypes = [type] }
+        let policy = Policy(id: "t", title: LocalizedText(ru: "т", en: "t"), versions: [version])
+        var options = options
+        if let type { options.documentType = type.id }
+        let report = PolicyEngine().judge(evidence, policy: policy, options: options)
+        return (report.signatures.first?.checks.first { $0.id == rule.id } ?? report.documentChecks.first { $0.id == rule.id })?.status
+    }
+
+    func both(_ rule: Rule, fail mutate: (inout Evidence) -> Void, type: DocumentType? = nil, options: JudgementOptions = JudgementOptions(),
+              comment: Comment? = nil) throws {
+        let good = try Repository.evidence("gost-qualified-t")
+        var bad = good
+        mutate(&bad)
+        #expect(judge(rule, good, type: type, options: options) == .passed, comment ?? "\(rule.check) should pass")
+        #expect(judge(rule, bad, type: type, options: options) == .failed, comment ?? "\(rule.check) should fail")
+    }
+
+    var signerFingerprint: (Evidence) -> String { { $0.signers[0].signerCertificate! } }
+
+    @Test func format() throws {
+        try both(Rule(id: "r", check: "format"), fail: { $0.signers[0].formatIssues = ["signing-time twice"] })
+    }
+    @Test func signerCertificate() throws {
+        try both(Rule(id: "r", check: "signer-certificate"), fail: { $0.signers[0].identification.binding = .invalid })
+    }
+    @Test func signedData() throws {
+        try both(Rule(id: "r", check: "signed-data"), fail: { $0.document = nil })
+    }
+    @Test func integrity() throws {
+        try both(Rule(id: "r", check: "integrity"), fail: { $0.signers[0].messageDigest = CryptoCheck(.invalid) })
+    }
+    @Test func signatureValue() throws {
+        try both(Rule(id: "r", check: "signature-value"), fail: { $0.signers[0].signatureValue = CryptoCheck(.invalid) })
+    }
+    @Test func chain() throws {
+        try both(Rule(id: "r", check: "chain"), fail: { $0.signers[0].chains[0].reachesTrustAnchor = false })
+    }
+    @Test func chainToNamedList() throws {
+        let list = try Repository.trustList("ru-accredited", as: "ru")
+        let other = TrustList(name: "ru", anchors: ["00"])
+        let rule = Rule(id: "r", check: "chain", params: ["trustList": .string("ru")])
+        let evidence = try Repository.evidence("gost-qualified-t")
+        #expect(judge(rule, evidence, options: JudgementOptions(trustLists: ["ru": list])) == .passed)
+        #expect(judge(rule, evidence, options: JudgementOptions(trustLists: ["ru": other])) == .failed)
+    }
+    @Test func certificateValidity() throws {
+        try both(Rule(id: "r", check: "certificate-validity"), fail: { e in
+            let fp = e.signers[0].signerCertificate!
+            e.certificates[fp]!.notAfter = PolicyDates.parse("2020-01-01")!
+        })
+    }
+    @Test func revocation() throws {
+        try both(Rule(id: "r", check: "revocation"), fail: { e in
+            e.signers[0].chains[0].path[0].revocation = RevocationEvidence(status: .revoked, source: "crl", revocationTime: PolicyDates.parse("2020-01-01"))
+        })
+    }
+    @Test func keyUsage() throws {
+        try both(Rule(id: "r", check: "key-usage"), fail: { e in e.certificates[e.signers[0].signerCertificate!]!.keyUsage = ["keyEncipherment"] })
+    }
+    @Test func extendedKeyUsage() throws {
+        try both(Rule(id: "r", check: "extended-key-usage", params: ["anyOf": .list([.string("emailProtection")])]),
+                 fail: { e in e.certificates[e.signers[0].signerCertificate!]!.extendedKeyUsage = [OID.ekuTimeStamping] })
+    }
+    @Test func certificatePolicies() throws {
+        try both(Rule(id: "r", check: "certificate-policies", params: ["anyOf": .list([.string("kc1"), .string("kc2")])]),
+                 fail: { e in e.certificates[e.signers[0].signerCertificate!]!.policies = [] })
+    }
+    @Test func subjectAttributes() throws {
+        try both(Rule(id: "r", check: "subject-attributes", params: ["required": .list([.string("snils"), .string("inn")])]),
+                 fail: { e in e.certificates[e.signers[0].signerCertificate!]!.subjectAttributes[OID.snils] = ["123"] })
+    }
+    @Test func signerOrganization() throws {
+        try both(Rule(id: "r", check: "signer-organization", params: ["ogrn": .list([.string("1027809244561")])]),
+                 fail: { e in e.certificates[e.signers[0].signerCertificate!]!.subjectAttributes[OID.ogrn] = ["1000000000000"] })
+    }
+    @Test func qcStatements() throws {
+        let rule = Rule(id: "r", check: "qc-statements", params: ["required": .list([.string("qcCompliance")])])
+        let good = try Repository.evidence("eu-qualified-t")
+        #expect(judge(rule, good) == .passed)
+        #expect(judge(rule, try Repository.evidence("rsa-advanced-t")) == .failed)
+    }
+    @Test func algorithms() throws {
+        try both(Rule(id: "r", check: "algorithms", params: ["forbidden": .list([.map(["algorithm": .string("streebog256"), "from": .date(PolicyDates.parse("2026-06-01")!)])])]),
+                 fail: { e in e.signers[0].timestamps = [] })  // without the timestamp the time that counts is after the date
+    }
+    @Test func timestamps() throws {
+        try both(Rule(id: "r", check: "timestamps"), fail: { $0.signers[0].timestamps[0].imprint = CryptoCheck(.invalid) })
+    }
+    @Test func accreditedCA() throws {
+        let rule = Rule(id: "r", check: "accredited-ca", params: ["trustList": .string("ru"), "at": .string("issue")])
+        let evidence = try Repository.evidence("gost-qualified-t")
+        #expect(judge(rule, evidence, options: JudgementOptions(trustLists: ["ru": try Repository.trustList("ru-accredited", as: "ru")])) == .passed)
+        #expect(judge(rule, evidence, options: JudgementOptions(trustLists: ["ru": try Repository.trustList("ru-accredited-late", as: "ru")])) == .failed)
+        // The same late accreditation is enough when judged at signing time (the eIDAS reading).
+        let atSigning = Rule(id: "r", check: "accredited-ca", params: ["trustList": .string("ru"), "at": .string("signing")])
+        #expect(judge(atSigning, evidence, options: JudgementOptions(trustLists: ["ru": try Repository.trustList("ru-accredited-late", as: "ru")])) == .passed)
+    }
+    @Test func signingTime() throws {
+        try both(Rule(id: "r", check: "signing-time"), fail: { $0.signers[0].claimedSigningTime = nil })
+    }
+    @Test func timestampRequired() throws {
+        try both(Rule(id: "r", check: "timestamp-required"), fail: { $0.signers[0].timestamps = [] })
+    }
+    @Test func timestampDelay() throws {
+        try both(Rule(id: "r", check: "timestamp-delay", params: ["maxDelay": .int(3600)]),
+                 fail: { $0.signers[0].claimedSigningTime = PolicyDates.parse("2026-05-01") })
+    }
+    @Test func signatureLevel() throws {
+        try both(Rule(id: "r", check: "signature-level", params: ["min": .string("T")]), fail: { $0.signers[0].timestamps = [] })
+    }
+    @Test func attestation() throws {
+        let rule = Rule(id: "r", check: "attestation", params: ["id": .string("certified-crypto-tool")])
+        let evidence = try Repository.evidence("gost-qualified-t")
+        #expect(judge(rule, evidence, options: JudgementOptions(attestations: ["certified-crypto-tool": true])) == .passed)
+        #expect(judge(rule, evidence) == .failed)
+    }
+    @Test func signatureCount() throws {
+        try both(Rule(id: "r", check: "signature-count", params: ["min": .int(1)]), fail: { $0.signers[0].signatureValue = CryptoCheck(.invalid) })
+    }
+    @Test func requiredRoles() throws {
+        try both(Rule(id: "r", check: "required-roles", params: ["roles": .list([.string("Начальник")])]),
+                 fail: { e in e.certificates[e.signers[0].signerCertificate!]!.subjectAttributes[OID.title] = ["Специалист"] })
+    }
+    @Test func documentKind() throws {
+        let type = DocumentType(id: "prikaz", name: LocalizedText(ru: "приказ", en: "order"), kind: .advanced)
+        try both(Rule(id: "r", check: "document-kind"), fail: { $0.signers[0].signatureValue = CryptoCheck(.invalid) }, type: type)
+    }
+    @Test func electronicOriginal() throws {
+        let early = DocumentType(id: "memo", name: LocalizedText(ru: "записка", en: "memo"), kind: .advanced, electronicOriginalFrom: PolicyDates.parse("2025-01-01"))
+        let late = DocumentType(id: "memo", name: LocalizedText(ru: "записка", en: "memo"), kind: .advanced, electronicOriginalFrom: PolicyDates.parse("2027-01-01"))
+        let evidence = try Repository.evidence("gost-qualified-t")
+        #expect(judge(Rule(id: "r", check: "electronic-original"), evidence, type: early) == .passed)
+        #expect(judge(Rule(id: "r", check: "electronic-original"), evidence, type: late) == .warning)
+    }
+}
