@@ -15,6 +15,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries: headers and link lines only.
@@ -36,11 +41,20 @@ let package = Package(
         .target(name: "PolicyEngine", dependencies: ["EvidenceModel", .product(name: "Yams", package: "Yams")]),
         // The workflows the front ends share (read inputs, collect evidence, judge).
         .target(name: "PodpisService", dependencies: ["SigningCore", "PolicyEngine"]),
+        // The tamper-evident audit journal: SQLite (GRDB) by default.
+        .target(
+            name: "PodpisJournal",
+            dependencies: ["SigningCore", "EvidenceModel", .product(name: "GRDB", package: "GRDB.swift")]),
         // HTTP front ends on Hummingbird: the TSA, the demo PKI's OCSP/CRL server, the verification service.
         .target(
             name: "PodpisServer",
             dependencies: [
-                "SigningCore", "PolicyEngine", "PodpisService",
+                "SigningCore", "PolicyEngine", "PodpisService", "PodpisJournal",
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -48,12 +62,18 @@ let package = Package(
         .executableTarget(
             name: "podpis",
             dependencies: [
-                "SigningCore", "PolicyEngine", "PodpisService", "PodpisServer",
+                "SigningCore", "PolicyEngine", "PodpisService", "PodpisServer", "PodpisJournal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(
             name: "PodpisTests",
-            dependencies: ["SigningCore", "PolicyEngine", "EvidenceModel", "PodpisService"]),
+            dependencies: [
+                "SigningCore", "PolicyEngine", "EvidenceModel", "PodpisService", "PodpisServer", "PodpisJournal",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

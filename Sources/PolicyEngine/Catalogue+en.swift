@@ -191,5 +191,7 @@ extension Catalogue {
         "impact.rule": "rule",
         "impact.summary": "{changed} verdict(s) would change under the edited «{policy}», {unchanged} unchanged",
         "cli.trust-imported": "Imported {count} CAs with {certs} certificates (list version {version}) into {out}",
+        "audit.broken": "The journal is broken at entry {seq}: {reason} ({count} entries read)",
+        "audit.intact": "The journal is intact: {count} entries, every hash links to the one before",
     ]
 }

@@ -185,5 +185,7 @@ extension Catalogue {
         "impact.rule": "правило",
         "impact.summary": "По изменённой политике «{policy}» изменится вердиктов: {changed}, без изменений: {unchanged}",
         "cli.trust-imported": "Импортировано УЦ: {count}, сертификатов: {certs} (версия перечня {version}) в {out}",
+        "audit.broken": "Журнал нарушен на записи {seq}: {reason} (прочитано записей: {count})",
+        "audit.intact": "Журнал цел: записей {count}, каждая ссылается на хэш предыдущей",
     ]
 }

@@ -11,6 +11,8 @@ public enum DocumentInput: Sendable {
     case bytes(name: String?, [UInt8])
     /// Only the document's digest (the document never leaves the caller).
     case digest(name: String?, algorithm: DigestAlgorithm, value: [UInt8], size: UInt64?)
+    /// The document was streamed and hashed by the caller (the HTTP service) with these algorithms.
+    case hashed(name: String?, size: UInt64, digests: [DigestAlgorithm: [UInt8]])
 }
 
 /// Everything a verification is given.
@@ -206,6 +208,9 @@ public enum EvidenceCollector {
         case .digest(let name, let algorithm, let value, let size):
             given = HashedDocument(evidence: evidence(name: name, size: size, digests: [algorithm: value], source: .digest),
                                    digests: [algorithm: value], mismatchWithAttached: false)
+        case .hashed(let name, let size, let digests):
+            given = HashedDocument(evidence: evidence(name: name, size: size, digests: digests, source: .detached),
+                                   digests: digests, mismatchWithAttached: false)
         }
         guard let attached else { return given }
         let multi = try MultiDigest(algorithms)

@@ -85,3 +85,13 @@ public enum Inspector {
             crls: cms.crls.map { Inspection.CRLInfo(issuer: $0.issuer, thisUpdate: $0.thisUpdate, nextUpdate: $0.nextUpdate, sha256: $0.fingerprint) })
     }
 }
+
+/// The digest algorithms a signature's signers use (to hash a streamed document with only what is needed).
+public enum SignatureAlgorithms {
+    public static func digests(in signature: [UInt8]) throws -> Set<DigestAlgorithm> {
+        CryptoLibrary.initialize()
+        let (der, _) = try SignatureDecoder.decode(signature, subject: nil)
+        let cms = try CMSMessage.parse(der: der, subject: nil)
+        return Set(cms.signerInfos.compactMap(Signer.signerDigest))
+    }
+}

@@ -11,7 +11,8 @@ struct Podpis: AsyncParsableCommand {
         version: CryptoLibrary.podpisVersion,
         subcommands: [
             SignCommand.self, CosignCommand.self, TimestampCommand.self, ExtendCommand.self, VerifyCommand.self,
-            InspectCommand.self, PolicyCommand.self, TrustCommand.self, TSACommand.self, PKICommand.self, DemoCommand.self,
+            InspectCommand.self, PolicyCommand.self, TrustCommand.self, ServeCommand.self, AuditCommand.self, TSACommand.self, PKICommand.self,
+            DemoCommand.self,
         ])
 
     /// Runs a command and turns every error into one line on stderr and a sysexits code.

@@ -1,0 +1,148 @@
+import EvidenceModel
+import Foundation
+import SigningCore
+
+/// What a verification adds to the journal.
+public struct JournalRecord: Sendable {
+    public var requestID: String
+    public var documentDigest: String?
+    public var signatureDigest: String
+    public var signers: [String]
+    public var policyID: String
+    public var policyVersion: String
+    public var indication: String
+    public var subIndication: String?
+    /// The evidence, as JSON (so it can be judged again later: `policy impact --journal`).
+    public var evidence: String
+
+    public init(requestID: String, documentDigest: String?, signatureDigest: String, signers: [String], policyID: String,
+                policyVersion: String, indication: String, subIndication: String?, evidence: String) {
+        self.requestID = requestID
+        self.documentDigest = documentDigest
+        self.signatureDigest = signatureDigest
+        self.signers = signers
+        self.policyID = policyID
+        self.policyVersion = policyVersion
+        self.indication = indication
+        self.subIndication = subIndication
+        self.evidence = evidence
+    }
+}
+
+/// One journal entry: the record, its place in the chain, and the hash that links it to the one before.
+public struct JournalEntry: Codable, Sendable, Equatable {
+    public var seq: Int64
+    /// RFC 3339 with milliseconds, UTC.
+    public var time: String
+    public var requestID: String
+    public var documentDigest: String?
+    public var signatureDigest: String
+    public var signers: [String]
+    public var policyID: String
+    public var policyVersion: String
+    public var indication: String
+    public var subIndication: String?
+    public var evidence: String
+    public var previousHash: String
+    public var hash: String
+
+    public static let genesis = String(repeating: "0", count: 64)
+
+    /// The hash of everything but `hash` itself: SHA-256 over the canonical JSON (sorted keys).
+    public func computedHash() -> String {
+        var copy = self
+        copy.hash = ""
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(copy)) ?? Data()
+        return (try? MultiDigest.digest(.sha256, [UInt8](data)))?.map { String(format: "%02x", $0) }.joined() ?? ""
+    }
+
+    static func make(seq: Int64, record: JournalRecord, previousHash: String, now: Date = Date()) -> JournalEntry {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var entry = JournalEntry(
+            seq: seq, time: formatter.string(from: now), requestID: record.requestID, documentDigest: record.documentDigest,
+            signatureDigest: record.signatureDigest, signers: record.signers, policyID: record.policyID,
+            policyVersion: record.policyVersion, indication: record.indication, subIndication: record.subIndication,
+            evidence: record.evidence, previousHash: previousHash, hash: "")
+        entry.hash = entry.computedHash()
+        return entry
+    }
+
+    public var date: Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: time)
+    }
+}
+
+/// The result of walking the chain.
+public struct ChainVerification: Sendable {
+    public var entries: Int64
+    /// The first entry whose hash or link is wrong, and why.
+    public var firstBroken: (seq: Int64, reason: String)?
+    public var intact: Bool { firstBroken == nil }
+}
+
+/// An append-only, hash-chained journal of verifications. Appends are serialised across every writer (threads,
+/// processes, nodes) and return only once the entry is durable.
+public protocol AuditJournal: Sendable {
+    func append(_ record: JournalRecord) async throws -> JournalEntry
+    /// Entries in order, from `seq > after`, at most `limit`.
+    func entries(after: Int64, limit: Int) async throws -> [JournalEntry]
+    func close() async throws
+}
+
+extension AuditJournal {
+    /// Walks the whole chain in pages and names the first broken entry.
+    public func verifyChain() async throws -> ChainVerification {
+        var previous = JournalEntry.genesis
+        var last: Int64 = 0
+        var count: Int64 = 0
+        while true {
+            let page = try await entries(after: last, limit: 1000)
+            if page.isEmpty { break }
+            for entry in page {
+                count += 1
+                if entry.seq != last + 1 {
+                    return ChainVerification(entries: count, firstBroken: (entry.seq, "sequence gap after \(last)"))
+                }
+                if entry.previousHash != previous {
+                    return ChainVerification(entries: count, firstBroken: (entry.seq, "does not link to entry \(last)"))
+                }
+                if entry.computedHash() != entry.hash {
+                    return ChainVerification(entries: count, firstBroken: (entry.seq, "its content was changed (hash mismatch)"))
+                }
+                previous = entry.hash
+                last = entry.seq
+            }
+        }
+        return ChainVerification(entries: count, firstBroken: nil)
+    }
+
+    /// Entries since a time, for `audit export`.
+    public func export(since: Date?, _ body: (JournalEntry) throws -> Void) async throws {
+        var last: Int64 = 0
+        while true {
+            let page = try await entries(after: last, limit: 1000)
+            if page.isEmpty { return }
+            for entry in page {
+                last = entry.seq
+                if let since, let date = entry.date, date < since { continue }
+                try body(entry)
+            }
+        }
+    }
+}
+
+public enum AuditJournals {
+    /// `sqlite:PATH` (or a plain path) opens SQLite; `postgres://user:pass@host:port/db` PostgreSQL.
+    public static func open(_ url: String) async throws -> any AuditJournal {
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            throw PodpisError(.configuration, "PostgreSQL journals are not available in this build", subject: url)
+        }
+        let path = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url
+        return try SQLiteJournal(path: path)
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import GRDB
+import SigningCore
+
+/// The embedded journal: SQLite in WAL mode with `synchronous = FULL`, so a committed entry survives a crash.
+/// Appends run in IMMEDIATE transactions, which SQLite serialises across processes sharing the file.
+public final class SQLiteJournal: AuditJournal {
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            var migrator = DatabaseMigrator()
+            migrator.registerMigration("v1") { db in
+                try db.execute(sql: """
+                    CREATE TABLE journal (
+                        seq INTEGER PRIMARY KEY,
+                        time TEXT NOT NULL,
+                        request_id TEXT NOT NULL,
+                        document_digest TEXT,
+                        signature_digest TEXT NOT NULL,
+                        signers TEXT NOT NULL,
+                        policy_id TEXT NOT NULL,
+                        policy_version TEXT NOT NULL,
+                        indication TEXT NOT NULL,
+                        sub_indication TEXT,
+                        evidence TEXT NOT NULL,
+                        previous_hash TEXT NOT NULL,
+                        hash TEXT NOT NULL UNIQUE
+                    );
+                    CREATE INDEX journal_time ON journal(time);
+                    """)
+            }
+            let fixed = migrator
+            try fixed.migrate(pool)
+        } catch {
+            throw PodpisError(.configuration, "cannot open the journal: \(error)", subject: path)
+        }
+    }
+
+    public func append(_ record: JournalRecord) async throws -> JournalEntry {
+        try await pool.write { db in
+            let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
+            let seq: Int64 = (last?["seq"] as Int64?) ?? 0
+            let previous: String = (last?["hash"] as String?) ?? JournalEntry.genesis
+            let entry = JournalEntry.make(seq: seq + 1, record: record, previousHash: previous)
+            let signers = String(decoding: try JSONEncoder().encode(entry.signers), as: UTF8.self)
+            try db.execute(sql: """
+                INSERT INTO journal (seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version,
+                                     indication, sub_indication, evidence, previous_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [entry.seq, entry.time, entry.requestID, entry.documentDigest, entry.signatureDigest, signers,
+                                 entry.policyID, entry.policyVersion, entry.indication, entry.subIndication, entry.evidence,
+                                 entry.previousHash, entry.hash])
+            return entry
+        }
+    }
+
+    public func entries(after: Int64, limit: Int) async throws -> [JournalEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [after, limit]).map { row in
+                let signers = (try? JSONDecoder().decode([String].self, from: Data((row["signers"] as String? ?? "[]").utf8))) ?? []
+                return JournalEntry(
+                    seq: row["seq"], time: row["time"], requestID: row["request_id"], documentDigest: row["document_digest"],
+                    signatureDigest: row["signature_digest"], signers: signers, policyID: row["policy_id"],
+                    policyVersion: row["policy_version"], indication: row["indication"], subIndication: row["sub_indication"],
+                    evidence: row["evidence"], previousHash: row["previous_hash"], hash: row["hash"])
+            }
+        }
+    }
+
+    public func close() async throws { try pool.close() }
+
+    /// Direct SQL (tests use it to tamper with a row, as an intruder with file access could).
+    public func execute(_ sql: String) async throws {
+        try await pool.write { db in try db.execute(sql: sql) }
+    }
+}

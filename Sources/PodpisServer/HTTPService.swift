@@ -1,0 +1,161 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PodpisJournal
+import PolicyEngine
+import ServiceLifecycle
+import SigningCore
+
+/// The verification service (`podpis serve`).
+public enum HTTPService {
+    /// Every route, for the router and for the test that holds the OpenAPI document to them.
+    public static let routes: [(method: String, path: String)] = [
+        ("POST", "/v1/verify"), ("POST", "/v1/timestamp"), ("GET", "/v1/policies"), ("GET", "/v1/policies/{id}"),
+        ("POST", "/v1/admin/reload"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.yaml"),
+    ]
+
+    public static func makeRouter(state: ServiceState, metrics: ServiceMetrics) -> Router<BasicRequestContext> {
+        let configuration = state.configuration
+        let router = Router()
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+
+        router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        router.get("/readyz") { _, _ in
+            _ = try await state.journal.entries(after: Int64.max - 1, limit: 1)
+            let snapshot = state.snapshot
+            return try jsonResponse(["status": "ready", "policies": "\(snapshot.catalog.registry.policies.count)",
+                                     "trustAnchors": "\(snapshot.trust.anchors.count)"])
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
+        router.get("/openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPI.document)))
+        }
+        router.get("/v1/policies") { request, _ in
+            let language = Language(parsing: request.headers[.acceptLanguage])
+            let now = Date()
+            let list = state.snapshot.catalog.registry.policies.values.sorted { $0.id < $1.id }.map { policy in
+                PolicySummary(id: policy.id, version: policy.version(at: now).version, title: policy.title.text(language),
+                              versions: policy.versions.map(\.version))
+            }
+            return try jsonResponse(list)
+        }
+        router.get("/v1/policies/:id") { request, context in
+            let id = try context.parameters.require("id")
+            guard id.range(of: "^[a-z0-9][a-z0-9-]{0,63}$", options: .regularExpression) != nil else {
+                throw Problem(.badRequest, "bad-policy-id", title: "Bad policy id", detail: "ids are lower-case letters, digits and dashes")
+            }
+            guard let policy = state.snapshot.catalog.registry.policy(id) else {
+                throw Problem(.notFound, "unknown-policy", title: "Unknown policy", detail: id)
+            }
+            return try jsonResponse(PolicyDetail(policy, language: Language(parsing: request.headers[.acceptLanguage])))
+        }
+
+        let verify = VerifyEndpoint(state: state, metrics: metrics)
+        let verifying = router.group()
+            .add(middleware: AccessMiddleware(apiKeyHashes: Set(configuration.apiKeyHashes), adminKeyHashes: Set(configuration.adminKeyHashes), admin: false))
+            .add(middleware: ConcurrencyLimitMiddleware(limit: configuration.maxConcurrent))
+        verifying.post("/v1/verify") { request, context in try await verify.handle(request, context: context) }
+        verifying.post("/v1/timestamp") { request, context in
+            guard let authority = state.authority else {
+                throw Problem(.notFound, "no-tsa", title: "No TSA configured", detail: "configure tsa.key and tsa.cert")
+            }
+            try request.requireContentType("application/timestamp-query")
+            let query = try await request.collectBody(limit: 64 << 10)
+            let reply = try authority.respond(to: query)
+            return Response(status: .ok, headers: [.contentType: "application/timestamp-reply"], body: .init(byteBuffer: ByteBuffer(bytes: reply)))
+        }
+        router.group()
+            .add(middleware: AccessMiddleware(apiKeyHashes: [], adminKeyHashes: Set(configuration.adminKeyHashes), admin: true))
+            .post("/v1/admin/reload") { _, _ in
+                do {
+                    let snapshot = try state.reload()
+                    return try jsonResponse(["status": "reloaded", "policies": "\(snapshot.catalog.registry.policies.count)"])
+                } catch let error as PodpisError {
+                    throw Problem(.conflict, "reload-failed", title: "Reload failed; the previous configuration stays", detail: error.message)
+                }
+            }
+        return router
+    }
+
+    static func jsonResponse(_ value: some Encodable) throws -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.podpis(pretty: false).encode(value))))
+    }
+
+    struct PolicySummary: Encodable {
+        let id: String
+        let version: String
+        let title: String
+        let versions: [String]
+    }
+
+    struct PolicyDetail: Encodable {
+        struct Version: Encodable {
+            let version: String
+            let from: Date?
+            let until: Date?
+            let rules: [RuleView]
+            let documentTypes: [String]
+        }
+        struct RuleView: Encodable {
+            let id: String
+            let check: String
+            let level: String
+            let subIndication: String?
+            let basis: String?
+            let explanation: String?
+        }
+        let id: String
+        let title: String
+        let extends: String?
+        let versions: [Version]
+
+        init(_ policy: Policy, language: Language) {
+            id = policy.id
+            title = policy.title.text(language)
+            extends = policy.extends
+            versions = policy.versions.map { version in
+                Version(version: version.version, from: version.effective.from, until: version.effective.until,
+                        rules: version.rules.map {
+                            RuleView(id: $0.id, check: $0.check, level: $0.level.rawValue,
+                                     subIndication: ($0.subIndication ?? CheckVocabulary.definitions[$0.check]?.subIndication)?.rawValue,
+                                     basis: $0.basis?.text(language), explanation: $0.explanation?.text(language))
+                        },
+                        documentTypes: version.documentTypes.map { $0.name.text(language) })
+            }
+        }
+    }
+
+    /// Runs the service until SIGTERM/SIGINT: in-flight requests finish, then the journal is closed.
+    public static func run(state: ServiceState, metrics: ServiceMetrics, logger: Logger) async throws {
+        let configuration = state.configuration
+        let router = makeRouter(state: state, metrics: metrics)
+        let app = Application(
+            router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout)))),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "podpis"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                FileHandle.standardOutput.write(Data("listening on http://\(configuration.host):\(port)\n".utf8))
+            },
+            logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: JournalCloser(journal: state.journal)), .init(service: app)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Closes the journal after the HTTP server has drained (services shut down in reverse order).
+struct JournalCloser: Service {
+    let journal: any AuditJournal
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await journal.close()
+    }
+}

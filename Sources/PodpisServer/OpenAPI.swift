@@ -1,0 +1,269 @@
+/// The service's OpenAPI 3.1 description, served at `GET /openapi.yaml`. A test holds it to the routes and to the
+/// report's JSON encoding, so it cannot drift from what the service does.
+public enum OpenAPI {
+    public static let document = #"""
+openapi: 3.1.0
+info:
+  title: podpis verification service
+  version: 0.1.0
+  description: |
+    Verifies CMS/CAdES signatures (RSA, ECDSA, GOST R 34.10-2012) per ETSI EN 319 102-1 under a dated legal policy,
+    and journals every verification in a tamper-evident chain. Errors are RFC 9457 problem documents.
+servers:
+  - url: http://127.0.0.1:8780
+components:
+  securitySchemes:
+    apiKey:
+      type: http
+      scheme: bearer
+  schemas:
+    Problem:
+      type: object
+      required: [type, title, status]
+      properties:
+        type: {type: string, description: "A stable URN naming the kind of problem, e.g. urn:podpis:problem:too-large"}
+        title: {type: string}
+        status: {type: integer}
+        detail: {type: [string, "null"]}
+        instance: {type: string}
+        report: {$ref: "#/components/schemas/Report"}
+    CheckResult:
+      type: object
+      required: [id, status, message]
+      properties:
+        id: {type: string}
+        status: {type: string, enum: [passed, failed, warning, info, skipped]}
+        subIndication: {type: [string, "null"]}
+        message: {type: string}
+        basis: {type: [string, "null"]}
+    Signer:
+      type: object
+      properties:
+        subject: {type: string}
+        issuer: {type: string}
+        serial: {type: string}
+        name: {type: string}
+        title: {type: [string, "null"]}
+        organization: {type: [string, "null"]}
+        inn: {type: [string, "null"]}
+        snils: {type: [string, "null"]}
+        ogrn: {type: [string, "null"]}
+        innLE: {type: [string, "null"]}
+        notBefore: {type: string, format: date-time}
+        notAfter: {type: string, format: date-time}
+        certificateSHA256: {type: string}
+    Timestamp:
+      type: object
+      properties:
+        type: {type: string, enum: [signature, content, archive]}
+        genTime: {type: string, format: date-time}
+        tsa: {type: [string, "null"]}
+        indication: {type: string, enum: [PASSED, FAILED, INDETERMINATE]}
+        subIndication: {type: [string, "null"]}
+    Signature:
+      type: object
+      required: [id, indication, format, algorithms, bestSignatureTime, timestamps, checks, legal, reason]
+      properties:
+        id: {type: string}
+        indication: {type: string, enum: [TOTAL-PASSED, TOTAL-FAILED, INDETERMINATE]}
+        subIndication: {type: [string, "null"]}
+        format: {type: string, enum: [CAdES-BASELINE-B, CAdES-BASELINE-T, CAdES-BASELINE-LT, CAdES-BASELINE-LTA, CMS]}
+        signer: {oneOf: [{$ref: "#/components/schemas/Signer"}, {type: "null"}]}
+        algorithms:
+          type: object
+          properties:
+            digest: {type: string}
+            signature: {type: string}
+            keyBits: {type: [integer, "null"]}
+        claimedSigningTime: {type: [string, "null"], format: date-time}
+        bestSignatureTime: {type: string, format: date-time}
+        timestamps: {type: array, items: {$ref: "#/components/schemas/Timestamp"}}
+        checks: {type: array, items: {$ref: "#/components/schemas/CheckResult"}}
+        legal:
+          type: object
+          properties:
+            kind: {type: string, enum: [qualified, advanced, simple, none]}
+            conclusion: {type: string}
+            basis: {type: [string, "null"]}
+        reason: {type: string}
+    Report:
+      type: object
+      required: [indication, validationTime, policy, signatures]
+      properties:
+        indication: {type: string, enum: [TOTAL-PASSED, TOTAL-FAILED, INDETERMINATE]}
+        subIndication: {type: [string, "null"]}
+        validationTime: {type: string, format: date-time}
+        document:
+          oneOf:
+            - type: "null"
+            - type: object
+              properties:
+                name: {type: [string, "null"]}
+                size: {type: [integer, "null"]}
+                digests: {type: object, additionalProperties: {type: string}}
+                source: {type: string, enum: [detached, attached, digest]}
+        policy:
+          type: object
+          properties:
+            id: {type: string}
+            version: {type: string}
+            title: {type: string}
+        signatures: {type: array, items: {$ref: "#/components/schemas/Signature"}}
+        documentChecks: {type: array, items: {$ref: "#/components/schemas/CheckResult"}}
+        lang: {type: string, enum: [ru, en]}
+        formatError: {type: [string, "null"]}
+        producer: {type: string}
+    VerifyJSON:
+      type: object
+      required: [signature]
+      properties:
+        signature: {type: string, contentEncoding: base64, description: "The signature (DER, PEM or Base64 inside)"}
+        document: {type: string, contentEncoding: base64}
+        documentName: {type: string}
+        documentDigest: {type: string, description: "Hex or Base64; with digestAlgorithm, instead of the document"}
+        digestAlgorithm: {type: string, enum: [sha256, sha384, sha512, streebog256, streebog512]}
+        documentSize: {type: integer}
+        policy: {type: string}
+        type: {type: string, description: "Document type as the policy names it"}
+        lang: {type: string, enum: [ru, en]}
+    VerifyMultipart:
+      type: object
+      required: [signature]
+      properties:
+        document: {type: string, format: binary}
+        signature: {type: string, format: binary}
+        policy: {type: string}
+        type: {type: string}
+        lang: {type: string, enum: [ru, en]}
+  responses:
+    Problem:
+      description: An RFC 9457 problem
+      content:
+        application/problem+json:
+          schema: {$ref: "#/components/schemas/Problem"}
+paths:
+  /v1/verify:
+    post:
+      summary: Verify a signature
+      security: [{}, {apiKey: []}]
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema: {$ref: "#/components/schemas/VerifyMultipart"}
+          application/json:
+            schema: {$ref: "#/components/schemas/VerifyJSON"}
+      responses:
+        "200":
+          description: The report (after its journal entry is durable); header X-Journal-Entry holds the entry number
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Report"}
+        "400": {$ref: "#/components/responses/Problem"}
+        "401": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "415": {$ref: "#/components/responses/Problem"}
+        "422":
+          description: Not a CMS signature; the problem carries the FORMAT_FAILURE report
+          content:
+            application/problem+json:
+              schema: {$ref: "#/components/schemas/Problem"}
+        "429": {$ref: "#/components/responses/Problem"}
+  /v1/timestamp:
+    post:
+      summary: RFC 3161 timestamping (when a TSA key is configured)
+      security: [{}, {apiKey: []}]
+      requestBody:
+        required: true
+        content:
+          application/timestamp-query:
+            schema: {type: string, format: binary}
+      responses:
+        "200":
+          description: An RFC 3161 response (granted or rejected)
+          content:
+            application/timestamp-reply:
+              schema: {type: string, format: binary}
+        "404": {$ref: "#/components/responses/Problem"}
+        "413": {$ref: "#/components/responses/Problem"}
+        "415": {$ref: "#/components/responses/Problem"}
+  /v1/policies:
+    get:
+      summary: The policies available, with the version in force today
+      responses:
+        "200":
+          description: Policies
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  properties:
+                    id: {type: string}
+                    version: {type: string}
+                    title: {type: string}
+                    versions: {type: array, items: {type: string}}
+  /v1/policies/{id}:
+    get:
+      summary: One policy's dated versions and rules
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string, pattern: "^[a-z0-9][a-z0-9-]{0,63}$"}}
+      responses:
+        "200":
+          description: The policy
+          content:
+            application/json:
+              schema: {type: object}
+        "400": {$ref: "#/components/responses/Problem"}
+        "404": {$ref: "#/components/responses/Problem"}
+  /v1/admin/reload:
+    post:
+      summary: Reload policies and trust lists without a restart (admin key)
+      security: [{apiKey: []}]
+      responses:
+        "200":
+          description: Reloaded
+          content:
+            application/json:
+              schema: {type: object}
+        "401": {$ref: "#/components/responses/Problem"}
+        "409": {$ref: "#/components/responses/Problem"}
+  /healthz:
+    get:
+      summary: Liveness
+      responses:
+        "200":
+          description: Alive
+          content:
+            text/plain:
+              schema: {type: string}
+  /readyz:
+    get:
+      summary: Readiness (policies loaded, journal reachable)
+      responses:
+        "200":
+          description: Ready
+          content:
+            application/json:
+              schema: {type: object}
+  /metrics:
+    get:
+      summary: Prometheus metrics
+      responses:
+        "200":
+          description: Text exposition format
+          content:
+            text/plain:
+              schema: {type: string}
+  /openapi.yaml:
+    get:
+      summary: This document
+      responses:
+        "200":
+          description: OpenAPI 3.1
+          content:
+            application/yaml:
+              schema: {type: string}
+"""#
+}

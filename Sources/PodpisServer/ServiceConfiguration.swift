@@ -1,0 +1,123 @@
+import Foundation
+import SigningCore
+import Yams
+
+/// The verification service's settings: one YAML file, then `PODPIS_*` environment variables, then flags.
+public struct ServiceConfiguration: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port = 8780
+    /// Trust anchors (files or folders), besides the trust lists the policies name.
+    public var trust: [String] = []
+    public var certs: String?
+    public var policies: String?
+    public var defaultPolicy = "default"
+    /// Largest request body; documents are streamed and hashed, never held whole.
+    public var maxBodyBytes = 4 << 30
+    /// Largest signature, JSON body or text field held in memory.
+    public var maxInMemoryBytes = 64 << 20
+    /// Verifications running at once; more get 429.
+    public var maxConcurrent = 64
+    /// Seconds a connection may stay idle (slow clients are cut off).
+    public var idleTimeout = 30
+    /// `sqlite:PATH` or `postgres://…`.
+    public var database = "sqlite:podpis-journal.sqlite"
+    public var tsaKey: String?
+    public var tsaCert: String?
+    public var tsaChain: [String] = []
+    public var tsaPolicy = "1.2.643.2.2.38.4"
+    /// SHA-256 (hex) of the API keys allowed to verify; empty means verification is open.
+    public var apiKeyHashes: [String] = []
+    /// SHA-256 (hex) of the admin keys (reload); admin operations are refused when empty.
+    public var adminKeyHashes: [String] = []
+    public var tlsCert: String?
+    public var tlsKey: String?
+    /// Never fetch revocation data.
+    public var offline = false
+
+    public init() {}
+
+    static let keys = ["host", "port", "trust", "certs", "policies", "defaultPolicy", "maxBodyBytes", "maxInMemoryBytes", "maxConcurrent",
+                       "idleTimeout", "database", "tsa", "apiKeyHashes", "adminKeyHashes", "tls", "offline"]
+
+    /// Reads the YAML file (if any) and the environment.
+    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfiguration {
+        var configuration = ServiceConfiguration()
+        if let file {
+            let text = String(decoding: try FileInput.readSmallFile(path: file, limit: 1 << 20), as: UTF8.self)
+            let node: Node?
+            do { node = try Yams.compose(yaml: text, .basic) } catch {
+                throw PodpisError(.configuration, "not valid YAML: \(error)", subject: file)
+            }
+            guard let mapping = node?.mapping else { throw PodpisError(.configuration, "the configuration must be a mapping", subject: file) }
+            for (key, value) in mapping {
+                guard let name = key.string, keys.contains(name) else {
+                    throw PodpisError(.configuration, "unknown setting «\(key.string ?? "?")» (known: \(keys.joined(separator: ", ")))", subject: file)
+                }
+                try configuration.apply(name, value, file: file)
+            }
+        }
+        let env: [(String, String)] = [
+            ("PODPIS_HOST", "host"), ("PODPIS_PORT", "port"), ("PODPIS_DATABASE", "database"), ("PODPIS_POLICIES", "policies"),
+            ("PODPIS_CERTS", "certs"), ("PODPIS_DEFAULT_POLICY", "defaultPolicy"), ("PODPIS_MAX_CONCURRENT", "maxConcurrent"),
+            ("PODPIS_MAX_BODY_BYTES", "maxBodyBytes"), ("PODPIS_API_KEY_HASHES", "apiKeyHashes"), ("PODPIS_ADMIN_KEY_HASHES", "adminKeyHashes"),
+            ("PODPIS_TRUST", "trust"),
+        ]
+        for (variable, name) in env {
+            guard let value = environment[variable] else { continue }
+            try configuration.apply(name, Node(value), file: variable)
+        }
+        return configuration
+    }
+
+    mutating func apply(_ name: String, _ value: Node, file: String) throws {
+        func string() throws -> String {
+            guard let text = value.string else { throw PodpisError(.configuration, "«\(name)» must be text", subject: file) }
+            return text
+        }
+        func int() throws -> Int {
+            guard let text = value.string, let number = Int(text), number > 0 else {
+                throw PodpisError(.configuration, "«\(name)» must be a positive whole number", subject: file)
+            }
+            return number
+        }
+        func list() throws -> [String] {
+            if let sequence = value.sequence { return sequence.compactMap(\.string) }
+            return try string().split(whereSeparator: { $0 == "," || $0 == ":" }).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        switch name {
+        case "host": host = try string()
+        case "port": port = try int()
+        case "trust": trust = try list()
+        case "certs": certs = try string()
+        case "policies": policies = try string()
+        case "defaultPolicy": defaultPolicy = try string()
+        case "maxBodyBytes": maxBodyBytes = try int()
+        case "maxInMemoryBytes": maxInMemoryBytes = try int()
+        case "maxConcurrent": maxConcurrent = try int()
+        case "idleTimeout": idleTimeout = try int()
+        case "database": database = try string()
+        case "apiKeyHashes": apiKeyHashes = try list().map { $0.lowercased() }
+        case "adminKeyHashes": adminKeyHashes = try list().map { $0.lowercased() }
+        case "offline": offline = value.string == "true"
+        case "tsa":
+            guard let map = value.mapping else { throw PodpisError(.configuration, "«tsa» must be a mapping (key, cert, chain, policy)", subject: file) }
+            tsaKey = map["key"]?.string
+            tsaCert = map["cert"]?.string
+            tsaChain = map["chain"]?.sequence?.compactMap(\.string) ?? map["chain"]?.string.map { [$0] } ?? []
+            if let policy = map["policy"]?.string { tsaPolicy = policy }
+        case "tls":
+            guard let map = value.mapping else { throw PodpisError(.configuration, "«tls» must be a mapping (cert, key)", subject: file) }
+            tlsCert = map["cert"]?.string
+            tlsKey = map["key"]?.string
+        default: break
+        }
+        for hash in apiKeyHashes + adminKeyHashes where hash.count != 64 || !hash.allSatisfy(\.isHexDigit) {
+            throw PodpisError(.configuration, "API key hashes are SHA-256 in hex (podpis serve --hash-key prints one)", subject: file)
+        }
+    }
+
+    /// SHA-256 hex of a key, as the configuration stores it.
+    public static func hash(key: String) -> String {
+        ((try? MultiDigest.digest(.sha256, Array(key.utf8))) ?? []).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import PodpisJournal
+import PodpisService
+import PolicyEngine
+import SigningCore
+import Synchronization
+
+/// What the service verifies with: policies, trust, the TSA, the journal. Policies and trust can be reloaded
+/// while running (admin), and every request works with one consistent snapshot.
+public final class ServiceState: Sendable {
+    public struct Snapshot: Sendable {
+        public let catalog: PolicyCatalog
+        public let trust: TrustStore
+        public let trustLists: [String: [String: TrustList]]  // by policy id
+        public let loadedAt: Date
+    }
+
+    public let configuration: ServiceConfiguration
+    public let journal: any AuditJournal
+    public let authority: TimestampAuthority?
+    private let current: Mutex<Snapshot>
+
+    public init(configuration: ServiceConfiguration, journal: any AuditJournal) throws {
+        self.configuration = configuration
+        self.journal = journal
+        current = Mutex(try Self.load(configuration))
+        if let key = configuration.tsaKey, let cert = configuration.tsaCert {
+            let loaded = try KeyLoader.load(path: key) {
+                throw PodpisError(.configuration, "the TSA key must not be encrypted in serve (use a protected file or a token)", subject: key)
+            }
+            let certificate = try X509Certificate.parseAll(FileInput.readSmallFile(path: cert, limit: 1 << 20), subject: cert)[0]
+            authority = try TimestampAuthority(
+                key: loaded.key, certificate: certificate, chain: try CertificateFiles.load(paths: configuration.tsaChain),
+                configuration: TimestampAuthority.Configuration(policy: configuration.tsaPolicy), serials: SerialNumberSource(path: key + ".serial"))
+        } else {
+            authority = nil
+        }
+    }
+
+    public var snapshot: Snapshot { current.withLock { $0 } }
+
+    /// Re-reads policies and trust lists; the old snapshot stays in use if the new one does not load.
+    public func reload() throws -> Snapshot {
+        let fresh = try Self.load(configuration)
+        current.withLock { $0 = fresh }
+        return fresh
+    }
+
+    static func load(_ configuration: ServiceConfiguration) throws -> Snapshot {
+        let catalog = PolicyCatalog.standard(policies: configuration.policies, certs: configuration.certs)
+        if let error = catalog.registry.errors.first {
+            throw PodpisError(.configuration, "a policy does not load: \(error.rendered(.en))")
+        }
+        _ = try catalog.policy(configuration.defaultPolicy)
+        var anchors = try CertificateFiles.load(paths: configuration.trust)
+        var lists: [String: [String: TrustList]] = [:]
+        for policy in catalog.registry.policies.values {
+            let (policyLists, listAnchors) = try catalog.trustLists(for: policy)
+            lists[policy.id] = policyLists
+            anchors += listAnchors
+        }
+        return Snapshot(catalog: catalog, trust: TrustStore(anchors: anchors), trustLists: lists, loadedAt: Date())
+    }
+}

@@ -1,0 +1,300 @@
+import EvidenceModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import MultipartKit
+import NIOCore
+import NIOPosix
+import PodpisJournal
+import PodpisService
+import PolicyEngine
+import SigningCore
+
+/// `POST /v1/verify`: multipart (`document`, `signature`, `policy`, `type`, `lang`), JSON with Base64 fields, or
+/// digest-only JSON (`documentDigest` + `digestAlgorithm`). The document is hashed as it arrives; the answer is sent
+/// only after its journal entry is durable.
+struct VerifyEndpoint: Sendable {
+    let state: ServiceState
+    let metrics: ServiceMetrics
+
+    /// What a request carries, however it was encoded.
+    struct Input {
+        var signature: [UInt8]?
+        var document: DocumentInput?
+        var policy: String?
+        var type: String?
+        var lang: String?
+    }
+
+    /// JSON body: `{signature, document?, documentName?, documentDigest?, digestAlgorithm?, policy?, type?, lang?}`.
+    struct JSONBody: Decodable {
+        var signature: String
+        var document: String?
+        var documentName: String?
+        var documentDigest: String?
+        var digestAlgorithm: String?
+        var documentSize: UInt64?
+        var policy: String?
+        var type: String?
+        var lang: String?
+    }
+
+    /// Algorithms a streamed document is hashed with when the signature has not told us which it needs.
+    static let defaultAlgorithms: Set<DigestAlgorithm> = [.sha1, .sha256, .sha384, .sha512, .streebog256, .streebog512]
+
+    func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+        let rawContentType = request.headers[.contentType] ?? ""
+        let contentType = rawContentType.lowercased()
+        let input: Input
+        if contentType.hasPrefix("multipart/form-data") {
+            input = try await readMultipart(request, contentType: rawContentType)  // the boundary is case-sensitive
+        } else if contentType.hasPrefix("application/json") {
+            input = try await readJSON(request)
+        } else {
+            throw Problem(.unsupportedMediaType, "unsupported-media-type", title: "Unsupported media type",
+                          detail: "send multipart/form-data (document, signature) or application/json")
+        }
+        guard let signature = input.signature, !signature.isEmpty else {
+            throw Problem(.badRequest, "missing-signature", title: "No signature", detail: "the request has no «signature»")
+        }
+        let snapshot = state.snapshot
+        let policy: Policy
+        do {
+            policy = try snapshot.catalog.policy(input.policy ?? state.configuration.defaultPolicy)
+        } catch let error as PodpisError {
+            throw Problem(.badRequest, "unknown-policy", title: "Unknown policy", detail: error.message)
+        }
+        let language = Language(parsing: input.lang ?? request.headers[.acceptLanguage])
+        let job = VerificationJob(
+            signature: signature, signatureName: nil, document: input.document, trust: snapshot.trust,
+            revocation: state.configuration.offline ? .offline : RevocationPolicy(), policy: policy,
+            options: JudgementOptions(documentType: input.type, language: language, trustLists: snapshot.trustLists[policy.id] ?? [:]))
+        // OpenSSL work and revocation fetches block: they run on NIO's thread pool, never on the cooperative pool.
+        let (evidence, report) = try await NIOThreadPool.singleton.runIfActive { try job.run() }
+        let evidenceJSON = String(decoding: try JSONEncoder.podpis(pretty: false).encode(evidence), as: UTF8.self)
+        let record = JournalRecord(
+            requestID: context.requestID, documentDigest: evidence.document?.digests["sha256"], signatureDigest: evidence.signatureFile.sha256,
+            signers: report.signatures.compactMap { $0.signer?.subject }, policyID: report.policy.id, policyVersion: report.policy.version,
+            indication: report.indication.rawValue, subIndication: report.subIndication?.rawValue, evidence: evidenceJSON)
+        let entry = try await state.journal.append(record)
+        metrics.verdict(report.indication)
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        headers[HTTPField.Name("X-Journal-Entry")!] = "\(entry.seq)"
+        guard evidence.format.parsed else {
+            // Not CMS: 422, and the report (FORMAT_FAILURE) travels inside the problem.
+            let problem = ProblemWithReport(type: Problem.base + "not-a-signature", title: "Not a CMS signature", status: 422,
+                                            detail: evidence.format.error, instance: request.uri.path, report: report)
+            headers[.contentType] = "application/problem+json"
+            return Response(status: .unprocessableContent, headers: headers,
+                            body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.podpis(pretty: false).encode(problem))))
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.podpis(pretty: false).encode(report))))
+    }
+
+    struct ProblemWithReport: Encodable {
+        let type: String
+        let title: String
+        let status: Int
+        let detail: String?
+        let instance: String
+        let report: Report
+    }
+
+    // MARK: JSON
+
+    func readJSON(_ request: Request) async throws -> Input {
+        let body = try await request.collectBody(limit: state.configuration.maxInMemoryBytes)
+        let decoded: JSONBody
+        do {
+            decoded = try JSONDecoder().decode(JSONBody.self, from: Data(body))
+        } catch {
+            throw Problem(.badRequest, "malformed-json", title: "Malformed JSON", detail: "expected {signature, document | documentDigest+digestAlgorithm, policy, type, lang}")
+        }
+        guard let signature = Data(base64Encoded: decoded.signature, options: .ignoreUnknownCharacters) else {
+            throw Problem(.badRequest, "bad-base64", title: "Bad Base64", detail: "«signature» is not Base64")
+        }
+        var input = Input(signature: [UInt8](signature), policy: decoded.policy, type: decoded.type, lang: decoded.lang)
+        if let document = decoded.document {
+            guard let bytes = Data(base64Encoded: document, options: .ignoreUnknownCharacters) else {
+                throw Problem(.badRequest, "bad-base64", title: "Bad Base64", detail: "«document» is not Base64")
+            }
+            input.document = .bytes(name: decoded.documentName, [UInt8](bytes))
+        } else if let digest = decoded.documentDigest {
+            guard let name = decoded.digestAlgorithm, let algorithm = DigestAlgorithm(parsing: name) else {
+                throw Problem(.badRequest, "bad-digest-algorithm", title: "Unknown digest algorithm",
+                              detail: "give «digestAlgorithm»: sha256, sha384, sha512, streebog256, streebog512")
+            }
+            guard let value = Self.decodeDigest(digest), value.count == algorithm.size else {
+                throw Problem(.badRequest, "bad-digest", title: "Bad document digest",
+                              detail: "«documentDigest» must be \(algorithm.size) bytes in hex or Base64")
+            }
+            input.document = .digest(name: decoded.documentName, algorithm: algorithm, value: value, size: decoded.documentSize)
+        }
+        return input
+    }
+
+    static func decodeDigest(_ text: String) -> [UInt8]? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.count % 2 == 0, trimmed.allSatisfy(\.isHexDigit) {
+            var bytes: [UInt8] = []
+            var index = trimmed.startIndex
+            while index < trimmed.endIndex {
+                let next = trimmed.index(index, offsetBy: 2)
+                guard let byte = UInt8(trimmed[index..<next], radix: 16) else { return nil }
+                bytes.append(byte)
+                index = next
+            }
+            return bytes
+        }
+        return Data(base64Encoded: trimmed).map { [UInt8]($0) }
+    }
+
+    // MARK: multipart
+
+    func readMultipart(_ request: Request, contentType: String) async throws -> Input {
+        guard let boundary = Self.boundary(contentType) else {
+            throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "no boundary in Content-Type")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > state.configuration.maxBodyBytes {
+            throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(state.configuration.maxBodyBytes) bytes")
+        }
+        let collector = MultipartCollector(limits: state.configuration)
+        let parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { name, value in collector.header(name, value) }
+        parser.onBody = { chunk in collector.body(&chunk) }
+        parser.onPartComplete = { collector.partComplete() }
+        var total = 0
+        for try await chunk in request.body {
+            total += chunk.readableBytes
+            if total > state.configuration.maxBodyBytes {
+                throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(state.configuration.maxBodyBytes) bytes")
+            }
+            do {
+                try parser.execute(chunk)
+            } catch {
+                throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "the body does not follow multipart/form-data")
+            }
+            if let problem = collector.problem { throw problem }
+        }
+        if let problem = collector.problem { throw problem }
+        guard collector.finished else {
+            throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "the body ends before the closing boundary")
+        }
+        return collector.input()
+    }
+
+    /// The boundary parameter, quoted or not.
+    static func boundary(_ contentType: String) -> String? {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let parts = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, parts[0].lowercased() == "boundary" else { continue }
+            let value = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            return (1...70).contains(value.count) ? value : nil
+        }
+        return nil
+    }
+}
+
+/// Collects multipart parts: small ones in memory (bounded), the document hashed as it streams.
+final class MultipartCollector {
+    let limits: ServiceConfiguration
+    var headers: [(String, String)] = []
+    var headerBytes = 0
+    var parts = 0
+    var current: String?
+    var fileName: String?
+    var buffer: [UInt8] = []
+    var fields: [String: [UInt8]] = [:]
+    var digest: MultiDigest?
+    var documentSize: UInt64 = 0
+    var documentName: String?
+    var documentDigests: [DigestAlgorithm: [UInt8]]?
+    var finished = false
+    var problem: Problem?
+
+    init(limits: ServiceConfiguration) { self.limits = limits }
+
+    func header(_ name: String, _ value: String) {
+        finished = false
+        headerBytes += name.utf8.count + value.utf8.count
+        if headerBytes > 16 << 10 { problem = Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "part headers too large") }
+        headers.append((name, value))
+    }
+
+    func body(_ chunk: inout ByteBuffer) {
+        if current == nil { startPart() }
+        guard problem == nil else { return }
+        if current == "document" {
+            chunk.withUnsafeReadableBytes { digest?.update($0) }
+            documentSize += UInt64(chunk.readableBytes)
+            return
+        }
+        guard ["signature", "policy", "type", "lang"].contains(current ?? "") else { return }  // unknown parts are skipped
+        let limit = current == "signature" ? limits.maxInMemoryBytes : 1024
+        if buffer.count + chunk.readableBytes > limit {
+            problem = Problem(.contentTooLarge, "too-large", title: "Part too large", detail: "«\(current ?? "")» is larger than \(limit) bytes")
+            return
+        }
+        buffer += chunk.readableBytesView
+    }
+
+    func startPart() {
+        parts += 1
+        if parts > 16 {
+            problem = Problem(.badRequest, "malformed-multipart", title: "Too many parts", detail: "at most 16 parts")
+            return
+        }
+        let disposition = headers.first { $0.0.lowercased() == "content-disposition" }?.1 ?? ""
+        current = Self.parameter("name", in: disposition)
+        fileName = Self.parameter("filename", in: disposition)
+        if current == "document" {
+            // The signature, if it came first, says which digests are needed.
+            var algorithms: Set<DigestAlgorithm> = VerifyEndpoint.defaultAlgorithms
+            if let signature = fields["signature"], let needed = try? SignatureAlgorithms.digests(in: signature) {
+                algorithms = needed.union([.sha256])
+            }
+            digest = try? MultiDigest(algorithms)
+            documentName = fileName.map { ($0 as NSString).lastPathComponent }
+        }
+    }
+
+    func partComplete() {
+        if current == nil { startPart() }
+        if let name = current {
+            if name == "document" {
+                documentDigests = digest?.finish()
+                digest = nil
+            } else {
+                fields[name] = buffer
+            }
+        }
+        headers = []
+        headerBytes = 0
+        current = nil
+        buffer = []
+        finished = true
+    }
+
+    func input() -> VerifyEndpoint.Input {
+        func text(_ name: String) -> String? { fields[name].map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } }
+        var document: DocumentInput? = nil
+        if let documentDigests { document = .hashed(name: documentName, size: documentSize, digests: documentDigests) }
+        return VerifyEndpoint.Input(signature: fields["signature"], document: document, policy: text("policy"), type: text("type"), lang: text("lang"))
+    }
+
+    static func parameter(_ name: String, in header: String) -> String? {
+        for part in header.split(separator: ";") {
+            let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pieces.count == 2, pieces[0].lowercased() == name {
+                return pieces[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
+        }
+        return nil
+    }
+}
+
+extension RequestContext {
+    /// The request id (X-Request-ID when the client sent a sane one, else Hummingbird's).
+    var requestID: String { logger[metadataKey: "request_id"].map { "\($0)" } ?? id }
+}
