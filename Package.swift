@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System libraries: headers and link lines only.
@@ -44,7 +45,10 @@ let package = Package(
         // The tamper-evident audit journal: SQLite (GRDB) by default.
         .target(
             name: "PodpisJournal",
-            dependencies: ["SigningCore", "EvidenceModel", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "SigningCore", "EvidenceModel", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ]),
         // HTTP front ends on Hummingbird: the TSA, the demo PKI's OCSP/CRL server, the verification service.
         .target(
             name: "PodpisServer",

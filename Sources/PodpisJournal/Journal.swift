@@ -140,7 +140,7 @@ public enum AuditJournals {
     /// `sqlite:PATH` (or a plain path) opens SQLite; `postgres://user:pass@host:port/db` PostgreSQL.
     public static func open(_ url: String) async throws -> any AuditJournal {
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw PodpisError(.configuration, "PostgreSQL journals are not available in this build", subject: url)
+            return try await PostgresJournal(url: url)
         }
         let path = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url
         return try SQLiteJournal(path: path)

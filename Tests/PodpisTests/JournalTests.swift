@@ -1,0 +1,164 @@
+import Foundation
+import PodpisJournal
+import Testing
+@testable import SigningCore
+
+/// Where PostgreSQL is for these tests: `.ci/run` installs and starts one and sets this variable.
+enum TestPostgres {
+    static let url = ProcessInfo.processInfo.environment["PODPIS_TEST_POSTGRES"]
+    static var available: Bool { url != nil }
+}
+
+/// The journal's chain, on SQLite and on PostgreSQL.
+@Suite("Audit journal", .serialized)
+struct JournalTests {
+    static func record(_ n: Int) -> JournalRecord {
+        JournalRecord(requestID: "req-\(n)", documentDigest: String(repeating: "a", count: 64), signatureDigest: String(repeating: "b", count: 64),
+                      signers: ["CN=Иванова Мария Петровна"], policyID: "default", policyVersion: "1.0",
+                      indication: n % 3 == 0 ? "TOTAL-FAILED" : "TOTAL-PASSED", subIndication: n % 3 == 0 ? "HASH_FAILURE" : nil,
+                      evidence: "{\"n\":\(n)}")
+    }
+
+    func exercise(_ journal: any AuditJournal, tamper: (String) async throws -> Void) async throws {
+        // Concurrent appends keep one chain with no gaps.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 1...40 { group.addTask { _ = try await journal.append(Self.record(n)) } }
+            try await group.waitForAll()
+        }
+        let check = try await journal.verifyChain()
+        #expect(check.intact)
+        #expect(check.entries == 40)
+        let entries = try await journal.entries(after: 0, limit: 100)
+        #expect(entries.map(\.seq) == Array(1...40))
+        #expect(entries[0].previousHash == JournalEntry.genesis)
+        #expect(entries[1].previousHash == entries[0].hash)
+        #expect(entries[0].signers == ["CN=Иванова Мария Петровна"])
+        // An edited row is found, at its own entry.
+        try await tamper("UPDATE journal SET indication = 'TOTAL-PASSED' WHERE seq = 12")
+        let broken = try await journal.verifyChain()
+        #expect(broken.firstBroken?.seq == 12)
+        // A deleted row breaks the links.
+        try await tamper("UPDATE journal SET indication = 'TOTAL-FAILED' WHERE seq = 12")
+        try await tamper("DELETE FROM journal WHERE seq = 20")
+        #expect(try await journal.verifyChain().firstBroken?.seq == 21)
+    }
+
+    @Test("SQLite: concurrent appends, one intact chain; edits and deletions are found")
+    func sqlite() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let journal = try SQLiteJournal(path: folder.file("j.sqlite"))
+        try await exercise(journal) { try await journal.execute($0) }
+        try await journal.close()
+    }
+
+    @Test("PostgreSQL: the same", .enabled(if: TestPostgres.available, "PODPIS_TEST_POSTGRES is not set: no PostgreSQL server to test against"))
+    func postgres() async throws {
+        let journal = try await PostgresJournal(url: TestPostgres.url!)
+        try await journal.execute("DROP TABLE IF EXISTS journal")
+        try await journal.close()
+        let fresh = try await PostgresJournal(url: TestPostgres.url!)
+        try await exercise(fresh) { try await fresh.execute($0) }
+        try await fresh.close()
+    }
+}
+
+/// `podpis serve` as a process: curl against it, SIGTERM, several nodes on one PostgreSQL journal.
+@Suite("Service process", .serialized)
+struct ServiceProcessTests {
+    struct Setup {
+        let folder: TemporaryFolder
+        let layout: DemoPKI.Layout
+        let document: String
+        let signature: String
+
+        init() throws {
+            folder = try TemporaryFolder()
+            layout = try DemoPKI.create(in: folder.file("pki"))
+            document = try folder.write("order.txt", sampleDocument)
+            signature = document + ".sig"
+            let signed = try CLI.run(["sign", document, "--key", layout.path("official-rsa.key"), "--cert", layout.path("official-rsa.pem"),
+                                      "--chain", layout.path("rsa-chain.pem")])
+            precondition(signed.status == 0)
+        }
+
+        func serve(database: String, extra: [String] = []) throws -> BackgroundServer {
+            try BackgroundServer(CLI.binary, ["serve", "--port", "0", "--database", database, "--trust", layout.trustDirectory, "--offline",
+                                              "--policies", Repository.policies, "--certs", Repository.certs] + extra)
+        }
+    }
+
+    @Test("curl: multipart and digest-only; SIGTERM drains and exits; the journal is intact")
+    func curl() throws {
+        let s = try Setup()
+        defer { s.folder.cleanup() }
+        let database = "sqlite:" + s.folder.file("journal.sqlite")
+        let server = try s.serve(database: database)
+        let multipart = try runTool("curl", ["-sS", "-F", "document=@\(s.document)", "-F", "signature=@\(s.signature)", "-F", "lang=ru",
+                                             "\(server.url)/v1/verify"])
+        #expect(multipart.stdout.contains("\"indication\":\"TOTAL-PASSED\"") || multipart.stdout.contains("\"indication\":\"INDETERMINATE\""), "\(multipart.stdout)")
+        let digest = try MultiDigest.digest(.sha256, sampleDocument).map { String(format: "%02x", $0) }.joined()
+        let signatureBase64 = Data(try FileInput.readSmallFile(path: s.signature, limit: 1 << 20)).base64EncodedString()
+        let body = try s.folder.write("req.json", Array("{\"signature\":\"\(signatureBase64)\",\"documentDigest\":\"\(digest)\",\"digestAlgorithm\":\"sha256\"}".utf8))
+        let digestOnly = try runTool("curl", ["-sS", "-H", "Content-Type: application/json", "--data-binary", "@\(body)", "\(server.url)/v1/verify"])
+        #expect(digestOnly.stdout.contains("\"source\":\"digest\""), "\(digestOnly.stdout)")
+        let metrics = try runTool("curl", ["-sS", "\(server.url)/metrics"])
+        #expect(metrics.stdout.contains("podpis_verifications_total"))
+        // SIGTERM: the process ends cleanly and the journal is whole.
+        server.process.terminate()
+        let deadline = Date().addingTimeInterval(10)
+        while server.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(!server.process.isRunning)
+        #expect(server.process.terminationStatus == 0)
+        let audit = try CLI.run(["audit", "verify", "--database", database])
+        #expect(audit.status == 0, "\(audit.stdout)")
+        #expect(audit.stdout.contains("2"))
+    }
+
+    @Test("429 when the concurrency limit is hit")
+    func tooMany() throws {
+        let s = try Setup()
+        defer { s.folder.cleanup() }
+        let server = try s.serve(database: "sqlite:" + s.folder.file("journal.sqlite"), extra: ["--max-concurrent", "1"])
+        defer { server.stop() }
+        // A slow upload holds the only slot...
+        let big = try s.folder.write("big.bin", [UInt8](repeating: 0x41, count: 400_000))
+        let slow = Process()
+        slow.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        slow.arguments = ["curl", "-sS", "-o", "/dev/null", "--limit-rate", "40K", "-F", "signature=@\(s.signature)", "-F", "document=@\(big)", "\(server.url)/v1/verify"]
+        try slow.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        // ...so the next request is refused politely, at once.
+        let refused = try runTool("curl", ["-sS", "-o", "/dev/stderr", "-w", "%{http_code}", "-F", "signature=@\(s.signature)", "-F", "document=@\(s.document)",
+                                           "\(server.url)/v1/verify"])
+        #expect(refused.stdout == "429", "\(refused.stdout) \(refused.stderr)")
+        #expect(refused.stderr.contains("urn:podpis:problem:too-many-requests"))
+        slow.terminate()
+    }
+
+    @Test("two nodes on one PostgreSQL journal keep one valid chain",
+          .enabled(if: TestPostgres.available, "PODPIS_TEST_POSTGRES is not set: no PostgreSQL server to test against"))
+    func twoNodes() async throws {
+        let s = try Setup()
+        defer { s.folder.cleanup() }
+        let cleaner = try await PostgresJournal(url: TestPostgres.url!)
+        try await cleaner.execute("DROP TABLE IF EXISTS journal")
+        try await cleaner.close()
+        let a = try s.serve(database: TestPostgres.url!)
+        let b = try s.serve(database: TestPostgres.url!)
+        defer { a.stop(); b.stop() }
+        let signature = try FileInput.readSmallFile(path: s.signature, limit: 1 << 20)
+        let body = Array("{\"signature\":\"\(Data(signature).base64EncodedString())\",\"document\":\"\(Data(sampleDocument).base64EncodedString())\"}".utf8)
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<40 {
+                let url = (index % 2 == 0 ? a.url : b.url) + "/v1/verify"
+                group.addTask { try HTTPFetcher.post(url, body: body, contentType: "application/json").status }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+        let audit = try CLI.run(["audit", "verify", "--database", TestPostgres.url!])
+        #expect(audit.status == 0, "\(audit.stdout)")
+        #expect(audit.stdout.contains("40"))
+    }
+}
