@@ -1,6 +1,7 @@
 import ArgumentParser
 import EvidenceModel
 import Foundation
+import PodpisJournal
 import PodpisService
 import PolicyEngine
 import SigningCore
@@ -159,7 +160,9 @@ struct PolicyImpactCommand: AsyncParsableCommand {
         abstract: "Re-judge stored evidence under an edited policy and list every verdict that would change, with the rule responsible.")
     @Argument(help: "The edited policy file.") var file: String
     @Option(name: .long, help: "A folder of evidence JSON files (as verify --evidence-out writes them).")
-    var evidence: String
+    var evidence: String?
+    @Option(name: .long, help: "A verification journal (sqlite:PATH or postgres://…): re-judge the evidence it holds.")
+    var journal: String?
     @Option(name: .long, help: "Judge as of this time instead of each evidence's own validation time.")
     var at: String?
     @Option(name: .long, help: "Document type to judge as.")
@@ -175,13 +178,25 @@ struct PolicyImpactCommand: AsyncParsableCommand {
         }
         let editedPolicy = try edited.policy(file)
         let currentPolicy = current.registry.policy(editedPolicy.id) ?? BuiltinPolicies.default
-        let names = try FileManager.default.contentsOfDirectory(atPath: evidence).filter { $0.hasSuffix(".json") }.sorted()
         var items: [(name: String, evidence: Evidence)] = []
-        for name in names {
-            let path = (evidence as NSString).appendingPathComponent(name)
-            if let value = try? JSONDecoder.podpis().decode(Evidence.self, from: Data(FileInput.readSmallFile(path: path, limit: 64 << 20))) {
-                items.append((name, value))
+        if let evidence {
+            let names = try FileManager.default.contentsOfDirectory(atPath: evidence).filter { $0.hasSuffix(".json") }.sorted()
+            for name in names {
+                let path = (evidence as NSString).appendingPathComponent(name)
+                if let value = try? JSONDecoder.podpis().decode(Evidence.self, from: Data(FileInput.readSmallFile(path: path, limit: 64 << 20))) {
+                    items.append((name, value))
+                }
             }
+        } else if let journal {
+            let store = try await AuditJournals.open(journal)
+            try await store.export(since: nil) { entry in
+                if let value = try? JSONDecoder.podpis().decode(Evidence.self, from: Data(entry.evidence.utf8)) {
+                    items.append(("entry \(entry.seq) (\(entry.time), request \(entry.requestID))", value))
+                }
+            }
+            try await store.close()
+        } else {
+            throw PodpisError(.usage, "give --evidence DIR or --journal DB")
         }
         let (lists, _) = try current.trustLists(for: currentPolicy)
         let judgement = JudgementOptions(documentType: type, language: options.language, validationTime: try at.map(TimeArgument.parse),

@@ -113,6 +113,16 @@ struct ServiceProcessTests {
         let audit = try CLI.run(["audit", "verify", "--database", database])
         #expect(audit.status == 0, "\(audit.stdout)")
         #expect(audit.stdout.contains("2"))
+        // Re-judging the journal's evidence under an edited policy: revocation data no longer required (offline
+        // verifications were INDETERMINATE/TRY_LATER and become TOTAL-PASSED).
+        let edited = try String(contentsOfFile: (Repository.policies as NSString).appendingPathComponent("default.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "params: {require: advertised}", with: "params: {require: never}")
+        let file = try s.folder.write("default.yaml", Array(edited.utf8))
+        let impact = try CLI.run(["policy", "impact", file, "--journal", database, "--policies", Repository.policies, "--certs", Repository.certs])
+        #expect(impact.status == 0, "\(impact.stderr)")
+        #expect(impact.stdout.split(separator: "\n").filter { $0.hasPrefix("entry ") }.count == 2, "\(impact.stdout)")
+        #expect(impact.stdout.contains("TRY_LATER") && impact.stdout.contains("→ TOTAL-PASSED"), "\(impact.stdout)")
+        #expect(impact.stdout.contains("revocation"))
     }
 
     @Test("429 when the concurrency limit is hit")
