@@ -9,6 +9,8 @@ public final class PostgresJournal: AuditJournal {
     let client: PostgresClient
     let runner: Task<Void, Never>
     let logger = Logger(label: "podpis.journal")
+    /// The table (default `journal`; `?table=name` in the URL picks another, e.g. one per environment).
+    let table: String
     static let lockKey: Int64 = 0x706f_6470_6973  // "podpis"
 
     /// - Parameter url: `postgres://user:password@host:port/database`
@@ -17,6 +19,11 @@ public final class PostgresJournal: AuditJournal {
             throw PodpisError(.configuration, "expected postgres://user:password@host:port/database", subject: "database")
         }
         let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let table = components.queryItems?.first { $0.name == "table" }?.value ?? "journal"
+        guard table.range(of: "^[a-z_][a-z0-9_]{0,40}$", options: .regularExpression) != nil else {
+            throw PodpisError(.configuration, "the journal table name must be lower-case letters, digits and _", subject: "database")
+        }
+        self.table = table
         let configuration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: user, password: components.password,
             database: database.isEmpty ? nil : database, tls: .disable)
@@ -27,7 +34,7 @@ public final class PostgresJournal: AuditJournal {
             try await client.withTransaction(logger: logger) { connection in
                 _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: self.logger)
                 _ = try await connection.query("""
-                    CREATE TABLE IF NOT EXISTS journal (
+                    CREATE TABLE IF NOT EXISTS \(unescaped: table) (
                         seq BIGINT PRIMARY KEY,
                         time TEXT NOT NULL,
                         request_id TEXT NOT NULL,
@@ -55,14 +62,14 @@ public final class PostgresJournal: AuditJournal {
             _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: self.logger)
             var seq: Int64 = 0
             var previous = JournalEntry.genesis
-            for try await (lastSeq, lastHash) in try await connection.query("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1", logger: self.logger).decode((Int64, String).self) {
+            for try await (lastSeq, lastHash) in try await connection.query("SELECT seq, hash FROM \(unescaped: self.table) ORDER BY seq DESC LIMIT 1", logger: self.logger).decode((Int64, String).self) {
                 seq = lastSeq
                 previous = lastHash
             }
             let entry = JournalEntry.make(seq: seq + 1, record: record, previousHash: previous)
             let signers = String(decoding: try JSONEncoder().encode(entry.signers), as: UTF8.self)
             _ = try await connection.query("""
-                INSERT INTO journal (seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version,
+                INSERT INTO \(unescaped: self.table) (seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version,
                                      indication, sub_indication, evidence, previous_hash, hash)
                 VALUES (\(entry.seq), \(entry.time), \(entry.requestID), \(entry.documentDigest), \(entry.signatureDigest), \(signers),
                         \(entry.policyID), \(entry.policyVersion), \(entry.indication), \(entry.subIndication), \(entry.evidence),
@@ -75,7 +82,7 @@ public final class PostgresJournal: AuditJournal {
     public func entries(after: Int64, limit: Int) async throws -> [JournalEntry] {
         let rows = try await client.query("""
             SELECT seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version, indication,
-                   sub_indication, evidence, previous_hash, hash FROM journal WHERE seq > \(after) ORDER BY seq LIMIT \(limit)
+                   sub_indication, evidence, previous_hash, hash FROM \(unescaped: table) WHERE seq > \(after) ORDER BY seq LIMIT \(limit)
             """, logger: logger)
         var result: [JournalEntry] = []
         for try await row in rows {
@@ -92,7 +99,7 @@ public final class PostgresJournal: AuditJournal {
 
     /// Direct SQL (tests tamper with a row).
     public func execute(_ sql: String) async throws {
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql.replacingOccurrences(of: "journal", with: table)), logger: logger)
         for try await _ in rows {}  // drain: the statement is complete once its result is
     }
 }

@@ -7,6 +7,8 @@ import Testing
 enum TestPostgres {
     static let url = ProcessInfo.processInfo.environment["PODPIS_TEST_POSTGRES"]
     static var available: Bool { url != nil }
+    /// The same server, a table of the test's own (suites run in parallel).
+    static func url(table: String) -> String { url! + (url!.contains("?") ? "&" : "?") + "table=\(table)" }
 }
 
 /// The journal's chain, on SQLite and on PostgreSQL.
@@ -34,11 +36,11 @@ struct JournalTests {
         #expect(entries[1].previousHash == entries[0].hash)
         #expect(entries[0].signers == ["CN=Иванова Мария Петровна"])
         // An edited row is found, at its own entry.
-        try await tamper("UPDATE journal SET indication = 'TOTAL-PASSED' WHERE seq = 12")
+        try await tamper("UPDATE journal SET policy_version = 'forged' WHERE seq = 12")
         let broken = try await journal.verifyChain()
         #expect(broken.firstBroken?.seq == 12)
         // A deleted row breaks the links.
-        try await tamper("UPDATE journal SET indication = 'TOTAL-FAILED' WHERE seq = 12")
+        try await tamper("UPDATE journal SET policy_version = '1.0' WHERE seq = 12")
         try await tamper("DELETE FROM journal WHERE seq = 20")
         #expect(try await journal.verifyChain().firstBroken?.seq == 21)
     }
@@ -54,10 +56,11 @@ struct JournalTests {
 
     @Test("PostgreSQL: the same", .enabled(if: TestPostgres.available, "PODPIS_TEST_POSTGRES is not set: no PostgreSQL server to test against"))
     func postgres() async throws {
-        let journal = try await PostgresJournal(url: TestPostgres.url!)
+        let url = TestPostgres.url(table: "journal_unit_test")
+        let journal = try await PostgresJournal(url: url)
         try await journal.execute("DROP TABLE IF EXISTS journal")
         try await journal.close()
-        let fresh = try await PostgresJournal(url: TestPostgres.url!)
+        let fresh = try await PostgresJournal(url: url)
         try await exercise(fresh) { try await fresh.execute($0) }
         try await fresh.close()
     }
@@ -151,11 +154,12 @@ struct ServiceProcessTests {
     func twoNodes() async throws {
         let s = try Setup()
         defer { s.folder.cleanup() }
-        let cleaner = try await PostgresJournal(url: TestPostgres.url!)
+        let url = TestPostgres.url(table: "journal_nodes_test")
+        let cleaner = try await PostgresJournal(url: url)
         try await cleaner.execute("DROP TABLE IF EXISTS journal")
         try await cleaner.close()
-        let a = try s.serve(database: TestPostgres.url!)
-        let b = try s.serve(database: TestPostgres.url!)
+        let a = try s.serve(database: url)
+        let b = try s.serve(database: url)
         defer { a.stop(); b.stop() }
         let signature = try FileInput.readSmallFile(path: s.signature, limit: 1 << 20)
         let body = Array("{\"signature\":\"\(Data(signature).base64EncodedString())\",\"document\":\"\(Data(sampleDocument).base64EncodedString())\"}".utf8)
@@ -167,7 +171,7 @@ struct ServiceProcessTests {
             return try await group.reduce(into: [Int]()) { $0.append($1) }
         }
         #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
-        let audit = try CLI.run(["audit", "verify", "--database", TestPostgres.url!])
+        let audit = try CLI.run(["audit", "verify", "--database", url])
         #expect(audit.status == 0, "\(audit.stdout)")
         #expect(audit.stdout.contains("40"))
     }
