@@ -137,11 +137,12 @@ public enum HTTPService {
         let router = makeRouter(state: state, metrics: metrics)
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout)))),
+            server: try TLSSetup.serverBuilder(configuration: configuration),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "podpis"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
-                FileHandle.standardOutput.write(Data("listening on http://\(configuration.host):\(port)\n".utf8))
+                let scheme = configuration.tlsCert == nil ? "http" : "https"
+                FileHandle.standardOutput.write(Data("listening on \(scheme)://\(configuration.host):\(port)\n".utf8))
             },
             logger: logger)
         let group = ServiceGroup(configuration: .init(

@@ -193,5 +193,7 @@ extension Catalogue {
         "cli.trust-imported": "Imported {count} CAs with {certs} certificates (list version {version}) into {out}",
         "audit.broken": "The journal is broken at entry {seq}: {reason} ({count} entries read)",
         "audit.intact": "The journal is intact: {count} entries, every hash links to the one before",
+        "batch.summary": "Verified {count} in {seconds} s ({rate}/s):",
+        "batch.eta": "ETA {eta}",
     ]
 }

@@ -187,5 +187,7 @@ extension Catalogue {
         "cli.trust-imported": "Импортировано УЦ: {count}, сертификатов: {certs} (версия перечня {version}) в {out}",
         "audit.broken": "Журнал нарушен на записи {seq}: {reason} (прочитано записей: {count})",
         "audit.intact": "Журнал цел: записей {count}, каждая ссылается на хэш предыдущей",
+        "batch.summary": "Проверено {count} за {seconds} с ({rate}/с):",
+        "batch.eta": "осталось {eta}",
     ]
 }

@@ -157,3 +157,23 @@ public final class MultiDigest {
         return (size, multi.finish())
     }
 }
+
+extension FileInput {
+    /// Reads a signature file: refuses directories and anything too large to be a signature, after a cheap
+    /// look at its first bytes, so a gigabyte of noise is rejected without being read.
+    public static func readSignature(path: String) throws -> [UInt8] {
+        let size = try regularFileSize(path: path)
+        let limit: UInt64 = 512 << 20
+        if size > limit {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            var head = [UInt8](repeating: 0, count: 64)
+            let n = fd >= 0 ? read(fd, &head, head.count) : -1
+            if fd >= 0 { close(fd) }
+            if n > 0, SignatureDecoder.looksLikeSignedData(head.prefix(n)) {
+                throw PodpisError(.dataFormat, "signature file too large (\(size) bytes; at most \(limit))", subject: path)
+            }
+            throw PodpisError(.dataFormat, "not a CMS signature (DER, PEM or Base64 expected)", subject: path)
+        }
+        return try readSmallFile(path: path, limit: limit)
+    }
+}

@@ -22,6 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("default-policy"), help: "Policy used when a request names none.") var defaultPolicy: String?
     @Option(name: .customLong("max-concurrent"), help: "Verifications at once; more get 429.") var maxConcurrent: Int?
     @Flag(name: .long, help: "Never fetch revocation data.") var offline = false
+    @Option(name: .customLong("tls-cert"), help: "Serve HTTPS with this PEM certificate (chain).") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "The TLS private key (PEM, unencrypted, mode 600).") var tlsKey: String?
     @Flag(name: .customLong("hash-key"), help: "Read an API key from stdin and print the hash to put in the configuration.")
     var hashKey = false
 
@@ -41,6 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let defaultPolicy { configuration.defaultPolicy = defaultPolicy }
         if let maxConcurrent { configuration.maxConcurrent = maxConcurrent }
         if offline { configuration.offline = true }
+        if let tlsCert { configuration.tlsCert = tlsCert }
+        if let tlsKey { configuration.tlsKey = tlsKey }
         LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
         let logger = Logger(label: "podpis")
         let journal = try await AuditJournals.open(configuration.database)

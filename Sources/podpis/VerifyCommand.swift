@@ -16,7 +16,7 @@ struct VerifyCommand: AsyncParsableCommand {
             """)
 
     @Argument(help: "The signed document, or an attached signature alone.")
-    var document: String
+    var document: String?
 
     @Argument(help: "The signature (DER, PEM or Base64).")
     var signature: String?
@@ -47,7 +47,23 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Language of the verdict: ru or en (default: from LANG).")
     var lang: String?
 
+    @Option(name: .long, help: "Verify many: a folder (pairs by name: X with X.sig/.p7s/.sgn; .p7m alone) or a manifest (DOCUMENT<TAB>SIGNATURE lines).")
+    var batch: String?
+
+    @Option(name: .long, help: "Parallel workers for --batch (default: one per core).")
+    var workers: Int?
+
+    func validate() throws {
+        if batch == nil && document == nil { throw ValidationError("give DOCUMENT [SIG], SIG.p7m, or --batch DIR|LIST") }
+        if batch != nil && document != nil { throw ValidationError("--batch takes no DOCUMENT argument") }
+    }
+
     func run() async throws {
+        if let batch {
+            try runBatch(batch)
+            return
+        }
+        guard let document else { throw PodpisError(.usage, "no document") }
         let language = lang.map { Language(parsing: $0) } ?? Console.language
         let validationTime = try at.map(TimeArgument.parse)
         let catalog = PolicyCatalog.standard(policies: policies, certs: certsFolder)
@@ -84,6 +100,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     /// `verify DOC SIG`, `verify SIG` (attached), or `verify DOC` with SIG found beside it.
     func resolvePaths() throws -> (document: String?, signature: String) {
+        guard let document else { throw PodpisError(.usage, "no document") }
         if let signature { return (document, signature) }
         let ext = (document as NSString).pathExtension.lowercased()
         if SignatureLookup.signatureExtensions.contains(ext) { return (nil, document) }
@@ -94,24 +111,4 @@ struct VerifyCommand: AsyncParsableCommand {
         return (document, found)
     }
 
-}
-
-extension FileInput {
-    /// Reads a signature file: refuses directories and anything too large to be a signature, after a cheap
-    /// look at its first bytes, so a gigabyte of noise is rejected without being read.
-    static func readSignature(path: String) throws -> [UInt8] {
-        let size = try regularFileSize(path: path)
-        let limit: UInt64 = 512 << 20
-        if size > limit {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            var head = [UInt8](repeating: 0, count: 64)
-            let n = fd >= 0 ? read(fd, &head, head.count) : -1
-            if fd >= 0 { close(fd) }
-            if n > 0, SignatureDecoder.looksLikeSignedData(head.prefix(n)) {
-                throw PodpisError(.dataFormat, "signature file too large (\(size) bytes; at most \(limit))", subject: path)
-            }
-            throw PodpisError(.dataFormat, "not a CMS signature (DER, PEM or Base64 expected)", subject: path)
-        }
-        return try readSmallFile(path: path, limit: limit)
-    }
 }

@@ -128,6 +128,20 @@ struct ServiceProcessTests {
         #expect(impact.stdout.contains("revocation"))
     }
 
+    @Test("optional TLS: HTTPS from a PEM certificate and key")
+    func tls() throws {
+        let s = try Setup()
+        defer { s.folder.cleanup() }
+        let server = try s.serve(database: "sqlite:" + s.folder.file("journal.sqlite"),
+                                 extra: ["--tls-cert", s.layout.path("official-rsa.pem"), "--tls-key", s.layout.path("official-rsa.key")])
+        defer { server.stop() }
+        #expect(server.url.hasPrefix("https://"))
+        let health = try runTool("curl", ["-sS", "-k", "\(server.url)/healthz"])
+        #expect(health.stdout == "ok\n", "\(health.stderr)")
+        let plain = try runTool("curl", ["-sS", "--max-time", "5", server.url.replacingOccurrences(of: "https://", with: "http://") + "/healthz"])
+        #expect(plain.stdout != "ok\n")
+    }
+
     @Test("429 when the concurrency limit is hit")
     func tooMany() throws {
         let s = try Setup()

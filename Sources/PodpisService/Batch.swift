@@ -1,0 +1,172 @@
+import EvidenceModel
+import Foundation
+import PolicyEngine
+import SigningCore
+import Synchronization
+
+/// One document/signature pair of a batch.
+public struct BatchItem: Sendable, Equatable {
+    /// The signed document; nil for an attached signature.
+    public var document: String?
+    public var signature: String
+    public init(document: String?, signature: String) {
+        self.document = document
+        self.signature = signature
+    }
+}
+
+/// Finds the pairs to verify: in a folder by naming convention, or from a manifest.
+public enum BatchPlanner {
+    /// `X` with `X.sig` / `X.p7s` / `X.sgn` beside it is a detached pair; a `.p7m` (or a signature with no document
+    /// beside it) is verified alone. Sub-folders are walked.
+    public static func items(inFolder folder: String) throws -> [BatchItem] {
+        guard let enumerator = FileManager.default.enumerator(atPath: folder) else {
+            throw PodpisError(.noInput, "no such folder", subject: folder)
+        }
+        var files = Set<String>()
+        for case let relative as String in enumerator {
+            let path = (folder as NSString).appendingPathComponent(relative)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue { files.insert(path) }
+        }
+        var items: [BatchItem] = []
+        var used = Set<String>()
+        for file in files.sorted() {
+            let ext = (file as NSString).pathExtension.lowercased()
+            if SignatureLookup.signatureExtensions.contains(ext) { continue }
+            if let signature = SignatureLookup.suffixes.map({ file + $0 }).first(where: files.contains) {
+                items.append(BatchItem(document: file, signature: signature))
+                used.insert(signature)
+            }
+        }
+        for file in files.sorted() where SignatureLookup.signatureExtensions.contains((file as NSString).pathExtension.lowercased()) && !used.contains(file) {
+            items.append(BatchItem(document: nil, signature: file))
+        }
+        return items
+    }
+
+    /// A manifest: one pair per line, `DOCUMENT<TAB>SIGNATURE` or `SIGNATURE` alone (attached); `#` comments.
+    /// Relative paths are resolved against the manifest's folder.
+    public static func items(manifest: String) throws -> [BatchItem] {
+        let text = String(decoding: try FileInput.readSmallFile(path: manifest, limit: 256 << 20), as: UTF8.self)
+        let base = (manifest as NSString).deletingLastPathComponent
+        func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path) }
+        var items: [BatchItem] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let fields = trimmed.split(separator: "\t").map { $0.trimmingCharacters(in: .whitespaces) }
+            switch fields.count {
+            case 1: items.append(BatchItem(document: nil, signature: resolve(fields[0])))
+            case 2: items.append(BatchItem(document: resolve(fields[0]), signature: resolve(fields[1])))
+            default: throw PodpisError(.dataFormat, "line \(number + 1): expected DOCUMENT<TAB>SIGNATURE or SIGNATURE", subject: manifest)
+            }
+        }
+        return items
+    }
+}
+
+/// The outcome of one pair.
+public struct BatchResult: Sendable {
+    public var item: BatchItem
+    public var report: Report?
+    /// Why the pair could not be verified at all (a missing file, ...).
+    public var error: PodpisError?
+
+    public var indication: Indication { report?.indication ?? .totalFailed }
+}
+
+/// Progress of a running batch.
+public struct BatchProgress: Sendable {
+    public var done: Int
+    public var total: Int
+    public var passed: Int
+    public var failed: Int
+    public var indeterminate: Int
+    public var elapsed: TimeInterval
+    public var rate: Double { elapsed > 0 ? Double(done) / elapsed : 0 }
+    public var remaining: TimeInterval? { rate > 0 ? Double(total - done) / rate : nil }
+}
+
+/// Verifies many pairs in parallel: one worker per core (threads, never the cooperative pool), sharing the parsed
+/// trust store, the revocation cache and the policy.
+public struct BatchVerifier: Sendable {
+    public var trust: TrustStore
+    public var certificates: [X509Certificate]
+    public var crls: [CertificateRevocationList]
+    public var ocspResponses: [[UInt8]]
+    public var validationTime: Date?
+    public var revocation: RevocationPolicy
+    public var policy: Policy
+    public var options: JudgementOptions
+    public var workers: Int
+
+    public init(trust: TrustStore, certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [],
+                ocspResponses: [[UInt8]] = [], validationTime: Date? = nil, revocation: RevocationPolicy = .offline,
+                policy: Policy, options: JudgementOptions = JudgementOptions(), workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.trust = trust
+        self.certificates = certificates
+        self.crls = crls
+        self.ocspResponses = ocspResponses
+        self.validationTime = validationTime
+        self.revocation = revocation
+        self.policy = policy
+        self.options = options
+        self.workers = max(1, workers)
+    }
+
+    public func verify(_ item: BatchItem) -> BatchResult {
+        do {
+            let signature = try FileInput.readSignature(path: item.signature)
+            let job = VerificationJob(
+                signature: signature, signatureName: (item.signature as NSString).lastPathComponent,
+                document: item.document.map { .file(path: $0) }, trust: trust, certificates: certificates, crls: crls,
+                validationTime: validationTime, ocspResponses: ocspResponses, revocation: revocation, policy: policy, options: options)
+            return BatchResult(item: item, report: try job.run().report, error: nil)
+        } catch let error as PodpisError {
+            return BatchResult(item: item, report: nil, error: error)
+        } catch {
+            return BatchResult(item: item, report: nil, error: PodpisError(.software, "\(error)"))
+        }
+    }
+
+    /// Runs the batch. `onResult` is called once per item (serialised, in completion order); `onProgress` at most
+    /// every `progressInterval` seconds. Blocks the calling thread until every item is done.
+    public func run(_ items: [BatchItem], progressInterval: TimeInterval = 0.1,
+                    onResult: @escaping @Sendable (BatchResult) -> Void, onProgress: @escaping @Sendable (BatchProgress) -> Void) {
+        struct Shared {
+            var next = 0
+            var progress: BatchProgress
+            var lastReport = Date.distantPast
+        }
+        let started = Date()
+        let shared = Mutex(Shared(progress: BatchProgress(done: 0, total: items.count, passed: 0, failed: 0, indeterminate: 0, elapsed: 0)))
+        let output = Mutex(())
+        DispatchQueue.concurrentPerform(iterations: min(workers, max(items.count, 1))) { _ in
+            while true {
+                let index: Int? = shared.withLock { state in
+                    guard state.next < items.count else { return nil }
+                    defer { state.next += 1 }
+                    return state.next
+                }
+                guard let index else { return }
+                let result = verify(items[index])
+                output.withLock { _ in onResult(result) }
+                let snapshot: BatchProgress? = shared.withLock { state in
+                    state.progress.done += 1
+                    switch result.indication {
+                    case .totalPassed: state.progress.passed += 1
+                    case .totalFailed: state.progress.failed += 1
+                    case .indeterminate: state.progress.indeterminate += 1
+                    }
+                    let now = Date()
+                    state.progress.elapsed = now.timeIntervalSince(started)
+                    guard now.timeIntervalSince(state.lastReport) >= progressInterval || state.progress.done == items.count else { return nil }
+                    state.lastReport = now
+                    return state.progress
+                }
+                if let snapshot { output.withLock { _ in onProgress(snapshot) } }
+            }
+        }
+    }
+}
