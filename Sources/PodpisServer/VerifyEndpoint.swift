@@ -104,8 +104,16 @@ package struct VerifyEndpoint: Sendable {
     // MARK: JSON
 
     func readJSON(_ request: Request) async throws -> Input {
-        let body = try await request.collectBody(limit: state.configuration.maxInMemoryBytes)
-        return try Self.decodeJSON(Data(body))
+        var body = Data()
+        var pace = UploadPace(state.configuration)
+        for try await chunk in request.body {
+            try pace.received(chunk.readableBytes)
+            guard body.count + chunk.readableBytes <= state.configuration.maxInMemoryBytes else {
+                throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(state.configuration.maxInMemoryBytes) bytes of JSON")
+            }
+            body.append(contentsOf: chunk.readableBytesView)
+        }
+        return try Self.decodeJSON(body)
     }
 
     /// Decodes a JSON request body (also the fuzz target for JSON requests: bad input throws a ``Problem``).
@@ -162,7 +170,11 @@ package struct VerifyEndpoint: Sendable {
             throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(state.configuration.maxBodyBytes) bytes")
         }
         let decoder = try MultipartRequestDecoder(contentType: contentType, limits: state.configuration)
-        for try await chunk in request.body { try decoder.feed(chunk) }
+        var pace = UploadPace(state.configuration)
+        for try await chunk in request.body {
+            try pace.received(chunk.readableBytes)
+            try decoder.feed(chunk)
+        }
         return try decoder.finish()
     }
 
@@ -219,6 +231,31 @@ package final class MultipartRequestDecoder {
             throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "the body ends before the closing boundary")
         }
         return collector.input()
+    }
+}
+
+/// Cuts off uploads slower than the configured minimum rate (slowloris): the idle timeout alone never fires for a
+/// client that sends one byte a second.
+struct UploadPace {
+    let start = ContinuousClock.now
+    let minRate: Int
+    let grace: Duration
+    var bytes = 0
+
+    init(_ configuration: ServiceConfiguration) {
+        minRate = configuration.minUploadRate
+        grace = .seconds(configuration.uploadGrace)
+    }
+
+    mutating func received(_ count: Int) throws {
+        bytes += count
+        let elapsed = ContinuousClock.now - start
+        guard minRate > 0, elapsed > grace else { return }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        if Double(bytes) / seconds < Double(minRate) {
+            throw Problem(.requestTimeout, "too-slow", title: "Upload too slow",
+                          detail: "the body arrived at under \(minRate) bytes/s; send it faster or in one piece")
+        }
     }
 }
 
