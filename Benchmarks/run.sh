@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every podpis benchmark beside its OpenSSL baseline, in the same run on the same machine, and writes
-# BENCHMARKS.md at the repository root. Benchmarks are not tests: CI only builds this package.
+# Benchmarks/BENCHMARKS.md. Benchmarks are not tests: CI only builds this package.
 #
 #   Benchmarks/run.sh                      # everything (about 10 minutes on 2 cores)
 #   PODPIS_BENCH_BATCH=2000 Benchmarks/run.sh   # a smaller batch
@@ -12,7 +12,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BATCH=${PODPIS_BENCH_BATCH:-10000}      # signatures in the batch row
 LOOP=${PODPIS_BENCH_LOOP:-1000}         # of them, how many the `openssl cms -verify` shell loop runs (rate is per signature)
 DURATION=${PODPIS_BENCH_DURATION:-10s}  # each wrk run
-OUT=${PODPIS_BENCH_OUT:-$ROOT/BENCHMARKS.md}
+OUT=${PODPIS_BENCH_OUT:-$ROOT/Benchmarks/BENCHMARKS.md}
 WORK=$(mktemp -d /tmp/podpis-bench.XXXXXX)
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }

@@ -35,9 +35,9 @@ status=0
 if command -v schemathesis >/dev/null; then
     echo "== schemathesis: every operation of /openapi.yaml, no server errors"
     # /v1/timestamp takes binary DER that schemathesis cannot generate; the tsa-request fuzz target covers it.
-    schemathesis run "$URL/openapi.yaml" --url "$URL" --checks not_a_server_error --max-examples "${PODPIS_SCHEMATHESIS_EXAMPLES:-40}" \
+    (cd "$WORK" && schemathesis run "$URL/openapi.yaml" --url "$URL" --checks not_a_server_error --max-examples "${PODPIS_SCHEMATHESIS_EXAMPLES:-40}" \
         --exclude-path /v1/timestamp \
-        --no-color || status=1
+        --no-color) || status=1
 else
     echo "== schemathesis not installed: skipped (pip install schemathesis)"
 fi
