@@ -1,0 +1,195 @@
+import EvidenceModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PodpisReport
+import PodpisServer
+import PolicyEngine
+import Testing
+@testable import SigningCore
+
+/// The verification protocol (HTML) people read: content in both languages, escaping of hostile certificate
+/// fields, the self-hash scheme, and the CLI and HTTP front ends that produce it.
+@Suite("HTML verification protocol")
+struct ReportHTMLTests {
+    let day: TimeInterval = 86_400
+
+    /// The same evidence judged in Russian and in English, rendered.
+    static func pages(_ evidence: Evidence) throws -> [(language: Language, report: Report, html: String)] {
+        try Language.allCases.map { language in
+            let report = PolicyEngine().judge(evidence, policy: BuiltinPolicies.default, options: JudgementOptions(language: language))
+            return (language, report, try VerificationProtocol.render(report: report, evidence: evidence).html)
+        }
+    }
+
+    /// What every page must be: one self-contained document with no active or external content.
+    static func expectSelfContained(_ html: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(html.hasPrefix("<!DOCTYPE html>"), sourceLocation: sourceLocation)
+        #expect(html.contains("<svg"), sourceLocation: sourceLocation)
+        #expect(html.contains("<style>"), sourceLocation: sourceLocation)
+        let lower = html.lowercased()
+        for forbidden in ["<script", "<link", "<img", "<iframe", "<object", "<embed", " src=", " href=", "url(", "@import", "http://", "https://"] {
+            #expect(!lower.contains(forbidden), "the page contains \(forbidden)", sourceLocation: sourceLocation)
+        }
+        #expect(html.contains("@page"), sourceLocation: sourceLocation)
+        #expect(html.contains("break-inside: avoid"), sourceLocation: sourceLocation)
+        #expect(VerificationProtocol.verify(html), "the printed hash does not match", sourceLocation: sourceLocation)
+    }
+
+    @Test("a valid signature: verdict, signer, ИНН/СНИЛС/ОГРН, check basis, chain and timeline, in Russian and English")
+    func valid() throws {
+        let h = Hierarchy.rsa
+        let (evidence, _) = try signAndJudge(try h.signer(), hierarchy: h)
+        for (language, report, html) in try Self.pages(evidence) {
+            #expect(report.indication == .totalPassed)
+            Self.expectSelfContained(html)
+            #expect(html.contains("<html lang=\"\(language.rawValue)\">"))
+            #expect(html.contains(language == .ru ? "Протокол проверки электронной подписи" : "Electronic signature verification report"))
+            #expect(html.contains(language == .ru ? "Подпись действительна" : "The signature is valid"))
+            #expect(html.contains("Иванова Мария Петровна"))
+            #expect(html.contains("Начальник отдела делопроизводства"))
+            #expect(html.contains("784512345678") && html.contains("12345678901") && html.contains("1027809244561"))
+            #expect(html.contains(language == .ru ? "Основание" : "Basis"))
+            let basis = try #require(report.signatures[0].checks.compactMap(\.basis).first)
+            #expect(html.contains(Self.escaped(basis)))
+            #expect(html.contains(Self.escaped(report.signatures[0].legal.conclusion)))
+            #expect(html.contains(report.signatures[0].signer?.serial ?? "no serial"))
+            #expect(html.contains(report.policy.id) && html.contains(report.policy.version))
+            #expect(html.contains(Self.escaped(report.producer)))
+            #expect(html.contains(try #require(evidence.document?.digests["sha256"])))
+            #expect(html.contains("document.txt"))
+            #expect(html.contains("class=\"picture chain\"") && html.contains("class=\"picture timeline\""))
+            #expect(html.contains("Test rsa CA") && html.contains("Test rsa root"))
+            #expect(html.contains(language == .ru ? "Удостоверяющий центр" : "Certification authority"))
+        }
+    }
+
+    @Test("a tampered document: invalid, HASH_FAILURE, the integrity check's message, in both languages")
+    func invalid() throws {
+        let h = Hierarchy.ec
+        let (evidence, _) = try signAndJudge(try h.signer(), hierarchy: h, verifyDocument: sampleDocument + [0x20])
+        for (language, report, html) in try Self.pages(evidence) {
+            #expect(report.subIndication == .hashFailure)
+            Self.expectSelfContained(html)
+            #expect(html.contains(language == .ru ? "Подпись недействительна" : "The signature is invalid"))
+            #expect(html.contains("TOTAL-FAILED / HASH_FAILURE"))
+            #expect(html.contains(language == .ru ? "Документ изменён после подписания" : "changed"))
+            #expect(html.contains("class=\"verdict invalid\""))
+        }
+    }
+
+    @Test("no trust anchor: cannot be determined, and the chain picture shows the missing root, in both languages")
+    func indeterminate() throws {
+        let h = Hierarchy.rsa
+        let (evidence, _) = try signAndJudge(try h.signer(), hierarchy: h, trust: TrustStore(anchors: []))
+        for (language, report, html) in try Self.pages(evidence) {
+            #expect(report.indication == .indeterminate)
+            Self.expectSelfContained(html)
+            #expect(html.contains(language == .ru ? "Не удалось установить действительность подписи" : "The validity of the signature could not be established"))
+            #expect(html.contains(language == .ru ? "Доверенный корневой сертификат не найден" : "No trusted root certificate was found"))
+            #expect(html.contains("class=\"node missing\""))
+        }
+    }
+
+    @Test("revoked after the timestamp: the timeline puts the revocation after the timestamp, the time is proven")
+    func revokedAfterTimestamp() throws {
+        let h = Hierarchy.rsa
+        let (authority, _) = try h.authority()
+        let signer = try h.signer()
+        let revoked = [RevokedCertificate(serial: signer.certificate.serialHex, date: Date().addingTimeInterval(5 * day))]
+        let crls = [try h.crl(revoking: revoked, thisUpdate: Date().addingTimeInterval(6 * day), nextUpdate: Date().addingTimeInterval(13 * day)),
+                    try h.crl(by: h.root)]
+        let stamped = try h.timestampedSignature(signer, authority: authority)
+        let (evidence, _) = try judge(stamped, document: sampleDocument, hierarchy: h, crls: crls, at: Date().addingTimeInterval(10 * day))
+        let pages = try Self.pages(evidence)
+        for (language, report, html) in pages {
+            #expect(report.indication == .totalPassed)
+            Self.expectSelfContained(html)
+            #expect(html.contains(language == .ru ? "Время подписания подтверждено штампом времени" : "The signing time is proven by a timestamp"))
+            #expect(html.contains("class=\"bar-revoked\""))
+            // Events are laid out in time order: the timestamp's lane comes before the revocation's.
+            let stamp = try #require(html.range(of: "class=\"event timestamp\""))
+            let revocation = try #require(html.range(of: "class=\"event revoked\""))
+            #expect(stamp.lowerBound < revocation.lowerBound)
+            #expect(html.contains(language == .ru ? "ОТОЗВАН" : "REVOKED"))
+        }
+    }
+
+    @Test("hostile certificate fields are escaped in HTML and SVG text; no raw <script")
+    func hostileSubject() throws {
+        let h = Hierarchy.rsa
+        let hostile = try PKIProfiles.signer(
+            subject: [("C", "RU"), ("O", "Evil \"quoted\" & <b>bold</b> 'org'"), ("title", "<img src=x onerror=alert(2)>"),
+                      ("CN", "<script>alert(1)</script>")],
+            key: h.algorithm.kind, issuer: h.ca)
+        let (evidence, _) = try signAndJudge(hostile, hierarchy: h)
+        for (_, _, html) in try Self.pages(evidence) {
+            #expect(!html.lowercased().contains("<script"))
+            #expect(!html.contains("<b>bold"))
+            #expect(!html.contains("<img"))
+            #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            #expect(html.contains("&quot;quoted&quot; &amp; &lt;b&gt;bold&lt;/b&gt; &#39;org&#39;"))
+            // The name is in the chain picture's SVG text as well, escaped there too.
+            #expect(html.contains("<text class=\"name\" x=\"22\" y=\"48\">&lt;script&gt;alert(1)&lt;/script&gt;</text>"))
+            #expect(VerificationProtocol.verify(html))
+        }
+    }
+
+    @Test("the report hash: SHA-256 of the page with both hash slots zeroed, reproducible with sed and sha256sum")
+    func reportHash() throws {
+        let h = Hierarchy.rsa
+        let (evidence, report) = try signAndJudge(try h.signer(), hierarchy: h)
+        let rendered = try VerificationProtocol.render(report: report, evidence: evidence)
+        let html = rendered.html
+        #expect(rendered.sha256.count == 64)
+        #expect(html.contains("<meta name=\"podpis-report-sha256\" content=\"\(rendered.sha256)\">"))
+        #expect(html.contains("<code class=\"report-hash\">\(rendered.sha256)</code>"))
+        #expect(VerificationProtocol.printedHash(html) == rendered.sha256)
+
+        // The scheme by hand: zero both slots, hash the UTF-8 bytes (OpenSSL's SHA-256, not the renderer's).
+        let zeros = VerificationProtocol.hashPlaceholder
+        let canonical = html.replacingOccurrences(of: rendered.sha256, with: zeros)
+        let digest = try MultiDigest.digest(.sha256, Array(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
+        #expect(digest == rendered.sha256)
+
+        // The same as a verifier would do it in a shell, as the README and the page's footer say.
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let path = try folder.write("report.html", Array(html.utf8))
+        let script = """
+            Z=$(printf '0%.0s' $(seq 1 64))
+            sed -E "s/(<meta name=\\"podpis-report-sha256\\" content=\\")[0-9a-f]{64}/\\1$Z/; s/(<code class=\\"report-hash\\">)[0-9a-f]{64}/\\1$Z/" "$1" | sha256sum | cut -c1-64
+            """
+        let shell = try runTool("bash", ["-c", script, "verify", path])
+        #expect(shell.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == rendered.sha256, "\(shell.stderr)")
+
+        // An edited copy no longer matches.
+        let edited = html.replacingOccurrences(of: "Иванова", with: "Петрова")
+        #expect(!VerificationProtocol.verify(edited))
+        #expect(VerificationProtocol.sha256(ofRendered: "<html></html>") == nil)
+    }
+
+    @Test("the templates never insert data unescaped, and every label they use is in both catalogues")
+    func templates() throws {
+        let templates = try ReportTemplates.shipped()
+        let files = try FileManager.default.contentsOfDirectory(atPath: templates.directory).filter { $0.hasSuffix(".mustache") }
+        #expect(files.contains("protocol.mustache") && files.count >= 5)
+        let label = try Regex("\\{\\{t\\.([A-Za-z0-9-]+)\\}\\}")
+        for file in files {
+            let text = try String(contentsOfFile: (templates.directory as NSString).appendingPathComponent(file), encoding: .utf8)
+            #expect(!text.contains("{{{") && !text.contains("{{&"), "\(file) inserts unescaped data")
+            for match in text.matches(of: label) {
+                let key = "report." + (match.output[1].substring.map(String.init) ?? "")
+                #expect(Catalogue.keys(.ru).contains(key) && Catalogue.keys(.en).contains(key), "\(file): \(key) is not in the catalogues")
+            }
+        }
+    }
+
+    static func escaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+            .replacingOccurrences(of: "'", with: "&#39;")
+    }
+}
