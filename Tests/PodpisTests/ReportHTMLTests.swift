@@ -171,6 +171,60 @@ struct ReportHTMLTests {
         #expect(VerificationProtocol.sha256(ofRendered: "<html></html>") == nil)
     }
 
+    @Test("verify --report writes the protocol; exit codes as without it; an installed binary finds its templates or says why")
+    func cliReport() throws {
+        let layout = CLITests.pki.layout
+        let crls = ["rsa", "gost"].flatMap { ["--crl", layout.path("\($0)-ca.crl"), "--crl", layout.path("\($0)-root.crl")] }
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let document = try folder.write("order.txt", sampleDocument)
+        let sign = try CLI.run(["sign", document, "--key", layout.path("official-rsa.key"), "--cert", layout.path("official-rsa.pem"),
+                                "--chain", layout.path("rsa-chain.pem")])
+        #expect(sign.status == 0, "\(sign.stderr)")
+        let valid = folder.file("valid.html")
+        let passed = try CLI.run(["verify", document, "--trust", layout.trustDirectory, "--lang", "ru", "--report", valid] + crls)
+        #expect(passed.status == 0, "\(passed.stdout)\(passed.stderr)")
+        let validHTML = try String(contentsOfFile: valid, encoding: .utf8)
+        #expect(validHTML.contains("Подпись действительна"))
+        #expect(VerificationProtocol.verify(validHTML))
+
+        _ = try folder.write("order.txt", sampleDocument + [0x20])
+        let invalid = folder.file("invalid.html")
+        let failed = try CLI.run(["verify", document, "--trust", layout.trustDirectory, "--lang", "en", "--report", invalid, "--json"] + crls)
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("\"HASH_FAILURE\""))
+        let invalidHTML = try String(contentsOfFile: invalid, encoding: .utf8)
+        #expect(invalidHTML.contains("The signature is invalid") && invalidHTML.contains("HASH_FAILURE"))
+
+        // A copy of the binary without its resource bundle: a clear error (not a crash), and PODPIS_TEMPLATES helps.
+        let lonely = folder.file("podpis")
+        try FileManager.default.copyItem(atPath: CLI.binary, toPath: lonely)
+        let run = { (environment: [String: String]) throws -> CLIResult in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: lonely)
+            process.arguments = ["verify", document, "--trust", layout.trustDirectory, "--report", folder.file("copy.html")] + crls
+            var env = ProcessInfo.processInfo.environment
+            env.removeValue(forKey: "PODPIS_TEMPLATES")
+            for (key, value) in environment { env[key] = value }
+            process.environment = env
+            let err = Pipe()
+            process.standardError = err
+            process.standardOutput = Pipe()
+            try process.run()
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return CLIResult(status: process.terminationStatus, stdout: "", stderr: String(decoding: data, as: UTF8.self))
+        }
+        let missing = try run([:])
+        #expect(missing.status == 70, "\(missing.stderr)")
+        #expect(missing.stderr.contains("PODPIS_TEMPLATES"))
+        let templates = URL(fileURLWithPath: CLI.binary).deletingLastPathComponent()
+            .appendingPathComponent("podpis_PodpisReport.resources/Templates").path
+        let found = try run(["PODPIS_TEMPLATES": templates])
+        #expect(found.status == 1, "\(found.stderr)")
+        #expect(FileManager.default.fileExists(atPath: folder.file("copy.html")))
+    }
+
     @Test("the templates never insert data unescaped, and every label they use is in both catalogues")
     func templates() throws {
         let templates = try ReportTemplates.shipped()
