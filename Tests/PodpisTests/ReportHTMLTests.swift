@@ -225,6 +225,40 @@ struct ReportHTMLTests {
         #expect(FileManager.default.fileExists(atPath: folder.file("copy.html")))
     }
 
+    @Test("POST /v1/verify with Accept: text/html answers with the protocol; language from lang or Accept-Language")
+    func httpReport() async throws {
+        let f = try await HTTPServiceTests.Fixture()
+        defer { f.folder.cleanup() }
+        try await f.app.test(.router) { client in
+            var (body, headers) = f.multipart([("signature", f.signature, "doc.sig"), ("document", sampleDocument, "prikaz.txt"), ("lang", Array("ru".utf8), nil)])
+            headers[.accept] = "text/html"
+            try await client.execute(uri: "/v1/verify", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                let html = String(buffer: response.body)
+                Self.expectSelfContained(html)
+                #expect(html.contains("Подпись действительна"))
+                #expect(html.contains("prikaz.txt"))
+                #expect(response.headers[HTTPField.Name("X-Report-SHA256")!] == VerificationProtocol.printedHash(html))
+            }
+            (body, headers) = f.json(["signature": Data(f.signature).base64EncodedString(), "document": Data(sampleDocument + [0x20]).base64EncodedString()])
+            headers[.accept] = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
+            headers[.acceptLanguage] = "en-GB,en;q=0.9"
+            try await client.execute(uri: "/v1/verify", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                let html = String(buffer: response.body)
+                #expect(html.contains("The signature is invalid") && html.contains("HASH_FAILURE"))
+            }
+            // JSON stays the default.
+            (body, headers) = f.json(["signature": Data(f.signature).base64EncodedString(), "document": Data(sampleDocument).base64EncodedString()])
+            headers[.accept] = "application/json, text/html;q=0.5"
+            try await client.execute(uri: "/v1/verify", method: .post, headers: headers, body: body) { response in
+                #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+            }
+        }
+    }
+
     @Test("the templates never insert data unescaped, and every label they use is in both catalogues")
     func templates() throws {
         let templates = try ReportTemplates.shipped()
