@@ -275,6 +275,23 @@ struct ReportHTMLTests {
         }
     }
 
+    static let renderScript = (Repository.root as NSString).appendingPathComponent("Tests/render-report.sh")
+    static var chromiumAvailable: Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains { directory in
+            FileManager.default.isExecutableFile(atPath: "\(directory)/chromium")
+        }
+    }
+
+    @Test("headless Chromium renders the valid and the invalid protocol to PNG and PDF with the verdict in the text",
+          .enabled(if: chromiumAvailable, "chromium is not on PATH: the browser rendering check is skipped"))
+    func browserRendering() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let result = try runTool("bash", [Self.renderScript, CLI.binary, folder.file("out")])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("rendered: valid") && result.stdout.contains("rendered: invalid"), "\(result.stdout)")
+    }
+
     static func escaped(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
