@@ -93,7 +93,9 @@ struct ProtocolPage {
             ?? report.formatError.map { text["format-error"] + ": " + $0 }
             ?? report.signatures.first?.reason
         let single = report.signatures.count <= 1
-        let legal = report.signatures.count == 1 ? report.signatures.first?.legal : nil
+        // The banner cites the legal conclusion when there is one for the whole document: one signature, or several
+        // that the policy concluded alike. Otherwise each signature's block carries its own.
+        let legal = Set(report.signatures.map(\.legal.conclusion)).count == 1 ? report.signatures.first?.legal : nil
         self.verdict = Verdict(
             css: Self.css(report.indication), symbol: Self.symbol(report.indication),
             headline: text[(single ? "verdict-" : "verdict-many-") + report.indication.rawValue],

@@ -93,6 +93,20 @@ struct ReportHTMLTests {
         }
     }
 
+    @Test("not a signature at all: the page still states the verdict and the format failure, in both languages")
+    func notASignature() throws {
+        let h = Hierarchy.rsa
+        let (evidence, _) = try judge(Array("not a CMS signature".utf8), document: sampleDocument, hierarchy: h)
+        #expect(!evidence.format.parsed)
+        for (language, report, html) in try Self.pages(evidence) {
+            #expect(report.signatures.isEmpty)
+            #expect(html.hasPrefix("<!DOCTYPE html>") && !html.lowercased().contains("<script"))
+            #expect(html.contains(Self.escaped(report.indication.rawValue)))
+            #expect(html.contains(language == .ru ? "В файле не найдено ни одной подписи" : "No signature was found in the file"))
+            #expect(VerificationProtocol.verify(html))
+        }
+    }
+
     @Test("revoked after the timestamp: the timeline puts the revocation after the timestamp, the time is proven")
     func revokedAfterTimestamp() throws {
         let h = Hierarchy.rsa
