@@ -148,7 +148,7 @@ struct TimelinePicture {
     let note: String
     let label: String
 
-    static let width = 760, plotLeft = 170, plotRight = 740, barHeight = 16, rowHeight = 28, laneHeight = 22
+    static let width = 760, plotLeft = 235, plotRight = 748, barHeight = 16, rowHeight = 28, laneHeight = 22
 
     init?(signature: SignatureReport, signer: SignerEvidence?, evidence: Evidence?, validationTime: Date, text: Labels) {
         struct Window { let role: String; let from: Date; let until: Date; let revokedAt: Date? }
@@ -160,7 +160,7 @@ struct TimelinePicture {
             for (depth, element) in chain.path.enumerated() {
                 guard let certificate = evidence.certificates[element.certificate] else { continue }
                 let isTop = depth == chain.path.count - 1
-                let role = depth == 0 ? text["role-signer"] : (isTop && chain.reachesTrustAnchor ? text["role-root"] : text["role-ca"])
+                let role = depth == 0 ? text["timeline-signer"] : (isTop && chain.reachesTrustAnchor ? text["timeline-root"] : text["timeline-ca"])
                 let revokedAt = element.revocation.status == .revoked ? element.revocation.revocationTime : nil
                 windows.append(Window(role: role, from: certificate.notBefore, until: certificate.notAfter, revokedAt: revokedAt))
                 if let revokedAt {
@@ -171,7 +171,7 @@ struct TimelinePicture {
                 }
             }
         } else if let summary = signature.signer {
-            windows.append(Window(role: text["role-signer"], from: summary.notBefore, until: summary.notAfter, revokedAt: nil))
+            windows.append(Window(role: text["timeline-signer"], from: summary.notBefore, until: summary.notAfter, revokedAt: nil))
         }
         if let claimed = signature.claimedSigningTime {
             moments.append(Moment(time: claimed, label: text.catalogue.text("report.event-claimed", ["time": DateText.full(claimed)]), css: "claimed"))
