@@ -54,8 +54,9 @@ public enum VerificationProtocol {
     /// (``hashPlaceholder``); nothing else is changed, line ends included. In a shell:
     ///
     /// ```
-    /// sed -E 's/(<meta name="podpis-report-sha256" content=")[0-9a-f]{64}/\1'$(printf '0%.0s' {1..64})'/;
-    ///         s/(<code class="report-hash">)[0-9a-f]{64}/\1'$(printf '0%.0s' {1..64})'/' report.html | sha256sum
+    /// Z=$(printf '0%.0s' $(seq 1 64))
+    /// sed -E "s/(<meta name=\"podpis-report-sha256\" content=\")[0-9a-f]{64}/\1$Z/;
+    ///         s/(<code class=\"report-hash\">)[0-9a-f]{64}/\1$Z/" report.html | sha256sum
     /// ```
     ///
     /// - Returns: The recomputed hash, or `nil` when the page has no hash slots.

@@ -289,6 +289,20 @@ struct ReportHTMLTests {
         }
     }
 
+    @Test("signatures made by other systems (EU DSS, SiVa) render a valid self-hashed page each, in both languages",
+          .enabled(if: RealWorld.available, "../shared/testdata/real-world is absent: skipped"))
+    func realWorld() throws {
+        for file in RealWorld.allFiles() {
+            guard let (evidence, _) = try? RealWorld.judge(file) else { continue }
+            for (_, report, html) in try Self.pages(evidence) {
+                #expect(html.hasPrefix("<!DOCTYPE html>"), "\(file)")
+                #expect(!html.lowercased().contains("<script"), "\(file)")
+                #expect(VerificationProtocol.verify(html), "\(file)")
+                #expect(html.contains(report.indication.rawValue), "\(file)")
+            }
+        }
+    }
+
     static let renderScript = (Repository.root as NSString).appendingPathComponent("Tests/render-report.sh")
     static var chromiumAvailable: Bool {
         (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains { directory in
