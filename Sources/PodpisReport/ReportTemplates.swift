@@ -28,6 +28,7 @@ public struct ReportTemplates: Sendable {
 
     /// Reads every `*.mustache` file of `directory`.
     public init(directory: String) throws {
+        ProtocolEscaping.register()
         var library = MustacheLibrary()
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for file in files.sorted() where file.hasSuffix(".mustache") {

@@ -136,7 +136,7 @@ struct ReportHTMLTests {
         let h = Hierarchy.rsa
         let hostile = try PKIProfiles.signer(
             subject: [("C", "RU"), ("O", "Evil \"quoted\" & <b>bold</b> 'org'"), ("title", "<img src=x onerror=alert(2)>"),
-                      ("CN", "<script>alert(1)</script>")],
+                      ("CN", "<script>alert(1)</script>"), ("L", "\u{202E}gro.live\u{202C} city\u{200B}")],
             key: h.algorithm.kind, issuer: h.ca)
         let (evidence, _) = try signAndJudge(hostile, hierarchy: h)
         for (_, _, html) in try Self.pages(evidence) {
@@ -147,6 +147,9 @@ struct ReportHTMLTests {
             #expect(html.contains("&quot;quoted&quot; &amp; &lt;b&gt;bold&lt;/b&gt; &#39;org&#39;"))
             // The name is in the chain picture's SVG text as well, escaped there too.
             #expect(html.contains("<text class=\"name\" x=\"22\" y=\"48\">&lt;script&gt;alert(1)&lt;/script&gt;</text>"))
+            // Invisible characters that would change what a reader sees are shown, not obeyed.
+            #expect(!html.unicodeScalars.contains { [0x202E, 0x202C, 0x200B].contains($0.value) })
+            #expect(html.contains("[U+202E]gro.live[U+202C] city[U+200B]"))
             #expect(VerificationProtocol.verify(html))
         }
     }
@@ -282,6 +285,9 @@ struct ReportHTMLTests {
         for file in files {
             let text = try String(contentsOfFile: (templates.directory as NSString).appendingPathComponent(file), encoding: .utf8)
             #expect(!text.contains("{{{") && !text.contains("{{&"), "\(file) inserts unescaped data")
+            if file != "style.mustache" {
+                #expect(text.contains("{{% CONTENT_TYPE: PODPIS_HTML}}"), "\(file) does not select the protocol's escaping")
+            }
             for match in text.matches(of: label) {
                 let key = "report." + (match.output[1].substring.map(String.init) ?? "")
                 #expect(Catalogue.keys(.ru).contains(key) && Catalogue.keys(.en).contains(key), "\(file): \(key) is not in the catalogues")
