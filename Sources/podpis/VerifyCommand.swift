@@ -39,7 +39,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the JSON report.")
     var json = false
 
-    @Option(name: .customLong("report"), help: "Write the verification protocol (one self-contained HTML page, in --lang) to this file.")
+    @Option(name: .customLong("report"), help: "Write the verification protocol (one self-contained HTML page, in --lang) to this file. Templates: the podpis_PodpisReport.resources folder beside the binary, or $PODPIS_TEMPLATES.")
     var reportFile: String?
 
     @Option(name: .long, help: "Write the evidence (policy-free JSON) to this file, for re-judging and policy tests.")

@@ -63,6 +63,12 @@ struct ReportHTMLTests {
             #expect(html.contains("class=\"picture chain\"") && html.contains("class=\"picture timeline\""))
             #expect(html.contains("Test rsa CA") && html.contains("Test rsa root"))
             #expect(html.contains(language == .ru ? "Удостоверяющий центр" : "Certification authority"))
+            // A stored report alone (no evidence) still renders: the signer from the report, no chain beyond it.
+            let alone = try VerificationProtocol.render(report: report).html
+            Self.expectSelfContained(alone)
+            #expect(alone.contains("Иванова Мария Петровна"))
+            #expect(alone.components(separatedBy: "<g class=\"node ").count == 2, "one box: the signer")
+            #expect(html.components(separatedBy: "<g class=\"node ").count == 4, "signer, CA, root")
         }
     }
 
