@@ -26,6 +26,8 @@ struct ProtocolPage {
         let symbol: String
         let headline: String
         let code: String
+        /// What the sub-indication means, in words.
+        let meaning: String?
         let reason: String?
         let conclusion: String?
         let basis: String?
@@ -56,6 +58,7 @@ struct ProtocolPage {
         let symbol: String
         let verdict: String
         let code: String
+        let meaning: String?
         let reason: String
         let conclusion: String
         let basis: String?
@@ -99,7 +102,8 @@ struct ProtocolPage {
         self.verdict = Verdict(
             css: Self.css(report.indication), symbol: Self.symbol(report.indication),
             headline: text[(single ? "verdict-" : "verdict-many-") + report.indication.rawValue],
-            code: Self.code(report.indication, report.subIndication), reason: reason,
+            code: Self.code(report.indication, report.subIndication),
+            meaning: report.subIndication.map { text["sub-" + $0.rawValue] }, reason: reason,
             conclusion: legal?.conclusion, basis: legal?.basis)
 
         if let document = report.document {
@@ -216,6 +220,7 @@ extension ProtocolPage.SignatureBlock {
         symbol = ProtocolPage.symbol(signature.indication)
         verdict = text["verdict-" + signature.indication.rawValue]
         code = ProtocolPage.code(signature.indication, signature.subIndication)
+        meaning = signature.subIndication.map { text["sub-" + $0.rawValue] }
         reason = signature.reason
         conclusion = signature.legal.conclusion
         basis = signature.legal.basis

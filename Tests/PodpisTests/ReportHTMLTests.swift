@@ -80,7 +80,7 @@ struct ReportHTMLTests {
             #expect(report.subIndication == .hashFailure)
             Self.expectSelfContained(html)
             #expect(html.contains(language == .ru ? "Подпись недействительна" : "The signature is invalid"))
-            #expect(html.contains("TOTAL-FAILED / HASH_FAILURE"))
+            #expect(html.contains("TOTAL-FAILED / HASH_FAILURE</span> — " + (language == .ru ? "документ изменён после подписания" : "the document was changed after signing")))
             #expect(html.contains(language == .ru ? "Документ изменён после подписания" : "changed"))
             #expect(html.contains("class=\"verdict invalid\""))
         }
@@ -298,6 +298,9 @@ struct ReportHTMLTests {
                 let key = "report." + (match.output[1].substring.map(String.init) ?? "")
                 #expect(Catalogue.keys(.ru).contains(key) && Catalogue.keys(.en).contains(key), "\(file): \(key) is not in the catalogues")
             }
+        }
+        for sub in SubIndication.allCases {
+            #expect(Catalogue.keys(.ru).contains("report.sub-\(sub.rawValue)") && Catalogue.keys(.en).contains("report.sub-\(sub.rawValue)"), "\(sub.rawValue) has no words")
         }
     }
 
