@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "podpis", targets: ["podpis"]),
         .library(name: "SigningCore", targets: ["SigningCore"]),
         .library(name: "PolicyEngine", targets: ["PolicyEngine"]),
+        .library(name: "PodpisService", targets: ["PodpisService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -79,6 +80,15 @@ let package = Package(
                 "SigningCore", "PolicyEngine", "PodpisService", "PodpisServer", "PodpisJournal", "PodpisReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Fuzz targets over every parser that takes outside input: a replayer normally, libFuzzer entry points when
+        // built by Tests/Fuzz/run.sh (-sanitize=fuzzer,address -D PODPIS_LIBFUZZER).
+        .executableTarget(
+            name: "podpis-fuzz",
+            dependencies: [
+                "SigningCore", "PolicyEngine", "EvidenceModel", "PodpisService", "PodpisServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Sources/PodpisFuzz"),
         .testTarget(
             name: "PodpisTests",
             dependencies: [

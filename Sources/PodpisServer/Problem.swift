@@ -32,8 +32,10 @@ public struct Problem: HTTPResponseError, Sendable {
         let body = Body(type: type, title: title, status: status.code, detail: detail, instance: request.uri.path)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(status: status, headers: [.contentType: "application/problem+json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        // A body refused half-way (too large, too slow) is not worth draining: close the connection after answering.
+        if status == .contentTooLarge || status == .requestTimeout { headers[.connection] = "close" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
     }
 }
 

@@ -19,6 +19,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var maxConcurrent = 64
     /// Seconds a connection may stay idle (slow clients are cut off).
     public var idleTimeout = 30
+    /// Slowest upload accepted, in bytes per second averaged over the request, once `uploadGrace` seconds have passed:
+    /// a body trickled byte by byte (which never trips the idle timeout) is cut off with 408.
+    public var minUploadRate = 1024
+    /// Seconds before the upload rate is enforced.
+    public var uploadGrace = 10
     /// `sqlite:PATH` or `postgres://…`.
     public var database = "sqlite:podpis-journal.sqlite"
     public var tsaKey: String?
@@ -37,7 +42,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public init() {}
 
     static let keys = ["host", "port", "trust", "certs", "policies", "defaultPolicy", "maxBodyBytes", "maxInMemoryBytes", "maxConcurrent",
-                       "idleTimeout", "database", "tsa", "apiKeyHashes", "adminKeyHashes", "tls", "offline"]
+                       "idleTimeout", "minUploadRate", "uploadGrace", "database", "tsa", "apiKeyHashes", "adminKeyHashes", "tls", "offline"]
 
     /// Reads the YAML file (if any) and the environment.
     public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfiguration {
@@ -60,7 +65,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
             ("PODPIS_HOST", "host"), ("PODPIS_PORT", "port"), ("PODPIS_DATABASE", "database"), ("PODPIS_POLICIES", "policies"),
             ("PODPIS_CERTS", "certs"), ("PODPIS_DEFAULT_POLICY", "defaultPolicy"), ("PODPIS_MAX_CONCURRENT", "maxConcurrent"),
             ("PODPIS_MAX_BODY_BYTES", "maxBodyBytes"), ("PODPIS_API_KEY_HASHES", "apiKeyHashes"), ("PODPIS_ADMIN_KEY_HASHES", "adminKeyHashes"),
-            ("PODPIS_TRUST", "trust"),
+            ("PODPIS_TRUST", "trust"), ("PODPIS_IDLE_TIMEOUT", "idleTimeout"), ("PODPIS_MIN_UPLOAD_RATE", "minUploadRate"),
+            ("PODPIS_UPLOAD_GRACE", "uploadGrace"),
         ]
         for (variable, name) in env {
             guard let value = environment[variable] else { continue }
@@ -95,6 +101,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
         case "maxInMemoryBytes": maxInMemoryBytes = try int()
         case "maxConcurrent": maxConcurrent = try int()
         case "idleTimeout": idleTimeout = try int()
+        case "minUploadRate": minUploadRate = try int()
+        case "uploadGrace": uploadGrace = try int()
         case "database": database = try string()
         case "apiKeyHashes": apiKeyHashes = try list().map { $0.lowercased() }
         case "adminKeyHashes": adminKeyHashes = try list().map { $0.lowercased() }

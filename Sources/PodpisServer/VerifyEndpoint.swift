@@ -15,12 +15,12 @@ import SigningCore
 /// `POST /v1/verify`: multipart (`document`, `signature`, `policy`, `type`, `lang`), JSON with Base64 fields, or
 /// digest-only JSON (`documentDigest` + `digestAlgorithm`). The document is hashed as it arrives; the answer is sent
 /// only after its journal entry is durable.
-struct VerifyEndpoint: Sendable {
+package struct VerifyEndpoint: Sendable {
     let state: ServiceState
     let metrics: ServiceMetrics
 
     /// What a request carries, however it was encoded.
-    struct Input {
+    package struct Input {
         var signature: [UInt8]?
         var document: DocumentInput?
         var policy: String?
@@ -133,10 +133,23 @@ struct VerifyEndpoint: Sendable {
     // MARK: JSON
 
     func readJSON(_ request: Request) async throws -> Input {
-        let body = try await request.collectBody(limit: state.configuration.maxInMemoryBytes)
+        var body = Data()
+        var pace = UploadPace(state.configuration)
+        for try await chunk in request.body {
+            try pace.received(chunk.readableBytes)
+            guard body.count + chunk.readableBytes <= state.configuration.maxInMemoryBytes else {
+                throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(state.configuration.maxInMemoryBytes) bytes of JSON")
+            }
+            body.append(contentsOf: chunk.readableBytesView)
+        }
+        return try Self.decodeJSON(body)
+    }
+
+    /// Decodes a JSON request body (also the fuzz target for JSON requests: bad input throws a ``Problem``).
+    package static func decodeJSON(_ body: Data) throws -> Input {
         let decoded: JSONBody
         do {
-            decoded = try JSONDecoder().decode(JSONBody.self, from: Data(body))
+            decoded = try JSONDecoder().decode(JSONBody.self, from: body)
         } catch {
             throw Problem(.badRequest, "malformed-json", title: "Malformed JSON", detail: "expected {signature, document | documentDigest+digestAlgorithm, policy, type, lang}")
         }
@@ -182,35 +195,16 @@ struct VerifyEndpoint: Sendable {
     // MARK: multipart
 
     func readMultipart(_ request: Request, contentType: String) async throws -> Input {
-        guard let boundary = Self.boundary(contentType) else {
-            throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "no boundary in Content-Type")
-        }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > state.configuration.maxBodyBytes {
             throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(state.configuration.maxBodyBytes) bytes")
         }
-        let collector = MultipartCollector(limits: state.configuration)
-        let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { name, value in collector.header(name, value) }
-        parser.onBody = { chunk in collector.body(&chunk) }
-        parser.onPartComplete = { collector.partComplete() }
-        var total = 0
+        let decoder = try MultipartRequestDecoder(contentType: contentType, limits: state.configuration)
+        var pace = UploadPace(state.configuration)
         for try await chunk in request.body {
-            total += chunk.readableBytes
-            if total > state.configuration.maxBodyBytes {
-                throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(state.configuration.maxBodyBytes) bytes")
-            }
-            do {
-                try parser.execute(chunk)
-            } catch {
-                throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "the body does not follow multipart/form-data")
-            }
-            if let problem = collector.problem { throw problem }
+            try pace.received(chunk.readableBytes)
+            try decoder.feed(chunk)
         }
-        if let problem = collector.problem { throw problem }
-        guard collector.finished else {
-            throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "the body ends before the closing boundary")
-        }
-        return collector.input()
+        return try decoder.finish()
     }
 
     /// The boundary parameter, quoted or not.
@@ -222,6 +216,75 @@ struct VerifyEndpoint: Sendable {
             return (1...70).contains(value.count) ? value : nil
         }
         return nil
+    }
+}
+
+/// Decodes a multipart/form-data body chunk by chunk, bounded in total size, part count and header size (also the
+/// fuzz target for multipart requests: bad input throws a ``Problem``, never traps).
+package final class MultipartRequestDecoder {
+    let limits: ServiceConfiguration
+    let collector: MultipartCollector
+    let parser: MultipartParser
+    var total = 0
+
+    package init(contentType: String, limits: ServiceConfiguration) throws {
+        guard let boundary = VerifyEndpoint.boundary(contentType) else {
+            throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "no boundary in Content-Type")
+        }
+        self.limits = limits
+        let collector = MultipartCollector(limits: limits)
+        let parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { name, value in collector.header(name, value) }
+        parser.onBody = { chunk in collector.body(&chunk) }
+        parser.onPartComplete = { collector.partComplete() }
+        self.collector = collector
+        self.parser = parser
+    }
+
+    package func feed(_ chunk: ByteBuffer) throws {
+        total += chunk.readableBytes
+        if total > limits.maxBodyBytes {
+            throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(limits.maxBodyBytes) bytes")
+        }
+        do {
+            try parser.execute(chunk)
+        } catch {
+            throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "the body does not follow multipart/form-data")
+        }
+        if let problem = collector.problem { throw problem }
+    }
+
+    package func finish() throws -> VerifyEndpoint.Input {
+        if let problem = collector.problem { throw problem }
+        guard collector.finished else {
+            throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "the body ends before the closing boundary")
+        }
+        return collector.input()
+    }
+}
+
+/// Cuts off uploads slower than the configured minimum rate (slowloris): the idle timeout alone never fires for a
+/// client that sends one byte a second.
+struct UploadPace {
+    let start = ContinuousClock.now
+    let minRate: Int
+    let grace: Duration
+    var bytes = 0
+
+    init(_ configuration: ServiceConfiguration) {
+        minRate = configuration.minUploadRate
+        grace = .seconds(configuration.uploadGrace)
+    }
+
+    mutating func received(_ count: Int) throws {
+        bytes += count
+        let elapsed = ContinuousClock.now - start
+        guard minRate > 0, elapsed > grace else { return }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        if Double(bytes) / seconds < Double(minRate) {
+            throw Problem(.requestTimeout, "too-slow", title: "Upload too slow",
+                          detail: "the body arrived at under \(minRate) bytes/s; send it faster or in one piece")
+        }
     }
 }
 

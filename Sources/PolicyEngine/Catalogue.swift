@@ -14,11 +14,31 @@ public struct Catalogue: Sendable {
     /// The text for `key` with `{placeholders}` filled in; an unknown key renders as itself (and a test keeps
     /// both catalogues complete).
     public func text(_ key: String, _ args: [String: String] = [:]) -> String {
-        var template = entries[key] ?? key
-        for (name, value) in args {
-            template = template.replacingOccurrences(of: "{\(name)}", with: value)
+        let template = entries[key] ?? key
+        guard !args.isEmpty else { return template }
+        return Catalogue.fill(template, args)
+    }
+
+    /// One pass over the template: `{name}` becomes `args[name]`; unknown names and lone braces stay as written.
+    /// (Judgement renders a message per rule per signature, so this is on the hot path of every verification.)
+    static func fill(_ template: String, _ args: [String: String]) -> String {
+        var result = ""
+        result.reserveCapacity(template.utf8.count + 32)
+        var rest = template[...]
+        while let open = rest.firstIndex(of: "{") {
+            result += rest[..<open]
+            let afterOpen = rest.index(after: open)
+            guard let close = rest[afterOpen...].firstIndex(of: "}") else { break }
+            let name = String(rest[afterOpen..<close])
+            if let value = args[name] {
+                result += value
+            } else {
+                result += rest[open...close]
+            }
+            rest = rest[rest.index(after: close)...]
         }
-        return template
+        result += rest
+        return result
     }
 
     func render(_ message: Message) -> String { text(message.key, message.args) }

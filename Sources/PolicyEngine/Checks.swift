@@ -509,8 +509,12 @@ extension CheckRunner {
 /// Date formatting for messages: `2026-11-25 12:00:00 UTC`.
 enum Format {
     static func date(_ date: Date) -> String {
-        let text = date.formatted(Date.ISO8601FormatStyle())
-        return text.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) UTC"
     }
     static func duration(_ seconds: TimeInterval) -> String {
         let s = Int(seconds)

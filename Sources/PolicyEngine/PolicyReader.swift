@@ -1,7 +1,7 @@
 import Foundation
 
 /// A policy file as written, before `extends` and earlier versions are merged in.
-struct PolicyDocument: Sendable {
+package struct PolicyDocument: Sendable {
     var id: String
     var idMark: SourceMark
     var title: LocalizedText

@@ -46,7 +46,7 @@ public struct PolicyRegistry: Sendable {
         return read(text: text, file: file)
     }
 
-    static func read(text: String, file: String?) -> (PolicyDocument?, [PolicyDiagnostic]) {
+    package static func read(text: String, file: String?) -> (PolicyDocument?, [PolicyDiagnostic]) {
         do {
             guard let root = try YAMLValue.parse(text) else {
                 return (nil, [PolicyDiagnostic(SourceMark(line: 1, column: 1), Message("lint.empty-file"), file: file)])

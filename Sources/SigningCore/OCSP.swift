@@ -7,7 +7,7 @@ import Foundation
 public enum OCSP {
     /// A request for `certificate` issued by `issuer`, with a fresh nonce. Returns the DER and the nonce-bearing
     /// request object's DER (kept to check the answer's nonce).
-    static func request(for certificate: X509Certificate, issuer: X509Certificate) throws -> [UInt8] {
+    package static func request(for certificate: X509Certificate, issuer: X509Certificate) throws -> [UInt8] {
         guard let id = OCSP_cert_to_id(nil, certificate.pointer, issuer.pointer), let request = OCSP_REQUEST_new() else {
             throw PodpisError.openSSL(.software, "cannot build an OCSP request")
         }
@@ -51,7 +51,7 @@ public enum OCSP {
     /// What an OCSP response says about `certificate`, after checking it: the responder is the issuer or a
     /// delegated responder (OCSPSigning EKU, issued by the issuer), the signature verifies, the path is valid at
     /// producedAt. Returns nil when the response is not about this certificate.
-    static func evidence(from der: [UInt8], certificate: X509Certificate, issuer: X509Certificate, trust: TrustStore,
+    package static func evidence(from der: [UInt8], certificate: X509Certificate, issuer: X509Certificate, trust: TrustStore,
                          untrusted: [X509Certificate]) -> RevocationEvidence? {
         clearOpenSSLErrors()
         let response: OpaquePointer? = der.withUnsafeBufferPointer { buffer in

@@ -6,7 +6,7 @@ import Synchronization
 
 /// OCSP responses carried inside a signature: RFC 5940 other-revocation-info in SignedData.crls, and the CAdES
 /// revocation-values attribute (which also carries CRLs).
-enum EmbeddedRevocation {
+package enum EmbeddedRevocation {
     static let ocspResponseOID = "1.3.6.1.5.5.7.16.2"
     static let ocspBasicOID = "1.3.6.1.5.5.7.48.1.1"
 
@@ -20,7 +20,7 @@ enum EmbeddedRevocation {
     }
 
     /// OCSPResponses from SignedData.crls (other revocation info).
-    static func ocspResponses(inSignedData der: [UInt8]) -> [[UInt8]] {
+    package static func ocspResponses(inSignedData der: [UInt8]) -> [[UInt8]] {
         guard let (_, fields) = signedDataFields(der), let crls = fields.first(where: { $0.tag == 0xA1 }) else { return [] }
         var result: [[UInt8]] = []
         for choice in DER.children(of: crls, in: der) where choice.tag == 0xA1 {
@@ -34,7 +34,7 @@ enum EmbeddedRevocation {
     }
 
     /// CRLs and OCSP responses from a revocation-values attribute value.
-    static func revocationValues(_ value: [UInt8]) -> (crls: [CertificateRevocationList], ocsp: [[UInt8]]) {
+    package static func revocationValues(_ value: [UInt8]) -> (crls: [CertificateRevocationList], ocsp: [[UInt8]]) {
         guard let outer = DER.node(in: value, at: 0), outer.tag == 0x30 else { return ([], []) }
         var crls: [CertificateRevocationList] = []
         var ocsp: [[UInt8]] = []

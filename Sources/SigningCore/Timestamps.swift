@@ -165,7 +165,8 @@ public struct TimestampClient: Sendable {
         TS_REQ_set_version(request, 1)
         X509_ALGOR_set0(algorithm, OBJ_nid2obj(digest.nid), V_ASN1_NULL, nil)
         TS_MSG_IMPRINT_set_algo(imprint, algorithm)
-        TS_MSG_IMPRINT_set_msg(imprint, UnsafeMutablePointer(mutating: hash), Int32(hash.count))
+        // OpenSSL copies the bytes; the pointer must stay valid for the duration of the call only.
+        hash.withUnsafeBufferPointer { buffer in _ = TS_MSG_IMPRINT_set_msg(imprint, UnsafeMutablePointer(mutating: buffer.baseAddress), Int32(buffer.count)) }
         TS_REQ_set_msg_imprint(request, imprint)
         try PKIBuilder.withASN1Integer(nonce) { TS_REQ_set_nonce(request, $0) }
         TS_REQ_set_cert_req(request, 1)

@@ -1,4 +1,5 @@
 import COpenSSL
+import Synchronization
 import CPodpis
 import EvidenceModel
 #if canImport(FoundationEssentials)
@@ -93,8 +94,17 @@ public final class X509Certificate: @unchecked Sendable, Hashable {
         return ok
     }
 
-    /// The decoded view recorded in evidence.
+    /// The decoded view recorded in evidence. A certificate's view depends on its bytes only, so it is decoded once
+    /// per process and then served from ``CertificateInfoCache`` by its SHA-256 fingerprint (CA certificates and
+    /// anchors recur in every verification; signer certificates recur across a batch).
     public func info() -> CertificateInfo {
+        if let cached = CertificateInfoCache.shared.lookup(fingerprint) { return cached }
+        let decoded = decodeInfo()
+        CertificateInfoCache.shared.store(decoded)
+        return decoded
+    }
+
+    private func decodeInfo() -> CertificateInfo {
         // Touch the cached extension state first (X509_check_ca computes it).
         let caFlag = X509_check_ca(pointer)
         let key = X509_get0_pubkey(pointer)
@@ -193,4 +203,24 @@ enum KeyUsage {
         (0x01, "encipherOnly"), (0x8000, "decipherOnly"),
     ]
     static func names(bits: UInt32) -> [String] { all.filter { bits & $0.0 != 0 }.map(\.1) }
+}
+
+/// A bounded, thread-safe map from certificate fingerprint to its decoded ``CertificateInfo``.
+final class CertificateInfoCache: Sendable {
+    static let shared = CertificateInfoCache(capacity: 4096)
+    private let entries = Mutex<[String: CertificateInfo]>([:])
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func lookup(_ fingerprint: String) -> CertificateInfo? {
+        entries.withLock { $0[fingerprint] }
+    }
+
+    func store(_ info: CertificateInfo) {
+        entries.withLock { map in
+            if map.count >= capacity { map.removeAll(keepingCapacity: true) }  // simple bound: start over when full
+            map[info.sha256] = info
+        }
+    }
 }

@@ -58,7 +58,7 @@ struct JournalTests {
     func postgres() async throws {
         let url = TestPostgres.url(table: "journal_unit_test")
         let journal = try await PostgresJournal(url: url)
-        try await journal.execute("DROP TABLE IF EXISTS journal")
+        try await journal.execute("DROP TABLE IF EXISTS journal_unit_test")
         try await journal.close()
         let fresh = try await PostgresJournal(url: url)
         try await exercise(fresh) { try await fresh.execute($0) }
@@ -170,7 +170,7 @@ struct ServiceProcessTests {
         defer { s.folder.cleanup() }
         let url = TestPostgres.url(table: "journal_nodes_test")
         let cleaner = try await PostgresJournal(url: url)
-        try await cleaner.execute("DROP TABLE IF EXISTS journal")
+        try await cleaner.execute("DROP TABLE IF EXISTS journal_nodes_test")
         try await cleaner.close()
         let a = try s.serve(database: url)
         let b = try s.serve(database: url)

@@ -1,0 +1,178 @@
+import EvidenceModel
+import Foundation
+import Hummingbird
+import PodpisServer
+import PodpisService
+import PolicyEngine
+import SigningCore
+
+/// The parsers that take input from outside, each as a fuzz target: bytes in, no crash, no hang, bounded memory.
+///
+/// Built two ways from the same code:
+/// - normally (`swift build --product podpis-fuzz`): a replayer, `podpis-fuzz TARGET FILE|DIR…` runs inputs once
+///   (regression cases, crash reproducers) and `podpis-fuzz seeds DIR` writes the seed corpora;
+/// - with libFuzzer (`Tests/Fuzz/run.sh`: `-sanitize=fuzzer,address -D PODPIS_LIBFUZZER`): `LLVMFuzzerTestOneInput`
+///   runs the target named by `PODPIS_FUZZ_TARGET`.
+enum FuzzTarget: String, CaseIterable {
+    case signature, tsaRequest = "tsa-request", tsaResponse = "tsa-response", ocsp, policy, trustList = "trust-list"
+    case httpJSON = "http-json", httpMultipart = "http-multipart"
+
+    func run(_ data: [UInt8]) {
+        switch self {
+        case .signature:
+            let fixture = Fixture.shared
+            // Detached over the fixture's document, then as if attached (no document).
+            _ = try? VerificationJob(signature: data, signatureName: nil, document: .bytes(name: nil, fixture.document),
+                                     trust: fixture.trust, policy: BuiltinPolicies.default).run()
+            _ = try? VerificationJob(signature: data, signatureName: nil, document: nil, trust: fixture.trust,
+                                     policy: BuiltinPolicies.default).run()
+        case .tsaRequest:
+            _ = try? Fixture.shared.authority.respond(to: data)
+        case .tsaResponse:
+            let client = TimestampClient(source: Canned(answer: data))
+            _ = try? client.token(over: Fixture.shared.document, digest: .sha256)
+            _ = try? TimestampResponseStatus.parse(data)
+        case .ocsp:
+            let fixture = Fixture.shared
+            _ = OCSP.evidence(from: data, certificate: fixture.signer.certificate, issuer: fixture.ca.certificate,
+                              trust: fixture.trust, untrusted: [])
+            _ = EmbeddedRevocation.revocationValues(data)
+            _ = EmbeddedRevocation.ocspResponses(inSignedData: data)
+        case .policy:
+            let text = String(decoding: data, as: UTF8.self)
+            let (document, diagnostics) = PolicyRegistry.read(text: text, file: "fuzz.yaml")
+            _ = (document, diagnostics.count)
+        case .trustList:
+            _ = try? RussianTrustList.parse(data, subject: "fuzz.xml")
+        case .httpJSON:
+            _ = try? VerifyEndpoint.decodeJSON(Data(data))
+        case .httpMultipart:
+            // The first byte picks the chunk size, so the fuzzer also explores chunk boundaries.
+            guard let first = data.first else { return }
+            let body = data.dropFirst()
+            let chunk = Int(first % 64) + 1
+            guard let decoder = try? MultipartRequestDecoder(contentType: "multipart/form-data; boundary=fuzz",
+                                                              limits: Fixture.shared.limits) else { return }
+            var offset = body.startIndex
+            do {
+                while offset < body.endIndex {
+                    let end = min(offset + chunk, body.endIndex)
+                    try decoder.feed(ByteBuffer(bytes: body[offset..<end]))
+                    offset = end
+                }
+                _ = try decoder.finish()
+            } catch {}
+        }
+    }
+}
+
+/// A TSA answer fixed in advance (the fuzz input).
+struct Canned: TimestampSource {
+    let answer: [UInt8]
+    var name: String { "fuzz" }
+    func exchange(_ request: [UInt8]) throws -> [UInt8] { answer }
+}
+
+/// A small test PKI made once per process: anchors, a signer, a TSA and the limits the service uses.
+final class Fixture: @unchecked Sendable {
+    static let shared = Fixture()
+    let document = Array("Приказ № 1 о переходе на электронный документооборот\n".utf8)
+    let root: IssuedCertificate
+    let ca: IssuedCertificate
+    let signer: IssuedCertificate
+    let trust: TrustStore
+    let authority: TimestampAuthority
+    let limits: ServiceConfiguration
+
+    private init() {
+        CryptoLibrary.initialize()
+        do {
+            root = try PKIProfiles.root(name: "Fuzz root", key: .ec(curve: "P-256"))
+            ca = try PKIProfiles.intermediate(name: "Fuzz CA", key: .ec(curve: "P-256"), issuer: root)
+            signer = try PKIProfiles.signer(key: .ec(curve: "P-256"), issuer: ca)
+            let tsa = try PKIProfiles.tsa(key: .ec(curve: "P-256"), issuer: ca)
+            trust = TrustStore(anchors: [root.certificate])
+            authority = try TimestampAuthority(key: tsa.identity.key, certificate: tsa.certificate, chain: [ca.certificate],
+                                               serials: SerialNumberSource(path: nil))
+        } catch {
+            fatalError("fuzz fixture: \(error)")
+        }
+        var limits = ServiceConfiguration()
+        limits.maxBodyBytes = 1 << 20
+        limits.maxInMemoryBytes = 1 << 20
+        self.limits = limits
+    }
+
+    /// Seed inputs per target, made from this PKI and the repository's policies.
+    func seeds(policies: String?) throws -> [FuzzTarget: [[UInt8]]] {
+        var seeds: [FuzzTarget: [[UInt8]]] = [:]
+        let detached = try Signer.sign(.bytes(document), identity: signer.identity, options: SignatureOptions(chain: [ca.certificate]))
+        let attached = try Signer.sign(.bytes(document), identity: signer.identity, options: SignatureOptions(attached: true, chain: [ca.certificate]))
+        let pem = try Signer.sign(.bytes(document), identity: signer.identity, options: SignatureOptions(pem: true, chain: [ca.certificate]))
+        let stamped = try Timestamper.addSignatureTimestamps(to: detached, subject: nil, client: TimestampClient(source: LocalTimestampSource(authority))).bytes
+        seeds[.signature] = [detached, attached, pem, Array(Data(detached).base64EncodedString().utf8), stamped]
+
+        let recorder = Recorder(authority: authority)
+        _ = try TimestampClient(source: recorder).token(over: document, digest: .sha256)
+        seeds[.tsaRequest] = recorder.requests.value
+        seeds[.tsaResponse] = recorder.responses.value
+
+        let responder = OCSPResponder(ca: ca.certificate, signer: ca.certificate, key: ca.identity.key, lookup: { _ in .good })
+        let request = try OCSP.request(for: signer.certificate, issuer: ca.certificate)
+        seeds[.ocsp] = [try responder.respond(to: request)]
+
+        var policyTexts: [[UInt8]] = []
+        if let policies, let names = try? FileManager.default.contentsOfDirectory(atPath: policies) {
+            for name in names.sorted() where name.hasSuffix(".yaml") {
+                if let data = FileManager.default.contents(atPath: policies + "/" + name) { policyTexts.append([UInt8](data)) }
+            }
+        }
+        policyTexts.append(Array("id: x\ntitle: {ru: т, en: t}\nversions:\n  - effective: {from: 2020-01-01}\n    rules: []\n".utf8))
+        seeds[.policy] = policyTexts
+
+        let certificate = try CertificateFiles.pem([ca.certificate])
+        let base64 = String(decoding: certificate, as: UTF8.self).split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        seeds[.trustList] = [Array("""
+            <?xml version="1.0" encoding="utf-8"?>
+            <АккредитованныеУдостоверяющиеЦентры><Версия>1</Версия><УдостоверяющийЦентр><Название>УЦ</Название>\
+            <ИНН>7700000000</ИНН><ОГРН>1027700000000</ОГРН><ПрограммноАппаратныеКомплексы><ПрограммноАппаратныйКомплекс>\
+            <Псевдоним>ПАК</Псевдоним><КлючиУполномоченныхЛиц><Ключ><Сертификаты><ДанныеСертификата><Данные>\(base64)</Данные>\
+            </ДанныеСертификата></Сертификаты></Ключ></КлючиУполномоченныхЛиц></ПрограммноАппаратныйКомплекс>\
+            </ПрограммноАппаратныеКомплексы><СтатусАккредитации><Статус>Действует</Статус><ДействуетС>2020-01-01T00:00:00</ДействуетС>\
+            </СтатусАккредитации></УдостоверяющийЦентр></АккредитованныеУдостоверяющиеЦентры>
+            """.utf8)]
+
+        let digest = try MultiDigest.digest(.sha256, document).map { String(format: "%02x", $0) }.joined()
+        seeds[.httpJSON] = [
+            Array("{\"signature\":\"\(Data(detached).base64EncodedString())\",\"document\":\"\(Data(document).base64EncodedString())\"}".utf8),
+            Array("{\"signature\":\"\(Data(detached).base64EncodedString())\",\"documentDigest\":\"\(digest)\",\"digestAlgorithm\":\"sha256\"}".utf8),
+        ]
+        var multipart: [UInt8] = [7]
+        multipart += Array("--fuzz\r\nContent-Disposition: form-data; name=\"document\"; filename=\"a.txt\"\r\n\r\n".utf8) + document
+        multipart += Array("\r\n--fuzz\r\nContent-Disposition: form-data; name=\"signature\"\r\n\r\n".utf8) + detached
+        multipart += Array("\r\n--fuzz\r\nContent-Disposition: form-data; name=\"lang\"\r\n\r\nru\r\n--fuzz--\r\n".utf8)
+        seeds[.httpMultipart] = [multipart]
+        return seeds
+    }
+}
+
+/// Records what a client asked and what the TSA answered, for seeds.
+struct Recorder: TimestampSource {
+    let authority: TimestampAuthority
+    let requests = Box()
+    let responses = Box()
+    var name: String { "recorder" }
+    func exchange(_ request: [UInt8]) throws -> [UInt8] {
+        let answer = try authority.respond(to: request)
+        requests.append(request)
+        responses.append(answer)
+        return answer
+    }
+
+    final class Box: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [[UInt8]] = []
+        func append(_ item: [UInt8]) { lock.lock(); items.append(item); lock.unlock() }
+        var value: [[UInt8]] { lock.lock(); defer { lock.unlock() }; return items }
+    }
+}
