@@ -282,6 +282,22 @@ struct ReportHTMLTests {
         }
     }
 
+    @Test("podpis serve as a process: the README's curl with Accept: text/html and Accept-Language: ru gets the page")
+    func serveProcess() throws {
+        let s = try ServiceProcessTests.Setup()
+        defer { s.folder.cleanup() }
+        let server = try s.serve(database: "sqlite:" + s.folder.file("journal.sqlite"))
+        defer { server.stop() }
+        let page = s.folder.file("page.html")
+        let answer = try runTool("curl", ["-sS", "-D", "-", "-o", page, "-H", "Accept: text/html", "-H", "Accept-Language: ru",
+                                          "-F", "document=@\(s.document)", "-F", "signature=@\(s.signature)", "\(server.url)/v1/verify"])
+        #expect(answer.stdout.lowercased().contains("content-type: text/html; charset=utf-8"), "\(answer.stdout)\(answer.stderr)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("Протокол проверки электронной подписи") && html.contains("order.txt"))
+        #expect(VerificationProtocol.verify(html))
+        #expect(answer.stdout.lowercased().contains("x-report-sha256: \(VerificationProtocol.printedHash(html) ?? "none")"))
+    }
+
     @Test("the templates never insert data unescaped, and every label they use is in both catalogues")
     func templates() throws {
         let templates = try ReportTemplates.shipped()
