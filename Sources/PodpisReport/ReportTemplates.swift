@@ -7,7 +7,9 @@ import Mustache
 public struct ReportTemplates: Sendable {
     /// Why the templates are not usable.
     public enum Error: Swift.Error, CustomStringConvertible {
+        /// No folder holding `protocol.mustache` was found; `searched` lists where podpis looked.
         case notFound(searched: [String])
+        /// A template file could not be read or does not parse as mustache.
         case unreadable(path: String, detail: String)
 
         public var description: String {
@@ -27,6 +29,9 @@ public struct ReportTemplates: Sendable {
     public let directory: String
 
     /// Reads every `*.mustache` file of `directory`.
+    ///
+    /// - Throws: ``Error/unreadable(path:detail:)`` for a file that cannot be read or parsed,
+    ///   ``Error/notFound(searched:)`` when the folder has no `protocol.mustache`.
     public init(directory: String) throws {
         ProtocolEscaping.register()
         var library = MustacheLibrary()
