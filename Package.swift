@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // System libraries: headers and link lines only.
@@ -42,6 +43,11 @@ let package = Package(
         .target(name: "SigningCore", dependencies: ["COpenSSL", "CCurl", "CPodpis", "EvidenceModel"]),
         // Judges evidence under a policy. Pure Swift.
         .target(name: "PolicyEngine", dependencies: ["EvidenceModel", .product(name: "Yams", package: "Yams")]),
+        // The human-readable verification protocol (HTML, ru/en) rendered from mustache templates. Pure Swift.
+        .target(
+            name: "PodpisReport",
+            dependencies: ["EvidenceModel", "PolicyEngine", .product(name: "Mustache", package: "swift-mustache")],
+            resources: [.copy("Templates")]),
         // The workflows the front ends share (read inputs, collect evidence, judge).
         .target(name: "PodpisService", dependencies: ["SigningCore", "PolicyEngine"]),
         // The tamper-evident audit journal: SQLite (GRDB) by default.
@@ -55,7 +61,7 @@ let package = Package(
         .target(
             name: "PodpisServer",
             dependencies: [
-                "SigningCore", "PolicyEngine", "PodpisService", "PodpisJournal",
+                "SigningCore", "PolicyEngine", "PodpisService", "PodpisJournal", "PodpisReport",
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -71,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "podpis",
             dependencies: [
-                "SigningCore", "PolicyEngine", "PodpisService", "PodpisServer", "PodpisJournal",
+                "SigningCore", "PolicyEngine", "PodpisService", "PodpisServer", "PodpisJournal", "PodpisReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Fuzz targets over every parser that takes outside input: a replayer normally, libFuzzer entry points when
@@ -87,6 +93,7 @@ let package = Package(
             name: "PodpisTests",
             dependencies: [
                 "SigningCore", "PolicyEngine", "EvidenceModel", "PodpisService", "PodpisServer", "PodpisJournal",
+                "PodpisReport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Yams", package: "Yams"),

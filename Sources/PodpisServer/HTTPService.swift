@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import PodpisJournal
+import PodpisReport
 import PolicyEngine
 import ServiceLifecycle
 import SigningCore
@@ -134,6 +135,13 @@ public enum HTTPService {
     /// Runs the service until SIGTERM/SIGINT: in-flight requests finish, then the journal is closed.
     public static func run(state: ServiceState, metrics: ServiceMetrics, logger: Logger) async throws {
         let configuration = state.configuration
+        // The protocol's templates are read once, now: a missing bundle shows at startup, not on the first
+        // `Accept: text/html` request (which then answers 500 with the same reason; JSON is unaffected).
+        do {
+            _ = try ReportTemplates.shippedCached()
+        } catch {
+            logger.warning("HTML verification reports are unavailable", metadata: ["reason": "\(error)"])
+        }
         let router = makeRouter(state: state, metrics: metrics)
         let app = Application(
             router: router,

@@ -155,20 +155,26 @@ paths:
             schema: {$ref: "#/components/schemas/VerifyJSON"}
       responses:
         "200":
-          description: The report (after its journal entry is durable); header X-Journal-Entry holds the entry number
+          description: The report (after its journal entry is durable); header X-Journal-Entry holds the entry number.
+            With Accept text/html, the verification protocol (one self-contained HTML page in the request's language),
+            its own SHA-256 in header X-Report-SHA256
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Report"}
+            text/html:
+              schema: {type: string}
         "400": {$ref: "#/components/responses/Problem"}
         "401": {$ref: "#/components/responses/Problem"}
         "408": {$ref: "#/components/responses/Problem"}
         "413": {$ref: "#/components/responses/Problem"}
         "415": {$ref: "#/components/responses/Problem"}
         "422":
-          description: Not a CMS signature; the problem carries the FORMAT_FAILURE report
+          description: Not a CMS signature; the problem carries the FORMAT_FAILURE report (with Accept text/html, the protocol)
           content:
             application/problem+json:
               schema: {$ref: "#/components/schemas/Problem"}
+            text/html:
+              schema: {type: string}
         "429": {$ref: "#/components/responses/Problem"}
   /v1/timestamp:
     post:

@@ -7,6 +7,7 @@ import MultipartKit
 import NIOCore
 import NIOPosix
 import PodpisJournal
+import PodpisReport
 import PodpisService
 import PolicyEngine
 import SigningCore
@@ -81,6 +82,19 @@ package struct VerifyEndpoint: Sendable {
         metrics.verdict(report.indication)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         headers[HTTPField.Name("X-Journal-Entry")!] = "\(entry.seq)"
+        if Self.wantsHTML(request.headers[.accept]) {
+            // The verification protocol for people; a signature that is not CMS still gets its page, with 422.
+            let rendered: VerificationProtocol.Rendered
+            do {
+                rendered = try VerificationProtocol.render(report: report, evidence: evidence)
+            } catch {
+                throw Problem(.internalServerError, "report-unavailable", title: "Cannot render the verification report", detail: "\(error)")
+            }
+            headers[.contentType] = "text/html; charset=utf-8"
+            headers[HTTPField.Name("X-Report-SHA256")!] = rendered.sha256
+            return Response(status: evidence.format.parsed ? .ok : .unprocessableContent, headers: headers,
+                            body: .init(byteBuffer: ByteBuffer(string: rendered.html)))
+        }
         guard evidence.format.parsed else {
             // Not CMS: 422, and the report (FORMAT_FAILURE) travels inside the problem.
             let problem = ProblemWithReport(type: Problem.base + "not-a-signature", title: "Not a CMS signature", status: 422,
@@ -90,6 +104,21 @@ package struct VerifyEndpoint: Sendable {
                             body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.podpis(pretty: false).encode(problem))))
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.podpis(pretty: false).encode(report))))
+    }
+
+    /// Whether the client asks for HTML: `text/html` in Accept, ranked at least as high as any JSON type.
+    static func wantsHTML(_ accept: String?) -> Bool {
+        guard let accept else { return false }
+        var html: Double = -1
+        var json: Double = -1
+        for item in accept.lowercased().split(separator: ",") {
+            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let type = parts.first else { continue }
+            let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            if type == "text/html" { html = max(html, quality) }
+            if type == "application/json" || type == "application/problem+json" { json = max(json, quality) }
+        }
+        return html > 0 && html >= json
     }
 
     struct ProblemWithReport: Encodable {

@@ -64,21 +64,27 @@ struct DemoCommand: AsyncParsableCommand {
 
         let crls = try CertificateFiles.loadCRLs(paths: (gost ? ["rsa", "gost"] : ["rsa"]).flatMap { [layout.path("\($0)-root.crl"), layout.path("\($0)-ca.crl")] })
         let trust = try TrustStore.load(paths: [layout.trustDirectory])
-        func verify(_ document: String) throws -> Report {
+        /// Verifies `document` and writes its protocol (HTML) beside it, for the jurist's reading.
+        func verify(_ document: String) throws -> (report: Report, page: String) {
             let job = VerificationJob(
                 signature: try FileInput.readSmallFile(path: signature, limit: 1 << 26), signatureName: signature,
                 document: .file(path: document), trust: trust, crls: crls, options: JudgementOptions(language: language))
-            return try job.run().report
+            let (evidence, report) = try job.run()
+            let html = ((document as NSString).deletingPathExtension as String) + "-report.html"
+            try ProtocolFile.write(report: report, evidence: evidence, to: html)
+            return (report, html)
         }
         step("demo.verify", ["command": "podpis verify \(order) --trust \(layout.trustDirectory) --crl …"])
-        let good = try verify(order)
+        let (good, goodProtocol) = try verify(order)
         ReportText.print(good, signatureName: signature, language: language)
+        step("demo.report", ["file": goodProtocol])
 
         let tampered = (directory as NSString).appendingPathComponent("prikaz-123-tampered.txt")
         try FileInput.writeAtomically(Array(Self.sampleOrder.replacingOccurrences(of: "30 (тридцать)", with: "90 (девяносто)").utf8), to: tampered)
         step("demo.tamper", ["file": tampered])
-        let bad = try verify(tampered)
+        let (bad, badProtocol) = try verify(tampered)
         ReportText.print(bad, signatureName: signature, language: language)
+        step("demo.report", ["file": badProtocol])
 
         step("demo.done", ["dir": directory])
         guard good.indication == .totalPassed, bad.indication == .totalFailed else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EvidenceModel
 import Foundation
+import PodpisReport
 import PodpisService
 import PolicyEngine
 import SigningCore
@@ -38,6 +39,9 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the JSON report.")
     var json = false
 
+    @Option(name: .customLong("report"), help: "Write the verification protocol (one self-contained HTML page, in --lang) to this file. Templates: the podpis_PodpisReport.resources folder beside the binary, or $PODPIS_TEMPLATES.")
+    var reportFile: String?
+
     @Option(name: .long, help: "Write the evidence (policy-free JSON) to this file, for re-judging and policy tests.")
     var evidenceOut: String?
 
@@ -56,6 +60,7 @@ struct VerifyCommand: AsyncParsableCommand {
     func validate() throws {
         if batch == nil && document == nil { throw ValidationError("give DOCUMENT [SIG], SIG.p7m, or --batch DIR|LIST") }
         if batch != nil && document != nil { throw ValidationError("--batch takes no DOCUMENT argument") }
+        if batch != nil && reportFile != nil { throw ValidationError("--report writes one protocol; it does not combine with --batch") }
     }
 
     func run() async throws {
@@ -86,6 +91,9 @@ struct VerifyCommand: AsyncParsableCommand {
         if let evidenceOut {
             try FileInput.writeAtomically(Array(try JSONEncoder.podpis().encode(evidence)), to: evidenceOut)
         }
+        if let reportFile {
+            try ProtocolFile.write(report: report, evidence: evidence, to: reportFile)
+        }
         if json {
             Console.out(String(decoding: try JSONEncoder.podpis().encode(report), as: UTF8.self))
         } else {
@@ -111,4 +119,17 @@ struct VerifyCommand: AsyncParsableCommand {
         return (document, found)
     }
 
+}
+
+/// Writes the HTML verification protocol of a report (`verify --report`, `demo`).
+enum ProtocolFile {
+    static func write(report: Report, evidence: Evidence, to path: String) throws {
+        let rendered: VerificationProtocol.Rendered
+        do {
+            rendered = try VerificationProtocol.render(report: report, evidence: evidence)
+        } catch {
+            throw PodpisError(.software, "cannot render the verification protocol: \(error)", subject: path)
+        }
+        try FileInput.writeAtomically(Array(rendered.html.utf8), to: path)
+    }
 }

@@ -231,5 +231,8 @@ struct CLITests {
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("TOTAL-PASSED"))
         #expect(result.stdout.contains("HASH_FAILURE"))
+        for name in ["prikaz-123-report.html", "prikaz-123-tampered-report.html"] {
+            #expect(FileManager.default.fileExists(atPath: folder.file("demo/\(name)")), "the demo writes \(name)")
+        }
     }
 }

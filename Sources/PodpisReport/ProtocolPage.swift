@@ -1,0 +1,279 @@
+import EvidenceModel
+import Foundation
+import PolicyEngine
+
+/// What the templates see: plain strings, flags and lists, prepared from a report and its evidence.
+/// Every string is data for `{{ }}` (escaped); the templates never insert anything unescaped.
+struct ProtocolPage {
+    /// Labels: the `report.*` catalogue keys without their prefix (`{{t.title}}`).
+    let t: [String: String]
+    let lang: String
+    let hash: String
+    let verdict: Verdict
+    let document: DocumentBlock?
+    let noDocument: Bool
+    let signatureFile: [Row]
+    let hasSignatureFile: Bool
+    let facts: [Row]
+    let signatures: [SignatureBlock]
+    let hasSignatures: Bool
+    let documentChecks: [CheckRow]
+    let hasDocumentChecks: Bool
+    let formatError: String?
+
+    struct Verdict {
+        let css: String
+        let symbol: String
+        let headline: String
+        let code: String
+        /// What the sub-indication means, in words.
+        let meaning: String?
+        let reason: String?
+        let conclusion: String?
+        let basis: String?
+    }
+
+    struct Row {
+        let label: String
+        let value: String
+        let mono: Bool
+    }
+
+    struct DocumentBlock {
+        let rows: [Row]
+    }
+
+    struct CheckRow {
+        let id: String
+        let css: String
+        let status: String
+        let message: String
+        let basis: String?
+        let code: String?
+    }
+
+    struct SignatureBlock {
+        let heading: String
+        let css: String
+        let symbol: String
+        let verdict: String
+        let code: String
+        let meaning: String?
+        let reason: String
+        let conclusion: String
+        let basis: String?
+        let signer: [Row]
+        let certificate: [Row]
+        let hasCertificate: Bool
+        let signature: [Row]
+        let timeProven: Bool
+        let timeNote: String
+        let timestamps: [TimestampRow]
+        let hasTimestamps: Bool
+        let checks: [CheckRow]
+        let chain: ChainPicture
+        let timeline: TimelinePicture?
+    }
+
+    struct TimestampRow {
+        let type: String
+        let time: String
+        let tsa: String
+        let css: String
+        let result: String
+    }
+
+    init(report: Report, evidence: Evidence?, hash: String) {
+        let language = Language(parsing: report.lang)
+        let catalogue = Catalogue(language)
+        let text = Labels(catalogue: catalogue)
+        self.t = text.all
+        self.lang = language.rawValue
+        self.hash = hash
+
+        let reason = report.signatures.first { $0.indication == report.indication && $0.indication != .totalPassed }?.reason
+            ?? report.documentChecks.first { $0.status == .failed }?.message
+            ?? report.formatError.map { text["format-error"] + ": " + $0 }
+            ?? report.signatures.first?.reason
+        let single = report.signatures.count <= 1
+        // The banner cites the legal conclusion when there is one for the whole document: one signature, or several
+        // that the policy concluded alike. Otherwise each signature's block carries its own.
+        let legal = Set(report.signatures.map(\.legal.conclusion)).count == 1 ? report.signatures.first?.legal : nil
+        self.verdict = Verdict(
+            css: Self.css(report.indication), symbol: Self.symbol(report.indication),
+            headline: text[(single ? "verdict-" : "verdict-many-") + report.indication.rawValue],
+            code: Self.code(report.indication, report.subIndication),
+            meaning: report.subIndication.map { text["sub-" + $0.rawValue] }, reason: reason,
+            conclusion: legal?.conclusion, basis: legal?.basis)
+
+        if let document = report.document {
+            var rows: [Row] = []
+            if let name = document.name { rows.append(Row(label: text["document-name"], value: name, mono: false)) }
+            if let size = document.size {
+                rows.append(Row(label: text["document-size"], value: catalogue.text("report.bytes", ["size": "\(size)"]), mono: false))
+            }
+            rows.append(Row(label: text["document-source"], value: text["source-" + document.source], mono: false))
+            for (algorithm, digest) in document.digests.sorted(by: { $0.key < $1.key }) {
+                rows.append(Row(label: catalogue.text("report.digest", ["algorithm": algorithm]), value: digest, mono: true))
+            }
+            self.document = DocumentBlock(rows: rows)
+        } else {
+            self.document = nil
+        }
+        self.noDocument = report.document == nil
+
+        var fileRows: [Row] = []
+        if let file = evidence?.signatureFile {
+            if let name = file.name { fileRows.append(Row(label: text["document-name"], value: name, mono: false)) }
+            fileRows.append(Row(label: text["document-size"], value: catalogue.text("report.bytes", ["size": "\(file.size)"]), mono: false))
+            fileRows.append(Row(label: catalogue.text("report.digest", ["algorithm": "sha256"]), value: file.sha256, mono: true))
+        }
+        self.signatureFile = fileRows
+        self.hasSignatureFile = !fileRows.isEmpty
+
+        var facts = [
+            Row(label: text["policy"], value: "\(report.policy.title) (\(report.policy.id), \(catalogue.text("report.policy-version", ["version": report.policy.version])))", mono: false),
+            Row(label: text["validation-time"], value: DateText.full(report.validationTime), mono: false),
+        ]
+        if let gathered = evidence?.gatheredAt {
+            facts.append(Row(label: text["gathered-at"], value: DateText.full(gathered), mono: false))
+        }
+        facts.append(Row(label: text["producer"], value: report.producer, mono: false))
+        self.facts = facts
+
+        let count = report.signatures.count
+        self.signatures = report.signatures.enumerated().map { index, signature in
+            SignatureBlock(
+                signature, number: index + 1, count: count, evidence: evidence,
+                signer: evidence?.signers.first { $0.id == signature.id }, validationTime: report.validationTime,
+                catalogue: catalogue, text: text)
+        }
+        self.hasSignatures = !report.signatures.isEmpty
+        self.documentChecks = report.documentChecks.map { CheckRow($0, text: text) }
+        self.hasDocumentChecks = !report.documentChecks.isEmpty
+        self.formatError = report.formatError
+    }
+
+    static func css(_ indication: Indication) -> String {
+        switch indication {
+        case .totalPassed: "valid"
+        case .totalFailed: "invalid"
+        case .indeterminate: "indeterminate"
+        }
+    }
+
+    static func symbol(_ indication: Indication) -> String {
+        switch indication {
+        case .totalPassed: "✓"
+        case .totalFailed: "✗"
+        case .indeterminate: "?"
+        }
+    }
+
+    static func code(_ indication: Indication, _ sub: SubIndication?) -> String {
+        sub.map { "\(indication.rawValue) / \($0.rawValue)" } ?? indication.rawValue
+    }
+}
+
+/// The `report.*` labels of one language.
+struct Labels {
+    let catalogue: Catalogue
+    let all: [String: String]
+
+    init(catalogue: Catalogue) {
+        self.catalogue = catalogue
+        var labels: [String: String] = [:]
+        for key in Catalogue.keys(catalogue.language) where key.hasPrefix("report.") {
+            labels[String(key.dropFirst("report.".count))] = catalogue.text(key)
+        }
+        self.all = labels
+    }
+
+    subscript(_ name: String) -> String { all[name] ?? catalogue.text("report." + name) }
+}
+
+/// Dates as the protocol prints them: `2026-11-25 12:00:00 UTC`, and days `2026-11-25`.
+enum DateText {
+    static func full(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle()).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
+    }
+
+    static func day(_ date: Date) -> String { String(date.formatted(Date.ISO8601FormatStyle()).prefix(10)) }
+}
+
+extension ProtocolPage.CheckRow {
+    init(_ check: CheckResult, text: Labels) {
+        self.init(
+            id: check.id, css: check.status.rawValue, status: text["status-" + check.status.rawValue], message: check.message,
+            basis: check.basis, code: check.subIndication?.rawValue)
+    }
+}
+
+extension ProtocolPage.SignatureBlock {
+    init(
+        _ signature: SignatureReport, number: Int, count: Int, evidence: Evidence?, signer evidenceSigner: SignerEvidence?,
+        validationTime: Date, catalogue: Catalogue, text: Labels
+    ) {
+        typealias Row = ProtocolPage.Row
+        heading = catalogue.text("report.signature-heading", ["number": "\(number)", "count": "\(count)"])
+        css = ProtocolPage.css(signature.indication)
+        symbol = ProtocolPage.symbol(signature.indication)
+        verdict = text["verdict-" + signature.indication.rawValue]
+        code = ProtocolPage.code(signature.indication, signature.subIndication)
+        meaning = signature.subIndication.map { text["sub-" + $0.rawValue] }
+        reason = signature.reason
+        conclusion = signature.legal.conclusion
+        basis = signature.legal.basis
+
+        let certificate = evidenceSigner?.signerCertificate.flatMap { evidence?.certificates[$0] }
+        var signerRows: [Row] = []
+        var certificateRows: [Row] = []
+        if let summary = signature.signer {
+            signerRows.append(Row(label: text["signer-name"], value: summary.name, mono: false))
+            let optional: [(String, String?)] = [
+                ("position", summary.title), ("organization", summary.organization), ("inn", summary.inn),
+                ("snils", summary.snils), ("ogrn", summary.ogrn), ("inn-le", summary.innLE),
+                ("ogrnip", certificate?.attribute(OID.ogrnip)), ("email", certificate?.attribute(OID.email)),
+            ]
+            for (label, value) in optional {
+                if let value, !value.isEmpty { signerRows.append(Row(label: text[label], value: value, mono: false)) }
+            }
+            certificateRows = [
+                Row(label: text["subject"], value: summary.subject, mono: false),
+                Row(label: text["issuer"], value: summary.issuer, mono: false),
+                Row(label: text["serial"], value: summary.serial, mono: true),
+                Row(label: text["cert-validity"], value: catalogue.text("report.period", ["from": DateText.full(summary.notBefore), "until": DateText.full(summary.notAfter)]), mono: false),
+                Row(label: text["cert-fingerprint"], value: summary.certificateSHA256, mono: true),
+            ]
+        } else {
+            signerRows.append(Row(label: text["signer-name"], value: text["unknown-signer"], mono: false))
+        }
+        signer = signerRows
+        self.certificate = certificateRows
+        hasCertificate = !certificateRows.isEmpty
+
+        var algorithms = catalogue.text("report.algorithms-value", ["digest": signature.algorithms.digest, "signature": signature.algorithms.signature])
+        if let bits = signature.algorithms.keyBits { algorithms += ", " + catalogue.text("report.key-bits", ["bits": "\(bits)"]) }
+        var signatureRows = [
+            Row(label: text["level"], value: signature.format, mono: false),
+            Row(label: text["algorithms"], value: algorithms, mono: false),
+            Row(label: text["claimed-time"], value: signature.claimedSigningTime.map(DateText.full) ?? text["not-stated"], mono: false),
+        ]
+        let validStamps = signature.timestamps.filter { $0.indication == "PASSED" }
+        timeProven = !validStamps.isEmpty
+        signatureRows.append(Row(label: text[timeProven ? "best-time-proven" : "best-time"], value: DateText.full(signature.bestSignatureTime), mono: false))
+        self.signature = signatureRows
+        timeNote = text[timeProven ? "time-proven" : "time-not-proven"]
+        timestamps = signature.timestamps.map { stamp in
+            let passed = stamp.indication == "PASSED"
+            let result = passed ? text["ts-valid"] : text["ts-invalid"] + (stamp.subIndication.map { " (\($0.rawValue))" } ?? "")
+            return ProtocolPage.TimestampRow(
+                type: text["ts-type-" + stamp.type], time: DateText.full(stamp.genTime), tsa: stamp.tsa ?? "—",
+                css: passed ? "passed" : "failed", result: result)
+        }
+        hasTimestamps = !timestamps.isEmpty
+        checks = signature.checks.map { ProtocolPage.CheckRow($0, text: text) }
+        chain = ChainPicture(signature: signature, signer: evidenceSigner, evidence: evidence, text: text)
+        timeline = TimelinePicture(signature: signature, signer: evidenceSigner, evidence: evidence, validationTime: validationTime, text: text)
+    }
+}
