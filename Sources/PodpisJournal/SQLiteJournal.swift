@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import SigningCore
 
 /// The embedded journal: SQLite in WAL mode with `synchronous = FULL`, so a committed entry survives a crash.
@@ -43,21 +44,64 @@ public final class SQLiteJournal: AuditJournal {
         }
     }
 
+    /// Appends wait here while a commit is in flight; the next commit takes them all (group commit).
+    private let pending = Mutex(PendingAppends())
+
+    struct PendingAppends {
+        var queue: [(JournalRecord, CheckedContinuation<JournalEntry, any Error>)] = []
+        var writing = false
+    }
+
+    /// Appends an entry and returns once it is durable. Concurrent appends share one transaction and one fsync
+    /// (group commit): each caller still resumes only after the commit that holds its own entry.
     public func append(_ record: JournalRecord) async throws -> JournalEntry {
-        try await pool.write { db in
-            let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
-            let seq: Int64 = (last?["seq"] as Int64?) ?? 0
-            let previous: String = (last?["hash"] as String?) ?? JournalEntry.genesis
-            let entry = JournalEntry.make(seq: seq + 1, record: record, previousHash: previous)
-            let signers = String(decoding: try JSONEncoder().encode(entry.signers), as: UTF8.self)
-            try db.execute(sql: """
-                INSERT INTO journal (seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version,
-                                     indication, sub_indication, evidence, previous_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [entry.seq, entry.time, entry.requestID, entry.documentDigest, entry.signatureDigest, signers,
-                                 entry.policyID, entry.policyVersion, entry.indication, entry.subIndication, entry.evidence,
-                                 entry.previousHash, entry.hash])
-            return entry
+        try await withCheckedThrowingContinuation { continuation in
+            let startWriter = pending.withLock { state in
+                state.queue.append((record, continuation))
+                if state.writing { return false }
+                state.writing = true
+                return true
+            }
+            if startWriter { Task { await self.drain() } }
+        }
+    }
+
+    private func drain() async {
+        while true {
+            let batch = pending.withLock { state in
+                let items = state.queue
+                state.queue = []
+                if items.isEmpty { state.writing = false }
+                return items
+            }
+            if batch.isEmpty { return }
+            let records = batch.map(\.0)
+            do {
+                let entries = try await pool.write { db in
+                    let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
+                    var seq: Int64 = (last?["seq"] as Int64?) ?? 0
+                    var previous: String = (last?["hash"] as String?) ?? JournalEntry.genesis
+                    var written: [JournalEntry] = []
+                    for record in records {
+                        seq += 1
+                        let entry = JournalEntry.make(seq: seq, record: record, previousHash: previous)
+                        let signers = String(decoding: try JSONEncoder().encode(entry.signers), as: UTF8.self)
+                        try db.execute(sql: """
+                            INSERT INTO journal (seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version,
+                                                 indication, sub_indication, evidence, previous_hash, hash)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """, arguments: [entry.seq, entry.time, entry.requestID, entry.documentDigest, entry.signatureDigest, signers,
+                                             entry.policyID, entry.policyVersion, entry.indication, entry.subIndication, entry.evidence,
+                                             entry.previousHash, entry.hash])
+                        previous = entry.hash
+                        written.append(entry)
+                    }
+                    return written
+                }
+                for (item, entry) in zip(batch, entries) { item.1.resume(returning: entry) }
+            } catch {
+                for item in batch { item.1.resume(throwing: error) }
+            }
         }
     }
 
