@@ -11,7 +11,13 @@ public final class PostgresJournal: AuditJournal {
     let logger = Logger(label: "podpis.journal")
     /// The table (default `journal`; `?table=name` in the URL picks another, e.g. one per environment).
     let table: String
-    static let lockKey: Int64 = 0x706f_6470_6973  // "podpis"
+    /// The advisory lock that serialises appends: one per table, so journals in separate tables never wait on each other.
+    var lockKey: Int64 {
+        // FNV-1a over "podpis:" + table, stable across processes and nodes.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in ("podpis:" + table).utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return Int64(bitPattern: hash)
+    }
 
     /// - Parameter url: `postgres://user:password@host:port/database`
     public init(url: String) async throws {
@@ -32,7 +38,7 @@ public final class PostgresJournal: AuditJournal {
         runner = Task { await client.run() }
         do {
             try await client.withTransaction(logger: logger) { connection in
-                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: self.logger)
+                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(self.lockKey))", logger: self.logger)
                 _ = try await connection.query("""
                     CREATE TABLE IF NOT EXISTS \(unescaped: table) (
                         seq BIGINT PRIMARY KEY,
@@ -59,7 +65,7 @@ public final class PostgresJournal: AuditJournal {
 
     public func append(_ record: JournalRecord) async throws -> JournalEntry {
         try await client.withTransaction(logger: logger) { connection in
-            _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: self.logger)
+            _ = try await connection.query("SELECT pg_advisory_xact_lock(\(self.lockKey))", logger: self.logger)
             var seq: Int64 = 0
             var previous = JournalEntry.genesis
             for try await (lastSeq, lastHash) in try await connection.query("SELECT seq, hash FROM \(unescaped: self.table) ORDER BY seq DESC LIMIT 1", logger: self.logger).decode((Int64, String).self) {

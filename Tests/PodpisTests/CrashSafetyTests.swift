@@ -90,9 +90,9 @@ struct CrashSafetyTests {
         defer { setup.folder.cleanup() }
         let url = TestPostgres.url(table: "journal_crash_test")
         let cleaner = try await PostgresJournal(url: url)
-        try await cleaner.execute("DROP TABLE IF EXISTS journal_crash_test")
+        try await cleaner.execute("DROP TABLE IF EXISTS journal")  // execute() names the URL's table
         try await cleaner.close()
-        try crashAndCheck(database: url, setup: setup)
+        try await offCooperativePool { try self.crashAndCheck(database: url, setup: setup) }
     }
 }
 

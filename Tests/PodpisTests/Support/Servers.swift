@@ -142,3 +142,11 @@ enum PeerTSA {
         return try BackgroundServer("/usr/bin/env", ["python3", scriptPath, mode, folder.path])
     }
 }
+
+/// Runs blocking work (curl, process waits, sleeps) on a thread of its own, off Swift's cooperative pool: that pool
+/// has as many threads as cores (2 in CI), and a test that blocks them starves every other test's async work.
+func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
