@@ -97,6 +97,7 @@ final class Fixture: @unchecked Sendable {
         } catch {
             fatalError("fuzz fixture: \(error)")
         }
+        _ = BuiltinPolicies.default  // parsed once here, not inside the first input
         var limits = ServiceConfiguration()
         limits.maxBodyBytes = 1 << 20
         limits.maxInMemoryBytes = 1 << 20

@@ -67,7 +67,26 @@ public enum RussianTrustList {
         public var date: String?
     }
 
+    /// The `encoding` of the XML declaration, if the file starts with one.
+    static func declaredEncoding(_ data: [UInt8]) -> String? {
+        let head = String(decoding: data.prefix(200), as: UTF8.self)
+        guard head.hasPrefix("<?xml") || head.hasPrefix("\u{FEFF}<?xml"), let end = head.range(of: "?>") else { return nil }
+        let declaration = head[..<end.lowerBound]
+        guard let key = declaration.range(of: "encoding=") else { return nil }
+        let rest = declaration[key.upperBound...]
+        guard let quote = rest.first, quote == "\"" || quote == "'" else { return String(rest) }
+        return String(rest.dropFirst().prefix { $0 != quote })
+    }
+
     public static func parse(_ data: [UInt8], subject: String?) throws -> Imported {
+        // The list is published in UTF-8. Anything else is refused before the XML parser sees it: Foundation's
+        // XMLParser traps on element names that are not valid UTF-8 (found by the trust-list fuzz target).
+        guard String(validating: data, as: UTF8.self) != nil else {
+            throw PodpisError(.dataFormat, "not a readable accredited-CA list: the file is not valid UTF-8", subject: subject)
+        }
+        if let declaration = declaredEncoding(data), declaration.lowercased() != "utf-8", declaration.lowercased() != "utf8" {
+            throw PodpisError(.dataFormat, "not a readable accredited-CA list: encoding «\(declaration)» (the list is UTF-8)", subject: subject)
+        }
         let parser = XMLParser(data: Data(data))
         parser.shouldResolveExternalEntities = false
         let builder = TreeBuilder()
