@@ -225,6 +225,7 @@ package final class MultipartRequestDecoder {
     let limits: ServiceConfiguration
     let collector: MultipartCollector
     let parser: MultipartParser
+    var headerNames: HeaderNameGuard
     var total = 0
 
     package init(contentType: String, limits: ServiceConfiguration) throws {
@@ -239,12 +240,16 @@ package final class MultipartRequestDecoder {
         parser.onPartComplete = { collector.partComplete() }
         self.collector = collector
         self.parser = parser
+        self.headerNames = HeaderNameGuard(boundary: boundary)
     }
 
     package func feed(_ chunk: ByteBuffer) throws {
         total += chunk.readableBytes
         if total > limits.maxBodyBytes {
             throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(limits.maxBodyBytes) bytes")
+        }
+        guard headerNames.accepts(chunk.readableBytesView) else {
+            throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "a part header name is not ASCII")
         }
         do {
             try parser.execute(chunk)
@@ -260,6 +265,48 @@ package final class MultipartRequestDecoder {
             throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "the body ends before the closing boundary")
         }
         return collector.input()
+    }
+}
+
+/// Follows a multipart body across chunks and refuses a part header name with a byte outside ASCII before
+/// MultipartKit sees it: its header-name table has 128 entries and it traps on anything above (found by the
+/// http-multipart fuzz target; one such request would bring the whole service down).
+struct HeaderNameGuard {
+    enum State { case body, delimiterLine, lineStart, name, value }
+    let delimiter: [UInt8]
+    var state = State.body
+    var matched: Int
+
+    init(boundary: String) {
+        delimiter = Array("\r\n--\(boundary)".utf8)
+        matched = 2  // the first delimiter may start the body without a CRLF before it
+    }
+
+    mutating func accepts(_ bytes: some Sequence<UInt8>) -> Bool {
+        for byte in bytes {
+            switch state {
+            case .body:
+                if byte == delimiter[matched] {
+                    matched += 1
+                    if matched == delimiter.count { state = .delimiterLine; matched = 0 }
+                } else {
+                    matched = byte == delimiter[0] ? 1 : 0
+                }
+            case .delimiterLine:  // the rest of the delimiter line: "--" (the end) or transport padding, then LF
+                if byte == 0x0A { state = .lineStart }
+            case .lineStart:
+                if byte == 0x0D { continue }
+                if byte == 0x0A { state = .body; matched = 0; continue }  // empty line: the part's content follows
+                if byte >= 0x80 { return false }
+                state = byte == 0x3A ? .value : .name
+            case .name:
+                if byte >= 0x80 { return false }
+                if byte == 0x3A { state = .value } else if byte == 0x0A { state = .lineStart }
+            case .value:
+                if byte == 0x0A { state = .lineStart }
+            }
+        }
+        return true
     }
 }
 

@@ -66,6 +66,11 @@ started = time.time()
 status, body = post("/v1/verify", (parts + f"--{boundary}--\r\n").encode(), f"multipart/form-data; boundary={boundary}")
 check("20 000 multipart parts are refused with 4xx in under 10 s", 400 <= status < 500 and time.time() - started < 10, f"{status} {body[:200]!r}")
 
+# 3b. A part header name with a byte outside ASCII (once trapped MultipartKit and took the service down).
+status, body = post("/v1/verify", f"--{boundary}\r\nConte\xd0\x90nt-Disposition: form-data; name=\"x\"\r\n\r\ny\r\n--{boundary}--\r\n".encode("latin-1"),
+                    f"multipart/form-data; boundary={boundary}")
+check("a non-ASCII part header name is refused with 400 and the service lives", status == 400 and healthy(), f"{status} {body[:200]!r}")
+
 # 4. Base64 of gigabytes: a JSON body streamed far past the in-memory limit (stops at the limit, not at the end).
 def gigabytes():
     yield b'{"signature":"'
