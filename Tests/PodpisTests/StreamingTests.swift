@@ -33,11 +33,17 @@ struct StreamingTests {
         try handle.truncate(atOffset: 4 << 30)  // sparse
         try handle.close()
 
+        // Under AddressSanitizer (CI's second run) shadow memory and the free quarantine inflate RSS by a constant;
+        // the bound then only shows the 4 GiB never sits in memory.
+        let limit = underAddressSanitizer ? 512 * 1024 : 64 * 1024
         let (signStatus, signRSS) = try measured(["sign", document, "--key", key, "--cert", cert, "--chain", chain])
         #expect(signStatus == 0)
-        #expect(signRSS < 64 * 1024, "peak RSS while signing: \(signRSS) KiB")
+        #expect(signRSS < limit, "peak RSS while signing: \(signRSS) KiB")
         let (verifyStatus, verifyRSS) = try measured(["verify", document, "--trust", root])
         #expect(verifyStatus == 0)
-        #expect(verifyRSS < 64 * 1024, "peak RSS while verifying: \(verifyRSS) KiB")
+        #expect(verifyRSS < limit, "peak RSS while verifying: \(verifyRSS) KiB")
     }
 }
+
+/// Whether this process (and so the `podpis` built beside it) runs under AddressSanitizer.
+let underAddressSanitizer = dlsym(nil, "__asan_init") != nil
