@@ -268,42 +268,65 @@ package final class MultipartRequestDecoder {
     }
 }
 
-/// Follows a multipart body across chunks and refuses a part header name with a byte outside ASCII before
-/// MultipartKit sees it: its header-name table has 128 entries and it traps on anything above (found by the
-/// http-multipart fuzz target; one such request would bring the whole service down).
+/// Follows a multipart body across chunks, state for state as MultipartKit's parser does, and refuses a part header
+/// name with a byte outside ASCII before MultipartKit sees it: its header-name table has 128 entries and it traps on
+/// anything above (found by the http-multipart fuzz target; one such request brought the whole service down).
+/// Bytes MultipartKit would reject as a syntax error are refused here too.
 struct HeaderNameGuard {
-    enum State { case body, delimiterLine, lineStart, name, value }
-    let delimiter: [UInt8]
-    var state = State.body
-    var matched: Int
+    enum State { case preamble(Int), preHeadersCR, preHeadersLF, headerName(empty: Bool), headerValue, postHeaderValue, postHeaders, body, boundary(Int), epilogue }
+    let delimiter: [UInt8]  // "\r\n--" + boundary, as MultipartKit matches it
+    var state = State.preamble(0)
 
     init(boundary: String) {
         delimiter = Array("\r\n--\(boundary)".utf8)
-        matched = 2  // the first delimiter may start the body without a CRLF before it
     }
 
     mutating func accepts(_ bytes: some Sequence<UInt8>) -> Bool {
+        let cr: UInt8 = 13, lf: UInt8 = 10
         for byte in bytes {
             switch state {
-            case .body:
-                if byte == delimiter[matched] {
-                    matched += 1
-                    if matched == delimiter.count { state = .delimiterLine; matched = 0 }
+            case .preamble(var index):
+                if index == 0, byte == delimiter[2] {
+                    index = 3
+                } else if byte == delimiter[index] {
+                    index += 1
+                } else if index > 0, byte == delimiter[0] {
+                    index = 1
                 } else {
-                    matched = byte == delimiter[0] ? 1 : 0
+                    index = 0
                 }
-            case .delimiterLine:  // the rest of the delimiter line: "--" (the end) or transport padding, then LF
-                if byte == 0x0A { state = .lineStart }
-            case .lineStart:
-                if byte == 0x0D { continue }
-                if byte == 0x0A { state = .body; matched = 0; continue }  // empty line: the part's content follows
-                if byte >= 0x80 { return false }
-                state = byte == 0x3A ? .value : .name
-            case .name:
-                if byte >= 0x80 { return false }
-                if byte == 0x3A { state = .value } else if byte == 0x0A { state = .lineStart }
-            case .value:
-                if byte == 0x0A { state = .lineStart }
+                state = index >= delimiter.count ? .preHeadersCR : .preamble(index)
+            case .preHeadersCR:
+                guard byte == cr else { return false }
+                state = .preHeadersLF
+            case .preHeadersLF:
+                guard byte == lf else { return false }
+                state = .headerName(empty: true)
+            case .headerName(let empty):
+                if byte == cr, empty { state = .postHeaders; continue }
+                if byte == 58, !empty { state = .headerValue; continue }  // ':'
+                guard byte < 0x80 else { return false }
+                state = .headerName(empty: false)
+            case .headerValue:
+                if byte == cr { state = .postHeaderValue }
+            case .postHeaderValue:
+                guard byte == lf else { return false }
+                state = .headerName(empty: true)
+            case .postHeaders:
+                guard byte == lf else { return false }
+                state = .body
+            case .body:
+                if byte == delimiter[0] { state = .boundary(1) }
+            case .boundary(let index):
+                if index >= delimiter.count {
+                    if byte == cr { state = .preHeadersLF } else if byte == 45 { state = .epilogue } else { return false }
+                } else if byte == delimiter[index] {
+                    state = .boundary(index + 1)
+                } else {
+                    state = byte == delimiter[0] ? .boundary(1) : .body
+                }
+            case .epilogue:
+                return true
             }
         }
         return true

@@ -67,6 +67,21 @@ public enum RussianTrustList {
         public var date: String?
     }
 
+    /// Whether `<?` appears anywhere but as the XML declaration at the very start.
+    static func hasProcessingInstruction(_ data: [UInt8]) -> Bool {
+        let start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var index = data.startIndex
+        while index + 1 < data.endIndex {
+            if data[index] == 0x3C, data[index + 1] == 0x3F {  // "<?"
+                let isDeclaration = index == start && data[index...].starts(with: Array("<?xml".utf8))
+                    && index + 5 < data.endIndex && [0x20, 0x09, 0x0A, 0x0D].contains(data[index + 5])
+                if !isDeclaration { return true }
+            }
+            index += 1
+        }
+        return false
+    }
+
     /// The `encoding` of the XML declaration, if the file starts with one.
     static func declaredEncoding(_ data: [UInt8]) -> String? {
         let head = String(decoding: data.prefix(200), as: UTF8.self)
@@ -86,6 +101,11 @@ public enum RussianTrustList {
         }
         if let declaration = declaredEncoding(data), declaration.lowercased() != "utf-8", declaration.lowercased() != "utf8" {
             throw PodpisError(.dataFormat, "not a readable accredited-CA list: encoding «\(declaration)» (the list is UTF-8)", subject: subject)
+        }
+        // Nor may it hold processing instructions (only the XML declaration): Foundation's XMLParser dereferences a
+        // null pointer on one without data, such as `<?x?>` (found by the same fuzz target).
+        if hasProcessingInstruction(data) {
+            throw PodpisError(.dataFormat, "not a readable accredited-CA list: it holds an XML processing instruction", subject: subject)
         }
         let parser = XMLParser(data: Data(data))
         parser.shouldResolveExternalEntities = false
