@@ -28,7 +28,10 @@ public struct Catalogue: Sendable {
         while let open = rest.firstIndex(of: "{") {
             result += rest[..<open]
             let afterOpen = rest.index(after: open)
-            guard let close = rest[afterOpen...].firstIndex(of: "}") else { break }
+            guard let close = rest[afterOpen...].firstIndex(of: "}") else {
+                rest = rest[open...]  // a lone "{": the rest stays as written
+                break
+            }
             let name = String(rest[afterOpen..<close])
             if let value = args[name] {
                 result += value

@@ -1,7 +1,7 @@
 import EvidenceModel
 import Foundation
 import PodpisService
-import PolicyEngine
+@testable import PolicyEngine
 import Testing
 @testable import SigningCore
 
@@ -228,5 +228,16 @@ struct VocabularyTests {
         let evidence = try Repository.evidence("gost-qualified-t")
         #expect(judge(Rule(id: "r", check: "electronic-original"), evidence, type: early) == .passed)
         #expect(judge(Rule(id: "r", check: "electronic-original"), evidence, type: late) == .warning)
+    }
+}
+
+@Suite("Message templates")
+struct MessageTemplateTests {
+    @Test("placeholders are filled in one pass; unknown names and lone braces stay as written")
+    func fill() {
+        #expect(Catalogue.fill("{a} and {b}", ["a": "1", "b": "{a}"]) == "1 and {a}")
+        #expect(Catalogue.fill("{unknown} stays", ["a": "1"]) == "{unknown} stays")
+        #expect(Catalogue.fill("x {a} { y", ["a": "1"]) == "x 1 { y")
+        #expect(Catalogue.fill("ends with {", ["a": "1"]) == "ends with {")
     }
 }

@@ -79,6 +79,15 @@ struct TrustListTests {
         for text in ["<root/>", "<АккредитованныеУдостоверяющиеЦентры><УдостоверяющийЦентр>", "not xml at all"] {
             #expect(throws: PodpisError.self, "\(text)") { _ = try RussianTrustList.parse(Array(text.utf8), subject: "x.xml") }
         }
+        // Inputs Foundation's XMLParser would crash on (found by fuzzing) are refused first, with the reason.
+        let notUTF8: [UInt8] = Array("<?xml version=\"1.0\"?>\n<".utf8) + [0xD0, 0x6C] + Array("/>".utf8)
+        #expect { _ = try RussianTrustList.parse(notUTF8, subject: "x.xml") } throws: { error in
+            (error as? PodpisError)?.message.contains("not valid UTF-8") == true
+        }
+        let instruction = Array("<?xml version=\"1.0\"?>\n<?x?><АккредитованныеУдостоверяющиеЦентры/>".utf8)
+        #expect { _ = try RussianTrustList.parse(instruction, subject: "x.xml") } throws: { error in
+            (error as? PodpisError)?.message.contains("processing instruction") == true
+        }
         // External entities are never resolved: the file's content does not reach the list.
         let entity = "<!DOCTYPE x [<!ENTITY a SYSTEM \"file:///etc/passwd\">]><АккредитованныеУдостоверяющиеЦентры><УдостоверяющийЦентр><Название>&a;</Название></УдостоверяющийЦентр></АккредитованныеУдостоверяющиеЦентры>"
         if let imported = try? RussianTrustList.parse(Array(entity.utf8), subject: "x.xml") {
