@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // System libraries: headers and link lines only.
@@ -48,6 +49,11 @@ let package = Package(
             name: "PodpisReport",
             dependencies: ["EvidenceModel", "PolicyEngine", .product(name: "Mustache", package: "swift-mustache")],
             resources: [.copy("Templates")]),
+        // ASiC-E / ASiC-S containers (ETSI EN 319 162-1): a guarded ZIP reader and writer and the ASiC manifest.
+        // No OpenSSL here: signing and verification go through SigningCore.
+        .target(
+            name: "PodpisContainer",
+            dependencies: ["SigningCore", "EvidenceModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // The workflows the front ends share (read inputs, collect evidence, judge).
         .target(name: "PodpisService", dependencies: ["SigningCore", "PolicyEngine"]),
         // The tamper-evident audit journal: SQLite (GRDB) by default.
@@ -78,6 +84,7 @@ let package = Package(
             name: "podpis",
             dependencies: [
                 "SigningCore", "PolicyEngine", "PodpisService", "PodpisServer", "PodpisJournal", "PodpisReport",
+                "PodpisContainer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Fuzz targets over every parser that takes outside input: a replayer normally, libFuzzer entry points when
@@ -93,7 +100,8 @@ let package = Package(
             name: "PodpisTests",
             dependencies: [
                 "SigningCore", "PolicyEngine", "EvidenceModel", "PodpisService", "PodpisServer", "PodpisJournal",
-                "PodpisReport",
+                "PodpisReport", "PodpisContainer",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Yams", package: "Yams"),

@@ -34,13 +34,17 @@ public struct Evidence: Codable, Sendable, Equatable {
     public var revocationSources: [RevocationSource]
     /// Trust anchors in force (fingerprints into ``certificates``).
     public var trustAnchors: [String]
+    /// The ASiC container the signature came from, when it came from one. Optional so that evidence stored before
+    /// containers were supported still decodes.
+    public var container: ContainerEvidence?
 
     public init(
         producer: String, gatheredAt: Date, validationTime: Date, document: DocumentEvidence?,
         signatureFile: SignatureFileEvidence, format: FormatEvidence, signers: [SignerEvidence] = [],
         certificates: [String: CertificateInfo] = [:], revocationSources: [RevocationSource] = [],
-        trustAnchors: [String] = []
+        trustAnchors: [String] = [], container: ContainerEvidence? = nil
     ) {
+        self.container = container
         self.formatVersion = Self.currentFormatVersion
         self.producer = producer
         self.gatheredAt = gatheredAt
@@ -239,5 +243,111 @@ public struct AlgorithmEvidence: Codable, Sendable, Equatable {
         self.keyType = keyType
         self.keyBits = keyBits
         self.curve = curve
+    }
+}
+
+// MARK: - Containers (ASiC, ETSI EN 319 162-1)
+
+/// What the core observed about an ASiC container whose signature this evidence is about.
+///
+/// Present only when the signature came out of a container (`verify X.asice`); evidence written before containers
+/// existed simply has no `container` key and decodes with `nil`. Like the rest of the evidence it is data only:
+/// which files the container holds, which of them each manifest names, and whether the digests match. The
+/// ``PolicyEngine`` decides what a mismatch, a missing or an unsigned file means.
+public struct ContainerEvidence: Codable, Sendable, Equatable {
+    /// `ASiC-E` or `ASiC-S`.
+    public var type: String
+    /// The content of the `mimetype` entry.
+    public var mimeType: String
+    /// The container file's name (no directories).
+    public var name: String?
+    /// Every data file in the container (everything outside `META-INF/`), in archive order.
+    public var dataFiles: [ContainerFile]
+    /// One entry per signature file in `META-INF/`, in archive order.
+    public var signatures: [ContainerSignature]
+    /// Structural problems that do not stop reading (plain English, for the record).
+    public var issues: [String]
+
+    public init(type: String, mimeType: String, name: String?, dataFiles: [ContainerFile],
+                signatures: [ContainerSignature], issues: [String] = []) {
+        self.type = type
+        self.mimeType = mimeType
+        self.name = name
+        self.dataFiles = dataFiles
+        self.signatures = signatures
+        self.issues = issues
+    }
+
+    /// Data files that no signature covers, by name.
+    public var uncoveredFiles: [String] {
+        let covered = Set(signatures.flatMap { $0.references.map(\.uri) })
+        return dataFiles.map(\.name).filter { !covered.contains($0) }
+    }
+}
+
+/// One data file inside a container.
+public struct ContainerFile: Codable, Sendable, Equatable {
+    /// The entry name, as stored (`/`-separated, relative).
+    public var name: String
+    /// Uncompressed size in bytes, as read.
+    public var size: UInt64
+
+    public init(name: String, size: UInt64) {
+        self.name = name
+        self.size = size
+    }
+}
+
+/// One signature file in a container and what it covers.
+public struct ContainerSignature: Codable, Sendable, Equatable {
+    /// The signature entry, e.g. `META-INF/signature.p7s`.
+    public var file: String
+    /// The ASiC manifest it signs (ASiC-E), e.g. `META-INF/ASiCManifest.xml`; `nil` for ASiC-S.
+    public var manifest: String?
+    /// Whether the manifest's `SigReference` names this signature file (`absent` for ASiC-S).
+    public var sigReference: CheckOutcome
+    /// Why the manifest could not be read, when it could not; the references are then empty.
+    public var manifestError: String?
+    /// The files it covers: the manifest's `DataObjectReference`s, or for ASiC-S the one data file.
+    public var references: [ContainerReference]
+    /// The ids of this signature's signers in ``Evidence/signers``.
+    public var signerIDs: [String]
+
+    public init(file: String, manifest: String?, sigReference: CheckOutcome, manifestError: String? = nil,
+                references: [ContainerReference], signerIDs: [String]) {
+        self.file = file
+        self.manifest = manifest
+        self.sigReference = sigReference
+        self.manifestError = manifestError
+        self.references = references
+        self.signerIDs = signerIDs
+    }
+}
+
+/// One file a signature covers, with the digest check the core performed.
+public struct ContainerReference: Codable, Sendable, Equatable {
+    /// The referenced entry name (the manifest's `URI`, percent-decoded).
+    public var uri: String
+    /// The digest algorithm URI from the manifest (`nil` for ASiC-S, where the CMS signature digests the file itself).
+    public var digestMethod: String?
+    /// The podpis name of that algorithm (`sha256`, `streebog256`, ...), when known.
+    public var digestAlgorithm: String?
+    /// The digest the manifest states, Base64; and the one computed over the entry, Base64.
+    public var expectedDigest: String?
+    public var actualDigest: String?
+    /// `valid`: digests match (or, for ASiC-S, the signature itself covers the file); `invalid`: they differ;
+    /// `absent`: the container has no such file; `notChecked`: unknown digest algorithm (see ``detail``).
+    public var outcome: CheckOutcome
+    public var detail: String?
+
+    public init(uri: String, digestMethod: String? = nil, digestAlgorithm: String? = nil, expectedDigest: String? = nil,
+                actualDigest: String? = nil, outcome: CheckOutcome, detail: String? = nil) {
+        self.uri = uri
+        self.digestMethod = digestMethod
+        self.digestAlgorithm = digestAlgorithm
+        self.expectedDigest = expectedDigest
+        self.actualDigest = actualDigest
+        self.outcome = outcome
+        self.detail = detail
     }
 }

@@ -30,11 +30,13 @@ public struct PolicyEngine: Sendable {
         }
         guard evidence.format.parsed else {
             let message = catalogue.render(Message("format.unreadable", ["detail": evidence.format.error ?? ""]))
-            return Report(
+            var report = Report(
                 indication: .totalFailed, subIndication: .formatFailure, validationTime: validationTime, document: document,
                 policy: reportPolicy, signatures: [],
                 documentChecks: [CheckResult(id: "format", status: .failed, subIndication: .formatFailure, message: message)],
                 lang: language.rawValue, formatError: evidence.format.error, producer: evidence.producer)
+            report.container = evidence.container.map { ContainerCheck.summary($0, signatures: []) }
+            return report
         }
 
         var signatures: [SignatureReport] = []
@@ -56,6 +58,13 @@ public struct PolicyEngine: Sendable {
             documentFailure = .formatFailure
             documentChecks.append(CheckResult(id: "format", status: .failed, subIndication: .formatFailure,
                                               message: catalogue.render(Message("format.no-signers"))))
+        }
+        if let container = evidence.container {
+            // Intrinsic, before the policy's document rules: a container whose files do not match what was signed
+            // decides the verdict whatever else holds.
+            let result = ContainerCheck.judge(container, catalogue: catalogue)
+            if result.status == .failed, documentFailure == nil { documentFailure = result.subIndication }
+            documentChecks.append(result)
         }
         for rule in version.rules where CheckVocabulary.definitions[rule.check]?.documentLevel == true && rule.level != .ignore {
             let verdict = DocumentChecks.run(rule, signatures: signatures, documentType: documentType, language: language)
@@ -83,10 +92,12 @@ public struct PolicyEngine: Sendable {
             indication = documentFailure.indication
             subIndication = documentFailure
         }
-        return Report(
+        var report = Report(
             indication: indication, subIndication: subIndication, validationTime: validationTime, document: document,
             policy: reportPolicy, signatures: signatures, documentChecks: documentChecks, lang: language.rawValue,
             producer: evidence.producer)
+        report.container = evidence.container.map { ContainerCheck.summary($0, signatures: signatures) }
+        return report
     }
 
     func makeResult(_ rule: Rule, _ verdict: CheckVerdict, catalogue: Catalogue) -> CheckResult {

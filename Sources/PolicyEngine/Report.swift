@@ -16,6 +16,9 @@ public struct Report: Codable, Sendable, Equatable {
     /// Why the signature file could not be processed, when it could not.
     public var formatError: String?
     public var producer: String
+    /// The ASiC container the signature came from, with what each signature covers; `nil` (and left out of the
+    /// JSON) for a plain signature.
+    public var container: ReportContainer? = nil
 
     public init(
         indication: Indication, subIndication: SubIndication?, validationTime: Date, document: ReportDocument?,

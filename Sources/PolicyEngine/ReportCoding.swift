@@ -6,6 +6,7 @@ import Foundation
 extension Report {
     enum CodingKeys: String, CodingKey {
         case indication, subIndication, validationTime, document, policy, signatures, documentChecks, lang, formatError, producer
+        case container
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -19,6 +20,8 @@ extension Report {
         try c.encode(lang, forKey: .lang)
         try c.encode(formatError, forKey: .formatError)
         try c.encode(producer, forKey: .producer)
+        // Only container verifications carry this key, so plain reports stay exactly as they were.
+        try c.encodeIfPresent(container, forKey: .container)
     }
 }
 

@@ -225,6 +225,12 @@ public enum Signer {
         return DigestAlgorithm(nid: OBJ_obj2nid(object))
     }
 
+    /// The digest `sign` will use for this identity and options (the key's default unless one is asked for), or
+    /// the usage error `sign` would give. ASiC-E uses it for its manifest digests, ahead of signing.
+    public static func digest(for identity: SigningIdentity, options: SignatureOptions) throws -> DigestAlgorithm {
+        try chooseDigest(identity: identity, options: options)
+    }
+
     static func chooseDigest(identity: SigningIdentity, options: SignatureOptions) throws -> DigestAlgorithm {
         let key = identity.key
         let digest = options.digest ?? key.defaultDigest
