@@ -20,8 +20,26 @@ enum ReportText {
         for check in report.documentChecks where check.status == .failed && report.signatures.allSatisfy({ $0.indication == .totalPassed }) {
             Console.out("✗ \(check.message)")
         }
+        if let container = report.container {
+            printContainer(container, report: report, catalogue: catalogue)
+        }
         if let first = report.signatures.first, report.signatures.count == 1 || report.indication == .totalPassed {
             Console.out("  \(first.legal.conclusion)")
+        }
+    }
+
+    /// Which files each signature of an ASiC container covers, and the container check when it failed.
+    static func printContainer(_ container: ReportContainer, report: Report, catalogue: Catalogue) {
+        Console.out("  " + catalogue.text("container.heading", ["type": container.type, "name": container.name ?? ""]))
+        for signature in container.signatures {
+            let ids = signature.signatures.isEmpty ? "—" : signature.signatures.joined(separator: ", ")
+            let key = signature.covers.isEmpty ? "container.covers-nothing" : "container.covers"
+            Console.out("  " + catalogue.text(key, ["signature": ids, "file": signature.file, "files": signature.covers.joined(separator: ", ")]))
+        }
+        // Printed above already when every signature passed.
+        if !report.signatures.allSatisfy({ $0.indication == .totalPassed }),
+           let check = report.documentChecks.first(where: { $0.id == "container" && $0.status == .failed }) {
+            Console.out("✗ \(check.message)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PodpisContainer
 import PolicyEngine
 import SigningCore
 
@@ -10,6 +11,12 @@ struct SignCommand: AsyncParsableCommand {
 
     @Argument(help: "The document to sign.")
     var document: String
+
+    @Argument(help: "More documents, with --container asice (all go into one container under one signature).")
+    var moreDocuments: [String] = []
+
+    @Option(name: .long, help: "Put the documents and a CAdES signature into an ASiC container (ETSI EN 319 162-1): asice (one or more files, signed through a manifest) or asics (one file). Default output: DOCUMENT.asice / .asics.")
+    var container: ContainerKind?
 
     @OptionGroup var signer: SignerOptions
 
@@ -34,7 +41,22 @@ struct SignCommand: AsyncParsableCommand {
     @OptionGroup(title: "Timestamp") var tsa: TSAOptions
     @OptionGroup(title: "Trust and revocation (for LT)") var paths: RevocationOptions
 
+    func validate() throws {
+        if container == nil, !moreDocuments.isEmpty {
+            throw ValidationError("several documents go into one ASiC-E container: add --container asice (or sign them one by one)")
+        }
+        if container == .asics, !moreDocuments.isEmpty {
+            throw ValidationError("an ASiC-S container holds exactly one document; use --container asice for several")
+        }
+        if container != nil, attached { throw ValidationError("--attached does not combine with --container (the container holds the documents)") }
+        if container != nil, pem { throw ValidationError("--pem does not combine with --container (the container holds DER)") }
+    }
+
     func run() async throws {
+        if let container {
+            try await signContainer(container)
+            return
+        }
         let output = out ?? document + (attached ? ".p7m" : ".sig")
         try checkOutput(output, force: force)
         _ = try FileInput.regularFileSize(path: document)
@@ -55,6 +77,49 @@ struct SignCommand: AsyncParsableCommand {
         Console.note(catalogue.text("cli.signed", [
             "document": document, "signature": output, "signer": identity.certificate.info().displayName,
             "key": identity.key.keyType, "level": target.rawValue,
+        ]))
+    }
+}
+
+/// `sign --container asice|asics`.
+enum ContainerKind: String, ExpressibleByArgument, CaseIterable {
+    case asice, asics
+    init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+extension SignCommand {
+    /// Signs into an ASiC container: for ASiC-E a detached CAdES over the manifest (which digests every file with
+    /// the signature's own digest), for ASiC-S a detached CAdES over the one file.
+    func signContainer(_ kind: ContainerKind) async throws {
+        let documents = [document] + moreDocuments
+        let output = out ?? document + "." + kind.rawValue
+        try checkOutput(output, force: force)
+        for path in documents { _ = try FileInput.regularFileSize(path: path) }
+        let target = level ?? (tsa.tsa != nil ? .T : .B)
+        if target != .B && tsa.tsa == nil { throw PodpisError(.usage, "level \(target.rawValue) needs a timestamp: give --tsa URL") }
+        let (identity, chain) = try signer.loadIdentity()
+        let options = SignatureOptions(digest: try signer.digestAlgorithm(), rsaPSS: signer.pss, chain: chain)
+        let signatureName = output + "!META-INF/signature.p7s"
+        func finish(_ signed: [UInt8]) throws -> [UInt8] {
+            target == .B ? signed : try raise(signed, name: signatureName, to: target, tsa: tsa, paths: paths, certificates: chain)
+        }
+        switch kind {
+        case .asice:
+            let digest = try Signer.digest(for: identity, options: options)
+            try ContainerWriter.writeASiCE(
+                files: documents.map { ContainerWriter.Input(path: $0) }, digest: digest, to: output, force: force
+            ) { manifest in
+                try finish(try Signer.sign(.bytes(manifest), identity: identity, options: options))
+            }
+        case .asics:
+            try ContainerWriter.writeASiCS(file: ContainerWriter.Input(path: document), to: output, force: force) {
+                try finish(try Signer.sign(.file(document), identity: identity, options: options))
+            }
+        }
+        let catalogue = Catalogue(lang.map { Language(parsing: $0) } ?? Console.language)
+        Console.note(catalogue.text("cli.signed-container", [
+            "documents": documents.joined(separator: ", "), "container": output, "type": kind == .asice ? "ASiC-E" : "ASiC-S",
+            "signer": identity.certificate.info().displayName, "key": identity.key.keyType, "level": target.rawValue,
         ]))
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EvidenceModel
 import Foundation
+import PodpisContainer
 import PodpisReport
 import PodpisService
 import PolicyEngine
@@ -13,6 +14,7 @@ struct VerifyCommand: AsyncParsableCommand {
         discussion: """
             podpis verify DOCUMENT [SIG]   detached: SIG defaults to DOCUMENT.sig, .p7s or .sgn
             podpis verify SIG.p7m          attached (enveloping): no document needed
+            podpis verify X.asice          ASiC-E / ASiC-S container (ETSI EN 319 162-1): every signature and file
             Exit codes: 0 TOTAL-PASSED, 1 TOTAL-FAILED, 2 INDETERMINATE, 64 usage, 65 unreadable input, 66 missing file.
             """)
 
@@ -74,6 +76,10 @@ struct VerifyCommand: AsyncParsableCommand {
         let catalog = PolicyCatalog.standard(policies: policies, certs: certsFolder)
         let policy = try catalog.policy(self.policy)
         let (trustLists, listAnchors) = try catalog.trustLists(for: policy)
+        if signature == nil, isContainer(document) {
+            try verifyContainer(document, policy: policy, trustLists: trustLists, listAnchors: listAnchors,
+                                validationTime: validationTime, language: language)
+        }
         let (documentPath, signaturePath) = try resolvePaths()
         let signatureBytes = try FileInput.readSignature(path: signaturePath)
         let job = VerificationJob(
@@ -88,6 +94,11 @@ struct VerifyCommand: AsyncParsableCommand {
             policy: policy,
             options: JudgementOptions(documentType: type, language: language, trustLists: trustLists))
         let (evidence, report) = try job.run()
+        try finish(evidence: evidence, report: report, signaturePath: signaturePath, language: language)
+    }
+
+    /// Writes what was asked (evidence, protocol, JSON or text) and exits with the verdict's code.
+    func finish(evidence: Evidence, report: Report, signaturePath: String, language: Language) throws -> Never {
         if let evidenceOut {
             try FileInput.writeAtomically(Array(try JSONEncoder.podpis().encode(evidence)), to: evidenceOut)
         }
@@ -104,6 +115,29 @@ struct VerifyCommand: AsyncParsableCommand {
             throw ExitCode(ExitCodes.dataFormat)
         }
         throw ExitCode(ExitCodes.code(for: report.indication))
+    }
+
+    /// `verify X.asice` / `X.asics`: recognised by content (a ZIP whose first entry is `mimetype`), or a ZIP or an
+    /// ASiC file name with no detached signature beside it, which then gets the container reader's precise error.
+    func isContainer(_ path: String) -> Bool {
+        if ASiCContainer.looksLikeContainer(path: path) { return true }
+        let ext = (path as NSString).pathExtension.lowercased()
+        guard SignatureLookup.find(for: path) == nil else { return false }
+        return ["asice", "asics", "sce", "scs"].contains(ext) || GuardedZIP.looksLikeZIP(path: path)
+    }
+
+    /// Verifies every signature of an ASiC container with the detached-signature path, plus the container checks.
+    func verifyContainer(_ path: String, policy: Policy, trustLists: [String: TrustList], listAnchors: [X509Certificate],
+                         validationTime: Date?, language: Language) throws -> Never {
+        let container = try ASiCContainer(path: path)
+        let settings = ASiCContainer.VerificationSettings(
+            trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
+            certificates: try paths.certificates(), crls: try paths.revocation.crls(), validationTime: validationTime,
+            ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation)
+        let evidence = try container.collectEvidence(settings)
+        let report = PolicyEngine().judge(evidence, policy: policy, options: JudgementOptions(
+            documentType: type, language: language, trustLists: trustLists))
+        try finish(evidence: evidence, report: report, signaturePath: path, language: language)
     }
 
     /// `verify DOC SIG`, `verify SIG` (attached), or `verify DOC` with SIG found beside it.
