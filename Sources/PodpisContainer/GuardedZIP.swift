@@ -310,7 +310,8 @@ public final class GuardedZIP {
         } else {
             // The provider gives exactly the length asked for (zero-padded after the entry's last byte, since the
             // Linux inflate loop tells zlib the chunk is that long) and throws once the entry's bytes are spent,
-            // which ends the loop on a truncated stream instead of spinning forever.
+            // which ends the loop on a truncated stream instead of spinning forever. Whatever zlib makes of the
+            // padding is bounded by the checks in `consumer` (stated size, ratio, whole-archive cap).
             var exhausted = false
             func provider(_: Int64, _ length: Int) throws -> Data {
                 if exhausted {
