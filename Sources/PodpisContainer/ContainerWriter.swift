@@ -151,3 +151,99 @@ public enum ContainerWriter {
         return multi.finish()
     }
 }
+
+extension ContainerWriter {
+    /// Adds a signature to an existing container; the signatures already there are copied unchanged.
+    ///
+    /// - ASiC-E: a new `META-INF/ASiCManifestNNN.xml` over every data file, digested with `digest`, and its
+    ///   `META-INF/signatureNNN.p7s`, a detached CAdES over it that `sign` returns (EN 319 162-1 §4.4.3).
+    /// - ASiC-S: one signature file only, so the new signer joins `META-INF/signature.p7s` as a parallel SignerInfo;
+    ///   `cosign` gets the existing signature and the data file's path and returns the new signature.
+    ///
+    /// Refused when the container's files no longer match a manifest already in it: countersigning a changed
+    /// container would put a new signature over files the first signer never saw.
+    /// - Returns: the name of the signature entry written.
+    @discardableResult
+    public static func addSignature(
+        to container: ASiCContainer, digest: DigestAlgorithm, output: String,
+        signManifest: ([UInt8]) throws -> [UInt8],
+        cosign: (_ existing: [UInt8], _ dataPath: String) throws -> [UInt8]
+    ) throws -> String {
+        for pair in container.signatures {
+            guard let manifestEntry = pair.manifest else { continue }
+            let bytes = try container.zip.contents(manifestEntry, limit: ASiCContainer.metadataLimit)
+            guard let manifest = try? ASiCManifest.parse(bytes) else {
+                throw PodpisError(.dataFormat, "\(manifestEntry.name) cannot be read; not adding a signature", subject: container.path)
+            }
+            if let broken = try container.check(manifest).first(where: { $0.outcome != .valid }) {
+                throw PodpisError(.dataFormat, "\(broken.uri) no longer matches \(manifestEntry.name) (\(broken.detail ?? "digest differs")); refusing to add a signature to a changed container", subject: container.path)
+            }
+        }
+        let scratch = NSTemporaryDirectory() + "podpis-container-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+        /// Copies an entry out to a private temporary file (streamed, within the reader's limits).
+        func spill(_ entry: ZIPEntry) throws -> String {
+            let path = scratch + "/" + UUID().uuidString
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            guard let handle = FileHandle(forWritingAtPath: path) else {
+                throw PodpisError(.cannotCreate, "cannot create a temporary file", subject: path)
+            }
+            defer { try? handle.close() }
+            try container.zip.read(entry) { try handle.write(contentsOf: $0) }
+            return path
+        }
+
+        let existing = container.zip.entries.filter { $0.name != "mimetype" }
+        switch container.kind {
+        case .asicE:
+            guard let method = ASiCManifest.uri(for: digest) else {
+                throw PodpisError(.usage, "\(digest.name) cannot be used in an ASiC manifest")
+            }
+            let names = Set(container.zip.entries.map(\.name))
+            guard let number = (1...999).first(where: {
+                !names.contains(String(format: "META-INF/ASiCManifest%03d.xml", $0)) && !names.contains(String(format: "META-INF/signature%03d.p7s", $0))
+            }) else { throw PodpisError(.dataFormat, "no free signature name left in the container", subject: container.path) }
+            let manifestName = String(format: "META-INF/ASiCManifest%03d.xml", number)
+            let signatureName = String(format: "META-INF/signature%03d.p7s", number)
+            try build(output, force: true, kind: .asicE) { archive in
+                var references: [ASiCManifest.Reference] = []
+                for entry in existing where !entry.isDirectory {
+                    let path = try spill(entry)
+                    let digests = try add(Input(path: path, name: entry.name), to: archive, digests: [digest])
+                    unlink(path)
+                    if container.dataFiles.contains(entry) {
+                        references.append(ASiCManifest.Reference(
+                            uri: entry.name, mimeType: MimeTypes.of(entry.name), digestMethod: method, digestValue: digests[digest]))
+                    }
+                }
+                let manifest = ASiCManifest(signatureReference: signatureName, references: references).xml()
+                try add(bytes: manifest, name: manifestName, to: archive, compress: true)
+                try add(bytes: try signManifest(manifest), name: signatureName, to: archive, compress: false)
+            }
+            return signatureName
+        case .asicS:
+            guard container.dataFiles.count == 1, let data = container.dataFiles.first,
+                  let signatureEntry = container.signatures.first?.signature else {
+                throw PodpisError(.dataFormat, "an ASiC-S container needs exactly one data file and one signature to add a signer", subject: container.path)
+            }
+            let dataPath = try spill(data)
+            let signed = try cosign(try container.zip.contents(signatureEntry, limit: ASiCContainer.metadataLimit), dataPath)
+            try build(output, force: true, kind: .asicS) { archive in
+                for entry in existing where !entry.isDirectory {
+                    if entry == signatureEntry {
+                        try add(bytes: signed, name: entry.name, to: archive, compress: false)
+                    } else if entry == data {
+                        _ = try add(Input(path: dataPath, name: entry.name), to: archive, digests: [])
+                    } else {
+                        let path = try spill(entry)
+                        _ = try add(Input(path: path, name: entry.name), to: archive, digests: [])
+                        unlink(path)
+                    }
+                }
+            }
+            return signatureEntry.name
+        }
+    }
+}

@@ -81,6 +81,27 @@ struct SignCommand: AsyncParsableCommand {
     }
 }
 
+extension CosignCommand {
+    /// `cosign X.asice`: a new manifest and signature beside the existing ones (ASiC-E), or a parallel signer in
+    /// the one signature file (ASiC-S). The container is replaced atomically unless --out names another file.
+    func cosignContainer() throws {
+        let container = try ASiCContainer(path: document)
+        let (identity, chain) = try signer.loadIdentity()
+        let options = SignatureOptions(digest: try signer.digestAlgorithm(), rsaPSS: signer.pss, chain: chain)
+        let output = out ?? document
+        if output != document { try checkOutput(output, force: false) }
+        let added = try ContainerWriter.addSignature(
+            to: container, digest: try Signer.digest(for: identity, options: options), output: output,
+            signManifest: { manifest in try Signer.sign(.bytes(manifest), identity: identity, options: options) },
+            cosign: { existing, dataPath in
+                try Signer.cosign(signature: existing, signatureName: document + "!META-INF/signature.p7s",
+                                  content: .file(dataPath), identity: identity, options: options)
+            })
+        let catalogue = Catalogue(lang.map { Language(parsing: $0) } ?? Console.language)
+        Console.note(catalogue.text("cli.cosigned", ["signature": output + " (" + added + ")", "signer": identity.certificate.info().displayName]))
+    }
+}
+
 /// `sign --container asice|asics`.
 enum ContainerKind: String, ExpressibleByArgument, CaseIterable {
     case asice, asics
@@ -127,7 +148,7 @@ extension SignCommand {
 struct CosignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cosign",
-        abstract: "Add a parallel signature to an existing one, leaving the other signers untouched.")
+        abstract: "Add a parallel signature to an existing one, leaving the other signers untouched (also to an ASiC container: cosign X.asice).")
 
     @Argument(help: "The signed document (omit for an attached signature: give only SIG).")
     var document: String
@@ -147,6 +168,10 @@ struct CosignCommand: AsyncParsableCommand {
     var lang: String?
 
     func run() async throws {
+        if signature == nil, ASiCContainer.looksLikeContainer(path: document) {
+            try cosignContainer()
+            return
+        }
         // `cosign SIG.p7m` (attached) or `cosign DOCUMENT SIG`.
         let (documentPath, signaturePath): (String?, String) = signature.map { (document, $0) } ?? (nil, document)
         let existing = try FileInput.readSmallFile(path: signaturePath, limit: 1 << 30)

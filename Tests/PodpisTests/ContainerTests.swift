@@ -240,6 +240,63 @@ struct ContainerTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: target).allSatisfy { !$0.hasPrefix(".podpis") })
     }
 
+    @Test("a second signature: ASiC-E gets ASiCManifest001.xml + signature001.p7s, ASiC-S a parallel signer")
+    func secondSignature() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let path = try makeASiCE(folder)
+        let deputy = try Hierarchy.gost.signer()
+        let options = SignatureOptions(chain: [Hierarchy.gost.ca.certificate])
+        func add(_ container: String, to output: String) throws -> String {
+            try ContainerWriter.addSignature(
+                to: try ASiCContainer(path: container), digest: try Signer.digest(for: deputy.identity, options: options),
+                output: output,
+                signManifest: { try Signer.sign(.bytes($0), identity: deputy.identity, options: options) },
+                cosign: { existing, data in
+                    try Signer.cosign(signature: existing, signatureName: nil, content: .file(data), identity: deputy.identity, options: options)
+                })
+        }
+        #expect(try add(path, to: path) == "META-INF/signature001.p7s")
+        let names = try entries(path).map(\.0)
+        #expect(names.first == "mimetype")
+        #expect(names.contains("META-INF/ASiCManifest001.xml") && names.contains("META-INF/signature.p7s"))
+        // Both signers' roots are trusted; each signature covers every file.
+        let container = try ASiCContainer(path: path)
+        let evidence = try container.collectEvidence(ASiCContainer.VerificationSettings(
+            trust: TrustStore(anchors: [Hierarchy.rsa.root.certificate, Hierarchy.gost.root.certificate]),
+            crls: [try Hierarchy.rsa.crl(), try Hierarchy.rsa.crl(by: Hierarchy.rsa.root), try Hierarchy.gost.crl(),
+                   try Hierarchy.gost.crl(by: Hierarchy.gost.root)]))
+        let report = PolicyEngine().judge(evidence, policy: BuiltinPolicies.default)
+        #expect(report.indication == .totalPassed, "\(report.signatures.map(\.reason)) \(report.documentChecks.map(\.message))")
+        #expect(report.signatures.map(\.id) == ["S0", "S1"])
+        #expect(report.container?.signatures.map(\.signatures) == [["S0"], ["S1"]])
+        #expect(report.container?.signatures.allSatisfy { Set($0.covers) == Set(Self.files.map(\.0)) } == true)
+
+        // A changed container is not countersigned.
+        var parts = try entries(path)
+        parts[parts.firstIndex { $0.0 == "annex.xml" }!].1 = Array("changed".utf8)
+        let changed = folder.file("changed.asice")
+        try rewrite(parts, to: changed)
+        #expect(throws: PodpisError.self) { try add(changed, to: folder.file("never.asice")) }
+        #expect(!FileManager.default.fileExists(atPath: folder.file("never.asice")))
+
+        // ASiC-S: the second signer joins signature.p7s.
+        let rsa = try Hierarchy.rsa.signer()
+        let document = try folder.write("order.txt", sampleDocument)
+        let asics = folder.file("order.asics")
+        try ContainerWriter.writeASiCS(file: ContainerWriter.Input(path: document), to: asics, force: false) {
+            try Signer.sign(.file(document), identity: rsa.identity, options: SignatureOptions(chain: [Hierarchy.rsa.ca.certificate]))
+        }
+        #expect(try add(asics, to: asics) == "META-INF/signature.p7s")
+        let single = try ASiCContainer(path: asics).collectEvidence(ASiCContainer.VerificationSettings(
+            trust: TrustStore(anchors: [Hierarchy.rsa.root.certificate, Hierarchy.gost.root.certificate]),
+            crls: [try Hierarchy.rsa.crl(), try Hierarchy.rsa.crl(by: Hierarchy.rsa.root), try Hierarchy.gost.crl(),
+                   try Hierarchy.gost.crl(by: Hierarchy.gost.root)]))
+        let singleReport = PolicyEngine().judge(single, policy: BuiltinPolicies.default)
+        #expect(singleReport.signatures.count == 2)
+        #expect(singleReport.indication == .totalPassed, "\(singleReport.signatures.map(\.reason))")
+    }
+
     // MARK: Hostile input
 
     /// One hand-made ZIP entry: what the local header and central directory say, independently of the bytes.
@@ -471,6 +528,14 @@ struct ContainerTests {
         let failed = try CLI.run(["verify", tampered, "--json"] + verifyArguments("rsa"))
         #expect(failed.status == 1)
         #expect(failed.stdout.contains("HASH_FAILURE"))
+
+        // A second signer, by cosign on the container.
+        let cosigned = try CLI.run(["cosign", asice] + signArguments("gost"))
+        #expect(cosigned.status == 0, "\(cosigned.stderr)")
+        let both = try CLI.run(["verify", asice, "--json", "--trust", Self.pki.layout.trustDirectory]
+                               + ["rsa", "gost"].flatMap { ["--crl", Self.pki.layout.path("\($0)-ca.crl"), "--crl", Self.pki.layout.path("\($0)-root.crl")] })
+        #expect(both.status == 0, "\(both.stdout) \(both.stderr)")
+        #expect(both.stdout.contains("META-INF/signature001.p7s"))
 
         // list and extract.
         let listed = try CLI.run(["container", "list", asice])
