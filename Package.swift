@@ -92,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "podpis-fuzz",
             dependencies: [
-                "SigningCore", "PolicyEngine", "EvidenceModel", "PodpisService", "PodpisServer",
+                "SigningCore", "PolicyEngine", "EvidenceModel", "PodpisService", "PodpisServer", "PodpisContainer",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Sources/PodpisFuzz"),

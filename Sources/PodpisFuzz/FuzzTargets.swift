@@ -1,6 +1,7 @@
 import EvidenceModel
 import Foundation
 import Hummingbird
+import PodpisContainer
 import PodpisServer
 import PodpisService
 import PolicyEngine
@@ -15,7 +16,7 @@ import SigningCore
 ///   runs the target named by `PODPIS_FUZZ_TARGET`.
 enum FuzzTarget: String, CaseIterable {
     case signature, tsaRequest = "tsa-request", tsaResponse = "tsa-response", ocsp, policy, trustList = "trust-list"
-    case httpJSON = "http-json", httpMultipart = "http-multipart"
+    case httpJSON = "http-json", httpMultipart = "http-multipart", asic
 
     func run(_ data: [UInt8]) {
         switch self {
@@ -44,6 +45,15 @@ enum FuzzTarget: String, CaseIterable {
             _ = (document, diagnostics.count)
         case .trustList:
             _ = try? RussianTrustList.parse(data, subject: "fuzz.xml")
+        case .asic:
+            // The input as a container file (the guarded ZIP reader, the ASiC rules, manifests, evidence) and as a
+            // manifest on its own. A smaller archive cap than the CLI's keeps each run quick.
+            _ = try? ASiCManifest.parse(data)
+            let path = Fixture.shared.scratch + "/input.asice"
+            guard FileManager.default.createFile(atPath: path, contents: Data(data)),
+                  let container = try? ASiCContainer(path: path, limits: ZIPLimits(maxTotalUncompressed: 64 << 20)) else { return }
+            _ = try? container.collectEvidence(ASiCContainer.VerificationSettings(trust: Fixture.shared.trust))
+            for entry in container.zip.entries { try? container.zip.read(entry) { _ in } }
         case .httpJSON:
             _ = try? VerifyEndpoint.decodeJSON(Data(data))
         case .httpMultipart:
@@ -83,8 +93,11 @@ final class Fixture: @unchecked Sendable {
     let trust: TrustStore
     let authority: TimestampAuthority
     let limits: ServiceConfiguration
+    /// A private folder for targets that need their input as a file.
+    let scratch = NSTemporaryDirectory() + "podpis-fuzz-\(getpid())"
 
     private init() {
+        try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         CryptoLibrary.initialize()
         do {
             root = try PKIProfiles.root(name: "Fuzz root", key: .ec(curve: "P-256"))
@@ -153,6 +166,22 @@ final class Fixture: @unchecked Sendable {
         multipart += Array("\r\n--fuzz\r\nContent-Disposition: form-data; name=\"signature\"\r\n\r\n".utf8) + detached
         multipart += Array("\r\n--fuzz\r\nContent-Disposition: form-data; name=\"lang\"\r\n\r\nru\r\n--fuzz--\r\n".utf8)
         seeds[.httpMultipart] = [multipart]
+
+        let folder = scratch + "/seed-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let input = folder + "/приказ.txt"
+        FileManager.default.createFile(atPath: input, contents: Data(document))
+        var manifest: [UInt8] = []
+        try ContainerWriter.writeASiCE(files: [ContainerWriter.Input(path: input)], digest: .sha256, to: folder + "/e.asice", force: false) {
+            manifest = $0
+            return try Signer.sign(.bytes($0), identity: signer.identity, options: SignatureOptions(chain: [ca.certificate]))
+        }
+        try ContainerWriter.writeASiCS(file: ContainerWriter.Input(path: input), to: folder + "/s.asics", force: false) { detached }
+        seeds[.asic] = [
+            [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/e.asice"))),
+            [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/s.asics"))), manifest,
+        ]
         return seeds
     }
 }

@@ -6,7 +6,7 @@ import Testing
 @Suite("Fuzz regressions")
 struct FuzzRegressionTests {
     static var fuzzBinary: String { (CLI.binary as NSString).deletingLastPathComponent + "/podpis-fuzz" }
-    static let targets = ["signature", "tsa-request", "tsa-response", "ocsp", "policy", "trust-list", "http-json", "http-multipart"]
+    static let targets = ["signature", "tsa-request", "tsa-response", "ocsp", "policy", "trust-list", "http-json", "http-multipart", "asic"]
 
     @Test("seeds and recorded findings replay cleanly through every target")
     func replay() throws {
