@@ -14,6 +14,9 @@ struct ProtocolPage {
     let noDocument: Bool
     let signatureFile: [Row]
     let hasSignatureFile: Bool
+    /// An ASiC container's files and which signatures cover each.
+    let container: [Row]
+    let hasContainer: Bool
     let facts: [Row]
     let signatures: [SignatureBlock]
     let hasSignatures: Bool
@@ -130,6 +133,19 @@ struct ProtocolPage {
         }
         self.signatureFile = fileRows
         self.hasSignatureFile = !fileRows.isEmpty
+
+        var containerRows: [Row] = []
+        if let container = report.container {
+            containerRows.append(Row(label: text["container-file"], value: "\(container.name ?? "") (\(container.type))", mono: false))
+            for file in container.files {
+                let by = container.signatures.filter { $0.covers.contains(file) }.flatMap(\.signatures)
+                let status = !by.isEmpty ? catalogue.text("report.container-signed-by", ["signatures": by.joined(separator: ", ")])
+                    : container.uncovered.contains(file) ? text["container-unsigned"] : text["container-mismatch"]
+                containerRows.append(Row(label: file, value: status, mono: false))
+            }
+        }
+        self.container = containerRows
+        self.hasContainer = !containerRows.isEmpty
 
         var facts = [
             Row(label: text["policy"], value: "\(report.policy.title) (\(report.policy.id), \(catalogue.text("report.policy-version", ["version": report.policy.version])))", mono: false),

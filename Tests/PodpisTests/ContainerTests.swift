@@ -1,6 +1,7 @@
 import EvidenceModel
 import Foundation
 import PodpisContainer
+import PodpisReport
 import PolicyEngine
 import Testing
 import ZIPFoundation
@@ -180,6 +181,18 @@ struct ContainerTests {
         #expect(report.container?.uncovered == ["invoice-unsigned.pdf"])
         #expect(check(report)?.message.contains("invoice-unsigned.pdf") == true)
         #expect(report.signatures.first?.indication == .totalPassed)
+
+        // The verification protocol lists the container's files and says which one is not signed, in both languages.
+        for (language, marker) in [(Language.ru, "НЕ подписан"), (.en, "NOT signed")] {
+            let (evidence, _) = try verify(path)
+            let judged = PolicyEngine().judge(evidence, policy: BuiltinPolicies.default, options: JudgementOptions(language: language))
+            let html = try VerificationProtocol.render(report: judged, evidence: evidence).html
+            let row = html.range(of: "<th>invoice-unsigned.pdf</th>").map { String(html[$0.upperBound...].prefix(200)) } ?? ""
+            #expect(row.contains(marker), "\(language): \(row)")
+            let signedRow = html.range(of: "<th>annex.xml</th>").map { String(html[$0.upperBound...].prefix(200)) } ?? ""
+            #expect(signedRow.contains("S0"))
+            #expect(VerificationProtocol.verify(html))
+        }
     }
 
     @Test("a file the manifest names is missing: TOTAL-FAILED/HASH_FAILURE")
