@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "PodpisServer",
             dependencies: [
-                "SigningCore", "PolicyEngine", "PodpisService", "PodpisJournal", "PodpisReport",
+                "SigningCore", "PolicyEngine", "PodpisService", "PodpisJournal", "PodpisReport", "PodpisContainer",
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),

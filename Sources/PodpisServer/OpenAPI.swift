@@ -128,10 +128,11 @@ components:
         lang: {type: string, enum: [ru, en]}
     VerifyMultipart:
       type: object
-      required: [signature]
+      description: document and signature, or container (an ASiC-E/ASiC-S file) alone
       properties:
         document: {type: string, format: binary}
         signature: {type: string, format: binary}
+        container: {type: string, format: binary, description: "ASiC-E or ASiC-S container (ETSI EN 319 162-1); the report gets a container section"}
         policy: {type: string}
         type: {type: string}
         lang: {type: string, enum: [ru, en]}
@@ -169,7 +170,7 @@ paths:
         "413": {$ref: "#/components/responses/Problem"}
         "415": {$ref: "#/components/responses/Problem"}
         "422":
-          description: Not a CMS signature; the problem carries the FORMAT_FAILURE report (with Accept text/html, the protocol)
+          description: Not a CMS signature (the problem carries the FORMAT_FAILURE report; with Accept text/html, the protocol), or not a readable ASiC container
           content:
             application/problem+json:
               schema: {$ref: "#/components/schemas/Problem"}

@@ -6,14 +6,16 @@ import Logging
 import MultipartKit
 import NIOCore
 import NIOPosix
+import PodpisContainer
 import PodpisJournal
 import PodpisReport
 import PodpisService
 import PolicyEngine
 import SigningCore
 
-/// `POST /v1/verify`: multipart (`document`, `signature`, `policy`, `type`, `lang`), JSON with Base64 fields, or
-/// digest-only JSON (`documentDigest` + `digestAlgorithm`). The document is hashed as it arrives; the answer is sent
+/// `POST /v1/verify`: multipart (`document`, `signature`, `policy`, `type`, `lang`; or `container`, an ASiC-E/ASiC-S
+/// file, instead of document and signature), JSON with Base64 fields, or digest-only JSON (`documentDigest` +
+/// `digestAlgorithm`). The document is hashed as it arrives; the answer is sent
 /// only after its journal entry is durable.
 package struct VerifyEndpoint: Sendable {
     let state: ServiceState
@@ -26,6 +28,8 @@ package struct VerifyEndpoint: Sendable {
         var policy: String?
         var type: String?
         var lang: String?
+        /// An ASiC container (multipart part `container`), verified instead of a document and a signature.
+        var container: [UInt8]? = nil
     }
 
     /// JSON body: `{signature, document?, documentName?, documentDigest?, digestAlgorithm?, policy?, type?, lang?}`.
@@ -56,7 +60,13 @@ package struct VerifyEndpoint: Sendable {
             throw Problem(.unsupportedMediaType, "unsupported-media-type", title: "Unsupported media type",
                           detail: "send multipart/form-data (document, signature) or application/json")
         }
-        guard let signature = input.signature, !signature.isEmpty else {
+        let container = input.container.flatMap { $0.isEmpty ? nil : $0 }
+        if container != nil, input.signature != nil || input.document != nil {
+            throw Problem(.badRequest, "container-and-signature", title: "Container and signature",
+                          detail: "send either a «container» or a «signature» (with its «document»), not both")
+        }
+        let signature = input.signature ?? []
+        if container == nil, signature.isEmpty {
             throw Problem(.badRequest, "missing-signature", title: "No signature", detail: "the request has no «signature»")
         }
         let snapshot = state.snapshot
@@ -67,12 +77,21 @@ package struct VerifyEndpoint: Sendable {
             throw Problem(.badRequest, "unknown-policy", title: "Unknown policy", detail: error.message)
         }
         let language = Language(parsing: input.lang ?? request.headers[.acceptLanguage])
-        let job = VerificationJob(
-            signature: signature, signatureName: nil, document: input.document, trust: snapshot.trust,
-            revocation: state.configuration.offline ? .offline : RevocationPolicy(), policy: policy,
-            options: JudgementOptions(documentType: input.type, language: language, trustLists: snapshot.trustLists[policy.id] ?? [:]))
-        // OpenSSL work and revocation fetches block: they run on NIO's thread pool, never on the cooperative pool.
-        let (evidence, report) = try await NIOThreadPool.singleton.runIfActive { try job.run() }
+        let revocation: RevocationPolicy = state.configuration.offline ? .offline : RevocationPolicy()
+        let options = JudgementOptions(documentType: input.type, language: language, trustLists: snapshot.trustLists[policy.id] ?? [:])
+        let (evidence, report): (Evidence, Report)
+        if let container {
+            let settings = ASiCContainer.VerificationSettings(trust: snapshot.trust, revocation: revocation)
+            (evidence, report) = try await NIOThreadPool.singleton.runIfActive {
+                try Self.verifyContainer(container, settings: settings, policy: policy, options: options)
+            }
+        } else {
+            let job = VerificationJob(
+                signature: signature, signatureName: nil, document: input.document, trust: snapshot.trust,
+                revocation: revocation, policy: policy, options: options)
+            // OpenSSL work and revocation fetches block: they run on NIO's thread pool, never on the cooperative pool.
+            (evidence, report) = try await NIOThreadPool.singleton.runIfActive { try job.run() }
+        }
         let evidenceJSON = String(decoding: try JSONEncoder.podpis(pretty: false).encode(evidence), as: UTF8.self)
         let record = JournalRecord(
             requestID: context.requestID, documentDigest: evidence.document?.digests["sha256"], signatureDigest: evidence.signatureFile.sha256,
@@ -104,6 +123,25 @@ package struct VerifyEndpoint: Sendable {
                             body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.podpis(pretty: false).encode(problem))))
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.podpis(pretty: false).encode(report))))
+    }
+
+    /// Verifies an uploaded ASiC container: written to a private temporary file (the guarded reader works on files),
+    /// opened, every signature verified, the container checks judged. A file that is not a readable container is a
+    /// 422 problem naming what is wrong with it.
+    static func verifyContainer(_ bytes: [UInt8], settings: ASiCContainer.VerificationSettings, policy: Policy,
+                                options: JudgementOptions) throws -> (Evidence, Report) {
+        let path = NSTemporaryDirectory() + "podpis-upload-" + UUID().uuidString + ".asice"
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
+            throw Problem(.internalServerError, "storage", title: "Cannot store the upload", detail: "no room for a temporary file")
+        }
+        defer { unlink(path) }
+        let evidence: Evidence
+        do {
+            evidence = try ASiCContainer(path: path).collectEvidence(settings)
+        } catch let error as PodpisError where error.kind == .dataFormat {
+            throw Problem(.unprocessableContent, "not-a-container", title: "Not a readable ASiC container", detail: error.message)
+        }
+        return (evidence, PolicyEngine().judge(evidence, policy: policy, options: options))
     }
 
     /// Whether the client asks for HTML: `text/html` in Accept, ranked at least as high as any JSON type.
@@ -392,8 +430,8 @@ final class MultipartCollector {
             documentSize += UInt64(chunk.readableBytes)
             return
         }
-        guard ["signature", "policy", "type", "lang"].contains(current ?? "") else { return }  // unknown parts are skipped
-        let limit = current == "signature" ? limits.maxInMemoryBytes : 1024
+        guard ["signature", "policy", "type", "lang", "container"].contains(current ?? "") else { return }  // unknown parts are skipped
+        let limit = current == "signature" || current == "container" ? limits.maxInMemoryBytes : 1024
         if buffer.count + chunk.readableBytes > limit {
             problem = Problem(.contentTooLarge, "too-large", title: "Part too large", detail: "«\(current ?? "")» is larger than \(limit) bytes")
             return
@@ -442,7 +480,8 @@ final class MultipartCollector {
         func text(_ name: String) -> String? { fields[name].map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } }
         var document: DocumentInput? = nil
         if let documentDigests { document = .hashed(name: documentName, size: documentSize, digests: documentDigests) }
-        return VerifyEndpoint.Input(signature: fields["signature"], document: document, policy: text("policy"), type: text("type"), lang: text("lang"))
+        return VerifyEndpoint.Input(signature: fields["signature"], document: document, policy: text("policy"), type: text("type"),
+                                    lang: text("lang"), container: fields["container"])
     }
 
     static func parameter(_ name: String, in header: String) -> String? {

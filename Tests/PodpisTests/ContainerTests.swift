@@ -1,5 +1,8 @@
 import EvidenceModel
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
 import PodpisContainer
 import PodpisReport
 import PolicyEngine
@@ -308,6 +311,60 @@ struct ContainerTests {
         let singleReport = PolicyEngine().judge(single, policy: BuiltinPolicies.default)
         #expect(singleReport.signatures.count == 2)
         #expect(singleReport.indication == .totalPassed, "\(singleReport.signatures.map(\.reason))")
+    }
+
+    /// Runs blocking work (OpenSSL, files) on a Dispatch thread, off the cooperative pool.
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    @Test("POST /v1/verify with a «container» part: the report with its container section; bad containers are 422")
+    func httpContainer() async throws {
+        let f = try await HTTPServiceTests.Fixture()
+        defer { f.folder.cleanup() }
+        let (good, tampered) = try await Self.offPool { () -> ([UInt8], [UInt8]) in
+            let folder = try TemporaryFolder()
+            defer { folder.cleanup() }
+            let path = try ContainerTests().makeASiCE(folder)
+            let good = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+            var parts = try ContainerTests().entries(path)
+            parts[parts.firstIndex { $0.0 == "annex.xml" }!].1 = Array("<annex/>".utf8)
+            try ContainerTests().rewrite(parts, to: path)
+            return (good, Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+        }
+        try await f.app.test(.router) { client in
+            let (body, headers) = f.multipart([("container", good, "bundle.asice"), ("lang", Array("ru".utf8), nil)])
+            try await client.execute(uri: "/v1/verify", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                let report = HTTPServiceTests.object(response.body)
+                #expect(report["indication"] as? String == "TOTAL-PASSED", "\(report)")
+                let container = report["container"] as? [String: Any]
+                #expect(container?["type"] as? String == "ASiC-E")
+                #expect(Set((container?["files"] as? [String]) ?? []) == Set(Self.files.map(\.0)))
+            }
+            let (changed, changedHeaders) = f.multipart([("container", tampered, "bundle.asice")])
+            try await client.execute(uri: "/v1/verify", method: .post, headers: changedHeaders, body: changed) { response in
+                #expect(response.status == .ok)
+                #expect(HTTPServiceTests.object(response.body)["subIndication"] as? String == "HASH_FAILURE")
+            }
+            let hostile = Self.zip([.mimetype, .text("../evil.txt", "x"), .text("META-INF/signature.p7s", "x")])
+            let (evil, evilHeaders) = f.multipart([("container", hostile, "evil.asice")])
+            try await client.execute(uri: "/v1/verify", method: .post, headers: evilHeaders, body: evil) { response in
+                #expect(response.status == .unprocessableContent)
+                let problem = HTTPServiceTests.object(response.body)
+                #expect(problem["type"] as? String == "urn:podpis:problem:not-a-container")
+                #expect((problem["detail"] as? String)?.contains("path traversal") == true)
+                #expect((problem["detail"] as? String)?.contains("podpis-upload") == false, "no server paths in answers")
+            }
+            let (both, bothHeaders) = f.multipart([("container", good, nil), ("signature", f.signature, nil)])
+            try await client.execute(uri: "/v1/verify", method: .post, headers: bothHeaders, body: both) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+        let entries = try await f.state.journal.entries(after: 0, limit: 10)
+        #expect(entries.map(\.indication) == ["TOTAL-PASSED", "TOTAL-FAILED"])
     }
 
     // MARK: Hostile input
