@@ -105,7 +105,10 @@ public final class ASiCContainer {
         self.signatures = pairs
         self.orphanManifests = kind == .asicE ? manifests.filter { !used.contains($0.name) } : []
         if pairs.isEmpty {
-            throw fail("\(kind.rawValue) container holds no CAdES signature (META-INF/signature*.p7s)")
+            let xades = meta.contains { ($0.name as NSString).lastPathComponent.lowercased().hasPrefix("signatures") && $0.name.hasSuffix(".xml") }
+            throw fail(xades
+                ? "\(kind.rawValue) container with XAdES signatures (META-INF/signatures*.xml): podpis verifies CAdES containers only"
+                : "\(kind.rawValue) container holds no CAdES signature (META-INF/signature*.p7s)")
         }
     }
 

@@ -18,7 +18,7 @@ public enum ContainerExtractor {
                 throw PodpisError(.cannotCreate, "already exists; use --force to replace it", subject: target.path)
             }
         }
-        try makeFolder(directory)
+        try makeFolder(directory, followLink: true)
         var written: [String] = []
         for target in targets {
             var folder = directory
@@ -37,12 +37,13 @@ public enum ContainerExtractor {
         return lstat(path, &info) == 0
     }
 
-    /// Creates `path` as a folder, or accepts an existing real folder; a symbolic link or a file there is refused.
-    static func makeFolder(_ path: String) throws {
+    /// Creates `path` as a folder, or accepts an existing real folder; a file there is refused, and so is a symbolic
+    /// link unless `followLink` (the folder the user named may be one; folders named inside the container may not).
+    static func makeFolder(_ path: String, followLink: Bool = false) throws {
         if mkdir(path, 0o755) == 0 { return }
         let reason = errno
         var info = stat()
-        guard reason == EEXIST, lstat(path, &info) == 0 else {
+        guard reason == EEXIST, (followLink ? stat(path, &info) : lstat(path, &info)) == 0 else {
             throw PodpisError(.cannotCreate, "cannot create the folder: \(String(cString: strerror(reason)))", subject: path)
         }
         guard info.st_mode & S_IFMT == S_IFDIR else {
@@ -56,7 +57,7 @@ public enum ContainerExtractor {
         guard fd >= 0 else {
             throw PodpisError(.cannotCreate, "cannot create: \(String(cString: strerror(errno)))", subject: path)
         }
-        let temporary = String(cString: template)
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { unlink(temporary) }
         do {
             try container.zip.read(entry) { chunk in

@@ -186,8 +186,8 @@ extension ContainerWriter {
         /// Copies an entry out to a private temporary file (streamed, within the reader's limits).
         func spill(_ entry: ZIPEntry) throws -> String {
             let path = scratch + "/" + UUID().uuidString
-            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
-            guard let handle = FileHandle(forWritingAtPath: path) else {
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+                  let handle = FileHandle(forWritingAtPath: path) else {
                 throw PodpisError(.cannotCreate, "cannot create a temporary file", subject: path)
             }
             defer { try? handle.close() }

@@ -178,7 +178,7 @@ public final class GuardedZIP {
         let disk = tail.le16(e + 4), cdDisk = tail.le16(e + 6)
         let entriesOnDisk = tail.le16(e + 8), totalEntries = tail.le16(e + 10)
         let cdSize = UInt64(tail.le32(e + 12)), cdOffset = UInt64(tail.le32(e + 16))
-        if e >= 20, tail.le32(e - 20) == 0x0706_4B50 || totalEntries == 0xFFFF || cdSize == 0xFFFF_FFFF || cdOffset == 0xFFFF_FFFF {
+        if (e >= 20 && tail.le32(e - 20) == 0x0706_4B50) || totalEntries == 0xFFFF || cdSize == 0xFFFF_FFFF || cdOffset == 0xFFFF_FFFF {
             throw fail(subject, "ZIP64 archives are not supported for containers")
         }
         guard disk == 0, cdDisk == 0, entriesOnDisk == totalEntries else {
@@ -190,6 +190,10 @@ public final class GuardedZIP {
         let eocdOffset = tailStart + UInt64(e)
         guard cdOffset + cdSize <= eocdOffset else {
             throw fail(subject, "not a readable ZIP container: the central directory lies outside the file")
+        }
+        // Read whole, so bounded: 1000 entries with 1 KiB names fit many times over.
+        guard cdSize <= 16 << 20 else {
+            throw fail(subject, "the container's central directory is too large (\(cdSize) bytes; at most 16 MiB)")
         }
         let cd = try readAt(fd, cdOffset, Int(cdSize), subject: subject)
 

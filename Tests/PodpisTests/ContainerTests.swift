@@ -254,6 +254,21 @@ struct ContainerTests {
         #expect(Array(try Data(contentsOf: URL(fileURLWithPath: target + "/annex.xml"))) == Self.files[1].1)
         // No temporary files left behind.
         #expect(try FileManager.default.contentsOfDirectory(atPath: target).allSatisfy { !$0.hasPrefix(".podpis") })
+
+        // Folders inside the container are created; one that already exists as a symbolic link is not followed.
+        let signer = try Hierarchy.rsa.signer()
+        let nested = folder.file("nested.asice")
+        try ContainerWriter.writeASiCE(files: [ContainerWriter.Input(path: folder.file("annex.xml"), name: "sub/annex.xml")],
+                                       digest: .sha256, to: nested, force: false) {
+            try Signer.sign(.bytes($0), identity: signer.identity, options: SignatureOptions(chain: [Hierarchy.rsa.ca.certificate]))
+        }
+        _ = try ContainerExtractor.extract(try ASiCContainer(path: nested), to: folder.file("plain"), force: false)
+        #expect(FileManager.default.fileExists(atPath: folder.file("plain/sub/annex.xml")))
+        try FileManager.default.createDirectory(atPath: folder.file("elsewhere"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: folder.file("linked"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: folder.file("linked/sub"), withDestinationPath: folder.file("elsewhere"))
+        #expect(throws: PodpisError.self) { try ContainerExtractor.extract(try ASiCContainer(path: nested), to: folder.file("linked"), force: true) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("elsewhere")).isEmpty)
     }
 
     @Test("a second signature: ASiC-E gets ASiCManifest001.xml + signature001.p7s, ASiC-S a parallel signer")
@@ -535,6 +550,10 @@ struct ContainerTests {
         var overlapping = RawEntry.text("b.txt", "hello")
         overlapping.offsetOverride = 0
         try expectRefused([.mimetype, data, overlapping, signature], "entry «b.txt»")
+
+        // No CAdES signature at all; a XAdES container says so.
+        try expectRefused([.mimetype, data], "no CAdES signature")
+        try expectRefused([.mimetype, data, .text("META-INF/signatures.xml", "<x/>")], "XAdES")
     }
 
     // MARK: The command line
@@ -632,6 +651,32 @@ struct ContainerTests {
         let noise = try CLI.run(["verify", notZIP])
         #expect(noise.status == 65)
         #expect(noise.stderr.contains("not a ZIP container"))
+    }
+
+    @Test("independently: python3 zipfile unpacks it, OpenSSL verifies signature.p7s over the manifest (-cades), the manifest digests are the files' SHA-256",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
+    func opensslInterop() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let path = try makeASiCE(folder)
+        let out = folder.file("unpacked")
+        let script = """
+            import base64, hashlib, sys, zipfile
+            zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])
+            for name in sys.argv[3:]:
+                print(base64.b64encode(hashlib.sha256(open(sys.argv[2] + '/' + name, 'rb').read()).digest()).decode())
+            """
+        let unpacked = try runTool("python3", ["-c", script, path, out] + Self.files.map(\.0))
+        #expect(unpacked.status == 0, "\(unpacked.stderr)")
+        let manifest = String(decoding: try Data(contentsOf: URL(fileURLWithPath: out + "/META-INF/ASiCManifest.xml")), as: UTF8.self)
+        let digests = unpacked.stdout.split(separator: "\n")
+        #expect(digests.count == Self.files.count)
+        for digest in digests { #expect(manifest.contains("<ds:DigestValue>\(digest)</ds:DigestValue>")) }
+        let root = try folder.write("root.pem", try CertificateFiles.pem([Hierarchy.rsa.root.certificate]))
+        let verified = try runTool("openssl", ["cms", "-verify", "-cades", "-binary", "-inform", "DER", "-in", out + "/META-INF/signature.p7s",
+                                               "-content", out + "/META-INF/ASiCManifest.xml", "-CAfile", root, "-purpose", "any", "-out", "/dev/null"])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(verified.stderr.contains("Verification successful"))
     }
 
     @Test("an independent reader (python3 zipfile) sees mimetype first, stored, without extra field",
