@@ -328,18 +328,11 @@ struct ContainerTests {
         #expect(singleReport.indication == .totalPassed, "\(singleReport.signatures.map(\.reason))")
     }
 
-    /// Runs blocking work (OpenSSL, files) on a Dispatch thread, off the cooperative pool.
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
-    }
-
     @Test("POST /v1/verify with a «container» part: the report with its container section; bad containers are 422")
     func httpContainer() async throws {
         let f = try await HTTPServiceTests.Fixture()
         defer { f.folder.cleanup() }
-        let (good, tampered) = try await Self.offPool { () -> ([UInt8], [UInt8]) in
+        let (good, tampered) = try await offCooperativePool { () -> ([UInt8], [UInt8]) in
             let folder = try TemporaryFolder()
             defer { folder.cleanup() }
             let path = try ContainerTests().makeASiCE(folder)
@@ -651,6 +644,26 @@ struct ContainerTests {
         let noise = try CLI.run(["verify", notZIP])
         #expect(noise.status == 65)
         #expect(noise.stderr.contains("not a ZIP container"))
+    }
+
+    @Test("sign --container asice --tsa: CAdES-T inside the container, and LT verifies offline (built-in TSA on loopback)")
+    func timestampedContainer() throws {
+        let f = try NetworkTests.Fixture()
+        let paths = try writeFiles(f.folder)
+        let stamped = f.folder.file("t.asice")
+        let signed = try CLI.run(["sign", "--container", "asice"] + paths + ["--out", stamped, "--tsa", f.tsa.url] + f.signArguments("rsa"))
+        #expect(signed.status == 0, "\(signed.stderr)")
+        #expect(signed.stderr.contains("CAdES-T"))
+        let verified = try CLI.run(["verify", stamped, "--trust", f.layout.trustDirectory, "--json"])
+        #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
+        #expect(verified.stdout.contains("CAdES-BASELINE-T"))
+        let longTerm = f.folder.file("lt.asics")
+        let lt = try CLI.run(["sign", paths[0], "--container", "asics", "--out", longTerm, "--tsa", f.tsa.url, "--level", "LT",
+                              "--trust", f.layout.trustDirectory] + f.signArguments("gost"))
+        #expect(lt.status == 0, "\(lt.stderr)")
+        let offline = try CLI.run(["verify", longTerm, "--trust", f.layout.trustDirectory, "--offline", "--json"])
+        #expect(offline.status == 0, "\(offline.stdout) \(offline.stderr)")
+        #expect(offline.stdout.contains("CAdES-BASELINE-LT"))
     }
 
     @Test("independently: python3 zipfile unpacks it, OpenSSL verifies signature.p7s over the manifest (-cades), the manifest digests are the files' SHA-256",
