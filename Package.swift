@@ -55,7 +55,7 @@ let package = Package(
             name: "PodpisContainer",
             dependencies: ["SigningCore", "EvidenceModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // The workflows the front ends share (read inputs, collect evidence, judge).
-        .target(name: "PodpisService", dependencies: ["SigningCore", "PolicyEngine"]),
+        .target(name: "PodpisService", dependencies: ["SigningCore", "PolicyEngine", "PodpisContainer"]),
         // The tamper-evident audit journal: SQLite (GRDB) by default.
         .target(
             name: "PodpisJournal",

@@ -1,5 +1,6 @@
 import EvidenceModel
 import Foundation
+import PodpisContainer
 import PolicyEngine
 import SigningCore
 import Synchronization
@@ -18,7 +19,7 @@ public struct BatchItem: Sendable, Equatable {
 /// Finds the pairs to verify: in a folder by naming convention, or from a manifest.
 public enum BatchPlanner {
     /// `X` with `X.sig` / `X.p7s` / `X.sgn` beside it is a detached pair; a `.p7m` (or a signature with no document
-    /// beside it) is verified alone. Sub-folders are walked.
+    /// beside it) and an ASiC container (`.asice`, `.asics`, `.sce`, `.scs`) are verified alone. Sub-folders are walked.
     public static func items(inFolder folder: String) throws -> [BatchItem] {
         guard let enumerator = FileManager.default.enumerator(atPath: folder) else {
             throw PodpisError(.noInput, "no such folder", subject: folder)
@@ -37,7 +38,11 @@ public enum BatchPlanner {
             if let signature = SignatureLookup.suffixes.map({ file + $0 }).first(where: files.contains) {
                 items.append(BatchItem(document: file, signature: signature))
                 used.insert(signature)
+                used.insert(file)
             }
+        }
+        for file in files.sorted() where SignatureLookup.containerExtensions.contains((file as NSString).pathExtension.lowercased()) && !used.contains(file) {
+            items.append(BatchItem(document: nil, signature: file))
         }
         for file in files.sorted() where SignatureLookup.signatureExtensions.contains((file as NSString).pathExtension.lowercased()) && !used.contains(file) {
             items.append(BatchItem(document: nil, signature: file))
@@ -117,6 +122,13 @@ public struct BatchVerifier: Sendable {
 
     public func verify(_ item: BatchItem) -> BatchResult {
         do {
+            if item.document == nil, ASiCContainer.looksLikeContainer(path: item.signature)
+                || SignatureLookup.containerExtensions.contains((item.signature as NSString).pathExtension.lowercased()) {
+                let evidence = try ASiCContainer(path: item.signature).collectEvidence(ASiCContainer.VerificationSettings(
+                    trust: trust, certificates: certificates, crls: crls, validationTime: validationTime,
+                    ocspResponses: ocspResponses, revocation: revocation))
+                return BatchResult(item: item, report: PolicyEngine().judge(evidence, policy: policy, options: options), error: nil)
+            }
             let signature = try FileInput.readSignature(path: item.signature)
             let job = VerificationJob(
                 signature: signature, signatureName: (item.signature as NSString).lastPathComponent,

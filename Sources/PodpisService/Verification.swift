@@ -53,6 +53,8 @@ public enum SignatureLookup {
     public static let suffixes = [".sig", ".p7s", ".sgn"]
     /// File extensions that mark a file as a signature rather than a document.
     public static let signatureExtensions: Set<String> = ["sig", "p7s", "sgn", "p7m", "p7b", "p7", "cms", "pkcs7", "b64"]
+    /// File extensions of ASiC containers (ETSI EN 319 162-1: `.asice`/`.sce`, `.asics`/`.scs`).
+    public static let containerExtensions: Set<String> = ["asice", "asics", "sce", "scs"]
 
     public static func find(for document: String) -> String? {
         suffixes.map { document + $0 }.first { FileManager.default.fileExists(atPath: $0) }

@@ -53,7 +53,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Language of the verdict: ru or en (default: from LANG).")
     var lang: String?
 
-    @Option(name: .long, help: "Verify many: a folder (pairs by name: X with X.sig/.p7s/.sgn; .p7m alone) or a manifest (DOCUMENT<TAB>SIGNATURE lines).")
+    @Option(name: .long, help: "Verify many: a folder (pairs by name: X with X.sig/.p7s/.sgn; .p7m and .asice/.asics alone) or a manifest (DOCUMENT<TAB>SIGNATURE lines; a container alone on its line).")
     var batch: String?
 
     @Option(name: .long, help: "Parallel workers for --batch (default: one per core).")
@@ -123,7 +123,7 @@ struct VerifyCommand: AsyncParsableCommand {
         if ASiCContainer.looksLikeContainer(path: path) { return true }
         let ext = (path as NSString).pathExtension.lowercased()
         guard SignatureLookup.find(for: path) == nil else { return false }
-        return ["asice", "asics", "sce", "scs"].contains(ext) || GuardedZIP.looksLikeZIP(path: path)
+        return SignatureLookup.containerExtensions.contains(ext) || GuardedZIP.looksLikeZIP(path: path)
     }
 
     /// Verifies every signature of an ASiC container with the detached-signature path, plus the container checks.

@@ -619,6 +619,19 @@ struct ContainerTests {
         #expect(both.status == 0, "\(both.stdout) \(both.stderr)")
         #expect(both.stdout.contains("META-INF/signature001.p7s"))
 
+        // verify --batch: containers in a folder are verified alone, beside ordinary pairs.
+        let batch = folder.file("batch")
+        try FileManager.default.createDirectory(atPath: batch, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: folder.file("rsa.asics"), toPath: batch + "/good.asics")
+        try FileManager.default.copyItem(atPath: tampered, toPath: batch + "/tampered.asice")
+        let batchRun = try CLI.run(["verify", "--batch", batch, "--json"] + verifyArguments("rsa"))
+        let lines = batchRun.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let verdicts = Dictionary(uniqueKeysWithValues: lines.map {
+            (($0["signature"] as? String).map { ($0 as NSString).lastPathComponent } ?? "?",
+             ($0["report"] as? [String: Any])?["subIndication"] as? String ?? (($0["report"] as? [String: Any])?["indication"] as? String ?? "error"))
+        })
+        #expect(verdicts == ["good.asics": "TOTAL-PASSED", "tampered.asice": "HASH_FAILURE"], "\(batchRun.stdout) \(batchRun.stderr)")
+
         // list and extract.
         let listed = try CLI.run(["container", "list", asice])
         #expect(listed.status == 0)
