@@ -63,6 +63,8 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
         var file: String
         /// `current`, `due` (dry run), `renewed` or `failed`.
         var action: String
+        /// Why it was due: `none` (no archive timestamp), `age` or `sunset`; the text is in `reason`.
+        var reasonCode: String?
         var reason: String?
         var newestArchiveTimestamp: Date?
         var newArchiveTimestamp: Date?
@@ -92,13 +94,13 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
                     signature: bytes, signatureName: file, document: document.map { .file(path: $0) }, trust: trust,
                     certificates: certificates, crls: crls, validationTime: now))
                 guard evidence.format.parsed else { throw PodpisError(.dataFormat, evidence.format.error ?? "not a signature", subject: file) }
-                let (reason, newest) = due(evidence, policy: policy, now: now, catalogue: catalogue)
+                let (code, reason, newest) = due(evidence, policy: policy, now: now, catalogue: catalogue)
                 guard let reason else {
                     records.append(Record(time: Date(), file: file, action: "current", newestArchiveTimestamp: newest))
                     continue
                 }
                 if dryRun {
-                    records.append(Record(time: Date(), file: file, action: "due", reason: reason, newestArchiveTimestamp: newest))
+                    records.append(Record(time: Date(), file: file, action: "due", reasonCode: code, reason: reason, newestArchiveTimestamp: newest))
                     Console.out(catalogue.text("cli.archive-due", ["file": file, "reason": reason]))
                     continue
                 }
@@ -106,7 +108,7 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
                                         document: document.map { .file(path: $0) })
                 try FileInput.writeAtomically(renewed, to: file)
                 let added = ArchiveTimestamps.archiveTimes(in: renewed).max()
-                records.append(Record(time: Date(), file: file, action: "renewed", reason: reason, newestArchiveTimestamp: newest,
+                records.append(Record(time: Date(), file: file, action: "renewed", reasonCode: code, reason: reason, newestArchiveTimestamp: newest,
                                       newArchiveTimestamp: added))
                 Console.out(catalogue.text("cli.archive-refreshed", ["file": file, "reason": reason, "time": added.map(Self.iso) ?? "?"]))
             } catch let error as PodpisError {
@@ -124,13 +126,13 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
     }
 
     /// Why a signature needs a new archive timestamp now (nil: it does not), and its newest archive timestamp.
-    func due(_ evidence: Evidence, policy: Policy, now: Date, catalogue: Catalogue) -> (String?, Date?) {
+    func due(_ evidence: Evidence, policy: Policy, now: Date, catalogue: Catalogue) -> (code: String?, text: String?, newest: Date?) {
         let archives = evidence.signers.flatMap(\.timestamps).filter { $0.type == "archive" }
         guard let newest = archives.max(by: { $0.genTime < $1.genTime }) else {
-            return (catalogue.text("archive.reason.none"), nil)
+            return ("none", catalogue.text("archive.reason.none"), nil)
         }
         if now.timeIntervalSince(newest.genTime) > Double(maxAgeDays) * 86_400 {
-            return (catalogue.text("archive.reason.age", ["time": Self.iso(newest.genTime), "days": "\(maxAgeDays)"]), newest.genTime)
+            return ("age", catalogue.text("archive.reason.age", ["time": Self.iso(newest.genTime), "days": "\(maxAgeDays)"]), newest.genTime)
         }
         let tsaKey = newest.tsaCertificate.flatMap { evidence.certificates[$0] }
         let names = [newest.imprintAlgorithm, newest.algorithms?.digest, newest.algorithms?.signature].compactMap { $0 }
@@ -138,9 +140,9 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
             names: names, keyType: newest.algorithms?.keyType ?? tsaKey?.keyType, bits: newest.algorithms?.keyBits ?? tsaKey?.keyBits,
             at: now.addingTimeInterval(Double(sunsetMarginDays) * 86_400)) {
             let from = banned.from.map { String(Self.iso($0).prefix(10)) } ?? "—"
-            return (catalogue.text("archive.reason.sunset", ["what": banned.what, "from": from]), newest.genTime)
+            return ("sunset", catalogue.text("archive.reason.sunset", ["what": banned.what, "from": from]), newest.genTime)
         }
-        return (nil, newest.genTime)
+        return (nil, nil, newest.genTime)
     }
 
     static func signatureFiles(in directory: String) -> [String] {
