@@ -52,7 +52,8 @@ public struct PolicyEngine: Sendable {
                 certificate: signer.signerCertificate.flatMap { evidence.certificates[$0] },
                 chain: signer.chains.first { $0.purpose == "validationTime" } ?? signer.chains.first,
                 validationTime: validationTime, bestSignatureTime: best, hasPOE: hasPOE, timestamps: stamps,
-                documentType: documentType, attestations: attestations, trustLists: options.trustLists)
+                documentType: documentType, attestations: attestations, trustLists: options.trustLists,
+                policy: policy, language: language, nested: options.nested)
             signatures.append(judgeSigner(context, version: signerVersion, catalogue: catalogue))
         }
 
