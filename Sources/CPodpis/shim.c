@@ -1,6 +1,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include "podpis_shim.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
@@ -262,4 +263,83 @@ void podpis_curl_buffer_free(podpis_curl_buffer *sink) {
     free(sink->data);
     sink->data = NULL;
     sink->size = 0;
+}
+
+/* ---- PKCS#11 tokens through libp11's "pkcs11" engine ---- */
+
+static pthread_mutex_t pkcs11_lock = PTHREAD_MUTEX_INITIALIZER;
+static ENGINE *pkcs11_engine = NULL;
+static char *pkcs11_module = NULL;
+
+/* Returns the process's initialised pkcs11 engine, loading it on first use. Called with pkcs11_lock held. */
+static int pkcs11_engine_for(const char *module, ENGINE **out) {
+    const char *wanted = module ? module : "";
+    if (pkcs11_engine != NULL) {
+        if (strcmp(pkcs11_module, wanted) != 0)
+            return PODPIS_P11_OTHER_MODULE;
+        *out = pkcs11_engine;
+        return PODPIS_P11_OK;
+    }
+    ENGINE *e = ENGINE_by_id("pkcs11");
+    if (e == NULL)
+        return PODPIS_P11_NO_ENGINE;
+    /* libp11 prints diagnostics to stderr unless told otherwise; podpis reports one line itself. */
+    ENGINE_ctrl_cmd_string(e, "QUIET", NULL, 1);
+    if (module != NULL && !ENGINE_ctrl_cmd_string(e, "MODULE_PATH", module, 0)) {
+        ENGINE_free(e);
+        return PODPIS_P11_NO_MODULE;
+    }
+    if (!ENGINE_init(e)) {
+        ENGINE_free(e);
+        return PODPIS_P11_NO_MODULE;
+    }
+    /* The structural reference is dropped; the functional one keeps the engine for the life of the process. */
+    ENGINE_free(e);
+    pkcs11_engine = e;
+    pkcs11_module = strdup(wanted);
+    *out = e;
+    return PODPIS_P11_OK;
+}
+
+/* Whether the oldest queued error is the module's PIN refusal (CKR_PIN_INCORRECT .. CKR_PIN_LOCKED); the queue
+ * stays for the caller to drain. libp11 queues the module's CKR_* value as the reason under "PKCS#11 module". */
+static int pkcs11_pin_refused(void) {
+    unsigned long code = ERR_peek_error();
+    const char *lib = ERR_lib_error_string(code);
+    int reason = ERR_GET_REASON(code);
+    return code != 0 && lib != NULL && strcmp(lib, "PKCS#11 module") == 0 && reason >= 0xA0 && reason <= 0xA4;
+}
+
+int podpis_pkcs11_load(const char *module, const char *key_uri, const char *cert_uri, const char *pin,
+                       EVP_PKEY **key, X509 **cert) {
+    ENGINE *e = NULL;
+    int status;
+    *key = NULL;
+    if (cert != NULL)
+        *cert = NULL;
+    pthread_mutex_lock(&pkcs11_lock);
+    status = pkcs11_engine_for(module, &e);
+    if (status != PODPIS_P11_OK) {
+        pthread_mutex_unlock(&pkcs11_lock);
+        return status;
+    }
+    if (pin != NULL && !ENGINE_ctrl_cmd_string(e, "PIN", pin, 0)) {
+        pthread_mutex_unlock(&pkcs11_lock);
+        return PODPIS_P11_FAILED;
+    }
+    *key = ENGINE_load_private_key(e, key_uri, NULL, NULL);
+    if (*key == NULL) {
+        status = pkcs11_pin_refused() ? PODPIS_P11_PIN_REFUSED : PODPIS_P11_NOT_FOUND;
+        pthread_mutex_unlock(&pkcs11_lock);
+        return status;
+    }
+    if (cert != NULL && cert_uri != NULL) {
+        struct { const char *uri; X509 *cert; } request = { cert_uri, NULL };
+        if (ENGINE_ctrl_cmd(e, "LOAD_CERT_CTRL", 0, &request, NULL, 1) && request.cert != NULL)
+            *cert = request.cert;
+        else
+            ERR_clear_error(); /* no certificate on the token is not an error: --cert gives it */
+    }
+    pthread_mutex_unlock(&pkcs11_lock);
+    return PODPIS_P11_OK;
 }

@@ -164,12 +164,20 @@ public struct TimestampEvidence: Codable, Sendable, Equatable {
     public var timeStampingEKU: CheckOutcome
     /// The TSA certificate path evaluated at the timestamp's generation time and at the validation time.
     public var chains: [ChainEvidence]
+    /// The token's own signature algorithms (digest, signature, the TSA's key), judged against the policy's
+    /// cryptographic constraints at the time something proves the token existed. Absent in older evidence.
+    public var algorithms: AlgorithmEvidence?
+    /// For an archive timestamp: the positions, in the signer's `timestamps`, of the timestamps it covers (its
+    /// ats-hash-index-v3 lists them, or they are signed attributes). Absent for other types and older evidence.
+    public var covers: [Int]?
 
     public init(
         type: String, genTime: Date, accuracy: Double?, serial: String, policy: String?, imprintAlgorithm: String,
         imprint: CryptoCheck, signatureValue: CryptoCheck, tsaCertificate: String?, timeStampingEKU: CheckOutcome,
-        chains: [ChainEvidence]
+        chains: [ChainEvidence], algorithms: AlgorithmEvidence? = nil, covers: [Int]? = nil
     ) {
+        self.algorithms = algorithms
+        self.covers = covers
         self.type = type
         self.genTime = genTime
         self.accuracy = accuracy

@@ -34,6 +34,9 @@ public struct Evidence: Codable, Sendable, Equatable {
     public var revocationSources: [RevocationSource]
     /// Trust anchors in force (fingerprints into ``certificates``).
     public var trustAnchors: [String]
+    /// Machine-readable powers of attorney (МЧД) given beside the document, each with the evidence of its own
+    /// signature. Absent in older evidence and when none was given.
+    public var powersOfAttorney: [PowerOfAttorneyEvidence]?
     /// The ASiC container the signature came from, when it came from one. Optional so that evidence stored before
     /// containers were supported still decodes.
     public var container: ContainerEvidence?
@@ -243,6 +246,78 @@ public struct AlgorithmEvidence: Codable, Sendable, Equatable {
         self.keyType = keyType
         self.keyBits = keyBits
         self.curve = curve
+    }
+}
+
+/// A machine-readable power of attorney (МЧД, ФНС format EMCHD_1) as read, with the evidence of the principal's
+/// signature over its XML. The policy decides what it proves (63-ФЗ ст. 17.3).
+public struct PowerOfAttorneyEvidence: Codable, Sendable, Equatable {
+    /// A person as the power of attorney names them: matched by СНИЛС or ИНН, never by name.
+    public struct Person: Codable, Sendable, Equatable {
+        public var snils: String?
+        public var inn: String?
+        public var name: String?
+        public init(snils: String? = nil, inn: String? = nil, name: String? = nil) {
+            self.snils = snils
+            self.inn = inn
+            self.name = name
+        }
+    }
+
+    /// The file name, as given.
+    public var name: String?
+    public var sha256: String
+    /// Whether the XML could be read as an EMCHD_1 power of attorney; `error` says why not.
+    public var parsed: Bool
+    public var error: String?
+    /// `ВерсФорм`.
+    public var formatVersion: String?
+    /// `НомДовер`: the power of attorney's number.
+    public var number: String?
+    /// `НомДоверПерв`: for a re-delegation, the number of the power of attorney it derives from.
+    public var parentNumber: String?
+    /// `ДатаВыдДовер`: issued on (00:00 Moscow time of that day).
+    public var issued: Date?
+    /// `СрокДейст`: valid through the end of that day (Moscow time).
+    public var validUntil: Date?
+    /// The principal organisation (`НаимОрг`, `ИННЮЛ`, `ОГРН`).
+    public var principalOrganization: String?
+    public var principalINNLE: String?
+    public var principalOGRN: String?
+    /// Who signs for the principal (the head acting without a power of attorney, or for a re-delegation the
+    /// representative of the parent power of attorney).
+    public var principalSigner: Person
+    /// The representative: the person the power of attorney empowers.
+    public var representative: Person
+    /// `МашПолн/@КодПолн`: machine-readable power codes; `ТекстПолн`: powers in words.
+    public var powerCodes: [String]
+    public var powerTexts: [String]
+    /// Evidence of each detached signature given over the XML (normally one: the principal's).
+    public var signatures: [Evidence]
+
+    public init(
+        name: String?, sha256: String, parsed: Bool, error: String? = nil, formatVersion: String? = nil, number: String? = nil,
+        parentNumber: String? = nil, issued: Date? = nil, validUntil: Date? = nil, principalOrganization: String? = nil,
+        principalINNLE: String? = nil, principalOGRN: String? = nil, principalSigner: Person = Person(),
+        representative: Person = Person(), powerCodes: [String] = [], powerTexts: [String] = [], signatures: [Evidence] = []
+    ) {
+        self.name = name
+        self.sha256 = sha256
+        self.parsed = parsed
+        self.error = error
+        self.formatVersion = formatVersion
+        self.number = number
+        self.parentNumber = parentNumber
+        self.issued = issued
+        self.validUntil = validUntil
+        self.principalOrganization = principalOrganization
+        self.principalINNLE = principalINNLE
+        self.principalOGRN = principalOGRN
+        self.principalSigner = principalSigner
+        self.representative = representative
+        self.powerCodes = powerCodes
+        self.powerTexts = powerTexts
+        self.signatures = signatures
     }
 }
 

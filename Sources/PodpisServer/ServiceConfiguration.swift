@@ -30,6 +30,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var tsaCert: String?
     public var tsaChain: [String] = []
     public var tsaPolicy = "1.2.643.2.2.38.4"
+    /// The PIN of a TSA key on a PKCS#11 token (`tsa.key: "pkcs11:…"`): a file readable by its owner only.
+    /// `PODPIS_TSA_PIN` in the environment is the alternative.
+    public var tsaPinFile: String?
     /// SHA-256 (hex) of the API keys allowed to verify; empty means verification is open.
     public var apiKeyHashes: [String] = []
     /// SHA-256 (hex) of the admin keys (reload); admin operations are refused when empty.
@@ -108,11 +111,12 @@ public struct ServiceConfiguration: Sendable, Equatable {
         case "adminKeyHashes": adminKeyHashes = try list().map { $0.lowercased() }
         case "offline": offline = value.string == "true"
         case "tsa":
-            guard let map = value.mapping else { throw PodpisError(.configuration, "«tsa» must be a mapping (key, cert, chain, policy)", subject: file) }
+            guard let map = value.mapping else { throw PodpisError(.configuration, "«tsa» must be a mapping (key, cert, chain, policy, pin-file)", subject: file) }
             tsaKey = map["key"]?.string
             tsaCert = map["cert"]?.string
             tsaChain = map["chain"]?.sequence?.compactMap(\.string) ?? map["chain"]?.string.map { [$0] } ?? []
             if let policy = map["policy"]?.string { tsaPolicy = policy }
+            tsaPinFile = map["pin-file"]?.string
         case "tls":
             guard let map = value.mapping else { throw PodpisError(.configuration, "«tls» must be a mapping (cert, key)", subject: file) }
             tlsCert = map["cert"]?.string

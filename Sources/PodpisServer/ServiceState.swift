@@ -26,18 +26,39 @@ public final class ServiceState: Sendable {
         current = Mutex(try Self.load(configuration))
         if let key = configuration.tsaKey, let cert = configuration.tsaCert {
             let loaded = try KeyLoader.load(path: key) {
-                throw PodpisError(.configuration, "the TSA key must not be encrypted in serve (use a protected file or a token)", subject: key)
+                guard TokenKeyURI.isTokenURI(key) else {
+                    throw PodpisError(.configuration, "the TSA key must not be encrypted in serve (use a protected file or a token)", subject: key)
+                }
+                return try Self.tokenPIN(configuration)
             }
             let certificate = try X509Certificate.parseAll(FileInput.readSmallFile(path: cert, limit: 1 << 20), subject: cert)[0]
             authority = try TimestampAuthority(
                 key: loaded.key, certificate: certificate, chain: try CertificateFiles.load(paths: configuration.tsaChain),
-                configuration: TimestampAuthority.Configuration(policy: configuration.tsaPolicy), serials: SerialNumberSource(path: key + ".serial"))
+                configuration: TimestampAuthority.Configuration(policy: configuration.tsaPolicy),
+                serials: SerialNumberSource(path: Self.serialFile(forKey: key, configuration: configuration)))
         } else {
             authority = nil
         }
     }
 
     public var snapshot: Snapshot { current.withLock { $0 } }
+
+    /// The PIN of a TSA key on a token: `tsa.pin-file` (owner-only, first line), else `PODPIS_TSA_PIN`.
+    static func tokenPIN(_ configuration: ServiceConfiguration) throws -> [UInt8] {
+        if let file = configuration.tsaPinFile {
+            try KeyLoader.checkPermissions(path: file, allowInsecure: false)
+            var bytes = try FileInput.readSmallFile(path: file, limit: 4096)
+            if let newline = bytes.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) { bytes.removeSubrange(newline...) }
+            return bytes
+        }
+        if let pin = ProcessInfo.processInfo.environment["PODPIS_TSA_PIN"] { return Array(pin.utf8) }
+        throw PodpisError(.configuration, "the TSA key is on a token: give its PIN by tsa.pin-file or PODPIS_TSA_PIN", subject: configuration.tsaKey)
+    }
+
+    /// Serial numbers persist beside a key file; for a token key, beside the certificate.
+    static func serialFile(forKey key: String, configuration: ServiceConfiguration) -> String {
+        TokenKeyURI.isTokenURI(key) ? (configuration.tsaCert ?? "podpis-tsa") + ".serial" : key + ".serial"
+    }
 
     /// Re-reads policies and trust lists; the old snapshot stays in use if the new one does not load.
     public func reload() throws -> Snapshot {

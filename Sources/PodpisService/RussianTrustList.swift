@@ -93,19 +93,24 @@ public enum RussianTrustList {
         return String(rest.dropFirst().prefix { $0 != quote })
     }
 
-    public static func parse(_ data: [UInt8], subject: String?) throws -> Imported {
-        // The list is published in UTF-8. Anything else is refused before the XML parser sees it: Foundation's
+    /// Parses untrusted UTF-8 XML into a bounded element tree (attributes become child elements). `what` names the
+    /// document in errors. Shared by the accredited-CA list and the МЧД reader.
+    static func tree(_ data: [UInt8], what: String, subject: String?, allowDoctype: Bool = true) throws -> Element {
+        // Published in UTF-8. Anything else is refused before the XML parser sees it: Foundation's
         // XMLParser traps on element names that are not valid UTF-8 (found by the trust-list fuzz target).
         guard String(validating: data, as: UTF8.self) != nil else {
-            throw PodpisError(.dataFormat, "not a readable accredited-CA list: the file is not valid UTF-8", subject: subject)
+            throw PodpisError(.dataFormat, "not a readable \(what): the file is not valid UTF-8", subject: subject)
         }
         if let declaration = declaredEncoding(data), declaration.lowercased() != "utf-8", declaration.lowercased() != "utf8" {
-            throw PodpisError(.dataFormat, "not a readable accredited-CA list: encoding «\(declaration)» (the list is UTF-8)", subject: subject)
+            throw PodpisError(.dataFormat, "not a readable \(what): encoding «\(declaration)» (UTF-8 expected)", subject: subject)
         }
         // Nor may it hold processing instructions (only the XML declaration): Foundation's XMLParser dereferences a
         // null pointer on one without data, such as `<?x?>` (found by the same fuzz target).
         if hasProcessingInstruction(data) {
-            throw PodpisError(.dataFormat, "not a readable accredited-CA list: it holds an XML processing instruction", subject: subject)
+            throw PodpisError(.dataFormat, "not a readable \(what): it holds an XML processing instruction", subject: subject)
+        }
+        if !allowDoctype, data.firstRange(of: Array("<!DOCTYPE".utf8)) != nil {
+            throw PodpisError(.dataFormat, "not a readable \(what): it declares a DOCTYPE (entities are not accepted)", subject: subject)
         }
         let parser = XMLParser(data: Data(data))
         parser.shouldResolveExternalEntities = false
@@ -114,8 +119,13 @@ public enum RussianTrustList {
         guard parser.parse(), builder.stack.isEmpty, let root = builder.root else {
             let reason = builder.failure ?? parser.parserError.map { "\($0.localizedDescription) (line \(parser.lineNumber))" }
                 ?? (builder.stack.isEmpty ? "not XML" : "the file ends inside <\(builder.stack.last!.name)>")
-            throw PodpisError(.dataFormat, "not a readable accredited-CA list: \(reason)", subject: subject)
+            throw PodpisError(.dataFormat, "not a readable \(what): \(reason)", subject: subject)
         }
+        return root
+    }
+
+    public static func parse(_ data: [UInt8], subject: String?) throws -> Imported {
+        let root = try tree(data, what: "accredited-CA list", subject: subject)
         guard root.name == "АккредитованныеУдостоверяющиеЦентры" else {
             throw PodpisError(.dataFormat, "not the accredited-CA list format (root element «\(root.name)»)", subject: subject)
         }

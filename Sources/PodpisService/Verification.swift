@@ -17,6 +17,8 @@ public struct VerificationJob: Sendable {
     public var revocation: RevocationPolicy
     public var policy: Policy
     public var options: JudgementOptions
+    /// Machine-readable powers of attorney (МЧД) the signers act under, with their signatures.
+    public var powersOfAttorney: [PowerOfAttorneyReader.Input] = []
 
     public init(
         signature: [UInt8], signatureName: String?, document: DocumentInput?, trust: TrustStore,
@@ -39,10 +41,15 @@ public struct VerificationJob: Sendable {
 
     /// Gathers evidence, then judges it.
     public func run() throws -> (evidence: Evidence, report: Report) {
-        let evidence = try EvidenceCollector.collect(VerificationRequest(
+        var evidence = try EvidenceCollector.collect(VerificationRequest(
             signature: signature, signatureName: signatureName, document: document, trust: trust,
             certificates: certificates, crls: crls, validationTime: validationTime, ocspResponses: ocspResponses,
             revocation: revocation))
+        if !powersOfAttorney.isEmpty {
+            evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(
+                powersOfAttorney, trust: trust, certificates: certificates, crls: crls, ocspResponses: ocspResponses,
+                revocation: revocation, validationTime: validationTime)
+        }
         let report = PolicyEngine().judge(evidence, policy: policy, options: options)
         return (evidence, report)
     }

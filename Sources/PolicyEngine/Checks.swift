@@ -99,6 +99,9 @@ public enum CheckVocabulary {
             ru: "подпись достигает требуемого уровня CAdES (B, T, LT, LTA)", en: "the signature reaches the required CAdES level (B, T, LT, LTA)")
         add("attestation", .sigConstraintsFailure, ["id": .string],
             ru: "оператор подтвердил условие, которое не проверяется программно", en: "the operator attests a condition software cannot check")
+        add("power-of-attorney", .sigConstraintsFailure, ["required": .bool],
+            ru: "подписант действует по машиночитаемой доверенности (МЧД): подписана доверителем, действует на момент подписания, выдана ему, содержит нужное полномочие",
+            en: "the signer acts under a machine-readable power of attorney (МЧД): signed by the principal, in force at signing, issued to the signer, granting the required power")
         add("signature-count", .sigConstraintsFailure, ["min": .int], document: true,
             ru: "документ подписан не менее чем нужным числом подписей", en: "the document carries enough signatures")
         add("required-roles", .sigConstraintsFailure, ["roles": .stringList], document: true,
@@ -138,6 +141,7 @@ enum CheckRunner {
         case "timestamp-delay": timestampDelay(rule, context)
         case "signature-level": signatureLevel(rule, context)
         case "attestation": attestation(rule, context)
+        case "power-of-attorney": PowerOfAttorneyCheck.run(rule, context)
         default: .fail(.policyProcessingError, Message("policy.unknown-check", ["check": rule.check]))
         }
     }

@@ -12,6 +12,8 @@ public struct JudgementOptions: Sendable {
     public var attestations: [String: Bool]
     /// The trust lists the policy names, loaded by the caller.
     public var trustLists: [String: TrustList]
+    /// Judging the signature of a power of attorney (its own `power-of-attorney` rule does not apply).
+    var nested = false
 
     public init(documentType: String? = nil, language: Language = .en, validationTime: Date? = nil,
                 attestations: [String: Bool] = [:], trustLists: [String: TrustList] = [:]) {
@@ -48,6 +50,11 @@ struct SignerContext {
     let documentType: DocumentType?
     let attestations: [String: Bool]
     let trustLists: [String: TrustList]
+    /// The policy being applied and the report's language (a power of attorney's signature is judged under the
+    /// same policy, its reasons shown in the same language).
+    let policy: Policy
+    let language: Language
+    let nested: Bool
 
     func certificate(_ fingerprint: String) -> CertificateInfo? { evidence.certificates[fingerprint] }
 

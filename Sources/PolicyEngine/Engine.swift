@@ -11,9 +11,16 @@ public struct PolicyEngine: Sendable {
         let catalogue = Catalogue(language)
         let validationTime = options.validationTime ?? evidence.validationTime
         // The policy version is chosen by the time that matters: the earliest proven signing time, else now.
+        // Timestamps' own algorithms are judged under the rules in force at the validation time (a token is only
+        // as strong as its hash and key are now, unless a later archive timestamp proves it existed before).
+        let constraints = policy.version(at: validationTime).rules
+            .filter { $0.check == "algorithms" && $0.level == .fail }
+            .flatMap { ($0.params["forbidden"]?.list ?? []).compactMap(CheckRunner.AlgorithmConstraint.init) }
         let judgedSigners = evidence.signers.map { signer -> (SignerEvidence, [JudgedTimestamp], Date, Bool) in
-            let stamps = TimestampJudge.judge(signer, evidence: evidence, validationTime: validationTime)
-            let proven = stamps.filter { $0.usable && $0.evidence.type == "signature" }.map(\.evidence.genTime).min()
+            let stamps = TimestampJudge.judge(signer, evidence: evidence, validationTime: validationTime, constraints: constraints)
+            // A signature-time-stamp, or an archive timestamp over the signature, proves when it existed.
+            let proven = stamps.filter { $0.usable && ($0.evidence.type == "signature" || $0.evidence.type == "archive") }
+                .map(\.evidence.genTime).min()
             return (signer, stamps, proven ?? validationTime, proven != nil)
         }
         let policyTime = judgedSigners.map(\.2).min() ?? validationTime
@@ -47,7 +54,8 @@ public struct PolicyEngine: Sendable {
                 certificate: signer.signerCertificate.flatMap { evidence.certificates[$0] },
                 chain: signer.chains.first { $0.purpose == "validationTime" } ?? signer.chains.first,
                 validationTime: validationTime, bestSignatureTime: best, hasPOE: hasPOE, timestamps: stamps,
-                documentType: documentType, attestations: attestations, trustLists: options.trustLists)
+                documentType: documentType, attestations: attestations, trustLists: options.trustLists,
+                policy: policy, language: language, nested: options.nested)
             signatures.append(judgeSigner(context, version: signerVersion, catalogue: catalogue))
         }
 
@@ -220,8 +228,44 @@ enum DocumentChecks {
 }
 
 /// Decides whether each timestamp may serve as proof of existence.
+///
+/// A timestamp is first checked on its own (imprint, signature, TSA certificate and path). Then its algorithms
+/// (imprint hash, the token's digest and signature, the TSA's key) are judged against the policy's cryptographic
+/// constraints at the time something proves the token existed: the earliest usable archive timestamp that covers
+/// it, else the validation time. Archive timestamps are judged newest first, so a chain of renewals carries the
+/// proof back: a token whose hash or key has since been forbidden stays usable when an archive timestamp made
+/// before the sunset covers it (EN 319 102-1, past signature validation with proof of existence).
 enum TimestampJudge {
-    static func judge(_ signer: SignerEvidence, evidence: Evidence, validationTime: Date) -> [JudgedTimestamp] {
+    static func judge(
+        _ signer: SignerEvidence, evidence: Evidence, validationTime: Date, constraints: [CheckRunner.AlgorithmConstraint] = []
+    ) -> [JudgedTimestamp] {
+        var judged = structural(signer, evidence: evidence, validationTime: validationTime)
+        let order = judged.indices.sorted { judged[$0].evidence.genTime > judged[$1].evidence.genTime }
+        for position in order where judged[position].usable {
+            let stamp = judged[position].evidence
+            let covering = judged.indices.filter { other in
+                other != position && judged[other].usable && judged[other].evidence.type == "archive"
+                    && (judged[other].evidence.covers ?? []).contains(position) && judged[other].evidence.genTime >= stamp.genTime
+            }
+            let proof = covering.map { judged[$0].evidence.genTime }.min() ?? validationTime
+            let tsaKey = stamp.tsaCertificate.flatMap { evidence.certificates[$0] }
+            let names = [stamp.imprintAlgorithm, stamp.algorithms?.digest, stamp.algorithms?.signature].compactMap { $0 }
+            let keyType = stamp.algorithms?.keyType ?? tsaKey?.keyType
+            let bits = stamp.algorithms?.keyBits ?? tsaKey?.keyBits
+            for constraint in constraints where constraint.from.map({ proof >= $0 }) ?? true {
+                if let what = constraint.violated(names: names, keyType: keyType, bits: bits) {
+                    judged[position] = JudgedTimestamp(
+                        evidence: stamp, indication: "INDETERMINATE", subIndication: .cryptoConstraintsFailureNoPOE,
+                        reason: Message("timestamp.algorithms", ["what": what, "time": Format.date(proof)]))
+                    break
+                }
+            }
+        }
+        return judged
+    }
+
+    /// The checks of one token on its own.
+    static func structural(_ signer: SignerEvidence, evidence: Evidence, validationTime: Date) -> [JudgedTimestamp] {
         signer.timestamps.map { stamp in
             func result(_ indication: String, _ sub: SubIndication?, _ key: String) -> JudgedTimestamp {
                 JudgedTimestamp(evidence: stamp, indication: indication, subIndication: sub, reason: Message(key))
@@ -249,5 +293,19 @@ enum TimestampJudge {
             if stamp.genTime > validationTime { return result("INDETERMINATE", .timestampOrderFailure, "timestamp.future") }
             return result("PASSED", nil, "timestamp.passed")
         }
+    }
+}
+
+extension Policy {
+    /// The first of these algorithms (digest or signature names, a key type and size) that the policy's
+    /// `algorithms` rules forbid at `time`, with the date the ban takes effect. Archive renewal asks this about the
+    /// newest archive timestamp at "now + margin" to renew before a sunset.
+    public func forbiddenAlgorithm(names: [String], keyType: String?, bits: Int?, at time: Date) -> (what: String, from: Date?)? {
+        let rules = version(at: time).rules.filter { $0.check == "algorithms" && $0.level == .fail }
+        for constraint in rules.flatMap({ ($0.params["forbidden"]?.list ?? []).compactMap(CheckRunner.AlgorithmConstraint.init) })
+        where constraint.from.map({ time >= $0 }) ?? true {
+            if let what = constraint.violated(names: names, keyType: keyType, bits: bits) { return (what, constraint.from) }
+        }
+        return nil
     }
 }

@@ -68,10 +68,12 @@ public enum EvidenceCollector {
         evidence.trustAnchors = request.trust.anchors.map(\.fingerprint)
 
         let cms: CMSMessage
+        let originalDER: [UInt8]
         do {
             let (der, encoding) = try SignatureDecoder.decode(request.signature, subject: nil)
             evidence.signatureFile.encoding = encoding.rawValue
             cms = try CMSMessage.parse(der: der, subject: nil)
+            originalDER = der
         } catch let error as PodpisError {
             evidence.format = FormatEvidence(parsed: false, error: error.message)
             evidence.document = try hashDocument(request.document, algorithms: [.sha256], attached: nil)?.evidence
@@ -84,6 +86,13 @@ public enum EvidenceCollector {
         let signerInfos = cms.signerInfos
         var algorithms: Set<DigestAlgorithm> = [.sha256]
         for si in signerInfos { if let alg = Signer.signerDigest(si) { algorithms.insert(alg) } }
+        // Archive timestamps are checked against the signature's bytes as they are (their hash index names them).
+        let archiveLayout = ArchiveTimestamps.Layout(originalDER)
+        for signer in archiveLayout?.signers ?? [] {
+            for token in signer.unsigned.filter({ $0.oid == OID.archiveTimeStampV3 }).flatMap(\.values) {
+                if let alg = (try? TimestampToken.parse(Array(token)))?.imprintAlgorithm { algorithms.insert(alg) }
+            }
+        }
         let document = try hashDocument(request.document, algorithms: algorithms, attached: attached)
         evidence.document = document.map { $0.evidence }
 
@@ -128,7 +137,8 @@ public enum EvidenceCollector {
                 let signer = examineSigner(
                     si, id: "S\(index)", cms: cms, candidates: embeddedCerts, supplied: request.certificates,
                     trust: request.trust, document: document, validator: validator, validationTime: validationTime,
-                    hasRevocationData: hasRevocationData)
+                    hasRevocationData: hasRevocationData,
+                    archive: archiveLayout.flatMap { index < $0.signers.count ? ($0, index) : nil })
                 signers.append(signer.evidence)
                 for cert in signer.certificates { referenced[cert.fingerprint] = cert }
             }
@@ -238,7 +248,7 @@ public enum EvidenceCollector {
     static func examineSigner(
         _ si: OpaquePointer, id: String, cms: CMSMessage, candidates: [X509Certificate], supplied: [X509Certificate],
         trust: TrustStore, document: HashedDocument?, validator: ChainValidator, validationTime: Date,
-        hasRevocationData: Bool, examineTimestamps: Bool = true
+        hasRevocationData: Bool, examineTimestamps: Bool = true, archive: (layout: ArchiveTimestamps.Layout, position: Int)? = nil
     ) -> ExaminedSigner {
         clearOpenSSLErrors()
         let attributes = SignerAttributes(signerInfo: si)
@@ -387,6 +397,8 @@ public enum EvidenceCollector {
 
         // Timestamps over this signature (and over its content), each examined as a signature of its own.
         var timestamps: [TimestampEvidence] = []
+        // Each timestamp's hash as an unsigned attribute value (type OID and value), for archive coverage.
+        var unsignedValues: [(type: String, token: [UInt8], attribute: [UInt8]?)?] = []
         if examineTimestamps, let value = CMS_SignerInfo_get0_signature(si) {
             let signatureBytes = bytes(of: value)
             for attribute in attributes.unsigned(NID_id_smime_aa_timeStampToken) {
@@ -394,6 +406,7 @@ public enum EvidenceCollector {
                     let examined = examineTimestamp(token, type: "signature", covering: .bytes(signatureBytes), outerCertificates: candidates,
                                                     supplied: supplied, trust: trust, validator: validator, validationTime: validationTime)
                     timestamps.append(examined.evidence)
+                    unsignedValues.append((OID.signatureTimeStamp, token, nil))
                     referenced += examined.certificates
                 }
             }
@@ -403,7 +416,49 @@ public enum EvidenceCollector {
                 let examined = examineTimestamp(token, type: "content", covering: .digests(document?.digests ?? [:]), outerCertificates: candidates,
                                                 supplied: supplied, trust: trust, validator: validator, validationTime: validationTime)
                 timestamps.append(examined.evidence)
+                unsignedValues.append(nil)  // a signed attribute: every archive timestamp covers it
                 referenced += examined.certificates
+            }
+        }
+        // Archive timestamps (CAdES-LTA): the imprint is recomputed from the signature as it is now.
+        if examineTimestamps, let archive {
+            let signerLayout = archive.layout.signers[archive.position]
+            // Whole attributes by their values, for indexes in the TS 101 733 form (one hash per attribute).
+            var attributeOf: [[UInt8]: [UInt8]] = [:]
+            for attribute in signerLayout.unsigned { for value in attribute.values { attributeOf[Array(value)] = Array(attribute.attributeTLV) } }
+            for index in unsignedValues.indices {
+                if let value = unsignedValues[index] { unsignedValues[index]?.attribute = attributeOf[value.token] }
+            }
+            let tokens = signerLayout.unsigned.filter { $0.oid == OID.archiveTimeStampV3 }.flatMap(\.values).map(Array.init)
+            for token in tokens {
+                let algorithm = (try? TimestampToken.parse(token))?.imprintAlgorithm
+                let contentHash = algorithm.flatMap { alg in
+                    archive.layout.eContent.map { try? MultiDigest.digest(alg, $0) } ?? document?.digests[alg]
+                }
+                let check = ArchiveTimestamps.verifyImprint(token: token, layout: archive.layout, signer: archive.position, contentHash: contentHash)
+                let examined = examineTimestamp(token, type: "archive", covering: .checked(check), outerCertificates: candidates,
+                                                supplied: supplied, trust: trust, validator: validator, validationTime: validationTime)
+                timestamps.append(examined.evidence)
+                unsignedValues.append((OID.archiveTimeStampV3, token, attributeOf[token]))
+                referenced += examined.certificates
+            }
+            for (position, stamp) in timestamps.enumerated() where stamp.type == "archive" {
+                guard let token = unsignedValues[position]?.token, let index = ArchiveTimestamps.coveredValueHashes(token: token) else {
+                    timestamps[position].covers = []
+                    continue
+                }
+                timestamps[position].covers = unsignedValues.indices.filter { other in
+                    guard other != position else { return false }
+                    guard let value = unsignedValues[other] else { return true }
+                    let input: [UInt8]?
+                    if index.legacy {
+                        input = value.attribute
+                    } else {
+                        input = (try? DEREncoder.oid(value.type)).map { $0 + value.token }
+                    }
+                    guard let input, let hash = try? MultiDigest.digest(index.algorithm, input) else { return false }
+                    return index.hashes.contains(hash)
+                }
             }
         }
 
@@ -432,6 +487,8 @@ public enum EvidenceCollector {
     enum Covered {
         case bytes([UInt8])
         case digests([DigestAlgorithm: [UInt8]])
+        /// The imprint was checked by the caller (archive timestamps: the input is recomputed from the structure).
+        case checked(CryptoCheck)
     }
 
     /// Examines one RFC 3161 token: its imprint against what it must cover, its own signature (and ESS binding),
@@ -460,6 +517,8 @@ public enum EvidenceCollector {
                 } else {
                     imprint = CryptoCheck(.notChecked, "the signed content is not available")
                 }
+            case .checked(let check):
+                imprint = check
             }
         } else {
             imprint = CryptoCheck(.notChecked, "unsupported imprint algorithm \(token.imprintOID)")
@@ -474,6 +533,7 @@ public enum EvidenceCollector {
             tstDigests = multi.finish()
         }
         var certificates: [X509Certificate] = []
+        var tokenAlgorithms: AlgorithmEvidence? = nil
         var signatureValue = CryptoCheck(.invalid, "the token has no signer")
         var tsaCertificate: X509Certificate? = nil
         if let tokenSigner = token.cms.signerInfos.first, token.cms.signerInfos.count == 1 {
@@ -485,6 +545,7 @@ public enum EvidenceCollector {
                 trust: trust, document: tstDocument, validator: validator, validationTime: validationTime,
                 hasRevocationData: false, examineTimestamps: false)
             let e = examined.evidence
+            tokenAlgorithms = e.algorithms
             if e.identification.binding == .invalid {
                 signatureValue = CryptoCheck(.invalid, "the token's signing-certificate attribute does not match the TSA certificate")
             } else if e.identification.signingCertificateAttribute == "absent" {
@@ -514,7 +575,7 @@ public enum EvidenceCollector {
         let evidence = TimestampEvidence(
             type: type, genTime: token.genTime, accuracy: token.accuracy, serial: token.serial, policy: token.policy,
             imprintAlgorithm: token.imprintAlgorithm?.name ?? token.imprintOID, imprint: imprint, signatureValue: signatureValue,
-            tsaCertificate: tsaCertificate?.fingerprint, timeStampingEKU: eku, chains: chains)
+            tsaCertificate: tsaCertificate?.fingerprint, timeStampingEKU: eku, chains: chains, algorithms: tokenAlgorithms)
         return ExaminedSigner.Timestamp(evidence: evidence, certificates: certificates)
     }
 

@@ -66,6 +66,7 @@ public enum Inspector {
             let hasESS = signed.contains(OID.signingCertificateV2) || signed.contains(OID.signingCertificate)
             var level = hasESS && signed.contains(OID.signingTime) ? "B" : "CMS"
             if level == "B" && unsigned.contains(OID.signatureTimeStamp) { level = cms.crls.isEmpty ? "T" : "LT" }
+            if level == "LT" && unsigned.contains(OID.archiveTimeStampV3) { level = "LTA" }
             let cert = certificates.first { CMS_SignerInfo_cert_cmp(si, $0.pointer) == 0 }
             clearOpenSSLErrors()
             signers.append(Inspection.Signer(

@@ -129,13 +129,17 @@ public enum KeyLoader {
         }
     }
 
-    /// Loads a private key (PEM, encrypted PEM, DER PKCS#8) or a PKCS#12 bundle.
+    /// Loads a private key (PEM, encrypted PEM, DER PKCS#8), a PKCS#12 bundle, or a key on a PKCS#11 token when
+    /// `path` is a `pkcs11:` URI (see ``TokenKeyURI``).
     ///
-    /// - Parameter passphrase: called at most once, only if the file turns out to be encrypted. It returns the
-    ///   passphrase bytes (which this function wipes after use) or throws.
+    /// - Parameter passphrase: called at most once, only if the file turns out to be encrypted, or for the token's
+    ///   PIN. It returns the bytes (which this function wipes after use) or throws.
     public static func load(
         path: String, allowInsecure: Bool = false, passphrase: () throws -> [UInt8]
     ) throws -> (key: PrivateKey, certificate: X509Certificate?, chain: [X509Certificate]) {
+        if TokenKeyURI.isTokenURI(path) {
+            return try loadFromToken(TokenKeyURI(path), pin: passphrase)
+        }
         CryptoLibrary.initialize()
         try checkPermissions(path: path, allowInsecure: allowInsecure)
         var bytes = try FileInput.readSmallFile(path: path, limit: 1 << 20)

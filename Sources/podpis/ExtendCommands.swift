@@ -29,13 +29,17 @@ struct TimestampCommand: AsyncParsableCommand {
 struct ExtendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "extend",
-        abstract: "Raise a signature's level: T (add timestamps) or LT (embed every certificate and revocation data).")
+        abstract: "Raise a signature's level: T (add timestamps), LT (embed every certificate and revocation data) or LTA (then an archive timestamp over it all).",
+        discussion: "LTA on a signature that already has archive timestamps renews it: the earlier archive timestamps' validation data is embedded and a new archive timestamp covers them.")
 
     @Argument(help: "The signature to extend.")
     var signature: String
 
-    @Option(name: .long, help: "Target level: T or LT.")
+    @Option(name: .long, help: "Target level: T, LT or LTA.")
     var level: SignatureLevel = .LT
+
+    @Option(name: .long, help: "The signed document, for LTA on a detached signature (default: SIG without .sig/.p7s/.sgn).")
+    var document: String?
 
     @OptionGroup(title: "Timestamp") var tsa: TSAOptions
     @OptionGroup(title: "Certificate paths and revocation") var paths: PathOptions
@@ -45,7 +49,9 @@ struct ExtendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let bytes = try FileInput.readSignature(path: signature)
-        let result = try raise(bytes, name: signature, to: level, tsa: tsa, paths: paths.revocation, certificates: try paths.certificates())
+        let content = (document ?? documentBeside(signature: signature)).map { DocumentInput.file(path: $0) }
+        let result = try raise(bytes, name: signature, to: level, tsa: tsa, paths: paths.revocation, certificates: try paths.certificates(),
+                               document: content)
         try FileInput.writeAtomically(result, to: out ?? signature)
         let levels = (try Inspector.inspect(result, subject: signature)).signers.map(\.level).joined(separator: ", ")
         Console.note(Catalogue(Console.language).text("cli.extended", ["signature": out ?? signature, "level": levels]))

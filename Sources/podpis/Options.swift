@@ -5,7 +5,7 @@ import SigningCore
 
 /// Where a private key's passphrase comes from. Never from argv.
 struct PassphraseOptions: ParsableArguments {
-    @Option(name: .customLong("pass-file"), help: "Read the key's passphrase from the first line of this file.")
+    @Option(name: .customLong("pass-file"), help: "Read the key's passphrase (or the token's PIN) from the first line of this file.")
     var passFile: String?
 
     @Option(name: .customLong("pass-env"), help: "Read the key's passphrase from this environment variable.")
@@ -41,13 +41,14 @@ struct PassphraseOptions: ParsableArguments {
             }
             return Array(line.utf8)
         }
-        return try Terminal.readSecret(prompt: "Passphrase for \(keyPath): ", subject: keyPath)
+        let what = TokenKeyURI.isTokenURI(keyPath) ? "PIN" : "Passphrase"
+        return try Terminal.readSecret(prompt: "\(what) for \(keyPath): ", subject: keyPath)
     }
 }
 
 /// The signer's key and certificate.
 struct SignerOptions: ParsableArguments {
-    @Option(name: .long, help: "Private key: PEM (encrypted too), DER PKCS#8, or PKCS#12 (.p12/.pfx).")
+    @Option(name: .long, help: "Private key: PEM (encrypted too), DER PKCS#8, PKCS#12 (.p12/.pfx), or a token key pkcs11:token=…;object=… (module: PODPIS_PKCS11_MODULE or ?module-path=).")
     var key: String
 
     @Option(name: .long, help: "The signer's certificate (PEM or DER); optional with a PKCS#12 key.")
@@ -74,7 +75,7 @@ struct SignerOptions: ParsableArguments {
             certificate = certs.first
         }
         guard let certificate else {
-            throw PodpisError(.usage, "no certificate: give --cert (only a PKCS#12 file carries its own)", subject: key)
+            throw PodpisError(.usage, "no certificate: give --cert (only a PKCS#12 file or a token carries its own)", subject: key)
         }
         let chainCerts = try chain.flatMap { path in
             try X509Certificate.parseAll(FileInput.readSmallFile(path: path, limit: 16 << 20), subject: path)
@@ -96,7 +97,7 @@ enum Terminal {
     static func readSecret(prompt: String, subject: String) throws -> [UInt8] {
         let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
         guard fd >= 0 else {
-            throw PodpisError(.usage, "the key is encrypted: give --pass-file, --pass-env or --pass-stdin (no terminal to ask on)", subject: subject)
+            throw PodpisError(.usage, "the key needs a passphrase or PIN: give --pass-file, --pass-env or --pass-stdin (no terminal to ask on)", subject: subject)
         }
         defer { close(fd) }
         var original = termios()

@@ -10,7 +10,7 @@ struct Podpis: AsyncParsableCommand {
         abstract: "Electronic signatures with legal validity: sign, timestamp and verify CMS/CAdES (RSA, ECDSA, GOST 2012).",
         version: CryptoLibrary.podpisVersion,
         subcommands: [
-            SignCommand.self, CosignCommand.self, TimestampCommand.self, ExtendCommand.self, VerifyCommand.self,
+            SignCommand.self, CosignCommand.self, TimestampCommand.self, ExtendCommand.self, ArchiveCommand.self, VerifyCommand.self,
             InspectCommand.self, ContainerCommand.self, PolicyCommand.self, TrustCommand.self, ServeCommand.self, AuditCommand.self, TSACommand.self, PKICommand.self,
             DemoCommand.self,
         ])

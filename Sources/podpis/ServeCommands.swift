@@ -14,7 +14,7 @@ struct TSAServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Answer application/timestamp-query with application/timestamp-reply (POST / and /v1/timestamp).")
 
-    @Option(name: .long, help: "The TSA's private key (its file must not be readable by others).")
+    @Option(name: .long, help: "The TSA's private key: a file others cannot read, or a token key pkcs11:token=…;object=… (PIN by --pass-*).")
     var key: String
     @Option(name: .long, help: "The TSA certificate: it must carry the critical timeStamping extended key usage.")
     var cert: String
@@ -28,13 +28,13 @@ struct TSAServeCommand: AsyncParsableCommand {
     var policy: String = "1.2.643.2.2.38.4"
     @Option(name: .long, help: "Accuracy in seconds.")
     var accuracy: Int = 1
-    @Option(name: .customLong("serial-file"), help: "Where serial numbers are persisted (default: KEY.serial).")
+    @Option(name: .customLong("serial-file"), help: "Where serial numbers are persisted (default: KEY.serial, or CERT.serial for a token key).")
     var serialFile: String?
     @OptionGroup var pass: PassphraseOptions
 
     func run() async throws {
         let authority = try loadAuthority(key: key, cert: cert, chain: chain, pass: pass, policy: policy, accuracy: accuracy,
-                                          serialFile: serialFile ?? key + ".serial")
+                                          serialFile: serialFile ?? (TokenKeyURI.isTokenURI(key) ? cert : key) + ".serial")
         let router = ServerRunner.makeRouter()
         TimestampEndpoint(authority: authority).register(on: router, paths: ["/", "/v1/timestamp"])
         try await ServerRunner.run(router: router, host: host, port: port, name: "podpis-tsa")

@@ -35,7 +35,7 @@ struct SignCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Language of messages: ru or en (default: from LANG).")
     var lang: String?
 
-    @Option(name: .long, help: "CAdES level: B, T (needs --tsa) or LT (needs --tsa and --trust). Default: T with --tsa, else B.")
+    @Option(name: .long, help: "CAdES level: B, T (needs --tsa), LT or LTA (need --tsa and --trust). Default: T with --tsa, else B.")
     var level: SignatureLevel?
 
     @OptionGroup(title: "Timestamp") var tsa: TSAOptions
@@ -70,7 +70,7 @@ struct SignCommand: AsyncParsableCommand {
         } else {
             // The signature is finished in memory and written only once the TSA (and LT data) succeeded.
             let signed = try Signer.sign(.file(document), identity: identity, options: options)
-            let raised = try raise(signed, name: output, to: target, tsa: tsa, paths: paths, certificates: chain)
+            let raised = try raise(signed, name: output, to: target, tsa: tsa, paths: paths, certificates: chain, document: .file(path: document))
             try FileInput.writeAtomically(raised, to: output)
         }
         let catalogue = Catalogue(lang.map { Language(parsing: $0) } ?? Console.language)

@@ -83,26 +83,43 @@ struct PathOptions: ParsableArguments {
 }
 
 enum SignatureLevel: String, ExpressibleByArgument, CaseIterable {
-    case B, T, LT
+    case B, T, LT, LTA
     init?(argument: String) { self.init(rawValue: argument.uppercased()) }
 }
 
-/// Takes a signature to T and LT as asked. Returns the new bytes.
+/// Takes a signature to T, LT and LTA as asked. Returns the new bytes.
+///
+/// LTA first completes LT (which, on an archived signature, also embeds the validation data of its earlier archive
+/// timestamps), then adds an archive-time-stamp-v3 over everything; `document` is needed for a detached signature.
 func raise(_ signature: [UInt8], name: String, to level: SignatureLevel, tsa: TSAOptions, paths: RevocationOptions,
-           certificates: [X509Certificate] = []) throws -> [UInt8] {
+           certificates: [X509Certificate] = [], document: DocumentInput? = nil) throws -> [UInt8] {
     var bytes = signature
-    if let client = try tsa.client() {
+    let client = try tsa.client()
+    if let client {
         bytes = try Timestamper.addSignatureTimestamps(to: bytes, subject: name, client: client).bytes
     } else if level != .B && (try? Inspector.inspect(bytes, subject: name))?.signers.contains(where: { !$0.unsignedAttributes.contains("signature-time-stamp") }) ?? true {
         throw PodpisError(.usage, "level \(level.rawValue) needs a timestamp: give --tsa URL")
     }
-    if level == .LT {
+    if level == .LT || level == .LTA {
         let trust = try paths.trustStore()
         guard !trust.anchors.isEmpty else {
-            throw PodpisError(.usage, "level LT needs the trust anchors to know the full certificate paths: give --trust")
+            throw PodpisError(.usage, "level \(level.rawValue) needs the trust anchors to know the full certificate paths: give --trust")
         }
         bytes = try LongTermExtender.extend(signature: bytes, subject: name, trust: trust, certificates: certificates,
                                             crls: try paths.crls(), ocspResponses: try paths.ocspResponses(), revocation: paths.revocation).bytes
     }
+    if level == .LTA {
+        guard let client else { throw PodpisError(.usage, "level LTA adds an archive timestamp: give --tsa URL") }
+        bytes = try ArchiveTimestamps.add(to: bytes, subject: name, document: document, client: client).bytes
+    }
     return bytes
+}
+
+/// The document a detached signature file belongs to, by naming convention (`X.sig`, `X.p7s`, `X.sgn` → `X`).
+func documentBeside(signature path: String) -> String? {
+    for suffix in [".sig", ".p7s", ".sgn"] where path.lowercased().hasSuffix(suffix) {
+        let candidate = String(path.dropLast(suffix.count))
+        if FileManager.default.fileExists(atPath: candidate) { return candidate }
+    }
+    return nil
 }

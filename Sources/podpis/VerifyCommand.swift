@@ -53,6 +53,12 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Language of the verdict: ru or en (default: from LANG).")
     var lang: String?
 
+    @Option(name: .long, help: "A machine-readable power of attorney (МЧД, EMCHD_1 XML) the signer acts under (repeatable: a re-delegation chain).")
+    var poa: [String] = []
+
+    @Option(name: .customLong("poa-sig"), help: "The principal's detached signature over a --poa file, in the same order (default: FILE.sig, .p7s or .sgn beside it).")
+    var poaSig: [String] = []
+
     @Option(name: .long, help: "Verify many: a folder (pairs by name: X with X.sig/.p7s/.sgn; .p7m and .asice/.asics alone) or a manifest (DOCUMENT<TAB>SIGNATURE lines; a container alone on its line).")
     var batch: String?
 
@@ -63,6 +69,7 @@ struct VerifyCommand: AsyncParsableCommand {
         if batch == nil && document == nil { throw ValidationError("give DOCUMENT [SIG], SIG.p7m, or --batch DIR|LIST") }
         if batch != nil && document != nil { throw ValidationError("--batch takes no DOCUMENT argument") }
         if batch != nil && reportFile != nil { throw ValidationError("--report writes one protocol; it does not combine with --batch") }
+        if poaSig.count > poa.count { throw ValidationError("more --poa-sig than --poa files") }
     }
 
     func run() async throws {
@@ -93,7 +100,14 @@ struct VerifyCommand: AsyncParsableCommand {
             revocation: paths.revocation.revocation,
             policy: policy,
             options: JudgementOptions(documentType: type, language: language, trustLists: trustLists))
-        let (evidence, report) = try job.run()
+        var withPowers = job
+        withPowers.powersOfAttorney = try poa.enumerated().map { index, path in
+            let signature = index < poaSig.count ? poaSig[index] : SignatureLookup.find(for: path)
+            return PowerOfAttorneyReader.Input(
+                name: (path as NSString).lastPathComponent, xml: try FileInput.readSmallFile(path: path, limit: 4 << 20),
+                signatures: try signature.map { [try FileInput.readSignature(path: $0)] } ?? [])
+        }
+        let (evidence, report) = try withPowers.run()
         try finish(evidence: evidence, report: report, signaturePath: signaturePath, language: language)
     }
 
@@ -129,6 +143,7 @@ struct VerifyCommand: AsyncParsableCommand {
     /// Verifies every signature of an ASiC container with the detached-signature path, plus the container checks.
     func verifyContainer(_ path: String, policy: Policy, trustLists: [String: TrustList], listAnchors: [X509Certificate],
                          validationTime: Date?, language: Language) throws -> Never {
+        if !poa.isEmpty { throw PodpisError(.usage, "--poa is not supported for ASiC containers yet: verify the signature and the МЧД outside the container") }
         let container = try ASiCContainer(path: path)
         let settings = ASiCContainer.VerificationSettings(
             trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),

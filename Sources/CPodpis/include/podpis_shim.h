@@ -99,4 +99,21 @@ typedef struct {
 CURLcode podpis_curl_set_sink(CURL *curl, podpis_curl_buffer *sink);
 void podpis_curl_buffer_free(podpis_curl_buffer *sink);
 
+
+/// Outcomes of podpis_pkcs11_load.
+enum {
+    PODPIS_P11_OK = 0,
+    PODPIS_P11_NO_ENGINE = 1,     /* libp11's engine is not installed (libengine-pkcs11-openssl) */
+    PODPIS_P11_NO_MODULE = 2,     /* the PKCS#11 module did not load or initialise */
+    PODPIS_P11_OTHER_MODULE = 3,  /* a different module is already in use in this process */
+    PODPIS_P11_PIN_REFUSED = 4,   /* the token refused the PIN (incorrect, expired or locked) */
+    PODPIS_P11_NOT_FOUND = 5,     /* no token or no private key matches the URI */
+    PODPIS_P11_FAILED = 6
+};
+/// Loads a private key (and, when cert_uri is given, the certificate) from a PKCS#11 token through libp11's
+/// "pkcs11" engine, loaded once per process (module NULL: libp11's default, p11-kit's proxy). The key signs on
+/// the token. The PIN is handed to the engine, which keeps it for re-login; the caller wipes its own copy.
+int podpis_pkcs11_load(const char *module, const char *key_uri, const char *cert_uri, const char *pin,
+                       EVP_PKEY **key, X509 **cert);
+
 #endif

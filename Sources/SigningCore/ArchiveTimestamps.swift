@@ -1,0 +1,301 @@
+import COpenSSL
+import CPodpis
+import EvidenceModel
+import Foundation
+
+/// CAdES-LTA: archive-time-stamp-v3 with its ats-hash-index-v3 (ETSI EN 319 122-1, 5.5.2 and 5.5.3).
+///
+/// An archive timestamp proves that, at its time, the signature existed together with everything needed to
+/// validate it: the signed content, the SignerInfo, the certificates and revocation data in the SignedData, and the
+/// unsigned attributes (earlier timestamps included). The ats-hash-index-v3 — an unsigned attribute of the archive
+/// token itself — lists a hash of each of those items, so validation data added later (a renewal) does not break
+/// it. Each renewal adds a new archive timestamp over the previous ones; the chain of them keeps the signature
+/// provable after its algorithms, certificates and CAs are gone.
+public enum ArchiveTimestamps {
+    static let hashIndexOID = "0.4.0.19122.1.5"
+    /// The ats-hash-index of ETSI TS 101 733 (before EN 319 122): the same structure, but each unsigned-attribute
+    /// entry is the hash of a whole Attribute rather than of one type-and-value pair. Read, never written.
+    static let legacyHashIndexOID = "0.4.0.1733.2.5"
+
+    /// The parts of a SignedData an archive timestamp covers, as they appear in its DER.
+    struct Layout {
+        /// The eContentType OID, tag and length included.
+        var contentTypeTLV: ArraySlice<UInt8>
+        /// The eContent's octets (attached signatures); nil when detached.
+        var eContent: [UInt8]?
+        var certificates: [ArraySlice<UInt8>]
+        var crls: [ArraySlice<UInt8>]
+        var signers: [SignerLayout]
+
+        struct SignerLayout {
+            /// version, sid, digestAlgorithm, signedAttrs, signatureAlgorithm and signature, as they appear.
+            var coveredFields: ArraySlice<UInt8>
+            /// Each unsigned attribute: its type OID (TLV) and each value (TLV).
+            var unsigned: [(oid: String, typeTLV: ArraySlice<UInt8>, values: [ArraySlice<UInt8>], attributeTLV: ArraySlice<UInt8>)]
+        }
+
+        /// Reads a ContentInfo holding a SignedData. Returns nil for anything that is not definite-length DER in
+        /// that shape (the caller reports it).
+        init?(_ der: [UInt8]) {
+            func tlv(_ node: DER.Node, start: Int) -> ArraySlice<UInt8> { der[start..<node.end] }
+            func childrenWithStarts(_ node: DER.Node) -> [(node: DER.Node, start: Int)] {
+                var start = node.contentRange.lowerBound
+                return DER.children(of: node, in: der).map { child in
+                    defer { start = child.end }
+                    return (child, start)
+                }
+            }
+            guard let contentInfo = DER.node(in: der, at: 0), contentInfo.tag == 0x30 else { return nil }
+            let outer = DER.children(of: contentInfo, in: der)
+            guard outer.count == 2, outer[1].tag == 0xA0,
+                let signedData = DER.children(of: outer[1], in: der).first, signedData.tag == 0x30
+            else { return nil }
+            let fields = childrenWithStarts(signedData)
+            guard fields.count >= 4, fields[2].node.tag == 0x30 else { return nil }
+            let encap = childrenWithStarts(fields[2].node)
+            guard let type = encap.first, type.node.tag == 0x06 else { return nil }
+            contentTypeTLV = tlv(type.node, start: type.start)
+            if encap.count > 1, encap[1].node.tag == 0xA0, let octets = DER.children(of: encap[1].node, in: der).first {
+                if octets.tag == 0x04 {
+                    eContent = Array(der[octets.contentRange])
+                } else if octets.tag == 0x24 {  // constructed OCTET STRING: the concatenation of its segments
+                    eContent = DER.children(of: octets, in: der).flatMap { der[$0.contentRange] }
+                }
+            }
+            certificates = []
+            crls = []
+            signers = []
+            for field in fields.dropFirst(3) {
+                switch field.node.tag {
+                case 0xA0: certificates = childrenWithStarts(field.node).map { tlv($0.node, start: $0.start) }
+                case 0xA1: crls = childrenWithStarts(field.node).map { tlv($0.node, start: $0.start) }
+                case 0x31:
+                    for signerInfo in DER.children(of: field.node, in: der) where signerInfo.tag == 0x30 {
+                        let parts = childrenWithStarts(signerInfo)
+                        let covered = parts.filter { $0.node.tag != 0xA1 }
+                        guard let first = covered.first, let last = covered.last else { return nil }
+                        var unsigned: [(String, ArraySlice<UInt8>, [ArraySlice<UInt8>], ArraySlice<UInt8>)] = []
+                        if let attributes = parts.first(where: { $0.node.tag == 0xA1 }) {
+                            for (attribute, attributeStart) in childrenWithStarts(attributes.node) where attribute.tag == 0x30 {
+                                let items = childrenWithStarts(attribute)
+                                guard items.count == 2, items[0].node.tag == 0x06, items[1].node.tag == 0x31,
+                                    let oid = DER.oid(der[items[0].node.contentRange])
+                                else { return nil }
+                                let values = childrenWithStarts(items[1].node).map { tlv($0.node, start: $0.start) }
+                                unsigned.append((oid, tlv(items[0].node, start: items[0].start), values, tlv(attribute, start: attributeStart)))
+                            }
+                        }
+                        signers.append(SignerLayout(coveredFields: der[first.start..<last.node.end], unsigned: unsigned))
+                    }
+                default: break
+                }
+            }
+        }
+    }
+
+    /// An ats-hash-index-v3 value.
+    struct HashIndex {
+        var algorithm: DigestAlgorithm
+        var certificates: [[UInt8]]
+        var crls: [[UInt8]]
+        var unsignedAttributeValues: [[UInt8]]
+
+        /// Hashes every item the SignedData holds now for one signer (`legacy`: whole attributes, TS 101 733).
+        init(layout: Layout, signer: Int, algorithm: DigestAlgorithm, legacy: Bool = false) throws {
+            self.algorithm = algorithm
+            certificates = try layout.certificates.map { try MultiDigest.digest(algorithm, Array($0)) }
+            crls = try layout.crls.map { try MultiDigest.digest(algorithm, Array($0)) }
+            unsignedAttributeValues = try layout.signers[signer].unsigned.flatMap { attribute in
+                legacy
+                    ? [try MultiDigest.digest(algorithm, Array(attribute.attributeTLV))]
+                    : try attribute.values.map { try MultiDigest.digest(algorithm, Array(attribute.typeTLV) + Array($0)) }
+            }
+        }
+
+        /// Reads an ATSHashIndexV3 (hashIndAlgorithm is DEFAULT sha256, so it may be absent).
+        init?(der: [UInt8]) {
+            guard let root = DER.node(in: der, at: 0), root.tag == 0x30 else { return nil }
+            var parts = DER.children(of: root, in: der)
+            var algorithm = DigestAlgorithm.sha256
+            if parts.count == 4 {
+                guard let oidNode = DER.children(of: parts[0], in: der).first, oidNode.tag == 0x06,
+                    let oid = DER.oid(der[oidNode.contentRange]),
+                    let named = DigestAlgorithm.allCases.first(where: { $0.oid == oid })
+                else { return nil }
+                algorithm = named
+                parts.removeFirst()
+            }
+            guard parts.count == 3, parts.allSatisfy({ $0.tag == 0x30 }) else { return nil }
+            func octets(_ node: DER.Node) -> [[UInt8]]? {
+                let items = DER.children(of: node, in: der)
+                guard items.allSatisfy({ $0.tag == 0x04 }) else { return nil }
+                return items.map { Array(der[$0.contentRange]) }
+            }
+            guard let c = octets(parts[0]), let r = octets(parts[1]), let u = octets(parts[2]) else { return nil }
+            self.algorithm = algorithm
+            certificates = c
+            crls = r
+            unsignedAttributeValues = u
+        }
+
+        func der() throws -> [UInt8] {
+            var items: [[UInt8]] = []
+            if algorithm != .sha256 { items.append(DEREncoder.sequence([try DEREncoder.oid(algorithm.oid)])) }
+            for list in [certificates, crls, unsignedAttributeValues] {
+                items.append(DEREncoder.sequence(list.map { DEREncoder.tlv(0x04, $0) }))
+            }
+            return DEREncoder.sequence(items)
+        }
+    }
+
+    /// The message imprint input of an archive-time-stamp-v3 (EN 319 122-1, 5.5.3): eContentType, the hash of the
+    /// signed content, the SignerInfo's covered fields, and the ATSHashIndexV3.
+    static func imprintInput(layout: Layout, signer: Int, contentHash: [UInt8], index: [UInt8]) -> [UInt8] {
+        Array(layout.contentTypeTLV) + contentHash + Array(layout.signers[signer].coveredFields) + index
+    }
+
+    /// What happened to one signer.
+    public struct Added: Sendable {
+        public var signer: Int
+        public var time: Date
+        public var digest: DigestAlgorithm
+    }
+
+    /// Adds an archive-time-stamp-v3 to every signer. The signature must already carry what it needs for
+    /// validation (CAdES-LT); `document` is required for a detached signature (its hash is part of the imprint).
+    /// The result is checked by recomputing each imprint before it is returned.
+    public static func add(
+        to signature: [UInt8], subject: String?, document: DocumentInput?, client: TimestampClient, digest wanted: DigestAlgorithm? = nil
+    ) throws -> (bytes: [UInt8], added: [Added]) {
+        CryptoLibrary.initialize()
+        let (der, encoding) = try SignatureDecoder.decode(signature, subject: subject)
+        let cms = try CMSMessage.parse(der: der, subject: subject)
+        var added: [Added] = []
+        var documentDigests: [DigestAlgorithm: [UInt8]] = [:]
+        for (position, si) in cms.signerInfos.enumerated() {
+            let digest = wanted ?? Timestamper.imprintDigest(for: si)
+            // The index and imprint are computed over the encoding this function writes (OpenSSL's DER).
+            let current = try cms.der()
+            guard let layout = Layout(current), position < layout.signers.count else {
+                throw PodpisError(.dataFormat, "the signature's structure cannot be read for an archive timestamp", subject: subject)
+            }
+            let contentHash: [UInt8]
+            if let content = layout.eContent {
+                contentHash = try MultiDigest.digest(digest, content)
+            } else {
+                if documentDigests[digest] == nil {
+                    documentDigests = try hashDocument(document, algorithms: Set(documentDigests.keys).union([digest]), subject: subject)
+                }
+                contentHash = documentDigests[digest]!
+            }
+            let index = try HashIndex(layout: layout, signer: position, algorithm: digest).der()
+            let token = try client.token(over: imprintInput(layout: layout, signer: position, contentHash: contentHash, index: index), digest: digest)
+            let stamped = try attachIndex(index, to: token)
+            clearOpenSSLErrors()
+            guard let object = OBJ_txt2obj(OID.archiveTimeStampV3, 1) else { throw PodpisError.openSSL(.software, "archive-time-stamp-v3 OID") }
+            defer { ASN1_OBJECT_free(object) }
+            guard CMS_unsigned_add1_attr_by_OBJ(si, object, V_ASN1_SEQUENCE, stamped, Int32(stamped.count)) == 1 else {
+                throw PodpisError.openSSL(.software, "cannot add the archive timestamp to the signature", subject: subject)
+            }
+            added.append(Added(signer: position, time: (try? TimestampToken.parse(stamped).genTime) ?? Date(), digest: digest))
+        }
+        let output = try cms.der()
+        // Self-check: every new archive timestamp's imprint recomputes from what is written.
+        guard let written = Layout(output) else { throw PodpisError(.software, "the archived signature cannot be re-read", subject: subject) }
+        for item in added {
+            let tokens = written.signers[item.signer].unsigned.filter { $0.oid == OID.archiveTimeStampV3 }.flatMap(\.values)
+            guard let last = tokens.last, let token = try? TimestampToken.parse(Array(last)), let algorithm = token.imprintAlgorithm else {
+                throw PodpisError(.software, "the archive timestamp was not written", subject: subject)
+            }
+            let hash = try written.eContent.map { try MultiDigest.digest(algorithm, $0) } ?? documentDigests[algorithm] ?? []
+            let check = verifyImprint(token: Array(last), layout: written, signer: item.signer, contentHash: hash)
+            guard check.outcome == .valid else {
+                throw PodpisError(.software, "the archive timestamp does not verify after writing: \(check.detail ?? "")", subject: subject)
+            }
+        }
+        return (try Timestamper.encode(try CMSMessage.parse(der: output, subject: subject), as: encoding), added)
+    }
+
+    /// The generation times of every archive timestamp in a signature (DER, PEM or Base64), in no particular order.
+    public static func archiveTimes(in signature: [UInt8]) -> [Date] {
+        guard let (der, _) = try? SignatureDecoder.decode(signature, subject: nil), let layout = Layout(der) else { return [] }
+        return layout.signers.flatMap { $0.unsigned.filter { $0.oid == OID.archiveTimeStampV3 }.flatMap(\.values) }
+            .compactMap { try? TimestampToken.parse(Array($0)).genTime }
+    }
+
+    static func hashDocument(_ input: DocumentInput?, algorithms: Set<DigestAlgorithm>, subject: String?) throws -> [DigestAlgorithm: [UInt8]] {
+        switch input {
+        case .file(let path)?: return try MultiDigest.digestFile(path: path, algorithms: algorithms).1
+        case .bytes(_, let bytes)?:
+            let multi = try MultiDigest(algorithms)
+            multi.update(bytes)
+            return multi.finish()
+        case .hashed(_, _, let digests)?: return digests
+        case .digest(_, let algorithm, let value, _)?: return [algorithm: value]
+        case nil:
+            throw PodpisError(.usage, "a detached signature's archive timestamp covers the document: give the document", subject: subject)
+        }
+    }
+
+    /// Puts the ats-hash-index-v3 into the token's SignerInfo as an unsigned attribute (outside what the TSA signed).
+    static func attachIndex(_ index: [UInt8], to token: [UInt8]) throws -> [UInt8] {
+        let parsed = try CMSMessage.parse(der: token, subject: "archive timestamp")
+        guard let si = parsed.signerInfos.first else { throw PodpisError(.unavailable, "the TSA's token has no signer") }
+        clearOpenSSLErrors()
+        guard let object = OBJ_txt2obj(hashIndexOID, 1) else { throw PodpisError.openSSL(.software, "ats-hash-index-v3 OID") }
+        defer { ASN1_OBJECT_free(object) }
+        guard CMS_unsigned_add1_attr_by_OBJ(si, object, V_ASN1_SEQUENCE, index, Int32(index.count)) == 1 else {
+            throw PodpisError.openSSL(.software, "cannot add the ats-hash-index-v3 to the token")
+        }
+        let result = try parsed.der()
+        guard let check = try? TimestampToken.parse(result), check.signatureVerifies() else {
+            throw PodpisError(.software, "the token's signature no longer verifies after adding its hash index")
+        }
+        return result
+    }
+
+    /// Checks an archive token against the signature as it is: every item its index names must still be present,
+    /// and the imprint must be the hash of the recomputed input.
+    static func verifyImprint(token: [UInt8], layout: Layout, signer: Int, contentHash: [UInt8]?) -> CryptoCheck {
+        guard let parsed = try? TimestampToken.parse(token), let algorithm = parsed.imprintAlgorithm else {
+            return CryptoCheck(.notChecked, "the archive token or its imprint algorithm cannot be read")
+        }
+        guard let (indexDER, legacy) = hashIndex(of: token) else {
+            return CryptoCheck(.invalid, "the archive timestamp has no ats-hash-index-v3")
+        }
+        guard let index = HashIndex(der: indexDER) else { return CryptoCheck(.invalid, "the ats-hash-index-v3 cannot be read") }
+        guard let present = try? HashIndex(layout: layout, signer: signer, algorithm: index.algorithm, legacy: legacy) else {
+            return CryptoCheck(.notChecked, "unsupported hash index algorithm")
+        }
+        let missing = [
+            (index.certificates, present.certificates, "certificate"), (index.crls, present.crls, "revocation value"),
+            (index.unsignedAttributeValues, present.unsignedAttributeValues, "unsigned attribute"),
+        ].compactMap { wanted, have, what -> String? in
+            let count = wanted.filter { !have.contains($0) }.count
+            return count == 0 ? nil : "\(count) \(what)(s)"
+        }
+        if !missing.isEmpty {
+            return CryptoCheck(.invalid, "items covered by the archive timestamp are missing: " + missing.joined(separator: ", "))
+        }
+        guard let contentHash else { return CryptoCheck(.notChecked, "the signed content is not available") }
+        let input = imprintInput(layout: layout, signer: signer, contentHash: contentHash, index: indexDER)
+        guard let expected = try? MultiDigest.digest(algorithm, input) else { return CryptoCheck(.notChecked, "cannot hash") }
+        return expected == parsed.imprint
+            ? CryptoCheck(.valid)
+            : CryptoCheck(.invalid, "the imprint is not the hash of the archived signature, its content and validation data")
+    }
+
+    /// The token's hash index (DER) and whether it is the TS 101 733 form.
+    static func hashIndex(of token: [UInt8]) -> ([UInt8], legacy: Bool)? {
+        guard let tokenLayout = Layout(token), let tokenSigner = tokenLayout.signers.first else { return nil }
+        if let value = tokenSigner.unsigned.first(where: { $0.oid == hashIndexOID })?.values.first { return (Array(value), false) }
+        if let value = tokenSigner.unsigned.first(where: { $0.oid == legacyHashIndexOID })?.values.first { return (Array(value), true) }
+        return nil
+    }
+
+    /// The unsigned-attribute hashes an archive token's index lists, and how they were made.
+    static func coveredValueHashes(token: [UInt8]) -> (algorithm: DigestAlgorithm, hashes: Set<[UInt8]>, legacy: Bool)? {
+        guard let (der, legacy) = hashIndex(of: token), let index = HashIndex(der: der) else { return nil }
+        return (index.algorithm, Set(index.unsignedAttributeValues), legacy)
+    }
+}

@@ -1,0 +1,179 @@
+import ArgumentParser
+import EvidenceModel
+import Foundation
+import PodpisService
+import PolicyEngine
+import SigningCore
+
+struct ArchiveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "archive", abstract: "Keep archived signatures provable: renew their archive timestamps (CAdES-LTA).",
+        subcommands: [ArchiveRefreshCommand.self])
+}
+
+/// Walks an archive folder and renews every signature whose proof would otherwise run out: no archive timestamp yet,
+/// the newest one older than `--max-age-days`, or one whose hash or key the policy forbids within
+/// `--sunset-margin-days`. Each renewal embeds the validation data of the earlier timestamps and adds a new
+/// archive-time-stamp-v3 over everything. Every decision is appended to a JSON Lines log.
+struct ArchiveRefreshCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refresh",
+        abstract: "Renew the archive timestamps of every signature in a folder that needs it, and log what was done.",
+        discussion: """
+            Signatures: *.sig, *.p7s, *.sgn (detached: the document is the same name without the extension) and *.p7m \
+            (attached), in DIR and its subfolders. A signature file is replaced atomically, only when the renewal succeeded.
+            """)
+
+    @Argument(help: "The archive folder.")
+    var directory: String
+
+    @Option(name: .customLong("max-age-days"), help: "Renew when the newest archive timestamp is older than this (days).")
+    var maxAgeDays: Int = 730
+
+    @Option(name: .customLong("sunset-margin-days"), help: "Renew when the policy forbids the newest archive timestamp's algorithms within this many days.")
+    var sunsetMarginDays: Int = 365
+
+    @Option(name: .long, help: "Policy whose algorithm rules give the sunsets (id or file; default: the ETSI basic validation).")
+    var policy: String?
+
+    @Option(name: .long, help: "Policies folder (default: $PODPIS_POLICIES or ./policies).")
+    var policies: String?
+
+    @Option(name: .customLong("certs"), help: "Trust-lists folder (default: $PODPIS_CERTS or ./certs).")
+    var certsFolder: String?
+
+    @Option(name: .long, help: "Where decisions are appended as JSON Lines (default: DIR/podpis-archive.jsonl).")
+    var log: String?
+
+    @Flag(name: .customLong("dry-run"), help: "Only report what is due; change nothing.")
+    var dryRun = false
+
+    @Option(name: .long, help: "The time to judge ages and sunsets at, RFC 3339 (default: now).")
+    var at: String?
+
+    @Option(name: .long, help: "Language of messages: ru or en (default: from LANG).")
+    var lang: String?
+
+    @OptionGroup(title: "Timestamp") var tsa: TSAOptions
+    @OptionGroup(title: "Certificate paths and revocation") var paths: PathOptions
+
+    /// One line of the archive log.
+    struct Record: Codable {
+        var time: Date
+        var file: String
+        /// `current`, `due` (dry run), `renewed` or `failed`.
+        var action: String
+        /// Why it was due: `none` (no archive timestamp), `age` or `sunset`; the text is in `reason`.
+        var reasonCode: String?
+        var reason: String?
+        var newestArchiveTimestamp: Date?
+        var newArchiveTimestamp: Date?
+        var error: String?
+    }
+
+    func run() async throws {
+        let catalogue = Catalogue(lang.map { Language(parsing: $0) } ?? Console.language)
+        let now = try at.map(TimeArgument.parse) ?? Date()
+        let policy = try PolicyCatalog.standard(policies: policies, certs: certsFolder).policy(self.policy)
+        guard dryRun || tsa.tsa != nil else { throw PodpisError(.usage, "renewing needs a timestamping authority: give --tsa URL (or --dry-run)") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw PodpisError(.noInput, "not a folder", subject: directory)
+        }
+        let logPath = log ?? (directory as NSString).appendingPathComponent("podpis-archive.jsonl")
+        let trust = try paths.revocation.trustStore()
+        let certificates = try paths.certificates()
+        let crls = try paths.revocation.crls()
+
+        var records: [Record] = []
+        for file in Self.signatureFiles(in: directory) {
+            let document = documentBeside(signature: file)
+            do {
+                let bytes = try FileInput.readSignature(path: file)
+                let evidence = try EvidenceCollector.collect(VerificationRequest(
+                    signature: bytes, signatureName: file, document: document.map { .file(path: $0) }, trust: trust,
+                    certificates: certificates, crls: crls, validationTime: now))
+                guard evidence.format.parsed else { throw PodpisError(.dataFormat, evidence.format.error ?? "not a signature", subject: file) }
+                let (code, reason, newest) = due(evidence, policy: policy, now: now, catalogue: catalogue)
+                guard let reason else {
+                    records.append(Record(time: Date(), file: file, action: "current", newestArchiveTimestamp: newest))
+                    continue
+                }
+                if dryRun {
+                    records.append(Record(time: Date(), file: file, action: "due", reasonCode: code, reason: reason, newestArchiveTimestamp: newest))
+                    Console.out(catalogue.text("cli.archive-due", ["file": file, "reason": reason]))
+                    continue
+                }
+                let renewed = try raise(bytes, name: file, to: .LTA, tsa: tsa, paths: paths.revocation, certificates: certificates,
+                                        document: document.map { .file(path: $0) })
+                try FileInput.writeAtomically(renewed, to: file)
+                let added = ArchiveTimestamps.archiveTimes(in: renewed).max()
+                records.append(Record(time: Date(), file: file, action: "renewed", reasonCode: code, reason: reason, newestArchiveTimestamp: newest,
+                                      newArchiveTimestamp: added))
+                Console.out(catalogue.text("cli.archive-refreshed", ["file": file, "reason": reason, "time": added.map(Self.iso) ?? "?"]))
+            } catch let error as PodpisError {
+                records.append(Record(time: Date(), file: file, action: "failed", error: error.message))
+                Console.out(catalogue.text("cli.archive-failed", ["file": file, "error": error.message]))
+            }
+        }
+        try append(records, to: logPath)
+        let count = { (action: String) in "\(records.filter { $0.action == action }.count)" }
+        Console.out(catalogue.text("cli.archive-summary", [
+            "dir": directory, "checked": "\(records.count)", "refreshed": count("renewed"), "due": count("due"),
+            "failed": count("failed"), "log": logPath,
+        ]))
+        if records.contains(where: { $0.action == "failed" }) { throw ExitCode(ExitCodes.unavailable) }
+    }
+
+    /// Why a signature needs a new archive timestamp now (nil: it does not), and its newest archive timestamp.
+    func due(_ evidence: Evidence, policy: Policy, now: Date, catalogue: Catalogue) -> (code: String?, text: String?, newest: Date?) {
+        let archives = evidence.signers.flatMap(\.timestamps).filter { $0.type == "archive" }
+        guard let newest = archives.max(by: { $0.genTime < $1.genTime }) else {
+            return ("none", catalogue.text("archive.reason.none"), nil)
+        }
+        if now.timeIntervalSince(newest.genTime) > Double(maxAgeDays) * 86_400 {
+            return ("age", catalogue.text("archive.reason.age", ["time": Self.iso(newest.genTime), "days": "\(maxAgeDays)"]), newest.genTime)
+        }
+        let tsaKey = newest.tsaCertificate.flatMap { evidence.certificates[$0] }
+        let names = [newest.imprintAlgorithm, newest.algorithms?.digest, newest.algorithms?.signature].compactMap { $0 }
+        if let banned = policy.forbiddenAlgorithm(
+            names: names, keyType: newest.algorithms?.keyType ?? tsaKey?.keyType, bits: newest.algorithms?.keyBits ?? tsaKey?.keyBits,
+            at: now.addingTimeInterval(Double(sunsetMarginDays) * 86_400)) {
+            let from = banned.from.map { String(Self.iso($0).prefix(10)) } ?? "—"
+            return ("sunset", catalogue.text("archive.reason.sunset", ["what": banned.what, "from": from]), newest.genTime)
+        }
+        return (nil, nil, newest.genTime)
+    }
+
+    static func signatureFiles(in directory: String) -> [String] {
+        let suffixes = [".sig", ".p7s", ".sgn", ".p7m"]
+        guard let walker = FileManager.default.enumerator(atPath: directory) else { return [] }
+        var files: [String] = []
+        while let relative = walker.nextObject() as? String {
+            guard suffixes.contains(where: { relative.lowercased().hasSuffix($0) }) else { continue }
+            let path = (directory as NSString).appendingPathComponent(relative)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue { files.append(path) }
+        }
+        return files.sorted()
+    }
+
+    static func iso(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle()) }
+
+    /// Appends the records as JSON Lines (one write, then fsync: the log is the archive's own record).
+    func append(_ records: [Record], to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var bytes: [UInt8] = []
+        for record in records {
+            bytes += try encoder.encode(record)
+            bytes.append(0x0A)
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PodpisError(.cannotCreate, "cannot open the archive log: \(String(cString: strerror(errno)))", subject: path) }
+        defer { close(fd) }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else { throw PodpisError(.ioError, "cannot write the archive log", subject: path) }
+    }
+}
