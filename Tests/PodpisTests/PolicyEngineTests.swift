@@ -177,8 +177,20 @@ struct VocabularyTests {
         #expect(judge(rule, try Repository.evidence("rsa-advanced-t")) == .failed)
     }
     @Test func algorithms() throws {
-        try both(Rule(id: "r", check: "algorithms", params: ["forbidden": .list([.map(["algorithm": .string("streebog256"), "from": .date(PolicyDates.parse("2026-06-01")!)])])]),
-                 fail: { e in e.signers[0].timestamps = [] })  // without the timestamp the time that counts is after the date
+        let rule = Rule(id: "r", check: "algorithms", params: ["forbidden": .list([.map(["algorithm": .string("streebog256"), "from": .date(PolicyDates.parse("2026-06-01")!)])])])
+        var good = try Repository.evidence("gost-qualified-t")
+        // The timestamp is judged too, at the validation time (no archive timestamp covers it): its own hash must
+        // still be acceptable for it to prove the signing time.
+        good.signers[0].timestamps[0].imprintAlgorithm = "sha256"
+        good.signers[0].timestamps[0].algorithms = nil
+        var bad = good
+        bad.signers[0].timestamps = []  // without the timestamp the time that counts is after the date
+        #expect(judge(rule, good) == .passed)
+        #expect(judge(rule, bad) == .failed)
+        // A timestamp whose own hash became unacceptable proves nothing: the signature is judged now, and fails.
+        var weakStamp = good
+        weakStamp.signers[0].timestamps[0].imprintAlgorithm = "streebog256"
+        #expect(judge(rule, weakStamp) == .failed)
     }
     @Test func timestamps() throws {
         try both(Rule(id: "r", check: "timestamps"), fail: { $0.signers[0].timestamps[0].imprint = CryptoCheck(.invalid) })
