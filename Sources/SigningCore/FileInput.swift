@@ -43,8 +43,8 @@ public enum FileInput {
 
     /// How much one read(2) of a streamed file asks for. Measured on 1 GiB in the page cache (`Benchmarks/NOTES.md`):
     /// read + SHA-256 costs about the same CPU from 64 KiB to 1 MiB (8 KiB: +7 %), but behind OpenSSL's buffer
-    /// BIO (``Signer``) a buffer of 128 KiB or more (glibc's mmap threshold) more than doubled the kernel's time,
-    /// 0.2 → 0.5 s per GiB; not investigated further. 64 KiB: 16 384 system calls per GiB, the chunk stays in L2.
+    /// BIO (``Signer``) a buffer of 128 KiB or more more than doubled the kernel's time, 0.2 → 0.5 s per GiB (not
+    /// investigated further). 64 KiB: 16 384 system calls per GiB, and the chunk stays in L2.
     public static let chunkSize = 64 << 10
 
     /// Calls `body` with consecutive chunks of the file (``chunkSize``), so memory stays flat for any size.
