@@ -93,6 +93,13 @@ public struct BatchProgress: Sendable {
     public var remaining: TimeInterval? { rate > 0 ? Double(total - done) / rate : nil }
 }
 
+/// What the workers of a batch share: the next item to take and the progress so far.
+private struct BatchShared {
+    var next = 0
+    var progress: BatchProgress
+    var lastReport = Date.distantPast
+}
+
 /// Verifies many pairs in parallel: one worker per core (threads, never the cooperative pool), sharing the parsed
 /// trust store, the revocation cache and the policy.
 public struct BatchVerifier: Sendable {
@@ -146,13 +153,22 @@ public struct BatchVerifier: Sendable {
     /// every `progressInterval` seconds. Blocks the calling thread until every item is done.
     public func run(_ items: [BatchItem], progressInterval: TimeInterval = 0.1,
                     onResult: @escaping @Sendable (BatchResult) -> Void, onProgress: @escaping @Sendable (BatchProgress) -> Void) {
-        struct Shared {
-            var next = 0
-            var progress: BatchProgress
-            var lastReport = Date.distantPast
-        }
+        run(items, progressInterval: progressInterval, render: { _ in () }, onResult: { result, _ in onResult(result) },
+            onProgress: onProgress)
+    }
+
+    /// Runs the batch, with the per-item output prepared in parallel: `render` runs on the worker that verified the
+    /// item, concurrently with the other workers; only `onResult` (which should do no more than write what `render`
+    /// made) and `onProgress` are serialised.
+    ///
+    /// The JSON Lines output of `verify --batch --json` encodes each report (about an eighth of the CPU time per
+    /// item in a perf profile); done inside the serialised section, it kept one worker waiting for the other.
+    public func run<Rendered>(_ items: [BatchItem], progressInterval: TimeInterval = 0.1,
+                              render: @escaping @Sendable (BatchResult) -> Rendered,
+                              onResult: @escaping @Sendable (BatchResult, Rendered) -> Void,
+                              onProgress: @escaping @Sendable (BatchProgress) -> Void) {
         let started = Date()
-        let shared = Mutex(Shared(progress: BatchProgress(done: 0, total: items.count, passed: 0, failed: 0, indeterminate: 0, elapsed: 0)))
+        let shared = Mutex(BatchShared(progress: BatchProgress(done: 0, total: items.count, passed: 0, failed: 0, indeterminate: 0, elapsed: 0)))
         let output = Mutex(())
         DispatchQueue.concurrentPerform(iterations: min(workers, max(items.count, 1))) { _ in
             while true {
@@ -163,7 +179,8 @@ public struct BatchVerifier: Sendable {
                 }
                 guard let index else { return }
                 let result = verify(items[index])
-                output.withLock { _ in onResult(result) }
+                let rendered = render(result)
+                output.withLock { _ in onResult(result, rendered) }
                 let snapshot: BatchProgress? = shared.withLock { state in
                     state.progress.done += 1
                     switch result.indication {

@@ -269,11 +269,32 @@ public enum Signer {
             return try withReadBIO(bytes, body)
         case .file(let path):
             _ = try FileInput.regularFileSize(path: path)
-            guard let bio = BIO_new_file(path, "rb") else {
-                throw PodpisError.openSSL(.noInput, "cannot open", subject: path)
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw PodpisError(.noInput, "cannot open: \(String(cString: strerror(errno)))", subject: path) }
+            #if os(Linux)
+            _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+            #endif
+            // OpenSSL copies the content in 1 KiB pieces (SMIME_crlf_copy); straight from a file BIO (stdio) that
+            // was one 4 KiB read(2) per 4 KiB: 262 144 system calls for 1 GiB (`openssl dgst`: 131 072), the kernel
+            // 30 % of a perf profile of `podpis sign` on 1 GiB. A buffer BIO in front refills with one read of
+            // `FileInput.chunkSize`.
+            guard let file = BIO_new_fd(fd, BIO_CLOSE) else {
+                close(fd)
+                throw PodpisError.openSSL(.software, "cannot open a file BIO", subject: path)
             }
-            defer { BIO_free(bio) }
-            return try body(bio)
+            guard let buffered = BIO_new(BIO_f_buffer()) else {
+                BIO_free(file)
+                throw PodpisError.openSSL(.software, "cannot open a buffer BIO", subject: path)
+            }
+            // BIO_set_read_buffer_size: iarg 0 sets the read side only.
+            guard BIO_int_ctrl(buffered, BIO_C_SET_BUFF_SIZE, FileInput.chunkSize, 0) == 1 else {
+                BIO_free(buffered)
+                BIO_free(file)
+                throw PodpisError.openSSL(.software, "cannot size the read buffer", subject: path)
+            }
+            let chain = BIO_push(buffered, file)
+            defer { BIO_free_all(chain) }
+            return try body(chain!)
         }
     }
 }

@@ -30,16 +30,19 @@ extension VerifyCommand {
         let encoder = JSONEncoder.podpis(pretty: false)
         let tally = Mutex([String: Int]())
         let started = Date()
-        verifier.run(items, onResult: { result in
+        // The JSON line is encoded by the worker that verified the item, in parallel; only writing it is serialised.
+        verifier.run(items, render: { result -> Data? in
+            guard json else { return nil }
+            let line = BatchLine(document: result.item.document, signature: result.item.signature, report: result.report,
+                                 error: result.error?.description)
+            guard var data = try? encoder.encode(line) else { return nil }
+            data.append(0x0A)
+            return data
+        }, onResult: { result, line in
             let key = result.error != nil ? "ERROR" : (result.report.map { $0.indication.rawValue + ($0.subIndication.map { "/\($0.rawValue)" } ?? "") } ?? "?")
             tally.withLock { $0[key, default: 0] += 1 }
             if json {
-                let line = BatchLine(document: result.item.document, signature: result.item.signature, report: result.report,
-                                     error: result.error?.description)
-                if var data = try? encoder.encode(line) {
-                    data.append(0x0A)
-                    FileHandle.standardOutput.write(data)
-                }
+                if let line { FileHandle.standardOutput.write(line) }
             } else if result.indication != .totalPassed {
                 if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 let reason = result.error?.description ?? result.report.flatMap { $0.signatures.first?.reason ?? $0.formatError } ?? ""

@@ -1,5 +1,5 @@
 import Foundation
-import PodpisJournal
+@testable import PodpisJournal
 import Testing
 @testable import SigningCore
 
@@ -193,5 +193,24 @@ struct ServiceProcessTests {
         let audit = try CLI.run(["audit", "verify", "--database", url])
         #expect(audit.status == 0, "\(audit.stdout)")
         #expect(audit.stdout.contains("40"))
+    }
+}
+
+/// The journal writes entry times with a shared format style instead of a new ISO8601DateFormatter per entry; the
+/// text must stay what the formatter wrote (entries are hashed as text, older entries are read back).
+@Suite("Journal entry time")
+struct JournalTimeTests {
+    @Test("RFC 3339, milliseconds, UTC: the same text as ISO8601DateFormatter, and it reads back")
+    func sameTextAsTheFormatter() throws {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        // Exactly representable fractions, so no rounding question arises between the two.
+        for seconds in [0, 951_782_400.5, 1_764_102_503.25, 1_764_102_503.125, 4_102_444_799.875, 1_700_000_000] as [TimeInterval] {
+            let date = Date(timeIntervalSince1970: seconds)
+            let entry = JournalEntry.make(seq: 1, record: JournalTests.record(1), previousHash: JournalEntry.genesis, now: date)
+            #expect(entry.time == formatter.string(from: date))
+            #expect(entry.date == date)
+            #expect(entry.computedHash() == entry.hash)
+        }
     }
 }
