@@ -211,6 +211,17 @@ else keep tsa '^\| built-in TSA'; fi
     echo "|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
     echo
+    echo '## Reproduce a row'
+    echo
+    echo '| rows | command (from the repository root) |'
+    echo '|---|---|'
+    echo '| in-process verify, sign, in-memory hashing | `PODPIS_BENCH_GROUPS=inprocess Benchmarks/run.sh` (one kind: `cd Benchmarks && swift build -c release --product PodpisBench && PODPIS_BENCH_ROWS=verify PODPIS_BENCH_KIND=RSA-2048 .build/release/PodpisBench`) |'
+    echo '| batch verify of 10 000 | `PODPIS_BENCH_GROUPS=batch Benchmarks/run.sh` (`PODPIS_BENCH_BATCH=N` for another size) |'
+    echo '| single `sign` command latency | `PODPIS_BENCH_GROUPS=sign Benchmarks/run.sh` (hyperfine) |'
+    echo '| 1 GiB file, SHA-256 and Streebog | `PODPIS_BENCH_GROUPS=file Benchmarks/run.sh` |'
+    echo '| HTTP `POST /v1/verify` | `PODPIS_BENCH_GROUPS=http Benchmarks/run.sh` (wrk on loopback) |'
+    echo '| built-in TSA | `PODPIS_BENCH_GROUPS=tsa Benchmarks/run.sh` (wrk on loopback) |'
+    echo
     if [ -f "$ROOT/Benchmarks/NOTES.md" ]; then cat "$ROOT/Benchmarks/NOTES.md"; fi
 } >"$OUT"
 log "wrote $OUT"
