@@ -66,4 +66,11 @@ public enum SignatureLookup {
     public static func find(for document: String) -> String? {
         suffixes.map { document + $0 }.first { FileManager.default.fileExists(atPath: $0) }
     }
+
+    /// The inverse: the document a detached signature file belongs to (`X.sig`, `X.p7s`, `X.sgn` → `X`), if it exists.
+    public static func document(for signature: String) -> String? {
+        suffixes.first { signature.lowercased().hasSuffix($0) }
+            .map { String(signature.dropLast($0.count)) }
+            .flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+    }
 }

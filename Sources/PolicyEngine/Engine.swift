@@ -13,9 +13,7 @@ public struct PolicyEngine: Sendable {
         // The policy version is chosen by the time that matters: the earliest proven signing time, else now.
         // Timestamps' own algorithms are judged under the rules in force at the validation time (a token is only
         // as strong as its hash and key are now, unless a later archive timestamp proves it existed before).
-        let constraints = policy.version(at: validationTime).rules
-            .filter { $0.check == "algorithms" && $0.level == .fail }
-            .flatMap { ($0.params["forbidden"]?.list ?? []).compactMap(CheckRunner.AlgorithmConstraint.init) }
+        let constraints = policy.version(at: validationTime).forbiddenAlgorithms
         let judgedSigners = evidence.signers.map { signer -> (SignerEvidence, [JudgedTimestamp], Date, Bool) in
             let stamps = TimestampJudge.judge(signer, evidence: evidence, validationTime: validationTime, constraints: constraints)
             // A signature-time-stamp, or an archive timestamp over the signature, proves when it existed.
@@ -248,12 +246,9 @@ enum TimestampJudge {
                     && (judged[other].evidence.covers ?? []).contains(position) && judged[other].evidence.genTime >= stamp.genTime
             }
             let proof = covering.map { judged[$0].evidence.genTime }.min() ?? validationTime
-            let tsaKey = stamp.tsaCertificate.flatMap { evidence.certificates[$0] }
-            let names = [stamp.imprintAlgorithm, stamp.algorithms?.digest, stamp.algorithms?.signature].compactMap { $0 }
-            let keyType = stamp.algorithms?.keyType ?? tsaKey?.keyType
-            let bits = stamp.algorithms?.keyBits ?? tsaKey?.keyBits
+            let facts = algorithmFacts(stamp, evidence: evidence)
             for constraint in constraints where constraint.from.map({ proof >= $0 }) ?? true {
-                if let what = constraint.violated(names: names, keyType: keyType, bits: bits) {
+                if let what = constraint.violated(names: facts.names, keyType: facts.keyType, bits: facts.bits) {
                     judged[position] = JudgedTimestamp(
                         evidence: stamp, indication: "INDETERMINATE", subIndication: .cryptoConstraintsFailureNoPOE,
                         reason: Message("timestamp.algorithms", ["what": what, "time": Format.date(proof)]))
@@ -262,6 +257,14 @@ enum TimestampJudge {
             }
         }
         return judged
+    }
+
+    /// What a token's strength rests on: its imprint hash, its own digest and signature algorithms, and the TSA's
+    /// key (from the token's signer, else from the TSA certificate in older evidence).
+    static func algorithmFacts(_ stamp: TimestampEvidence, evidence: Evidence) -> (names: [String], keyType: String?, bits: Int?) {
+        let tsaKey = stamp.tsaCertificate.flatMap { evidence.certificates[$0] }
+        return ([stamp.imprintAlgorithm, stamp.algorithms?.digest, stamp.algorithms?.signature].compactMap { $0 },
+                stamp.algorithms?.keyType ?? tsaKey?.keyType, stamp.algorithms?.keyBits ?? tsaKey?.keyBits)
     }
 
     /// The checks of one token on its own.
@@ -296,15 +299,22 @@ enum TimestampJudge {
     }
 }
 
+extension PolicyVersion {
+    /// Every `forbidden` entry of the version's failing `algorithms` rules.
+    var forbiddenAlgorithms: [CheckRunner.AlgorithmConstraint] {
+        rules.filter { $0.check == "algorithms" && $0.level == .fail }
+            .flatMap { ($0.params["forbidden"]?.list ?? []).compactMap(CheckRunner.AlgorithmConstraint.init) }
+    }
+}
+
 extension Policy {
-    /// The first of these algorithms (digest or signature names, a key type and size) that the policy's
-    /// `algorithms` rules forbid at `time`, with the date the ban takes effect. Archive renewal asks this about the
-    /// newest archive timestamp at "now + margin" to renew before a sunset.
-    public func forbiddenAlgorithm(names: [String], keyType: String?, bits: Int?, at time: Date) -> (what: String, from: Date?)? {
-        let rules = version(at: time).rules.filter { $0.check == "algorithms" && $0.level == .fail }
-        for constraint in rules.flatMap({ ($0.params["forbidden"]?.list ?? []).compactMap(CheckRunner.AlgorithmConstraint.init) })
-        where constraint.from.map({ time >= $0 }) ?? true {
-            if let what = constraint.violated(names: names, keyType: keyType, bits: bits) { return (what, constraint.from) }
+    /// The first algorithm of a timestamp (its imprint hash, the token's digest and signature, the TSA's key) that
+    /// the policy forbids at `time`, with the date the ban takes effect. Archive renewal asks this about the newest
+    /// archive timestamp at "now + margin" to renew before a sunset.
+    public func forbiddenAlgorithm(for stamp: TimestampEvidence, in evidence: Evidence, at time: Date) -> (what: String, from: Date?)? {
+        let facts = TimestampJudge.algorithmFacts(stamp, evidence: evidence)
+        for constraint in version(at: time).forbiddenAlgorithms where constraint.from.map({ time >= $0 }) ?? true {
+            if let what = constraint.violated(names: facts.names, keyType: facts.keyType, bits: facts.bits) { return (what, constraint.from) }
         }
         return nil
     }

@@ -87,7 +87,7 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
 
         var records: [Record] = []
         for file in Self.signatureFiles(in: directory) {
-            let document = documentBeside(signature: file)
+            let document = SignatureLookup.document(for: file)
             do {
                 let bytes = try FileInput.readSignature(path: file)
                 let evidence = try EvidenceCollector.collect(VerificationRequest(
@@ -134,11 +134,7 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
         if now.timeIntervalSince(newest.genTime) > Double(maxAgeDays) * 86_400 {
             return ("age", catalogue.text("archive.reason.age", ["time": Self.iso(newest.genTime), "days": "\(maxAgeDays)"]), newest.genTime)
         }
-        let tsaKey = newest.tsaCertificate.flatMap { evidence.certificates[$0] }
-        let names = [newest.imprintAlgorithm, newest.algorithms?.digest, newest.algorithms?.signature].compactMap { $0 }
-        if let banned = policy.forbiddenAlgorithm(
-            names: names, keyType: newest.algorithms?.keyType ?? tsaKey?.keyType, bits: newest.algorithms?.keyBits ?? tsaKey?.keyBits,
-            at: now.addingTimeInterval(Double(sunsetMarginDays) * 86_400)) {
+        if let banned = policy.forbiddenAlgorithm(for: newest, in: evidence, at: now.addingTimeInterval(Double(sunsetMarginDays) * 86_400)) {
             let from = banned.from.map { String(Self.iso($0).prefix(10)) } ?? "—"
             return ("sunset", catalogue.text("archive.reason.sunset", ["what": banned.what, "from": from]), newest.genTime)
         }
@@ -146,7 +142,7 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
     }
 
     static func signatureFiles(in directory: String) -> [String] {
-        let suffixes = [".sig", ".p7s", ".sgn", ".p7m"]
+        let suffixes = SignatureLookup.suffixes + [".p7m"]
         guard let walker = FileManager.default.enumerator(atPath: directory) else { return [] }
         var files: [String] = []
         while let relative = walker.nextObject() as? String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PodpisService
 import PolicyEngine
 import SigningCore
 
@@ -49,7 +50,7 @@ struct ExtendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let bytes = try FileInput.readSignature(path: signature)
-        let content = (document ?? documentBeside(signature: signature)).map { DocumentInput.file(path: $0) }
+        let content = (document ?? SignatureLookup.document(for: signature)).map { DocumentInput.file(path: $0) }
         let result = try raise(bytes, name: signature, to: level, tsa: tsa, paths: paths.revocation, certificates: try paths.certificates(),
                                document: content)
         try FileInput.writeAtomically(result, to: out ?? signature)

@@ -114,12 +114,3 @@ func raise(_ signature: [UInt8], name: String, to level: SignatureLevel, tsa: TS
     }
     return bytes
 }
-
-/// The document a detached signature file belongs to, by naming convention (`X.sig`, `X.p7s`, `X.sgn` → `X`).
-func documentBeside(signature path: String) -> String? {
-    for suffix in [".sig", ".p7s", ".sgn"] where path.lowercased().hasSuffix(suffix) {
-        let candidate = String(path.dropLast(suffix.count))
-        if FileManager.default.fileExists(atPath: candidate) { return candidate }
-    }
-    return nil
-}
