@@ -236,5 +236,12 @@ struct ArchiveTests {
         // Renewal needs a TSA.
         let noTSA = try CLI.run(["archive", "refresh", archive] + paths)
         #expect(noTSA.status == 64)
+        // A folder that is not there, and LTA asked of extend without a TSA: one line each, sysexits codes.
+        let noFolder = try CLI.run(["archive", "refresh", folder.file("no-such-archive"), "--dry-run"] + paths)
+        #expect(noFolder.status == 66, "\(noFolder.stderr)")
+        #expect(noFolder.stderr.split(separator: "\n").count == 1)
+        let noTSAExtend = try CLI.run(["extend", document + ".sig", "--level", "LTA"] + paths)
+        #expect(noTSAExtend.status == 64, "\(noTSAExtend.stderr)")
+        #expect(noTSAExtend.stderr.contains("--tsa"))
     }
 }

@@ -202,6 +202,32 @@ struct PowerOfAttorneyTests {
         #expect(check(refused)?.message.contains("re-delegated by someone") == true, "\(check(refused)?.message ?? "")")
     }
 
+    @Test("a policy that requires a МЧД fails a signer without one; a re-delegation loop is refused")
+    func requiredAndCycle() throws {
+        let p = Self.people
+        let required = try #require(PolicyRegistry.load(directory: try {
+            let folder = try TemporaryFolder()
+            _ = try folder.write("poa-test.yaml", Array(Self.policyText.replacingOccurrences(
+                of: "check: power-of-attorney", with: "check: power-of-attorney\n        params: {required: true}").utf8))
+            return folder.path
+        }()).policies["poa-test"])
+        let h = Hierarchy.rsa
+        let signature = try Signer.sign(.bytes(sampleDocument), identity: p.deputy.identity, options: SignatureOptions(chain: [h.ca.certificate]))
+        let (_, report) = try VerificationJob(
+            signature: signature, signatureName: "letter.sig", document: .bytes(name: "letter.txt", sampleDocument), trust: h.trust,
+            crls: [try h.crl(), try h.crl(by: h.root)], policy: required, options: JudgementOptions(documentType: "letter")).run()
+        #expect(check(report)?.status == .failed)
+        #expect(check(report)?.message.contains("must act under a machine-readable power of attorney") == true, "\(check(report)?.message ?? "")")
+        #expect(report.subIndication == .sigConstraintsFailure)
+
+        // A names B as its parent and B names A: each link is signed and matched, the chain never ends.
+        let a = try Self.signed(Self.xml(number: "A", parent: "B", principal: p.head, representative: p.clerk), by: p.head)
+        let b = try Self.signed(Self.xml(number: "B", parent: "A", principal: p.clerk, representative: p.head), by: p.clerk)
+        let (_, loop) = try verify(as: p.clerk, powers: [a, b])
+        #expect(check(loop)?.status == .failed)
+        #expect(check(loop)?.message.contains("loops") == true, "\(check(loop)?.message ?? "")")
+    }
+
     @Test("CLI: verify --poa --poa-sig --type, in Russian with the article; a missing --poa file is exit 66")
     func commandLine() throws {
         let p = Self.people

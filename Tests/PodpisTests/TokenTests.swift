@@ -198,6 +198,22 @@ struct TokenTests {
                                            environment: token.environment)
         defer { service.stop() }
         try checkTimestampEndpoint(service.url + "/v1/timestamp", token: token)
+
+        // Without a PIN source the service refuses to start: one line, exit 78 (configuration).
+        let noPin = try token.folder.write("nopin.yaml", Array("""
+            tsa:
+              key: "\(token.uri("tsa"))"
+              cert: \(layout.path("tsa.pem"))
+
+            """.utf8))
+        var environment = token.environment
+        environment.removeValue(forKey: "PODPIS_TSA_PIN")
+        let refused = try CLI.run(["serve", "--config", noPin, "--port", "0", "--offline", "--database", "sqlite:" + token.folder.file("j2.sqlite"),
+                                   "--trust", layout.trustDirectory, "--policies", Repository.policies, "--certs", Repository.certs],
+                                  environment: environment, timeout: 60)
+        #expect(refused.status == 78, "\(refused.stderr)")
+        #expect(refused.stderr.contains("pin-file"), "\(refused.stderr)")
+        #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
     }
 
     /// Asks `url` for a timestamp with `openssl ts -query` and checks the reply with `openssl ts -verify`.
