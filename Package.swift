@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
@@ -40,8 +41,15 @@ let package = Package(
             cSettings: [.define("OPENSSL_SUPPRESS_DEPRECATED")]),
         // Policy-free, Codable evidence and report values shared by the core and the engine.
         .target(name: "EvidenceModel"),
-        // The only module that talks to OpenSSL and libcurl.
-        .target(name: "SigningCore", dependencies: ["COpenSSL", "CCurl", "CPodpis", "EvidenceModel"]),
+        // The only module that talks to OpenSSL and libcurl. Its shared caches lock with NIOConcurrencyHelpers
+        // (pthread mutexes, which ThreadSanitizer understands; Synchronization.Mutex hands a contended lock over in
+        // the kernel, which it does not, and reports false races).
+        .target(
+            name: "SigningCore",
+            dependencies: [
+                "COpenSSL", "CCurl", "CPodpis", "EvidenceModel",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
         // Judges evidence under a policy. Pure Swift.
         .target(name: "PolicyEngine", dependencies: ["EvidenceModel", .product(name: "Yams", package: "Yams")]),
         // The human-readable verification protocol (HTML, ru/en) rendered from mustache templates. Pure Swift.
@@ -55,13 +63,19 @@ let package = Package(
             name: "PodpisContainer",
             dependencies: ["SigningCore", "EvidenceModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // The workflows the front ends share (read inputs, collect evidence, judge).
-        .target(name: "PodpisService", dependencies: ["SigningCore", "PolicyEngine", "PodpisContainer"]),
+        .target(
+            name: "PodpisService",
+            dependencies: [
+                "SigningCore", "PolicyEngine", "PodpisContainer",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
         // The tamper-evident audit journal: SQLite (GRDB) by default.
         .target(
             name: "PodpisJournal",
             dependencies: [
                 "SigningCore", "EvidenceModel", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         // HTTP front ends on Hummingbird: the TSA, the demo PKI's OCSP/CRL server, the verification service.
         .target(
@@ -79,6 +93,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         .executableTarget(
             name: "podpis",
@@ -86,6 +101,7 @@ let package = Package(
                 "SigningCore", "PolicyEngine", "PodpisService", "PodpisServer", "PodpisJournal", "PodpisReport",
                 "PodpisContainer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         // Fuzz targets over every parser that takes outside input: a replayer normally, libFuzzer entry points when
         // built by Tests/Fuzz/run.sh (-sanitize=fuzzer,address -D PODPIS_LIBFUZZER).

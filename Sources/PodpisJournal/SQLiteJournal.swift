@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import Synchronization
+import NIOConcurrencyHelpers
 import SigningCore
 
 /// The embedded journal: SQLite in WAL mode with `synchronous = FULL`, so a committed entry survives a crash.
@@ -45,7 +45,7 @@ public final class SQLiteJournal: AuditJournal {
     }
 
     /// Appends wait here while a commit is in flight; the next commit takes them all (group commit).
-    private let pending = Mutex(PendingAppends())
+    private let pending = NIOLockedValueBox(PendingAppends())
 
     struct PendingAppends {
         var queue: [(JournalRecord, CheckedContinuation<JournalEntry, any Error>)] = []
@@ -56,7 +56,7 @@ public final class SQLiteJournal: AuditJournal {
     /// (group commit): each caller still resumes only after the commit that holds its own entry.
     public func append(_ record: JournalRecord) async throws -> JournalEntry {
         try await withCheckedThrowingContinuation { continuation in
-            let startWriter = pending.withLock { state in
+            let startWriter = pending.withLockedValue { state in
                 state.queue.append((record, continuation))
                 if state.writing { return false }
                 state.writing = true
@@ -68,7 +68,7 @@ public final class SQLiteJournal: AuditJournal {
 
     private func drain() async {
         while true {
-            let batch = pending.withLock { state in
+            let batch = pending.withLockedValue { state in
                 let items = state.queue
                 state.queue = []
                 if items.isEmpty { state.writing = false }

@@ -3,7 +3,7 @@ import PodpisJournal
 import PodpisService
 import PolicyEngine
 import SigningCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// What the service verifies with: policies, trust, the TSA, the journal. Policies and trust can be reloaded
 /// while running (admin), and every request works with one consistent snapshot.
@@ -18,12 +18,12 @@ public final class ServiceState: Sendable {
     public let configuration: ServiceConfiguration
     public let journal: any AuditJournal
     public let authority: TimestampAuthority?
-    private let current: Mutex<Snapshot>
+    private let current: NIOLockedValueBox<Snapshot>
 
     public init(configuration: ServiceConfiguration, journal: any AuditJournal) throws {
         self.configuration = configuration
         self.journal = journal
-        current = Mutex(try Self.load(configuration))
+        current = NIOLockedValueBox(try Self.load(configuration))
         if let key = configuration.tsaKey, let cert = configuration.tsaCert {
             let loaded = try KeyLoader.load(path: key) {
                 guard TokenKeyURI.isTokenURI(key) else {
@@ -41,7 +41,7 @@ public final class ServiceState: Sendable {
         }
     }
 
-    public var snapshot: Snapshot { current.withLock { $0 } }
+    public var snapshot: Snapshot { current.withLockedValue { $0 } }
 
     /// The PIN of a TSA key on a token: `tsa.pin-file` (owner-only, first line), else `PODPIS_TSA_PIN`.
     static func tokenPIN(_ configuration: ServiceConfiguration) throws -> [UInt8] {
@@ -63,7 +63,7 @@ public final class ServiceState: Sendable {
     /// Re-reads policies and trust lists; the old snapshot stays in use if the new one does not load.
     public func reload() throws -> Snapshot {
         let fresh = try Self.load(configuration)
-        current.withLock { $0 = fresh }
+        current.withLockedValue { $0 = fresh }
         return fresh
     }
 

@@ -3,7 +3,7 @@ import Foundation
 import PodpisContainer
 import PolicyEngine
 import SigningCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// One document/signature pair of a batch.
 public struct BatchItem: Sendable, Equatable {
@@ -168,11 +168,11 @@ public struct BatchVerifier: Sendable {
                               onResult: @escaping @Sendable (BatchResult, Rendered) -> Void,
                               onProgress: @escaping @Sendable (BatchProgress) -> Void) {
         let started = Date()
-        let shared = Mutex(BatchShared(progress: BatchProgress(done: 0, total: items.count, passed: 0, failed: 0, indeterminate: 0, elapsed: 0)))
-        let output = Mutex(())
+        let shared = NIOLockedValueBox(BatchShared(progress: BatchProgress(done: 0, total: items.count, passed: 0, failed: 0, indeterminate: 0, elapsed: 0)))
+        let output = NIOLock()
         DispatchQueue.concurrentPerform(iterations: min(workers, max(items.count, 1))) { _ in
             while true {
-                let index: Int? = shared.withLock { state in
+                let index: Int? = shared.withLockedValue { state in
                     guard state.next < items.count else { return nil }
                     defer { state.next += 1 }
                     return state.next
@@ -180,8 +180,8 @@ public struct BatchVerifier: Sendable {
                 guard let index else { return }
                 let result = verify(items[index])
                 let rendered = render(result)
-                output.withLock { _ in onResult(result, rendered) }
-                let snapshot: BatchProgress? = shared.withLock { state in
+                output.withLock { onResult(result, rendered) }
+                let snapshot: BatchProgress? = shared.withLockedValue { state in
                     state.progress.done += 1
                     switch result.indication {
                     case .totalPassed: state.progress.passed += 1
@@ -194,7 +194,7 @@ public struct BatchVerifier: Sendable {
                     state.lastReport = now
                     return state.progress
                 }
-                if let snapshot { output.withLock { _ in onProgress(snapshot) } }
+                if let snapshot { output.withLock { onProgress(snapshot) } }
             }
         }
     }

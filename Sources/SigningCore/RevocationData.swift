@@ -2,7 +2,7 @@ import COpenSSL
 import CPodpis
 import EvidenceModel
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// OCSP responses carried inside a signature: RFC 5940 other-revocation-info in SignedData.crls, and the CAdES
 /// revocation-values attribute (which also carries CRLs).
@@ -103,12 +103,12 @@ public final class RevocationCache: Sendable {
         var bytes: [UInt8]
         var expires: Date
     }
-    private let entries = Mutex([String: Entry]())
+    private let entries = NIOLockedValueBox([String: Entry]())
     public static let shared = RevocationCache()
     public init() {}
 
     func get(_ key: String, now: Date = Date()) -> [UInt8]? {
-        entries.withLock { entries in
+        entries.withLockedValue { entries in
             guard let entry = entries[key] else { return nil }
             if entry.expires <= now {
                 entries[key] = nil
@@ -119,7 +119,7 @@ public final class RevocationCache: Sendable {
     }
 
     func put(_ key: String, _ bytes: [UInt8], expires: Date) {
-        entries.withLock { $0[key] = Entry(bytes: bytes, expires: expires) }
+        entries.withLockedValue { $0[key] = Entry(bytes: bytes, expires: expires) }
     }
 }
 

@@ -2,7 +2,7 @@ import COpenSSL
 import CPodpis
 import EvidenceModel
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Unique, persistent TSA serial numbers. Serials are handed out from blocks reserved in a file under an exclusive
 /// lock (so several processes may share it), and a block is written and fsynced before any serial from it is used:
@@ -12,7 +12,7 @@ public final class SerialNumberSource: Sendable {
         var next: UInt64 = 0
         var blockEnd: UInt64 = 0
     }
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let path: String?
     private let blockSize: UInt64
 
@@ -20,11 +20,11 @@ public final class SerialNumberSource: Sendable {
     public init(path: String?, blockSize: UInt64 = 256) {
         self.path = path
         self.blockSize = blockSize
-        if path == nil { state.withLock { $0 = State(next: 1, blockEnd: .max) } }
+        if path == nil { state.withLockedValue { $0 = State(next: 1, blockEnd: .max) } }
     }
 
     public func next() throws -> UInt64 {
-        try state.withLock { state in
+        try state.withLockedValue { state in
             if state.next >= state.blockEnd {
                 let start = try reserveBlock()
                 state.next = start

@@ -1,5 +1,5 @@
 import COpenSSL
-import Synchronization
+import NIOConcurrencyHelpers
 import CPodpis
 import EvidenceModel
 #if canImport(FoundationEssentials)
@@ -208,17 +208,17 @@ enum KeyUsage {
 /// A bounded, thread-safe map from certificate fingerprint to its decoded ``CertificateInfo``.
 final class CertificateInfoCache: Sendable {
     static let shared = CertificateInfoCache(capacity: 4096)
-    private let entries = Mutex<[String: CertificateInfo]>([:])
+    private let entries = NIOLockedValueBox<[String: CertificateInfo]>([:])
     private let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
 
     func lookup(_ fingerprint: String) -> CertificateInfo? {
-        entries.withLock { $0[fingerprint] }
+        entries.withLockedValue { $0[fingerprint] }
     }
 
     func store(_ info: CertificateInfo) {
-        entries.withLock { map in
+        entries.withLockedValue { map in
             if map.count >= capacity { map.removeAll(keepingCapacity: true) }  // simple bound: start over when full
             map[info.sha256] = info
         }

@@ -3,7 +3,7 @@ import Foundation
 import PodpisService
 import PolicyEngine
 import SigningCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 extension VerifyCommand {
     /// `verify --batch`: parallel over cores, a progress bar on a terminal, JSON Lines with --json, a summary at the
@@ -28,7 +28,7 @@ extension VerifyCommand {
         let terminal = isatty(STDERR_FILENO) == 1
         let json = self.json
         let encoder = JSONEncoder.podpis(pretty: false)
-        let tally = Mutex([String: Int]())
+        let tally = NIOLockedValueBox([String: Int]())
         let started = Date()
         // The JSON line is encoded by the worker that verified the item, in parallel; only writing it is serialised.
         verifier.run(items, render: { result -> Data? in
@@ -40,7 +40,7 @@ extension VerifyCommand {
             return data
         }, onResult: { result, line in
             let key = result.error != nil ? "ERROR" : (result.report.map { $0.indication.rawValue + ($0.subIndication.map { "/\($0.rawValue)" } ?? "") } ?? "?")
-            tally.withLock { $0[key, default: 0] += 1 }
+            tally.withLockedValue { $0[key, default: 0] += 1 }
             if json {
                 if let line { FileHandle.standardOutput.write(line) }
             } else if result.indication != .totalPassed {
@@ -54,7 +54,7 @@ extension VerifyCommand {
         })
         if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let elapsed = Date().timeIntervalSince(started)
-        let counts = tally.withLock { $0 }
+        let counts = tally.withLockedValue { $0 }
         var lines = [text.text("batch.summary", ["count": "\(items.count)", "seconds": String(format: "%.1f", elapsed),
                                                   "rate": String(format: "%.0f", elapsed > 0 ? Double(items.count) / elapsed : 0)])]
         for (key, count) in counts.sorted(by: { $0.value > $1.value }) {
