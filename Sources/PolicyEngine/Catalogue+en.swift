@@ -26,6 +26,8 @@ extension Catalogue {
         "container.covers": "Signature {signature} ({file}) covers: {files}",
         "container.covers-nothing": "Signature {signature} ({file}) covers no file",
         "container.heading": "Container {type}: {name}",
+        "container.orphan-manifest": "Manifest {file} is signed by no signature",
+        "container.signature-unreadable": "not a readable CMS signature: {reason}",
         "policy.unknown-check": "The policy names an unknown check «{check}»",
         "rule.not-in-force": "The rule was not in force at the signing time",
         // identification

@@ -24,6 +24,8 @@ extension Catalogue {
         "container.covers": "Подпись {signature} ({file}) покрывает: {files}",
         "container.covers-nothing": "Подпись {signature} ({file}) не покрывает ни одного файла",
         "container.heading": "Контейнер {type}: {name}",
+        "container.orphan-manifest": "Манифест {file} не подписан ни одной подписью",
+        "container.signature-unreadable": "не читается как подпись CMS: {reason}",
         "policy.unknown-check": "Политика ссылается на неизвестную проверку «{check}»",
         "rule.not-in-force": "Правило не действовало на момент подписания",
         "signer-certificate.substituted": "Сертификат в подписи — не тот, которым подписывал подписант (не совпадает атрибут signing-certificate: возможна подмена сертификата)",

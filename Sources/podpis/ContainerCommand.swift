@@ -31,13 +31,7 @@ struct ContainerListCommand: AsyncParsableCommand {
             Console.out("  \(file.name)\t\(file.uncompressedSize)")
         }
         for signature in opened.signatures {
-            let names: [String]
-            if let manifest = signature.manifest,
-               let bytes = try? opened.zip.contents(manifest, limit: 16 << 20), let parsed = try? ASiCManifest.parse(bytes) {
-                names = parsed.references.map(\.uri)
-            } else {
-                names = opened.kind == .asicS ? opened.dataFiles.prefix(1).map(\.name) : []
-            }
+            let names = opened.coveredFiles(signature)
             let key = names.isEmpty ? "container.covers-nothing" : "container.covers"
             Console.out(catalogue.text(key, [
                 "signature": signature.signature.name, "file": signature.manifest?.name ?? "—",

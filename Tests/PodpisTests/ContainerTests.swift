@@ -636,6 +636,30 @@ struct ContainerTests {
         let listed = try CLI.run(["container", "list", asice])
         #expect(listed.status == 0)
         #expect(Self.files.allSatisfy { listed.stdout.contains($0.0) })
+
+        // inspect: the container's files, and each signature's manifest coverage and CMS structure (nothing verified).
+        let inspected = try CLI.run(["inspect", asice, "--json"])
+        #expect(inspected.status == 0, "\(inspected.stderr)")
+        let inspection = try JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [String: Any]
+        #expect(inspection?["type"] as? String == "ASiC-E")
+        #expect(Set(((inspection?["files"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }) == Set(Self.files.map(\.0)))
+        let inspectedSignatures = (inspection?["signatures"] as? [[String: Any]]) ?? []
+        #expect(inspectedSignatures.count == 2)
+        for entry in inspectedSignatures {
+            #expect(Set((entry["covers"] as? [String]) ?? []) == Set(Self.files.map(\.0)))
+            let signers = ((entry["cms"] as? [String: Any])?["signers"] as? [[String: Any]]) ?? []
+            #expect(signers.count == 1, "\(entry)")
+        }
+        let inspectedText = try CLI.run(["inspect", asice, "--lang", "ru"])
+        #expect(inspectedText.status == 0)
+        #expect(inspectedText.stdout.contains("Контейнер ASiC-E"))
+        #expect(inspectedText.stdout.contains("META-INF/signature001.p7s: CMS SignedData"))
+        // A signature entry that is not CMS is shown as such, beside the container's other contents.
+        let broken = try folder.write("broken.asice", Self.zip([.mimetype, .text("doc.txt", "x"), .text("META-INF/signature.p7s", "not CMS")]))
+        let brokenRun = try CLI.run(["inspect", broken, "--lang", "en"])
+        #expect(brokenRun.status == 0, "\(brokenRun.stderr)")
+        #expect(brokenRun.stdout.contains("doc.txt"))
+        #expect(brokenRun.stdout.contains("not a readable CMS signature"))
         let out = folder.file("extracted")
         let extracted = try CLI.run(["container", "extract", asice, "--to", out])
         #expect(extracted.status == 0, "\(extracted.stderr)")
