@@ -101,14 +101,19 @@ struct VerifyCommand: AsyncParsableCommand {
             policy: policy,
             options: JudgementOptions(documentType: type, language: language, trustLists: trustLists))
         var withPowers = job
-        withPowers.powersOfAttorney = try poa.enumerated().map { index, path in
+        withPowers.powersOfAttorney = try powersOfAttorney()
+        let (evidence, report) = try withPowers.run()
+        try finish(evidence: evidence, report: report, signaturePath: signaturePath, language: language)
+    }
+
+    /// The `--poa` files with their principals' signatures (`--poa-sig`, or found beside each file).
+    func powersOfAttorney() throws -> [PowerOfAttorneyReader.Input] {
+        try poa.enumerated().map { index, path in
             let signature = index < poaSig.count ? poaSig[index] : SignatureLookup.find(for: path)
             return PowerOfAttorneyReader.Input(
                 name: (path as NSString).lastPathComponent, xml: try FileInput.readSmallFile(path: path, limit: 4 << 20),
                 signatures: try signature.map { [try FileInput.readSignature(path: $0)] } ?? [])
         }
-        let (evidence, report) = try withPowers.run()
-        try finish(evidence: evidence, report: report, signaturePath: signaturePath, language: language)
     }
 
     /// Writes what was asked (evidence, protocol, JSON or text) and exits with the verdict's code.
@@ -143,13 +148,18 @@ struct VerifyCommand: AsyncParsableCommand {
     /// Verifies every signature of an ASiC container with the detached-signature path, plus the container checks.
     func verifyContainer(_ path: String, policy: Policy, trustLists: [String: TrustList], listAnchors: [X509Certificate],
                          validationTime: Date?, language: Language) throws -> Never {
-        if !poa.isEmpty { throw PodpisError(.usage, "--poa is not supported for ASiC containers yet: verify the signature and the МЧД outside the container") }
         let container = try ASiCContainer(path: path)
         let settings = ASiCContainer.VerificationSettings(
             trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
             certificates: try paths.certificates(), crls: try paths.revocation.crls(), validationTime: validationTime,
             ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation)
-        let evidence = try container.collectEvidence(settings)
+        var evidence = try container.collectEvidence(settings)
+        let powers = try powersOfAttorney()
+        if !powers.isEmpty {
+            evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(
+                powers, trust: settings.trust, certificates: settings.certificates, crls: settings.crls,
+                ocspResponses: settings.ocspResponses, revocation: settings.revocation, validationTime: validationTime)
+        }
         let report = PolicyEngine().judge(evidence, policy: policy, options: JudgementOptions(
             documentType: type, language: language, trustLists: trustLists))
         try finish(evidence: evidence, report: report, signaturePath: path, language: language)

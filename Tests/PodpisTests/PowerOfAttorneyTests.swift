@@ -254,5 +254,21 @@ struct PowerOfAttorneyTests {
         #expect(json.stdout.contains("доверенности"), "\(json.stdout)")
         let missing = try CLI.run(verify + ["--poa", folder.file("none.xml")])
         #expect(missing.status == 66, "\(missing.stderr)")
+
+        // The same document in an ASiC-E container: the МЧД is judged for the container's signer too.
+        let container = folder.file("letter.asice")
+        let packed = try CLI.run(["sign", document, "--container", "asice", "--out", container, "--key", key, "--cert", cert, "--chain", chain])
+        #expect(packed.status == 0, "\(packed.stderr)")
+        let inContainer = ["verify", container, "--trust", root, "--policy", policy, "--type", "letter", "--json"] + crls.flatMap { ["--crl", $0] }
+        let good = try CLI.run(inContainer + ["--poa", xml])
+        #expect(good.status == 0, "\(good.stdout) \(good.stderr)")
+        #expect(good.stdout.contains("MCHD-77") && good.stdout.contains("17.3"), "\(good.stdout)")
+        // A МЧД issued to someone else does not let the deputy sign.
+        let other = try Self.signed(Self.xml(number: "MCHD-78", principal: p.head, representative: p.clerk), by: p.head)
+        let otherXML = try folder.write("other.xml", other.xml)
+        _ = try folder.write("other.xml.sig", other.signatures[0])
+        let refused = try CLI.run(inContainer + ["--poa", otherXML])
+        #expect(refused.status != 0, "\(refused.stdout)")
+        #expect(refused.stdout.contains("no power of attorney names the signer"), "\(refused.stdout)")
     }
 }
