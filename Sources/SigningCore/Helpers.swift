@@ -78,6 +78,17 @@ func asn1Time(_ date: Date) -> UnsafeMutablePointer<ASN1_TIME>? {
     ASN1_TIME_set(nil, time_t(date.timeIntervalSince1970.rounded(.down)))
 }
 
+/// SHA-256 of `bytes` in one call (EVP_Digest).
+func sha256(_ bytes: [UInt8]) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: 32)
+    var length: UInt32 = 0
+    let ok = bytes.withUnsafeBytes { input in
+        out.withUnsafeMutableBufferPointer { EVP_Digest(input.baseAddress, input.count, $0.baseAddress, &length, EVP_sha256(), nil) }
+    }
+    precondition(ok == 1 && length == 32, "EVP_Digest(SHA-256) failed")
+    return out
+}
+
 func hex(_ bytes: some Sequence<UInt8>, uppercase: Bool = false) -> String {
     let digits = Array((uppercase ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
     var out = [UInt8]()

@@ -2,6 +2,7 @@ import COpenSSL
 import CPodpis
 import EvidenceModel
 import Foundation
+import NIOConcurrencyHelpers
 
 /// OCSP (RFC 6960): building requests, checking responses as evidence, and answering requests (the demo responder).
 public enum OCSP {
@@ -51,8 +52,21 @@ public enum OCSP {
     /// What an OCSP response says about `certificate`, after checking it: the responder is the issuer or a
     /// delegated responder (OCSPSigning EKU, issued by the issuer), the signature verifies, the path is valid at
     /// producedAt. Returns nil when the response is not about this certificate.
+    ///
+    /// The answer depends on its inputs only (the responder's path is judged at producedAt, never at the clock), so it
+    /// is memoised in ``OCSPVerdictCache``: a service that re-checks the same cached response for every request
+    /// decodes and verifies it once.
     package static func evidence(from der: [UInt8], certificate: X509Certificate, issuer: X509Certificate, trust: TrustStore,
                          untrusted: [X509Certificate]) -> RevocationEvidence? {
+        let key = OCSPVerdictCache.Key(response: der, certificate: certificate, issuer: issuer, trust: trust, untrusted: untrusted)
+        if let known = OCSPVerdictCache.shared.lookup(key) { return known.evidence }
+        let evidence = verifiedEvidence(from: der, certificate: certificate, issuer: issuer, trust: trust, untrusted: untrusted)
+        OCSPVerdictCache.shared.store(key, evidence)
+        return evidence
+    }
+
+    private static func verifiedEvidence(from der: [UInt8], certificate: X509Certificate, issuer: X509Certificate,
+                                         trust: TrustStore, untrusted: [X509Certificate]) -> RevocationEvidence? {
         clearOpenSSLErrors()
         let response: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
@@ -115,6 +129,47 @@ public enum OCSP {
         default:
             return RevocationEvidence(status: .unknown, source: "ocsp", thisUpdate: thisUpdate, nextUpdate: nextUpdate, producedAt: producedAt,
                                       issuer: signerSubject, problems: ["the OCSP responder does not know this certificate"])
+        }
+    }
+}
+
+/// A bounded, thread-safe memo of ``OCSP/evidence(from:certificate:issuer:trust:untrusted:)``.
+///
+/// The key names every input of the answer: the SHA-256 of the response, the certificate and its issuer, the trust
+/// store's anchors and the untrusted certificates offered for the responder's path (by their SHA-256 fingerprints).
+final class OCSPVerdictCache: Sendable {
+    struct Key: Hashable, Sendable {
+        var response: [UInt8]
+        var certificate: String
+        var issuer: String
+        var trust: [UInt8]
+        var untrusted: [String]
+
+        init(response der: [UInt8], certificate: X509Certificate, issuer: X509Certificate, trust: TrustStore,
+             untrusted: [X509Certificate]) {
+            response = sha256(der)
+            self.certificate = certificate.fingerprint
+            self.issuer = issuer.fingerprint
+            self.trust = trust.identity
+            self.untrusted = Set(untrusted.map(\.fingerprint)).sorted()
+        }
+    }
+
+    /// A cached answer; `evidence` is nil when the response says nothing about the certificate.
+    struct Verdict: Sendable { var evidence: RevocationEvidence? }
+
+    static let shared = OCSPVerdictCache(capacity: 4096)
+    private let entries = NIOLockedValueBox<[Key: Verdict]>([:])
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func lookup(_ key: Key) -> Verdict? { entries.withLockedValue { $0[key] } }
+
+    func store(_ key: Key, _ evidence: RevocationEvidence?) {
+        entries.withLockedValue { map in
+            if map.count >= capacity { map.removeAll(keepingCapacity: true) }  // simple bound: start over when full
+            map[key] = Verdict(evidence: evidence)
         }
     }
 }

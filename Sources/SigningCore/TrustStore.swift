@@ -9,6 +9,9 @@ public final class TrustStore: @unchecked Sendable {
     public let anchors: [X509Certificate]
     let store: OpaquePointer
     let fingerprints: Set<String>
+    /// The SHA-256 of the anchors' sorted fingerprints: two stores with the same anchors have the same identity
+    /// (memoised verdicts are keyed by it).
+    let identity: [UInt8]
 
     public init(anchors: [X509Certificate]) {
         var unique: [X509Certificate] = []
@@ -16,6 +19,7 @@ public final class TrustStore: @unchecked Sendable {
         for anchor in anchors where seen.insert(anchor.fingerprint).inserted { unique.append(anchor) }
         self.anchors = unique
         self.fingerprints = seen
+        self.identity = sha256(Array(seen.sorted().joined(separator: ",").utf8))
         store = X509_STORE_new()!
         for anchor in unique { X509_STORE_add_cert(store, anchor.pointer) }
         clearOpenSSLErrors()

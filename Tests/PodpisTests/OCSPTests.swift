@@ -31,6 +31,31 @@ struct OCSPTests {
         }
     }
 
+    @Test("a memoised OCSP verdict is reused only for the same inputs: another trust store, issuer or response is checked afresh")
+    func memoisedVerdicts() throws {
+        let h = Hierarchy.rsa
+        let signer = try h.signer(crlURL: "http://127.0.0.1:9/none.crl")
+        let answer = try h.ocspAnswer(for: signer.certificate, status: .good, signer: try ocspSigner(h))
+        let first = OCSP.evidence(from: answer, certificate: signer.certificate, issuer: h.ca.certificate, trust: h.trust, untrusted: [])
+        let again = OCSP.evidence(from: answer, certificate: signer.certificate, issuer: h.ca.certificate, trust: h.trust, untrusted: [])
+        #expect(first?.status == .good)
+        #expect(again?.status == .good && again?.producedAt == first?.producedAt)
+        // The same bytes under a trust store without the root: the responder's path is not trusted.
+        let untrustedRoot = OCSP.evidence(from: answer, certificate: signer.certificate, issuer: h.ca.certificate,
+                                          trust: TrustStore(anchors: [Hierarchy.ec.root.certificate]), untrusted: [])
+        #expect(untrustedRoot?.status == .unknown)
+        #expect(untrustedRoot?.problems.first?.contains("not trustworthy") == true, "\(untrustedRoot?.problems ?? [])")
+        // And the trusted store again: still good (the refusal was not cached under its key).
+        #expect(OCSP.evidence(from: answer, certificate: signer.certificate, issuer: h.ca.certificate, trust: h.trust, untrusted: [])?.status == .good)
+        // A response about another certificate says nothing about this one.
+        let other = try h.signer()
+        #expect(OCSP.evidence(from: answer, certificate: other.certificate, issuer: h.ca.certificate, trust: h.trust, untrusted: []) == nil)
+        // One changed byte in the signature: a different key, and the forgery is caught.
+        var forged = answer
+        forged[forged.count - 3] ^= 1
+        #expect(OCSP.evidence(from: forged, certificate: signer.certificate, issuer: h.ca.certificate, trust: h.trust, untrusted: [])?.status != .good)
+    }
+
     @Test("revoked → REVOKED_NO_POE, with the responder's revocation time")
     func revoked() throws {
         let h = Hierarchy.rsa
