@@ -126,6 +126,16 @@ components:
         policy: {type: string}
         type: {type: string, description: "Document type as the policy names it"}
         lang: {type: string, enum: [ru, en]}
+        powersOfAttorney:
+          type: array
+          maxItems: 8
+          description: "Machine-readable powers of attorney (МЧД, EMCHD_1 XML) the signers act under (63-ФЗ ст. 17.3)"
+          items:
+            type: object
+            required: [xml]
+            properties:
+              xml: {type: string, contentEncoding: base64}
+              signature: {type: string, contentEncoding: base64, description: "The principal's detached signature over the XML"}
     VerifyMultipart:
       type: object
       description: document and signature, or container (an ASiC-E/ASiC-S file) alone
@@ -133,6 +143,8 @@ components:
         document: {type: string, format: binary}
         signature: {type: string, format: binary}
         container: {type: string, format: binary, description: "ASiC-E or ASiC-S container (ETSI EN 319 162-1); the report gets a container section"}
+        poa: {type: string, format: binary, description: "A machine-readable power of attorney (МЧД, EMCHD_1 XML); repeat the part for a re-delegation chain"}
+        poa-signature: {type: string, format: binary, description: "The principal's detached signature over a poa part; the n-th goes with the n-th poa"}
         policy: {type: string}
         type: {type: string}
         lang: {type: string, enum: [ru, en]}

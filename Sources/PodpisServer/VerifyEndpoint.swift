@@ -14,8 +14,8 @@ import PolicyEngine
 import SigningCore
 
 /// `POST /v1/verify`: multipart (`document`, `signature`, `policy`, `type`, `lang`; or `container`, an ASiC-E/ASiC-S
-/// file, instead of document and signature), JSON with Base64 fields, or digest-only JSON (`documentDigest` +
-/// `digestAlgorithm`). The document is hashed as it arrives; the answer is sent
+/// file, instead of document and signature; `poa` and `poa-signature`, repeatable, for machine-readable powers of
+/// attorney), JSON with Base64 fields, or digest-only JSON (`documentDigest` + `digestAlgorithm`). The document is hashed as it arrives; the answer is sent
 /// only after its journal entry is durable.
 package struct VerifyEndpoint: Sendable {
     let state: ServiceState
@@ -30,10 +30,41 @@ package struct VerifyEndpoint: Sendable {
         var lang: String?
         /// An ASiC container (multipart part `container`), verified instead of a document and a signature.
         var container: [UInt8]? = nil
+        /// Machine-readable powers of attorney (МЧД) with the principals' signatures over them.
+        var powersOfAttorney: [PowerOfAttorneyReader.Input] = []
     }
 
-    /// JSON body: `{signature, document?, documentName?, documentDigest?, digestAlgorithm?, policy?, type?, lang?}`.
+    /// The largest МЧД XML accepted (the same bound as the CLI's and the reader's).
+    static let maxPowerOfAttorneyBytes = 4 << 20
+    /// At most this many powers of attorney in one request (a re-delegation chain is rarely longer than three).
+    static let maxPowersOfAttorney = 8
+
+    static func checkPowerCount(_ count: Int) throws {
+        guard count <= maxPowersOfAttorney else {
+            throw Problem(.badRequest, "too-many-poa", title: "Too many powers of attorney", detail: "at most \(maxPowersOfAttorney) powers of attorney")
+        }
+    }
+
+    /// Pairs `poa` parts with `poa-signature` parts by their order: the n-th signature signs the n-th file.
+    static func pairPowers(_ files: [[UInt8]], _ signatures: [[UInt8]]) throws -> [PowerOfAttorneyReader.Input] {
+        guard signatures.count <= files.count else {
+            throw Problem(.badRequest, "poa-signature-without-poa", title: "Power-of-attorney signature without its file",
+                          detail: "\(signatures.count) «poa-signature» parts for \(files.count) «poa» parts: the n-th signature goes with the n-th file")
+        }
+        try checkPowerCount(files.count)
+        return files.enumerated().map { index, xml in
+            PowerOfAttorneyReader.Input(name: "poa-\(index + 1).xml", xml: xml, signatures: index < signatures.count ? [signatures[index]] : [])
+        }
+    }
+
+    /// JSON body: `{signature, document?, documentName?, documentDigest?, digestAlgorithm?, policy?, type?, lang?,
+    /// powersOfAttorney?: [{xml, signature?}]}` (binary values in Base64).
     struct JSONBody: Decodable {
+        struct PowerOfAttorney: Decodable {
+            var xml: String
+            var signature: String?
+        }
+
         var signature: String
         var document: String?
         var documentName: String?
@@ -43,6 +74,7 @@ package struct VerifyEndpoint: Sendable {
         var policy: String?
         var type: String?
         var lang: String?
+        var powersOfAttorney: [PowerOfAttorney]?
     }
 
     /// Algorithms a streamed document is hashed with when the signature has not told us which it needs.
@@ -88,11 +120,13 @@ package struct VerifyEndpoint: Sendable {
             let (evidence, report): (Evidence, Report)
             if let container {
                 let settings = ASiCContainer.VerificationSettings(trust: snapshot.trust, revocation: revocation)
-                (evidence, report) = try Self.verifyContainer(container, settings: settings, policy: policy, options: options)
+                (evidence, report) = try Self.verifyContainer(
+                    container, settings: settings, powers: input.powersOfAttorney, policy: policy, options: options)
             } else {
-                let job = VerificationJob(
+                var job = VerificationJob(
                     signature: signature, signatureName: nil, document: input.document, trust: snapshot.trust,
                     revocation: revocation, policy: policy, options: options)
+                job.powersOfAttorney = input.powersOfAttorney
                 (evidence, report) = try job.run()
             }
             let encoder = JSONEncoder.podpis(pretty: false)
@@ -136,7 +170,8 @@ package struct VerifyEndpoint: Sendable {
     /// Verifies an uploaded ASiC container: written to a private temporary file (the guarded reader works on files),
     /// opened, every signature verified, the container checks judged. A file that is not a readable container is a
     /// 422 problem naming what is wrong with it.
-    static func verifyContainer(_ bytes: [UInt8], settings: ASiCContainer.VerificationSettings, policy: Policy,
+    static func verifyContainer(_ bytes: [UInt8], settings: ASiCContainer.VerificationSettings,
+                                powers: [PowerOfAttorneyReader.Input], policy: Policy,
                                 options: JudgementOptions) throws -> (Evidence, Report) {
         let path = NSTemporaryDirectory() + "podpis-upload-" + UUID().uuidString + ".asice"
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
@@ -145,7 +180,7 @@ package struct VerifyEndpoint: Sendable {
         defer { unlink(path) }
         let evidence: Evidence
         do {
-            evidence = try ASiCContainer(path: path).collectEvidence(settings)
+            evidence = try ASiCContainer(path: path).collectEvidence(settings, powersOfAttorney: powers)
         } catch let error as PodpisError where error.kind == .dataFormat {
             throw Problem(.unprocessableContent, "not-a-container", title: "Not a readable ASiC container", detail: error.message)
         }
@@ -203,6 +238,25 @@ package struct VerifyEndpoint: Sendable {
             throw Problem(.badRequest, "bad-base64", title: "Bad Base64", detail: "«signature» is not Base64")
         }
         var input = Input(signature: [UInt8](signature), policy: decoded.policy, type: decoded.type, lang: decoded.lang)
+        let powers = decoded.powersOfAttorney ?? []
+        try checkPowerCount(powers.count)
+        input.powersOfAttorney = try powers.enumerated().map { index, power in
+            guard let xml = Data(base64Encoded: power.xml, options: .ignoreUnknownCharacters) else {
+                throw Problem(.badRequest, "bad-base64", title: "Bad Base64", detail: "«powersOfAttorney[\(index)].xml» is not Base64")
+            }
+            guard xml.count <= maxPowerOfAttorneyBytes else {
+                throw Problem(.contentTooLarge, "too-large", title: "Power of attorney too large",
+                              detail: "«powersOfAttorney[\(index)].xml» is larger than \(maxPowerOfAttorneyBytes) bytes")
+            }
+            var signatures: [[UInt8]] = []
+            if let text = power.signature {
+                guard let signature = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
+                    throw Problem(.badRequest, "bad-base64", title: "Bad Base64", detail: "«powersOfAttorney[\(index)].signature» is not Base64")
+                }
+                signatures = [[UInt8](signature)]
+            }
+            return PowerOfAttorneyReader.Input(name: "poa-\(index + 1).xml", xml: [UInt8](xml), signatures: signatures)
+        }
         if let document = decoded.document {
             guard let bytes = Data(base64Encoded: document, options: .ignoreUnknownCharacters) else {
                 throw Problem(.badRequest, "bad-base64", title: "Bad Base64", detail: "«document» is not Base64")
@@ -310,7 +364,7 @@ package final class MultipartRequestDecoder {
         guard collector.finished else {
             throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "the body ends before the closing boundary")
         }
-        return collector.input()
+        return try collector.input()
     }
 }
 
@@ -418,7 +472,12 @@ final class MultipartCollector {
     var documentSize: UInt64 = 0
     var documentName: String?
     var documentDigests: [DigestAlgorithm: [UInt8]]?
+    /// `poa` and `poa-signature` parts, in their order (both may repeat).
+    var powers: [[UInt8]] = []
+    var powerSignatures: [[UInt8]] = []
     var finished = false
+    /// The parts kept in memory; others (but `document`, which is hashed as it streams) are skipped.
+    static let kept: Set<String> = ["signature", "policy", "type", "lang", "container", "poa", "poa-signature"]
     var problem: Problem?
 
     init(limits: ServiceConfiguration) { self.limits = limits }
@@ -438,8 +497,12 @@ final class MultipartCollector {
             documentSize += UInt64(chunk.readableBytes)
             return
         }
-        guard ["signature", "policy", "type", "lang", "container"].contains(current ?? "") else { return }  // unknown parts are skipped
-        let limit = current == "signature" || current == "container" ? limits.maxInMemoryBytes : 1024
+        guard Self.kept.contains(current ?? "") else { return }  // unknown parts are skipped
+        let limit = switch current {
+        case "signature", "container", "poa-signature": limits.maxInMemoryBytes
+        case "poa": VerifyEndpoint.maxPowerOfAttorneyBytes
+        default: 1024
+        }
         if buffer.count + chunk.readableBytes > limit {
             problem = Problem(.contentTooLarge, "too-large", title: "Part too large", detail: "«\(current ?? "")» is larger than \(limit) bytes")
             return
@@ -473,6 +536,10 @@ final class MultipartCollector {
             if name == "document" {
                 documentDigests = digest?.finish()
                 digest = nil
+            } else if name == "poa" {
+                powers.append(buffer)
+            } else if name == "poa-signature" {
+                powerSignatures.append(buffer)
             } else {
                 fields[name] = buffer
             }
@@ -484,12 +551,13 @@ final class MultipartCollector {
         finished = true
     }
 
-    func input() -> VerifyEndpoint.Input {
+    func input() throws -> VerifyEndpoint.Input {
         func text(_ name: String) -> String? { fields[name].map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } }
         var document: DocumentInput? = nil
         if let documentDigests { document = .hashed(name: documentName, size: documentSize, digests: documentDigests) }
         return VerifyEndpoint.Input(signature: fields["signature"], document: document, policy: text("policy"), type: text("type"),
-                                    lang: text("lang"), container: fields["container"])
+                                    lang: text("lang"), container: fields["container"],
+                                    powersOfAttorney: try VerifyEndpoint.pairPowers(powers, powerSignatures))
     }
 
     static func parameter(_ name: String, in header: String) -> String? {

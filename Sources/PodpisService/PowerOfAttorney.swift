@@ -1,5 +1,6 @@
 import EvidenceModel
 import Foundation
+import PodpisContainer
 import PolicyEngine
 import SigningCore
 
@@ -157,5 +158,19 @@ public enum PowerOfAttorneyReader {
         calendar.timeZone = TimeZone(secondsFromGMT: 3 * 3600)!
         guard let start = calendar.date(from: components), calendar.component(.day, from: start) == parts[2] else { return nil }
         return endOfDay ? start.addingTimeInterval(86_400 - 1) : start
+    }
+}
+
+extension ASiCContainer {
+    /// The container's evidence (``collectEvidence(_:)``) with the powers of attorney its signers act under, checked
+    /// against the same trust and revocation settings.
+    public func collectEvidence(_ settings: VerificationSettings, powersOfAttorney: [PowerOfAttorneyReader.Input]) throws -> Evidence {
+        var evidence = try collectEvidence(settings)
+        if !powersOfAttorney.isEmpty {
+            evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(
+                powersOfAttorney, trust: settings.trust, certificates: settings.certificates, crls: settings.crls,
+                ocspResponses: settings.ocspResponses, revocation: settings.revocation, validationTime: settings.validationTime)
+        }
+        return evidence
     }
 }

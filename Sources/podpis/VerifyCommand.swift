@@ -153,13 +153,7 @@ struct VerifyCommand: AsyncParsableCommand {
             trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
             certificates: try paths.certificates(), crls: try paths.revocation.crls(), validationTime: validationTime,
             ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation)
-        var evidence = try container.collectEvidence(settings)
-        let powers = try powersOfAttorney()
-        if !powers.isEmpty {
-            evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(
-                powers, trust: settings.trust, certificates: settings.certificates, crls: settings.crls,
-                ocspResponses: settings.ocspResponses, revocation: settings.revocation, validationTime: validationTime)
-        }
+        let evidence = try container.collectEvidence(settings, powersOfAttorney: try powersOfAttorney())
         let report = PolicyEngine().judge(evidence, policy: policy, options: JudgementOptions(
             documentType: type, language: language, trustLists: trustLists))
         try finish(evidence: evidence, report: report, signaturePath: path, language: language)

@@ -22,7 +22,8 @@ struct HTTPServiceTests {
         let journalPath: String
         let h = Hierarchy.rsa
 
-        init(apiKeys: [String] = [], adminKeys: [String] = [], maxInMemory: Int = 64 << 20, maxBody: Int = 4 << 30) async throws {
+        init(apiKeys: [String] = [], adminKeys: [String] = [], maxInMemory: Int = 64 << 20, maxBody: Int = 4 << 30,
+             policies: String = Repository.policies) async throws {
             folder = try TemporaryFolder()
             let anchor = try folder.write("root.pem", try CertificateFiles.pem([h.root.certificate]))
             let (_, tsa) = try h.authority()
@@ -30,7 +31,7 @@ struct HTTPServiceTests {
             let tsaCert = try folder.write("tsa.pem", try CertificateFiles.pem([tsa.certificate]))
             var configuration = ServiceConfiguration()
             configuration.trust = [anchor]
-            configuration.policies = Repository.policies
+            configuration.policies = policies
             configuration.certs = Repository.certs
             configuration.offline = true
             journalPath = folder.file("journal.sqlite")

@@ -1,5 +1,9 @@
 import EvidenceModel
 import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
 import PodpisService
 import PolicyEngine
 import Testing
@@ -226,6 +230,66 @@ struct PowerOfAttorneyTests {
         let (_, loop) = try verify(as: p.clerk, powers: [a, b])
         #expect(check(loop)?.status == .failed)
         #expect(check(loop)?.message.contains("loops") == true, "\(check(loop)?.message ?? "")")
+    }
+
+    /// The `power-of-attorney` check of the first signature in a JSON report.
+    static func poaCheck(_ body: ByteBuffer) -> [String: Any]? {
+        let signatures = HTTPServiceTests.object(body)["signatures"] as? [[String: Any]]
+        return (signatures?.first?["checks"] as? [[String: Any]])?.first { $0["id"] as? String == "power-of-attorney" }
+    }
+
+    @Test("HTTP: «poa» and «poa-signature» parts, or JSON «powersOfAttorney», reach the check; a stray signature part is 400")
+    func http() async throws {
+        let p = Self.people
+        let policies = try TemporaryFolder()
+        defer { policies.cleanup() }
+        _ = try policies.write("poa-test.yaml", Array(Self.policyText.utf8))
+        let f = try await HTTPServiceTests.Fixture(policies: policies.path)
+        defer { f.folder.cleanup() }
+        let signature = try Signer.sign(.bytes(sampleDocument), identity: p.deputy.identity, options: SignatureOptions(chain: [Hierarchy.rsa.ca.certificate]))
+        let issuedToDeputy = try Self.signed(Self.xml(number: "MCHD-90", principal: p.head, representative: p.deputy), by: p.head)
+        let issuedToClerk = try Self.signed(Self.xml(number: "MCHD-91", principal: p.head, representative: p.clerk), by: p.head)
+        try await f.app.test(.router) { client in
+            for (power, expected) in [(issuedToDeputy, "passed"), (issuedToClerk, "failed")] {
+                let (body, headers) = f.multipart([
+                    ("signature", signature, nil), ("document", sampleDocument, "letter.txt"),
+                    ("poa", power.xml, "dover.xml"), ("poa-signature", power.signatures[0], "dover.xml.sig"),
+                    ("policy", Array("poa-test".utf8), nil), ("type", Array("letter".utf8), nil), ("lang", Array("en".utf8), nil),
+                ])
+                try await client.execute(uri: "/v1/verify", method: .post, headers: headers, body: body) { response in
+                    #expect(response.status == .ok, "\(String(buffer: response.body))")
+                    let check = Self.poaCheck(response.body)
+                    #expect(check?["status"] as? String == expected, "\(String(buffer: response.body))")
+                    #expect((check?["basis"] as? String)?.contains("17.3") == true)
+                }
+            }
+            // JSON: each entry carries its XML and the principal's signature.
+            let json: [String: Any] = [
+                "signature": Data(signature).base64EncodedString(), "document": Data(sampleDocument).base64EncodedString(),
+                "policy": "poa-test", "type": "letter",
+                "powersOfAttorney": [["xml": Data(issuedToDeputy.xml).base64EncodedString(),
+                                      "signature": Data(issuedToDeputy.signatures[0]).base64EncodedString()]],
+            ]
+            let jsonBody = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+            try await client.execute(uri: "/v1/verify", method: .post, headers: [.contentType: "application/json"], body: jsonBody) { response in
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                #expect(Self.poaCheck(response.body)?["status"] as? String == "passed", "\(String(buffer: response.body))")
+            }
+            // A signature part with no power of attorney to go with it: refused before any work, as a problem.
+            let (stray, strayHeaders) = f.multipart([("signature", signature, nil), ("poa-signature", issuedToDeputy.signatures[0], nil)])
+            try await client.execute(uri: "/v1/verify", method: .post, headers: strayHeaders, body: stray) { response in
+                #expect(response.status == .badRequest)
+                #expect(HTTPServiceTests.object(response.body)["type"] as? String == "urn:podpis:problem:poa-signature-without-poa")
+            }
+            // Bad Base64 in JSON: 400 naming the field.
+            let badJSON = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: [
+                "signature": Data(signature).base64EncodedString(), "powersOfAttorney": [["xml": "%%%"]],
+            ] as [String: Any]))
+            try await client.execute(uri: "/v1/verify", method: .post, headers: [.contentType: "application/json"], body: badJSON) { response in
+                #expect(response.status == .badRequest)
+                #expect((HTTPServiceTests.object(response.body)["detail"] as? String)?.contains("powersOfAttorney[0].xml") == true)
+            }
+        }
     }
 
     @Test("CLI: verify --poa --poa-sig --type, in Russian with the article; a missing --poa file is exit 66")
