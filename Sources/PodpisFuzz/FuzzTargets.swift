@@ -171,7 +171,7 @@ final class Fixture: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let input = folder + "/приказ.txt"
-        FileManager.default.createFile(atPath: input, contents: Data(document))
+        _ = FileManager.default.createFile(atPath: input, contents: Data(document))
         var manifest: [UInt8] = []
         try ContainerWriter.writeASiCE(files: [ContainerWriter.Input(path: input)], digest: .sha256, to: folder + "/e.asice", force: false) {
             manifest = $0

@@ -111,7 +111,7 @@ struct KeyDescription {
             var buffer = [CChar](repeating: 0, count: 80)
             var length = 0
             if EVP_PKEY_get_utf8_string_param(key, "group", &buffer, buffer.count, &length) == 1 {
-                curve = String(cString: buffer)
+                curve = string(fromNulTerminated: buffer)
             } else {
                 clearOpenSSLErrors()
             }

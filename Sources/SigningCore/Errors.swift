@@ -33,12 +33,24 @@ public struct PodpisError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// OpenSSL's error queue at the time of failure, for logs (never shown as the main message).
     public var detail: String?
+    /// The message's key in the user-facing catalogues (`error.*`), with its values, for front ends that speak the
+    /// user's language; ``message`` stays the English text for logs and for errors without a key.
+    public var key: String?
+    public var values: [String: String] = [:]
 
     public init(_ kind: Kind, _ message: String, subject: String? = nil, detail: String? = nil) {
         self.kind = kind
         self.message = message
         self.subject = subject
         self.detail = detail
+    }
+
+    /// The same error with a catalogue key, so that a front end can say it in Russian or English.
+    public func localized(_ key: String, _ values: [String: String] = [:]) -> PodpisError {
+        var copy = self
+        copy.key = key
+        copy.values = values
+        return copy
     }
 
     /// The one-line form: `subject: message`.
@@ -56,7 +68,7 @@ func drainOpenSSLErrors() -> String? {
         if code == 0 { break }
         var buffer = [CChar](repeating: 0, count: 256)
         ERR_error_string_n(code, &buffer, buffer.count)
-        if lines.count < 8 { lines.append(String(cString: buffer)) }
+        if lines.count < 8 { lines.append(string(fromNulTerminated: buffer)) }
     }
     return lines.isEmpty ? nil : lines.joined(separator: "; ")
 }

@@ -7,13 +7,13 @@ public enum FileInput {
     public static func regularFileSize(path: String) throws -> UInt64 {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw PodpisError(.noInput, "no such file", subject: path)
+            throw PodpisError(.noInput, "no such file", subject: path).localized("error.no-such-file")
         }
         if (info.st_mode & S_IFMT) == S_IFDIR {
-            throw PodpisError(.noInput, "is a directory, a file was expected", subject: path)
+            throw PodpisError(.noInput, "is a directory, a file was expected", subject: path).localized("error.is-a-directory")
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw PodpisError(.noInput, "not a regular file", subject: path)
+            throw PodpisError(.noInput, "not a regular file", subject: path).localized("error.not-a-regular-file")
         }
         return UInt64(info.st_size)
     }
@@ -23,6 +23,7 @@ public enum FileInput {
         let size = try regularFileSize(path: path)
         guard size <= limit else {
             throw PodpisError(.dataFormat, "file is too large (\(size) bytes; at most \(limit) expected)", subject: path)
+                .localized("error.too-large", ["size": "\(size)", "limit": "\(limit)"])
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw PodpisError(.noInput, "cannot open: \(String(cString: strerror(errno)))", subject: path) }
@@ -80,7 +81,7 @@ public enum FileInput {
         guard fd >= 0 else {
             throw PodpisError(.cannotCreate, "cannot create: \(String(cString: strerror(errno)))", subject: path)
         }
-        let temporary = String(cString: templateBytes)
+        let temporary = string(fromNulTerminated: templateBytes)
         var success = false
         defer {
             if !success { unlink(temporary) }
@@ -177,8 +178,9 @@ extension FileInput {
             if fd >= 0 { close(fd) }
             if n > 0, SignatureDecoder.looksLikeSignedData(head.prefix(n)) {
                 throw PodpisError(.dataFormat, "signature file too large (\(size) bytes; at most \(limit))", subject: path)
+                    .localized("error.signature-too-large", ["size": "\(size)", "limit": "\(limit)"])
             }
-            throw PodpisError(.dataFormat, "not a CMS signature (DER, PEM or Base64 expected)", subject: path)
+            throw PodpisError(.dataFormat, "not a CMS signature (DER, PEM or Base64 expected)", subject: path).localized("error.not-cms")
         }
         return try readSmallFile(path: path, limit: limit)
     }

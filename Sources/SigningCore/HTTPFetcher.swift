@@ -95,9 +95,9 @@ public enum HTTPFetcher {
             throw PodpisError(.unavailable, "the answer is larger than \(options.maxResponseBytes) bytes", subject: url)
         }
         guard failure == CURLE_OK else {
-            let detail = String(cString: errorBuffer)
+            let detail = string(fromNulTerminated: errorBuffer)
             let text = detail.isEmpty ? String(cString: curl_easy_strerror(failure)) : detail
-            throw PodpisError(.unavailable, "cannot reach the server: \(text)", subject: url)
+            throw PodpisError(.unavailable, "cannot reach the server: \(text)", subject: url).localized("error.unreachable", ["reason": text])
         }
         var status = 0
         _ = podpis_curl_getinfo_long(curl, CURLINFO_RESPONSE_CODE, &status)

@@ -113,13 +113,19 @@ func hexInteger(_ integer: UnsafePointer<ASN1_INTEGER>?) -> String {
     return String(cString: text)
 }
 
+/// The text of a NUL-terminated C buffer (up to its first NUL, or all of it), decoded as UTF-8.
+func string(fromNulTerminated buffer: [CChar]) -> String {
+    let end = buffer.firstIndex(of: 0) ?? buffer.endIndex
+    return String(decoding: buffer[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
 /// Dotted OID text.
 func oidText(_ object: OpaquePointer?) -> String {
     guard let object else { return "" }
     var buffer = [CChar](repeating: 0, count: 128)
     let length = OBJ_obj2txt(&buffer, Int32(buffer.count), object, 1)
     guard length > 0, Int(length) < buffer.count else { return "" }
-    return String(cString: buffer)
+    return string(fromNulTerminated: buffer)
 }
 
 /// A distinguished name as a UTF-8 RFC 2253 string (Cyrillic prints as Cyrillic).

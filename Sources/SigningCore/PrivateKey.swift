@@ -88,7 +88,7 @@ public final class PrivateKey: @unchecked Sendable {
 }
 
 private func gostMissing() -> PodpisError {
-    PodpisError(.configuration, "GOST algorithms are not available: install libengine-gost-openssl")
+    PodpisError(.configuration, "GOST algorithms are not available: install libengine-gost-openssl").localized("error.gost-missing")
 }
 
 /// A key and its certificate as loaded from files or a PKCS#12 bundle.
@@ -114,10 +114,10 @@ public enum KeyLoader {
     public static func checkPermissions(path: String, allowInsecure: Bool) throws {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw PodpisError(.noInput, "no such file", subject: path)
+            throw PodpisError(.noInput, "no such file", subject: path).localized("error.no-such-file")
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw PodpisError(.noInput, "not a regular file", subject: path)
+            throw PodpisError(.noInput, "not a regular file", subject: path).localized("error.not-a-regular-file")
         }
         let loose = info.st_mode & 0o077
         if loose != 0 && !allowInsecure {
@@ -125,7 +125,7 @@ public enum KeyLoader {
             throw PodpisError(
                 .noPermission,
                 "private key file is accessible by group or others (mode \(mode)); run: chmod 600 \(path)",
-                subject: path)
+                subject: path).localized("error.key-permissions", ["mode": mode, "path": path])
         }
     }
 
@@ -155,7 +155,7 @@ public enum KeyLoader {
         var pass = try passphrase()
         defer { wipe(&pass) }
         guard let key = try decodeKey(bytes, pass: pass, path: path) else {
-            throw PodpisError(.dataFormat, "wrong passphrase for the private key", subject: path)
+            throw PodpisError(.dataFormat, "wrong passphrase for the private key", subject: path).localized("error.wrong-passphrase")
         }
         return (key, nil, [])
     }
@@ -185,6 +185,7 @@ public enum KeyLoader {
         let detail = drainOpenSSLErrors()
         if asked != 0 { return nil }
         throw PodpisError(.dataFormat, "not a private key (PEM, DER or PKCS#12 expected)", subject: path, detail: detail)
+            .localized("error.not-a-key")
     }
 
     private static func isPKCS12(_ bytes: [UInt8]) -> Bool {
@@ -223,6 +224,7 @@ public enum KeyLoader {
             let detail = drainOpenSSLErrors()
             if let cert { X509_free(cert) }
             throw PodpisError(.dataFormat, "cannot open the PKCS#12 file (wrong passphrase?)", subject: path, detail: detail)
+                .localized("error.pkcs12-unreadable")
         }
         var chain: [X509Certificate] = []
         if let ca {

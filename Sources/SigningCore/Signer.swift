@@ -307,7 +307,7 @@ enum AtomicOutput {
         var templateBytes = Array(template.utf8CString)
         let fd = templateBytes.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw PodpisError(.cannotCreate, "cannot create: \(String(cString: strerror(errno)))", subject: path) }
-        let temporary = String(cString: templateBytes)
+        let temporary = string(fromNulTerminated: templateBytes)
         var done = false
         defer {
             if !done { unlink(temporary) }

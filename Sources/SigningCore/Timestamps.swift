@@ -23,6 +23,7 @@ public struct HTTPTimestampSource: TimestampSource {
         let response = try HTTPFetcher.post(url, body: request, contentType: "application/timestamp-query", options: options)
         guard response.status == 200 else {
             throw PodpisError(.unavailable, "the TSA answered HTTP \(response.status)", subject: url)
+                .localized("error.tsa-http", ["status": "\(response.status)"])
         }
         if let type = response.contentType?.lowercased(), !type.hasPrefix("application/timestamp-reply") {
             throw PodpisError(.unavailable, "the TSA answered «\(type)», not application/timestamp-reply", subject: url)

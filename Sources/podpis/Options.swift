@@ -32,12 +32,13 @@ struct PassphraseOptions: ParsableArguments {
         if let passEnv {
             guard let value = ProcessInfo.processInfo.environment[passEnv] else {
                 throw PodpisError(.usage, "environment variable \(passEnv) is not set", subject: keyPath)
+                    .localized("error.env-not-set", ["variable": passEnv])
             }
             return Array(value.utf8)
         }
         if passStdin {
             guard let line = readLine(strippingNewline: true) else {
-                throw PodpisError(.usage, "no passphrase on standard input", subject: keyPath)
+                throw PodpisError(.usage, "no passphrase on standard input", subject: keyPath).localized("error.no-stdin-passphrase")
             }
             return Array(line.utf8)
         }
@@ -76,6 +77,7 @@ struct SignerOptions: ParsableArguments {
         }
         guard let certificate else {
             throw PodpisError(.usage, "no certificate: give --cert (only a PKCS#12 file or a token carries its own)", subject: key)
+                .localized("error.no-certificate")
         }
         let chainCerts = try chain.flatMap { path in
             try X509Certificate.parseAll(FileInput.readSmallFile(path: path, limit: 16 << 20), subject: path)
@@ -98,6 +100,7 @@ enum Terminal {
         let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
         guard fd >= 0 else {
             throw PodpisError(.usage, "the key needs a passphrase or PIN: give --pass-file, --pass-env or --pass-stdin (no terminal to ask on)", subject: subject)
+                .localized("error.no-terminal")
         }
         defer { close(fd) }
         var original = termios()
@@ -128,13 +131,13 @@ enum TimeArgument {
         let day = ISO8601DateFormatter()
         day.formatOptions = [.withFullDate]
         if let date = day.date(from: text) { return date }
-        throw PodpisError(.usage, "«\(text)» is not an RFC 3339 time (e.g. 2026-11-25T12:00:00Z)")
+        throw PodpisError(.usage, "«\(text)» is not an RFC 3339 time (e.g. 2026-11-25T12:00:00Z)").localized("error.bad-time", ["text": text])
     }
 }
 
 /// Refuses to replace an existing output unless asked.
 func checkOutput(_ path: String, force: Bool) throws {
     if FileManager.default.fileExists(atPath: path) && !force {
-        throw PodpisError(.cannotCreate, "already exists; use --force to replace it", subject: path)
+        throw PodpisError(.cannotCreate, "already exists; use --force to replace it", subject: path).localized("error.exists")
     }
 }

@@ -26,7 +26,7 @@ struct Podpis: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as PodpisError {
-            Console.error(error.description)
+            Console.error(errorLine(error))
             if ProcessInfo.processInfo.environment["PODPIS_DEBUG"] != nil, let detail = error.detail {
                 Console.error("detail: \(detail)")
             }
@@ -37,6 +37,15 @@ struct Podpis: AsyncParsableCommand {
             exit(withError: error)
         }
     }
+}
+
+/// An error's one line in the user's language (the command's `--lang`, else `PODPIS_LANG`, `LC_ALL`, `LANG`): its
+/// catalogue text when the error has a key, else its English message.
+func errorLine(_ error: PodpisError, language: Language = Console.commandLanguage) -> String {
+    guard let key = error.key else { return error.description }
+    let text = Catalogue(language).text(key, error.values)
+    guard text != key else { return error.description }
+    return error.subject.map { "\($0): \(text)" } ?? text
 }
 
 /// sysexits(3) codes, as the public contract fixes them.
@@ -95,5 +104,16 @@ enum Console {
     static var language: Language {
         Language(parsing: ProcessInfo.processInfo.environment["PODPIS_LANG"]
             ?? ProcessInfo.processInfo.environment["LC_ALL"] ?? ProcessInfo.processInfo.environment["LANG"])
+    }
+
+    /// The language of the command line's `--lang X` (or `--lang=X`) when it has one, else ``language``: errors are
+    /// reported after the command's own options are out of reach.
+    static var commandLanguage: Language {
+        let arguments = CommandLine.arguments
+        for (index, argument) in arguments.enumerated() {
+            if argument == "--lang", index + 1 < arguments.count { return Language(parsing: arguments[index + 1]) }
+            if argument.hasPrefix("--lang=") { return Language(parsing: String(argument.dropFirst("--lang=".count))) }
+        }
+        return language
     }
 }

@@ -61,7 +61,7 @@ struct SignCommand: AsyncParsableCommand {
         try checkOutput(output, force: force)
         _ = try FileInput.regularFileSize(path: document)
         let target = level ?? (tsa.tsa != nil ? .T : .B)
-        if target != .B && tsa.tsa == nil { throw PodpisError(.usage, "level \(target.rawValue) needs a timestamp: give --tsa URL") }
+        if target != .B && tsa.tsa == nil { throw needsTimestamp(target) }
         let (identity, chain) = try signer.loadIdentity()
         let options = SignatureOptions(
             digest: try signer.digestAlgorithm(), attached: attached, pem: pem, rsaPSS: signer.pss, chain: chain)
@@ -117,7 +117,7 @@ extension SignCommand {
         try checkOutput(output, force: force)
         for path in documents { _ = try FileInput.regularFileSize(path: path) }
         let target = level ?? (tsa.tsa != nil ? .T : .B)
-        if target != .B && tsa.tsa == nil { throw PodpisError(.usage, "level \(target.rawValue) needs a timestamp: give --tsa URL") }
+        if target != .B && tsa.tsa == nil { throw needsTimestamp(target) }
         let (identity, chain) = try signer.loadIdentity()
         let options = SignatureOptions(digest: try signer.digestAlgorithm(), rsaPSS: signer.pss, chain: chain)
         let signatureName = output + "!META-INF/signature.p7s"

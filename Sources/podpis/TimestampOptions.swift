@@ -89,6 +89,11 @@ enum SignatureLevel: String, ExpressibleByArgument, CaseIterable {
 
 /// Takes a signature to T, LT and LTA as asked. Returns the new bytes.
 ///
+/// The usage error for a level above B without a TSA to timestamp with.
+func needsTimestamp(_ level: SignatureLevel) -> PodpisError {
+    PodpisError(.usage, "level \(level.rawValue) needs a timestamp: give --tsa URL").localized("error.needs-tsa", ["level": level.rawValue])
+}
+
 /// LTA first completes LT (which, on an archived signature, also embeds the validation data of its earlier archive
 /// timestamps), then adds an archive-time-stamp-v3 over everything; `document` is needed for a detached signature.
 func raise(_ signature: [UInt8], name: String, to level: SignatureLevel, tsa: TSAOptions, paths: RevocationOptions,
@@ -98,7 +103,7 @@ func raise(_ signature: [UInt8], name: String, to level: SignatureLevel, tsa: TS
     if let client {
         bytes = try Timestamper.addSignatureTimestamps(to: bytes, subject: name, client: client).bytes
     } else if level != .B && (try? Inspector.inspect(bytes, subject: name))?.signers.contains(where: { !$0.unsignedAttributes.contains("signature-time-stamp") }) ?? true {
-        throw PodpisError(.usage, "level \(level.rawValue) needs a timestamp: give --tsa URL")
+        throw needsTimestamp(level)
     }
     if level == .LT || level == .LTA {
         let trust = try paths.trustStore()

@@ -167,7 +167,9 @@ struct VerifyCommand: AsyncParsableCommand {
         if SignatureLookup.signatureExtensions.contains(ext) { return (nil, document) }
         _ = try FileInput.regularFileSize(path: document)
         guard let found = SignatureLookup.find(for: document) else {
-            throw PodpisError(.noInput, "no signature given and none found beside it (looked for \(SignatureLookup.suffixes.map { (document as NSString).lastPathComponent + $0 }.joined(separator: ", ")))", subject: document)
+            let looked = SignatureLookup.suffixes.map { (document as NSString).lastPathComponent + $0 }.joined(separator: ", ")
+            throw PodpisError(.noInput, "no signature given and none found beside it (looked for \(looked))", subject: document)
+                .localized("error.no-signature-beside", ["looked": looked])
         }
         return (document, found)
     }

@@ -69,7 +69,7 @@ struct BadInputTests {
         defer { folder.cleanup() }
         let document = try folder.write("doc.txt", sampleDocument)
         let path = folder.file("huge.sig")
-        FileManager.default.createFile(atPath: path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         var header = [UInt8](repeating: 0, count: 1 << 16)
         for index in header.indices { header[index] = UInt8.random(in: 0...255) }

@@ -20,8 +20,8 @@ enum RealWorld {
         guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return [] }
         return enumerator.compactMap { $0 as? String }.filter { name in
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path(name), isDirectory: &isDirectory)
-            return !isDirectory.boolValue && !name.hasSuffix("README.md")
+            let exists = FileManager.default.fileExists(atPath: path(name), isDirectory: &isDirectory)
+            return exists && !isDirectory.boolValue && !name.hasSuffix("README.md")
         }.sorted()
     }
 

@@ -31,7 +31,7 @@ struct StreamingTests {
         let chain = try folder.write("chain.pem", try CertificateFiles.pem([h.ca.certificate]))
         let root = try folder.write("root.pem", try CertificateFiles.pem([h.root.certificate]))
         let document = folder.file("big.bin")
-        FileManager.default.createFile(atPath: document, contents: Data("начало документа".utf8))
+        #expect(FileManager.default.createFile(atPath: document, contents: Data("начало документа".utf8)))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: document))
         try handle.truncate(atOffset: 4 << 30)  // sparse
         try handle.close()
