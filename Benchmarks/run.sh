@@ -59,7 +59,8 @@ KEPT=()
 add() { ROWS+=("$1"); }
 # A group not re-run: its rows from the previous BENCHMARKS.md, in their order.
 keep() {
-    while IFS= read -r line; do add "$line"; done < <(printf '%s\n' "$PREVIOUS" | grep -E -- "$2" || true)
+    # Only the results table: the "Reproduce a row" section below it has rows that start with the same words.
+    while IFS= read -r line; do add "$line"; done < <(printf '%s\n' "$PREVIOUS" | sed '/^## /q' | grep -E -- "$2" || true)
     KEPT+=("$1")
 }
 
