@@ -16,7 +16,7 @@ import SigningCore
 ///   runs the target named by `PODPIS_FUZZ_TARGET`.
 enum FuzzTarget: String, CaseIterable {
     case signature, tsaRequest = "tsa-request", tsaResponse = "tsa-response", ocsp, policy, trustList = "trust-list"
-    case httpJSON = "http-json", httpMultipart = "http-multipart", asic
+    case httpJSON = "http-json", httpMultipart = "http-multipart", asic, poa
 
     func run(_ data: [UInt8]) {
         switch self {
@@ -45,6 +45,18 @@ enum FuzzTarget: String, CaseIterable {
             _ = (document, diagnostics.count)
         case .trustList:
             _ = try? RussianTrustList.parse(data, subject: "fuzz.xml")
+        case .poa:
+            // A machine-readable power of attorney (EMCHD_1 XML) as it reaches the check: read into evidence (with a
+            // fuzzed signature over it too), then judged under a policy that requires it.
+            let fixture = Fixture.shared
+            let input = PowerOfAttorneyReader.Input(name: "fuzz.xml", xml: data, signatures: [fixture.detachedSignature])
+            guard let powers = try? PowerOfAttorneyReader.gather([input], trust: fixture.trust, certificates: [], crls: [],
+                                                                 ocspResponses: [], revocation: .offline, validationTime: nil),
+                  var evidence = try? VerificationJob(signature: fixture.detachedSignature, signatureName: nil,
+                                                      document: .bytes(name: nil, fixture.document), trust: fixture.trust).run().evidence
+            else { return }
+            evidence.powersOfAttorney = powers
+            _ = PolicyEngine().judge(evidence, policy: fixture.poaPolicy, options: JudgementOptions(documentType: "letter"))
         case .asic:
             // The input as a container file (the guarded ZIP reader, the ASiC rules, manifests, evidence) and as a
             // manifest on its own. A smaller archive cap than the CLI's keeps each run quick.
@@ -93,6 +105,10 @@ final class Fixture: @unchecked Sendable {
     let trust: TrustStore
     let authority: TimestampAuthority
     let limits: ServiceConfiguration
+    /// The signer's detached signature over ``document``.
+    let detachedSignature: [UInt8]
+    /// The default policy plus a `power-of-attorney` rule and a document type (`letter`) that needs power 02.03.01.
+    let poaPolicy: Policy
     /// A private folder for targets that need their input as a file.
     let scratch = NSTemporaryDirectory() + "podpis-fuzz-\(getpid())"
 
@@ -107,6 +123,14 @@ final class Fixture: @unchecked Sendable {
             trust = TrustStore(anchors: [root.certificate])
             authority = try TimestampAuthority(key: tsa.identity.key, certificate: tsa.certificate, chain: [ca.certificate],
                                                serials: SerialNumberSource(path: nil))
+            detachedSignature = try Signer.sign(.bytes(document), identity: signer.identity, options: SignatureOptions(chain: [ca.certificate]))
+            let policyFolder = scratch + "/policies"
+            try FileManager.default.createDirectory(atPath: policyFolder, withIntermediateDirectories: true)
+            try Data(Self.poaPolicyText.utf8).write(to: URL(fileURLWithPath: policyFolder + "/poa-fuzz.yaml"))
+            guard let policy = PolicyRegistry.load(directory: policyFolder).policies["poa-fuzz"] else {
+                throw PodpisError(.software, "the fuzz МЧД policy does not load")
+            }
+            poaPolicy = policy
         } catch {
             fatalError("fuzz fixture: \(error)")
         }
@@ -116,6 +140,42 @@ final class Fixture: @unchecked Sendable {
         limits.maxInMemoryBytes = 1 << 20
         self.limits = limits
     }
+
+    static let poaPolicyText = """
+        id: poa-fuzz
+        extends: default
+        title: {ru: МЧД, en: МЧД}
+        versions:
+          - version: "1"
+            effective: {from: 2020-01-01}
+            rules:
+              - id: power-of-attorney
+                check: power-of-attorney
+                basis: {ru: "63-ФЗ, ст. 17.3", en: "Federal Law 63-FZ, art. 17.3"}
+                explain: {ru: Подписант действует по МЧД., en: The signer acts under a МЧД.}
+            documentTypes:
+              - id: letter
+                name: {ru: письмо, en: letter}
+                kind: advanced
+                minSignatures: 1
+                powerCode: "02.03.01"
+
+        """
+
+    /// An EMCHD_1 power of attorney with a re-delegation parent, for seeds.
+    static let poaSeed = Array("""
+        <?xml version="1.0" encoding="UTF-8"?>
+        <Доверенность xmlns="urn://x-artefacts/EMCHD_1" ВерсФорм="EMCHD_1">
+          <Документ ВидДовер="2">
+            <СвДов НомДовер="MCHD-2" ДатаВыдДовер="2026-01-01" СрокДейст="2027-01-01" НомДоверПерв="MCHD-1"/>
+            <Доверит><РосОргДовер><СвРосОрг НаимОрг="Администрация" ИННЮЛ="7842012345" ОГРН="1027809244561"/>
+              <ЛицоБезДов><СвФЛ СНИЛС="111-111-111 11" ИННФЛ="780100000001"><ФИО Фамилия="Дрозденко" Имя="А"/></СвФЛ></ЛицоБезДов>
+            </РосОргДовер></Доверит>
+            <Пред><СвПред ТипПред="1"><СведФизЛ СНИЛС="222-222-222 22" ИННФЛ="780200000002"><ФИО Фамилия="Петров" Имя="С"/></СведФизЛ></СвПред></Пред>
+            <Полн ТипПолн="0"><МашПолн КодПолн="02.03.01" НаимПолн="Подписание"/><ТекстПолн>Подписывать письма</ТекстПолн></Полн>
+          </Документ>
+        </Доверенность>
+        """.utf8)
 
     /// Seed inputs per target, made from this PKI and the repository's policies.
     func seeds(policies: String?) throws -> [FuzzTarget: [[UInt8]]] {
@@ -165,7 +225,14 @@ final class Fixture: @unchecked Sendable {
         multipart += Array("--fuzz\r\nContent-Disposition: form-data; name=\"document\"; filename=\"a.txt\"\r\n\r\n".utf8) + document
         multipart += Array("\r\n--fuzz\r\nContent-Disposition: form-data; name=\"signature\"\r\n\r\n".utf8) + detached
         multipart += Array("\r\n--fuzz\r\nContent-Disposition: form-data; name=\"lang\"\r\n\r\nru\r\n--fuzz--\r\n".utf8)
-        seeds[.httpMultipart] = [multipart]
+        var withPower: [UInt8] = [13]
+        withPower += Array("--fuzz\r\nContent-Disposition: form-data; name=\"signature\"\r\n\r\n".utf8) + detached
+        withPower += Array("\r\n--fuzz\r\nContent-Disposition: form-data; name=\"poa\"; filename=\"d.xml\"\r\n\r\n".utf8) + Self.poaSeed
+        withPower += Array("\r\n--fuzz\r\nContent-Disposition: form-data; name=\"poa-signature\"\r\n\r\n".utf8) + detached
+        withPower += Array("\r\n--fuzz--\r\n".utf8)
+        seeds[.httpMultipart] = [multipart, withPower]
+        seeds[.httpJSON]?.append(Array("{\"signature\":\"\(Data(detached).base64EncodedString())\",\"powersOfAttorney\":[{\"xml\":\"\(Data(Self.poaSeed).base64EncodedString())\",\"signature\":\"\(Data(detached).base64EncodedString())\"}]}".utf8))
+        seeds[.poa] = [Self.poaSeed]
 
         let folder = scratch + "/seed-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
