@@ -58,9 +58,9 @@ public final class ASiCContainer {
         guard let first = zip.entries.min(by: { $0.localHeaderOffset < $1.localHeaderOffset }),
               first.name == "mimetype", first.index == 0, first.localHeaderOffset == 0 else {
             let found = zip.entries.contains { $0.name == "mimetype" }
-            throw fail(found
-                ? "not an ASiC container: «mimetype» is not the first entry"
-                : "not an ASiC container: no «mimetype» entry (a ZIP archive, but not ASiC-E or ASiC-S)")
+            throw found
+                ? fail("not an ASiC container: «mimetype» is not the first entry").localized("error.mimetype-not-first")
+                : fail("not an ASiC container: no «mimetype» entry (a ZIP archive, but not ASiC-E or ASiC-S)").localized("error.no-mimetype")
         }
         guard first.method == 0 else { throw fail("not an ASiC container: «mimetype» is compressed (it must be stored)") }
         guard first.localExtraLength == 0 else { throw fail("not an ASiC container: «mimetype» has an extra field") }
@@ -106,9 +106,11 @@ public final class ASiCContainer {
         self.orphanManifests = kind == .asicE ? manifests.filter { !used.contains($0.name) } : []
         if pairs.isEmpty {
             let xades = meta.contains { ($0.name as NSString).lastPathComponent.lowercased().hasPrefix("signatures") && $0.name.hasSuffix(".xml") }
-            throw fail(xades
-                ? "\(kind.rawValue) container with XAdES signatures (META-INF/signatures*.xml): podpis verifies CAdES containers only"
-                : "\(kind.rawValue) container holds no CAdES signature (META-INF/signature*.p7s)")
+            throw xades
+                ? fail("\(kind.rawValue) container with XAdES signatures (META-INF/signatures*.xml): podpis verifies CAdES containers only")
+                    .localized("error.xades-container", ["type": kind.rawValue])
+                : fail("\(kind.rawValue) container holds no CAdES signature (META-INF/signature*.p7s)")
+                    .localized("error.no-cades-in-container", ["type": kind.rawValue])
         }
     }
 

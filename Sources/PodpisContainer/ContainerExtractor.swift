@@ -15,7 +15,7 @@ public enum ContainerExtractor {
         if !force {
             // Refuse before writing anything, so a clash does not leave a half-extracted folder.
             for target in targets where fileExists(target.path) {
-                throw PodpisError(.cannotCreate, "already exists; use --force to replace it", subject: target.path)
+                throw PodpisError.alreadyExists(target.path)
             }
         }
         try makeFolder(directory, followLink: true)
@@ -89,8 +89,8 @@ public enum ContainerExtractor {
             // link(2) fails if the name exists, atomically: no window in which another file could be replaced.
             guard link(temporary, path) == 0 else {
                 let reason = errno
-                throw PodpisError(.cannotCreate, reason == EEXIST ? "already exists; use --force to replace it"
-                                  : "cannot create: \(String(cString: strerror(reason)))", subject: path)
+                if reason == EEXIST { throw PodpisError.alreadyExists(path) }
+                throw PodpisError(.cannotCreate, "cannot create: \(String(cString: strerror(reason)))", subject: path)
             }
         }
     }

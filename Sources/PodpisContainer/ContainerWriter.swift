@@ -70,6 +70,7 @@ public enum ContainerWriter {
         guard !files.isEmpty else { throw PodpisError(.usage, "no files to put into the container") }
         if kind == .asicS, files.count != 1 {
             throw PodpisError(.usage, "an ASiC-S container holds exactly one file (use --container asice for several)")
+                .localized("error.asics-one-file")
         }
         var seen = Set<String>()
         for file in files {
@@ -86,7 +87,7 @@ public enum ContainerWriter {
 
     static func build(_ output: String, force: Bool, kind: ASiCContainer.Kind, _ body: (Archive) throws -> Void) throws {
         if !force, FileManager.default.fileExists(atPath: output) {
-            throw PodpisError(.cannotCreate, "already exists; use --force to replace it", subject: output)
+            throw PodpisError.alreadyExists(output)
         }
         let directory = (output as NSString).deletingLastPathComponent
         let temporary = (directory.isEmpty ? "." : directory) + "/.\((output as NSString).lastPathComponent).podpis-\(UUID().uuidString)"

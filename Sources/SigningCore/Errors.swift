@@ -53,6 +53,11 @@ public struct PodpisError: Error, Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// An output that exists and may not be replaced (`--force` replaces it).
+    public static func alreadyExists(_ path: String) -> PodpisError {
+        PodpisError(.cannotCreate, "already exists; use --force to replace it", subject: path).localized("error.exists")
+    }
+
     /// The one-line form: `subject: message`.
     public var description: String {
         if let subject { return "\(subject): \(message)" }

@@ -138,6 +138,6 @@ enum TimeArgument {
 /// Refuses to replace an existing output unless asked.
 func checkOutput(_ path: String, force: Bool) throws {
     if FileManager.default.fileExists(atPath: path) && !force {
-        throw PodpisError(.cannotCreate, "already exists; use --force to replace it", subject: path).localized("error.exists")
+        throw PodpisError.alreadyExists(path)
     }
 }

@@ -681,6 +681,14 @@ struct ContainerTests {
         let noise = try CLI.run(["verify", notZIP])
         #expect(noise.status == 65)
         #expect(noise.stderr.contains("not a ZIP container"))
+        // A ZIP that is not ASiC, and an existing output, in Russian for a Russian-speaking official.
+        let plainZIP = try folder.write("bundle.zip", Self.zip([.text("letter.txt", "x")]))
+        let plain = try CLI.run(["verify", plainZIP, "--lang", "ru"])
+        #expect(plain.status == 65)
+        #expect(plain.stderr.contains("не контейнер ASiC: нет записи «mimetype»"), "\(plain.stderr)")
+        let exists = try CLI.run(["container", "extract", asice, "--to", out, "--lang", "ru"])
+        #expect(exists.status == 73)
+        #expect(exists.stderr.contains("уже существует; чтобы заменить, укажите --force"), "\(exists.stderr)")
     }
 
     @Test("sign --container asice --tsa: CAdES-T inside the container, and LT verifies offline (built-in TSA on loopback)")
