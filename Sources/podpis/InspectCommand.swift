@@ -2,16 +2,17 @@ import ArgumentParser
 import EvidenceModel
 import Foundation
 import PodpisContainer
+import PodpisService
 import PolicyEngine
 import SigningCore
 
 struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show what a signature file or an ASiC container contains: signers, attributes, certificates, CRLs.",
+        abstract: "Show what a signature, an ASiC container or a power of attorney (МЧД) contains.",
         discussion: "Nothing is verified: run podpis verify for a verdict.")
 
-    @Argument(help: "The signature (DER, PEM or Base64) or an ASiC-E/ASiC-S container.")
+    @Argument(help: "The signature (DER, PEM or Base64), an ASiC-E/ASiC-S container, or an МЧД (EMCHD_1 XML).")
     var signature: String
 
     @Flag(name: .long, help: "Print JSON.")
@@ -25,6 +26,10 @@ struct InspectCommand: AsyncParsableCommand {
             try inspectContainer()
             return
         }
+        if let head = try? FileInput.readSmallFile(path: signature, limit: 4 << 20), Self.looksLikePowerOfAttorney(head) {
+            try inspectPowerOfAttorney(head)
+            return
+        }
         let bytes = try FileInput.readSignature(path: signature)
         let inspection = try Inspector.inspect(bytes, subject: signature)
         if json {
@@ -32,6 +37,47 @@ struct InspectCommand: AsyncParsableCommand {
             return
         }
         Console.out(Self.lines(inspection, name: signature).joined(separator: "\n"))
+    }
+
+    /// An XML file whose root is a power of attorney (`<Доверенность` in the EMCHD format).
+    static func looksLikePowerOfAttorney(_ bytes: [UInt8]) -> Bool {
+        let text = String(decoding: bytes.prefix(4096), as: UTF8.self)
+        return text.drop { $0 == "\u{FEFF}" || $0.isWhitespace }.hasPrefix("<") && text.contains("EMCHD")
+    }
+
+    /// What an МЧД says, read as the `power-of-attorney` check reads it (its signature is not verified here).
+    private func inspectPowerOfAttorney(_ bytes: [UInt8]) throws {
+        let power = PowerOfAttorneyReader.read(bytes, name: (signature as NSString).lastPathComponent)
+        guard power.parsed else {
+            throw PodpisError(.dataFormat, power.error ?? "not a readable power of attorney", subject: signature)
+        }
+        if json {
+            Console.out(String(decoding: try JSONEncoder.podpis().encode(power), as: UTF8.self))
+            return
+        }
+        let catalogue = Catalogue(lang.map { Language(parsing: $0) } ?? Console.language)
+        // МЧД dates are Moscow calendar days (the reader keeps them as instants at the day's Moscow bounds).
+        let moscow = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "Europe/Moscow") ?? TimeZone(secondsFromGMT: 3 * 3600)!)
+        func day(_ date: Date?) -> String { date.map { String($0.formatted(moscow).prefix(10)) } ?? "—" }
+        func person(_ who: PowerOfAttorneyEvidence.Person) -> String {
+            [who.name, who.snils.map { "СНИЛС \($0)" }, who.inn.map { "ИНН \($0)" }].compactMap { $0 }.joined(separator: ", ")
+        }
+        var lines = [catalogue.text("poa.inspect.heading", [
+            "name": signature, "number": power.number ?? "—", "version": power.formatVersion ?? "—",
+        ])]
+        lines.append("  " + catalogue.text("poa.inspect.validity", ["from": day(power.issued), "until": day(power.validUntil)]))
+        if let parent = power.parentNumber { lines.append("  " + catalogue.text("poa.inspect.parent", ["parent": parent])) }
+        let organisation = [power.principalOrganization, power.principalINNLE.map { "ИНН \($0)" }, power.principalOGRN.map { "ОГРН \($0)" }]
+            .compactMap { $0 }.joined(separator: ", ")
+        lines.append("  " + catalogue.text("poa.inspect.principal", ["organisation": organisation.isEmpty ? "—" : organisation,
+                                                                      "signer": person(power.principalSigner)]))
+        lines.append("  " + catalogue.text("poa.inspect.representative", ["person": person(power.representative)]))
+        lines.append("  " + catalogue.text("poa.inspect.powers", ["codes": power.powerCodes.isEmpty ? "—" : power.powerCodes.joined(separator: ", ")]))
+        for text in power.powerTexts where !text.isEmpty {
+            lines.append("  " + catalogue.text("poa.inspect.power-text", ["text": text]))
+        }
+        lines.append("  " + catalogue.text("poa.inspect.unverified"))
+        Console.out(lines.joined(separator: "\n"))
     }
 
     private func inspectContainer() throws {

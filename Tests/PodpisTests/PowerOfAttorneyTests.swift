@@ -319,6 +319,23 @@ struct PowerOfAttorneyTests {
         let missing = try CLI.run(verify + ["--poa", folder.file("none.xml")])
         #expect(missing.status == 66, "\(missing.stderr)")
 
+        // inspect shows what the МЧД says (nothing verified): number, dates, both parties, the powers.
+        let shown = try CLI.run(["inspect", xml, "--lang", "ru"])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains("доверенность MCHD-77") && shown.stdout.contains("представитель: Петров")
+                && shown.stdout.contains("СНИЛС 22222222222") && shown.stdout.contains("полномочия (коды): 02.03.01"), "\(shown.stdout)")
+        let shownJSON = try CLI.run(["inspect", xml, "--json"])
+        let decoded = try JSONSerialization.jsonObject(with: Data(shownJSON.stdout.utf8)) as? [String: Any]
+        #expect(decoded?["number"] as? String == "MCHD-77")
+        let issuedDay = String(Date().addingTimeInterval(-30 * 86_400).formatted(Date.ISO8601FormatStyle()).prefix(10))  // as xml(…) writes it
+        #expect(shown.stdout.contains("действует с \(issuedDay)"), "the issue day as written in the XML: \(shown.stdout)")
+        #expect((decoded?["representative"] as? [String: Any])?["inn"] as? String == "780200000002")
+        // An XML that is not a power of attorney: 65 with one line.
+        let notPower = try folder.write("not-a-power.xml", Array("<?xml version=\"1.0\"?><EMCHD/>".utf8))
+        let refusedInspect = try CLI.run(["inspect", notPower])
+        #expect(refusedInspect.status == 65, "\(refusedInspect.stdout) \(refusedInspect.stderr)")
+        #expect(refusedInspect.stderr.split(separator: "\n").count == 1)
+
         // The same document in an ASiC-E container: the МЧД is judged for the container's signer too.
         let container = folder.file("letter.asice")
         let packed = try CLI.run(["sign", document, "--container", "asice", "--out", container, "--key", key, "--cert", cert, "--chain", chain])
