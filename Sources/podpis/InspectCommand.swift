@@ -26,11 +26,13 @@ struct InspectCommand: AsyncParsableCommand {
             try inspectContainer()
             return
         }
-        if let head = try? FileInput.readSmallFile(path: signature, limit: 4 << 20), Self.looksLikePowerOfAttorney(head) {
-            try inspectPowerOfAttorney(head)
+        // Files of up to 4 MiB are read once; a larger one can only be a signature (readSignature's own bound).
+        let small = try? FileInput.readSmallFile(path: signature, limit: 4 << 20)
+        if let small, Self.looksLikePowerOfAttorney(small) {
+            try inspectPowerOfAttorney(small)
             return
         }
-        let bytes = try FileInput.readSignature(path: signature)
+        let bytes = try small ?? FileInput.readSignature(path: signature)
         let inspection = try Inspector.inspect(bytes, subject: signature)
         if json {
             Console.out(String(decoding: try JSONEncoder.podpis().encode(inspection), as: UTF8.self))

@@ -238,7 +238,7 @@ struct PowerOfAttorneyTests {
         return (signatures?.first?["checks"] as? [[String: Any]])?.first { $0["id"] as? String == "power-of-attorney" }
     }
 
-    @Test("HTTP: «poa» and «poa-signature» parts, or JSON «powersOfAttorney», reach the check; a stray signature part is 400")
+    @Test("HTTP: «poa» and «poa-signature» parts, or JSON «powersOfAttorney», reach the check; a stray signature part or nine МЧД are 400, one over 4 MiB is 413")
     func http() async throws {
         let p = Self.people
         let policies = try TemporaryFolder()
@@ -280,6 +280,35 @@ struct PowerOfAttorneyTests {
             try await client.execute(uri: "/v1/verify", method: .post, headers: strayHeaders, body: stray) { response in
                 #expect(response.status == .badRequest)
                 #expect(HTTPServiceTests.object(response.body)["type"] as? String == "urn:podpis:problem:poa-signature-without-poa")
+            }
+            // More powers of attorney than any chain needs: 400, in multipart and in JSON.
+            let nine = (0..<9).map { _ in ("poa", issuedToDeputy.xml, Optional("d.xml")) }
+            let (many, manyHeaders) = f.multipart([("signature", signature, nil)] + nine)
+            try await client.execute(uri: "/v1/verify", method: .post, headers: manyHeaders, body: many) { response in
+                #expect(response.status == .badRequest)
+                #expect(HTTPServiceTests.object(response.body)["type"] as? String == "urn:podpis:problem:too-many-poa")
+            }
+            let manyJSON = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: [
+                "signature": Data(signature).base64EncodedString(),
+                "powersOfAttorney": (0..<9).map { _ in ["xml": Data(issuedToDeputy.xml).base64EncodedString()] },
+            ] as [String: Any]))
+            try await client.execute(uri: "/v1/verify", method: .post, headers: [.contentType: "application/json"], body: manyJSON) { response in
+                #expect(response.status == .badRequest)
+                #expect(HTTPServiceTests.object(response.body)["type"] as? String == "urn:podpis:problem:too-many-poa")
+            }
+            // A power of attorney over 4 MiB: 413, in multipart (while it streams) and in JSON.
+            let huge = [UInt8](repeating: 0x20, count: (4 << 20) + 1)
+            let (big, bigHeaders) = f.multipart([("signature", signature, nil), ("poa", huge, "huge.xml")])
+            try await client.execute(uri: "/v1/verify", method: .post, headers: bigHeaders, body: big) { response in
+                #expect(response.status == .contentTooLarge)
+                #expect(HTTPServiceTests.object(response.body)["type"] as? String == "urn:podpis:problem:too-large")
+            }
+            let bigJSON = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: [
+                "signature": Data(signature).base64EncodedString(), "powersOfAttorney": [["xml": Data(huge).base64EncodedString()]],
+            ] as [String: Any]))
+            try await client.execute(uri: "/v1/verify", method: .post, headers: [.contentType: "application/json"], body: bigJSON) { response in
+                #expect(response.status == .contentTooLarge)
+                #expect((HTTPServiceTests.object(response.body)["detail"] as? String)?.contains("powersOfAttorney[0].xml") == true)
             }
             // Bad Base64 in JSON: 400 naming the field.
             let badJSON = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: [
