@@ -23,7 +23,7 @@ struct ArchiveTests {
     }
 
     @Test("an LTA signature verifies: the archive timestamp's imprint is recomputed and it covers the signature timestamp",
-          arguments: Algorithm.allCases)
+          arguments: Algorithm.testable)
     func archiveTimestampVerifies(_ algorithm: Algorithm) throws {
         let h = Hierarchy.of(algorithm)
         let (authority, _) = try h.authority()

@@ -70,7 +70,7 @@ struct ContainerTests {
 
     // MARK: Signing and verifying
 
-    @Test("ASiC-E with several files, RSA and GOST: valid, every file covered, mimetype first and stored")
+    @Test("ASiC-E with several files, RSA and GOST: valid, every file covered, mimetype first and stored", .needsGOST)
     func asiceRoundTrip() throws {
         for hierarchy in [Hierarchy.rsa, Hierarchy.gost] {
             let folder = try TemporaryFolder()
@@ -101,7 +101,7 @@ struct ContainerTests {
         }
     }
 
-    @Test("ASiC-S, RSA and GOST: the signature covers the one file directly")
+    @Test("ASiC-S, RSA and GOST: the signature covers the one file directly", .needsGOST)
     func asicsRoundTrip() throws {
         for hierarchy in [Hierarchy.rsa, Hierarchy.gost] {
             let folder = try TemporaryFolder()
@@ -271,7 +271,7 @@ struct ContainerTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("elsewhere")).isEmpty)
     }
 
-    @Test("a second signature: ASiC-E gets ASiCManifest001.xml + signature001.p7s, ASiC-S a parallel signer")
+    @Test("a second signature: ASiC-E gets ASiCManifest001.xml + signature001.p7s, ASiC-S a parallel signer", .needsGOST)
     func secondSignature() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }
@@ -569,7 +569,7 @@ struct ContainerTests {
                 "--crl", layout.path("\(who)-root.crl")]
     }
 
-    @Test("podpis sign --container, verify, container list/extract, as a user runs them")
+    @Test("podpis sign --container, verify, container list/extract, as a user runs them", .needsGOST)
     func commandLine() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }
@@ -691,7 +691,7 @@ struct ContainerTests {
         #expect(exists.stderr.contains("уже существует; чтобы заменить, укажите --force"), "\(exists.stderr)")
     }
 
-    @Test("sign --container asice --tsa: CAdES-T inside the container, and LT verifies offline (built-in TSA on loopback)")
+    @Test("sign --container asice --tsa: CAdES-T inside the container, and LT verifies offline (built-in TSA on loopback)", .needsGOST)
     func timestampedContainer() throws {
         let f = try NetworkTests.Fixture()
         let paths = try writeFiles(f.folder)
@@ -712,7 +712,7 @@ struct ContainerTests {
     }
 
     @Test("independently: python3 zipfile unpacks it, OpenSSL verifies signature.p7s over the manifest (-cades), the manifest digests are the files' SHA-256",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
+          .needsTools("python3", "openssl"))
     func opensslInterop() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }
@@ -738,7 +738,7 @@ struct ContainerTests {
     }
 
     @Test("an independent reader (python3 zipfile) sees mimetype first, stored, without extra field",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
+          .needsTools("python3", "openssl"))
     func pythonZipfile() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }

@@ -84,7 +84,7 @@ struct CrashSafetyTests {
         try crashAndCheck(database: "sqlite:" + setup.folder.file("journal.sqlite"), setup: setup)
     }
 
-    @Test("PostgreSQL: the same", .enabled(if: TestPostgres.available, "PODPIS_TEST_POSTGRES is not set: no PostgreSQL server to test against"))
+    @Test("PostgreSQL: the same", .enabled(if: TestPostgres.available, "PODPIS_TEST_POSTGRES is not set (or empty): no PostgreSQL server to test against"))
     func postgres() async throws {
         let setup = try ServiceProcessTests.Setup()
         defer { setup.folder.cleanup() }

@@ -5,7 +5,8 @@ import Testing
 
 /// Where PostgreSQL is for these tests: `.ci/run` installs and starts one and sets this variable.
 enum TestPostgres {
-    static let url = ProcessInfo.processInfo.environment["PODPIS_TEST_POSTGRES"]
+    /// Set but empty counts as unset: the tests skip, saying so.
+    static let url = Requirements.environment("PODPIS_TEST_POSTGRES")
     static var available: Bool { url != nil }
     /// The same server, a table of the test's own (suites run in parallel).
     static func url(table: String) -> String { url! + (url!.contains("?") ? "&" : "?") + "table=\(table)" }
@@ -54,7 +55,7 @@ struct JournalTests {
         try await journal.close()
     }
 
-    @Test("PostgreSQL: the same", .enabled(if: TestPostgres.available, "PODPIS_TEST_POSTGRES is not set: no PostgreSQL server to test against"))
+    @Test("PostgreSQL: the same", .enabled(if: TestPostgres.available, "PODPIS_TEST_POSTGRES is not set (or empty): no PostgreSQL server to test against"))
     func postgres() async throws {
         let url = TestPostgres.url(table: "journal_unit_test")
         let journal = try await PostgresJournal(url: url)
@@ -164,7 +165,7 @@ struct ServiceProcessTests {
     }
 
     @Test("two nodes on one PostgreSQL journal keep one valid chain",
-          .enabled(if: TestPostgres.available, "PODPIS_TEST_POSTGRES is not set: no PostgreSQL server to test against"))
+          .enabled(if: TestPostgres.available, "PODPIS_TEST_POSTGRES is not set (or empty): no PostgreSQL server to test against"))
     func twoNodes() async throws {
         let s = try Setup()
         defer { s.folder.cleanup() }

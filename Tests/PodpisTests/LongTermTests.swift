@@ -7,7 +7,7 @@ import Testing
 /// CAdES-LT: everything needed to verify offline, years later, travels inside the signature.
 @Suite("CAdES-LT")
 struct LongTermTests {
-    @Test("an LT signature verifies offline twelve years later, after every certificate expired", arguments: Algorithm.allCases)
+    @Test("an LT signature verifies offline twelve years later, after every certificate expired", arguments: Algorithm.testable)
     func offlineInTheFuture(_ algorithm: Algorithm) throws {
         let h = Hierarchy.of(algorithm)
         let (authority, _) = try h.authority()

@@ -34,7 +34,7 @@ struct NetworkTests {
         }
     }
 
-    @Test("sign --tsa makes CAdES-T through the built-in TSA; verify fetches OCSP and CRLs online", arguments: ["rsa", "gost"])
+    @Test("sign --tsa makes CAdES-T through the built-in TSA; verify fetches OCSP and CRLs online", .needsGOST, arguments: ["rsa", "gost"])
     func signTimestampVerifyOnline(_ who: String) throws {
         let f = try Fixture()
         let document = try f.folder.write("order.txt", sampleDocument)
@@ -73,7 +73,7 @@ struct NetworkTests {
         #expect(proven.status == 0, "\(proven.stdout)")
     }
 
-    @Test("LT made online verifies offline twelve years later")
+    @Test("LT made online verifies offline twelve years later", .needsGOST)
     func longTerm() throws {
         let f = try Fixture()
         let document = try f.folder.write("order.txt", sampleDocument)

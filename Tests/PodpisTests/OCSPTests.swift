@@ -19,7 +19,7 @@ struct OCSPTests {
         try PKIProfiles.ocspResponder(key: h.algorithm.kind, issuer: h.ca)
     }
 
-    @Test("good, from the CA and from a delegated responder", arguments: Algorithm.allCases)
+    @Test("good, from the CA and from a delegated responder", arguments: Algorithm.testable)
     func good(_ algorithm: Algorithm) throws {
         let h = Hierarchy.of(algorithm)
         let signer = try h.signer(crlURL: "http://127.0.0.1:9/none.crl")

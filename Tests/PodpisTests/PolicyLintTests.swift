@@ -155,7 +155,7 @@ struct PolicyCommandTests {
         #expect(!result.stdout.contains("gost-qualified-t.json"))  // timestamped: unchanged
     }
 
-    @Test("verify --policy ID --type with --evidence-out, and the Russian verdict")
+    @Test("verify --policy ID --type with --evidence-out, and the Russian verdict", .needsGOST)
     func verifyWithPolicy() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }

@@ -194,7 +194,7 @@ struct ReportHTMLTests {
         #expect(VerificationProtocol.sha256(ofRendered: "<html></html>") == nil)
     }
 
-    @Test("verify --report writes the protocol; exit codes as without it; an installed binary finds its templates or says why")
+    @Test("verify --report writes the protocol; exit codes as without it; an installed binary finds its templates or says why", .needsGOST)
     func cliReport() throws {
         let layout = CLITests.pki.layout
         let crls = ["rsa", "gost"].flatMap { ["--crl", layout.path("\($0)-ca.crl"), "--crl", layout.path("\($0)-root.crl")] }
@@ -335,14 +335,8 @@ struct ReportHTMLTests {
     }
 
     static let renderScript = (Repository.root as NSString).appendingPathComponent("Tests/render-report.sh")
-    static var chromiumAvailable: Bool {
-        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains { directory in
-            FileManager.default.isExecutableFile(atPath: "\(directory)/chromium")
-        }
-    }
-
     @Test("headless Chromium renders the valid and the invalid protocol to PNG and PDF with the verdict in the text",
-          .enabled(if: chromiumAvailable, "chromium is not on PATH: the browser rendering check is skipped"))
+          .needsTools("chromium", "pdftotext", "pdfinfo", "timeout"))
     func browserRendering() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }

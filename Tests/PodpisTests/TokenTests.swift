@@ -7,13 +7,21 @@ import Testing
 struct SoftHSMToken {
     static let module = "/usr/lib/softhsm/libsofthsm2.so"
 
-    /// SoftHSM2, its tool and libp11's OpenSSL engine are installed (`.ci/run` installs them: softhsm2,
-    /// libengine-pkcs11-openssl, opensc).
-    static var available: Bool {
-        FileManager.default.fileExists(atPath: module)
-            && (try? runTool("softhsm2-util", ["--version"]).status) == 0
-            && ["/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so", "/usr/lib/aarch64-linux-gnu/engines-3/pkcs11.so"]
-                .contains { FileManager.default.fileExists(atPath: $0) }
+    /// What is missing of SoftHSM2 (module and tool), OpenSC's `pkcs11-tool` and libp11's OpenSSL engine; empty when
+    /// all are installed (`.ci/run` installs them: softhsm2, opensc, libengine-pkcs11-openssl).
+    static var missing: [String] {
+        var missing = Requirements.missingTools(["softhsm2-util", "pkcs11-tool", "openssl"])
+        if !FileManager.default.fileExists(atPath: module) { missing.append(module) }
+        if !engineDirectories.contains(where: { FileManager.default.fileExists(atPath: "\($0)/pkcs11.so") }) {
+            missing.append("libp11's engine pkcs11.so in \(engineDirectories.joined(separator: " or "))")
+        }
+        return missing
+    }
+
+    /// Where OpenSSL looks for engines: `$OPENSSL_ENGINES` when set, else Debian's folder.
+    static var engineDirectories: [String] {
+        if let explicit = Requirements.environment("OPENSSL_ENGINES") { return [explicit] }
+        return ["/usr/lib/x86_64-linux-gnu/engines-3", "/usr/lib/aarch64-linux-gnu/engines-3"]
     }
 
     let folder: TemporaryFolder
@@ -68,7 +76,7 @@ struct SoftHSMToken {
 
 /// Keys on hardware tokens: `podpis sign`, `podpis tsa serve` and `podpis serve` sign through a PKCS#11 module
 /// (libp11's engine) with the PIN from a file or the environment, tested on SoftHSM2.
-@Suite("PKCS#11 tokens", .enabled(if: SoftHSMToken.available, "needs softhsm2, opensc and libengine-pkcs11-openssl"))
+@Suite("PKCS#11 tokens", .enabled(if: SoftHSMToken.missing.isEmpty, Comment(rawValue: "needs softhsm2, opensc and libengine-pkcs11-openssl; missing: \(SoftHSMToken.missing.joined(separator: ", "))")))
 struct TokenTests {
     static let pki: (folder: TemporaryFolder, layout: DemoPKI.Layout) = {
         let folder = try! TemporaryFolder()

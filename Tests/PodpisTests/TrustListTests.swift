@@ -35,7 +35,7 @@ struct TrustListTests {
             """
     }
 
-    @Test("import keeps the accreditation history; art. 11(1) uses the certificate's issue day")
+    @Test("import keeps the accreditation history; art. 11(1) uses the certificate's issue day", .needsGOST)
     func importAndJudge() throws {
         let h = Hierarchy.gost
         let history = [("2015-01-01", "Действует"), ("2019-06-01", "Прекращена"), ("2021-01-01", "Действует")]

@@ -17,6 +17,10 @@ enum Algorithm: String, CaseIterable, Sendable, CustomTestStringConvertible {
     }
 
     var testDescription: String { rawValue }
+
+    /// The algorithms this machine can test: GOST only where OpenSSL's GOST engine loads (the GOST-only tests carry
+    /// `.needsGOST` and say why they are skipped).
+    static var testable: [Algorithm] { allCases.filter { $0 != .gost || CryptoLibrary.gostAvailable } }
 }
 
 import Testing
