@@ -15,7 +15,10 @@ public enum RussianTrustList {
         var children: [Element] = []
         init(name: String) { self.name = name }
         func child(_ name: String) -> Element? { children.first { $0.name == name } }
-        func all(_ name: String) -> [Element] { children.filter { $0.name == name } }
+        /// Child elements with this name (namespace prefixes ignored).
+        func all(_ name: String) -> [Element] {
+            children.filter { $0.name == name || $0.name.hasSuffix(":" + name) }
+        }
         func value(_ name: String) -> String? {
             child(name).map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
         }
@@ -134,16 +137,10 @@ public enum RussianTrustList {
         for center in root.all("УдостоверяющийЦентр") {
             var statuses = center.child("ИсторияСтатусовАккредитации")?.all("СтатусАккредитации") ?? []
             if let current = center.child("СтатусАккредитации") { statuses.append(current) }
-            let points = statuses.compactMap { status -> (Date, String)? in
+            let periods = accreditationPeriods(statuses.compactMap { status -> (Date, String)? in
                 guard let word = status.value("Статус"), let from = status.value("ДействуетС").flatMap(parseDate) else { return nil }
                 return (from, word)
-            }.sorted { $0.0 < $1.0 }
-            var periods: [AccreditationPeriod] = []
-            for (index, point) in points.enumerated() where point.1 == "Действует" {
-                let until = index + 1 < points.count ? points[index + 1].0 : nil
-                if let last = periods.last, last.until == point.0 { continue }
-                periods.append(AccreditationPeriod(from: point.0, until: until, status: point.1))
-            }
+            })
             var fingerprints: [String] = []
             var keyIdentifiers: [String] = []
             for key in center.descendants("Ключ") {
@@ -163,6 +160,30 @@ public enum RussianTrustList {
                 keyIdentifiers: Array(Set(keyIdentifiers)).sorted(), accreditation: periods))
         }
         return Imported(authorities: authorities, certificates: Array(certificates.values), version: root.value("Версия"), date: root.value("Дата"))
+    }
+
+    /// The periods of accreditation from a CA's status points (the history, then the current status), as the list
+    /// publishes them. The current status is usually repeated in the history, and a CA accredited again under the
+    /// 2019 amendments gets a new «Действует» without a «Прекращена» before it: repeated points are one point, and a
+    /// «Действует» while a period is open continues it. Any other status («Прекращена», «Аннулирована»,
+    /// «Приостановлена») closes the open period; points of one day keep their order in the file.
+    static func accreditationPeriods(_ points: [(Date, String)]) -> [AccreditationPeriod] {
+        var unique: [(Date, String)] = []
+        for point in points where !unique.contains(where: { $0.0 == point.0 && $0.1 == point.1 }) { unique.append(point) }
+        let ordered = unique.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element)
+        var periods: [AccreditationPeriod] = []
+        var open: Date? = nil
+        for (date, word) in ordered {
+            let active = word.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() == "действует"
+            if active {
+                if open == nil { open = date }
+            } else if let start = open {
+                if date > start { periods.append(AccreditationPeriod(from: start, until: date, status: "Действует")) }
+                open = nil
+            }
+        }
+        if let start = open { periods.append(AccreditationPeriod(from: start, until: nil, status: "Действует")) }
+        return periods
     }
 
     /// `2018-11-01T00:00:00+03:00`, `2018-11-01T00:00:00` (Moscow time) or `2018-11-01`.

@@ -27,8 +27,7 @@ public struct PolicyEngine: Sendable {
         let documentType = options.documentType.flatMap { wanted in
             version.documentTypes.first { $0.id == wanted || $0.name.ru == wanted || $0.name.en == wanted }
         }
-        var attestations = version.attestations
-        for (key, value) in options.attestations { attestations[key] = value }
+        let attestations = options.attestations.filter { !$0.value.trimmingCharacters(in: .whitespaces).isEmpty }
 
         let document = evidence.document.map {
             ReportDocument(name: $0.name, size: $0.size, digests: $0.digests, source: $0.source.rawValue)
@@ -151,7 +150,18 @@ public struct PolicyEngine: Sendable {
         let profile = version.legal
         switch indication {
         case .totalPassed:
-            legal = LegalConclusion(kind: profile.kind.rawValue, conclusion: profile.validConclusion.text(catalogue.language), basis: profile.basis?.text(catalogue.language))
+            // 63-ФЗ ст. 11 п. 3: a qualified conclusion needs the check by a certified tool, which only the operator
+            // can state; without it the conclusion says what holds and what is not confirmed.
+            let attestationRules = Set(version.rules.filter { $0.check == "attestation" }.map(\.id))
+            let unattested = checks.contains { attestationRules.contains($0.id) && $0.status != .passed && $0.status != .skipped }
+            if profile.kind == .qualified, unattested {
+                legal = LegalConclusion(
+                    kind: SignatureKind.qualifiedUnattested.rawValue,
+                    conclusion: profile.unattestedConclusion?.text(catalogue.language) ?? catalogue.text("legal.qualified-unattested"),
+                    basis: profile.basis?.text(catalogue.language))
+            } else {
+                legal = LegalConclusion(kind: profile.kind.rawValue, conclusion: profile.validConclusion.text(catalogue.language), basis: profile.basis?.text(catalogue.language))
+            }
         case .totalFailed:
             legal = LegalConclusion(kind: SignatureKind.none.rawValue, conclusion: profile.invalidConclusion.text(catalogue.language), basis: profile.basis?.text(catalogue.language))
         case .indeterminate:
@@ -211,14 +221,19 @@ enum DocumentChecks {
             guard let documentType else { return .notApplicable(Message("document-type.none")) }
             let enough = valid.filter { (SignatureKind(rawValue: $0.legal.kind) ?? .none).rank >= documentType.kind.rank }
             let args = ["type": documentType.name.text(language), "kind": documentType.kind.rawValue]
-            if enough.count >= max(1, documentType.minSignatures) { return .pass(Message("document-kind.passed", args)) }
+            if enough.count >= max(1, documentType.minSignatures) {
+                if documentType.kind == .qualified, enough.contains(where: { $0.legal.kind == SignatureKind.qualifiedUnattested.rawValue }) {
+                    return .warn(Message("document-kind.unattested", args))
+                }
+                return .pass(Message("document-kind.passed", args))
+            }
             return .fail(.sigConstraintsFailure, Message("document-kind.failed", args))
         case "electronic-original":
             guard let documentType, let from = documentType.electronicOriginalFrom else { return .notApplicable(Message("electronic-original.none")) }
             let proven = signatures.map(\.bestSignatureTime).min() ?? Date()
             let args = ["type": documentType.name.text(language), "from": Format.day(from), "time": Format.date(proven)]
-            if proven >= from { return .pass(Message("electronic-original.sufficient", args)) }
-            return .warn(Message("electronic-original.paper-required", args))
+            // A records-keeping rule of the region, not a condition of validity: which applies is stated, not warned.
+            return .pass(Message(proven >= from ? "electronic-original.sufficient" : "electronic-original.paper-required", args))
         default:
             return .fail(.policyProcessingError, Message("policy.unknown-check", ["check": rule.check]))
         }

@@ -22,7 +22,6 @@ struct VersionDocument: Sendable {
     var ruleMarks: [String: SourceMark]
     var remove: [String]
     var documentTypes: [DocumentType]?
-    var attestations: [String: Bool]
 }
 
 /// Reads policy YAML into typed values, collecting every problem with its position (it does not stop at the first).
@@ -231,7 +230,7 @@ struct PolicyReader {
     }
 
     mutating func readLegal(_ value: YAMLValue) -> LegalProfile? {
-        guard let map = mapping(value, allowed: ["kind", "fallback", "qualificationRules", "basis", "valid", "invalid", "indeterminate"],
+        guard let map = mapping(value, allowed: ["kind", "fallback", "qualificationRules", "basis", "valid", "invalid", "indeterminate", "unattested"],
                                 required: ["kind", "valid", "invalid", "indeterminate"], what: "legal") else { return nil }
         let kind = kindValue(map["kind"], what: "legal.kind")
         let fallback = map["fallback"].flatMap { kindValue($0, what: "legal.fallback") }
@@ -240,13 +239,14 @@ struct PolicyReader {
         else { return nil }
         return LegalProfile(kind: kind, fallbackKind: fallback, qualificationRules: strings(map["qualificationRules"], what: "legal.qualificationRules") ?? [],
                             validConclusion: valid, invalidConclusion: invalid, indeterminateConclusion: indeterminate,
+                            unattestedConclusion: localized(map["unattested"], what: "legal.unattested"),
                             basis: localized(map["basis"], what: "legal.basis"))
     }
 
     mutating func kindValue(_ value: YAMLValue?, what: String) -> SignatureKind? {
         guard let text = string(value, what: what) else { return nil }
-        guard let kind = SignatureKind(rawValue: text) else {
-            error(value!.mark, "lint.bad-enum", ["what": what, "value": text, "allowed": SignatureKind.allCases.map(\.rawValue).joined(separator: ", ")])
+        guard let kind = SignatureKind(rawValue: text), SignatureKind.writable.contains(kind) else {
+            error(value!.mark, "lint.bad-enum", ["what": what, "value": text, "allowed": SignatureKind.writable.map(\.rawValue).joined(separator: ", ")])
             return nil
         }
         return kind
@@ -280,14 +280,13 @@ struct PolicyReader {
                 error(list.mark, "lint.expected-list", ["what": "documentTypes"])
             }
         }
-        var attestations: [String: Bool] = [:]
-        if case .mapping(let entries, _)? = map["attestations"] {
-            for entry in entries { attestations[entry.key] = bool(entry.value, what: "attestations.\(entry.key)") }
-        } else if let other = map["attestations"] {
-            error(other.mark, "lint.expected-mapping", ["what": "attestations", "found": other.kindName])
+        // Attestations are operational facts (which certified tool the operator checks with): they live in the
+        // operator's configuration (`serve` config `attestations:`, `verify --attest ID=VALUE`), never in a policy.
+        if let attested = map["attestations"] {
+            error(attested.mark, "lint.attestations-in-policy")
         }
         return VersionDocument(version: version, effective: effective, mark: value.mark, rules: rules, ruleMarks: marks,
-                               remove: strings(map["remove"], what: "remove") ?? [], documentTypes: types, attestations: attestations)
+                               remove: strings(map["remove"], what: "remove") ?? [], documentTypes: types)
     }
 
     mutating func readRule(_ value: YAMLValue) -> Rule? {

@@ -10,7 +10,8 @@ public struct PolicyTestCase: Sendable {
     public var evidence: Evidence
     public var validationTime: Date?
     public var documentType: String?
-    public var attestations: [String: Bool]
+    /// What the operator attests for this case (`certified-crypto-tool: "КриптоПро CSP 5.0"`), as `verify --attest` would.
+    public var attestations: [String: String]
     public var trustLists: [String: TrustList]
     public var expectIndication: Indication
     public var expectSubIndication: SubIndication??
@@ -85,9 +86,9 @@ public enum PolicyTestRunner {
                 }
             }
         }
-        var attestations: [String: Bool] = [:]
+        var attestations: [String: String] = [:]
         if case .mapping(let entries, _)? = map["attestations"] {
-            for entry in entries { attestations[entry.key] = reader.bool(entry.value, what: "attestations.\(entry.key)") }
+            for entry in entries { attestations[entry.key] = reader.string(entry.value, what: "attestations.\(entry.key)") }
         }
         let indicationText = reader.string(expect["indication"], what: "expect.indication") ?? ""
         let indication = Indication(rawValue: indicationText)

@@ -220,8 +220,10 @@ struct VocabularyTests {
     @Test func attestation() throws {
         let rule = Rule(id: "r", check: "attestation", params: ["id": .string("certified-crypto-tool")])
         let evidence = try Repository.evidence("gost-qualified-t")
-        #expect(judge(rule, evidence, options: JudgementOptions(attestations: ["certified-crypto-tool": true])) == .passed)
+        #expect(judge(rule, evidence, options: JudgementOptions(attestations: ["certified-crypto-tool": "КриптоПро CSP 5.0"])) == .passed)
         #expect(judge(rule, evidence) == .failed)
+        // An empty statement attests nothing.
+        #expect(judge(rule, evidence, options: JudgementOptions(attestations: ["certified-crypto-tool": " "])) == .failed)
     }
     @Test func signatureCount() throws {
         try both(Rule(id: "r", check: "signature-count", params: ["min": .int(1)]), fail: { $0.signers[0].signatureValue = CryptoCheck(.invalid) })

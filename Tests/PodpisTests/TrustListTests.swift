@@ -69,7 +69,7 @@ struct TrustListTests {
             let evidence = try EvidenceCollector.collect(VerificationRequest(
                 signature: signature, document: .bytes(name: "d", sampleDocument), trust: TrustStore(anchors: [h.root.certificate] + anchors),
                 crls: [try h.crl(), try h.crl(by: h.root)]))
-            let report = PolicyEngine().judge(evidence, policy: policy, options: JudgementOptions(attestations: ["certified-crypto-tool": true], trustLists: lists))
+            let report = PolicyEngine().judge(evidence, policy: policy, options: JudgementOptions(attestations: ["certified-crypto-tool": "КриптоПро CSP 5.0"], trustLists: lists))
             #expect(report.signatures[0].legal.kind == kind, "\(notBefore): \(report.signatures[0].checks.filter { $0.status == .failed }.map(\.message))")
         }
     }
