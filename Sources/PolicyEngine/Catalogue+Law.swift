@@ -2,6 +2,23 @@ extension Catalogue {
     /// The law's messages in Russian: powers of attorney (МЧД), who may sign with what certificate, the dated rules
     /// of the 2019 amendments, certified tools. Kept apart from the base catalogue so that work on either merges.
     static let lawRussian: [String: String] = [
+        // Jurists' tools: policy test, policy impact
+        "policy-test.indication": "итог {actual}, а ожидался {expected}",
+        "policy-test.sub-indication": "уточнение итога {actual}, а ожидалось {expected}",
+        "policy-test.kind": "вид подписи «{actual}», а ожидался «{expected}»",
+        "policy-test.rule": "правило «{rule}» не сработало (не выполнены: {failed})",
+        "policy-test.version": "применена редакция {actual}, а ожидалась {expected}",
+        "policy-test.unknown-policy": "неизвестная политика «{policy}»",
+        "impact.responsible": "правило «{name}» ({id})",
+        "impact.against-head": "Сравнение с версией {file} в git ({revision})",
+        "impact.against-file": "Сравнение с {file}",
+        "impact.against-catalog": "Сравнение с политикой «{policy}» из {file}",
+        "impact.no-git": "не удаётся прочитать {file} в ревизии {revision} из git: {reason}",
+        "kind.qualified": "квалифицированная электронная подпись",
+        "kind.qualified-unattested": "квалифицированная электронная подпись без подтверждения п. 3 ст. 11",
+        "kind.advanced": "усиленная неквалифицированная электронная подпись",
+        "kind.simple": "простая электронная подпись",
+        "kind.none": "не электронная подпись",
         // podpis demo: the legal verdict
         "demo.legal.trust-list": "Перечень аккредитованных УЦ (демонстрационный, в формате TSL.xml Минцифры): {file} → {folder}",
         "demo.legal.order": "Приказ подписал(а) должностное лицо {signer} сертификатом УЦ Казначейства (демо) — доверенность не нужна: {file}",
@@ -97,6 +114,22 @@ extension Catalogue {
     ]
 
     static let lawEnglish: [String: String] = [
+        "policy-test.indication": "indication {actual}, expected {expected}",
+        "policy-test.sub-indication": "sub-indication {actual}, expected {expected}",
+        "policy-test.kind": "kind «{actual}», expected «{expected}»",
+        "policy-test.rule": "rule «{rule}» did not fail (failed: {failed})",
+        "policy-test.version": "policy version {actual}, expected {expected}",
+        "policy-test.unknown-policy": "unknown policy «{policy}»",
+        "impact.responsible": "rule «{name}» ({id})",
+        "impact.against-head": "Compared with {file} as committed in git ({revision})",
+        "impact.against-file": "Compared with {file}",
+        "impact.against-catalog": "Compared with the policy «{policy}» from {file}",
+        "impact.no-git": "cannot read {file} at revision {revision} from git: {reason}",
+        "kind.qualified": "qualified electronic signature",
+        "kind.qualified-unattested": "qualified electronic signature without condition 3 of art. 11 confirmed",
+        "kind.advanced": "advanced electronic signature",
+        "kind.simple": "simple electronic signature",
+        "kind.none": "no electronic signature",
         "demo.legal.trust-list": "The list of accredited CAs (a demo, in the shape of the Минцифры TSL.xml): {file} → {folder}",
         "demo.legal.order": "An official, {signer}, signed the order with a certificate of the Treasury CA (demo) — no power of attorney needed: {file}",
         "demo.legal.poa": "A machine-readable power of attorney (EMCHD_1): the head {head} empowers {employee}: {file} (signature: {signature})",

@@ -230,11 +230,12 @@ enum CheckRunner {
     static func chain(_ c: SignerContext) -> CheckVerdict {
         guard let chain = c.chain else { return .notApplicable(Message("chain.no-certificate")) }
         if !chain.reachesTrustAnchor {
-            let top = c.pathCertificates.last?.info.subject ?? ""
+            let top = SubjectText.render(c.pathCertificates.last?.info.subject ?? "", language: c.language)
             return .fail(.noCertificateChainFound, Message("chain.no-anchor", ["top": top]))
         }
         if let issue = chain.issues.first(where: { !timeIssues.contains($0.code) }) {
-            let subject = chain.path.indices.contains(issue.depth) ? (c.certificate(chain.path[issue.depth].certificate)?.subject ?? "") : ""
+            let subject = SubjectText.render(chain.path.indices.contains(issue.depth) ? (c.certificate(chain.path[issue.depth].certificate)?.subject ?? "") : "",
+                                             language: c.language)
             let sub: SubIndication = ["keyUsage", "policy"].contains(issue.code) ? .chainConstraintsFailure : .certificateChainGeneralFailure
             return .fail(sub, Message("chain.issue", ["subject": subject, "issue": issue.message]))
         }
@@ -395,7 +396,7 @@ extension CheckRunner {
         guard let list = c.trustLists[name] else { return .fail(.policyProcessingError, Message("trust-list.missing", ["list": name])) }
         let issuer = c.pathCertificates.count > 1 ? c.pathCertificates[1].info : nil
         guard let authority = list.authority(certificate: issuer?.sha256, keyIdentifier: cert.authorityKeyIdentifier) else {
-            return .fail(.chainConstraintsFailure, Message("accredited-ca.unknown", ["issuer": cert.issuer, "list": name]))
+            return .fail(.chainConstraintsFailure, Message("accredited-ca.unknown", ["issuer": SubjectText.render(cert.issuer, language: c.language), "list": name]))
         }
         let atSigning = rule.params["at"]?.string == "signing"
         let date = atSigning ? c.bestSignatureTime : cert.notBefore

@@ -92,12 +92,15 @@ public struct Rule: Sendable, Equatable {
     public var explanation: LocalizedText?
     /// The rule applies only to signatures whose best-signature-time falls in this period.
     public var effective: Effective?
+    /// What a report calls the rule (`name:` in the policy); the check's title when absent.
+    public var name: LocalizedText?
 
     public init(
         id: String, check: String, params: [String: ParamValue] = [:], level: RuleLevel = .fail,
         subIndication: SubIndication? = nil, basis: LocalizedText? = nil, explanation: LocalizedText? = nil,
-        effective: Effective? = nil
+        effective: Effective? = nil, name: LocalizedText? = nil
     ) {
+        self.name = name
         self.id = id
         self.check = check
         self.params = params

@@ -18,6 +18,9 @@ struct VersionDocument: Sendable {
     var version: String
     var effective: Effective
     var mark: SourceMark
+    /// Where `effective.from` and `effective.until` are written (a version overlap points at them).
+    var fromMark: SourceMark?
+    var untilMark: SourceMark?
     var rules: [Rule]
     var ruleMarks: [String: SourceMark]
     var remove: [String]
@@ -219,9 +222,11 @@ struct PolicyReader {
             }
         }
         // Versions must not overlap in time.
+        // An overlap points at the token to change: the earlier version's `until` (or the later one's `from`).
         for (i, a) in versions.enumerated() {
             for b in versions[(i + 1)...] where a.effective.overlaps(b.effective) {
-                error(b.mark, "lint.versions-overlap", ["a": a.version, "b": b.version])
+                let (earlier, later) = (a.effective.from ?? .distantPast) <= (b.effective.from ?? .distantPast) ? (a, b) : (b, a)
+                error(earlier.untilMark ?? later.fromMark ?? later.mark, "lint.versions-overlap", ["a": earlier.version, "b": later.version])
             }
         }
         guard let title else { return nil }
@@ -285,12 +290,19 @@ struct PolicyReader {
         if let attested = map["attestations"] {
             error(attested.mark, "lint.attestations-in-policy")
         }
-        return VersionDocument(version: version, effective: effective, mark: value.mark, rules: rules, ruleMarks: marks,
+        var fromMark: SourceMark? = nil
+        var untilMark: SourceMark? = nil
+        if case .mapping(let entries, _)? = map["effective"] {
+            fromMark = entries.first { $0.key == "from" }?.value.mark
+            untilMark = entries.first { $0.key == "until" }?.value.mark
+        }
+        return VersionDocument(version: version, effective: effective, mark: value.mark, fromMark: fromMark, untilMark: untilMark,
+                               rules: rules, ruleMarks: marks,
                                remove: strings(map["remove"], what: "remove") ?? [], documentTypes: types)
     }
 
     mutating func readRule(_ value: YAMLValue) -> Rule? {
-        guard let map = mapping(value, allowed: ["id", "check", "params", "level", "subIndication", "basis", "explain", "effective"],
+        guard let map = mapping(value, allowed: ["id", "name", "check", "params", "level", "subIndication", "basis", "explain", "effective"],
                                 required: ["id", "check", "explain"], what: "rule") else { return nil }
         guard let id = string(map["id"], what: "rule.id") else { return nil }
         guard let check = string(map["check"], what: "rule.check") else { return nil }
@@ -325,7 +337,8 @@ struct PolicyReader {
         }
         return Rule(id: id, check: check, params: params, level: level, subIndication: sub,
                     basis: localized(map["basis"], what: "rule.basis"), explanation: localized(map["explain"], what: "rule.explain"),
-                    effective: effective(map["effective"], what: "rule.effective", requireFrom: false))
+                    effective: effective(map["effective"], what: "rule.effective", requireFrom: false),
+                    name: localized(map["name"], what: "rule.name"))
     }
 
     mutating func readDocumentType(_ value: YAMLValue) -> DocumentType? {

@@ -232,6 +232,9 @@ public enum DemoPKI {
                     crlURL: "\(baseURL)/crl/gost-ca-personal.crl", ocspURL: "\(baseURL)/ocsp/gost-ca-personal")
                 try save(personal, "gost-ca-personal")
                 try save(employee, "employee-gost")
+                // A GOST timestamping authority: a qualified signature's timestamps use GOST too (ru-63fz-qualified).
+                try save(try PKIProfiles.tsa(name: "podpis demo ГОСТ TSA", key: kind, issuer: personal,
+                                             crlURL: "\(baseURL)/crl/gost-ca-personal.crl"), "tsa-gost")
                 try FileInput.writeAtomically(try CertificateFiles.pem([personal.certificate]), to: layout.path("gost-personal-chain.pem"))
                 try saveCRL(try PKIBuilder.issueCRL(issuer: personal.certificate, key: personal.key, thisUpdate: now,
                                                     nextUpdate: now.addingTimeInterval(7 * PKIProfiles.day), revoked: [], number: 1),
@@ -248,6 +251,7 @@ public enum DemoPKI {
             gost-root.*, gost-ca.*, official-gost.*, gost-chain.pem   the same with GOST R 34.10-2012 (256); gost-ca plays
                                 the Federal Treasury's CA (officials of state bodies)
             head-gost.*         the administration's head (signs powers of attorney)
+            tsa-gost.*          a GOST timestamping authority (for qualified signatures)
             gost-ca-personal.*, employee-gost.*, gost-personal-chain.pem   a commercial accredited CA and an employee's
                                 personal certificate (signs for the administration under a МЧД)
             tsa.*               timestamping authority (critical timeStamping EKU)

@@ -87,7 +87,7 @@ struct DemoCommand: AsyncParsableCommand {
         step("demo.report", ["file": badProtocol])
 
         // The legal verdict (63-ФЗ): an accredited-CA list, an order of an official, a letter under a МЧД.
-        let legal = try DemoLegal(directory: directory, layout: layout, language: language, authority: authority, trust: trust,
+        let legal = try DemoLegal(directory: directory, layout: layout, language: language, trust: trust,
                                   step: { key, args in step(key, args) }).run()
 
         step("demo.done", ["dir": directory])

@@ -13,7 +13,6 @@ struct DemoLegal {
     let directory: String
     let layout: DemoPKI.Layout
     let language: Language
-    let authority: TimestampAuthority
     let trust: TrustStore
     let step: (String, [String: String]) -> Void
 
@@ -26,6 +25,11 @@ struct DemoLegal {
             step("demo.legal.no-gost", [:])
             return true
         }
+        // A GOST timestamping authority (in process): a qualified signature's timestamps are GOST too.
+        let tsa = try identity("tsa-gost")
+        let authority = try TimestampAuthority(
+            key: tsa.key, certificate: tsa.certificate, chain: [try certificate("gost-ca-personal")],
+            serials: SerialNumberSource(path: layout.path("tsa-gost.serial")))
         // 1. The demo accredited-CA list, imported as `trust import-ru` does.
         let listFile = layout.path("ru-accredited-demo.xml")
         let treasuryCA = try certificate("gost-ca")
@@ -58,7 +62,7 @@ struct DemoLegal {
         let order = path("prikaz-124.txt")
         try FileInput.writeAtomically(Array(Self.order.utf8), to: order)
         let official = try identity("official-gost")
-        try signStamped(order, by: official, chain: "gost-chain.pem")
+        try signStamped(order, by: official, chain: "gost-chain.pem", authority: authority)
         step("demo.legal.order", ["file": order, "signer": official.certificate.info().displayName])
         let orderOK = try verify(order, type: "приказ", policy: policy, lists: lists, crls: crls, powers: [],
                                  command: "PODPIS_CERTS=\(certs) podpis verify \(order) --policy lenobl-sed --type приказ --trust \(layout.trustDirectory) "
@@ -78,12 +82,12 @@ struct DemoLegal {
             powersText: "Подписывать письма администрации в муниципальные районы Ленинградской области")
         let poa = path("mchd-017.xml")
         try FileInput.writeAtomically(PowerOfAttorneyWriter.xml(draft), to: poa)
-        try signStamped(poa, by: head, chain: "gost-chain.pem")
+        try signStamped(poa, by: head, chain: "gost-chain.pem", authority: authority)
         step("demo.legal.poa", ["file": poa, "signature": poa + ".sig", "head": head.certificate.info().displayName,
                                 "employee": employee.certificate.info().displayName])
         let letter = path("pismo-456.txt")
         try FileInput.writeAtomically(Array(Self.letter.utf8), to: letter)
-        try signStamped(letter, by: employee, chain: "gost-personal-chain.pem")
+        try signStamped(letter, by: employee, chain: "gost-personal-chain.pem", authority: authority)
         step("demo.legal.letter", ["file": letter, "signer": employee.certificate.info().displayName])
         let powers = [PowerOfAttorneyReader.Input(name: poa, xml: try FileInput.readSmallFile(path: poa, limit: 4 << 20),
                                                   signatures: [try FileInput.readSmallFile(path: poa + ".sig", limit: 1 << 20)])]
@@ -105,7 +109,7 @@ struct DemoLegal {
     }
 
     /// A detached CAdES-T signature beside `file` (`file.sig`), timestamped by the demo's own TSA.
-    func signStamped(_ file: String, by identity: SigningIdentity, chain: String) throws {
+    func signStamped(_ file: String, by identity: SigningIdentity, chain: String, authority: TimestampAuthority) throws {
         let chain = try X509Certificate.parseAll(FileInput.readSmallFile(path: layout.path(chain), limit: 1 << 20))
         let signature = try Signer.sign(.file(file), identity: identity, options: SignatureOptions(chain: chain))
         let stamped = try Timestamper.addSignatureTimestamps(to: signature, subject: file + ".sig",

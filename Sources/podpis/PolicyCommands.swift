@@ -77,7 +77,7 @@ struct PolicyExplainCommand: AsyncParsableCommand {
             for (index, rule) in version.rules.enumerated() {
                 let level = text.text("explain.level.\(rule.level.rawValue)")
                 let what = rule.explanation?.text(language) ?? CheckVocabulary.definitions[rule.check]?.summary.text(language) ?? rule.check
-                lines.append("  \(index + 1). \(what)")
+                lines.append("  \(index + 1). «\(rule.name?.text(language) ?? CheckVocabulary.titles[rule.check]?.text(language) ?? rule.id)»: \(what)")
                 let sub = rule.subIndication ?? CheckVocabulary.definitions[rule.check]?.subIndication
                 lines.append("     \(text.text("explain.rule", ["id": rule.id, "check": rule.check, "level": level, "sub": sub?.rawValue ?? "—"]))")
                 if let basis = rule.basis { lines.append("     \(text.text("explain.basis", ["basis": basis.text(language)]))") }
@@ -87,12 +87,12 @@ struct PolicyExplainCommand: AsyncParsableCommand {
                 for type in version.documentTypes {
                     let original = type.electronicOriginalFrom.map { String($0.formatted(.iso8601).prefix(10)) } ?? "—"
                     lines.append("  • \(type.name.text(language)) [\(type.id)]: " + text.text("explain.type", [
-                        "kind": type.kind.rawValue, "level": type.level ?? "B", "count": "\(type.minSignatures)",
+                        "kind": text.text("kind.\(type.kind.rawValue)"), "level": type.level ?? "B", "count": "\(type.minSignatures)",
                         "roles": type.requiredRoles.isEmpty ? "—" : type.requiredRoles.joined(separator: ", "), "original": original]))
                 }
             }
             let legal = version.legal
-            lines.append(text.text("explain.legal", ["kind": legal.kind.rawValue, "basis": legal.basis?.text(language) ?? "—"]))
+            lines.append(text.text("explain.legal", ["kind": text.text("kind.\(legal.kind.rawValue)"), "basis": legal.basis?.text(language) ?? "—"]))
         }
         Console.out(lines.joined(separator: "\n"))
     }
@@ -135,7 +135,7 @@ struct PolicyTestCommand: AsyncParsableCommand {
         var failed = problems.count
         for testCase in cases {
             guard let policy = catalog.registry.policy(testCase.policy) else {
-                Console.out("✗ \(testCase.file): unknown policy \(testCase.policy)")
+                Console.out("✗ \(testCase.file): " + Catalogue(options.language).text("policy-test.unknown-policy", ["policy": testCase.policy]))
                 failed += 1
                 continue
             }
@@ -167,17 +167,47 @@ struct PolicyImpactCommand: AsyncParsableCommand {
     var at: String?
     @Option(name: .long, help: "Document type to judge as.")
     var type: String?
+    @Option(name: .long, help: "Compare with this policy file, or this git revision of FILE (default: FILE as committed in git when it is tracked, else the policy of the same id in the policies folder).")
+    var against: String?
     @OptionGroup var options: CatalogOptions
 
     func run() async throws {
         _ = try FileInput.regularFileSize(path: file)
-        let current = options.catalog()
         let edited = options.catalog(extraFiles: [file])
         if let error = edited.registry.errors.first(where: { $0.file == file }) {
             throw PodpisError(.dataFormat, error.rendered(options.language))
         }
         let editedPolicy = try edited.policy(file)
-        let currentPolicy = current.registry.policy(editedPolicy.id) ?? BuiltinPolicies.default
+        let text = Catalogue(options.language)
+        // What the edit is weighed against: a file, a git revision, the committed version, or the catalog's policy.
+        let current: PolicyCatalog
+        let currentPolicy: Policy
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        if let against, FileManager.default.fileExists(atPath: against) {
+            current = options.catalog(extraFiles: [against])
+            currentPolicy = try current.policy(against)
+            Console.note(text.text("impact.against-file", ["file": against]))
+        } else if let revision = against ?? (GitFile.isTracked(file) ? "HEAD" : nil) {
+            let committed: String
+            do {
+                committed = try GitFile.show(file, revision: revision)
+            } catch let error as PodpisError {
+                throw PodpisError(.noInput, text.text("impact.no-git", ["file": file, "revision": revision, "reason": error.message]))
+            }
+            let copy = scratch.path((file as NSString).lastPathComponent)
+            try FileInput.writeAtomically(Array(committed.utf8), to: copy)
+            current = options.catalog(extraFiles: [copy])
+            if let error = current.registry.errors.first(where: { $0.file == copy }) {
+                throw PodpisError(.dataFormat, error.rendered(options.language))
+            }
+            currentPolicy = try current.policy(copy)
+            Console.note(text.text("impact.against-head", ["file": file, "revision": revision]))
+        } else {
+            current = options.catalog()
+            currentPolicy = current.registry.policy(editedPolicy.id) ?? BuiltinPolicies.default
+            Console.note(text.text("impact.against-catalog", ["policy": currentPolicy.id, "file": currentPolicy.source ?? "built-in"]))
+        }
         var items: [(name: String, evidence: Evidence)] = []
         if let evidence {
             let names = try FileManager.default.contentsOfDirectory(atPath: evidence).filter { $0.hasSuffix(".json") }.sorted()
@@ -202,12 +232,17 @@ struct PolicyImpactCommand: AsyncParsableCommand {
         let judgement = JudgementOptions(documentType: type, language: options.language, validationTime: try at.map(TimeArgument.parse),
                                          trustLists: lists)
         let (changes, unchanged) = PolicyImpact.compare(items, current: currentPolicy, edited: editedPolicy, options: judgement)
-        let text = Catalogue(options.language)
         for change in changes {
             func verdict(_ report: Report) -> String {
                 report.indication.rawValue + (report.subIndication.map { "/\($0.rawValue)" } ?? "") + " (\(report.signatures.first?.legal.kind ?? "none"))"
             }
-            Console.out("\(change.name): \(verdict(change.before)) → \(verdict(change.after))" + (change.rule.map { "  [\(text.text("impact.rule")): \($0)]" } ?? ""))
+            // The rule in words, as the reports name it (its id beside, for the policy file).
+            let rule = change.rule.map { id -> String in
+                let checks = (change.after.signatures + change.before.signatures).flatMap(\.checks) + change.after.documentChecks + change.before.documentChecks
+                let name = checks.first { $0.id == id }?.name ?? id
+                return text.text("impact.responsible", ["name": name, "id": id])
+            }
+            Console.out("\(change.name): \(verdict(change.before)) → \(verdict(change.after))" + (rule.map { "  [\($0)]" } ?? ""))
         }
         Console.note(text.text("impact.summary", ["changed": "\(changes.count)", "unchanged": "\(unchanged)", "policy": editedPolicy.id]))
     }
@@ -231,4 +266,15 @@ struct TrustImportRUCommand: AsyncParsableCommand {
             "count": "\(imported.authorities.count)", "certs": "\(imported.certificates.count)", "out": out,
             "version": imported.version ?? "?"]))
     }
+}
+
+/// A scratch folder removed when done.
+struct TemporaryDirectory {
+    let root: String
+    init() throws {
+        root = NSTemporaryDirectory() + "podpis-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+    func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }
+    func remove() { try? FileManager.default.removeItem(atPath: root) }
 }

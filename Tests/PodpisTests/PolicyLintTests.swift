@@ -42,11 +42,11 @@ struct PolicyLintTests {
         Case(name: "bad level", text: valid.replacingOccurrences(of: "level: warn", with: "level: maybe"),
              line: 10, column: 16, english: "is not one of: fail, warn, inform, ignore", russian: "не одно из"),
         Case(name: "bad date", text: valid.replacingOccurrences(of: "from: 2025-01-01", with: "from: 2025-13-45"),
-             line: 6, column: 23, english: "must be a date", russian: "должно быть датой"),
+             line: 6, column: 23, english: "must be a date", russian: "ключ «from» раздела effective: ожидается дата"),
         Case(name: "missing translation", text: valid.replacingOccurrences(of: "explain: {ru: Метка времени, en: A timestamp}", with: "explain: {ru: Метка времени}"),
              line: 11, column: 18, english: "lacks the required key «en»", russian: "нет обязательного ключа «en»"),
         Case(name: "wrong type", text: valid.components(separatedBy: "\n").prefix(6).joined(separator: "\n") + "\n    rules: many\n",
-             line: 7, column: 12, english: "must be a list", russian: "должно быть списком"),
+             line: 7, column: 12, english: "must be a list", russian: "список правил: ожидается список"),
         Case(name: "unknown extends", text: valid.replacingOccurrences(of: "extends: default", with: "extends: nowhere"),
              line: 2, column: 10, english: "extends an unknown policy «nowhere»", russian: "неизвестную политику"),
         Case(name: "overlapping versions", text: valid + """
@@ -54,11 +54,20 @@ struct PolicyLintTests {
               - version: "2"
                 effective: {from: 2025-06-01}
             """,
-             line: 12, column: 5, english: "versions 1 and 2 are in force at the same time", russian: "действуют одновременно"),
+             line: 13, column: 23, english: "versions 1 and 2 are in force at the same time", russian: "действуют одновременно"),
+        // An overlap points at the token to change: the earlier version's `until`.
+        Case(name: "overlap at until", text: valid.replacingOccurrences(of: "effective: {from: 2025-01-01}", with: "effective: {from: 2025-01-01, until: 2026-01-01}") + """
+
+              - version: "2"
+                effective: {from: 2025-06-01}
+            """,
+             line: 6, column: 42, english: "versions 1 and 2 are in force at the same time", russian: "здесь кончается 1"),
+        Case(name: "attestations in a policy", text: valid.replacingOccurrences(of: "    rules:", with: "    attestations: {certified-crypto-tool: true}\n    rules:"),
+             line: 7, column: 19, english: "do not belong in a policy", russian: "в политике не допускаются"),
         Case(name: "undeclared trust list", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: chain\n        params: {trustList: nowhere}"),
              line: 8, column: 9, english: "does not declare under trustLists", russian: "не объявлен в trustLists"),
         Case(name: "bad parameter type", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: timestamp-delay\n        params: {maxDelay: soon}"),
-             line: 10, column: 28, english: "must be a duration", russian: "должно быть длительностью"),
+             line: 10, column: 28, english: "must be a duration", russian: "параметр «maxDelay»: ожидается длительность"),
         Case(name: "unknown parameter", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: timestamp-delay\n        params: {maxDelays: 1h}"),
              line: 10, column: 18, english: "did you mean «maxDelay»", russian: "maxDelay"),
         Case(name: "duplicate key", text: valid.replacingOccurrences(of: "id: broken\n", with: "id: broken\nid: again\n"),
@@ -80,6 +89,11 @@ struct PolicyLintTests {
             #expect(match.mark.line == c.line && match.mark.column == c.column, "\(c.name): at \(match.mark), expected \(c.line):\(c.column)")
             #expect(match.rendered(.en).hasPrefix("\(file):\(c.line):\(c.column): "))
             #expect(match.rendered(.ru).contains(c.russian), "\(match.rendered(.ru))")
+            // Wholly in Russian: no English structural words, no English YAML-parser sentence.
+            let russian = match.rendered(.ru).replacingOccurrences(of: file, with: "")
+            for english in ["rule", "policy", "version", "params of", "document type", "mapping", "scalar", "must be", "expected", "could not", "found"] {
+                #expect(!russian.contains(english), "\(c.name): «\(english)» in \(russian)")
+            }
         }
     }
 
