@@ -98,22 +98,31 @@ public enum RussianTrustList {
 
     /// Parses untrusted UTF-8 XML into a bounded element tree (attributes become child elements). `what` names the
     /// document in errors. Shared by the accredited-CA list and the МЧД reader.
+    /// The Russian name of each document kind `tree` reads, for errors said in Russian.
+    static let russianNames = ["accredited-CA list": "перечень аккредитованных УЦ", "power of attorney": "доверенность",
+                               "registry answer": "ответ реестра доверенностей"]
+
     static func tree(_ data: [UInt8], what: String, subject: String?, allowDoctype: Bool = true) throws -> Element {
+        let names = ["what": what, "whatRU": russianNames[what] ?? what]
         // Published in UTF-8. Anything else is refused before the XML parser sees it: Foundation's
         // XMLParser traps on element names that are not valid UTF-8 (found by the trust-list fuzz target).
         guard String(validating: data, as: UTF8.self) != nil else {
             throw PodpisError(.dataFormat, "not a readable \(what): the file is not valid UTF-8", subject: subject)
+                .localized("error.xml-not-utf8", names)
         }
         if let declaration = declaredEncoding(data), declaration.lowercased() != "utf-8", declaration.lowercased() != "utf8" {
             throw PodpisError(.dataFormat, "not a readable \(what): encoding «\(declaration)» (UTF-8 expected)", subject: subject)
+                .localized("error.xml-encoding", names.merging(["encoding": declaration]) { a, _ in a })
         }
         // Nor may it hold processing instructions (only the XML declaration): Foundation's XMLParser dereferences a
         // null pointer on one without data, such as `<?x?>` (found by the same fuzz target).
         if hasProcessingInstruction(data) {
             throw PodpisError(.dataFormat, "not a readable \(what): it holds an XML processing instruction", subject: subject)
+                .localized("error.xml-instruction", names)
         }
         if !allowDoctype, data.firstRange(of: Array("<!DOCTYPE".utf8)) != nil {
             throw PodpisError(.dataFormat, "not a readable \(what): it declares a DOCTYPE (entities are not accepted)", subject: subject)
+                .localized("error.xml-doctype", names)
         }
         let parser = XMLParser(data: Data(data))
         parser.shouldResolveExternalEntities = false
@@ -123,6 +132,7 @@ public enum RussianTrustList {
             let reason = builder.failure ?? parser.parserError.map { "\($0.localizedDescription) (line \(parser.lineNumber))" }
                 ?? (builder.stack.isEmpty ? "not XML" : "the file ends inside <\(builder.stack.last!.name)>")
             throw PodpisError(.dataFormat, "not a readable \(what): \(reason)", subject: subject)
+                .localized("error.xml-unreadable", names.merging(["reason": reason]) { a, _ in a })
         }
         return root
     }
@@ -131,6 +141,7 @@ public enum RussianTrustList {
         let root = try tree(data, what: "accredited-CA list", subject: subject)
         guard root.name == "АккредитованныеУдостоверяющиеЦентры" else {
             throw PodpisError(.dataFormat, "not the accredited-CA list format (root element «\(root.name)»)", subject: subject)
+                .localized("error.tsl-root", ["root": root.name])
         }
         var authorities: [AccreditedAuthority] = []
         var certificates: [String: X509Certificate] = [:]

@@ -254,15 +254,57 @@ struct TrustCommand: AsyncParsableCommand {
 
 struct TrustImportRUCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import-ru", abstract: "Import the Russian accredited-CA list (Минцифры XML) into a trust-list folder.")
-    @Argument(help: "The list (XML).") var file: String
+        commandName: "import-ru",
+        abstract: "Import the Russian accredited-CA list (Минцифры TSL.xml) into a trust-list folder, checking the list's own signature when it is signed.",
+        discussion: """
+            podpis trust import-ru TSL.xml --out certs/ru-accredited
+            podpis trust import-ru --url https://e-trust.gosuslugi.ru/app/scc/portal/api/v1/portal/ca/getxml --out certs/ru-accredited --trust roots/
+            A list carrying an XML signature (XMLDSig, ГОСТ Р 34.10-2012) is imported only when the signature verifies and its
+            certificate chains to --trust; --unsigned-ok accepts a list without one. Offline use stays with a file.
+            """)
+    @Argument(help: "The list (XML file).") var file: String?
+    @Option(name: .long, help: "Download the list from this URL instead of reading a file (http:// or https://).") var url: String?
     @Option(name: .long, help: "The trust-list folder to write (e.g. certs/ru-accredited).") var out: String
+    @Option(name: .long, help: "Trust anchors for the list's signature (the Минцифры root): PEM or DER files or folders (repeatable).")
+    var trust: [String] = []
+    @Flag(name: .customLong("unsigned-ok"), help: "Import a list that carries no signature of its own.") var unsignedOK = false
+    @Option(name: .long, help: "Language of messages: ru or en (default: from LANG).") var lang: String?
+
+    func validate() throws {
+        if (file == nil) == (url == nil) { throw ValidationError("give the list as a FILE or with --url URL (one of them)") }
+    }
 
     func run() async throws {
-        let data = try FileInput.readSmallFile(path: file, limit: 512 << 20)
-        let imported = try RussianTrustList.parse(data, subject: file)
+        let language = lang.map { Language(parsing: $0) } ?? Console.language
+        let text = Catalogue(language)
+        let data: [UInt8]
+        let name: String
+        if let url {
+            let response = try HTTPFetcher.get(url, options: HTTPOptions(connectTimeout: 15, timeout: 300, maxResponseBytes: 512 << 20))
+            guard response.status == 200 else {
+                throw PodpisError(.unavailable, "the server answered HTTP \(response.status)", subject: url)
+                    .localized("error.http-status", ["status": "\(response.status)"])
+            }
+            data = response.body
+            name = url
+        } else {
+            name = file ?? ""
+            data = try FileInput.readSmallFile(path: name, limit: 512 << 20)
+        }
+        let imported = try RussianTrustList.parse(data, subject: name)
+        let anchors = try CertificateFiles.load(paths: trust)
+        switch try ListSignature.verify(data, trust: TrustStore(anchors: anchors), subject: name) {
+        case .unsigned:
+            guard unsignedOK else {
+                throw PodpisError(.dataFormat, "the list carries no signature of its own; --unsigned-ok imports it anyway", subject: name)
+                    .localized("error.tsl-unsigned")
+            }
+            Console.note(text.text("cli.trust-unsigned", ["file": name]))
+        case .valid(let signer):
+            Console.note(text.text("cli.trust-signed", ["signer": signer]))
+        }
         try TrustListStore.write(folder: out, certificates: imported.certificates, authorities: imported.authorities)
-        Console.note(Catalogue(Console.language).text("cli.trust-imported", [
+        Console.note(text.text("cli.trust-imported", [
             "count": "\(imported.authorities.count)", "certs": "\(imported.certificates.count)", "out": out,
             "version": imported.version ?? "?"]))
     }

@@ -173,3 +173,34 @@ enum EMCHDSchema {
         return files.map { verdicts[$0] ?? ["no answer from the validator"] }
     }
 }
+
+/// A static HTTP server (Python's http.server) serving fixed files, for commands that download (`trust import-ru --url`).
+struct StaticServer {
+    let server: BackgroundServer
+    let folder: TemporaryFolder
+
+    static let script = """
+        import http.server, sys, os
+        os.chdir(sys.argv[1])
+        class H(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *a): pass
+        s = http.server.HTTPServer(('127.0.0.1', 0), H)
+        print('listening on http://127.0.0.1:%d' % s.server_address[1], flush=True)
+        s.serve_forever()
+        """
+
+    static func start(files: [String: [UInt8]]) async throws -> StaticServer {
+        let folder = try TemporaryFolder()
+        for (path, bytes) in files { _ = try folder.write(String(path.drop { $0 == "/" }), bytes) }
+        let scriptPath = try folder.write(".serve.py", Array(script.utf8))
+        let server = try await offCooperativePool { try BackgroundServer("/usr/bin/env", ["python3", scriptPath, folder.path]) }
+        return StaticServer(server: server, folder: folder)
+    }
+
+    func url(_ path: String) -> String { server.url + path }
+
+    func stop() {
+        server.stop()
+        folder.cleanup()
+    }
+}
