@@ -169,6 +169,50 @@ struct PolicyCommandTests {
         #expect(!result.stdout.contains("gost-qualified-t.json"))  // timestamped: unchanged
     }
 
+    @Test("impact on a policy edited in place compares with the committed version (git) or --against FILE|REV, naming rules in words; policy test speaks Russian")
+    func impactInPlace() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        guard let git = try? runTool("git", ["--version"]), git.status == 0 else { return }
+        // A copy of the policies folder under git, as a region keeps it.
+        let policies = folder.file("policies")
+        try FileManager.default.copyItem(atPath: Repository.policies, toPath: policies)
+        for arguments in [["init", "-q"], ["add", "."], ["-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "-q", "-m", "policies"]] {
+            #expect(try runTool("git", ["-C", policies] + arguments).status == 0)
+        }
+        let file = (policies as NSString).appendingPathComponent("lenobl-sed.yaml")
+        let original = try String(contentsOfFile: file, encoding: .utf8)
+        try Data(original.replacingOccurrences(of: "effective: {from: 2025-01-01, until: 2027-01-01}", with: "effective: {from: 2025-01-01, until: 2026-01-01}")
+            .replacingOccurrences(of: "effective: {from: 2027-01-01}", with: "effective: {from: 2026-01-01}").utf8).write(to: URL(fileURLWithPath: file))
+        let evidence = (Repository.policies as NSString).appendingPathComponent("tests/evidence")
+        // The accredited-CA list the evidence's CAs belong to, as `trust import-ru` would have written it.
+        let list = try Repository.trustList("ru-accredited", as: "ru-accredited")
+        let certs = folder.file("certs")
+        try TrustListStore.write(folder: (certs as NSString).appendingPathComponent("ru-accredited"), certificates: [], authorities: list.authorities)
+        try FileManager.default.createDirectory(atPath: (certs as NSString).appendingPathComponent("lenobl"), withIntermediateDirectories: true)
+        let impact = ["policy", "impact", file, "--evidence", evidence, "--type", "приказ", "--policies", policies, "--certs", certs, "--lang", "ru"]
+        let committed = try CLI.run(impact)
+        #expect(committed.status == 0, "\(committed.stderr)")
+        #expect(committed.stderr.contains("в git (HEAD)"), "\(committed.stderr)")
+        #expect(committed.stdout.contains("gost-qualified-b.json") && committed.stdout.contains("→ INDETERMINATE/SIG_CONSTRAINTS_FAILURE"), "\(committed.stdout)")
+        #expect(committed.stdout.contains("[правило «Наличие штампа времени» (timestamp)]"), "\(committed.stdout)")
+        // The same against an explicit revision and against a file.
+        #expect(try CLI.run(impact + ["--against", "HEAD"]).stdout.contains("gost-qualified-b.json"))
+        let copy = try folder.write("before.yaml", Array(original.utf8))
+        let againstFile = try CLI.run(impact + ["--against", copy])
+        #expect(againstFile.stdout.contains("gost-qualified-b.json") && againstFile.stderr.contains(copy), "\(againstFile.stderr)")
+        #expect(try CLI.run(impact + ["--against", "no-such-revision"]).status == 66)
+
+        // policy test in Russian: a case whose expectation fails says why in Russian.
+        let broken = (policies as NSString).appendingPathComponent("tests/lenobl-sed/prikaz-2026.yaml")
+        try Data("evidence: ../evidence/gost-qualified-t.json\ntype: приказ\ntrustLists: {ru-accredited: ../evidence/ru-accredited.json}\nexpect: {indication: TOTAL-FAILED, kind: qualified, failedRules: [integrity]}\n".utf8)
+            .write(to: URL(fileURLWithPath: broken))
+        let tested = try CLI.run(["policy", "test", "lenobl-sed", "--policies", policies, "--lang", "ru"])
+        #expect(tested.status == 1)
+        #expect(tested.stdout.contains("итог TOTAL-PASSED, а ожидался TOTAL-FAILED") && tested.stdout.contains("вид подписи «qualified-unattested», а ожидался «qualified»")
+                && tested.stdout.contains("правило «integrity» не сработало"), "\(tested.stdout)")
+    }
+
     @Test("verify --policy ID --type with --evidence-out, and the Russian verdict")
     func verifyWithPolicy() throws {
         let folder = try TemporaryFolder()
