@@ -71,7 +71,7 @@ extension Catalogue {
         "poa.organisation": "сертификат подписанта выдан организации ({certificate}), а доверенность {number} выдана от имени другой ({principal})",
         // МЧД: the power of attorney itself
         "poa.not-yet": "доверенность {number} выдана {from}, позже момента подписания {time}",
-        "poa.expired": "срок доверенности {number} истёк {until} (включительно), до момента подписания {time}",
+        "poa.expired": "доверенность {number} действовала по {until} включительно и к моменту подписания {time} уже истекла",
         "poa.unsigned": "доверенность {number} предъявлена без подписи доверителя",
         "poa.signature": "подпись под доверенностью {number} недействительна: {reason}",
         "poa.principal": "доверенность {number} подписал(а) {actual}, а не лицо, действующее от имени доверителя ({expected})",
