@@ -28,7 +28,6 @@ import Foundation
 ///    (`requireRegistryStatus: true` makes that answer mandatory; podpis does not query the registry itself).
 enum PowerOfAttorneyCheck {
     typealias Person = PowerOfAttorneyEvidence.Person
-    typealias Power = PowerOfAttorneyEvidence
 
     /// The law's dates and CA operators, overridable by the rule's parameters.
     struct Parameters {
