@@ -249,18 +249,61 @@ public struct AlgorithmEvidence: Codable, Sendable, Equatable {
     }
 }
 
-/// A machine-readable power of attorney (МЧД, ФНС format EMCHD_1) as read, with the evidence of the principal's
-/// signature over its XML. The policy decides what it proves (63-ФЗ ст. 17.3).
+/// A machine-readable power of attorney (МЧД, ФНС format EMCHD_1, приказ Минцифры России № 857) as read, with the
+/// evidence of the signatures over its XML. The policy decides what it proves (63-ФЗ ст. 17.2, 17.5; ГК РФ ст. 185–189).
+///
+/// Fields added after the first release are optional, so evidence stored before them still decodes.
 public struct PowerOfAttorneyEvidence: Codable, Sendable, Equatable {
     /// A person as the power of attorney names them: matched by СНИЛС or ИНН, never by name.
     public struct Person: Codable, Sendable, Equatable {
         public var snils: String?
         public var inn: String?
         public var name: String?
-        public init(snils: String? = nil, inn: String? = nil, name: String? = nil) {
+        /// `Должность`, when given.
+        public var position: String?
+        public init(snils: String? = nil, inn: String? = nil, name: String? = nil, position: String? = nil) {
             self.snils = snils
             self.inn = inn
             self.name = name
+            self.position = position
+        }
+        public var isEmpty: Bool { snils == nil && inn == nil }
+    }
+
+    /// One machine-readable power (`СвПолн/МашПолн`): its code (`КодПолн`) and name (`НаимПолн`).
+    public struct Power: Codable, Sendable, Equatable {
+        public var code: String
+        public var name: String?
+        public init(code: String, name: String? = nil) {
+            self.code = code
+            self.name = name
+        }
+    }
+
+    /// A status of the power of attorney in the ФНС registry (revocation), as an answer saved from it and supplied
+    /// with `--poa-status FILE`. podpis does not query the registry itself yet: this is the slot its answer fills.
+    public struct RegistryStatus: Codable, Sendable, Equatable {
+        /// The power of attorney's number the answer is about (`НомДовер`).
+        public var number: String?
+        /// `active`, `revoked`, `expired` or `unknown` (the registry's own word is kept in ``statusText``).
+        public var status: String
+        public var statusText: String?
+        /// When the registry was asked (the answer proves nothing about later moments).
+        public var checkedAt: Date?
+        /// For a revoked power of attorney: when it was revoked (cancelled by the principal).
+        public var revokedAt: Date?
+        /// Where the answer came from (a file name or URL), and the SHA-256 of the answer as supplied.
+        public var source: String?
+        public var sha256: String?
+        public init(number: String?, status: String, statusText: String? = nil, checkedAt: Date? = nil, revokedAt: Date? = nil,
+                    source: String? = nil, sha256: String? = nil) {
+            self.number = number
+            self.status = status
+            self.statusText = statusText
+            self.checkedAt = checkedAt
+            self.revokedAt = revokedAt
+            self.source = source
+            self.sha256 = sha256
         }
     }
 
@@ -272,28 +315,52 @@ public struct PowerOfAttorneyEvidence: Codable, Sendable, Equatable {
     public var error: String?
     /// `ВерсФорм`.
     public var formatVersion: String?
-    /// `НомДовер`: the power of attorney's number.
+    /// `НомДовер` (of `СвДов`, or of `СвПереДовер` for a re-delegation): the power of attorney's number.
     public var number: String?
-    /// `НомДоверПерв`: for a re-delegation, the number of the power of attorney it derives from.
+    /// For a re-delegation (`Передов`): the number of the power of attorney it derives from (`НомДоверN`, else
+    /// `НомДоверПерв`).
     public var parentNumber: String?
     /// `ДатаВыдДовер`: issued on (00:00 Moscow time of that day).
     public var issued: Date?
     /// `СрокДейст`: valid through the end of that day (Moscow time).
     public var validUntil: Date?
-    /// The principal organisation (`НаимОрг`, `ИННЮЛ`, `ОГРН`).
+    /// The principal organisation (`НаимОрг`, `ИННЮЛ`, `ОГРН`); for a re-delegation, the original principal's.
     public var principalOrganization: String?
     public var principalINNLE: String?
     public var principalOGRN: String?
-    /// Who signs for the principal (the head acting without a power of attorney, or for a re-delegation the
-    /// representative of the parent power of attorney).
+    /// Who signs for the principal: the person acting without a power of attorney (`ЛицоБезДов`), or for a
+    /// re-delegation the person who passes the powers on (`СвПередПолн`).
     public var principalSigner: Person
-    /// The representative: the person the power of attorney empowers.
+    /// The representative: the person the power of attorney empowers (`СвУпПред`, or `СвПолучПолн`).
     public var representative: Person
     /// `МашПолн/@КодПолн`: machine-readable power codes; `ТекстПолн`: powers in words.
     public var powerCodes: [String]
     public var powerTexts: [String]
     /// Evidence of each detached signature given over the XML (normally one: the principal's).
     public var signatures: [Evidence]
+
+    /// `original` (`Довер`) or `redelegation` (`Передов`).
+    public var kind: String?
+    /// `ВнНомДовер`: the principal's own number for it.
+    public var internalNumber: String?
+    /// For a re-delegation: `НомДоверПерв`, the number of the first power of attorney of the chain.
+    public var originalNumber: String?
+    /// `ПрПередов`: `1` no re-delegation allowed, `2` one re-delegation, `3` re-delegation with further re-delegation.
+    public var redelegation: String?
+    /// `ПрУтрПолн`: whether the representative loses the powers when re-delegating them (`1`) or keeps them (`2`).
+    public var powersLostOnRedelegation: Bool?
+    /// Every machine-readable power with its name.
+    public var powers: [Power]?
+    /// Everyone who may sign for the principal (several persons acting without a power of attorney, or several
+    /// persons passing powers on); ``principalSigner`` is the first of them.
+    public var principalSigners: [Person]?
+    /// `ПолнЮЛ="2"` (or `ПрСовмПолн="2"` for a re-delegation): the persons acting for the principal do so jointly,
+    /// so each of them must sign.
+    public var jointSigners: Bool?
+    /// Every representative (`СвУпПред` / `СвПолучПолн`); ``representative`` is the first of them.
+    public var representatives: [Person]?
+    /// What the ФНС registry answered about this power of attorney, when that answer was supplied.
+    public var registryStatus: RegistryStatus?
 
     public init(
         name: String?, sha256: String, parsed: Bool, error: String? = nil, formatVersion: String? = nil, number: String? = nil,
@@ -318,6 +385,18 @@ public struct PowerOfAttorneyEvidence: Codable, Sendable, Equatable {
         self.powerCodes = powerCodes
         self.powerTexts = powerTexts
         self.signatures = signatures
+    }
+
+    /// Every representative (``representatives``, or the one ``representative`` of older evidence).
+    public var allRepresentatives: [Person] {
+        if let all = representatives, !all.isEmpty { return all }
+        return representative.isEmpty ? [] : [representative]
+    }
+
+    /// Everyone who may sign for the principal (``principalSigners``, or the one ``principalSigner`` of older evidence).
+    public var signersForPrincipal: [Person] {
+        if let all = principalSigners, !all.isEmpty { return all }
+        return principalSigner.isEmpty ? [] : [principalSigner]
     }
 }
 

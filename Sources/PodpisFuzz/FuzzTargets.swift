@@ -44,12 +44,16 @@ enum FuzzTarget: String, CaseIterable {
             let (document, diagnostics) = PolicyRegistry.read(text: text, file: "fuzz.yaml")
             _ = (document, diagnostics.count)
         case .trustList:
+            // The list as import-ru reads it, then its own XML signature (the canonicaliser over the same bytes).
             _ = try? RussianTrustList.parse(data, subject: "fuzz.xml")
+            _ = try? ListSignature.verify(data, trust: Fixture.shared.trust, subject: "fuzz.xml")
         case .poa:
             // A machine-readable power of attorney (EMCHD_1 XML) as it reaches the check: read into evidence (with a
             // fuzzed signature over it too), then judged under a policy that requires it.
             let fixture = Fixture.shared
             let input = PowerOfAttorneyReader.Input(name: "fuzz.xml", xml: data, signatures: [fixture.detachedSignature])
+            // The same bytes as a registry answer (JSON or XML) about it.
+            _ = try? RegistryAnswer.parse(data, name: "status.json")
             guard let powers = try? PowerOfAttorneyReader.gather([input], trust: fixture.trust, certificates: [], crls: [],
                                                                  ocspResponses: [], revocation: .offline, validationTime: nil),
                   var evidence = try? VerificationJob(signature: fixture.detachedSignature, signatureName: nil,

@@ -208,19 +208,23 @@ struct Labels {
     subscript(_ name: String) -> String { all[name] ?? catalogue.text("report." + name) }
 }
 
-/// Dates as the protocol prints them: `2026-11-25 12:00:00 UTC`, and days `2026-11-25`.
+/// Dates as the protocol prints them: Moscow time (МСК, UTC+3), `2026-11-25 15:00:00 МСК`, and Moscow days
+/// `2026-11-25`. The zone's name is a marker until the page is rendered in its language.
 enum DateText {
+    static let moscowMarker = "\u{E000}"
+    static let moscow = Date.ISO8601FormatStyle(timeZone: TimeZone(secondsFromGMT: 3 * 3600)!)
+
     static func full(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle()).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
+        String(date.formatted(moscow).prefix(19)).replacingOccurrences(of: "T", with: " ") + moscowMarker
     }
 
-    static func day(_ date: Date) -> String { String(date.formatted(Date.ISO8601FormatStyle()).prefix(10)) }
+    static func day(_ date: Date) -> String { String(date.formatted(moscow).prefix(10)) }
 }
 
 extension ProtocolPage.CheckRow {
     init(_ check: CheckResult, text: Labels) {
         self.init(
-            id: check.id, css: check.status.rawValue, status: text["status-" + check.status.rawValue], message: check.message,
+            id: check.name ?? check.id, css: check.status.rawValue, status: text["status-" + check.status.rawValue], message: check.message,
             basis: check.basis, code: check.subIndication?.rawValue)
     }
 }

@@ -34,7 +34,9 @@ public enum VerificationProtocol {
     public static func render(report: Report, evidence: Evidence? = nil, templates: ReportTemplates? = nil) throws -> Rendered {
         let library = try templates ?? ReportTemplates.shippedCached()
         let page = ProtocolPage(report: report, evidence: evidence, hash: hashPlaceholder)
+        // Times are Moscow time; the zone's name follows the page's language (`DateText`).
         let canonical = try library.render(page)
+            .replacingOccurrences(of: DateText.moscowMarker, with: report.lang == "ru" ? " МСК" : " MSK")
         let hash = SHA256.hex(Array(canonical.utf8))
         let html = fillHashSlots(canonical, with: hash)
         return Rendered(html: html, sha256: hash)

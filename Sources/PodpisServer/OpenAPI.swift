@@ -32,6 +32,7 @@ components:
       required: [id, status, message]
       properties:
         id: {type: string}
+        name: {type: string, description: "The rule's name in the report's language"}
         status: {type: string, enum: [passed, failed, warning, info, skipped]}
         subIndication: {type: [string, "null"]}
         message: {type: string}
@@ -82,7 +83,7 @@ components:
         legal:
           type: object
           properties:
-            kind: {type: string, enum: [qualified, advanced, simple, none]}
+            kind: {type: string, enum: [qualified, qualified-unattested, advanced, simple, none], description: "qualified-unattested: 63-ФЗ ст. 11 п. 1, 2, 4 hold; п. 3 (a certified tool) is not stated by the operator"}
             conclusion: {type: string}
             basis: {type: [string, "null"]}
         reason: {type: string}

@@ -41,11 +41,16 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var tlsKey: String?
     /// Never fetch revocation data.
     public var offline = false
+    /// What the operator states about every verification it runs, by id (63-ФЗ ст. 11 п. 3: e.g.
+    /// `certified-crypto-tool: "КриптоПро CSP 5.0 R3, сертификат соответствия СФ/124-…"` when the service's checks are
+    /// made with a certified tool). Operational facts of this service, never part of a policy.
+    public var attestations: [String: String] = [:]
 
     public init() {}
 
     static let keys = ["host", "port", "trust", "certs", "policies", "defaultPolicy", "maxBodyBytes", "maxInMemoryBytes", "maxConcurrent",
-                       "idleTimeout", "minUploadRate", "uploadGrace", "database", "tsa", "apiKeyHashes", "adminKeyHashes", "tls", "offline"]
+                       "idleTimeout", "minUploadRate", "uploadGrace", "database", "tsa", "apiKeyHashes", "adminKeyHashes", "tls", "offline",
+                       "attestations"]
 
     /// Reads the YAML file (if any) and the environment.
     public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfiguration {
@@ -117,6 +122,19 @@ public struct ServiceConfiguration: Sendable, Equatable {
             tsaChain = map["chain"]?.sequence?.compactMap(\.string) ?? map["chain"]?.string.map { [$0] } ?? []
             if let policy = map["policy"]?.string { tsaPolicy = policy }
             tsaPinFile = map["pin-file"]?.string
+        case "attestations":
+            guard let map = value.mapping else {
+                throw PodpisError(.configuration, "«attestations» must be a mapping: id → statement (certified-crypto-tool: \"…\")", subject: file)
+            }
+            var result: [String: String] = [:]
+            for (key, statement) in map {
+                guard let id = key.string, let text = statement.string?.trimmingCharacters(in: .whitespaces), !text.isEmpty,
+                      text != "true", text != "false" else {
+                    throw PodpisError(.configuration, "attestation «\(key.string ?? "?")» must state what is attested (text, e.g. the certified tool and its certificate), not true/false", subject: file)
+                }
+                result[id] = text
+            }
+            attestations = result
         case "tls":
             guard let map = value.mapping else { throw PodpisError(.configuration, "«tls» must be a mapping (cert, key)", subject: file) }
             tlsCert = map["cert"]?.string

@@ -110,7 +110,8 @@ package struct VerifyEndpoint: Sendable {
         }
         let language = Language(parsing: input.lang ?? request.headers[.acceptLanguage])
         let revocation: RevocationPolicy = state.configuration.offline ? .offline : RevocationPolicy()
-        let options = JudgementOptions(documentType: input.type, language: language, trustLists: snapshot.trustLists[policy.id] ?? [:])
+        let options = JudgementOptions(documentType: input.type, language: language, attestations: state.configuration.attestations,
+                                       trustLists: snapshot.trustLists[policy.id] ?? [:])
         let wantsHTML = Self.wantsHTML(request.headers[.accept])
         // OpenSSL work and revocation fetches block: they run on NIO's thread pool, never on the cooperative pool.
         // So does the JSON encoding of the evidence (for the journal) and of the report (the answer): together

@@ -15,7 +15,10 @@ public enum RussianTrustList {
         var children: [Element] = []
         init(name: String) { self.name = name }
         func child(_ name: String) -> Element? { children.first { $0.name == name } }
-        func all(_ name: String) -> [Element] { children.filter { $0.name == name } }
+        /// Child elements with this name (namespace prefixes ignored).
+        func all(_ name: String) -> [Element] {
+            children.filter { $0.name == name || $0.name.hasSuffix(":" + name) }
+        }
         func value(_ name: String) -> String? {
             child(name).map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
         }
@@ -95,22 +98,31 @@ public enum RussianTrustList {
 
     /// Parses untrusted UTF-8 XML into a bounded element tree (attributes become child elements). `what` names the
     /// document in errors. Shared by the accredited-CA list and the МЧД reader.
+    /// The Russian name of each document kind `tree` reads, for errors said in Russian.
+    static let russianNames = ["accredited-CA list": "перечень аккредитованных УЦ", "power of attorney": "доверенность",
+                               "registry answer": "ответ реестра доверенностей"]
+
     static func tree(_ data: [UInt8], what: String, subject: String?, allowDoctype: Bool = true) throws -> Element {
+        let names = ["what": what, "whatRU": russianNames[what] ?? what]
         // Published in UTF-8. Anything else is refused before the XML parser sees it: Foundation's
         // XMLParser traps on element names that are not valid UTF-8 (found by the trust-list fuzz target).
         guard String(validating: data, as: UTF8.self) != nil else {
             throw PodpisError(.dataFormat, "not a readable \(what): the file is not valid UTF-8", subject: subject)
+                .localized("error.xml-not-utf8", names)
         }
         if let declaration = declaredEncoding(data), declaration.lowercased() != "utf-8", declaration.lowercased() != "utf8" {
             throw PodpisError(.dataFormat, "not a readable \(what): encoding «\(declaration)» (UTF-8 expected)", subject: subject)
+                .localized("error.xml-encoding", names.merging(["encoding": declaration]) { a, _ in a })
         }
         // Nor may it hold processing instructions (only the XML declaration): Foundation's XMLParser dereferences a
         // null pointer on one without data, such as `<?x?>` (found by the same fuzz target).
         if hasProcessingInstruction(data) {
             throw PodpisError(.dataFormat, "not a readable \(what): it holds an XML processing instruction", subject: subject)
+                .localized("error.xml-instruction", names)
         }
         if !allowDoctype, data.firstRange(of: Array("<!DOCTYPE".utf8)) != nil {
             throw PodpisError(.dataFormat, "not a readable \(what): it declares a DOCTYPE (entities are not accepted)", subject: subject)
+                .localized("error.xml-doctype", names)
         }
         let parser = XMLParser(data: Data(data))
         parser.shouldResolveExternalEntities = false
@@ -120,6 +132,7 @@ public enum RussianTrustList {
             let reason = builder.failure ?? parser.parserError.map { "\($0.localizedDescription) (line \(parser.lineNumber))" }
                 ?? (builder.stack.isEmpty ? "not XML" : "the file ends inside <\(builder.stack.last!.name)>")
             throw PodpisError(.dataFormat, "not a readable \(what): \(reason)", subject: subject)
+                .localized("error.xml-unreadable", names.merging(["reason": reason]) { a, _ in a })
         }
         return root
     }
@@ -128,22 +141,17 @@ public enum RussianTrustList {
         let root = try tree(data, what: "accredited-CA list", subject: subject)
         guard root.name == "АккредитованныеУдостоверяющиеЦентры" else {
             throw PodpisError(.dataFormat, "not the accredited-CA list format (root element «\(root.name)»)", subject: subject)
+                .localized("error.tsl-root", ["root": root.name])
         }
         var authorities: [AccreditedAuthority] = []
         var certificates: [String: X509Certificate] = [:]
         for center in root.all("УдостоверяющийЦентр") {
             var statuses = center.child("ИсторияСтатусовАккредитации")?.all("СтатусАккредитации") ?? []
             if let current = center.child("СтатусАккредитации") { statuses.append(current) }
-            let points = statuses.compactMap { status -> (Date, String)? in
+            let periods = accreditationPeriods(statuses.compactMap { status -> (Date, String)? in
                 guard let word = status.value("Статус"), let from = status.value("ДействуетС").flatMap(parseDate) else { return nil }
                 return (from, word)
-            }.sorted { $0.0 < $1.0 }
-            var periods: [AccreditationPeriod] = []
-            for (index, point) in points.enumerated() where point.1 == "Действует" {
-                let until = index + 1 < points.count ? points[index + 1].0 : nil
-                if let last = periods.last, last.until == point.0 { continue }
-                periods.append(AccreditationPeriod(from: point.0, until: until, status: point.1))
-            }
+            })
             var fingerprints: [String] = []
             var keyIdentifiers: [String] = []
             for key in center.descendants("Ключ") {
@@ -163,6 +171,30 @@ public enum RussianTrustList {
                 keyIdentifiers: Array(Set(keyIdentifiers)).sorted(), accreditation: periods))
         }
         return Imported(authorities: authorities, certificates: Array(certificates.values), version: root.value("Версия"), date: root.value("Дата"))
+    }
+
+    /// The periods of accreditation from a CA's status points (the history, then the current status), as the list
+    /// publishes them. The current status is usually repeated in the history, and a CA accredited again under the
+    /// 2019 amendments gets a new «Действует» without a «Прекращена» before it: repeated points are one point, and a
+    /// «Действует» while a period is open continues it. Any other status («Прекращена», «Аннулирована»,
+    /// «Приостановлена») closes the open period; points of one day keep their order in the file.
+    static func accreditationPeriods(_ points: [(Date, String)]) -> [AccreditationPeriod] {
+        var unique: [(Date, String)] = []
+        for point in points where !unique.contains(where: { $0.0 == point.0 && $0.1 == point.1 }) { unique.append(point) }
+        let ordered = unique.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element)
+        var periods: [AccreditationPeriod] = []
+        var open: Date? = nil
+        for (date, word) in ordered {
+            let active = word.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() == "действует"
+            if active {
+                if open == nil { open = date }
+            } else if let start = open {
+                if date > start { periods.append(AccreditationPeriod(from: start, until: date, status: "Действует")) }
+                open = nil
+            }
+        }
+        if let start = open { periods.append(AccreditationPeriod(from: start, until: nil, status: "Действует")) }
+        return periods
     }
 
     /// `2018-11-01T00:00:00+03:00`, `2018-11-01T00:00:00` (Moscow time) or `2018-11-01`.

@@ -19,6 +19,8 @@ public struct VerificationJob: Sendable {
     public var options: JudgementOptions
     /// Machine-readable powers of attorney (МЧД) the signers act under, with their signatures.
     public var powersOfAttorney: [PowerOfAttorneyReader.Input] = []
+    /// Answers of the ФНС registry about those powers of attorney (`--poa-status`).
+    public var powerOfAttorneyStatuses: [PowerOfAttorneyReader.StatusInput] = []
 
     public init(
         signature: [UInt8], signatureName: String?, document: DocumentInput?, trust: TrustStore,
@@ -47,7 +49,7 @@ public struct VerificationJob: Sendable {
             revocation: revocation))
         if !powersOfAttorney.isEmpty {
             evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(
-                powersOfAttorney, trust: trust, certificates: certificates, crls: crls, ocspResponses: ocspResponses,
+                powersOfAttorney, statuses: powerOfAttorneyStatuses, trust: trust, certificates: certificates, crls: crls, ocspResponses: ocspResponses,
                 revocation: revocation, validationTime: validationTime)
         }
         let report = PolicyEngine().judge(evidence, policy: policy, options: options)

@@ -80,7 +80,7 @@ versions:
         check: certificate-validity
         basis: {ru: "ETSI EN 319 102-1, п. 5.2.6, 5.6.2", en: "ETSI EN 319 102-1, cl. 5.2.6, 5.6.2"}
         explain:
-          ru: Сертификаты действовали в момент, который доказан меткой времени, а без неё — на момент проверки.
+          ru: Сертификаты действовали в момент, который доказан штампом времени, а без него — на момент проверки.
           en: The certificates were valid at the time a timestamp proves, or at validation time without one.
       - id: revocation
         check: revocation
@@ -114,7 +114,7 @@ versions:
         check: timestamps
         level: warn
         basis: {ru: "ETSI EN 319 102-1, п. 5.4", en: "ETSI EN 319 102-1, cl. 5.4"}
-        explain: {ru: Метки времени действительны; недействительная не используется как доказательство., en: Timestamps are valid; an invalid one is never used as proof.}
+        explain: {ru: Штампы времени действительны; недействительный не используется как доказательство., en: Timestamps are valid; an invalid one is never used as proof.}
       - id: signature-count
         check: signature-count
         params: {min: 1}

@@ -8,7 +8,7 @@ public struct Catalogue: Sendable {
 
     public init(_ language: Language) {
         self.language = language
-        self.entries = language == .ru ? Catalogue.russian : Catalogue.english
+        self.entries = language == .ru ? Catalogue.allRussian : Catalogue.allEnglish
     }
 
     /// The text for `key` with `{placeholders}` filled in; an unknown key renders as itself (and a test keeps
@@ -16,7 +16,10 @@ public struct Catalogue: Sendable {
     public func text(_ key: String, _ args: [String: String] = [:]) -> String {
         let template = entries[key] ?? key
         guard !args.isEmpty else { return template }
-        return Catalogue.fill(template, args)
+        let filled = Catalogue.fill(template, args)
+        // Times in messages are Moscow time; the zone's name follows the language (`Format.date`).
+        guard filled.contains(Format.moscowMarker) else { return filled }
+        return filled.replacingOccurrences(of: Format.moscowMarker, with: language == .ru ? " МСК" : " MSK")
     }
 
     /// One pass over the template: `{name}` becomes `args[name]`; unknown names and lone braces stay as written.
@@ -44,10 +47,25 @@ public struct Catalogue: Sendable {
         return result
     }
 
-    func render(_ message: Message) -> String { text(message.key, message.args) }
+    func render(_ message: Message) -> String {
+        guard !message.parts.isEmpty else { return text(message.key, message.args) }
+        var args = message.args
+        for (name, parts) in message.parts { args[name] = parts.map(render).joined(separator: "; ") }
+        return text(message.key, args)
+    }
+
+    /// The base catalogue with its companions (the law's own keys, `Catalogue+Law.swift`). A key defined twice is a
+    /// mistake a test catches (`Catalogue.duplicates`).
+    static let allRussian = russian.merging(lawRussian) { base, _ in base }
+    static let allEnglish = english.merging(lawEnglish) { base, _ in base }
+
+    /// Keys defined both in the base catalogue and in a companion.
+    public static var duplicates: Set<String> {
+        Set(russian.keys).intersection(lawRussian.keys).union(Set(english.keys).intersection(lawEnglish.keys))
+    }
 
     /// Every key of a language's catalogue (for completeness tests).
     public static func keys(_ language: Language) -> Set<String> {
-        Set((language == .ru ? russian : english).keys)
+        Set((language == .ru ? allRussian : allEnglish).keys)
     }
 }

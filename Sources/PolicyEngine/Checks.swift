@@ -18,8 +18,13 @@ public enum CheckVocabulary {
     public static let attributeNames: [String: String] = [
         "inn": OID.inn, "snils": OID.snils, "ogrn": OID.ogrn, "ogrnip": OID.ogrnip, "innLE": OID.innLE,
         "commonName": OID.commonName, "surname": OID.surname, "givenName": OID.givenName, "organization": OID.organization,
-        "title": OID.title, "country": OID.country, "email": OID.email,
+        "title": OID.title, "country": OID.country, "email": OID.email, "locality": OID.locality,
+        "stateOrProvince": "2.5.4.8", "street": "2.5.4.9",
     ]
+
+    /// Attribute names that stand for a combination (ст. 17 ч. 2 names what, not which attribute):
+    /// `fullName` — surname and given names (or the common name); `location` — region or locality (место нахождения).
+    public static let compositeAttributes: Set<String> = ["fullName", "location"]
 
     /// Certificate policy and EKU names policies may use instead of OIDs.
     public static let oidNames: [String: String] = [
@@ -61,9 +66,9 @@ public enum CheckVocabulary {
         add("chain", .noCertificateChainFound, ["trustList": .string],
             ru: "цепочка сертификатов строится до доверенного корня", en: "the certificate path reaches a trust anchor")
         add("certificate-validity", .outOfBoundsNoPOE,
-            ru: "сертификаты действовали в момент подписания (по метке времени) или на момент проверки",
+            ru: "сертификаты действовали в момент подписания, доказанный штампом времени, или на момент проверки",
             en: "the certificates were valid at the proven signing time, or at validation time without proof")
-        add("revocation", .revokedNoPOE, ["require": .string],
+        add("revocation", .revokedNoPOE, ["require": .string, "annulmentReasons": .stringList],
             ru: "сертификаты не отозваны на момент подписания", en: "the certificates were not revoked when signing")
         add("key-usage", .chainConstraintsFailure, ["anyOf": .stringList, "required": .bool],
             ru: "назначение ключа допускает электронную подпись", en: "the key usage allows electronic signatures")
@@ -71,8 +76,8 @@ public enum CheckVocabulary {
             ru: "алгоритмы и размеры ключей допустимы на момент подписания",
             en: "algorithms and key sizes are acceptable at the signing time")
         add("timestamps", .sigConstraintsFailure,
-            ru: "метки времени действительны", en: "the timestamps are valid")
-        add("accredited-ca", .chainConstraintsFailure, ["trustList": .string, "at": .string],
+            ru: "штампы времени действительны", en: "the timestamps are valid")
+        add("accredited-ca", .chainConstraintsFailure, ["trustList": .string, "at": .string, "continuedPast": .date],
             ru: "сертификат выдан аккредитованным удостоверяющим центром (аккредитация действовала в нужный день)",
             en: "the certificate was issued by an accredited CA (accreditation in force on the relevant day)")
         add("extended-key-usage", .chainConstraintsFailure, ["anyOf": .stringList, "required": .bool],
@@ -80,7 +85,7 @@ public enum CheckVocabulary {
         add("certificate-policies", .chainConstraintsFailure, ["anyOf": .stringList],
             ru: "сертификат выдан по нужной политике (класс средства КС1–КС3 и др.)",
             en: "the certificate carries a required policy (tool class КС1–КС3 and the like)")
-        add("subject-attributes", .chainConstraintsFailure, ["required": .stringList, "anyOf": .stringList],
+        add("subject-attributes", .chainConstraintsFailure, ["required": .stringList, "anyOf": .stringList, "person": .stringList, "organisation": .stringList],
             ru: "в сертификате есть обязательные реквизиты владельца (ИНН, СНИЛС, ОГРН и др.)",
             en: "the certificate names its holder with the required attributes (ИНН, СНИЛС, ОГРН, ...)")
         add("signer-organization", .chainConstraintsFailure, ["ogrn": .stringList, "innLE": .stringList],
@@ -91,15 +96,20 @@ public enum CheckVocabulary {
         add("signing-time", .sigConstraintsFailure,
             ru: "подпись содержит заявленное время подписания", en: "the signature states its signing time")
         add("timestamp-required", .sigConstraintsFailure,
-            ru: "подпись защищена действительной меткой времени", en: "a valid timestamp protects the signature")
+            ru: "подпись защищена действительным штампом времени", en: "a valid timestamp protects the signature")
         add("timestamp-delay", .sigConstraintsFailure, ["maxDelay": .duration],
-            ru: "метка времени получена вскоре после заявленного времени подписания",
+            ru: "штамп времени получен вскоре после заявленного времени подписания",
             en: "the timestamp followed the claimed signing time closely enough")
         add("signature-level", .sigConstraintsFailure, ["min": .string],
             ru: "подпись достигает требуемого уровня CAdES (B, T, LT, LTA)", en: "the signature reaches the required CAdES level (B, T, LT, LTA)")
         add("attestation", .sigConstraintsFailure, ["id": .string],
             ru: "оператор подтвердил условие, которое не проверяется программно", en: "the operator attests a condition software cannot check")
-        add("power-of-attorney", .sigConstraintsFailure, ["required": .bool],
+        add("organisation-certificate", .chainConstraintsFailure, ["issuers": .stringList, "issuedFrom": .date, "signedFrom": .date],
+            ru: "сертификат организации, называющий человека, выдан тем УЦ, который по закону выдаёт такие сертификаты (УЦ ФНС, Казначейства, Банка России)",
+            en: "an organisation's certificate naming a person comes from a CA the law allows to issue it (FNS, Treasury, Bank of Russia)")
+        add("power-of-attorney", .sigConstraintsFailure, ["required": .bool, "stateIssuers": .stringList, "headIssuers": .stringList,
+                                                          "headIssuersFrom": .date, "employeeCertificatesUntil": .date,
+                                                          "requireRegistryStatus": .bool],
             ru: "подписант действует по машиночитаемой доверенности (МЧД): подписана доверителем, действует на момент подписания, выдана ему, содержит нужное полномочие",
             en: "the signer acts under a machine-readable power of attorney (МЧД): signed by the principal, in force at signing, issued to the signer, granting the required power")
         add("signature-count", .sigConstraintsFailure, ["min": .int], document: true,
@@ -109,8 +119,8 @@ public enum CheckVocabulary {
         add("document-kind", .sigConstraintsFailure, document: true,
             ru: "подписи имеют вид, нужный для этого типа документа", en: "the signatures are of the kind this document type needs")
         add("electronic-original", .sigConstraintsFailure, document: true,
-            ru: "электронный документ без бумажной копии имеет силу оригинала (поэтапный отказ от бумаги)",
-            en: "the electronic document alone is the original (the phased move off paper)")
+            ru: "с какой даты региональный акт не требует хранить бумажный экземпляр (поэтапный отказ от бумаги)",
+            en: "from which date the regional act no longer requires a paper copy (the phased move off paper)")
         return all
     }()
 }
@@ -141,6 +151,7 @@ enum CheckRunner {
         case "timestamp-delay": timestampDelay(rule, context)
         case "signature-level": signatureLevel(rule, context)
         case "attestation": attestation(rule, context)
+        case "organisation-certificate": organisationCertificate(rule, context)
         case "power-of-attorney": PowerOfAttorneyCheck.run(rule, context)
         default: .fail(.policyProcessingError, Message("policy.unknown-check", ["check": rule.check]))
         }
@@ -219,11 +230,12 @@ enum CheckRunner {
     static func chain(_ c: SignerContext) -> CheckVerdict {
         guard let chain = c.chain else { return .notApplicable(Message("chain.no-certificate")) }
         if !chain.reachesTrustAnchor {
-            let top = c.pathCertificates.last?.info.subject ?? ""
+            let top = SubjectText.render(c.pathCertificates.last?.info.subject ?? "", language: c.language)
             return .fail(.noCertificateChainFound, Message("chain.no-anchor", ["top": top]))
         }
         if let issue = chain.issues.first(where: { !timeIssues.contains($0.code) }) {
-            let subject = chain.path.indices.contains(issue.depth) ? (c.certificate(chain.path[issue.depth].certificate)?.subject ?? "") : ""
+            let subject = SubjectText.render(chain.path.indices.contains(issue.depth) ? (c.certificate(chain.path[issue.depth].certificate)?.subject ?? "") : "",
+                                             language: c.language)
             let sub: SubIndication = ["keyUsage", "policy"].contains(issue.code) ? .chainConstraintsFailure : .certificateChainGeneralFailure
             return .fail(sub, Message("chain.issue", ["subject": subject, "issue": issue.message]))
         }
@@ -253,6 +265,7 @@ enum CheckRunner {
     static func revocation(_ rule: Rule, _ c: SignerContext) -> CheckVerdict {
         guard c.chain != nil else { return .notApplicable(Message("chain.no-certificate")) }
         let requirement = rule.params["require"]?.string ?? "advertised"
+        let annulment = Set((rule.params["annulmentReasons"]?.strings ?? []).map(Self.reasonName))
         let time = c.bestSignatureTime
         var unpublished: [String] = []
         var laterRevocation: (String, Date)? = nil
@@ -263,6 +276,11 @@ enum CheckRunner {
             switch revocation.status {
             case .revoked:
                 let when = revocation.revocationTime ?? .distantPast
+                // Аннулирование (63-ФЗ ст. 14 ч. 6.1, 8): the certificate never had legal force, whatever the date.
+                if let reason = revocation.reason, annulment.contains(reason) {
+                    return .fail(index == 0 ? .revokedNoPOE : .revokedCANoPOE, Message("revocation.annulled", [
+                        "subject": info.displayName, "date": revocation.revocationTime.map(Format.date) ?? "?", "reason": reason]))
+                }
                 if when <= time {
                     let args = ["subject": info.displayName, "date": revocation.revocationTime.map(Format.date) ?? "?",
                                 "reason": revocation.reason ?? "unspecified", "time": Format.date(time)]
@@ -378,12 +396,23 @@ extension CheckRunner {
         guard let list = c.trustLists[name] else { return .fail(.policyProcessingError, Message("trust-list.missing", ["list": name])) }
         let issuer = c.pathCertificates.count > 1 ? c.pathCertificates[1].info : nil
         guard let authority = list.authority(certificate: issuer?.sha256, keyIdentifier: cert.authorityKeyIdentifier) else {
-            return .fail(.chainConstraintsFailure, Message("accredited-ca.unknown", ["issuer": cert.issuer, "list": name]))
+            return .fail(.chainConstraintsFailure, Message("accredited-ca.unknown", ["issuer": SubjectText.render(cert.issuer, language: c.language), "list": name]))
         }
         let atSigning = rule.params["at"]?.string == "signing"
         let date = atSigning ? c.bestSignatureTime : cert.notBefore
         let args = ["ca": authority.name, "date": Format.day(date),
                     "periods": authority.accreditation.map { "\(Format.day($0.from))–\($0.until.map(Format.day) ?? "…")" }.joined(separator: ", ")]
+        // The 2019 amendments (Федеральный закон № 476-ФЗ): from `continuedPast` a certificate stays qualified only if
+        // the accreditation it was issued under went on past that day — the CA was accredited again under the new rules.
+        if let cutoff = rule.params["continuedPast"]?.date {
+            guard let period = authority.period(at: date) else {
+                return .fail(.chainConstraintsFailure, Message("accredited-ca.failed-issue", args))
+            }
+            if let until = period.until, until <= cutoff {
+                return .fail(.chainConstraintsFailure, Message("accredited-ca.not-reaccredited", args.merging(["until": Format.day(until), "cutoff": Format.day(cutoff)]) { a, _ in a }))
+            }
+            return .pass(Message("accredited-ca.reaccredited", args.merging(["cutoff": Format.day(cutoff)]) { a, _ in a }))
+        }
         if authority.isAccredited(at: date) {
             return .pass(Message(atSigning ? "accredited-ca.passed-signing" : "accredited-ca.passed-issue", args))
         }
@@ -422,15 +451,42 @@ extension CheckRunner {
     /// Digit-count rules of the Russian identifiers (Приказ ФСБ № 795).
     static let identifierLengths: [String: [Int]] = ["inn": [12], "snils": [11], "ogrn": [13], "ogrnip": [15], "innLE": [10]]
 
+    /// Whether the certificate names its holder with the attributes asked for. `person` and `organisation` follow
+    /// 63-ФЗ ст. 17 ч. 2: a certificate naming a person must carry the person's list (ФИО, СНИЛС, ИНН), one naming
+    /// an organisation the organisation's (наименование, место нахождения, ОГРН, ИНН ЮЛ) — both when it names both;
+    /// a certificate naming only an organisation (ст. 14 ч. 3) has no person and needs no СНИЛС.
     static func subjectAttributes(_ rule: Rule, _ c: SignerContext) -> CheckVerdict {
-        guard let cert = c.certificate else { return .notApplicable(Message("chain.no-certificate")) }
+        guard let cert = c.certificate, let role = c.signerRole else { return .notApplicable(Message("chain.no-certificate")) }
         func value(_ name: String) -> String? {
-            guard let oid = CheckVocabulary.attributeNames[name] ?? (name.contains(".") ? name : nil) else { return nil }
-            return cert.attribute(oid).flatMap { $0.isEmpty ? nil : $0 }
+            switch name {
+            case "fullName":
+                if let surname = cert.attribute(OID.surname), let given = cert.attribute(OID.givenName), !surname.isEmpty, !given.isEmpty {
+                    return "\(surname) \(given)"
+                }
+                return cert.attribute(OID.commonName).flatMap { $0.isEmpty ? nil : $0 }
+            case "location":
+                return [cert.attribute("2.5.4.8"), cert.attribute(OID.locality)].compactMap { $0 }.first { !$0.isEmpty }
+            default:
+                guard let oid = CheckVocabulary.attributeNames[name] ?? (name.contains(".") ? name : nil) else { return nil }
+                return cert.attribute(oid).flatMap { $0.isEmpty ? nil : $0 }
+            }
         }
-        for name in rule.params["required"]?.strings ?? [] {
+        var required = rule.params["required"]?.strings ?? []
+        var holder: String? = nil
+        if let person = rule.params["person"]?.strings, let organisation = rule.params["organisation"]?.strings {
+            switch role.holder {
+            case .person, .entrepreneur: required += person; holder = "person"
+            case .organisation: required += organisation; holder = "organisation"
+            case .organisationPerson: required += organisation + person; holder = "organisation-person"
+            }
+        } else {
+            required += rule.params["person"]?.strings ?? []
+            required += rule.params["organisation"]?.strings ?? []
+        }
+        for name in required {
             guard let found = value(name) else {
-                return .fail(.chainConstraintsFailure, Message("attributes.missing", ["attribute": Self.attributeLabel(name)]))
+                return .fail(.chainConstraintsFailure, Message(holder.map { "attributes.missing.\($0)" } ?? "attributes.missing",
+                                                               ["attribute": Self.attributeLabel(name)]))
             }
             if let lengths = identifierLengths[name], !(lengths.contains(found.count) && found.allSatisfy(\.isNumber)) {
                 return .fail(.chainConstraintsFailure, Message("attributes.malformed", ["attribute": Self.attributeLabel(name), "value": found]))
@@ -440,12 +496,47 @@ extension CheckRunner {
         if !anyOf.isEmpty && !anyOf.contains(where: { value($0) != nil }) {
             return .fail(.chainConstraintsFailure, Message("attributes.none-of", ["attributes": anyOf.map(Self.attributeLabel).joined(separator: ", ")]))
         }
-        return .pass(Message("attributes.passed", ["attributes": ((rule.params["required"]?.strings ?? []) + anyOf.filter { value($0) != nil })
-            .map(Self.attributeLabel).joined(separator: ", ")]))
+        let listed = (required + anyOf.filter { value($0) != nil }).map(Self.attributeLabel).joined(separator: ", ")
+        return .pass(Message(holder.map { "attributes.passed.\($0)" } ?? "attributes.passed", ["attributes": listed]))
     }
 
     static func attributeLabel(_ name: String) -> String {
-        ["inn": "ИНН", "snils": "СНИЛС", "ogrn": "ОГРН", "ogrnip": "ОГРНИП", "innLE": "ИНН ЮЛ"][name] ?? name
+        ["inn": "ИНН", "snils": "СНИЛС", "ogrn": "ОГРН", "ogrnip": "ОГРНИП", "innLE": "ИНН ЮЛ", "fullName": "ФИО",
+         "location": "место нахождения", "organization": "наименование организации", "commonName": "CN", "locality": "населённый пункт",
+         "stateOrProvince": "субъект РФ", "street": "адрес"][name] ?? name
+    }
+
+    /// The dated rules of the 2019 amendments about organisations' certificates that name a person:
+    /// `issuedFrom` — from that day such certificates of persons acting without a power of attorney come only from
+    /// `issuers` (УЦ ФНС; state bodies: УЦ Казначейства; the financial market: УЦ Банка России), so one issued later by
+    /// another CA is not a head's certificate; `signedFrom` — from that day an organisation's certificate naming an
+    /// employee (one not from `issuers`) no longer serves to sign for the organisation: the employee signs with a
+    /// personal certificate and a power of attorney.
+    static func organisationCertificate(_ rule: Rule, _ c: SignerContext) -> CheckVerdict {
+        guard let cert = c.certificate, let role = c.signerRole else { return .notApplicable(Message("chain.no-certificate")) }
+        let issuers = rule.params["issuers"]?.strings
+            ?? [SignerRole.Operators.fns, SignerRole.Operators.treasury, SignerRole.Operators.bank]
+        let organisation = cert.attribute(OID.organization) ?? role.organisationINNLE ?? "—"
+        guard role.namesOrganisation else { return .notApplicable(Message("organisation-certificate.personal")) }
+        if role.issuedBy(issuers) {
+            return .pass(Message("organisation-certificate.lawful-issuer", ["organisation": organisation, "issuer": role.issuerINNLE ?? "—"]))
+        }
+        if role.holder == .organisationPerson, let from = rule.params["signedFrom"]?.date, c.bestSignatureTime >= from {
+            return .fail(.chainConstraintsFailure, Message("organisation-certificate.employee", [
+                "organisation": organisation, "since": Format.day(from), "time": Format.date(c.bestSignatureTime)]))
+        }
+        if let from = rule.params["issuedFrom"]?.date, cert.notBefore >= from {
+            return .fail(.chainConstraintsFailure, Message("organisation-certificate.not-head", [
+                "organisation": organisation, "issued": Format.day(cert.notBefore), "since": Format.day(from)]))
+        }
+        return .pass(Message("organisation-certificate.transitional", ["organisation": organisation, "issued": Format.day(cert.notBefore)]))
+    }
+
+    /// RFC 5280 reason codes by number, for `annulmentReasons` written as numbers.
+    static func reasonName(_ text: String) -> String {
+        let names = [0: "unspecified", 1: "keyCompromise", 2: "cACompromise", 3: "affiliationChanged", 4: "superseded",
+                     5: "cessationOfOperation", 6: "certificateHold", 8: "removeFromCRL", 9: "privilegeWithdrawn", 10: "aACompromise"]
+        return Int(text).flatMap { names[$0] } ?? text
     }
 
     static func signerOrganization(_ rule: Rule, _ c: SignerContext) -> CheckVerdict {
@@ -456,6 +547,18 @@ extension CheckRunner {
         let inn = cert.attribute(OID.innLE)
         if (ogrn.map { ogrns.contains($0) } ?? false) || (inn.map { inns.contains($0) } ?? false) {
             return .pass(Message("organization.passed", ["organization": cert.attribute(OID.organization) ?? ogrn ?? inn ?? ""]))
+        }
+        // A person with a personal certificate acts for the organisation under its power of attorney (whose validity
+        // the power-of-attorney rule judges).
+        if ogrn == nil, inn == nil {
+            let signer = PowerOfAttorneyCheck.person(cert)
+            if let power = (c.evidence.powersOfAttorney ?? []).first(where: { power in
+                power.allRepresentatives.contains { PowerOfAttorneyCheck.same($0, signer) }
+                    && ((power.principalOGRN.map { ogrns.contains($0) } ?? false) || (power.principalINNLE.map { inns.contains($0) } ?? false))
+            }) {
+                return .pass(Message("organization.by-power-of-attorney", ["organization": power.principalOrganization ?? power.principalOGRN ?? "—",
+                                                                         "number": power.number ?? "—"]))
+            }
         }
         return .fail(.chainConstraintsFailure, Message("organization.failed", ["ogrn": ogrn ?? "—", "inn": inn ?? "—"]))
     }
@@ -505,21 +608,36 @@ extension CheckRunner {
 
     static func attestation(_ rule: Rule, _ c: SignerContext) -> CheckVerdict {
         let id = rule.params["id"]?.string ?? ""
-        if c.attestations[id] == true { return .pass(Message("attestation.passed", ["id": id])) }
+        if let statement = c.attestations[id] { return .pass(Message("attestation.passed", ["id": id, "statement": statement])) }
         return .fail(.sigConstraintsFailure, Message("attestation.failed", ["id": id]))
     }
 }
 
-/// Date formatting for messages: `2026-11-25 12:00:00 UTC`.
+/// Times and days in messages a person reads: Moscow time (МСК, UTC+3 — no daylight saving since 2014), as
+/// `2026-11-25 15:00:00 МСК` (`MSK` in English). Machine fields of the report stay UTC.
 enum Format {
+    /// Stands for the zone's name until the catalogue renders the message in its language.
+    static let moscowMarker = "\u{E000}"
+    static let moscowOffset: TimeInterval = 3 * 3600
+
     static func date(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var seconds = time_t((date.timeIntervalSince1970 + moscowOffset).rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) "
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) UTC"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))" + moscowMarker
     }
+
+    /// The Moscow calendar day: `2026-11-25`.
+    static func day(_ date: Date) -> String {
+        var seconds = time_t((date.timeIntervalSince1970 + moscowOffset).rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
+    }
+
     static func duration(_ seconds: TimeInterval) -> String {
         let s = Int(seconds)
         if s >= 86_400 { return "\(s / 86_400) d \(s % 86_400 / 3600) h" }
@@ -528,7 +646,4 @@ enum Format {
         return "\(s) s"
     }
 
-    static func day(_ date: Date) -> String {
-        String(date.formatted(Date.ISO8601FormatStyle()).prefix(10))
-    }
 }

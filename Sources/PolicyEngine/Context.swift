@@ -8,15 +8,17 @@ public struct JudgementOptions: Sendable {
     public var language: Language
     /// Overrides the evidence's validation time (re-judging stored evidence "as of" another day).
     public var validationTime: Date?
-    /// Operator attestations in force (e.g. `certified-crypto-tool: true`), merged over the policy's own.
-    public var attestations: [String: Bool]
+    /// Operator attestations (`serve` configuration `attestations:`, `verify --attest ID=VALUE`): what the operator
+    /// states, by id — e.g. `certified-crypto-tool: "КриптоПро CSP 5.0 R3, сертификат СФ/124-4520"`. They are
+    /// operational facts, not part of a policy; an empty statement attests nothing.
+    public var attestations: [String: String]
     /// The trust lists the policy names, loaded by the caller.
     public var trustLists: [String: TrustList]
     /// Judging the signature of a power of attorney (its own `power-of-attorney` rule does not apply).
     var nested = false
 
     public init(documentType: String? = nil, language: Language = .en, validationTime: Date? = nil,
-                attestations: [String: Bool] = [:], trustLists: [String: TrustList] = [:]) {
+                attestations: [String: String] = [:], trustLists: [String: TrustList] = [:]) {
         self.documentType = documentType
         self.language = language
         self.validationTime = validationTime
@@ -48,7 +50,7 @@ struct SignerContext {
     let hasPOE: Bool
     let timestamps: [JudgedTimestamp]
     let documentType: DocumentType?
-    let attestations: [String: Bool]
+    let attestations: [String: String]
     let trustLists: [String: TrustList]
     /// The policy being applied and the report's language (a power of attorney's signature is judged under the
     /// same policy, its reasons shown in the same language).
@@ -70,13 +72,21 @@ struct SignerContext {
     }
 }
 
-/// A message key with arguments, rendered through the catalogue of the chosen language.
+/// A message key with arguments, rendered through the catalogue of the chosen language. `parts` are messages
+/// rendered in the same language and joined with «; » into the argument of their name (notes inside a sentence).
 struct Message: Sendable {
     var key: String
     var args: [String: String]
+    var parts: [String: [Message]]
     init(_ key: String, _ args: [String: String] = [:]) {
         self.key = key
         self.args = args
+        self.parts = [:]
+    }
+    init(_ key: String, parts: [String: [Message]], _ args: [String: String] = [:]) {
+        self.key = key
+        self.args = args
+        self.parts = parts
     }
 }
 

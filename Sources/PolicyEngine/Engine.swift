@@ -27,8 +27,7 @@ public struct PolicyEngine: Sendable {
         let documentType = options.documentType.flatMap { wanted in
             version.documentTypes.first { $0.id == wanted || $0.name.ru == wanted || $0.name.en == wanted }
         }
-        var attestations = version.attestations
-        for (key, value) in options.attestations { attestations[key] = value }
+        let attestations = options.attestations.filter { !$0.value.trimmingCharacters(in: .whitespaces).isEmpty }
 
         let document = evidence.document.map {
             ReportDocument(name: $0.name, size: $0.size, digests: $0.digests, source: $0.source.rawValue)
@@ -38,7 +37,8 @@ public struct PolicyEngine: Sendable {
             var report = Report(
                 indication: .totalFailed, subIndication: .formatFailure, validationTime: validationTime, document: document,
                 policy: reportPolicy, signatures: [],
-                documentChecks: [CheckResult(id: "format", status: .failed, subIndication: .formatFailure, message: message)],
+                documentChecks: [CheckResult(id: "format", status: .failed, subIndication: .formatFailure, message: message,
+                                             name: CheckVocabulary.titles["format"]?.text(language))],
                 lang: language.rawValue, formatError: evidence.format.error, producer: evidence.producer)
             report.container = evidence.container.map { ContainerCheck.summary($0, signatures: []) }
             return report
@@ -63,7 +63,8 @@ public struct PolicyEngine: Sendable {
         if signatures.isEmpty {
             documentFailure = .formatFailure
             documentChecks.append(CheckResult(id: "format", status: .failed, subIndication: .formatFailure,
-                                              message: catalogue.render(Message("format.no-signers"))))
+                                              message: catalogue.render(Message("format.no-signers")),
+                                              name: CheckVocabulary.titles["format"]?.text(language)))
         }
         if let container = evidence.container {
             // Intrinsic, before the policy's document rules: a container whose files do not match what was signed
@@ -98,6 +99,9 @@ public struct PolicyEngine: Sendable {
             indication = documentFailure.indication
             subIndication = documentFailure
         }
+        for index in documentChecks.indices where documentChecks[index].name == nil {
+            documentChecks[index].name = CheckVocabulary.titles[documentChecks[index].id]?.text(language)
+        }
         var report = Report(
             indication: indication, subIndication: subIndication, validationTime: validationTime, document: document,
             policy: reportPolicy, signatures: signatures, documentChecks: documentChecks, lang: language.rawValue,
@@ -108,19 +112,20 @@ public struct PolicyEngine: Sendable {
 
     func makeResult(_ rule: Rule, _ verdict: CheckVerdict, catalogue: Catalogue) -> CheckResult {
         let basis = rule.basis?.text(catalogue.language)
+        let name = CheckVocabulary.title(of: rule, catalogue.language)
         switch verdict {
         case .pass(let message):
-            return CheckResult(id: rule.id, status: .passed, message: catalogue.render(message), basis: basis)
+            return CheckResult(id: rule.id, status: .passed, message: catalogue.render(message), basis: basis, name: name)
         case .warn(let message):
-            return CheckResult(id: rule.id, status: .warning, message: catalogue.render(message), basis: basis)
+            return CheckResult(id: rule.id, status: .warning, message: catalogue.render(message), basis: basis, name: name)
         case .notApplicable(let message):
-            return CheckResult(id: rule.id, status: .skipped, message: catalogue.render(message), basis: basis)
+            return CheckResult(id: rule.id, status: .skipped, message: catalogue.render(message), basis: basis, name: name)
         case .fail(let natural, let message):
             let sub = rule.subIndication ?? natural
             switch rule.level {
-            case .fail: return CheckResult(id: rule.id, status: .failed, subIndication: sub, message: catalogue.render(message), basis: basis)
-            case .warn: return CheckResult(id: rule.id, status: .warning, subIndication: sub, message: catalogue.render(message), basis: basis)
-            case .inform, .ignore: return CheckResult(id: rule.id, status: .info, subIndication: sub, message: catalogue.render(message), basis: basis)
+            case .fail: return CheckResult(id: rule.id, status: .failed, subIndication: sub, message: catalogue.render(message), basis: basis, name: name)
+            case .warn: return CheckResult(id: rule.id, status: .warning, subIndication: sub, message: catalogue.render(message), basis: basis, name: name)
+            case .inform, .ignore: return CheckResult(id: rule.id, status: .info, subIndication: sub, message: catalogue.render(message), basis: basis, name: name)
             }
         }
     }
@@ -131,7 +136,8 @@ public struct PolicyEngine: Sendable {
         for rule in version.rules where rule.level != .ignore {
             if CheckVocabulary.definitions[rule.check]?.documentLevel == true { continue }
             if let effective = rule.effective, !effective.contains(context.bestSignatureTime) {
-                checks.append(CheckResult(id: rule.id, status: .skipped, message: catalogue.render(Message("rule.not-in-force")), basis: rule.basis?.text(catalogue.language)))
+                checks.append(CheckResult(id: rule.id, status: .skipped, message: catalogue.render(Message("rule.not-in-force")),
+                                          basis: rule.basis?.text(catalogue.language), name: CheckVocabulary.title(of: rule, catalogue.language)))
                 continue
             }
             let verdict: CheckVerdict = formatBroken && rule.check != "format"
@@ -151,7 +157,18 @@ public struct PolicyEngine: Sendable {
         let profile = version.legal
         switch indication {
         case .totalPassed:
-            legal = LegalConclusion(kind: profile.kind.rawValue, conclusion: profile.validConclusion.text(catalogue.language), basis: profile.basis?.text(catalogue.language))
+            // 63-ФЗ ст. 11 п. 3: a qualified conclusion needs the check by a certified tool, which only the operator
+            // can state; without it the conclusion says what holds and what is not confirmed.
+            let attestationRules = Set(version.rules.filter { $0.check == "attestation" }.map(\.id))
+            let unattested = checks.contains { attestationRules.contains($0.id) && $0.status != .passed && $0.status != .skipped }
+            if profile.kind == .qualified, unattested {
+                legal = LegalConclusion(
+                    kind: SignatureKind.qualifiedUnattested.rawValue,
+                    conclusion: profile.unattestedConclusion?.text(catalogue.language) ?? catalogue.text("legal.qualified-unattested"),
+                    basis: profile.basis?.text(catalogue.language))
+            } else {
+                legal = LegalConclusion(kind: profile.kind.rawValue, conclusion: profile.validConclusion.text(catalogue.language), basis: profile.basis?.text(catalogue.language))
+            }
         case .totalFailed:
             legal = LegalConclusion(kind: SignatureKind.none.rawValue, conclusion: profile.invalidConclusion.text(catalogue.language), basis: profile.basis?.text(catalogue.language))
         case .indeterminate:
@@ -162,7 +179,8 @@ public struct PolicyEngine: Sendable {
         let cert = context.certificate
         let signer = cert.map { info in
             SignerSummary(
-                subject: info.subject, issuer: info.issuer, serial: info.serial, name: info.displayName,
+                subject: SubjectText.render(info.subject, language: catalogue.language),
+                issuer: SubjectText.render(info.issuer, language: catalogue.language), serial: info.serial, name: info.displayName,
                 title: info.attribute(OID.title), organization: info.attribute(OID.organization),
                 inn: info.attribute(OID.inn), snils: info.attribute(OID.snils), ogrn: info.attribute(OID.ogrn),
                 innLE: info.attribute(OID.innLE), notBefore: info.notBefore, notAfter: info.notAfter,
@@ -210,15 +228,20 @@ enum DocumentChecks {
         case "document-kind":
             guard let documentType else { return .notApplicable(Message("document-type.none")) }
             let enough = valid.filter { (SignatureKind(rawValue: $0.legal.kind) ?? .none).rank >= documentType.kind.rank }
-            let args = ["type": documentType.name.text(language), "kind": documentType.kind.rawValue]
-            if enough.count >= max(1, documentType.minSignatures) { return .pass(Message("document-kind.passed", args)) }
+            let args = ["type": documentType.name.text(language), "kind": Catalogue(language).text("kind.\(documentType.kind.rawValue)")]
+            if enough.count >= max(1, documentType.minSignatures) {
+                if documentType.kind == .qualified, enough.contains(where: { $0.legal.kind == SignatureKind.qualifiedUnattested.rawValue }) {
+                    return .warn(Message("document-kind.unattested", args))
+                }
+                return .pass(Message("document-kind.passed", args))
+            }
             return .fail(.sigConstraintsFailure, Message("document-kind.failed", args))
         case "electronic-original":
             guard let documentType, let from = documentType.electronicOriginalFrom else { return .notApplicable(Message("electronic-original.none")) }
             let proven = signatures.map(\.bestSignatureTime).min() ?? Date()
             let args = ["type": documentType.name.text(language), "from": Format.day(from), "time": Format.date(proven)]
-            if proven >= from { return .pass(Message("electronic-original.sufficient", args)) }
-            return .warn(Message("electronic-original.paper-required", args))
+            // A records-keeping rule of the region, not a condition of validity: which applies is stated, not warned.
+            return .pass(Message(proven >= from ? "electronic-original.sufficient" : "electronic-original.paper-required", args))
         default:
             return .fail(.policyProcessingError, Message("policy.unknown-check", ["check": rule.check]))
         }

@@ -92,12 +92,15 @@ public struct Rule: Sendable, Equatable {
     public var explanation: LocalizedText?
     /// The rule applies only to signatures whose best-signature-time falls in this period.
     public var effective: Effective?
+    /// What a report calls the rule (`name:` in the policy); the check's title when absent.
+    public var name: LocalizedText?
 
     public init(
         id: String, check: String, params: [String: ParamValue] = [:], level: RuleLevel = .fail,
         subIndication: SubIndication? = nil, basis: LocalizedText? = nil, explanation: LocalizedText? = nil,
-        effective: Effective? = nil
+        effective: Effective? = nil, name: LocalizedText? = nil
     ) {
+        self.name = name
         self.id = id
         self.check = check
         self.params = params
@@ -110,17 +113,24 @@ public struct Rule: Sendable, Equatable {
 }
 
 /// The kinds of electronic signature (63-ФЗ art. 5; eIDAS art. 3).
+///
+/// `qualified-unattested` is what podpis concludes when every condition of 63-ФЗ ст. 11 it can check holds but the
+/// operator has not stated that a certified tool did the check (ст. 11 п. 3, ст. 12): software cannot prove that
+/// part, so it does not claim a qualified signature. It is a conclusion, never a kind a policy asks for.
 public enum SignatureKind: String, Sendable, Codable, CaseIterable {
-    case qualified, advanced, simple, none
+    case qualified, qualifiedUnattested = "qualified-unattested", advanced, simple, none
 
     var rank: Int {
         switch self {
         case .none: 0
         case .simple: 1
         case .advanced: 2
-        case .qualified: 3
+        case .qualified, .qualifiedUnattested: 3
         }
     }
+
+    /// The kinds a policy may name (`legal.kind`, `fallback`, a document type's `kind`).
+    public static let writable: [SignatureKind] = [.qualified, .advanced, .simple, .none]
 }
 
 /// A document type and what its signatures need.
@@ -168,13 +178,17 @@ public struct LegalProfile: Sendable, Equatable {
     public var validConclusion: LocalizedText
     public var invalidConclusion: LocalizedText
     public var indeterminateConclusion: LocalizedText
+    /// For `kind: qualified`: the conclusion when everything holds but an `attestation` rule is not attested
+    /// (the kind becomes `qualified-unattested`); the catalogue's sentence when the policy gives none.
+    public var unattestedConclusion: LocalizedText?
     public var basis: LocalizedText?
 
     public init(
         kind: SignatureKind, fallbackKind: SignatureKind? = nil, qualificationRules: [String] = [],
         validConclusion: LocalizedText, invalidConclusion: LocalizedText, indeterminateConclusion: LocalizedText,
-        basis: LocalizedText? = nil
+        unattestedConclusion: LocalizedText? = nil, basis: LocalizedText? = nil
     ) {
+        self.unattestedConclusion = unattestedConclusion
         self.kind = kind
         self.fallbackKind = fallbackKind
         self.qualificationRules = qualificationRules
@@ -192,19 +206,15 @@ public struct PolicyVersion: Sendable, Equatable {
     public var rules: [Rule]
     public var documentTypes: [DocumentType]
     public var legal: LegalProfile
-    /// Operator attestations this version relies on (e.g. a certified СКЗИ was used), by id → whether attested.
-    public var attestations: [String: Bool]
 
     public init(
-        version: String, effective: Effective, rules: [Rule], documentTypes: [DocumentType] = [], legal: LegalProfile,
-        attestations: [String: Bool] = [:]
+        version: String, effective: Effective, rules: [Rule], documentTypes: [DocumentType] = [], legal: LegalProfile
     ) {
         self.version = version
         self.effective = effective
         self.rules = rules
         self.documentTypes = documentTypes
         self.legal = legal
-        self.attestations = attestations
     }
 }
 

@@ -18,11 +18,13 @@ struct VersionDocument: Sendable {
     var version: String
     var effective: Effective
     var mark: SourceMark
+    /// Where `effective.from` and `effective.until` are written (a version overlap points at them).
+    var fromMark: SourceMark?
+    var untilMark: SourceMark?
     var rules: [Rule]
     var ruleMarks: [String: SourceMark]
     var remove: [String]
     var documentTypes: [DocumentType]?
-    var attestations: [String: Bool]
 }
 
 /// Reads policy YAML into typed values, collecting every problem with its position (it does not stop at the first).
@@ -220,9 +222,11 @@ struct PolicyReader {
             }
         }
         // Versions must not overlap in time.
+        // An overlap points at the token to change: the earlier version's `until` (or the later one's `from`).
         for (i, a) in versions.enumerated() {
             for b in versions[(i + 1)...] where a.effective.overlaps(b.effective) {
-                error(b.mark, "lint.versions-overlap", ["a": a.version, "b": b.version])
+                let (earlier, later) = (a.effective.from ?? .distantPast) <= (b.effective.from ?? .distantPast) ? (a, b) : (b, a)
+                error(earlier.untilMark ?? later.fromMark ?? later.mark, "lint.versions-overlap", ["a": earlier.version, "b": later.version])
             }
         }
         guard let title else { return nil }
@@ -231,7 +235,7 @@ struct PolicyReader {
     }
 
     mutating func readLegal(_ value: YAMLValue) -> LegalProfile? {
-        guard let map = mapping(value, allowed: ["kind", "fallback", "qualificationRules", "basis", "valid", "invalid", "indeterminate"],
+        guard let map = mapping(value, allowed: ["kind", "fallback", "qualificationRules", "basis", "valid", "invalid", "indeterminate", "unattested"],
                                 required: ["kind", "valid", "invalid", "indeterminate"], what: "legal") else { return nil }
         let kind = kindValue(map["kind"], what: "legal.kind")
         let fallback = map["fallback"].flatMap { kindValue($0, what: "legal.fallback") }
@@ -240,13 +244,14 @@ struct PolicyReader {
         else { return nil }
         return LegalProfile(kind: kind, fallbackKind: fallback, qualificationRules: strings(map["qualificationRules"], what: "legal.qualificationRules") ?? [],
                             validConclusion: valid, invalidConclusion: invalid, indeterminateConclusion: indeterminate,
+                            unattestedConclusion: localized(map["unattested"], what: "legal.unattested"),
                             basis: localized(map["basis"], what: "legal.basis"))
     }
 
     mutating func kindValue(_ value: YAMLValue?, what: String) -> SignatureKind? {
         guard let text = string(value, what: what) else { return nil }
-        guard let kind = SignatureKind(rawValue: text) else {
-            error(value!.mark, "lint.bad-enum", ["what": what, "value": text, "allowed": SignatureKind.allCases.map(\.rawValue).joined(separator: ", ")])
+        guard let kind = SignatureKind(rawValue: text), SignatureKind.writable.contains(kind) else {
+            error(value!.mark, "lint.bad-enum", ["what": what, "value": text, "allowed": SignatureKind.writable.map(\.rawValue).joined(separator: ", ")])
             return nil
         }
         return kind
@@ -280,18 +285,24 @@ struct PolicyReader {
                 error(list.mark, "lint.expected-list", ["what": "documentTypes"])
             }
         }
-        var attestations: [String: Bool] = [:]
-        if case .mapping(let entries, _)? = map["attestations"] {
-            for entry in entries { attestations[entry.key] = bool(entry.value, what: "attestations.\(entry.key)") }
-        } else if let other = map["attestations"] {
-            error(other.mark, "lint.expected-mapping", ["what": "attestations", "found": other.kindName])
+        // Attestations are operational facts (which certified tool the operator checks with): they live in the
+        // operator's configuration (`serve` config `attestations:`, `verify --attest ID=VALUE`), never in a policy.
+        if let attested = map["attestations"] {
+            error(attested.mark, "lint.attestations-in-policy")
         }
-        return VersionDocument(version: version, effective: effective, mark: value.mark, rules: rules, ruleMarks: marks,
-                               remove: strings(map["remove"], what: "remove") ?? [], documentTypes: types, attestations: attestations)
+        var fromMark: SourceMark? = nil
+        var untilMark: SourceMark? = nil
+        if case .mapping(let entries, _)? = map["effective"] {
+            fromMark = entries.first { $0.key == "from" }?.value.mark
+            untilMark = entries.first { $0.key == "until" }?.value.mark
+        }
+        return VersionDocument(version: version, effective: effective, mark: value.mark, fromMark: fromMark, untilMark: untilMark,
+                               rules: rules, ruleMarks: marks,
+                               remove: strings(map["remove"], what: "remove") ?? [], documentTypes: types)
     }
 
     mutating func readRule(_ value: YAMLValue) -> Rule? {
-        guard let map = mapping(value, allowed: ["id", "check", "params", "level", "subIndication", "basis", "explain", "effective"],
+        guard let map = mapping(value, allowed: ["id", "name", "check", "params", "level", "subIndication", "basis", "explain", "effective"],
                                 required: ["id", "check", "explain"], what: "rule") else { return nil }
         guard let id = string(map["id"], what: "rule.id") else { return nil }
         guard let check = string(map["check"], what: "rule.check") else { return nil }
@@ -326,7 +337,8 @@ struct PolicyReader {
         }
         return Rule(id: id, check: check, params: params, level: level, subIndication: sub,
                     basis: localized(map["basis"], what: "rule.basis"), explanation: localized(map["explain"], what: "rule.explain"),
-                    effective: effective(map["effective"], what: "rule.effective", requireFrom: false))
+                    effective: effective(map["effective"], what: "rule.effective", requireFrom: false),
+                    name: localized(map["name"], what: "rule.name"))
     }
 
     mutating func readDocumentType(_ value: YAMLValue) -> DocumentType? {

@@ -149,15 +149,12 @@ public struct PolicyRegistry: Sendable {
                     error(mark, "lint.param-required", ["check": check, "param": param])
                 }
             }
-            var attestations = prior?.attestations ?? [:]
-            for (key, value) in version.attestations { attestations[key] = value }
             let ruleIDs = Set(rules.map(\.id))
             for id in legal.qualificationRules where !ruleIDs.contains(id) {
                 error(version.mark, "lint.qualification-unknown", ["id": id])
             }
             versions.append(PolicyVersion(version: version.version, effective: version.effective, rules: rules,
-                                          documentTypes: version.documentTypes ?? prior?.documentTypes ?? [], legal: legal,
-                                          attestations: attestations))
+                                          documentTypes: version.documentTypes ?? prior?.documentTypes ?? [], legal: legal))
         }
         guard !versions.isEmpty else { return nil }
         return Policy(id: document.id, title: document.title, description: document.description, extends: document.extends,

@@ -10,7 +10,8 @@ public struct PolicyTestCase: Sendable {
     public var evidence: Evidence
     public var validationTime: Date?
     public var documentType: String?
-    public var attestations: [String: Bool]
+    /// What the operator attests for this case (`certified-crypto-tool: "КриптоПро CSP 5.0"`), as `verify --attest` would.
+    public var attestations: [String: String]
     public var trustLists: [String: TrustList]
     public var expectIndication: Indication
     public var expectSubIndication: SubIndication??
@@ -85,9 +86,9 @@ public enum PolicyTestRunner {
                 }
             }
         }
-        var attestations: [String: Bool] = [:]
+        var attestations: [String: String] = [:]
         if case .mapping(let entries, _)? = map["attestations"] {
-            for entry in entries { attestations[entry.key] = reader.bool(entry.value, what: "attestations.\(entry.key)") }
+            for entry in entries { attestations[entry.key] = reader.string(entry.value, what: "attestations.\(entry.key)") }
         }
         let indicationText = reader.string(expect["indication"], what: "expect.indication") ?? ""
         let indication = Indication(rawValue: indicationText)
@@ -123,23 +124,26 @@ public enum PolicyTestRunner {
         let options = JudgementOptions(documentType: testCase.documentType, language: language, validationTime: testCase.validationTime,
                                        attestations: testCase.attestations, trustLists: testCase.trustLists)
         let report = PolicyEngine().judge(testCase.evidence, policy: policy, options: options)
+        let text = Catalogue(language)
         var mismatches: [String] = []
         if report.indication != testCase.expectIndication {
-            mismatches.append("indication \(report.indication.rawValue), expected \(testCase.expectIndication.rawValue)")
+            mismatches.append(text.text("policy-test.indication", ["actual": report.indication.rawValue, "expected": testCase.expectIndication.rawValue]))
         }
         if let expected = testCase.expectSubIndication, report.subIndication != expected {
-            mismatches.append("sub-indication \(report.subIndication?.rawValue ?? "null"), expected \(expected?.rawValue ?? "null")")
+            mismatches.append(text.text("policy-test.sub-indication", ["actual": report.subIndication?.rawValue ?? "null",
+                                                                      "expected": expected?.rawValue ?? "null"]))
         }
         if let kind = testCase.expectKind, report.signatures.first?.legal.kind != kind {
-            mismatches.append("kind \(report.signatures.first?.legal.kind ?? "none"), expected \(kind)")
+            mismatches.append(text.text("policy-test.kind", ["actual": report.signatures.first?.legal.kind ?? "none", "expected": kind]))
         }
-        let failed = Set(report.signatures.flatMap { $0.checks } .filter { $0.status == .failed }.map(\.id)
-                         + report.documentChecks.filter { $0.status == .failed }.map(\.id))
+        let failedChecks = report.signatures.flatMap { $0.checks }.filter { $0.status == .failed } + report.documentChecks.filter { $0.status == .failed }
+        let failed = Set(failedChecks.map(\.id))
         for rule in testCase.expectFailedRules where !failed.contains(rule) {
-            mismatches.append("rule \(rule) did not fail (failed: \(failed.sorted().joined(separator: ", ")))")
+            let named = failedChecks.map { "«\($0.name ?? $0.id)» (\($0.id))" }
+            mismatches.append(text.text("policy-test.rule", ["rule": rule, "failed": named.isEmpty ? "—" : Array(Set(named)).sorted().joined(separator: ", ")]))
         }
         if let version = testCase.expectPolicyVersion, report.policy.version != version {
-            mismatches.append("policy version \(report.policy.version), expected \(version)")
+            mismatches.append(text.text("policy-test.version", ["actual": report.policy.version, "expected": version]))
         }
         return PolicyTestResult(testCase: testCase, report: report, mismatches: mismatches)
     }

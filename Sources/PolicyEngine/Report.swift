@@ -106,13 +106,17 @@ public struct CheckResult: Codable, Sendable, Equatable {
         case passed, failed, warning, info, skipped
     }
     public var id: String
+    /// The rule's name in the report's language (the rule's `name:`, else its check's title): what a person reads
+    /// instead of the id.
+    public var name: String?
     public var status: Status
     public var subIndication: SubIndication?
     public var message: String
     public var basis: String?
 
-    public init(id: String, status: Status, subIndication: SubIndication? = nil, message: String, basis: String? = nil) {
+    public init(id: String, status: Status, subIndication: SubIndication? = nil, message: String, basis: String? = nil, name: String? = nil) {
         self.id = id
+        self.name = name
         self.status = status
         self.subIndication = subIndication
         self.message = message

@@ -69,10 +69,11 @@ extension SignerSummary {
 }
 
 extension CheckResult {
-    enum CodingKeys: String, CodingKey { case id, status, subIndication, message, basis }
+    enum CodingKeys: String, CodingKey { case id, name, status, subIndication, message, basis }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
+        try c.encodeIfPresent(name, forKey: .name)
         try c.encode(status, forKey: .status)
         try c.encode(subIndication, forKey: .subIndication)
         try c.encode(message, forKey: .message)

@@ -47,8 +47,11 @@ public struct AccreditedAuthority: Sendable, Codable, Equatable {
         self.accreditation = accreditation
     }
 
-    public func isAccredited(at date: Date) -> Bool {
-        accreditation.contains { $0.from <= date && ($0.until.map { date < $0 } ?? true) }
+    public func isAccredited(at date: Date) -> Bool { period(at: date) != nil }
+
+    /// The accreditation period in force at `date`.
+    public func period(at date: Date) -> AccreditationPeriod? {
+        accreditation.first { $0.from <= date && ($0.until.map { date < $0 } ?? true) }
     }
 }
 

@@ -95,7 +95,8 @@ public struct PolicyDiagnostic: Error, Sendable {
     public func rendered(_ language: Language) -> String {
         let catalogue = Catalogue(language)
         let prefix = isWarning ? catalogue.text("lint.warning-prefix") : ""
-        return "\(file ?? "-"):\(mark.line):\(mark.column): \(prefix)\(catalogue.render(message))"
+        let text = catalogue.render(language == .ru ? LintRussian.localize(message) : message)
+        return "\(file ?? "-"):\(mark.line):\(mark.column): \(prefix)\(text)"
     }
 
     static func fromYAML(_ error: YamlError) -> PolicyDiagnostic {

@@ -86,13 +86,15 @@ enum DER {
         return (head + parts.dropFirst()).map(String.init).joined(separator: ".")
     }
 
-    /// The statement OIDs of a qcStatements extension value (SEQUENCE OF SEQUENCE { OID, ANY }).
+    /// The statement OIDs of a qcStatements extension value (SEQUENCE OF SEQUENCE { OID, ANY }), followed for a
+    /// QcType statement (0.4.0.1862.1.6, ETSI EN 319 412-5) by the type OIDs it lists (esign, eseal, web).
     static func qcStatementOIDs(_ bytes: [UInt8]) -> [String] {
         guard let outer = node(in: bytes, at: 0), outer.tag == 0x30 else { return [] }
-        return children(of: outer, in: bytes).compactMap { statement in
-            guard statement.tag == 0x30, let first = children(of: statement, in: bytes).first, first.tag == 0x06
-            else { return nil }
-            return oid(bytes[first.contentRange])
+        return children(of: outer, in: bytes).flatMap { statement -> [String] in
+            let parts = statement.tag == 0x30 ? children(of: statement, in: bytes) : []
+            guard let first = parts.first, first.tag == 0x06, let id = oid(bytes[first.contentRange]) else { return [] }
+            guard id == "0.4.0.1862.1.6", parts.count > 1, parts[1].tag == 0x30 else { return [id] }
+            return [id] + children(of: parts[1], in: bytes).filter { $0.tag == 0x06 }.compactMap { oid(bytes[$0.contentRange]) }
         }
     }
 }

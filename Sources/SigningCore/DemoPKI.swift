@@ -33,11 +33,11 @@ public enum PKIProfiles {
     public static func intermediate(
         name: String, key: PrivateKey.Kind, issuer: IssuedCertificate, notBefore: Date = Date().addingTimeInterval(-20 * day),
         years: Double = 5, pathLength: Int? = 0, crlURL: String? = nil, digest: DigestAlgorithm? = nil,
-        policies: [String] = []
+        policies: [String] = [], subject: [(String, String)]? = nil
     ) throws -> IssuedCertificate {
         let privateKey = try PrivateKey.generate(key)
         let template = CertificateTemplate(
-            subject: [("C", "RU"), ("O", "podpis demo"), ("CN", name)], notBefore: notBefore,
+            subject: subject ?? [("C", "RU"), ("O", "podpis demo"), ("CN", name)], notBefore: notBefore,
             notAfter: notBefore.addingTimeInterval(years * 365 * day), isCA: true, pathLength: pathLength,
             keyUsage: ["keyCertSign", "cRLSign"], policies: policies,
             crlDistributionPoints: crlURL.map { [$0] } ?? [], signatureDigest: digest)
@@ -57,6 +57,26 @@ public enum PKIProfiles {
             ("title", title), ("SN", surname), ("GN", givenNames), ("CN", "\(surname) \(givenNames)"),
             ("INN", inn), ("SNILS", snils), ("OGRN", ogrn), (OID.innLE, innLE),
         ]
+    }
+
+    /// The subject of a CA certificate naming the organisation that operates the CA by its ИНН ЮЛ and ОГРН, as the
+    /// CA certificates of УЦ ФНС, УЦ Федерального казначейства and commercial accredited CAs do. 63-ФЗ rules that
+    /// depend on who issued a certificate (ст. 17.2) read the operator from here.
+    public static func operatorCASubject(name: String, organization: String, innLE: String, ogrn: String) -> [(String, String)] {
+        [("C", "RU"), ("ST", "77 Москва"), ("L", "Москва"), ("O", organization), ("CN", name), ("OGRN", ogrn), (OID.innLE, innLE)]
+    }
+
+    /// A natural person's qualified certificate (63-ФЗ ст. 17 ч. 2): full name, СНИЛС and ИНН; no organisation.
+    public static func personSubject(surname: String, givenNames: String, inn: String, snils: String) -> [(String, String)] {
+        [("C", "RU"), ("ST", "78 Санкт-Петербург"), ("L", "Санкт-Петербург"), ("SN", surname), ("GN", givenNames),
+         ("CN", "\(surname) \(givenNames)"), ("INN", inn), ("SNILS", snils)]
+    }
+
+    /// A certificate naming only an organisation (63-ФЗ ст. 14 ч. 3, e.g. for automatic signing): name, location,
+    /// ОГРН and ИНН ЮЛ; no natural person, no СНИЛС.
+    public static func organisationSubject(organization: String, ogrn: String, innLE: String) -> [(String, String)] {
+        [("C", "RU"), ("ST", "47 Ленинградская область"), ("L", "Санкт-Петербург"), ("street", "Суворовский пр., д. 67"),
+         ("O", organization), ("CN", organization), ("OGRN", ogrn), (OID.innLE, innLE)]
     }
 
     /// An end-entity signing certificate. Defaults: a qualified-style official's certificate valid for a year.
@@ -125,6 +145,26 @@ public enum DemoPKI {
         public var trustDirectory: String { path("trust") }
     }
 
+    /// The demo's stand-in for УЦ Федерального казначейства: the operator's real ИНН ЮЛ and ОГРН, so that 63-ФЗ's
+    /// rules about who issued a certificate apply to it as to the real one; its name says it is a demonstration.
+    public static func treasuryCASubject(name: String) -> [(String, String)] {
+        PKIProfiles.operatorCASubject(name: name, organization: "Федеральное казначейство (демонстрационный УЦ podpis)",
+                                      innLE: "7710568760", ogrn: "1047797019830")
+    }
+
+    /// A commercial accredited CA of the demo (invented identifiers).
+    public static let commercialCASubject = PKIProfiles.operatorCASubject(
+        name: "podpis demo ГОСТ accredited CA", organization: "ООО «Демо УЦ» (демонстрационный УЦ podpis)",
+        innLE: "7811000001", ogrn: "1157800000001")
+
+    /// The administration's head, acting for it without a power of attorney (invented person).
+    public static let headSubject = PKIProfiles.officialSubject(
+        surname: "Смирнов", givenNames: "Алексей Викторович", title: "Руководитель администрации", inn: "780400000004", snils: "44444444444")
+
+    /// An employee with a personal certificate (invented person).
+    public static let employeeSubject = PKIProfiles.personSubject(
+        surname: "Кузнецова", givenNames: "Ольга Николаевна", inn: "780500000005", snils: "55555555555")
+
     /// The base URL the demo's CRL distribution points and OCSP AIA point at (served by `podpis pki serve`).
     public static let defaultBaseURL = "http://127.0.0.1:8790"
 
@@ -148,9 +188,12 @@ public enum DemoPKI {
         if includeGOST { hierarchies.append(("gost", .gost2012_256, "ГОСТ")) }
         for (prefix, kind, label) in hierarchies {
             let root = try PKIProfiles.root(name: "podpis demo \(label) root CA", key: kind, notBefore: now.addingTimeInterval(-30 * PKIProfiles.day))
+            // The GOST issuing CA plays the Federal Treasury's CA: officials of state bodies get their certificates
+            // there and sign without a power of attorney (63-ФЗ ч. 3 ст. 17.2). Its subject names the operator.
             let ca = try PKIProfiles.intermediate(
                 name: "podpis demo \(label) issuing CA", key: kind, issuer: root,
-                crlURL: "\(baseURL)/crl/\(prefix)-root.crl", policies: [OID.classKC1, OID.classKC2])
+                crlURL: "\(baseURL)/crl/\(prefix)-root.crl", policies: [OID.classKC1, OID.classKC2],
+                subject: prefix == "gost" ? Self.treasuryCASubject(name: "podpis demo \(label) issuing CA") : nil)
             // Two officials: the GOST one signs orders, the RSA one (a deputy head) co-signs.
             let subject = prefix == "gost" ? PKIProfiles.officialSubject() : PKIProfiles.officialSubject(
                 surname: "Петров", givenNames: "Сергей Иванович", title: "Заместитель Председателя Правительства",
@@ -173,6 +216,30 @@ public enum DemoPKI {
                 try save(try PKIProfiles.tsa(key: .rsa(bits: 2048), issuer: ca, crlURL: "\(baseURL)/crl/rsa-ca.crl"), "tsa")
                 try save(try PKIProfiles.ocspResponder(key: .rsa(bits: 2048), issuer: ca), "ocsp")
             }
+            if prefix == "gost" {
+                // For the power-of-attorney path: the administration's head (acts without a power of attorney, a
+                // certificate of the state CA), and an employee with a personal certificate from a commercial
+                // accredited CA, who signs letters for the administration under the head's МЧД (63-ФЗ ст. 17.2).
+                let head = try PKIProfiles.signer(
+                    subject: Self.headSubject, key: kind, issuer: ca, notBefore: now.addingTimeInterval(-PKIProfiles.day),
+                    crlURL: "\(baseURL)/crl/gost-ca.crl", ocspURL: "\(baseURL)/ocsp/gost-ca")
+                try save(head, "head-gost")
+                let personal = try PKIProfiles.intermediate(
+                    name: "podpis demo ГОСТ accredited CA", key: kind, issuer: root, crlURL: "\(baseURL)/crl/gost-root.crl",
+                    policies: [OID.classKC1, OID.classKC2], subject: Self.commercialCASubject)
+                let employee = try PKIProfiles.signer(
+                    subject: Self.employeeSubject, key: kind, issuer: personal, notBefore: now.addingTimeInterval(-PKIProfiles.day),
+                    crlURL: "\(baseURL)/crl/gost-ca-personal.crl", ocspURL: "\(baseURL)/ocsp/gost-ca-personal")
+                try save(personal, "gost-ca-personal")
+                try save(employee, "employee-gost")
+                // A GOST timestamping authority: a qualified signature's timestamps use GOST too (ru-63fz-qualified).
+                try save(try PKIProfiles.tsa(name: "podpis demo ГОСТ TSA", key: kind, issuer: personal,
+                                             crlURL: "\(baseURL)/crl/gost-ca-personal.crl"), "tsa-gost")
+                try FileInput.writeAtomically(try CertificateFiles.pem([personal.certificate]), to: layout.path("gost-personal-chain.pem"))
+                try saveCRL(try PKIBuilder.issueCRL(issuer: personal.certificate, key: personal.key, thisUpdate: now,
+                                                    nextUpdate: now.addingTimeInterval(7 * PKIProfiles.day), revoked: [], number: 1),
+                            "gost-ca-personal")
+            }
         }
         let readme = """
             podpis demo PKI — made \(ISO8601DateFormatter().string(from: now)); for demonstrations and tests only.
@@ -181,7 +248,12 @@ public enum DemoPKI {
             rsa-root.*          RSA root CA (certificate .pem, key .key)
             rsa-ca.*            RSA issuing CA; rsa-chain.pem holds it for --chain
             official-rsa.*      an official's signing certificate and key (RSA-2048)
-            gost-root.*, gost-ca.*, official-gost.*, gost-chain.pem   the same with GOST R 34.10-2012 (256)
+            gost-root.*, gost-ca.*, official-gost.*, gost-chain.pem   the same with GOST R 34.10-2012 (256); gost-ca plays
+                                the Federal Treasury's CA (officials of state bodies)
+            head-gost.*         the administration's head (signs powers of attorney)
+            tsa-gost.*          a GOST timestamping authority (for qualified signatures)
+            gost-ca-personal.*, employee-gost.*, gost-personal-chain.pem   a commercial accredited CA and an employee's
+                                personal certificate (signs for the administration under a МЧД)
             tsa.*               timestamping authority (critical timeStamping EKU)
             ocsp.*              OCSP responder
             *.crl               CRLs of each CA (empty; valid 7 days for issuing CAs)
@@ -204,7 +276,7 @@ public final class DemoPKIService: Sendable {
     let directory: String
     let authorities: [String: Authority]
 
-    public static let authorityNames = ["rsa-root", "rsa-ca", "gost-root", "gost-ca"]
+    public static let authorityNames = ["rsa-root", "rsa-ca", "gost-root", "gost-ca", "gost-ca-personal"]
 
     public init(directory: String) throws {
         CryptoLibrary.initialize()

@@ -110,7 +110,7 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
                 let added = ArchiveTimestamps.archiveTimes(in: renewed).max()
                 records.append(Record(time: Date(), file: file, action: "renewed", reasonCode: code, reason: reason, newestArchiveTimestamp: newest,
                                       newArchiveTimestamp: added))
-                Console.out(catalogue.text("cli.archive-refreshed", ["file": file, "reason": reason, "time": added.map(Self.iso) ?? "?"]))
+                Console.out(catalogue.text("cli.archive-refreshed", ["file": file, "reason": reason, "time": added.map { Self.moscow($0, catalogue.language) } ?? "?"]))
             } catch let error as PodpisError {
                 records.append(Record(time: Date(), file: file, action: "failed", error: error.message))
                 Console.out(catalogue.text("cli.archive-failed", ["file": file, "error": error.message]))
@@ -132,10 +132,10 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
             return ("none", catalogue.text("archive.reason.none"), nil)
         }
         if now.timeIntervalSince(newest.genTime) > Double(maxAgeDays) * 86_400 {
-            return ("age", catalogue.text("archive.reason.age", ["time": Self.iso(newest.genTime), "days": "\(maxAgeDays)"]), newest.genTime)
+            return ("age", catalogue.text("archive.reason.age", ["time": Self.moscow(newest.genTime, catalogue.language), "days": "\(maxAgeDays)"]), newest.genTime)
         }
         if let banned = policy.forbiddenAlgorithm(for: newest, in: evidence, at: now.addingTimeInterval(Double(sunsetMarginDays) * 86_400)) {
-            let from = banned.from.map { String(Self.iso($0).prefix(10)) } ?? "—"
+            let from = banned.from.map { String(Self.moscow($0, catalogue.language).prefix(10)) } ?? "—"
             return ("sunset", catalogue.text("archive.reason.sunset", ["what": banned.what, "from": from]), newest.genTime)
         }
         return (nil, nil, newest.genTime)
@@ -154,7 +154,11 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
         return files.sorted()
     }
 
-    static func iso(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle()) }
+    /// A time as a person reads it: Moscow time, `2026-11-25 15:00:00 МСК` (`MSK` in English).
+    static func moscow(_ date: Date, _ language: Language) -> String {
+        String(date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(secondsFromGMT: 3 * 3600)!)).prefix(19))
+            .replacingOccurrences(of: "T", with: " ") + (language == .ru ? " МСК" : " MSK")
+    }
 
     /// Appends the records as JSON Lines (one write, then fsync: the log is the archive's own record).
     func append(_ records: [Record], to path: String) throws {

@@ -23,7 +23,7 @@ extension VerifyCommand {
             trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors), certificates: try paths.certificates(),
             crls: try paths.revocation.crls(), ocspResponses: try paths.revocation.ocspResponses(), validationTime: try at.map(TimeArgument.parse),
             revocation: paths.revocation.revocation, policy: policy,
-            options: JudgementOptions(documentType: type, language: language, trustLists: trustLists),
+            options: JudgementOptions(documentType: type, language: language, attestations: try attestations(), trustLists: trustLists),
             workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
         let terminal = isatty(STDERR_FILENO) == 1
         let json = self.json

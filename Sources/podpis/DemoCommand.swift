@@ -86,8 +86,12 @@ struct DemoCommand: AsyncParsableCommand {
         ReportText.print(bad, signatureName: signature, language: language)
         step("demo.report", ["file": badProtocol])
 
+        // The legal verdict (63-ФЗ): an accredited-CA list, an order of an official, a letter under a МЧД.
+        let legal = try DemoLegal(directory: directory, layout: layout, language: language, trust: trust,
+                                  step: { key, args in step(key, args) }).run()
+
         step("demo.done", ["dir": directory])
-        guard good.indication == .totalPassed, bad.indication == .totalFailed else {
+        guard good.indication == .totalPassed, bad.indication == .totalFailed, legal else {
             throw PodpisError(.software, "the demo did not reach the expected verdicts")
         }
     }

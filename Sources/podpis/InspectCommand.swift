@@ -62,19 +62,37 @@ struct InspectCommand: AsyncParsableCommand {
         let moscow = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "Europe/Moscow") ?? TimeZone(secondsFromGMT: 3 * 3600)!)
         func day(_ date: Date?) -> String { date.map { String($0.formatted(moscow).prefix(10)) } ?? "—" }
         func person(_ who: PowerOfAttorneyEvidence.Person) -> String {
-            [who.name, who.snils.map { "СНИЛС \($0)" }, who.inn.map { "ИНН \($0)" }].compactMap { $0 }.joined(separator: ", ")
+            let snils = who.snils.map { digits -> String in
+                let d = Array(digits)
+                guard d.count == 11 else { return "СНИЛС \(digits)" }
+                return "СНИЛС \(String(d[0..<3]))-\(String(d[3..<6]))-\(String(d[6..<9])) \(String(d[9..<11]))"
+            }
+            let parts = [who.name, who.position, snils, who.inn.map { "ИНН \($0)" }].compactMap { $0 }
+            return parts.isEmpty ? "—" : parts.joined(separator: ", ")
         }
         var lines = [catalogue.text("poa.inspect.heading", [
             "name": signature, "number": power.number ?? "—", "version": power.formatVersion ?? "—",
         ])]
+        if power.kind == "redelegation" {
+            lines.append("  " + catalogue.text("poa.inspect.kind-redelegation", ["original": power.originalNumber ?? "—"]))
+        } else if power.kind == "original" {
+            lines.append("  " + catalogue.text("poa.inspect.kind-original"))
+        }
         lines.append("  " + catalogue.text("poa.inspect.validity", ["from": day(power.issued), "until": day(power.validUntil)]))
         if let parent = power.parentNumber { lines.append("  " + catalogue.text("poa.inspect.parent", ["parent": parent])) }
-        let organisation = [power.principalOrganization, power.principalINNLE.map { "ИНН \($0)" }, power.principalOGRN.map { "ОГРН \($0)" }]
+        let organisation = [power.principalOrganization, power.principalINNLE.map { "ИНН ЮЛ \($0)" }, power.principalOGRN.map { "ОГРН \($0)" }]
             .compactMap { $0 }.joined(separator: ", ")
         lines.append("  " + catalogue.text("poa.inspect.principal", ["organisation": organisation.isEmpty ? "—" : organisation,
-                                                                      "signer": person(power.principalSigner)]))
-        lines.append("  " + catalogue.text("poa.inspect.representative", ["person": person(power.representative)]))
+                                                                      "signer": power.signersForPrincipal.map(person).joined(separator: "; ")]))
+        for representative in power.allRepresentatives {
+            lines.append("  " + catalogue.text("poa.inspect.representative", ["person": person(representative)]))
+        }
+        if let redelegation = power.redelegation { lines.append("  " + catalogue.text("poa.inspect.redelegation-\(redelegation)")) }
+        if let lost = power.powersLostOnRedelegation { lines.append("  " + catalogue.text(lost ? "poa.inspect.powers-lost" : "poa.inspect.powers-kept")) }
         lines.append("  " + catalogue.text("poa.inspect.powers", ["codes": power.powerCodes.isEmpty ? "—" : power.powerCodes.joined(separator: ", ")]))
+        for item in power.powers ?? [] where item.name != nil {
+            lines.append("  " + catalogue.text("poa.inspect.power", ["code": item.code, "name": item.name ?? ""]))
+        }
         for text in power.powerTexts where !text.isEmpty {
             lines.append("  " + catalogue.text("poa.inspect.power-text", ["text": text]))
         }

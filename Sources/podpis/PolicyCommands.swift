@@ -77,7 +77,7 @@ struct PolicyExplainCommand: AsyncParsableCommand {
             for (index, rule) in version.rules.enumerated() {
                 let level = text.text("explain.level.\(rule.level.rawValue)")
                 let what = rule.explanation?.text(language) ?? CheckVocabulary.definitions[rule.check]?.summary.text(language) ?? rule.check
-                lines.append("  \(index + 1). \(what)")
+                lines.append("  \(index + 1). «\(rule.name?.text(language) ?? CheckVocabulary.titles[rule.check]?.text(language) ?? rule.id)»: \(what)")
                 let sub = rule.subIndication ?? CheckVocabulary.definitions[rule.check]?.subIndication
                 lines.append("     \(text.text("explain.rule", ["id": rule.id, "check": rule.check, "level": level, "sub": sub?.rawValue ?? "—"]))")
                 if let basis = rule.basis { lines.append("     \(text.text("explain.basis", ["basis": basis.text(language)]))") }
@@ -87,12 +87,12 @@ struct PolicyExplainCommand: AsyncParsableCommand {
                 for type in version.documentTypes {
                     let original = type.electronicOriginalFrom.map { String($0.formatted(.iso8601).prefix(10)) } ?? "—"
                     lines.append("  • \(type.name.text(language)) [\(type.id)]: " + text.text("explain.type", [
-                        "kind": type.kind.rawValue, "level": type.level ?? "B", "count": "\(type.minSignatures)",
+                        "kind": text.text("kind.\(type.kind.rawValue)"), "level": type.level ?? "B", "count": "\(type.minSignatures)",
                         "roles": type.requiredRoles.isEmpty ? "—" : type.requiredRoles.joined(separator: ", "), "original": original]))
                 }
             }
             let legal = version.legal
-            lines.append(text.text("explain.legal", ["kind": legal.kind.rawValue, "basis": legal.basis?.text(language) ?? "—"]))
+            lines.append(text.text("explain.legal", ["kind": text.text("kind.\(legal.kind.rawValue)"), "basis": legal.basis?.text(language) ?? "—"]))
         }
         Console.out(lines.joined(separator: "\n"))
     }
@@ -135,7 +135,7 @@ struct PolicyTestCommand: AsyncParsableCommand {
         var failed = problems.count
         for testCase in cases {
             guard let policy = catalog.registry.policy(testCase.policy) else {
-                Console.out("✗ \(testCase.file): unknown policy \(testCase.policy)")
+                Console.out("✗ \(testCase.file): " + Catalogue(options.language).text("policy-test.unknown-policy", ["policy": testCase.policy]))
                 failed += 1
                 continue
             }
@@ -167,17 +167,47 @@ struct PolicyImpactCommand: AsyncParsableCommand {
     var at: String?
     @Option(name: .long, help: "Document type to judge as.")
     var type: String?
+    @Option(name: .long, help: "Compare with this policy file, or this git revision of FILE (default: FILE as committed in git when it is tracked, else the policy of the same id in the policies folder).")
+    var against: String?
     @OptionGroup var options: CatalogOptions
 
     func run() async throws {
         _ = try FileInput.regularFileSize(path: file)
-        let current = options.catalog()
         let edited = options.catalog(extraFiles: [file])
         if let error = edited.registry.errors.first(where: { $0.file == file }) {
             throw PodpisError(.dataFormat, error.rendered(options.language))
         }
         let editedPolicy = try edited.policy(file)
-        let currentPolicy = current.registry.policy(editedPolicy.id) ?? BuiltinPolicies.default
+        let text = Catalogue(options.language)
+        // What the edit is weighed against: a file, a git revision, the committed version, or the catalog's policy.
+        let current: PolicyCatalog
+        let currentPolicy: Policy
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        if let against, FileManager.default.fileExists(atPath: against) {
+            current = options.catalog(extraFiles: [against])
+            currentPolicy = try current.policy(against)
+            Console.note(text.text("impact.against-file", ["file": against]))
+        } else if let revision = against ?? (GitFile.isTracked(file) ? "HEAD" : nil) {
+            let committed: String
+            do {
+                committed = try GitFile.show(file, revision: revision)
+            } catch let error as PodpisError {
+                throw PodpisError(.noInput, text.text("impact.no-git", ["file": file, "revision": revision, "reason": error.message]))
+            }
+            let copy = scratch.path((file as NSString).lastPathComponent)
+            try FileInput.writeAtomically(Array(committed.utf8), to: copy)
+            current = options.catalog(extraFiles: [copy])
+            if let error = current.registry.errors.first(where: { $0.file == copy }) {
+                throw PodpisError(.dataFormat, error.rendered(options.language))
+            }
+            currentPolicy = try current.policy(copy)
+            Console.note(text.text("impact.against-head", ["file": file, "revision": revision]))
+        } else {
+            current = options.catalog()
+            currentPolicy = current.registry.policy(editedPolicy.id) ?? BuiltinPolicies.default
+            Console.note(text.text("impact.against-catalog", ["policy": currentPolicy.id, "file": currentPolicy.source ?? "built-in"]))
+        }
         var items: [(name: String, evidence: Evidence)] = []
         if let evidence {
             let names = try FileManager.default.contentsOfDirectory(atPath: evidence).filter { $0.hasSuffix(".json") }.sorted()
@@ -202,12 +232,17 @@ struct PolicyImpactCommand: AsyncParsableCommand {
         let judgement = JudgementOptions(documentType: type, language: options.language, validationTime: try at.map(TimeArgument.parse),
                                          trustLists: lists)
         let (changes, unchanged) = PolicyImpact.compare(items, current: currentPolicy, edited: editedPolicy, options: judgement)
-        let text = Catalogue(options.language)
         for change in changes {
             func verdict(_ report: Report) -> String {
                 report.indication.rawValue + (report.subIndication.map { "/\($0.rawValue)" } ?? "") + " (\(report.signatures.first?.legal.kind ?? "none"))"
             }
-            Console.out("\(change.name): \(verdict(change.before)) → \(verdict(change.after))" + (change.rule.map { "  [\(text.text("impact.rule")): \($0)]" } ?? ""))
+            // The rule in words, as the reports name it (its id beside, for the policy file).
+            let rule = change.rule.map { id -> String in
+                let checks = (change.after.signatures + change.before.signatures).flatMap(\.checks) + change.after.documentChecks + change.before.documentChecks
+                let name = checks.first { $0.id == id }?.name ?? id
+                return text.text("impact.responsible", ["name": name, "id": id])
+            }
+            Console.out("\(change.name): \(verdict(change.before)) → \(verdict(change.after))" + (rule.map { "  [\($0)]" } ?? ""))
         }
         Console.note(text.text("impact.summary", ["changed": "\(changes.count)", "unchanged": "\(unchanged)", "policy": editedPolicy.id]))
     }
@@ -219,16 +254,69 @@ struct TrustCommand: AsyncParsableCommand {
 
 struct TrustImportRUCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import-ru", abstract: "Import the Russian accredited-CA list (Минцифры XML) into a trust-list folder.")
-    @Argument(help: "The list (XML).") var file: String
+        commandName: "import-ru",
+        abstract: "Import the Russian accredited-CA list (Минцифры TSL.xml) into a trust-list folder, checking the list's own signature when it is signed.",
+        discussion: """
+            podpis trust import-ru TSL.xml --out certs/ru-accredited
+            podpis trust import-ru --url https://e-trust.gosuslugi.ru/app/scc/portal/api/v1/portal/ca/getxml --out certs/ru-accredited --trust roots/
+            A list carrying an XML signature (XMLDSig, ГОСТ Р 34.10-2012) is imported only when the signature verifies and its
+            certificate chains to --trust; --unsigned-ok accepts a list without one. Offline use stays with a file.
+            """)
+    @Argument(help: "The list (XML file).") var file: String?
+    @Option(name: .long, help: "Download the list from this URL instead of reading a file (http:// or https://).") var url: String?
     @Option(name: .long, help: "The trust-list folder to write (e.g. certs/ru-accredited).") var out: String
+    @Option(name: .long, help: "Trust anchors for the list's signature (the Минцифры root): PEM or DER files or folders (repeatable).")
+    var trust: [String] = []
+    @Flag(name: .customLong("unsigned-ok"), help: "Import a list that carries no signature of its own.") var unsignedOK = false
+    @Option(name: .long, help: "Language of messages: ru or en (default: from LANG).") var lang: String?
+
+    func validate() throws {
+        if (file == nil) == (url == nil) { throw ValidationError("give the list as a FILE or with --url URL (one of them)") }
+    }
 
     func run() async throws {
-        let data = try FileInput.readSmallFile(path: file, limit: 512 << 20)
-        let imported = try RussianTrustList.parse(data, subject: file)
+        let language = lang.map { Language(parsing: $0) } ?? Console.language
+        let text = Catalogue(language)
+        let data: [UInt8]
+        let name: String
+        if let url {
+            let response = try HTTPFetcher.get(url, options: HTTPOptions(connectTimeout: 15, timeout: 300, maxResponseBytes: 512 << 20))
+            guard response.status == 200 else {
+                throw PodpisError(.unavailable, "the server answered HTTP \(response.status)", subject: url)
+                    .localized("error.http-status", ["status": "\(response.status)"])
+            }
+            data = response.body
+            name = url
+        } else {
+            name = file ?? ""
+            data = try FileInput.readSmallFile(path: name, limit: 512 << 20)
+        }
+        let imported = try RussianTrustList.parse(data, subject: name)
+        let anchors = try CertificateFiles.load(paths: trust)
+        switch try ListSignature.verify(data, trust: TrustStore(anchors: anchors), subject: name) {
+        case .unsigned:
+            guard unsignedOK else {
+                throw PodpisError(.dataFormat, "the list carries no signature of its own; --unsigned-ok imports it anyway", subject: name)
+                    .localized("error.tsl-unsigned")
+            }
+            Console.note(text.text("cli.trust-unsigned", ["file": name]))
+        case .valid(let signer):
+            Console.note(text.text("cli.trust-signed", ["signer": signer]))
+        }
         try TrustListStore.write(folder: out, certificates: imported.certificates, authorities: imported.authorities)
-        Console.note(Catalogue(Console.language).text("cli.trust-imported", [
+        Console.note(text.text("cli.trust-imported", [
             "count": "\(imported.authorities.count)", "certs": "\(imported.certificates.count)", "out": out,
             "version": imported.version ?? "?"]))
     }
+}
+
+/// A scratch folder removed when done.
+struct TemporaryDirectory {
+    let root: String
+    init() throws {
+        root = NSTemporaryDirectory() + "podpis-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+    func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }
+    func remove() { try? FileManager.default.removeItem(atPath: root) }
 }

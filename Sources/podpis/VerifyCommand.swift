@@ -59,6 +59,12 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("poa-sig"), help: "The principal's detached signature over a --poa file, in the same order (default: FILE.sig, .p7s or .sgn beside it).")
     var poaSig: [String] = []
 
+    @Option(name: .customLong("poa-status"), help: "The ФНС registry's answer about a --poa (JSON or XML saved from the registry; repeatable, matched by the number it names). podpis does not query the registry itself.")
+    var poaStatus: [String] = []
+
+    @Option(name: .long, help: "An operator attestation, ID=STATEMENT (repeatable), e.g. certified-crypto-tool=\"КриптоПро CSP 5.0, сертификат СФ/124-…\": what the operator states about this verification (63-ФЗ ст. 11 п. 3). Without it the conclusion says the condition is not confirmed.")
+    var attest: [String] = []
+
     @Option(name: .long, help: "Verify many: a folder (pairs by name: X with X.sig/.p7s/.sgn; .p7m and .asice/.asics alone) or a manifest (DOCUMENT<TAB>SIGNATURE lines; a container alone on its line).")
     var batch: String?
 
@@ -70,6 +76,8 @@ struct VerifyCommand: AsyncParsableCommand {
         if batch != nil && document != nil { throw ValidationError("--batch takes no DOCUMENT argument") }
         if batch != nil && reportFile != nil { throw ValidationError("--report writes one protocol; it does not combine with --batch") }
         if poaSig.count > poa.count { throw ValidationError("more --poa-sig than --poa files") }
+        if !poaStatus.isEmpty && poa.isEmpty { throw ValidationError("--poa-status answers for a --poa; give the power of attorney too") }
+        _ = try attestations()
     }
 
     func run() async throws {
@@ -99,9 +107,10 @@ struct VerifyCommand: AsyncParsableCommand {
             ocspResponses: try paths.revocation.ocspResponses(),
             revocation: paths.revocation.revocation,
             policy: policy,
-            options: JudgementOptions(documentType: type, language: language, trustLists: trustLists))
+            options: JudgementOptions(documentType: type, language: language, attestations: try attestations(), trustLists: trustLists))
         var withPowers = job
         withPowers.powersOfAttorney = try powersOfAttorney()
+        withPowers.powerOfAttorneyStatuses = try powerOfAttorneyStatuses()
         let (evidence, report) = try withPowers.run()
         try finish(evidence: evidence, report: report, signaturePath: signaturePath, language: language)
     }
@@ -114,6 +123,25 @@ struct VerifyCommand: AsyncParsableCommand {
                 name: (path as NSString).lastPathComponent, xml: try FileInput.readSmallFile(path: path, limit: 4 << 20),
                 signatures: try signature.map { [try FileInput.readSignature(path: $0)] } ?? [])
         }
+    }
+
+    /// The `--poa-status` answers of the ФНС registry.
+    func powerOfAttorneyStatuses() throws -> [PowerOfAttorneyReader.StatusInput] {
+        try poaStatus.map { PowerOfAttorneyReader.StatusInput(name: ($0 as NSString).lastPathComponent, bytes: try FileInput.readSmallFile(path: $0, limit: 1 << 20)) }
+    }
+
+    /// `--attest ID=STATEMENT`: what the operator states (an empty statement is refused: it would attest nothing).
+    func attestations() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for item in attest {
+            guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                throw ValidationError("--attest expects ID=STATEMENT, e.g. certified-crypto-tool=\"КриптоПро CSP 5.0\"")
+            }
+            let statement = item[item.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            guard !statement.isEmpty else { throw ValidationError("--attest \(item[..<equals]) needs a statement after «=»") }
+            result[String(item[..<equals])] = statement
+        }
+        return result
     }
 
     /// Writes what was asked (evidence, protocol, JSON or text) and exits with the verdict's code.
@@ -153,9 +181,9 @@ struct VerifyCommand: AsyncParsableCommand {
             trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
             certificates: try paths.certificates(), crls: try paths.revocation.crls(), validationTime: validationTime,
             ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation)
-        let evidence = try container.collectEvidence(settings, powersOfAttorney: try powersOfAttorney())
+        let evidence = try container.collectEvidence(settings, powersOfAttorney: try powersOfAttorney(), statuses: try powerOfAttorneyStatuses())
         let report = PolicyEngine().judge(evidence, policy: policy, options: JudgementOptions(
-            documentType: type, language: language, trustLists: trustLists))
+            documentType: type, language: language, attestations: try attestations(), trustLists: trustLists))
         try finish(evidence: evidence, report: report, signaturePath: path, language: language)
     }
 

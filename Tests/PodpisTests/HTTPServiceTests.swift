@@ -23,9 +23,9 @@ struct HTTPServiceTests {
         let h = Hierarchy.rsa
 
         init(apiKeys: [String] = [], adminKeys: [String] = [], maxInMemory: Int = 64 << 20, maxBody: Int = 4 << 30,
-             policies: String = Repository.policies) async throws {
+             policies: String = Repository.policies, trust: [X509Certificate] = [], attestations: [String: String] = [:]) async throws {
             folder = try TemporaryFolder()
-            let anchor = try folder.write("root.pem", try CertificateFiles.pem([h.root.certificate]))
+            let anchor = try folder.write("root.pem", try CertificateFiles.pem([h.root.certificate] + trust))
             let (_, tsa) = try h.authority()
             let tsaKey = try folder.write("tsa.key", try tsa.key.pem(), mode: 0o600)
             let tsaCert = try folder.write("tsa.pem", try CertificateFiles.pem([tsa.certificate]))
@@ -34,6 +34,7 @@ struct HTTPServiceTests {
             configuration.policies = policies
             configuration.certs = Repository.certs
             configuration.offline = true
+            configuration.attestations = attestations
             journalPath = folder.file("journal.sqlite")
             configuration.database = "sqlite:" + journalPath
             configuration.apiKeyHashes = apiKeys.map(ServiceConfiguration.hash)

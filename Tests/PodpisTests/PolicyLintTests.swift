@@ -42,11 +42,11 @@ struct PolicyLintTests {
         Case(name: "bad level", text: valid.replacingOccurrences(of: "level: warn", with: "level: maybe"),
              line: 10, column: 16, english: "is not one of: fail, warn, inform, ignore", russian: "не одно из"),
         Case(name: "bad date", text: valid.replacingOccurrences(of: "from: 2025-01-01", with: "from: 2025-13-45"),
-             line: 6, column: 23, english: "must be a date", russian: "должно быть датой"),
+             line: 6, column: 23, english: "must be a date", russian: "ключ «from» раздела effective: ожидается дата"),
         Case(name: "missing translation", text: valid.replacingOccurrences(of: "explain: {ru: Метка времени, en: A timestamp}", with: "explain: {ru: Метка времени}"),
              line: 11, column: 18, english: "lacks the required key «en»", russian: "нет обязательного ключа «en»"),
         Case(name: "wrong type", text: valid.components(separatedBy: "\n").prefix(6).joined(separator: "\n") + "\n    rules: many\n",
-             line: 7, column: 12, english: "must be a list", russian: "должно быть списком"),
+             line: 7, column: 12, english: "must be a list", russian: "список правил: ожидается список"),
         Case(name: "unknown extends", text: valid.replacingOccurrences(of: "extends: default", with: "extends: nowhere"),
              line: 2, column: 10, english: "extends an unknown policy «nowhere»", russian: "неизвестную политику"),
         Case(name: "overlapping versions", text: valid + """
@@ -54,11 +54,20 @@ struct PolicyLintTests {
               - version: "2"
                 effective: {from: 2025-06-01}
             """,
-             line: 12, column: 5, english: "versions 1 and 2 are in force at the same time", russian: "действуют одновременно"),
+             line: 13, column: 23, english: "versions 1 and 2 are in force at the same time", russian: "действуют одновременно"),
+        // An overlap points at the token to change: the earlier version's `until`.
+        Case(name: "overlap at until", text: valid.replacingOccurrences(of: "effective: {from: 2025-01-01}", with: "effective: {from: 2025-01-01, until: 2026-01-01}") + """
+
+              - version: "2"
+                effective: {from: 2025-06-01}
+            """,
+             line: 6, column: 42, english: "versions 1 and 2 are in force at the same time", russian: "здесь кончается 1"),
+        Case(name: "attestations in a policy", text: valid.replacingOccurrences(of: "    rules:", with: "    attestations: {certified-crypto-tool: true}\n    rules:"),
+             line: 7, column: 19, english: "do not belong in a policy", russian: "в политике не допускаются"),
         Case(name: "undeclared trust list", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: chain\n        params: {trustList: nowhere}"),
              line: 8, column: 9, english: "does not declare under trustLists", russian: "не объявлен в trustLists"),
         Case(name: "bad parameter type", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: timestamp-delay\n        params: {maxDelay: soon}"),
-             line: 10, column: 28, english: "must be a duration", russian: "должно быть длительностью"),
+             line: 10, column: 28, english: "must be a duration", russian: "параметр «maxDelay»: ожидается длительность"),
         Case(name: "unknown parameter", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: timestamp-delay\n        params: {maxDelays: 1h}"),
              line: 10, column: 18, english: "did you mean «maxDelay»", russian: "maxDelay"),
         Case(name: "duplicate key", text: valid.replacingOccurrences(of: "id: broken\n", with: "id: broken\nid: again\n"),
@@ -80,6 +89,11 @@ struct PolicyLintTests {
             #expect(match.mark.line == c.line && match.mark.column == c.column, "\(c.name): at \(match.mark), expected \(c.line):\(c.column)")
             #expect(match.rendered(.en).hasPrefix("\(file):\(c.line):\(c.column): "))
             #expect(match.rendered(.ru).contains(c.russian), "\(match.rendered(.ru))")
+            // Wholly in Russian: no English structural words, no English YAML-parser sentence.
+            let russian = match.rendered(.ru).replacingOccurrences(of: file, with: "")
+            for english in ["rule", "policy", "version", "params of", "document type", "mapping", "scalar", "must be", "expected", "could not", "found"] {
+                #expect(!russian.contains(english), "\(c.name): «\(english)» in \(russian)")
+            }
         }
     }
 
@@ -153,6 +167,50 @@ struct PolicyCommandTests {
         #expect(result.stdout.contains("→ INDETERMINATE/SIG_CONSTRAINTS_FAILURE"))
         #expect(result.stdout.contains("timestamp"))
         #expect(!result.stdout.contains("gost-qualified-t.json"))  // timestamped: unchanged
+    }
+
+    @Test("impact on a policy edited in place compares with the committed version (git) or --against FILE|REV, naming rules in words; policy test speaks Russian",
+          .needsTools("git"))
+    func impactInPlace() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        // A copy of the policies folder under git, as a region keeps it.
+        let policies = folder.file("policies")
+        try FileManager.default.copyItem(atPath: Repository.policies, toPath: policies)
+        for arguments in [["init", "-q"], ["add", "."], ["-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "-q", "-m", "policies"]] {
+            #expect(try runTool("git", ["-C", policies] + arguments).status == 0)
+        }
+        let file = (policies as NSString).appendingPathComponent("lenobl-sed.yaml")
+        let original = try String(contentsOfFile: file, encoding: .utf8)
+        try Data(original.replacingOccurrences(of: "effective: {from: 2025-01-01, until: 2027-01-01}", with: "effective: {from: 2025-01-01, until: 2026-01-01}")
+            .replacingOccurrences(of: "effective: {from: 2027-01-01}", with: "effective: {from: 2026-01-01}").utf8).write(to: URL(fileURLWithPath: file))
+        let evidence = (Repository.policies as NSString).appendingPathComponent("tests/evidence")
+        // The accredited-CA list the evidence's CAs belong to, as `trust import-ru` would have written it.
+        let list = try Repository.trustList("ru-accredited", as: "ru-accredited")
+        let certs = folder.file("certs")
+        try TrustListStore.write(folder: (certs as NSString).appendingPathComponent("ru-accredited"), certificates: [], authorities: list.authorities)
+        try FileManager.default.createDirectory(atPath: (certs as NSString).appendingPathComponent("lenobl"), withIntermediateDirectories: true)
+        let impact = ["policy", "impact", file, "--evidence", evidence, "--type", "приказ", "--policies", policies, "--certs", certs, "--lang", "ru"]
+        let committed = try CLI.run(impact)
+        #expect(committed.status == 0, "\(committed.stderr)")
+        #expect(committed.stderr.contains("в git (HEAD)"), "\(committed.stderr)")
+        #expect(committed.stdout.contains("gost-qualified-b.json") && committed.stdout.contains("→ INDETERMINATE/SIG_CONSTRAINTS_FAILURE"), "\(committed.stdout)")
+        #expect(committed.stdout.contains("[правило «Наличие штампа времени» (timestamp)]"), "\(committed.stdout)")
+        // The same against an explicit revision and against a file.
+        #expect(try CLI.run(impact + ["--against", "HEAD"]).stdout.contains("gost-qualified-b.json"))
+        let copy = try folder.write("before.yaml", Array(original.utf8))
+        let againstFile = try CLI.run(impact + ["--against", copy])
+        #expect(againstFile.stdout.contains("gost-qualified-b.json") && againstFile.stderr.contains(copy), "\(againstFile.stderr)")
+        #expect(try CLI.run(impact + ["--against", "no-such-revision"]).status == 66)
+
+        // policy test in Russian: a case whose expectation fails says why in Russian.
+        let broken = (policies as NSString).appendingPathComponent("tests/lenobl-sed/prikaz-2026.yaml")
+        try Data("evidence: ../evidence/gost-qualified-t.json\ntype: приказ\ntrustLists: {ru-accredited: ../evidence/ru-accredited.json}\nexpect: {indication: TOTAL-FAILED, kind: qualified, failedRules: [integrity]}\n".utf8)
+            .write(to: URL(fileURLWithPath: broken))
+        let tested = try CLI.run(["policy", "test", "lenobl-sed", "--policies", policies, "--lang", "ru"])
+        #expect(tested.status == 1)
+        #expect(tested.stdout.contains("итог TOTAL-PASSED, а ожидался TOTAL-FAILED") && tested.stdout.contains("вид подписи «qualified-unattested», а ожидался «qualified»")
+                && tested.stdout.contains("правило «integrity» не сработало"), "\(tested.stdout)")
     }
 
     @Test("verify --policy ID --type with --evidence-out, and the Russian verdict", .needsGOST)

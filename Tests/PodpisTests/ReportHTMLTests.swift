@@ -127,7 +127,7 @@ struct ReportHTMLTests {
         for (language, report, html) in pages {
             #expect(report.indication == .totalPassed)
             Self.expectSelfContained(html)
-            #expect(html.contains(language == .ru ? "Время подписания подтверждено меткой времени" : "The signing time is proven by a timestamp"))
+            #expect(html.contains(language == .ru ? "Существование подписи на этот момент доказано штампом времени" : "The signing time is proven by a timestamp"))
             #expect(html.contains("class=\"bar-revoked\""))
             // Events are laid out in time order: the timestamp's lane comes before the revocation's.
             let stamp = try #require(html.range(of: "class=\"event timestamp\""))

@@ -1,0 +1,32 @@
+import COpenSSL
+import CPodpis
+import EvidenceModel
+import Foundation
+
+/// A signature over bytes, outside CMS: what an XML signature (XMLDSig) carries in `SignatureValue`. The trust list
+/// import checks the Минцифры list's own signature with it.
+public enum RawSignature {
+    /// Whether `signature` is a signature over `data` by the key of `certificate`, with `digest` (for GOST keys the
+    /// signature value as OpenSSL's GOST engine reads it, as in CMS).
+    public static func verify(_ signature: [UInt8], over data: [UInt8], certificate: X509Certificate, digest: DigestAlgorithm) -> Bool {
+        clearOpenSSLErrors()
+        defer { clearOpenSSLErrors() }
+        guard let hash = try? MultiDigest.digest(digest, data), let key = X509_get0_pubkey(certificate.pointer),
+              let md = digest.evpMD(), let ctx = EVP_PKEY_CTX_new(key, nil)
+        else { return false }
+        defer { EVP_PKEY_CTX_free(ctx) }
+        guard EVP_PKEY_verify_init(ctx) == 1 else { return false }
+        if !digest.isGOST { _ = EVP_PKEY_CTX_set_signature_md(ctx, md) }
+        return EVP_PKEY_verify(ctx, signature, signature.count, hash, hash.count) == 1
+    }
+
+    /// Whether `certificate` chains to an anchor of `trust` at `time` (with `untrusted` to complete the path); the
+    /// problems found, other than expiry, are returned as text.
+    public static func chain(_ certificate: X509Certificate, trust: TrustStore, untrusted: [X509Certificate] = [],
+                             at time: Date = Date()) -> (trusted: Bool, issues: [String]) {
+        let validator = ChainValidator(trust: trust, untrusted: untrusted, crls: [], sources: [:])
+        let (chain, _) = validator.evaluate(certificate, at: time, purpose: "listSignature")
+        let issues = chain.issues.filter { !["revocationData"].contains($0.code) }.map(\.message)
+        return (chain.reachesTrustAnchor && issues.isEmpty, issues)
+    }
+}
