@@ -47,6 +47,12 @@ public final class ASiCContainer {
     /// The largest signature or manifest entry read into memory.
     static let metadataLimit: UInt64 = 16 << 20
 
+    /// Deviations from EN 319 162-1 that do not change what is signed (a `mimetype` entry that is not first,
+    /// compressed, with an extra field, or missing), reported as warnings by the container check.
+    public let warnings: [String]
+    /// The content of the `mimetype` entry, or the media type of ``kind`` when the entry is missing.
+    public let mimeType: String
+
     public init(path: String, limits: ZIPLimits = .standard) throws {
         self.path = path
         let zip = try GuardedZIP(path: path, limits: limits)
@@ -54,35 +60,51 @@ public final class ASiCContainer {
         let subject = path
         func fail(_ message: String) -> PodpisError { PodpisError(.dataFormat, message, subject: subject) }
 
-        // EN 319 162-1 §A.1: `mimetype` first, stored, no extra field, so that its media type sits at byte 38.
-        guard let first = zip.entries.min(by: { $0.localHeaderOffset < $1.localHeaderOffset }),
-              first.name == "mimetype", first.index == 0, first.localHeaderOffset == 0 else {
-            let found = zip.entries.contains { $0.name == "mimetype" }
-            throw found
-                ? fail("not an ASiC container: «mimetype» is not the first entry").localized("error.mimetype-not-first")
-                : fail("not an ASiC container: no «mimetype» entry (a ZIP archive, but not ASiC-E or ASiC-S)").localized("error.no-mimetype")
+        // EN 319 162-1 §A.1: `mimetype` first, stored, no extra field, so that its media type sits at byte 38. Many
+        // producers get this wrong (DSS reads such containers, and so does podpis): a misplaced, compressed or
+        // missing `mimetype` is a warning, and a container without one is recognised by its META-INF signatures.
+        var warnings: [String] = []
+        let metaEntries = zip.entries.filter { $0.name.hasPrefix("META-INF/") && !$0.isDirectory }
+        let hasCAdESSignature = metaEntries.contains { Self.isSignatureFile($0.name) }
+        let hasManifest = metaEntries.contains { Self.isManifestFile($0.name) }
+        var kind: Kind? = nil
+        var mime = ""
+        if let entry = zip.entries.first(where: { $0.name == "mimetype" }) {
+            let first = zip.entries.min(by: { $0.localHeaderOffset < $1.localHeaderOffset })
+            if first?.name != "mimetype" || entry.localHeaderOffset != 0 {
+                warnings.append("«mimetype» is not the first entry of the archive (EN 319 162-1, A.1)")
+            }
+            if entry.method != 0 { warnings.append("«mimetype» is compressed (it should be stored)") }
+            if entry.localExtraLength != 0 { warnings.append("«mimetype» has an extra field") }
+            mime = String(decoding: try zip.contents(entry, limit: 256), as: UTF8.self)
+            kind = Kind(mimeType: mime.trimmingCharacters(in: .whitespacesAndNewlines))
+            if kind != nil, mime != mime.trimmingCharacters(in: .whitespacesAndNewlines) {
+                warnings.append("«mimetype» carries white space around the media type")
+            }
+            if kind == nil {
+                guard hasCAdESSignature else {
+                    throw fail("not an ASiC container: unknown media type «\(mime.prefix(80))» in «mimetype»")
+                }
+                warnings.append("unknown media type «\(mime.prefix(80))» in «mimetype»")
+            }
+        } else {
+            guard hasCAdESSignature else {
+                throw fail("not an ASiC container: no «mimetype» entry (a ZIP archive, but not ASiC-E or ASiC-S)").localized("error.no-mimetype")
+            }
+            warnings.append("no «mimetype» entry: the container is recognised by its META-INF signature files")
         }
-        guard first.method == 0 else { throw fail("not an ASiC container: «mimetype» is compressed (it must be stored)") }
-        guard first.localExtraLength == 0 else { throw fail("not an ASiC container: «mimetype» has an extra field") }
-        let mime = String(decoding: try zip.contents(first, limit: 256), as: UTF8.self)
-        guard let kind = Kind(mimeType: mime) else {
-            throw fail("not an ASiC container: unknown media type «\(mime.prefix(80))» in «mimetype»")
-        }
-        self.kind = kind
+        let resolved = kind ?? (hasManifest ? .asicE : .asicS)
+        self.kind = resolved
+        self.mimeType = kind == nil ? resolved.mimeType : mime
+        self.warnings = warnings
 
-        let meta = zip.entries.filter { $0.name.hasPrefix("META-INF/") && !$0.isDirectory }
+        let meta = metaEntries
         self.dataFiles = zip.entries.filter { !$0.isDirectory && $0.name != "mimetype" && !$0.name.hasPrefix("META-INF/") }
-        let signatureFiles = meta.filter {
-            let base = ($0.name as NSString).lastPathComponent.lowercased()
-            return base.hasPrefix("signature") && base.hasSuffix(".p7s") && !$0.name.dropFirst(9).contains("/")
-        }
-        let manifests = meta.filter {
-            let base = ($0.name as NSString).lastPathComponent
-            return base.hasPrefix("ASiCManifest") && base.hasSuffix(".xml") && !$0.name.dropFirst(9).contains("/")
-        }
+        let signatureFiles = meta.filter { Self.isSignatureFile($0.name) }
+        let manifests = meta.filter { Self.isManifestFile($0.name) }
         var pairs: [SignatureEntry] = []
         var used = Set<String>()
-        if kind == .asicE {
+        if resolved == .asicE {
             // Pair each signature with the manifest whose SigReference names it; failing that (an unreadable
             // manifest), with the manifest of the same suffix (signature001.p7s ↔ ASiCManifest001.xml).
             var named: [String: ZIPEntry] = [:]
@@ -103,15 +125,35 @@ public final class ASiCContainer {
             pairs = signatureFiles.map { SignatureEntry(signature: $0, manifest: nil) }
         }
         self.signatures = pairs
-        self.orphanManifests = kind == .asicE ? manifests.filter { !used.contains($0.name) } : []
+        self.orphanManifests = resolved == .asicE ? manifests.filter { !used.contains($0.name) } : []
         if pairs.isEmpty {
             let xades = meta.contains { ($0.name as NSString).lastPathComponent.lowercased().hasPrefix("signatures") && $0.name.hasSuffix(".xml") }
             throw xades
-                ? fail("\(kind.rawValue) container with XAdES signatures (META-INF/signatures*.xml): podpis verifies CAdES containers only")
-                    .localized("error.xades-container", ["type": kind.rawValue])
-                : fail("\(kind.rawValue) container holds no CAdES signature (META-INF/signature*.p7s)")
-                    .localized("error.no-cades-in-container", ["type": kind.rawValue])
+                ? fail("\(resolved.rawValue) container with XAdES signatures (META-INF/signatures*.xml): podpis verifies CAdES containers only")
+                    .localized("error.xades-container", ["type": resolved.rawValue])
+                : fail("\(resolved.rawValue) container holds no CAdES signature (META-INF/signature*.p7s)")
+                    .localized("error.no-cades-in-container", ["type": resolved.rawValue])
         }
+    }
+
+    /// A CAdES signature entry: `META-INF/signature*.p7s` (directly in META-INF).
+    static func isSignatureFile(_ name: String) -> Bool {
+        let base = (name as NSString).lastPathComponent.lowercased()
+        return name.hasPrefix("META-INF/") && base.hasPrefix("signature") && base.hasSuffix(".p7s") && !name.dropFirst(9).contains("/")
+    }
+
+    /// An ASiC manifest: `META-INF/ASiCManifest*.xml` (directly in META-INF).
+    static func isManifestFile(_ name: String) -> Bool {
+        let base = (name as NSString).lastPathComponent
+        return name.hasPrefix("META-INF/") && base.hasPrefix("ASiCManifest") && base.hasSuffix(".xml") && !name.dropFirst(9).contains("/")
+    }
+
+    /// Whether `path` is an ASiC container by content: a ZIP whose first entry is `mimetype`, or a ZIP holding a
+    /// CAdES signature in `META-INF/` (containers whose `mimetype` is misplaced or missing).
+    public static func recognises(path: String) -> Bool {
+        if looksLikeContainer(path: path) { return true }
+        guard GuardedZIP.looksLikeZIP(path: path), let zip = try? GuardedZIP(path: path) else { return false }
+        return zip.entries.contains { isSignatureFile($0.name) }
     }
 
     /// Whether `path` is worth opening as a container: a ZIP whose first entry is named `mimetype`.
@@ -189,6 +231,11 @@ public final class ASiCContainer {
                     record.references = [ContainerReference(uri: data.name, outcome: .valid,
                                                             detail: "covered by the CAdES signature directly")]
                 }
+                if dataFiles.isEmpty {
+                    // The one file the signature covers is gone: the signed data object does not match what is
+                    // presented (DSS: HASH_FAILURE for ASiC-S).
+                    record.references = [ContainerReference(uri: "—", outcome: .absent, detail: "the container holds no data file")]
+                }
                 if dataFiles.count != 1 {
                     issues.append("an ASiC-S container holds exactly one data file; this one holds \(dataFiles.count)")
                 }
@@ -222,9 +269,10 @@ public final class ASiCContainer {
             throw PodpisError(.dataFormat, "\(kind.rawValue) container holds no CAdES signature", subject: path)
         }
         result.container = ContainerEvidence(
-            type: kind.rawValue, mimeType: kind.mimeType, name: (path as NSString).lastPathComponent,
+            type: kind.rawValue, mimeType: mimeType, name: (path as NSString).lastPathComponent,
             dataFiles: dataFiles.map { ContainerFile(name: $0.name, size: $0.uncompressedSize) },
             signatures: containerSignatures, issues: issues)
+        result.container?.warnings = warnings.isEmpty ? nil : warnings
         return result
     }
 

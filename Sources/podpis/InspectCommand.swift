@@ -22,7 +22,7 @@ struct InspectCommand: AsyncParsableCommand {
     var lang: String?
 
     func run() async throws {
-        if ASiCContainer.looksLikeContainer(path: signature) {
+        if ASiCContainer.recognises(path: signature) {
             try inspectContainer()
             return
         }
