@@ -19,6 +19,19 @@ public enum ArchiveTimestamps {
 
     /// The parts of a SignedData an archive timestamp covers, as they appear in its DER.
     struct Layout {
+        /// One unsigned attribute of a SignerInfo, as encoded.
+        struct UnsignedAttribute {
+            var oid: String
+            /// The type OID, tag and length included.
+            var typeTLV: ArraySlice<UInt8>
+            /// Each value, tag and length included.
+            var values: [ArraySlice<UInt8>]
+            /// The whole Attribute SEQUENCE.
+            var attributeTLV: ArraySlice<UInt8>
+            /// The SET OF values, tag and length included.
+            var setTLV: ArraySlice<UInt8>
+        }
+
         /// The eContentType OID, tag and length included.
         var contentTypeTLV: ArraySlice<UInt8>
         /// The eContent's octets (attached signatures); nil when detached.
@@ -26,17 +39,31 @@ public enum ArchiveTimestamps {
         var certificates: [ArraySlice<UInt8>]
         var crls: [ArraySlice<UInt8>]
         var signers: [SignerLayout]
+        /// Whether this layout was read from a DER re-encoding of BER input (``make(_:)``), not the bytes as they are.
+        var normalized = false
 
         struct SignerLayout {
             /// version, sid, digestAlgorithm, signedAttrs, signatureAlgorithm and signature, as they appear.
-            var coveredFields: ArraySlice<UInt8>
+            var coveredFields: [UInt8]
+            /// The signature value's octets.
+            var signature: [UInt8]
             /// Each unsigned attribute: its type OID (TLV) and each value (TLV).
-            var unsigned: [(oid: String, typeTLV: ArraySlice<UInt8>, values: [ArraySlice<UInt8>], attributeTLV: ArraySlice<UInt8>)]
+            var unsigned: [UnsignedAttribute]
+        }
+
+        /// The layout of the signature as it is when that is definite-length DER; else of its DER re-encoding (the
+        /// signed attributes' SET sorted as DER wants it), marked ``normalized``; nil when neither reads.
+        static func make(_ der: [UInt8]) -> Layout? {
+            if let layout = Layout(der) { return layout }
+            guard let reencoded = BER.normalized(der), var layout = Layout(reencoded, sortSignedAttributes: true) else { return nil }
+            layout.normalized = true
+            return layout
         }
 
         /// Reads a ContentInfo holding a SignedData. Returns nil for anything that is not definite-length DER in
-        /// that shape (the caller reports it).
-        init?(_ der: [UInt8]) {
+        /// that shape (the caller reports it). `sortSignedAttributes`: take each signer's signedAttrs in DER order
+        /// (for a re-encoding of BER input).
+        init?(_ der: [UInt8], sortSignedAttributes: Bool = false) {
             func tlv(_ node: DER.Node, start: Int) -> ArraySlice<UInt8> { der[start..<node.end] }
             func childrenWithStarts(_ node: DER.Node) -> [(node: DER.Node, start: Int)] {
                 var start = node.contentRange.lowerBound
@@ -73,8 +100,8 @@ public enum ArchiveTimestamps {
                     for signerInfo in DER.children(of: field.node, in: der) where signerInfo.tag == 0x30 {
                         let parts = childrenWithStarts(signerInfo)
                         let covered = parts.filter { $0.node.tag != 0xA1 }
-                        guard let first = covered.first, let last = covered.last else { return nil }
-                        var unsigned: [(String, ArraySlice<UInt8>, [ArraySlice<UInt8>], ArraySlice<UInt8>)] = []
+                        guard let first = covered.first, let last = covered.last, last.node.tag == 0x04 else { return nil }
+                        var unsigned: [UnsignedAttribute] = []
                         if let attributes = parts.first(where: { $0.node.tag == 0xA1 }) {
                             for (attribute, attributeStart) in childrenWithStarts(attributes.node) where attribute.tag == 0x30 {
                                 let items = childrenWithStarts(attribute)
@@ -82,10 +109,19 @@ public enum ArchiveTimestamps {
                                     let oid = DER.oid(der[items[0].node.contentRange])
                                 else { return nil }
                                 let values = childrenWithStarts(items[1].node).map { tlv($0.node, start: $0.start) }
-                                unsigned.append((oid, tlv(items[0].node, start: items[0].start), values, tlv(attribute, start: attributeStart)))
+                                unsigned.append(UnsignedAttribute(
+                                    oid: oid, typeTLV: tlv(items[0].node, start: items[0].start), values: values,
+                                    attributeTLV: tlv(attribute, start: attributeStart), setTLV: tlv(items[1].node, start: items[1].start)))
                             }
                         }
-                        signers.append(SignerLayout(coveredFields: der[first.start..<last.node.end], unsigned: unsigned))
+                        var coveredFields = Array(der[first.start..<last.node.end])
+                        if sortSignedAttributes {
+                            coveredFields = covered.flatMap { part -> [UInt8] in
+                                guard part.node.tag == 0xA0 else { return Array(tlv(part.node, start: part.start)) }
+                                return BER.sortedSet(tag: 0xA0, elements: childrenWithStarts(part.node).map { Array(tlv($0.node, start: $0.start)) })
+                            }
+                        }
+                        signers.append(SignerLayout(coveredFields: coveredFields, signature: Array(der[last.node.contentRange]), unsigned: unsigned))
                     }
                 default: break
                 }
@@ -151,7 +187,7 @@ public enum ArchiveTimestamps {
     /// The message imprint input of an archive-time-stamp-v3 (EN 319 122-1, 5.5.3): eContentType, the hash of the
     /// signed content, the SignerInfo's covered fields, and the ATSHashIndexV3.
     static func imprintInput(layout: Layout, signer: Int, contentHash: [UInt8], index: [UInt8]) -> [UInt8] {
-        Array(layout.contentTypeTLV) + contentHash + Array(layout.signers[signer].coveredFields) + index
+        Array(layout.contentTypeTLV) + contentHash + layout.signers[signer].coveredFields + index
     }
 
     /// What happened to one signer.
@@ -218,7 +254,7 @@ public enum ArchiveTimestamps {
 
     /// The generation times of every archive timestamp in a signature (DER, PEM or Base64), in no particular order.
     public static func archiveTimes(in signature: [UInt8]) -> [Date] {
-        guard let (der, _) = try? SignatureDecoder.decode(signature, subject: nil), let layout = Layout(der) else { return [] }
+        guard let (der, _) = try? SignatureDecoder.decode(signature, subject: nil), let layout = Layout.make(der) else { return [] }
         return layout.signers.flatMap { $0.unsigned.filter { $0.oid == OID.archiveTimeStampV3 }.flatMap(\.values) }
             .compactMap { try? TimestampToken.parse(Array($0)).genTime }
     }
@@ -256,7 +292,26 @@ public enum ArchiveTimestamps {
 
     /// Checks an archive token against the signature as it is: every item its index names must still be present,
     /// and the imprint must be the hash of the recomputed input.
-    static func verifyImprint(token: [UInt8], layout: Layout, signer: Int, contentHash: [UInt8]?) -> CryptoCheck {
+    ///
+    /// `alternative` is the signature's DER re-encoding (EN 319 122-1 and DSS take every covered field in DER): when
+    /// the bytes as they are do not reproduce the imprint but the re-encoding does, the timestamp covers this
+    /// signature. When the signature only reads as a re-encoding (BER input) and that does not reproduce the imprint
+    /// either, the result is `notChecked`: podpis cannot tell a re-encoding it does differently from a changed
+    /// signature, so the timestamp proves nothing, but nothing is claimed broken either.
+    static func verifyImprint(token: [UInt8], layout: Layout, alternative: Layout? = nil, signer: Int, contentHash: [UInt8]?) -> CryptoCheck {
+        let primary = imprintCheck(token: token, layout: layout, signer: signer, contentHash: contentHash)
+        if primary.outcome == .valid || primary.outcome == .notChecked { return primary }
+        if let alternative, signer < alternative.signers.count,
+           imprintCheck(token: token, layout: alternative, signer: signer, contentHash: contentHash).outcome == .valid {
+            return CryptoCheck(.valid, "the imprint matches the signature's DER re-encoding")
+        }
+        if layout.normalized {
+            return CryptoCheck(.notChecked, "the signature is BER-encoded and its DER re-encoding does not reproduce the archive timestamp's imprint (\(primary.detail ?? "mismatch")); what it covers cannot be decided")
+        }
+        return primary
+    }
+
+    static func imprintCheck(token: [UInt8], layout: Layout, signer: Int, contentHash: [UInt8]?) -> CryptoCheck {
         guard let parsed = try? TimestampToken.parse(token), let algorithm = parsed.imprintAlgorithm else {
             return CryptoCheck(.notChecked, "the archive token or its imprint algorithm cannot be read")
         }
@@ -287,7 +342,7 @@ public enum ArchiveTimestamps {
 
     /// The token's hash index (DER) and whether it is the TS 101 733 form.
     static func hashIndex(of token: [UInt8]) -> ([UInt8], legacy: Bool)? {
-        guard let tokenLayout = Layout(token), let tokenSigner = tokenLayout.signers.first else { return nil }
+        guard let tokenLayout = Layout.make(token), let tokenSigner = tokenLayout.signers.first else { return nil }
         if let value = tokenSigner.unsigned.first(where: { $0.oid == hashIndexOID })?.values.first { return (Array(value), false) }
         if let value = tokenSigner.unsigned.first(where: { $0.oid == legacyHashIndexOID })?.values.first { return (Array(value), true) }
         return nil
