@@ -34,6 +34,11 @@ public enum ArchiveTimestamps {
 
         /// The eContentType OID, tag and length included.
         var contentTypeTLV: ArraySlice<UInt8>
+        /// The whole encapContentInfo, and the certificates [0] and crls [1] fields as they appear (for the
+        /// archive-time-stamp-v2 of TS 101 733, which hashes them whole).
+        var encapsulatedContentInfo: ArraySlice<UInt8> = []
+        var certificatesField: ArraySlice<UInt8>? = nil
+        var crlsField: ArraySlice<UInt8>? = nil
         /// The eContent's octets (attached signatures); nil when detached.
         var eContent: [UInt8]?
         var certificates: [ArraySlice<UInt8>]
@@ -41,6 +46,9 @@ public enum ArchiveTimestamps {
         var signers: [SignerLayout]
         /// Whether this layout was read from a DER re-encoding of BER input (``make(_:)``), not the bytes as they are.
         var normalized = false
+        /// For BER input: the encapContentInfo, certificates and crls fields as the original bytes encode them (the
+        /// archive-time-stamp-v2 hashes them in their own encoding).
+        var originalFields: (encap: ArraySlice<UInt8>, certificates: ArraySlice<UInt8>?, crls: ArraySlice<UInt8>?)? = nil
 
         struct SignerLayout {
             /// version, sid, digestAlgorithm, signedAttrs, signatureAlgorithm and signature, as they appear.
@@ -57,6 +65,7 @@ public enum ArchiveTimestamps {
             if let layout = Layout(der) { return layout }
             guard let reencoded = BER.normalized(der), var layout = Layout(reencoded, sortSignedAttributes: true) else { return nil }
             layout.normalized = true
+            layout.originalFields = BER.signedDataFields(der)
             return layout
         }
 
@@ -79,6 +88,7 @@ public enum ArchiveTimestamps {
             else { return nil }
             let fields = childrenWithStarts(signedData)
             guard fields.count >= 4, fields[2].node.tag == 0x30 else { return nil }
+            encapsulatedContentInfo = tlv(fields[2].node, start: fields[2].start)
             let encap = childrenWithStarts(fields[2].node)
             guard let type = encap.first, type.node.tag == 0x06 else { return nil }
             contentTypeTLV = tlv(type.node, start: type.start)
@@ -94,8 +104,12 @@ public enum ArchiveTimestamps {
             signers = []
             for field in fields.dropFirst(3) {
                 switch field.node.tag {
-                case 0xA0: certificates = childrenWithStarts(field.node).map { tlv($0.node, start: $0.start) }
-                case 0xA1: crls = childrenWithStarts(field.node).map { tlv($0.node, start: $0.start) }
+                case 0xA0:
+                    certificates = childrenWithStarts(field.node).map { tlv($0.node, start: $0.start) }
+                    certificatesField = tlv(field.node, start: field.start)
+                case 0xA1:
+                    crls = childrenWithStarts(field.node).map { tlv($0.node, start: $0.start) }
+                    crlsField = tlv(field.node, start: field.start)
                 case 0x31:
                     for signerInfo in DER.children(of: field.node, in: der) where signerInfo.tag == 0x30 {
                         let parts = childrenWithStarts(signerInfo)
@@ -338,6 +352,54 @@ public enum ArchiveTimestamps {
         return expected == parsed.imprint
             ? CryptoCheck(.valid)
             : CryptoCheck(.invalid, "the imprint is not the hash of the archived signature, its content and validation data")
+    }
+
+    /// id-aa-ets-archiveTimestampV2 (TS 101 733 v1.7 and later) and the older id-aa-ets-archiveTimestamp.
+    static let archiveV2OID = "1.2.840.113549.1.9.16.2.48"
+    static let archiveV1OID = "1.2.840.113549.1.9.16.2.27"
+
+    /// Checks an archive-time-stamp-v2 (TS 101 733 §6.4.1, CAdES-A): its imprint is the hash of the
+    /// encapContentInfo, the detached content itself when the signature is detached (`detached` feeds it; nil when
+    /// only its digest is known), the certificates and crls fields, the SignerInfo's fields, and its unsigned
+    /// attributes except the archive timestamps made at or after this one — with the [1] tag and length, or without
+    /// them (producers differ; DSS accepts both).
+    static func verifyImprintV2(token: [UInt8], layout: Layout, signer: Int,
+                                detached: ((MultiDigest) throws -> Void)?) -> CryptoCheck {
+        guard let parsed = try? TimestampToken.parse(token), let algorithm = parsed.imprintAlgorithm else {
+            return CryptoCheck(.notChecked, "the archive token or its imprint algorithm cannot be read")
+        }
+        if layout.eContent == nil, detached == nil {
+            return CryptoCheck(.notChecked, "the signed content is not available: the archive timestamp covers the document's own bytes")
+        }
+        let signerLayout = layout.signers[signer]
+        let archiveTypes: Set<String> = [archiveV2OID, archiveV1OID, OID.archiveTimeStampV3]
+        let kept = signerLayout.unsigned.filter { attribute in
+            guard archiveTypes.contains(attribute.oid) else { return true }
+            guard let value = attribute.values.first, let stamp = try? TimestampToken.parse(Array(value)) else { return false }
+            return stamp.genTime < parsed.genTime
+        }
+        let attributes = kept.flatMap { Array($0.attributeTLV) }
+        // The SignedData's own fields in DER, and for BER input also as the original encodes them.
+        var encodings = [(layout.encapsulatedContentInfo, layout.certificatesField, layout.crlsField)]
+        if let original = layout.originalFields { encodings.append((original.encap, original.certificates, original.crls)) }
+        for (encap, certificates, crls) in encodings {
+            for tagged in [true, false] {
+                guard let multi = try? MultiDigest([algorithm]) else { return CryptoCheck(.notChecked, "cannot hash with \(algorithm.name)") }
+                multi.update(Array(encap))
+                if layout.eContent == nil, let detached {
+                    do { try detached(multi) } catch { return CryptoCheck(.notChecked, "the document cannot be read again: \(error)") }
+                }
+                if let field = certificates { multi.update(Array(field)) }
+                if let field = crls { multi.update(Array(field)) }
+                multi.update(signerLayout.coveredFields)
+                multi.update(tagged ? DEREncoder.tlv(0xA1, attributes) : attributes)
+                if multi.finish()[algorithm] == parsed.imprint { return CryptoCheck(.valid) }
+            }
+        }
+        if layout.normalized {
+            return CryptoCheck(.notChecked, "the signature is BER-encoded and its DER re-encoding does not reproduce the archive timestamp's imprint; what it covers cannot be decided")
+        }
+        return CryptoCheck(.invalid, "the imprint is not the hash of the archived signature, its content and validation data")
     }
 
     /// The token's hash index (DER) and whether it is the TS 101 733 form.

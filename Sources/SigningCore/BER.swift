@@ -26,6 +26,63 @@ enum BER {
         DEREncoder.tlv(tag, elements.sorted { $0.lexicographicallyPrecedes($1) }.flatMap { $0 })
     }
 
+    /// The ranges of the children of the value at `offset` (its tag and length included in each range), in BER as
+    /// it is: definite or indefinite lengths. nil when malformed.
+    static func childRanges(_ bytes: [UInt8], of offset: Int) -> [Range<Int>]? {
+        guard let (contentStart, contentEnd, indefinite) = header(bytes, at: offset) else { return nil }
+        var ranges: [Range<Int>] = []
+        var cursor = contentStart
+        while ranges.count < 4096 {
+            if indefinite {
+                guard cursor + 1 < bytes.count else { return nil }
+                if bytes[cursor] == 0, bytes[cursor + 1] == 0 { return ranges }
+            } else if cursor >= contentEnd {
+                return ranges
+            }
+            guard let end = valueEnd(bytes, at: cursor, depth: 0) else { return nil }
+            ranges.append(cursor..<end)
+            cursor = end
+        }
+        return nil
+    }
+
+    /// Where a value's content starts and (for definite lengths) ends, and whether its length is indefinite.
+    static func header(_ bytes: [UInt8], at offset: Int) -> (Int, Int, Bool)? {
+        guard offset + 2 <= bytes.count, bytes[offset] & 0x1F != 0x1F else { return nil }
+        let lengthByte = bytes[offset + 1]
+        if lengthByte == 0x80 { return (offset + 2, bytes.count, true) }
+        if lengthByte < 0x80 { return offset + 2 + Int(lengthByte) <= bytes.count ? (offset + 2, offset + 2 + Int(lengthByte), false) : nil }
+        let count = Int(lengthByte & 0x7F)
+        guard count >= 1, count <= 4, offset + 2 + count <= bytes.count else { return nil }
+        let length = bytes[(offset + 2)..<(offset + 2 + count)].reduce(0) { $0 << 8 | Int($1) }
+        let start = offset + 2 + count
+        guard length <= bytes.count - start else { return nil }
+        return (start, start + length, false)
+    }
+
+    /// Where the value at `offset` ends (after its end-of-contents octets when indefinite).
+    static func valueEnd(_ bytes: [UInt8], at offset: Int, depth: Int) -> Int? {
+        guard depth < maxDepth, let (contentStart, contentEnd, indefinite) = header(bytes, at: offset) else { return nil }
+        guard indefinite else { return contentEnd }
+        var cursor = contentStart
+        while true {
+            guard cursor + 1 < bytes.count else { return nil }
+            if bytes[cursor] == 0, bytes[cursor + 1] == 0 { return cursor + 2 }
+            guard let end = valueEnd(bytes, at: cursor, depth: depth + 1) else { return nil }
+            cursor = end
+        }
+    }
+
+    /// The encapContentInfo, certificates and crls fields of a ContentInfo holding a SignedData, as they are encoded.
+    static func signedDataFields(_ bytes: [UInt8]) -> (encap: ArraySlice<UInt8>, certificates: ArraySlice<UInt8>?, crls: ArraySlice<UInt8>?)? {
+        guard let outer = childRanges(bytes, of: 0), outer.count == 2, let explicit = childRanges(bytes, of: outer[1].lowerBound),
+              let signedData = explicit.first, let fields = childRanges(bytes, of: signedData.lowerBound), fields.count >= 4
+        else { return nil }
+        let tagged = fields.dropFirst(3)
+        return (bytes[fields[2]], tagged.first { bytes[$0.lowerBound] == 0xA0 }.map { bytes[$0] },
+                tagged.first { bytes[$0.lowerBound] == 0xA1 }.map { bytes[$0] })
+    }
+
     struct Parser {
         let bytes: [UInt8]
         var nodes = 0

@@ -155,6 +155,7 @@ enum LegacyLongTerm {
 
     /// The TS 101 733 form a signer is written in, from the unsigned attributes it carries.
     static func form(unsigned: [String]) -> String? {
+        if unsigned.contains(ArchiveTimestamps.archiveV2OID) || unsigned.contains(ArchiveTimestamps.archiveV1OID) { return "CAdES-A" }
         let refs = unsigned.contains(certificateRefsOID) && unsigned.contains(revocationRefsOID)
         let values = unsigned.contains(certificateValuesOID) && unsigned.contains(revocationValuesOID)
         guard refs else { return nil }
@@ -169,7 +170,8 @@ enum LegacyLongTerm {
         certificates: [X509Certificate], crls: [CertificateRevocationList], ocspResponses: [[UInt8]],
         certificateValues: Int, revocationValues: Int
     ) -> LongTermEvidence? {
-        let relevant = [certificateRefsOID, revocationRefsOID, certificateValuesOID, revocationValuesOID, escTimeStampOID, certCRLTimestampOID]
+        let relevant = [certificateRefsOID, revocationRefsOID, certificateValuesOID, revocationValuesOID, escTimeStampOID, certCRLTimestampOID,
+                        ArchiveTimestamps.archiveV2OID, ArchiveTimestamps.archiveV1OID]
         guard unsigned.contains(where: relevant.contains) else { return nil }
         var problems: [String] = []
         if unsigned.contains(certificateRefsOID), certificateReferences == nil {
