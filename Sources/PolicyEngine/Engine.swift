@@ -69,6 +69,7 @@ public struct PolicyEngine: Sendable {
         // Document-level rules.
         var documentChecks: [CheckResult] = []
         var documentFailure: SubIndication? = nil
+        var containerFailure: SubIndication? = nil
         if signatures.isEmpty {
             documentFailure = .formatFailure
             documentChecks.append(CheckResult(id: "format", status: .failed, subIndication: .formatFailure,
@@ -79,6 +80,7 @@ public struct PolicyEngine: Sendable {
             // decides the verdict whatever else holds.
             let result = ContainerCheck.judge(container, catalogue: catalogue)
             if result.status == .failed, documentFailure == nil { documentFailure = result.subIndication }
+            if result.status == .failed { containerFailure = result.subIndication }
             documentChecks.append(result)
         }
         for rule in version.rules where CheckVocabulary.definitions[rule.check]?.documentLevel == true && rule.level != .ignore {
@@ -106,6 +108,12 @@ public struct PolicyEngine: Sendable {
             || (indication == .totalPassed) {
             indication = documentFailure.indication
             subIndication = documentFailure
+        }
+        // The container's own verdict names the cause when it is as severe as the signatures' (a signed file missing
+        // from an ASiC-E is SIGNED_DATA_NOT_FOUND whatever a signature's chain says, as DSS reports it).
+        if let containerFailure, containerFailure.indication.severity >= indication.severity {
+            indication = containerFailure.indication
+            subIndication = containerFailure
         }
         var report = Report(
             indication: indication, subIndication: subIndication, validationTime: validationTime, document: document,

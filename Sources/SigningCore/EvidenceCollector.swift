@@ -134,8 +134,9 @@ public enum EvidenceCollector {
                 for value in SignerAttributes.valuesDER(attribute) { tokenCerts += (try? TimestampToken.parse(value))?.cms.certificates ?? [] }
             }
         }
+        let archiveTypes: Set<String> = [OID.archiveTimeStampV3, ArchiveTimestamps.archiveV2OID, ArchiveTimestamps.archiveV1OID]
         for signer in archiveLayout?.signers ?? [] {
-            for token in signer.unsigned.filter({ $0.oid == OID.archiveTimeStampV3 }).flatMap(\.values) {
+            for token in signer.unsigned.filter({ archiveTypes.contains($0.oid) }).flatMap(\.values) {
                 tokenCerts += (try? TimestampToken.parse(Array(token)))?.cms.certificates ?? []
             }
         }
@@ -167,7 +168,7 @@ public enum EvidenceCollector {
                 supplied: request.certificates, trust: request.trust, document: document, validator: validator,
                 validationTime: validationTime, hasRevocationData: hasRevocationData, layout: archiveLayout,
                 alternative: AlternativeLayout(originalDER, primary: archiveLayout),
-                crls: embeddedCRLs + request.crls, ocspResponses: embeddedOCSP + request.ocspResponses)
+                crls: embeddedCRLs + request.crls, ocspResponses: embeddedOCSP + request.ocspResponses, documentInput: request.document)
             var referenced: [String: X509Certificate] = [:]
             for anchor in request.trust.anchors { referenced[anchor.fingerprint] = anchor }
             var signers: [SignerEvidence] = []
@@ -373,6 +374,8 @@ public enum EvidenceCollector {
         /// Every CRL and OCSP response available (embedded and supplied), for matching revocation references.
         let crls: [CertificateRevocationList]
         let ocspResponses: [[UInt8]]
+        /// The document as given, to stream it again where a timestamp covers its bytes (archive-time-stamp-v2).
+        var documentInput: DocumentInput? = nil
 
         var embeddedCertificates: [X509Certificate] { embedded.flatMap(\.certificates) }
 
@@ -690,7 +693,26 @@ public enum EvidenceCollector {
                 unsignedValues.append((OID.archiveTimeStampV3, token, attributeOf[token]))
                 referenced += examined.certificates
             }
+            // Archive timestamps of TS 101 733 (v2 and the older v1): over the whole SignedData as it was.
+            var olderArchives: [(index: Int, genTime: Date)] = []
+            for attribute in signerLayout.unsigned where attribute.oid == ArchiveTimestamps.archiveV2OID || attribute.oid == ArchiveTimestamps.archiveV1OID {
+                for value in attribute.values {
+                    let token = Array(value)
+                    let check = ArchiveTimestamps.verifyImprintV2(token: token, layout: layout, signer: position,
+                                                                  detached: Self.documentStreamer(environment.documentInput))
+                    let examined = examineTimestamp(token, type: "archive", covering: .checked(check), environment: environment)
+                    olderArchives.append((timestamps.count, examined.evidence.genTime))
+                    timestamps.append(examined.evidence)
+                    unsignedValues.append((attribute.oid, token, Array(attribute.attributeTLV)))
+                    referenced += examined.certificates
+                }
+            }
             for (position, stamp) in timestamps.enumerated() where stamp.type == "archive" {
+                if let older = olderArchives.first(where: { $0.index == position }) {
+                    // It covers everything the signature carried before it: every earlier timestamp.
+                    timestamps[position].covers = timestamps.indices.filter { $0 != position && timestamps[$0].genTime < older.genTime }
+                    continue
+                }
                 guard let token = unsignedValues[position]?.token, let index = ArchiveTimestamps.coveredValueHashes(token: token) else {
                     timestamps[position].covers = []
                     continue
@@ -748,8 +770,10 @@ public enum EvidenceCollector {
 
         let signedOIDs = attributes.signedOIDs()
         var level = "CMS"
-        // A signer whose structure breaks the CAdES rules (duplicated attributes, ...) is plain CMS, not CAdES.
-        if formatIssues.isEmpty, !essV2.isEmpty || !essV1.isEmpty, !signingTimes.isEmpty {
+        // A signer whose structure breaks the CAdES rules (duplicated attributes, a signing-certificate-v2 made with
+        // SHA-1, which is what the v1 attribute is for) is plain CMS, not CAdES (DSS: CMS_NOT_ETSI).
+        let essV2WithSHA1 = essAttribute.map { $0.version == "v2" && ESS.hashAlgorithm($0.der) == .sha1 } ?? false
+        if formatIssues.isEmpty, !essV2WithSHA1, !essV2.isEmpty || !essV1.isEmpty, !signingTimes.isEmpty {
             level = "B"
             // Only a timestamp that could be read makes T; only an archive timestamp that was checked makes LTA.
             if parsedSignatureTimestamps > 0 {
@@ -768,6 +792,16 @@ public enum EvidenceCollector {
         evidence.longTerm = longTerm
         evidence.counterSignatures = counterSignatures.isEmpty ? nil : counterSignatures
         return ExaminedSigner(evidence: evidence, certificates: referenced)
+    }
+
+    /// Feeds the document's bytes into a digest again (a detached signature's archive-time-stamp-v2 covers them
+    /// whole); nil when only its digest is known.
+    static func documentStreamer(_ input: DocumentInput?) -> ((MultiDigest) throws -> Void)? {
+        switch input {
+        case .file(let path)?: return { multi in try FileInput.stream(path: path) { multi.update($0) } }
+        case .bytes(_, let bytes)?: return { multi in multi.update(bytes) }
+        default: return nil
+        }
     }
 
     /// A CMS SignedData built around one countersignature SignerInfo, with the countersigned signature value as its
@@ -810,8 +844,7 @@ public enum EvidenceCollector {
     /// (RSA-PSS needs its parameters; OpenSSL's own verification handles it).
     static func verifySignedAttributes(_ si: OpaquePointer, certificate: X509Certificate, digest: DigestAlgorithm?, scheme: String,
                                        sorted: Bool) -> Bool? {
-        guard scheme != "rsa-pss", let key = X509_get0_pubkey(certificate.pointer), let signature = CMS_SignerInfo_get0_signature(si)
-        else { return nil }
+        guard let key = X509_get0_pubkey(certificate.pointer), let signature = CMS_SignerInfo_get0_signature(si) else { return nil }
         var encoded: [[UInt8]] = []
         for index in 0..<max(CMS_signed_get_attr_count(si), 0) {
             guard let attribute = CMS_signed_get_attr(si, index), let der = derBytes({ i2d_X509_ATTRIBUTE(attribute, $0) }) else { return nil }
@@ -825,9 +858,21 @@ public enum EvidenceCollector {
         guard oneShot || md != nil, let ctx = EVP_MD_CTX_new() else { return nil }
         defer { EVP_MD_CTX_free(ctx) }
         clearOpenSSLErrors()
-        guard EVP_DigestVerifyInit(ctx, nil, md, nil, key) == 1 else {
+        var pkeyContext: OpaquePointer? = nil
+        guard EVP_DigestVerifyInit(ctx, &pkeyContext, md, nil, key) == 1 else {
             clearOpenSSLErrors()
             return nil
+        }
+        if scheme == "rsa-pss" {
+            // RSASSA-PSS: MGF1 with the same hash, the salt length read from the signature (RFC 4055 defaults apart,
+            // every producer uses the digest's length; AUTO accepts what the signature says).
+            guard let pkeyContext, EVP_PKEY_CTX_set_rsa_padding(pkeyContext, RSA_PKCS1_PSS_PADDING) == 1,
+                  EVP_PKEY_CTX_set_rsa_pss_saltlen(pkeyContext, RSA_PSS_SALTLEN_AUTO) == 1,
+                  EVP_PKEY_CTX_set_rsa_mgf1_md(pkeyContext, md) == 1
+            else {
+                clearOpenSSLErrors()
+                return nil
+            }
         }
         let signatureBytes = bytes(of: signature)
         let ok = EVP_DigestVerify(ctx, signatureBytes, signatureBytes.count, data, data.count) == 1
@@ -921,7 +966,10 @@ public enum EvidenceCollector {
             let e = examined.evidence
             tokenAlgorithms = e.algorithms
             if e.identification.binding == .invalid {
-                signatureValue = CryptoCheck(.invalid, "the token's signing-certificate attribute does not match the TSA certificate")
+                // The certificate the token's SignerIdentifier names is not the one its signing-certificate
+                // attribute binds: the TSA certificate is not identified (as for a signer's certificate
+                // substitution), so the token proves nothing and is not shown broken either.
+                signatureValue = CryptoCheck(.notChecked, "the token's signing-certificate attribute does not name the certificate its signer identifier matches: the TSA certificate is not identified")
             } else if e.signerCertificate == nil {
                 // Checked before the signature value: without the certificate nothing can be verified, and nothing
                 // is proven broken either (many TSAs leave it out when certReq is false; CryptoPro keeps it in
@@ -1003,6 +1051,18 @@ public enum EvidenceCollector {
 
 /// ESS signing-certificate (RFC 2634) and signing-certificate-v2 (RFC 5035) binding checks.
 enum ESS {
+    /// The hash algorithm of the first ESSCertIDv2 (SHA-256 when omitted, its DEFAULT).
+    static func hashAlgorithm(_ der: [UInt8]) -> DigestAlgorithm? {
+        guard let outer = DER.node(in: der, at: 0), outer.tag == 0x30,
+              let certs = DER.children(of: outer, in: der).first, certs.tag == 0x30,
+              let first = DER.children(of: certs, in: der).first, first.tag == 0x30,
+              let head = DER.children(of: first, in: der).first
+        else { return nil }
+        guard head.tag == 0x30 else { return .sha256 }
+        guard let oidNode = DER.children(of: head, in: der).first, oidNode.tag == 0x06, let oid = DER.oid(der[oidNode.contentRange]) else { return nil }
+        return DigestAlgorithm(oid: oid)
+    }
+
     /// Whether the first ESSCertID(v2) in the attribute value names `certificate`.
     static func binds(_ der: [UInt8], version: String, certificate: X509Certificate) -> Bool {
         guard let outer = DER.node(in: der, at: 0), outer.tag == 0x30,
@@ -1034,10 +1094,21 @@ enum ESS {
                 let serialNode = DER.node(in: certSerial, at: 0),
                 Array(certSerial[serialNode.contentRange]) == serialContent
             else { return false }
-            guard let issuerDER = derBytes({ i2d_X509_NAME(X509_get_issuer_name(certificate.pointer), $0) }) else { return false }
+            // The issuer as a directory name, compared as names (X509_NAME_cmp: canonical form), not as bytes: a
+            // producer may encode the same name with other string types than the certificate does.
             let names = DER.children(of: parts[0], in: der)
             let directoryNames = names.filter { $0.tag == 0xA4 }.map { Array(der[$0.contentRange]) }
-            guard directoryNames.contains(issuerDER) else { return false }
+            let issuer = X509_get_issuer_name(certificate.pointer)
+            let matches = directoryNames.contains { encoded in
+                let parsed: OpaquePointer? = encoded.withUnsafeBufferPointer { buffer in
+                    var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+                    return d2i_X509_NAME(nil, &cursor, buffer.count)
+                }
+                guard let parsed else { clearOpenSSLErrors(); return false }
+                defer { X509_NAME_free(parsed) }
+                return X509_NAME_cmp(parsed, issuer) == 0
+            }
+            guard matches else { return false }
         }
         return true
     }
