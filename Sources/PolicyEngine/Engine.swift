@@ -367,12 +367,12 @@ enum TimestampJudge {
                 stamp.algorithms?.keyType ?? tsaKey?.keyType, stamp.algorithms?.keyBits ?? tsaKey?.keyBits)
     }
 
-    /// The checks of one token on its own, in the order that decides: a token that cannot be read, or whose imprint
-    /// does not match, is FAILED whatever else holds; then its certificate must be found before its signature can
-    /// be judged (not found anywhere: INDETERMINATE / NO_SIGNING_CERTIFICATE_FOUND, never FAILED); then the
-    /// signature, the TSA's certificate and path. An imprint that could not be compared (no document, or a
-    /// structure that cannot be recomputed) leaves a token that passes everything else INDETERMINATE /
-    /// SIGNED_DATA_NOT_FOUND.
+    /// The checks of one token on its own, in the order that decides (EN 319 102-1: format, identification of the
+    /// signing certificate, cryptographic verification, X.509): a token that cannot be read, whose imprint does not
+    /// match or whose signature is wrong is FAILED; its certificate must be found before its signature can be judged
+    /// (not found anywhere: INDETERMINATE / NO_SIGNING_CERTIFICATE_FOUND, never FAILED); an imprint that could not
+    /// be compared (no document, or a structure that cannot be recomputed) is INDETERMINATE / SIGNED_DATA_NOT_FOUND;
+    /// then the TSA's extended key usage, path, validity and revocation.
     static func structural(_ stamps: [TimestampEvidence], evidence: Evidence, validationTime: Date) -> [JudgedTimestamp] {
         stamps.map { stamp in
             func result(_ indication: String, _ sub: SubIndication?, _ key: String, _ args: [String: String] = [:]) -> JudgedTimestamp {
@@ -388,6 +388,14 @@ enum TimestampJudge {
                     return result("INDETERMINATE", .cryptoConstraintsFailure, "timestamp.unsupported", ["algorithm": algorithm])
                 }
                 return result("INDETERMINATE", .noSigningCertificateFound, "timestamp.no-certificate")
+            }
+            // Cryptographic verification comes before the X.509 checks (EN 319 102-1): what the token covers must
+            // be at hand.
+            if stamp.imprint.outcome == .notChecked {
+                if let algorithm = stamp.imprint.unsupportedAlgorithm {
+                    return result("INDETERMINATE", .cryptoConstraintsFailure, "timestamp.unsupported", ["algorithm": algorithm])
+                }
+                return result("INDETERMINATE", .signedDataNotFound, "timestamp.imprint-unchecked", ["detail": stamp.imprint.detail ?? ""])
             }
             if stamp.timeStampingEKU != .valid { return result("INDETERMINATE", .chainConstraintsFailure, "timestamp.eku") }
             guard let chain = stamp.chains.first, chain.reachesTrustAnchor else {
@@ -405,12 +413,6 @@ enum TimestampJudge {
                 }
             }
             if stamp.genTime > validationTime { return result("INDETERMINATE", .timestampOrderFailure, "timestamp.future") }
-            if stamp.imprint.outcome == .notChecked {
-                if let algorithm = stamp.imprint.unsupportedAlgorithm {
-                    return result("INDETERMINATE", .cryptoConstraintsFailure, "timestamp.unsupported", ["algorithm": algorithm])
-                }
-                return result("INDETERMINATE", .signedDataNotFound, "timestamp.imprint-unchecked", ["detail": stamp.imprint.detail ?? ""])
-            }
             return result("PASSED", nil, "timestamp.passed")
         }
     }

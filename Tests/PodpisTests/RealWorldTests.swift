@@ -148,6 +148,21 @@ struct RealWorldTests {
         #expect(evidence.signers[0].unsignedAttributes.contains("1.2.840.113549.1.9.6"))
     }
 
+    @Test("d-trust.tsr, a bare RFC 3161 token of a German qualified TSA: reported as a timestamp (no signatures), alone INDETERMINATE/SIGNED_DATA_NOT_FOUND")
+    func standaloneToken() throws {
+        let (evidence, report) = try RealWorld.judge("dss-cades/d-trust.tsr")
+        #expect(report.signatures.isEmpty)
+        #expect(evidence.signers.isEmpty)
+        #expect(report.indication == .indeterminate)
+        #expect(report.subIndication == .signedDataNotFound)
+        let stamp = try #require(report.timestamps?.first)
+        #expect(stamp.tsa?.contains("D-TRUST TSU") == true)
+        #expect(stamp.genTime == ISO8601DateFormatter().date(from: "2018-05-23T13:18:29Z"))
+        #expect(stamp.imprintAlgorithm == "sha256")
+        // The token's own signature verifies: only the comparison with a document is missing.
+        #expect(evidence.timestamps?.first?.signatureValue.outcome == .valid)
+    }
+
     @Test("DSS: SHA3-256 with RSA verifies; mismatched digest/signature pairs fail (RFC 8933)")
     func dss1419() throws {
         let (good, _) = try RealWorld.judge("dss-cades/dss-1419/CAdES-BpB-att-SHA3_256-SHA3_256withRSA.p7m")
