@@ -28,10 +28,13 @@ public final class ASiCContainer {
         }
     }
 
-    /// A signature file in `META-INF/` with the manifest it signs (ASiC-E).
+    /// A signature file in `META-INF/` with the manifest it signs (ASiC-E), or an RFC 3161 timestamp token
+    /// (`META-INF/timestamp*.tst`: a time assertion over the data file, or over the manifest that names it).
     public struct SignatureEntry {
         public var signature: ZIPEntry
         public var manifest: ZIPEntry?
+        /// A timestamp token rather than a CAdES signature.
+        public var isTimestamp = false
     }
 
     public let path: String
@@ -65,7 +68,7 @@ public final class ASiCContainer {
         // missing `mimetype` is a warning, and a container without one is recognised by its META-INF signatures.
         var warnings: [String] = []
         let metaEntries = zip.entries.filter { $0.name.hasPrefix("META-INF/") && !$0.isDirectory }
-        let hasCAdESSignature = metaEntries.contains { Self.isSignatureFile($0.name) }
+        let hasCAdESSignature = metaEntries.contains { Self.isSignatureFile($0.name) || Self.isTimestampFile($0.name) }
         let hasManifest = metaEntries.contains { Self.isManifestFile($0.name) }
         var kind: Kind? = nil
         var mime = ""
@@ -102,18 +105,20 @@ public final class ASiCContainer {
         self.dataFiles = zip.entries.filter { !$0.isDirectory && $0.name != "mimetype" && !$0.name.hasPrefix("META-INF/") }
         let signatureFiles = meta.filter { Self.isSignatureFile($0.name) }
         let manifests = meta.filter { Self.isManifestFile($0.name) }
+        let timestampFiles = meta.filter { Self.isTimestampFile($0.name) }
         var pairs: [SignatureEntry] = []
         var used = Set<String>()
+        // Manifests (ASiCManifest*, ASiCArchiveManifest*) by the signature or token their SigReference names.
+        var named: [String: ZIPEntry] = [:]
+        for manifest in manifests + meta.filter({ Self.isArchiveManifestFile($0.name) }) {
+            if let bytes = try? zip.contents(manifest, limit: Self.metadataLimit),
+               let parsed = try? ASiCManifest.parse(bytes), let target = parsed.signatureReference, named[target] == nil {
+                named[target] = manifest
+            }
+        }
         if resolved == .asicE {
             // Pair each signature with the manifest whose SigReference names it; failing that (an unreadable
             // manifest), with the manifest of the same suffix (signature001.p7s ↔ ASiCManifest001.xml).
-            var named: [String: ZIPEntry] = [:]
-            for manifest in manifests {
-                if let bytes = try? zip.contents(manifest, limit: Self.metadataLimit),
-                   let parsed = try? ASiCManifest.parse(bytes), let target = parsed.signatureReference, named[target] == nil {
-                    named[target] = manifest
-                }
-            }
             for signature in signatureFiles {
                 let suffix = (signature.name as NSString).lastPathComponent.dropFirst("signature".count).dropLast(4)
                 let manifest = named[signature.name]
@@ -123,6 +128,15 @@ public final class ASiCContainer {
             }
         } else {
             pairs = signatureFiles.map { SignatureEntry(signature: $0, manifest: nil) }
+        }
+        // Timestamp tokens (EN 319 162-1 time assertions): over the manifest that names them; in ASiC-S without one,
+        // over the data file itself.
+        for token in timestampFiles {
+            let suffix = (token.name as NSString).lastPathComponent.dropFirst("timestamp".count).dropLast(4)
+            let manifest = named[token.name]
+                ?? (resolved == .asicE ? manifests.first { $0.name == "META-INF/ASiCManifest\(suffix).xml" && !used.contains($0.name) } : nil)
+            if let manifest { used.insert(manifest.name) }
+            pairs.append(SignatureEntry(signature: token, manifest: manifest, isTimestamp: true))
         }
         self.signatures = pairs
         self.orphanManifests = resolved == .asicE ? manifests.filter { !used.contains($0.name) } : []
@@ -142,6 +156,18 @@ public final class ASiCContainer {
         return name.hasPrefix("META-INF/") && base.hasPrefix("signature") && base.hasSuffix(".p7s") && !name.dropFirst(9).contains("/")
     }
 
+    /// A timestamp token entry: `META-INF/timestamp*.tst` (directly in META-INF).
+    static func isTimestampFile(_ name: String) -> Bool {
+        let base = (name as NSString).lastPathComponent.lowercased()
+        return name.hasPrefix("META-INF/") && base.hasPrefix("timestamp") && base.hasSuffix(".tst") && !name.dropFirst(9).contains("/")
+    }
+
+    /// An archive manifest: `META-INF/ASiCArchiveManifest*.xml`, which a timestamp token covers (EN 319 162-2).
+    static func isArchiveManifestFile(_ name: String) -> Bool {
+        let base = (name as NSString).lastPathComponent
+        return name.hasPrefix("META-INF/") && base.hasPrefix("ASiCArchiveManifest") && base.hasSuffix(".xml") && !name.dropFirst(9).contains("/")
+    }
+
     /// An ASiC manifest: `META-INF/ASiCManifest*.xml` (directly in META-INF).
     static func isManifestFile(_ name: String) -> Bool {
         let base = (name as NSString).lastPathComponent
@@ -153,7 +179,7 @@ public final class ASiCContainer {
     public static func recognises(path: String) -> Bool {
         if looksLikeContainer(path: path) { return true }
         guard GuardedZIP.looksLikeZIP(path: path), let zip = try? GuardedZIP(path: path) else { return false }
-        return zip.entries.contains { isSignatureFile($0.name) }
+        return zip.entries.contains { isSignatureFile($0.name) || isTimestampFile($0.name) }
     }
 
     /// Whether `path` is worth opening as a container: a ZIP whose first entry is named `mimetype`.
@@ -201,22 +227,22 @@ public final class ASiCContainer {
             var document: DocumentInput? = nil
             var record = ContainerSignature(file: pair.signature.name, manifest: pair.manifest?.name,
                                             sigReference: .absent, references: [], signerIDs: [])
-            switch kind {
-            case .asicE:
+            switch (kind, pair.manifest) {
+            case (.asicE, _), (.asicS, .some):
                 if let manifestEntry = pair.manifest {
                     let manifestBytes = try zip.contents(manifestEntry, limit: Self.metadataLimit)
                     document = .bytes(name: manifestEntry.name, manifestBytes)
                     do {
                         let manifest = try ASiCManifest.parse(manifestBytes)
                         record.sigReference = manifest.signatureReference == pair.signature.name ? .valid : .invalid
-                        record.references = try check(manifest)
+                        record.references = try check(manifest, metadata: Self.isArchiveManifestFile(manifestEntry.name))
                     } catch let error as ASiCManifest.ManifestError {
                         record.manifestError = error.description
                     }
                 } else {
                     record.manifestError = "no META-INF/ASiCManifest*.xml belongs to this signature"
                 }
-            case .asicS:
+            case (.asicS, .none):
                 if let data = dataFiles.first {
                     // The CMS signature digests the file itself: hash it once with every algorithm a signer may
                     // have used, streaming, so the core never needs the file in memory.
@@ -249,6 +275,7 @@ public final class ASiCContainer {
                 let offset = base.signers.count
                 for index in evidence.signers.indices { evidence.signers[index].id = "S\(offset + index)" }
                 base.signers += evidence.signers
+                if let stamps = evidence.timestamps { base.timestamps = (base.timestamps ?? []) + stamps }
                 base.certificates.merge(evidence.certificates) { first, _ in first }
                 base.revocationSources += evidence.revocationSources
                 base.trustAnchors = Array(Set(base.trustAnchors + evidence.trustAnchors)).sorted()
@@ -262,12 +289,16 @@ public final class ASiCContainer {
                 }
                 merged = evidence
             }
-            record.signerIDs = evidence.signers.map(\.id)
+            record.signerIDs = pair.isTimestamp
+                ? ((merged?.timestamps?.count).map { ["T\($0 - 1)"] } ?? [])
+                : evidence.signers.map(\.id)
             containerSignatures.append(record)
         }
         guard var result = merged else {
             throw PodpisError(.dataFormat, "\(kind.rawValue) container holds no CAdES signature", subject: path)
         }
+        var seenIssues = Set<String>()
+        issues = issues.filter { seenIssues.insert($0).inserted }
         result.container = ContainerEvidence(
             type: kind.rawValue, mimeType: mimeType, name: (path as NSString).lastPathComponent,
             dataFiles: dataFiles.map { ContainerFile(name: $0.name, size: $0.uncompressedSize) },
@@ -276,14 +307,16 @@ public final class ASiCContainer {
         return result
     }
 
-    /// Checks each manifest reference against the container: present, known algorithm, equal digest.
-    func check(_ manifest: ASiCManifest) throws -> [ContainerReference] {
+    /// Checks each manifest reference against the container: present, known algorithm, equal digest. An archive
+    /// manifest (`metadata`) may also name entries in META-INF (the earlier timestamp tokens it renews).
+    func check(_ manifest: ASiCManifest, metadata: Bool = false) throws -> [ContainerReference] {
         var results: [ContainerReference] = []
+        let candidates = metadata ? zip.entries.filter { !$0.isDirectory && $0.name != "mimetype" } : dataFiles
         for reference in manifest.references {
             var result = ContainerReference(
                 uri: reference.uri, digestMethod: reference.digestMethod, expectedDigest: reference.digestValue.map { Data($0).base64EncodedString() },
                 outcome: .notChecked)
-            guard let entry = dataFiles.first(where: { $0.name == reference.uri }) else {
+            guard let entry = candidates.first(where: { $0.name == reference.uri }) else {
                 result.outcome = .absent
                 result.detail = zip.entries.contains { $0.name == reference.uri }
                     ? "the manifest names a container metadata entry, not a data file" : "no such file in the container"

@@ -98,6 +98,19 @@ public struct PolicyEngine: Sendable {
             indication = first.indication
             subIndication = first.subIndication
         }
+        // Timestamp tokens beside the signatures (an ASiC container's time assertions) count like signatures.
+        var tokenSummaries: [TimestampSummary]? = nil
+        if let tokens = evidence.timestamps, !tokens.isEmpty {
+            let judged = TimestampJudge.judge(tokens, evidence: evidence, validationTime: validationTime, constraints: constraints)
+            tokenSummaries = judged.map { timestampSummary($0, evidence: evidence, catalogue: catalogue) }
+            for stamp in judged where !stamp.usable {
+                let main: Indication = stamp.indication == "FAILED" ? .totalFailed : .indeterminate
+                if main.severity > indication.severity {
+                    indication = main
+                    subIndication = stamp.subIndication
+                }
+            }
+        }
         if documentType == nil, let wanted = options.documentType {
             documentFailure = documentFailure ?? .policyProcessingError
             documentChecks.insert(CheckResult(id: "document-type", status: .failed, subIndication: .policyProcessingError,
@@ -120,6 +133,7 @@ public struct PolicyEngine: Sendable {
             policy: reportPolicy, signatures: signatures, documentChecks: documentChecks, lang: language.rawValue,
             producer: evidence.producer)
         report.container = evidence.container.map { ContainerCheck.summary($0, signatures: signatures) }
+        report.timestamps = tokenSummaries
         return report
     }
 
@@ -174,10 +188,20 @@ public struct PolicyEngine: Sendable {
                 subIndication = stamp.subIndication
             }
         }
+        if let container = evidence.container {
+            // A container of time assertions: the container check decides as it does for signatures.
+            let result = ContainerCheck.judge(container, catalogue: catalogue)
+            checks.append(result)
+            if result.status == .failed, let sub = result.subIndication, sub.indication.severity >= indication.severity {
+                indication = sub.indication
+                subIndication = sub
+            }
+        }
         var report = Report(
             indication: indication, subIndication: subIndication, validationTime: validationTime, document: document,
             policy: policy, signatures: [], documentChecks: checks, lang: catalogue.language.rawValue, producer: evidence.producer)
         report.timestamps = summaries
+        report.container = evidence.container.map { ContainerCheck.summary($0, signatures: []) }
         return report
     }
 

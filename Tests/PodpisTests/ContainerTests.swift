@@ -219,6 +219,27 @@ struct ContainerTests {
         #expect(both.subIndication == .hashFailure)
     }
 
+    @Test("ASiC-S whose META-INF/timestamp.tst is an RFC 3161 token over the file: TOTAL-PASSED with the TSA trusted; the file changed: HASH_FAILURE; the token reported as a top-level timestamp")
+    func timestampContainer() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let h = Hierarchy.rsa
+        let (authority, _) = try h.authority()
+        let token = try TimestampClient(source: LocalTimestampSource(authority)).token(over: sampleDocument, digest: .sha256)
+        let mimetype = RawEntry.text("mimetype", "application/vnd.etsi.asic-s+zip")
+        let path = try folder.write("stamped.asics", Self.zip([mimetype, RawEntry("order.txt", sampleDocument), RawEntry("META-INF/timestamp.tst", token)]))
+        let (evidence, report) = try verify(path)
+        #expect(report.indication == .totalPassed, "\(report.documentChecks)")
+        #expect(report.signatures.isEmpty)
+        #expect(report.timestamps?.first?.indication == "PASSED")
+        #expect(report.container?.signatures.first?.covers == ["order.txt"])
+        #expect(evidence.timestamps?.count == 1)
+        let changed = try folder.write("changed.asics", Self.zip([mimetype, RawEntry("order.txt", Array("другой".utf8)), RawEntry("META-INF/timestamp.tst", token)]))
+        let (_, failed) = try verify(changed)
+        #expect(failed.indication == .totalFailed)
+        #expect(failed.subIndication == .hashFailure)
+    }
+
     @Test("ASiC-S without its data file: TOTAL-FAILED/HASH_FAILURE, as before")
     func asicsMissingFile() throws {
         let folder = try TemporaryFolder()
