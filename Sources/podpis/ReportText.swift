@@ -9,12 +9,16 @@ enum ReportText {
             // A bare timestamp token: its verdict line, then what it stamps.
             let mark = report.indication == .totalPassed ? "✓" : (report.indication == .totalFailed ? "✗" : "?")
             let code = report.subIndication.map { "\(report.indication.rawValue)/\($0.rawValue)" } ?? report.indication.rawValue
-            for check in report.documentChecks {
+            for check in report.documentChecks where check.id == "timestamp" {
                 Console.out("\(mark) \(signatureName): \(catalogue.text("indication.\(report.indication.rawValue)")) (\(code)) — \(check.message)")
+            }
+            for check in report.documentChecks where check.id == "container" && check.status == .failed {
+                Console.out("✗ \(check.message)")
             }
             for stamp in timestamps {
                 Console.out("  \(stamp.imprintAlgorithm ?? "?") \(stamp.imprint ?? "")")
             }
+            if let container = report.container { printContainer(container, report: report, catalogue: catalogue) }
             return
         }
         if report.signatures.isEmpty {
