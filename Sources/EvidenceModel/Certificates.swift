@@ -149,6 +149,14 @@ public enum OID {
     public static let archiveTimeStampV3 = "0.4.0.1733.2.4"
     public static let revocationValues = "1.2.840.113549.1.9.16.2.24"
     public static let certificateValues = "1.2.840.113549.1.9.16.2.23"
+    public static let certificateReferences = "1.2.840.113549.1.9.16.2.21"
+    public static let revocationReferences = "1.2.840.113549.1.9.16.2.22"
+    /// id-aa-ets-escTimeStamp (CAdES-C-time-stamp) and id-aa-ets-certCRLTimestamp (time-stamped-certs-crls-references).
+    public static let cadesCTimestamp = "1.2.840.113549.1.9.16.2.25"
+    public static let certsCRLsTimestamp = "1.2.840.113549.1.9.16.2.26"
+    public static let counterSignature = "1.2.840.113549.1.9.6"
+    /// id-ct-TSTInfo: the content of an RFC 3161 timestamp token.
+    public static let tstInfo = "1.2.840.113549.1.9.16.1.4"
     // eIDAS qualified certificate statements (ETSI EN 319 412-5)
     public static let qcCompliance = "0.4.0.1862.1.1"
     public static let qcSSCD = "0.4.0.1862.1.4"

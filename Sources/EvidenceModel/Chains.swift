@@ -145,7 +145,10 @@ public struct RevocationSource: Codable, Sendable, Equatable {
 
 /// An RFC 3161 timestamp over a signature (or its content), validated on its own.
 public struct TimestampEvidence: Codable, Sendable, Equatable {
-    /// `signature` (signature-time-stamp), `content` (content-time-stamp), `archive` (archive-time-stamp-v3).
+    /// `signature` (signature-time-stamp), `content` (content-time-stamp), `archive` (archive-time-stamp-v3),
+    /// `cades-c` (CAdES-C-time-stamp, id-aa-ets-escTimeStamp: over the signature, its timestamps and the complete
+    /// references, TS 101 733 §6.3.5), `refs` (time-stamped-certs-crls-references, id-aa-ets-certCRLTimestamp: over
+    /// the complete references only), `standalone` (a bare token given alone).
     public var type: String
     public var genTime: Date
     /// Accuracy in seconds, when given.
@@ -160,6 +163,12 @@ public struct TimestampEvidence: Codable, Sendable, Equatable {
     public var signatureValue: CryptoCheck
     /// The TSA certificate's fingerprint, when found.
     public var tsaCertificate: String?
+    /// Where the TSA certificate was found: `token` (the token's own certificates), `signedData`,
+    /// `certificateValues` (the signer's certificate-values attribute), `timestamp` (another timestamp in the same
+    /// signature), `supplied` (`--cert`), `trustStore`. Absent when not found, and in older evidence.
+    public var tsaCertificateSource: String?
+    /// The message imprint as the token states it, lower-case hex (what it stamps). Absent in older evidence.
+    public var imprintValue: String?
     /// Whether the TSA certificate carries the timeStamping EKU, and critically.
     public var timeStampingEKU: CheckOutcome
     /// The TSA certificate path evaluated at the timestamp's generation time and at the validation time.

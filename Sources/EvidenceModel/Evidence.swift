@@ -40,6 +40,10 @@ public struct Evidence: Codable, Sendable, Equatable {
     /// The ASiC container the signature came from, when it came from one. Optional so that evidence stored before
     /// containers were supported still decodes.
     public var container: ContainerEvidence?
+    /// A bare RFC 3161 timestamp token given alone (`.tst`, `.tsr`): it is nobody's signature, so ``signers`` is
+    /// empty and the token is examined here (its imprint against the document, when one was given). Absent for
+    /// signatures and in older evidence.
+    public var timestamps: [TimestampEvidence]?
 
     public init(
         producer: String, gatheredAt: Date, validationTime: Date, document: DocumentEvidence?,
@@ -152,8 +156,19 @@ public struct SignerEvidence: Codable, Sendable, Equatable {
     public var chains: [ChainEvidence]
     /// Timestamps over this signature (signature-time-stamp) or its content, each validated on its own.
     public var timestamps: [TimestampEvidence]
-    /// The CAdES level the structure reaches: `CMS`, `B`, `T`, `LT`, `LTA`.
+    /// The CAdES level the structure reaches: `CMS`, `B`, `T`, `LT`, `LTA`. Only what was examined counts: a
+    /// timestamp that cannot be parsed does not make `T`, an archive timestamp whose imprint could not be computed
+    /// does not make `LTA`.
     public var level: String
+    /// The long-term validation data of the older CAdES forms (ETSI TS 101 733: CAdES-C, CAdES-X, CAdES-X Long,
+    /// as CryptoPro and most Russian tools write them): which form the signer is in, and whether the
+    /// complete-certificate/revocation-references match the values carried. Absent when the signer has none of
+    /// those attributes, and in older evidence.
+    public var longTerm: LongTermEvidence?
+    /// Counter-signatures (unsigned attribute countersignature, RFC 5652 §11.4) over this signer's signature value,
+    /// each examined as a signature of its own (nested ones inside). Absent when there are none, and in older
+    /// evidence.
+    public var counterSignatures: [SignerEvidence]?
 
     public init(
         id: String, formatIssues: [String] = [], identification: IdentificationEvidence,
@@ -182,10 +197,15 @@ public struct CryptoCheck: Codable, Sendable, Equatable {
     public var outcome: CheckOutcome
     /// Why, in plain English (for logs and the record).
     public var detail: String?
+    /// When the check could not be made because OpenSSL cannot process an algorithm: its name or OID. A
+    /// cryptographic constraint that cannot be checked, never a broken signature. Absent otherwise and in older
+    /// evidence.
+    public var unsupportedAlgorithm: String?
 
-    public init(_ outcome: CheckOutcome, _ detail: String? = nil) {
+    public init(_ outcome: CheckOutcome, _ detail: String? = nil, unsupportedAlgorithm: String? = nil) {
         self.outcome = outcome
         self.detail = detail
+        self.unsupportedAlgorithm = unsupportedAlgorithm
     }
 }
 
@@ -421,6 +441,9 @@ public struct ContainerEvidence: Codable, Sendable, Equatable {
     public var signatures: [ContainerSignature]
     /// Structural problems that do not stop reading (plain English, for the record).
     public var issues: [String]
+    /// Deviations from EN 319 162-1 that do not affect what the signatures cover (a `mimetype` entry that is not
+    /// first, compressed or missing): reported as warnings, never failures. Absent in older evidence.
+    public var warnings: [String]?
 
     public init(type: String, mimeType: String, name: String?, dataFiles: [ContainerFile],
                 signatures: [ContainerSignature], issues: [String] = []) {
@@ -490,7 +513,8 @@ public struct ContainerReference: Codable, Sendable, Equatable {
     public var expectedDigest: String?
     public var actualDigest: String?
     /// `valid`: digests match (or, for ASiC-S, the signature itself covers the file); `invalid`: they differ;
-    /// `absent`: the container has no such file; `notChecked`: unknown digest algorithm (see ``detail``).
+    /// `absent`: the container has no such file (ASiC-E: the signed data object is not found); `notChecked`: unknown
+    /// digest algorithm (see ``detail``).
     public var outcome: CheckOutcome
     public var detail: String?
 
@@ -502,6 +526,64 @@ public struct ContainerReference: Codable, Sendable, Equatable {
         self.expectedDigest = expectedDigest
         self.actualDigest = actualDigest
         self.outcome = outcome
+        self.detail = detail
+    }
+}
+
+// MARK: - Long-term validation data of the older CAdES forms (ETSI TS 101 733)
+
+/// What a signer carries of the CAdES-C / CAdES-X / CAdES-X Long validation data, and how the references match the
+/// values. Data only: the policy decides what an unmatched reference means.
+public struct LongTermEvidence: Codable, Sendable, Equatable {
+    /// The form the signer is written in, by its TS 101 733 name: `CAdES-C`, `CAdES-X Type 1`, `CAdES-X Type 2`,
+    /// `CAdES-X Long`, `CAdES-X Long Type 1`, `CAdES-X Long Type 2`; `nil` when only values are present (then the
+    /// signature is a plain baseline LT).
+    public var form: String?
+    /// complete-certificate-references (1.2.840.113549.1.9.16.2.21), one entry per OtherCertID.
+    public var certificateReferences: [ReferenceMatch]
+    /// complete-revocation-references (1.2.840.113549.1.9.16.2.22), one entry per CRL or OCSP reference.
+    public var revocationReferences: [ReferenceMatch]
+    /// How many certificates the certificate-values attribute carries (1.2.840.113549.1.9.16.2.23).
+    public var certificateValues: Int
+    /// How many CRLs and OCSP responses the revocation-values attribute carries (1.2.840.113549.1.9.16.2.24).
+    public var revocationValues: Int
+    /// Problems reading the attributes (plain English); the references that could be read are still listed.
+    public var problems: [String]
+
+    public init(form: String?, certificateReferences: [ReferenceMatch] = [], revocationReferences: [ReferenceMatch] = [],
+                certificateValues: Int = 0, revocationValues: Int = 0, problems: [String] = []) {
+        self.form = form
+        self.certificateReferences = certificateReferences
+        self.revocationReferences = revocationReferences
+        self.certificateValues = certificateValues
+        self.revocationValues = revocationValues
+        self.problems = problems
+    }
+}
+
+/// One reference of a complete-certificate-references or complete-revocation-references attribute.
+public struct ReferenceMatch: Codable, Sendable, Equatable {
+    /// `certificate`, `crl` or `ocsp`.
+    public var kind: String
+    /// The hash algorithm of the reference and the hash, lower-case hex.
+    public var hashAlgorithm: String
+    public var hash: String
+    /// `valid`: a value with this hash is present (in the signature or supplied); `absent`: none is.
+    public var outcome: CheckOutcome
+    /// What matched: a certificate fingerprint (SHA-256, into ``Evidence/certificates``), or the SHA-256 of the CRL
+    /// or OCSP response.
+    public var matched: String?
+    /// For certificates: the issuer and serial the reference names, when it names them; for OCSP: the responder
+    /// and producedAt.
+    public var detail: String?
+
+    public init(kind: String, hashAlgorithm: String, hash: String, outcome: CheckOutcome, matched: String? = nil,
+                detail: String? = nil) {
+        self.kind = kind
+        self.hashAlgorithm = hashAlgorithm
+        self.hash = hash
+        self.outcome = outcome
+        self.matched = matched
         self.detail = detail
     }
 }

@@ -28,10 +28,13 @@ public final class ASiCContainer {
         }
     }
 
-    /// A signature file in `META-INF/` with the manifest it signs (ASiC-E).
+    /// A signature file in `META-INF/` with the manifest it signs (ASiC-E), or an RFC 3161 timestamp token
+    /// (`META-INF/timestamp*.tst`: a time assertion over the data file, or over the manifest that names it).
     public struct SignatureEntry {
         public var signature: ZIPEntry
         public var manifest: ZIPEntry?
+        /// A timestamp token rather than a CAdES signature.
+        public var isTimestamp = false
     }
 
     public let path: String
@@ -47,6 +50,12 @@ public final class ASiCContainer {
     /// The largest signature or manifest entry read into memory.
     static let metadataLimit: UInt64 = 16 << 20
 
+    /// Deviations from EN 319 162-1 that do not change what is signed (a `mimetype` entry that is not first,
+    /// compressed, with an extra field, or missing), reported as warnings by the container check.
+    public let warnings: [String]
+    /// The content of the `mimetype` entry, or the media type of ``kind`` when the entry is missing.
+    public let mimeType: String
+
     public init(path: String, limits: ZIPLimits = .standard) throws {
         self.path = path
         let zip = try GuardedZIP(path: path, limits: limits)
@@ -54,44 +63,62 @@ public final class ASiCContainer {
         let subject = path
         func fail(_ message: String) -> PodpisError { PodpisError(.dataFormat, message, subject: subject) }
 
-        // EN 319 162-1 §A.1: `mimetype` first, stored, no extra field, so that its media type sits at byte 38.
-        guard let first = zip.entries.min(by: { $0.localHeaderOffset < $1.localHeaderOffset }),
-              first.name == "mimetype", first.index == 0, first.localHeaderOffset == 0 else {
-            let found = zip.entries.contains { $0.name == "mimetype" }
-            throw found
-                ? fail("not an ASiC container: «mimetype» is not the first entry").localized("error.mimetype-not-first")
-                : fail("not an ASiC container: no «mimetype» entry (a ZIP archive, but not ASiC-E or ASiC-S)").localized("error.no-mimetype")
+        // EN 319 162-1 §A.1: `mimetype` first, stored, no extra field, so that its media type sits at byte 38. Many
+        // producers get this wrong (DSS reads such containers, and so does podpis): a misplaced, compressed or
+        // missing `mimetype` is a warning, and a container without one is recognised by its META-INF signatures.
+        var warnings: [String] = []
+        let metaEntries = zip.entries.filter { $0.name.hasPrefix("META-INF/") && !$0.isDirectory }
+        let hasCAdESSignature = metaEntries.contains { Self.isSignatureFile($0.name) || Self.isTimestampFile($0.name) }
+        let hasManifest = metaEntries.contains { Self.isManifestFile($0.name) }
+        var kind: Kind? = nil
+        var mime = ""
+        if let entry = zip.entries.first(where: { $0.name == "mimetype" }) {
+            let first = zip.entries.min(by: { $0.localHeaderOffset < $1.localHeaderOffset })
+            if first?.name != "mimetype" || entry.localHeaderOffset != 0 {
+                warnings.append("«mimetype» is not the first entry of the archive (EN 319 162-1, A.1)")
+            }
+            if entry.method != 0 { warnings.append("«mimetype» is compressed (it should be stored)") }
+            if entry.localExtraLength != 0 { warnings.append("«mimetype» has an extra field") }
+            mime = String(decoding: try zip.contents(entry, limit: 256), as: UTF8.self)
+            kind = Kind(mimeType: mime.trimmingCharacters(in: .whitespacesAndNewlines))
+            if kind != nil, mime != mime.trimmingCharacters(in: .whitespacesAndNewlines) {
+                warnings.append("«mimetype» carries white space around the media type")
+            }
+            if kind == nil {
+                guard hasCAdESSignature else {
+                    throw fail("not an ASiC container: unknown media type «\(mime.prefix(80))» in «mimetype»")
+                }
+                warnings.append("unknown media type «\(mime.prefix(80))» in «mimetype»")
+            }
+        } else {
+            guard hasCAdESSignature else {
+                throw fail("not an ASiC container: no «mimetype» entry (a ZIP archive, but not ASiC-E or ASiC-S)").localized("error.no-mimetype")
+            }
+            warnings.append("no «mimetype» entry: the container is recognised by its META-INF signature files")
         }
-        guard first.method == 0 else { throw fail("not an ASiC container: «mimetype» is compressed (it must be stored)") }
-        guard first.localExtraLength == 0 else { throw fail("not an ASiC container: «mimetype» has an extra field") }
-        let mime = String(decoding: try zip.contents(first, limit: 256), as: UTF8.self)
-        guard let kind = Kind(mimeType: mime) else {
-            throw fail("not an ASiC container: unknown media type «\(mime.prefix(80))» in «mimetype»")
-        }
-        self.kind = kind
+        let resolved = kind ?? (hasManifest ? .asicE : .asicS)
+        self.kind = resolved
+        self.mimeType = kind == nil ? resolved.mimeType : mime
+        self.warnings = warnings
 
-        let meta = zip.entries.filter { $0.name.hasPrefix("META-INF/") && !$0.isDirectory }
+        let meta = metaEntries
         self.dataFiles = zip.entries.filter { !$0.isDirectory && $0.name != "mimetype" && !$0.name.hasPrefix("META-INF/") }
-        let signatureFiles = meta.filter {
-            let base = ($0.name as NSString).lastPathComponent.lowercased()
-            return base.hasPrefix("signature") && base.hasSuffix(".p7s") && !$0.name.dropFirst(9).contains("/")
-        }
-        let manifests = meta.filter {
-            let base = ($0.name as NSString).lastPathComponent
-            return base.hasPrefix("ASiCManifest") && base.hasSuffix(".xml") && !$0.name.dropFirst(9).contains("/")
-        }
+        let signatureFiles = meta.filter { Self.isSignatureFile($0.name) }
+        let manifests = meta.filter { Self.isManifestFile($0.name) }
+        let timestampFiles = meta.filter { Self.isTimestampFile($0.name) }
         var pairs: [SignatureEntry] = []
         var used = Set<String>()
-        if kind == .asicE {
+        // Manifests (ASiCManifest*, ASiCArchiveManifest*) by the signature or token their SigReference names.
+        var named: [String: ZIPEntry] = [:]
+        for manifest in manifests + meta.filter({ Self.isArchiveManifestFile($0.name) }) {
+            if let bytes = try? zip.contents(manifest, limit: Self.metadataLimit),
+               let parsed = try? ASiCManifest.parse(bytes), let target = parsed.signatureReference, named[target] == nil {
+                named[target] = manifest
+            }
+        }
+        if resolved == .asicE {
             // Pair each signature with the manifest whose SigReference names it; failing that (an unreadable
             // manifest), with the manifest of the same suffix (signature001.p7s ↔ ASiCManifest001.xml).
-            var named: [String: ZIPEntry] = [:]
-            for manifest in manifests {
-                if let bytes = try? zip.contents(manifest, limit: Self.metadataLimit),
-                   let parsed = try? ASiCManifest.parse(bytes), let target = parsed.signatureReference, named[target] == nil {
-                    named[target] = manifest
-                }
-            }
             for signature in signatureFiles {
                 let suffix = (signature.name as NSString).lastPathComponent.dropFirst("signature".count).dropLast(4)
                 let manifest = named[signature.name]
@@ -102,16 +129,57 @@ public final class ASiCContainer {
         } else {
             pairs = signatureFiles.map { SignatureEntry(signature: $0, manifest: nil) }
         }
+        // Timestamp tokens (EN 319 162-1 time assertions): over the manifest that names them; in ASiC-S without one,
+        // over the data file itself.
+        for token in timestampFiles {
+            let suffix = (token.name as NSString).lastPathComponent.dropFirst("timestamp".count).dropLast(4)
+            let manifest = named[token.name]
+                ?? (resolved == .asicE ? manifests.first { $0.name == "META-INF/ASiCManifest\(suffix).xml" && !used.contains($0.name) } : nil)
+            if let manifest { used.insert(manifest.name) }
+            pairs.append(SignatureEntry(signature: token, manifest: manifest, isTimestamp: true))
+        }
         self.signatures = pairs
-        self.orphanManifests = kind == .asicE ? manifests.filter { !used.contains($0.name) } : []
+        self.orphanManifests = resolved == .asicE ? manifests.filter { !used.contains($0.name) } : []
         if pairs.isEmpty {
             let xades = meta.contains { ($0.name as NSString).lastPathComponent.lowercased().hasPrefix("signatures") && $0.name.hasSuffix(".xml") }
             throw xades
-                ? fail("\(kind.rawValue) container with XAdES signatures (META-INF/signatures*.xml): podpis verifies CAdES containers only")
-                    .localized("error.xades-container", ["type": kind.rawValue])
-                : fail("\(kind.rawValue) container holds no CAdES signature (META-INF/signature*.p7s)")
-                    .localized("error.no-cades-in-container", ["type": kind.rawValue])
+                ? fail("\(resolved.rawValue) container with XAdES signatures (META-INF/signatures*.xml): podpis verifies CAdES containers only")
+                    .localized("error.xades-container", ["type": resolved.rawValue])
+                : fail("\(resolved.rawValue) container holds no CAdES signature (META-INF/signature*.p7s)")
+                    .localized("error.no-cades-in-container", ["type": resolved.rawValue])
         }
+    }
+
+    /// A CAdES signature entry: `META-INF/signature*.p7s` (directly in META-INF).
+    static func isSignatureFile(_ name: String) -> Bool {
+        let base = (name as NSString).lastPathComponent.lowercased()
+        return name.hasPrefix("META-INF/") && base.hasPrefix("signature") && base.hasSuffix(".p7s") && !name.dropFirst(9).contains("/")
+    }
+
+    /// A timestamp token entry: `META-INF/timestamp*.tst` (directly in META-INF).
+    static func isTimestampFile(_ name: String) -> Bool {
+        let base = (name as NSString).lastPathComponent.lowercased()
+        return name.hasPrefix("META-INF/") && base.hasPrefix("timestamp") && base.hasSuffix(".tst") && !name.dropFirst(9).contains("/")
+    }
+
+    /// An archive manifest: `META-INF/ASiCArchiveManifest*.xml`, which a timestamp token covers (EN 319 162-2).
+    static func isArchiveManifestFile(_ name: String) -> Bool {
+        let base = (name as NSString).lastPathComponent
+        return name.hasPrefix("META-INF/") && base.hasPrefix("ASiCArchiveManifest") && base.hasSuffix(".xml") && !name.dropFirst(9).contains("/")
+    }
+
+    /// An ASiC manifest: `META-INF/ASiCManifest*.xml` (directly in META-INF).
+    static func isManifestFile(_ name: String) -> Bool {
+        let base = (name as NSString).lastPathComponent
+        return name.hasPrefix("META-INF/") && base.hasPrefix("ASiCManifest") && base.hasSuffix(".xml") && !name.dropFirst(9).contains("/")
+    }
+
+    /// Whether `path` is an ASiC container by content: a ZIP whose first entry is `mimetype`, or a ZIP holding a
+    /// CAdES signature in `META-INF/` (containers whose `mimetype` is misplaced or missing).
+    public static func recognises(path: String) -> Bool {
+        if looksLikeContainer(path: path) { return true }
+        guard GuardedZIP.looksLikeZIP(path: path), let zip = try? GuardedZIP(path: path) else { return false }
+        return zip.entries.contains { isSignatureFile($0.name) || isTimestampFile($0.name) }
     }
 
     /// Whether `path` is worth opening as a container: a ZIP whose first entry is named `mimetype`.
@@ -159,22 +227,22 @@ public final class ASiCContainer {
             var document: DocumentInput? = nil
             var record = ContainerSignature(file: pair.signature.name, manifest: pair.manifest?.name,
                                             sigReference: .absent, references: [], signerIDs: [])
-            switch kind {
-            case .asicE:
+            switch (kind, pair.manifest) {
+            case (.asicE, _), (.asicS, .some):
                 if let manifestEntry = pair.manifest {
                     let manifestBytes = try zip.contents(manifestEntry, limit: Self.metadataLimit)
                     document = .bytes(name: manifestEntry.name, manifestBytes)
                     do {
                         let manifest = try ASiCManifest.parse(manifestBytes)
                         record.sigReference = manifest.signatureReference == pair.signature.name ? .valid : .invalid
-                        record.references = try check(manifest)
+                        record.references = try check(manifest, metadata: Self.isArchiveManifestFile(manifestEntry.name))
                     } catch let error as ASiCManifest.ManifestError {
                         record.manifestError = error.description
                     }
                 } else {
                     record.manifestError = "no META-INF/ASiCManifest*.xml belongs to this signature"
                 }
-            case .asicS:
+            case (.asicS, .none):
                 if let data = dataFiles.first {
                     // The CMS signature digests the file itself: hash it once with every algorithm a signer may
                     // have used, streaming, so the core never needs the file in memory.
@@ -189,6 +257,11 @@ public final class ASiCContainer {
                     record.references = [ContainerReference(uri: data.name, outcome: .valid,
                                                             detail: "covered by the CAdES signature directly")]
                 }
+                if dataFiles.isEmpty {
+                    // The one file the signature covers is gone: the signed data object does not match what is
+                    // presented (DSS: HASH_FAILURE for ASiC-S).
+                    record.references = [ContainerReference(uri: "—", outcome: .absent, detail: "the container holds no data file")]
+                }
                 if dataFiles.count != 1 {
                     issues.append("an ASiC-S container holds exactly one data file; this one holds \(dataFiles.count)")
                 }
@@ -202,6 +275,7 @@ public final class ASiCContainer {
                 let offset = base.signers.count
                 for index in evidence.signers.indices { evidence.signers[index].id = "S\(offset + index)" }
                 base.signers += evidence.signers
+                if let stamps = evidence.timestamps { base.timestamps = (base.timestamps ?? []) + stamps }
                 base.certificates.merge(evidence.certificates) { first, _ in first }
                 base.revocationSources += evidence.revocationSources
                 base.trustAnchors = Array(Set(base.trustAnchors + evidence.trustAnchors)).sorted()
@@ -215,27 +289,34 @@ public final class ASiCContainer {
                 }
                 merged = evidence
             }
-            record.signerIDs = evidence.signers.map(\.id)
+            record.signerIDs = pair.isTimestamp
+                ? ((merged?.timestamps?.count).map { ["T\($0 - 1)"] } ?? [])
+                : evidence.signers.map(\.id)
             containerSignatures.append(record)
         }
         guard var result = merged else {
             throw PodpisError(.dataFormat, "\(kind.rawValue) container holds no CAdES signature", subject: path)
         }
+        var seenIssues = Set<String>()
+        issues = issues.filter { seenIssues.insert($0).inserted }
         result.container = ContainerEvidence(
-            type: kind.rawValue, mimeType: kind.mimeType, name: (path as NSString).lastPathComponent,
+            type: kind.rawValue, mimeType: mimeType, name: (path as NSString).lastPathComponent,
             dataFiles: dataFiles.map { ContainerFile(name: $0.name, size: $0.uncompressedSize) },
             signatures: containerSignatures, issues: issues)
+        result.container?.warnings = warnings.isEmpty ? nil : warnings
         return result
     }
 
-    /// Checks each manifest reference against the container: present, known algorithm, equal digest.
-    func check(_ manifest: ASiCManifest) throws -> [ContainerReference] {
+    /// Checks each manifest reference against the container: present, known algorithm, equal digest. An archive
+    /// manifest (`metadata`) may also name entries in META-INF (the earlier timestamp tokens it renews).
+    func check(_ manifest: ASiCManifest, metadata: Bool = false) throws -> [ContainerReference] {
         var results: [ContainerReference] = []
+        let candidates = metadata ? zip.entries.filter { !$0.isDirectory && $0.name != "mimetype" } : dataFiles
         for reference in manifest.references {
             var result = ContainerReference(
                 uri: reference.uri, digestMethod: reference.digestMethod, expectedDigest: reference.digestValue.map { Data($0).base64EncodedString() },
                 outcome: .notChecked)
-            guard let entry = dataFiles.first(where: { $0.name == reference.uri }) else {
+            guard let entry = candidates.first(where: { $0.name == reference.uri }) else {
                 result.outcome = .absent
                 result.detail = zip.entries.contains { $0.name == reference.uri }
                     ? "the manifest names a container metadata entry, not a data file" : "no such file in the container"

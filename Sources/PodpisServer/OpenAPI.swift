@@ -56,11 +56,16 @@ components:
     Timestamp:
       type: object
       properties:
-        type: {type: string, enum: [signature, content, archive]}
+        type: {type: string, enum: [signature, content, archive, cades-c, refs, standalone]}
         genTime: {type: string, format: date-time}
         tsa: {type: [string, "null"]}
         indication: {type: string, enum: [PASSED, FAILED, INDETERMINATE]}
         subIndication: {type: [string, "null"]}
+        reason: {type: string, description: "why it is not PASSED (absent when it is)"}
+        imprintAlgorithm: {type: string, description: "what it stamps: the hash algorithm of the message imprint"}
+        imprint: {type: string, description: "the message imprint, lower-case hex"}
+        serial: {type: string}
+        policy: {type: string, description: "the TSA policy OID"}
     Signature:
       type: object
       required: [id, indication, format, algorithms, bestSignatureTime, timestamps, checks, legal, reason]
@@ -87,6 +92,8 @@ components:
             conclusion: {type: string}
             basis: {type: [string, "null"]}
         reason: {type: string}
+        profile: {type: string, description: "the legacy form it is written in (ETSI TS 101 733), e.g. CAdES-X Long Type 1; absent for a baseline signature"}
+        counterSignatures: {type: array, items: {$ref: "#/components/schemas/Signature"}, description: "counter-signatures over this signature, each with its own verdict; absent when none"}
     Report:
       type: object
       required: [indication, validationTime, policy, signatures]
@@ -114,6 +121,7 @@ components:
         lang: {type: string, enum: [ru, en]}
         formatError: {type: [string, "null"]}
         producer: {type: string}
+        timestamps: {type: array, items: {$ref: "#/components/schemas/Timestamp"}, description: "a bare RFC 3161 token given alone (signatures is then empty): its verdict and what it stamps; absent otherwise"}
     VerifyJSON:
       type: object
       required: [signature]

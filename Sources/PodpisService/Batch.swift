@@ -129,7 +129,7 @@ public struct BatchVerifier: Sendable {
 
     public func verify(_ item: BatchItem) -> BatchResult {
         do {
-            if item.document == nil, ASiCContainer.looksLikeContainer(path: item.signature)
+            if item.document == nil, ASiCContainer.recognises(path: item.signature)
                 || SignatureLookup.containerExtensions.contains((item.signature as NSString).pathExtension.lowercased()) {
                 let evidence = try ASiCContainer(path: item.signature).collectEvidence(ASiCContainer.VerificationSettings(
                     trust: trust, certificates: certificates, crls: crls, validationTime: validationTime,

@@ -10,8 +10,8 @@ public enum CheckVocabulary {
 
     /// Algorithm names a constraint may name.
     public static let algorithmNames: Set<String> = [
-        "md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3-256", "sha3-384", "sha3-512", "streebog256", "streebog512",
-        "gostr3411-94", "rsa-pkcs1", "rsa-pss", "ecdsa", "ed25519", "gost2012-256", "gost2012-512", "gost2001", "dsa",
+        "md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha512-224", "sha512-256", "sha3-224", "sha3-256", "sha3-384", "sha3-512", "streebog256", "streebog512",
+        "gostr3411-94", "rsa-pkcs1", "rsa-pss", "ecdsa", "ed25519", "ed448", "gost2012-256", "gost2012-512", "gost2001", "dsa",
     ]
 
     /// Subject attribute names policies use, by OID.
@@ -161,6 +161,23 @@ enum CheckRunner {
 
     static func format(_ c: SignerContext) -> CheckVerdict {
         if let issue = c.signer.formatIssues.first { return .fail(.formatFailure, Message("format.failed", ["detail": issue])) }
+        if let longTerm = c.signer.longTerm {
+            // CAdES-C / -X Long: the complete references should each find their value. A reference without one is a
+            // caveat (the value may be fetched or supplied), never a failure: the values are not signed.
+            let unmatched = (longTerm.certificateReferences + longTerm.revocationReferences).filter { $0.outcome == .absent }
+            if let problem = longTerm.problems.first {
+                return .warn(Message("format.long-term-unreadable", ["detail": problem]))
+            }
+            if !unmatched.isEmpty {
+                return .warn(Message("format.long-term-unmatched", [
+                    "count": "\(unmatched.count)", "total": "\(longTerm.certificateReferences.count + longTerm.revocationReferences.count)",
+                    "form": longTerm.form ?? "CAdES"]))
+            }
+            if let form = longTerm.form {
+                return .pass(Message("format.passed-form", ["form": form,
+                    "references": "\(longTerm.certificateReferences.count + longTerm.revocationReferences.count)"]))
+            }
+        }
         return .pass(Message("format.passed"))
     }
 
@@ -188,11 +205,20 @@ enum CheckRunner {
         case .absent: return .fail(.formatFailure, Message("integrity.no-attribute"))
         case .notChecked:
             if c.evidence.document == nil { return .notApplicable(Message("integrity.no-document")) }
+            if let algorithm = check.unsupportedAlgorithm {
+                // OpenSSL cannot compute this digest: a cryptographic constraint that cannot be checked.
+                return .fail(.cryptoConstraintsFailure, Message("integrity.unsupported", ["algorithm": algorithm]))
+            }
             if c.evidence.document?.source == .digest {
                 return .fail(.signedDataNotFound, Message("integrity.digest-algorithm", ["algorithm": c.signer.algorithms.digest]))
             }
             if c.signer.signatureValue.outcome == .invalid { return .notApplicable(Message("integrity.through-signature")) }
-            return .fail(.formatFailure, Message("integrity.unsupported", ["algorithm": c.signer.algorithms.digest]))
+            if c.signer.signedAttributes.isEmpty {
+                // No signed attributes: the signature covers the document digest itself, so the document is checked
+                // when the signature value is; without the signer's certificate neither can be.
+                return .notApplicable(Message("integrity.through-signature-unchecked"))
+            }
+            return .fail(.cryptoConstraintsFailure, Message("integrity.unsupported", ["algorithm": c.signer.algorithms.digest]))
         }
     }
 
@@ -207,7 +233,11 @@ enum CheckRunner {
         switch c.signer.signatureValue.outcome {
         case .valid: return .pass(Message("signature-value.passed"))
         case .invalid: return .fail(.sigCryptoFailure, Message("signature-value.failed"))
-        case .notChecked, .absent: return .notApplicable(Message("signature-value.not-checked"))
+        case .notChecked, .absent:
+            if let algorithm = c.signer.signatureValue.unsupportedAlgorithm {
+                return .fail(.cryptoConstraintsFailure, Message("signature-value.unsupported", ["algorithm": algorithm]))
+            }
+            return .notApplicable(Message("signature-value.not-checked"))
         }
     }
 

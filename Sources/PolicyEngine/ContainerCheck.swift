@@ -29,9 +29,13 @@ public struct ReportContainerSignature: Codable, Sendable, Equatable {
 /// about those files whatever the policy.
 ///
 /// Sub-indications:
-/// - a data file whose digest differs from the manifest, or a manifest reference to a file the container lacks:
-///   **HASH_FAILURE** (TOTAL-FAILED): the signed data object is not the one presented, exactly as for a changed
-///   detached document (EN 319 102-1 §5.2.7, the cryptographic verification building block).
+/// - a data file whose digest differs from the manifest (or, in ASiC-S, a missing data file): **HASH_FAILURE**
+///   (TOTAL-FAILED): the signed data object is not the one presented, exactly as for a changed detached document
+///   (EN 319 102-1 §5.2.7, the cryptographic verification building block).
+/// - an ASiC-E manifest reference to a file the container lacks: **SIGNED_DATA_NOT_FOUND** (INDETERMINATE), as DSS
+///   reports it: the signed data object is missing, not proven changed.
+/// - a `mimetype` entry that is misplaced, compressed or missing: a **warning** (EN 319 162-1 wants it first and
+///   stored; many producers do otherwise, and what is signed does not depend on it).
 /// - a data file that no signature covers, a manifest that cannot be read or whose `SigReference` does not name its
 ///   signature, an unknown manifest digest algorithm: **FORMAT_FAILURE** (TOTAL-FAILED). These are failures of the
 ///   format checking building block (EN 319 102-1 §5.2.3), which for ASiC covers the container's structure; the
@@ -44,6 +48,7 @@ enum ContainerCheck {
     static func judge(_ container: ContainerEvidence, catalogue: Catalogue) -> CheckResult {
         var hashProblems: [String] = []
         var formatProblems: [String] = []
+        var missing: [String] = []
         for signature in container.signatures {
             let manifest = signature.manifest ?? signature.file
             if let error = signature.manifestError {
@@ -62,7 +67,10 @@ enum ContainerCheck {
                 case .invalid:
                     hashProblems.append(catalogue.text("container.digest-mismatch", ["file": reference.uri, "manifest": manifest]))
                 case .absent:
-                    hashProblems.append(catalogue.text("container.missing-file", ["file": reference.uri, "manifest": manifest]))
+                    // ASiC-E: the manifest names a file the container lacks — the signed data object is not found
+                    // (DSS: SIGNED_DATA_NOT_FOUND); nothing proves it was changed.
+                    let text = catalogue.text("container.missing-file", ["file": reference.uri, "manifest": manifest])
+                    if container.type == "ASiC-E" { missing.append(text) } else { hashProblems.append(text) }
                 case .notChecked:
                     formatProblems.append(catalogue.text("container.unknown-digest", [
                         "file": reference.uri, "manifest": manifest, "algorithm": reference.digestMethod ?? "?",
@@ -80,18 +88,27 @@ enum ContainerCheck {
         for issue in container.issues {
             formatProblems.append(catalogue.text("container.issue", ["detail": issue]))
         }
+        let warnings = (container.warnings ?? []).map { catalogue.text("container.warning", ["detail": $0]) }
         if !hashProblems.isEmpty {
             return CheckResult(id: id, status: .failed, subIndication: .hashFailure,
-                               message: (hashProblems + formatProblems).joined(separator: "; "), basis: basis)
+                               message: (hashProblems + missing + formatProblems + warnings).joined(separator: "; "), basis: basis)
         }
         if !formatProblems.isEmpty {
             return CheckResult(id: id, status: .failed, subIndication: .formatFailure,
-                               message: formatProblems.joined(separator: "; "), basis: basis)
+                               message: (formatProblems + missing + warnings).joined(separator: "; "), basis: basis)
         }
-        return CheckResult(id: id, status: .passed, message: catalogue.text("container.passed", [
+        if !missing.isEmpty {
+            return CheckResult(id: id, status: .failed, subIndication: .signedDataNotFound,
+                               message: (missing + warnings).joined(separator: "; "), basis: basis)
+        }
+        let passed = catalogue.text("container.passed", [
             "type": container.type, "count": "\(container.dataFiles.count)",
             "files": container.dataFiles.map(\.name).joined(separator: ", "),
-        ]), basis: basis)
+        ])
+        if !warnings.isEmpty {
+            return CheckResult(id: id, status: .warning, message: ([passed] + warnings).joined(separator: "; "), basis: basis)
+        }
+        return CheckResult(id: id, status: .passed, message: passed, basis: basis)
     }
 
     static let basis = "ETSI EN 319 162-1"

@@ -16,9 +16,9 @@ public struct PolicyEngine: Sendable {
         let constraints = policy.version(at: validationTime).forbiddenAlgorithms
         let judgedSigners = evidence.signers.map { signer -> (SignerEvidence, [JudgedTimestamp], Date, Bool) in
             let stamps = TimestampJudge.judge(signer, evidence: evidence, validationTime: validationTime, constraints: constraints)
-            // A signature-time-stamp, or an archive timestamp over the signature, proves when it existed.
-            let proven = stamps.filter { $0.usable && ($0.evidence.type == "signature" || $0.evidence.type == "archive") }
-                .map(\.evidence.genTime).min()
+            // A signature-time-stamp, a CAdES-C-time-stamp or an archive timestamp over the signature proves when
+            // it existed.
+            let proven = TimestampJudge.proofOfExistence(stamps)
             return (signer, stamps, proven ?? validationTime, proven != nil)
         }
         let policyTime = judgedSigners.map(\.2).min() ?? validationTime
@@ -44,6 +44,11 @@ public struct PolicyEngine: Sendable {
             return report
         }
 
+        if evidence.signers.isEmpty, let tokens = evidence.timestamps, !tokens.isEmpty {
+            return judgeStandalone(tokens, evidence: evidence, validationTime: validationTime, constraints: constraints,
+                                   document: document, policy: reportPolicy, catalogue: catalogue)
+        }
+
         var signatures: [SignatureReport] = []
         for (signer, stamps, best, hasPOE) in judgedSigners {
             let signerVersion = policy.version(at: best)
@@ -54,12 +59,17 @@ public struct PolicyEngine: Sendable {
                 validationTime: validationTime, bestSignatureTime: best, hasPOE: hasPOE, timestamps: stamps,
                 documentType: documentType, attestations: attestations, trustLists: options.trustLists,
                 policy: policy, language: language, nested: options.nested)
-            signatures.append(judgeSigner(context, version: signerVersion, catalogue: catalogue))
+            var report = judgeSigner(context, version: signerVersion, catalogue: catalogue)
+            report.counterSignatures = judgeCounterSignatures(signer.counterSignatures, evidence: evidence, validationTime: validationTime,
+                                                              constraints: constraints, policy: policy, options: options,
+                                                              documentType: documentType, attestations: attestations, catalogue: catalogue)
+            signatures.append(report)
         }
 
         // Document-level rules.
         var documentChecks: [CheckResult] = []
         var documentFailure: SubIndication? = nil
+        var containerFailure: SubIndication? = nil
         if signatures.isEmpty {
             documentFailure = .formatFailure
             documentChecks.append(CheckResult(id: "format", status: .failed, subIndication: .formatFailure,
@@ -71,6 +81,7 @@ public struct PolicyEngine: Sendable {
             // decides the verdict whatever else holds.
             let result = ContainerCheck.judge(container, catalogue: catalogue)
             if result.status == .failed, documentFailure == nil { documentFailure = result.subIndication }
+            if result.status == .failed { containerFailure = result.subIndication }
             documentChecks.append(result)
         }
         for rule in version.rules where CheckVocabulary.definitions[rule.check]?.documentLevel == true && rule.level != .ignore {
@@ -88,6 +99,19 @@ public struct PolicyEngine: Sendable {
             indication = first.indication
             subIndication = first.subIndication
         }
+        // Timestamp tokens beside the signatures (an ASiC container's time assertions) count like signatures.
+        var tokenSummaries: [TimestampSummary]? = nil
+        if let tokens = evidence.timestamps, !tokens.isEmpty {
+            let judged = TimestampJudge.judge(tokens, evidence: evidence, validationTime: validationTime, constraints: constraints)
+            tokenSummaries = judged.map { timestampSummary($0, evidence: evidence, catalogue: catalogue) }
+            for stamp in judged where !stamp.usable {
+                let main: Indication = stamp.indication == "FAILED" ? .totalFailed : .indeterminate
+                if main.severity > indication.severity {
+                    indication = main
+                    subIndication = stamp.subIndication
+                }
+            }
+        }
         if documentType == nil, let wanted = options.documentType {
             documentFailure = documentFailure ?? .policyProcessingError
             documentChecks.insert(CheckResult(id: "document-type", status: .failed, subIndication: .policyProcessingError,
@@ -99,6 +123,12 @@ public struct PolicyEngine: Sendable {
             indication = documentFailure.indication
             subIndication = documentFailure
         }
+        // The container's own verdict names the cause when it is as severe as the signatures' (a signed file missing
+        // from an ASiC-E is SIGNED_DATA_NOT_FOUND whatever a signature's chain says, as DSS reports it).
+        if let containerFailure, containerFailure.indication.severity >= indication.severity {
+            indication = containerFailure.indication
+            subIndication = containerFailure
+        }
         for index in documentChecks.indices where documentChecks[index].name == nil {
             documentChecks[index].name = CheckVocabulary.titles[documentChecks[index].id]?.text(language)
         }
@@ -107,7 +137,89 @@ public struct PolicyEngine: Sendable {
             policy: reportPolicy, signatures: signatures, documentChecks: documentChecks, lang: language.rawValue,
             producer: evidence.producer)
         report.container = evidence.container.map { ContainerCheck.summary($0, signatures: signatures) }
+        report.timestamps = tokenSummaries
         return report
+    }
+
+    /// Counter-signatures, each judged as a signature of its own under the same policy (its version chosen by the
+    /// counter-signature's own proven time). They are reported nested under the signature they countersign and do
+    /// not change its verdict: a countersignature signs a signature, not the document.
+    func judgeCounterSignatures(
+        _ counters: [SignerEvidence]?, evidence: Evidence, validationTime: Date, constraints: [CheckRunner.AlgorithmConstraint],
+        policy: Policy, options: JudgementOptions, documentType: DocumentType?, attestations: [String: Bool], catalogue: Catalogue
+    ) -> [SignatureReport]? {
+        guard let counters, !counters.isEmpty else { return nil }
+        return counters.map { counter in
+            let stamps = TimestampJudge.judge(counter, evidence: evidence, validationTime: validationTime, constraints: constraints)
+            let proven = TimestampJudge.proofOfExistence(stamps)
+            let best = proven ?? validationTime
+            let context = SignerContext(
+                evidence: evidence, signer: counter, certificate: counter.signerCertificate.flatMap { evidence.certificates[$0] },
+                chain: counter.chains.first { $0.purpose == "validationTime" } ?? counter.chains.first,
+                validationTime: validationTime, bestSignatureTime: best, hasPOE: proven != nil, timestamps: stamps,
+                documentType: documentType, attestations: attestations, trustLists: options.trustLists,
+                policy: policy, language: options.language, nested: options.nested)
+            var report = judgeSigner(context, version: policy.version(at: best), catalogue: catalogue)
+            report.counterSignatures = judgeCounterSignatures(counter.counterSignatures, evidence: evidence, validationTime: validationTime,
+                                                              constraints: constraints, policy: policy, options: options,
+                                                              documentType: documentType, attestations: attestations, catalogue: catalogue)
+            return report
+        }
+    }
+
+    /// A bare RFC 3161 token given alone: nobody's signature, so `signatures` is empty; the verdict is the token's —
+    /// its imprint against the document, its signature, the TSA's certificate and path. Without a document there is
+    /// nothing to compare the imprint with: INDETERMINATE / SIGNED_DATA_NOT_FOUND at best.
+    func judgeStandalone(
+        _ tokens: [TimestampEvidence], evidence: Evidence, validationTime: Date, constraints: [CheckRunner.AlgorithmConstraint],
+        document: ReportDocument?, policy: ReportPolicy, catalogue: Catalogue
+    ) -> Report {
+        let judged = TimestampJudge.judge(tokens, evidence: evidence, validationTime: validationTime, constraints: constraints)
+        let summaries = judged.map { timestampSummary($0, evidence: evidence, catalogue: catalogue) }
+        var indication = Indication.totalPassed
+        var subIndication: SubIndication? = nil
+        var checks: [CheckResult] = []
+        for (stamp, summary) in zip(judged, summaries) {
+            let status: CheckResult.Status = stamp.usable ? .passed : .failed
+            checks.append(CheckResult(id: "timestamp", status: status, subIndication: stamp.subIndication,
+                                      message: catalogue.render(Message("standalone.verdict", [
+                                          "time": Format.date(stamp.evidence.genTime), "tsa": summary.tsa ?? "—",
+                                          "reason": catalogue.render(stamp.reason ?? Message("timestamp.passed"))]))))
+            guard !stamp.usable else { continue }
+            let main: Indication = stamp.indication == "FAILED" ? .totalFailed : .indeterminate
+            if main.severity > indication.severity {
+                indication = main
+                subIndication = stamp.subIndication
+            }
+        }
+        if let container = evidence.container {
+            // A container of time assertions: the container check decides as it does for signatures.
+            let result = ContainerCheck.judge(container, catalogue: catalogue)
+            checks.append(result)
+            if result.status == .failed, let sub = result.subIndication, sub.indication.severity >= indication.severity {
+                indication = sub.indication
+                subIndication = sub
+            }
+        }
+        var report = Report(
+            indication: indication, subIndication: subIndication, validationTime: validationTime, document: document,
+            policy: policy, signatures: [], documentChecks: checks, lang: catalogue.language.rawValue, producer: evidence.producer)
+        report.timestamps = summaries
+        report.container = evidence.container.map { ContainerCheck.summary($0, signatures: []) }
+        return report
+    }
+
+    func timestampSummary(_ stamp: JudgedTimestamp, evidence: Evidence, catalogue: Catalogue) -> TimestampSummary {
+        var summary = TimestampSummary(
+            type: stamp.evidence.type, genTime: stamp.evidence.genTime,
+            tsa: stamp.evidence.tsaCertificate.flatMap { evidence.certificates[$0]?.subject },
+            indication: stamp.indication, subIndication: stamp.subIndication)
+        summary.reason = stamp.usable ? nil : stamp.reason.map { catalogue.render($0) }
+        summary.imprintAlgorithm = stamp.evidence.imprintAlgorithm
+        summary.imprint = stamp.evidence.imprintValue
+        summary.serial = stamp.evidence.serial.isEmpty ? nil : stamp.evidence.serial
+        summary.policy = stamp.evidence.policy
+        return summary
     }
 
     func makeResult(_ rule: Rule, _ verdict: CheckVerdict, catalogue: Catalogue) -> CheckResult {
@@ -188,24 +300,21 @@ public struct PolicyEngine: Sendable {
         }
         let level = context.signer.level
         let format = level == "CMS" ? "CMS" : "CAdES-BASELINE-\(level)"
-        let timestamps = context.timestamps.map { stamp in
-            TimestampSummary(
-                type: stamp.evidence.type, genTime: stamp.evidence.genTime,
-                tsa: stamp.evidence.tsaCertificate.flatMap { context.evidence.certificates[$0]?.subject },
-                indication: stamp.indication, subIndication: stamp.subIndication)
-        }
+        let timestamps = context.timestamps.map { timestampSummary($0, evidence: context.evidence, catalogue: catalogue) }
         let reason: String
         if let deciding {
             reason = deciding.message
         } else {
             reason = catalogue.render(Message(context.hasPOE ? "verdict.passed-poe" : "verdict.passed", ["time": Format.date(context.bestSignatureTime)]))
         }
-        return SignatureReport(
+        var report = SignatureReport(
             id: context.signer.id, indication: indication, subIndication: deciding?.subIndication, format: format, signer: signer,
             algorithms: AlgorithmSummary(digest: context.signer.algorithms.digest, signature: context.signer.algorithms.signature,
                                          keyBits: context.signer.algorithms.keyBits),
             claimedSigningTime: context.signer.claimedSigningTime, bestSignatureTime: context.bestSignatureTime,
             timestamps: timestamps, checks: checks, legal: legal, reason: reason)
+        report.profile = context.signer.longTerm?.form
+        return report
     }
 }
 
@@ -257,10 +366,25 @@ enum DocumentChecks {
 /// proof back: a token whose hash or key has since been forbidden stays usable when an archive timestamp made
 /// before the sunset covers it (EN 319 102-1, past signature validation with proof of existence).
 enum TimestampJudge {
+    /// The types of timestamp that prove when the signature itself existed: the signature-time-stamp, the
+    /// CAdES-C-time-stamp (it covers the signature value and its timestamps) and the archive timestamps.
+    static let proofTypes: Set<String> = ["signature", "cades-c", "archive"]
+
+    /// The earliest time a usable timestamp proves the signature existed, if any.
+    static func proofOfExistence(_ stamps: [JudgedTimestamp]) -> Date? {
+        stamps.filter { $0.usable && proofTypes.contains($0.evidence.type) }.map(\.evidence.genTime).min()
+    }
+
     static func judge(
         _ signer: SignerEvidence, evidence: Evidence, validationTime: Date, constraints: [CheckRunner.AlgorithmConstraint] = []
     ) -> [JudgedTimestamp] {
-        var judged = structural(signer, evidence: evidence, validationTime: validationTime)
+        judge(signer.timestamps, evidence: evidence, validationTime: validationTime, constraints: constraints)
+    }
+
+    static func judge(
+        _ stamps: [TimestampEvidence], evidence: Evidence, validationTime: Date, constraints: [CheckRunner.AlgorithmConstraint] = []
+    ) -> [JudgedTimestamp] {
+        var judged = structural(stamps, evidence: evidence, validationTime: validationTime)
         let order = judged.indices.sorted { judged[$0].evidence.genTime > judged[$1].evidence.genTime }
         for position in order where judged[position].usable {
             let stamp = judged[position].evidence
@@ -290,16 +414,35 @@ enum TimestampJudge {
                 stamp.algorithms?.keyType ?? tsaKey?.keyType, stamp.algorithms?.keyBits ?? tsaKey?.keyBits)
     }
 
-    /// The checks of one token on its own.
-    static func structural(_ signer: SignerEvidence, evidence: Evidence, validationTime: Date) -> [JudgedTimestamp] {
-        signer.timestamps.map { stamp in
-            func result(_ indication: String, _ sub: SubIndication?, _ key: String) -> JudgedTimestamp {
-                JudgedTimestamp(evidence: stamp, indication: indication, subIndication: sub, reason: Message(key))
+    /// The checks of one token on its own, in the order that decides (EN 319 102-1: format, identification of the
+    /// signing certificate, cryptographic verification, X.509): a token that cannot be read, whose imprint does not
+    /// match or whose signature is wrong is FAILED; its certificate must be found before its signature can be judged
+    /// (not found anywhere: INDETERMINATE / NO_SIGNING_CERTIFICATE_FOUND, never FAILED); an imprint that could not
+    /// be compared (no document, or a structure that cannot be recomputed) is INDETERMINATE / SIGNED_DATA_NOT_FOUND;
+    /// then the TSA's extended key usage, path, validity and revocation.
+    static func structural(_ stamps: [TimestampEvidence], evidence: Evidence, validationTime: Date) -> [JudgedTimestamp] {
+        stamps.map { stamp in
+            func result(_ indication: String, _ sub: SubIndication?, _ key: String, _ args: [String: String] = [:]) -> JudgedTimestamp {
+                JudgedTimestamp(evidence: stamp, indication: indication, subIndication: sub, reason: Message(key, args))
             }
-            if stamp.imprint.outcome != .valid { return result("FAILED", .hashFailure, "timestamp.imprint") }
-            if stamp.signatureValue.outcome != .valid { return result("FAILED", .sigCryptoFailure, "timestamp.signature") }
-            guard let tsa = stamp.tsaCertificate.flatMap({ evidence.certificates[$0] }) else {
+            if stamp.genTime == .distantPast && stamp.serial.isEmpty { return result("FAILED", .formatFailure, "timestamp.unreadable") }
+            if stamp.imprint.outcome == .invalid || stamp.imprint.outcome == .absent { return result("FAILED", .hashFailure, "timestamp.imprint") }
+            let tsa = stamp.tsaCertificate.flatMap { evidence.certificates[$0] }
+            if stamp.signatureValue.outcome == .invalid { return result("FAILED", .sigCryptoFailure, "timestamp.signature") }
+            guard let tsa else { return result("INDETERMINATE", .noSigningCertificateFound, "timestamp.no-certificate") }
+            if stamp.signatureValue.outcome != .valid {
+                if let algorithm = stamp.signatureValue.unsupportedAlgorithm {
+                    return result("INDETERMINATE", .cryptoConstraintsFailure, "timestamp.unsupported", ["algorithm": algorithm])
+                }
                 return result("INDETERMINATE", .noSigningCertificateFound, "timestamp.no-certificate")
+            }
+            // Cryptographic verification comes before the X.509 checks (EN 319 102-1): what the token covers must
+            // be at hand.
+            if stamp.imprint.outcome == .notChecked {
+                if let algorithm = stamp.imprint.unsupportedAlgorithm {
+                    return result("INDETERMINATE", .cryptoConstraintsFailure, "timestamp.unsupported", ["algorithm": algorithm])
+                }
+                return result("INDETERMINATE", .signedDataNotFound, "timestamp.imprint-unchecked", ["detail": stamp.imprint.detail ?? ""])
             }
             if stamp.timeStampingEKU != .valid { return result("INDETERMINATE", .chainConstraintsFailure, "timestamp.eku") }
             guard let chain = stamp.chains.first, chain.reachesTrustAnchor else {

@@ -19,6 +19,9 @@ public struct Report: Codable, Sendable, Equatable {
     /// The ASiC container the signature came from, with what each signature covers; `nil` (and left out of the
     /// JSON) for a plain signature.
     public var container: ReportContainer? = nil
+    /// A bare RFC 3161 timestamp token given alone (no signature): what it stamps, when, by whom, and its verdict —
+    /// the same objects as `signatures[].timestamps`. `nil` (and left out of the JSON) otherwise.
+    public var timestamps: [TimestampSummary]? = nil
 
     public init(
         indication: Indication, subIndication: SubIndication?, validationTime: Date, document: ReportDocument?,
@@ -66,6 +69,12 @@ public struct SignatureReport: Codable, Sendable, Equatable {
     public var legal: LegalConclusion
     /// One plain sentence: why this verdict.
     public var reason: String
+    /// The legacy form the signature is written in (ETSI TS 101 733: `CAdES-X Long Type 1`, `CAdES-C`, ...), beside
+    /// the baseline `format`; `nil` (and left out of the JSON) for a baseline signature.
+    public var profile: String? = nil
+    /// Counter-signatures over this signature (RFC 5652 §11.4), each with its own verdict, signer and times; they do
+    /// not change this signature's verdict. `nil` (and left out of the JSON) when there are none.
+    public var counterSignatures: [SignatureReport]? = nil
 }
 
 public struct SignerSummary: Codable, Sendable, Equatable {
@@ -98,6 +107,14 @@ public struct TimestampSummary: Codable, Sendable, Equatable {
     /// `PASSED`, `FAILED` or `INDETERMINATE`, with the sub-indication when not passed.
     public var indication: String
     public var subIndication: SubIndication?
+    /// Why the timestamp is not PASSED, in the report's language.
+    public var reason: String? = nil
+    /// What it stamps: the message imprint's hash algorithm and value (lower-case hex).
+    public var imprintAlgorithm: String? = nil
+    public var imprint: String? = nil
+    /// The token's serial number (hex) and TSA policy OID.
+    public var serial: String? = nil
+    public var policy: String? = nil
 }
 
 /// The result of one rule.

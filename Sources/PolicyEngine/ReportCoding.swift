@@ -6,7 +6,7 @@ import Foundation
 extension Report {
     enum CodingKeys: String, CodingKey {
         case indication, subIndication, validationTime, document, policy, signatures, documentChecks, lang, formatError, producer
-        case container
+        case container, timestamps
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -22,12 +22,15 @@ extension Report {
         try c.encode(producer, forKey: .producer)
         // Only container verifications carry this key, so plain reports stay exactly as they were.
         try c.encodeIfPresent(container, forKey: .container)
+        // Only a bare timestamp token's report carries a top-level list.
+        try c.encodeIfPresent(timestamps, forKey: .timestamps)
     }
 }
 
 extension SignatureReport {
     enum CodingKeys: String, CodingKey {
         case id, indication, subIndication, format, signer, algorithms, claimedSigningTime, bestSignatureTime, timestamps, checks, legal, reason
+        case profile, counterSignatures
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -43,6 +46,8 @@ extension SignatureReport {
         try c.encode(checks, forKey: .checks)
         try c.encode(legal, forKey: .legal)
         try c.encode(reason, forKey: .reason)
+        try c.encodeIfPresent(profile, forKey: .profile)
+        try c.encodeIfPresent(counterSignatures, forKey: .counterSignatures)
     }
 }
 
@@ -82,7 +87,7 @@ extension CheckResult {
 }
 
 extension TimestampSummary {
-    enum CodingKeys: String, CodingKey { case type, genTime, tsa, indication, subIndication }
+    enum CodingKeys: String, CodingKey { case type, genTime, tsa, indication, subIndication, reason, imprintAlgorithm, imprint, serial, policy }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(type, forKey: .type)
@@ -90,6 +95,11 @@ extension TimestampSummary {
         try c.encode(tsa, forKey: .tsa)
         try c.encode(indication, forKey: .indication)
         try c.encode(subIndication, forKey: .subIndication)
+        try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encodeIfPresent(imprintAlgorithm, forKey: .imprintAlgorithm)
+        try c.encodeIfPresent(imprint, forKey: .imprint)
+        try c.encodeIfPresent(serial, forKey: .serial)
+        try c.encodeIfPresent(policy, forKey: .policy)
     }
 }
 

@@ -14,6 +14,9 @@ public enum DigestAlgorithm: String, CaseIterable, Sendable, Codable {
     case sha256
     case sha384
     case sha512
+    case sha512_224 = "sha512-224"
+    case sha512_256 = "sha512-256"
+    case sha3_224 = "sha3-224"
     case sha3_256 = "sha3-256"
     case sha3_384 = "sha3-384"
     case sha3_512 = "sha3-512"
@@ -31,6 +34,9 @@ public enum DigestAlgorithm: String, CaseIterable, Sendable, Codable {
         case .sha256: NID_sha256
         case .sha384: NID_sha384
         case .sha512: NID_sha512
+        case .sha512_224: NID_sha512_224
+        case .sha512_256: NID_sha512_256
+        case .sha3_224: NID_sha3_224
         case .sha3_256: NID_sha3_256
         case .sha3_384: NID_sha3_384
         case .sha3_512: NID_sha3_512
@@ -47,8 +53,8 @@ public enum DigestAlgorithm: String, CaseIterable, Sendable, Codable {
         switch self {
         case .md5: 16
         case .sha1: 20
-        case .sha224: 28
-        case .sha256, .sha3_256, .streebog256, .gostr341194: 32
+        case .sha224, .sha512_224, .sha3_224: 28
+        case .sha256, .sha512_256, .sha3_256, .streebog256, .gostr341194: 32
         case .sha384, .sha3_384: 48
         case .sha512, .sha3_512, .streebog512: 64
         }
@@ -61,12 +67,19 @@ public enum DigestAlgorithm: String, CaseIterable, Sendable, Codable {
         self = found
     }
 
+    /// The algorithm with this dotted OID, if podpis knows it.
+    init?(oid: String) {
+        guard let found = Self.allCases.first(where: { $0.oid == oid }) else { return nil }
+        self = found
+    }
+
     /// Parses CLI and API names, accepting common spellings (`SHA-256`, `sha256`, `streebog-256`, `gost12-256`).
     public init?(parsing text: String) {
         let key = String(text.lowercased().map { $0 == "_" ? "-" : $0 })
         let aliases: [String: DigestAlgorithm] = [
             "sha-1": .sha1, "sha-224": .sha224, "sha-256": .sha256, "sha-384": .sha384, "sha-512": .sha512,
-            "sha3256": .sha3_256, "sha3384": .sha3_384, "sha3512": .sha3_512,
+            "sha3224": .sha3_224, "sha3256": .sha3_256, "sha3384": .sha3_384, "sha3512": .sha3_512,
+            "sha-512/224": .sha512_224, "sha-512/256": .sha512_256, "sha512/224": .sha512_224, "sha512/256": .sha512_256,
             "streebog-256": .streebog256, "streebog-512": .streebog512, "gost12-256": .streebog256,
             "gost12-512": .streebog512, "md-gost12-256": .streebog256, "md-gost12-512": .streebog512,
             "gostr3411-2012-256": .streebog256, "gostr3411-2012-512": .streebog512, "md-gost94": .gostr341194,
@@ -135,6 +148,9 @@ func signatureScheme(oid: String, keyType: String?) -> (scheme: String, impliedD
     case "1.2.840.113549.1.1.11": return ("rsa-pkcs1", .sha256)
     case "1.2.840.113549.1.1.12": return ("rsa-pkcs1", .sha384)
     case "1.2.840.113549.1.1.13": return ("rsa-pkcs1", .sha512)
+    case "1.2.840.113549.1.1.15": return ("rsa-pkcs1", .sha512_224)
+    case "1.2.840.113549.1.1.16": return ("rsa-pkcs1", .sha512_256)
+    case "2.16.840.1.101.3.4.3.13": return ("rsa-pkcs1", .sha3_224)
     case "2.16.840.1.101.3.4.3.14": return ("rsa-pkcs1", .sha3_256)
     case "2.16.840.1.101.3.4.3.15": return ("rsa-pkcs1", .sha3_384)
     case "2.16.840.1.101.3.4.3.16": return ("rsa-pkcs1", .sha3_512)
@@ -145,6 +161,7 @@ func signatureScheme(oid: String, keyType: String?) -> (scheme: String, impliedD
     case "1.2.840.10045.4.3.2": return ("ecdsa", .sha256)
     case "1.2.840.10045.4.3.3": return ("ecdsa", .sha384)
     case "1.2.840.10045.4.3.4": return ("ecdsa", .sha512)
+    case "2.16.840.1.101.3.4.3.9": return ("ecdsa", .sha3_224)
     case "2.16.840.1.101.3.4.3.10": return ("ecdsa", .sha3_256)
     case "2.16.840.1.101.3.4.3.11": return ("ecdsa", .sha3_384)
     case "2.16.840.1.101.3.4.3.12": return ("ecdsa", .sha3_512)
@@ -153,6 +170,11 @@ func signatureScheme(oid: String, keyType: String?) -> (scheme: String, impliedD
     case "1.2.643.7.1.1.1.2", "1.2.643.7.1.1.3.3": return ("gost2012-512", .streebog512)
     case "1.2.643.2.2.19", "1.2.643.2.2.3": return ("gost2001", .gostr341194)
     case "1.3.101.112": return ("ed25519", .sha512)
+    case "1.3.101.113": return ("ed448", nil)
+    case "1.2.840.10040.4.1": return ("dsa", nil)
+    case "1.2.840.10040.4.3": return ("dsa", .sha1)
+    case "2.16.840.1.101.3.4.3.1": return ("dsa", .sha224)
+    case "2.16.840.1.101.3.4.3.2": return ("dsa", .sha256)
     default: return (oid, nil)
     }
 }

@@ -19,24 +19,60 @@ public enum ArchiveTimestamps {
 
     /// The parts of a SignedData an archive timestamp covers, as they appear in its DER.
     struct Layout {
+        /// One unsigned attribute of a SignerInfo, as encoded.
+        struct UnsignedAttribute {
+            var oid: String
+            /// The type OID, tag and length included.
+            var typeTLV: ArraySlice<UInt8>
+            /// Each value, tag and length included.
+            var values: [ArraySlice<UInt8>]
+            /// The whole Attribute SEQUENCE.
+            var attributeTLV: ArraySlice<UInt8>
+            /// The SET OF values, tag and length included.
+            var setTLV: ArraySlice<UInt8>
+        }
+
         /// The eContentType OID, tag and length included.
         var contentTypeTLV: ArraySlice<UInt8>
+        /// The whole encapContentInfo, and the certificates [0] and crls [1] fields as they appear (for the
+        /// archive-time-stamp-v2 of TS 101 733, which hashes them whole).
+        var encapsulatedContentInfo: ArraySlice<UInt8> = []
+        var certificatesField: ArraySlice<UInt8>? = nil
+        var crlsField: ArraySlice<UInt8>? = nil
         /// The eContent's octets (attached signatures); nil when detached.
         var eContent: [UInt8]?
         var certificates: [ArraySlice<UInt8>]
         var crls: [ArraySlice<UInt8>]
         var signers: [SignerLayout]
+        /// Whether this layout was read from a DER re-encoding of BER input (``make(_:)``), not the bytes as they are.
+        var normalized = false
+        /// For BER input: the encapContentInfo, certificates and crls fields as the original bytes encode them (the
+        /// archive-time-stamp-v2 hashes them in their own encoding).
+        var originalFields: (encap: ArraySlice<UInt8>, certificates: ArraySlice<UInt8>?, crls: ArraySlice<UInt8>?)? = nil
 
         struct SignerLayout {
             /// version, sid, digestAlgorithm, signedAttrs, signatureAlgorithm and signature, as they appear.
-            var coveredFields: ArraySlice<UInt8>
+            var coveredFields: [UInt8]
+            /// The signature value's octets.
+            var signature: [UInt8]
             /// Each unsigned attribute: its type OID (TLV) and each value (TLV).
-            var unsigned: [(oid: String, typeTLV: ArraySlice<UInt8>, values: [ArraySlice<UInt8>], attributeTLV: ArraySlice<UInt8>)]
+            var unsigned: [UnsignedAttribute]
+        }
+
+        /// The layout of the signature as it is when that is definite-length DER; else of its DER re-encoding (the
+        /// signed attributes' SET sorted as DER wants it), marked ``normalized``; nil when neither reads.
+        static func make(_ der: [UInt8]) -> Layout? {
+            if let layout = Layout(der) { return layout }
+            guard let reencoded = BER.normalized(der), var layout = Layout(reencoded, sortSignedAttributes: true) else { return nil }
+            layout.normalized = true
+            layout.originalFields = BER.signedDataFields(der)
+            return layout
         }
 
         /// Reads a ContentInfo holding a SignedData. Returns nil for anything that is not definite-length DER in
-        /// that shape (the caller reports it).
-        init?(_ der: [UInt8]) {
+        /// that shape (the caller reports it). `sortSignedAttributes`: take each signer's signedAttrs in DER order
+        /// (for a re-encoding of BER input).
+        init?(_ der: [UInt8], sortSignedAttributes: Bool = false) {
             func tlv(_ node: DER.Node, start: Int) -> ArraySlice<UInt8> { der[start..<node.end] }
             func childrenWithStarts(_ node: DER.Node) -> [(node: DER.Node, start: Int)] {
                 var start = node.contentRange.lowerBound
@@ -52,6 +88,7 @@ public enum ArchiveTimestamps {
             else { return nil }
             let fields = childrenWithStarts(signedData)
             guard fields.count >= 4, fields[2].node.tag == 0x30 else { return nil }
+            encapsulatedContentInfo = tlv(fields[2].node, start: fields[2].start)
             let encap = childrenWithStarts(fields[2].node)
             guard let type = encap.first, type.node.tag == 0x06 else { return nil }
             contentTypeTLV = tlv(type.node, start: type.start)
@@ -67,14 +104,18 @@ public enum ArchiveTimestamps {
             signers = []
             for field in fields.dropFirst(3) {
                 switch field.node.tag {
-                case 0xA0: certificates = childrenWithStarts(field.node).map { tlv($0.node, start: $0.start) }
-                case 0xA1: crls = childrenWithStarts(field.node).map { tlv($0.node, start: $0.start) }
+                case 0xA0:
+                    certificates = childrenWithStarts(field.node).map { tlv($0.node, start: $0.start) }
+                    certificatesField = tlv(field.node, start: field.start)
+                case 0xA1:
+                    crls = childrenWithStarts(field.node).map { tlv($0.node, start: $0.start) }
+                    crlsField = tlv(field.node, start: field.start)
                 case 0x31:
                     for signerInfo in DER.children(of: field.node, in: der) where signerInfo.tag == 0x30 {
                         let parts = childrenWithStarts(signerInfo)
                         let covered = parts.filter { $0.node.tag != 0xA1 }
-                        guard let first = covered.first, let last = covered.last else { return nil }
-                        var unsigned: [(String, ArraySlice<UInt8>, [ArraySlice<UInt8>], ArraySlice<UInt8>)] = []
+                        guard let first = covered.first, let last = covered.last, last.node.tag == 0x04 else { return nil }
+                        var unsigned: [UnsignedAttribute] = []
                         if let attributes = parts.first(where: { $0.node.tag == 0xA1 }) {
                             for (attribute, attributeStart) in childrenWithStarts(attributes.node) where attribute.tag == 0x30 {
                                 let items = childrenWithStarts(attribute)
@@ -82,10 +123,19 @@ public enum ArchiveTimestamps {
                                     let oid = DER.oid(der[items[0].node.contentRange])
                                 else { return nil }
                                 let values = childrenWithStarts(items[1].node).map { tlv($0.node, start: $0.start) }
-                                unsigned.append((oid, tlv(items[0].node, start: items[0].start), values, tlv(attribute, start: attributeStart)))
+                                unsigned.append(UnsignedAttribute(
+                                    oid: oid, typeTLV: tlv(items[0].node, start: items[0].start), values: values,
+                                    attributeTLV: tlv(attribute, start: attributeStart), setTLV: tlv(items[1].node, start: items[1].start)))
                             }
                         }
-                        signers.append(SignerLayout(coveredFields: der[first.start..<last.node.end], unsigned: unsigned))
+                        var coveredFields = Array(der[first.start..<last.node.end])
+                        if sortSignedAttributes {
+                            coveredFields = covered.flatMap { part -> [UInt8] in
+                                guard part.node.tag == 0xA0 else { return Array(tlv(part.node, start: part.start)) }
+                                return BER.sortedSet(tag: 0xA0, elements: childrenWithStarts(part.node).map { Array(tlv($0.node, start: $0.start)) })
+                            }
+                        }
+                        signers.append(SignerLayout(coveredFields: coveredFields, signature: Array(der[last.node.contentRange]), unsigned: unsigned))
                     }
                 default: break
                 }
@@ -151,7 +201,7 @@ public enum ArchiveTimestamps {
     /// The message imprint input of an archive-time-stamp-v3 (EN 319 122-1, 5.5.3): eContentType, the hash of the
     /// signed content, the SignerInfo's covered fields, and the ATSHashIndexV3.
     static func imprintInput(layout: Layout, signer: Int, contentHash: [UInt8], index: [UInt8]) -> [UInt8] {
-        Array(layout.contentTypeTLV) + contentHash + Array(layout.signers[signer].coveredFields) + index
+        Array(layout.contentTypeTLV) + contentHash + layout.signers[signer].coveredFields + index
     }
 
     /// What happened to one signer.
@@ -218,7 +268,7 @@ public enum ArchiveTimestamps {
 
     /// The generation times of every archive timestamp in a signature (DER, PEM or Base64), in no particular order.
     public static func archiveTimes(in signature: [UInt8]) -> [Date] {
-        guard let (der, _) = try? SignatureDecoder.decode(signature, subject: nil), let layout = Layout(der) else { return [] }
+        guard let (der, _) = try? SignatureDecoder.decode(signature, subject: nil), let layout = Layout.make(der) else { return [] }
         return layout.signers.flatMap { $0.unsigned.filter { $0.oid == OID.archiveTimeStampV3 }.flatMap(\.values) }
             .compactMap { try? TimestampToken.parse(Array($0)).genTime }
     }
@@ -256,7 +306,26 @@ public enum ArchiveTimestamps {
 
     /// Checks an archive token against the signature as it is: every item its index names must still be present,
     /// and the imprint must be the hash of the recomputed input.
-    static func verifyImprint(token: [UInt8], layout: Layout, signer: Int, contentHash: [UInt8]?) -> CryptoCheck {
+    ///
+    /// `alternative` is the signature's DER re-encoding (EN 319 122-1 and DSS take every covered field in DER): when
+    /// the bytes as they are do not reproduce the imprint but the re-encoding does, the timestamp covers this
+    /// signature. When the signature only reads as a re-encoding (BER input) and that does not reproduce the imprint
+    /// either, the result is `notChecked`: podpis cannot tell a re-encoding it does differently from a changed
+    /// signature, so the timestamp proves nothing, but nothing is claimed broken either.
+    static func verifyImprint(token: [UInt8], layout: Layout, alternative: Layout? = nil, signer: Int, contentHash: [UInt8]?) -> CryptoCheck {
+        let primary = imprintCheck(token: token, layout: layout, signer: signer, contentHash: contentHash)
+        if primary.outcome == .valid || primary.outcome == .notChecked { return primary }
+        if let alternative, signer < alternative.signers.count,
+           imprintCheck(token: token, layout: alternative, signer: signer, contentHash: contentHash).outcome == .valid {
+            return CryptoCheck(.valid, "the imprint matches the signature's DER re-encoding")
+        }
+        if layout.normalized {
+            return CryptoCheck(.notChecked, "the signature is BER-encoded and its DER re-encoding does not reproduce the archive timestamp's imprint (\(primary.detail ?? "mismatch")); what it covers cannot be decided")
+        }
+        return primary
+    }
+
+    static func imprintCheck(token: [UInt8], layout: Layout, signer: Int, contentHash: [UInt8]?) -> CryptoCheck {
         guard let parsed = try? TimestampToken.parse(token), let algorithm = parsed.imprintAlgorithm else {
             return CryptoCheck(.notChecked, "the archive token or its imprint algorithm cannot be read")
         }
@@ -285,9 +354,57 @@ public enum ArchiveTimestamps {
             : CryptoCheck(.invalid, "the imprint is not the hash of the archived signature, its content and validation data")
     }
 
+    /// id-aa-ets-archiveTimestampV2 (TS 101 733 v1.7 and later) and the older id-aa-ets-archiveTimestamp.
+    static let archiveV2OID = "1.2.840.113549.1.9.16.2.48"
+    static let archiveV1OID = "1.2.840.113549.1.9.16.2.27"
+
+    /// Checks an archive-time-stamp-v2 (TS 101 733 §6.4.1, CAdES-A): its imprint is the hash of the
+    /// encapContentInfo, the detached content itself when the signature is detached (`detached` feeds it; nil when
+    /// only its digest is known), the certificates and crls fields, the SignerInfo's fields, and its unsigned
+    /// attributes except the archive timestamps made at or after this one — with the [1] tag and length, or without
+    /// them (producers differ; DSS accepts both).
+    static func verifyImprintV2(token: [UInt8], layout: Layout, signer: Int,
+                                detached: ((MultiDigest) throws -> Void)?) -> CryptoCheck {
+        guard let parsed = try? TimestampToken.parse(token), let algorithm = parsed.imprintAlgorithm else {
+            return CryptoCheck(.notChecked, "the archive token or its imprint algorithm cannot be read")
+        }
+        if layout.eContent == nil, detached == nil {
+            return CryptoCheck(.notChecked, "the signed content is not available: the archive timestamp covers the document's own bytes")
+        }
+        let signerLayout = layout.signers[signer]
+        let archiveTypes: Set<String> = [archiveV2OID, archiveV1OID, OID.archiveTimeStampV3]
+        let kept = signerLayout.unsigned.filter { attribute in
+            guard archiveTypes.contains(attribute.oid) else { return true }
+            guard let value = attribute.values.first, let stamp = try? TimestampToken.parse(Array(value)) else { return false }
+            return stamp.genTime < parsed.genTime
+        }
+        let attributes = kept.flatMap { Array($0.attributeTLV) }
+        // The SignedData's own fields in DER, and for BER input also as the original encodes them.
+        var encodings = [(layout.encapsulatedContentInfo, layout.certificatesField, layout.crlsField)]
+        if let original = layout.originalFields { encodings.append((original.encap, original.certificates, original.crls)) }
+        for (encap, certificates, crls) in encodings {
+            for tagged in [true, false] {
+                guard let multi = try? MultiDigest([algorithm]) else { return CryptoCheck(.notChecked, "cannot hash with \(algorithm.name)") }
+                multi.update(Array(encap))
+                if layout.eContent == nil, let detached {
+                    do { try detached(multi) } catch { return CryptoCheck(.notChecked, "the document cannot be read again: \(error)") }
+                }
+                if let field = certificates { multi.update(Array(field)) }
+                if let field = crls { multi.update(Array(field)) }
+                multi.update(signerLayout.coveredFields)
+                multi.update(tagged ? DEREncoder.tlv(0xA1, attributes) : attributes)
+                if multi.finish()[algorithm] == parsed.imprint { return CryptoCheck(.valid) }
+            }
+        }
+        if layout.normalized {
+            return CryptoCheck(.notChecked, "the signature is BER-encoded and its DER re-encoding does not reproduce the archive timestamp's imprint; what it covers cannot be decided")
+        }
+        return CryptoCheck(.invalid, "the imprint is not the hash of the archived signature, its content and validation data")
+    }
+
     /// The token's hash index (DER) and whether it is the TS 101 733 form.
     static func hashIndex(of token: [UInt8]) -> ([UInt8], legacy: Bool)? {
-        guard let tokenLayout = Layout(token), let tokenSigner = tokenLayout.signers.first else { return nil }
+        guard let tokenLayout = Layout.make(token), let tokenSigner = tokenLayout.signers.first else { return nil }
         if let value = tokenSigner.unsigned.first(where: { $0.oid == hashIndexOID })?.values.first { return (Array(value), false) }
         if let value = tokenSigner.unsigned.first(where: { $0.oid == legacyHashIndexOID })?.values.first { return (Array(value), true) }
         return nil

@@ -16,6 +16,47 @@ public enum SignatureDecoder {
 
     static let notCMS = "not a CMS signature (DER, PEM or Base64 expected)"
 
+    /// Whether the first bytes of a file start a CMS SignedData or an RFC 3161 TimeStampResp, in DER, PEM or bare
+    /// Base64 (only the start is decoded).
+    public static func looksLikeSignature(_ head: [UInt8]) -> Bool {
+        func binary(_ bytes: [UInt8]) -> Bool { looksLikeSignedData(bytes.prefix(32)) || looksLikeTimestampResponse(bytes) }
+        guard let first = head.first else { return false }
+        if first == 0x30 { return binary(head) }
+        let text = String(decoding: head, as: UTF8.self)
+        var body: Substring = text[...]
+        if let begin = text.range(of: "-----BEGIN ") {
+            guard let lineEnd = text[begin.upperBound...].firstIndex(of: "\n") else { return false }
+            body = text[text.index(after: lineEnd)...]
+        }
+        // The first 64 Base64 characters (whitespace skipped) decode to 48 bytes: enough to see the structure.
+        let alphabet = body.unicodeScalars.filter { !CharacterSet.whitespacesAndNewlines.contains($0) }.prefix(64)
+        guard alphabet.count == 64, let decoded = Base64.decodeStrict(Array(String(String.UnicodeScalarView(alphabet)).utf8)) else {
+            return false
+        }
+        return binary(decoded)
+    }
+
+    /// Whether `bytes` start an RFC 3161 TimeStampResp: SEQUENCE { PKIStatusInfo SEQUENCE { INTEGER status (0–5),
+    /// ... }, ContentInfo of a SignedData }.
+    static func looksLikeTimestampResponse(_ bytes: [UInt8]) -> Bool {
+        func header(_ offset: Int) -> (tag: UInt8, contentStart: Int, length: Int)? {
+            guard offset + 2 <= bytes.count else { return nil }
+            let lengthByte = bytes[offset + 1]
+            if lengthByte < 0x80 { return (bytes[offset], offset + 2, Int(lengthByte)) }
+            let count = Int(lengthByte & 0x7F)
+            guard count >= 1, count <= 4, offset + 2 + count <= bytes.count else { return nil }
+            let length = bytes[(offset + 2)..<(offset + 2 + count)].reduce(0) { $0 << 8 | Int($1) }
+            return (bytes[offset], offset + 2 + count, length)
+        }
+        guard let outer = header(0), outer.tag == 0x30, let status = header(outer.contentStart), status.tag == 0x30,
+              let integer = header(status.contentStart), integer.tag == 0x02, integer.length == 1,
+              integer.contentStart < bytes.count, bytes[integer.contentStart] <= 5
+        else { return false }
+        let tokenStart = status.contentStart + status.length
+        guard tokenStart < bytes.count else { return false }
+        return looksLikeSignedData(bytes[tokenStart...].prefix(32))
+    }
+
     /// Whether `prefix` (the first bytes of a file) can start a DER/BER ContentInfo holding SignedData.
     public static func looksLikeSignedData(_ prefix: ArraySlice<UInt8>) -> Bool {
         let bytes = Array(prefix)
@@ -34,31 +75,54 @@ public enum SignatureDecoder {
         return Array(bytes[offset..<(offset + signedDataOID.count)]) == signedDataOID
     }
 
+    /// DER of a CMS SignedData from the bytes of a file: DER, PEM or bare Base64. An RFC 3161 TimeStampResp (a
+    /// `.tsr` file) is accepted too and yields the token inside it (a SignedData over a TSTInfo).
     public static func decode(_ bytes: [UInt8], subject: String?) throws -> (der: [UInt8], encoding: SignatureEncoding) {
         if bytes.isEmpty { throw PodpisError(.dataFormat, "empty file; " + notCMS, subject: subject) }
         if bytes[0] == 0x30 {
-            guard looksLikeSignedData(bytes.prefix(32)) else {
-                throw PodpisError(.dataFormat, "DER data that is not CMS SignedData", subject: subject)
-            }
-            return (bytes, .der)
+            return (try signedData(bytes, what: "DER data", subject: subject), .der)
         }
         if looksLikePEM(bytes) {
             guard let body = pemBody(bytes) else {
                 throw PodpisError(.dataFormat, "damaged PEM (no matching END line or bad Base64)", subject: subject)
             }
-            guard looksLikeSignedData(body.prefix(32)) else {
-                throw PodpisError(.dataFormat, "PEM that does not hold a CMS signature", subject: subject)
-            }
-            return (body, .pem)
+            return (try signedData(body, what: "PEM", subject: subject), .pem)
         }
         // Bare Base64: only the alphabet and whitespace allowed.
         guard let decoded = Base64.decodeStrict(bytes), !decoded.isEmpty else {
             throw PodpisError(.dataFormat, notCMS, subject: subject)
         }
-        guard looksLikeSignedData(decoded.prefix(32)) else {
-            throw PodpisError(.dataFormat, "Base64 that does not hold a CMS signature", subject: subject)
+        return (try signedData(decoded, what: "Base64", subject: subject), .base64)
+    }
+
+    /// `der` itself when it starts like a SignedData ContentInfo, or the token of a TimeStampResp.
+    static func signedData(_ der: [UInt8], what: String, subject: String?) throws -> [UInt8] {
+        if looksLikeSignedData(der.prefix(32)) { return der }
+        switch timestampResponse(der) {
+        case .token(let token)?: return token
+        case .rejected(let status)?:
+            throw PodpisError(.dataFormat, "an RFC 3161 timestamp response without a token (status \(status))", subject: subject)
+        case nil:
+            throw PodpisError(.dataFormat, what == "DER data" ? "DER data that is not CMS SignedData" : "\(what) that does not hold a CMS signature",
+                              subject: subject)
         }
-        return (decoded, .base64)
+    }
+
+    enum TimestampResponse {
+        case token([UInt8])
+        case rejected(Int)
+    }
+
+    /// Reads an RFC 3161 TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken TimeStampToken OPTIONAL }.
+    static func timestampResponse(_ der: [UInt8]) -> TimestampResponse? {
+        guard let outer = DER.node(in: der, at: 0), outer.tag == 0x30 else { return nil }
+        let parts = DER.children(of: outer, in: der)
+        guard (1...2).contains(parts.count), parts[0].tag == 0x30, let status = DER.children(of: parts[0], in: der).first,
+              status.tag == 0x02, status.contentRange.count == 1
+        else { return nil }
+        guard parts.count == 2 else { return .rejected(Int(der[status.contentRange.lowerBound])) }
+        let token = Array(der[EmbeddedRevocation.start(of: parts[1], in: der)..<parts[1].end])
+        return looksLikeSignedData(token.prefix(32)) ? .token(token) : nil
     }
 
     /// The Base64 body of the first PEM block, strictly decoded. Headers (`Proc-Type:`) are not allowed here.
@@ -184,6 +248,15 @@ struct SignerAttributes {
             result.append(attr)
         }
         return result
+    }
+
+    /// Every unsigned attribute with this OID (for attributes OpenSSL has no NID for).
+    func unsigned(oid: String) -> [OpaquePointer] {
+        (0..<Int32(unsignedCount)).compactMap { index in
+            guard let attribute = CMS_unsigned_get_attr(signerInfo, index),
+                  oidText(X509_ATTRIBUTE_get0_object(attribute)) == oid else { return nil }
+            return attribute
+        }.prefix(64).map { $0 }
     }
 
     /// The DER of each value of an attribute.

@@ -25,7 +25,7 @@ public final class CertificateRevocationList: @unchecked Sendable {
     /// Every CRL in a PEM file, or one DER CRL.
     public static func parseAll(_ bytes: [UInt8], subject: String? = nil) throws -> [CertificateRevocationList] {
         clearOpenSSLErrors()
-        if looksLikePEM(bytes) {
+        if looksLikePEM(bytes) || containsPEMBlock(bytes) {
             var result: [CertificateRevocationList] = []
             try withReadBIO(bytes) { bio in
                 while let crl = PEM_read_bio_X509_CRL(bio, nil, nil, nil) {

@@ -52,6 +52,10 @@ public struct VerificationRequest: Sendable {
 /// Gathers policy-free evidence about a signature: parses it, identifies each signer, checks digests and
 /// signature values, evaluates certificate paths and revocation. It never decides validity.
 public enum EvidenceCollector {
+    /// At most this many counter-signatures per signer, nested at most ``maxCounterSignatureDepth`` deep.
+    static let maxCounterSignatures = 16
+    static let maxCounterSignatureDepth = 3
+
     /// Collects evidence. Input that is not a signature is not an error here: it yields evidence whose
     /// `format.parsed` is false. Errors are thrown only for a named document that cannot be read.
     public static func collect(_ request: VerificationRequest) throws -> Evidence {
@@ -79,6 +83,9 @@ public enum EvidenceCollector {
             evidence.document = try hashDocument(request.document, algorithms: [.sha256], attached: nil)?.evidence
             return evidence
         }
+        if OBJ_obj2nid(CMS_get0_eContentType(cms.pointer)) == NID_id_smime_ct_TSTInfo {
+            return try collectStandaloneToken(originalDER, request: request, evidence: evidence, validationTime: validationTime)
+        }
         let attached = cms.attachedContent
         evidence.format = FormatEvidence(parsed: true, content: attached == nil ? "detached" : "attached",
                                          contentType: cms.eContentTypeOID)
@@ -86,8 +93,9 @@ public enum EvidenceCollector {
         let signerInfos = cms.signerInfos
         var algorithms: Set<DigestAlgorithm> = [.sha256]
         for si in signerInfos { if let alg = Signer.signerDigest(si) { algorithms.insert(alg) } }
-        // Archive timestamps are checked against the signature's bytes as they are (their hash index names them).
-        let archiveLayout = ArchiveTimestamps.Layout(originalDER)
+        // Timestamps are checked against the signature's bytes as they are (an archive timestamp's hash index names
+        // them); a BER signature is read through its DER re-encoding, as EN 319 122-1 and DSS compute the imprints.
+        let archiveLayout = ArchiveTimestamps.Layout.make(originalDER)
         for signer in archiveLayout?.signers ?? [] {
             for token in signer.unsigned.filter({ $0.oid == OID.archiveTimeStampV3 }).flatMap(\.values) {
                 if let alg = (try? TimestampToken.parse(Array(token)))?.imprintAlgorithm { algorithms.insert(alg) }
@@ -96,21 +104,46 @@ public enum EvidenceCollector {
         let document = try hashDocument(request.document, algorithms: algorithms, attached: attached)
         evidence.document = document.map { $0.evidence }
 
+        // Every certificate the signature carries, by where it was found: SignedData.certificates, the signers'
+        // certificate-values attributes (CAdES-X Long), and the timestamp tokens inside (a TSA certificate is often
+        // only in a sibling timestamp, or only in certificate-values).
         let embeddedCerts = cms.certificates
+        var valueCerts: [X509Certificate] = []
+        var tokenCerts: [X509Certificate] = []
         var embeddedCRLs = cms.crls
         let der = (try? cms.der()) ?? []
         var embeddedOCSP = EmbeddedRevocation.ocspResponses(inSignedData: der)
         for si in signerInfos {
-            for attribute in SignerAttributes(signerInfo: si).unsigned(NID_id_smime_aa_ets_revocationValues) {
+            let attributes = SignerAttributes(signerInfo: si)
+            for attribute in attributes.unsigned(NID_id_smime_aa_ets_revocationValues) {
                 for value in SignerAttributes.valuesDER(attribute) {
                     let (crls, ocsp) = EmbeddedRevocation.revocationValues(value)
                     embeddedCRLs += crls
                     embeddedOCSP += ocsp
                 }
             }
+            for attribute in attributes.unsigned(NID_id_smime_aa_ets_certValues) {
+                for value in SignerAttributes.valuesDER(attribute) { valueCerts += LegacyLongTerm.certificateValues(value) }
+            }
+            for nid in [NID_id_smime_aa_timeStampToken, NID_id_smime_aa_ets_escTimeStamp, NID_id_smime_aa_ets_certCRLTimestamp] {
+                for attribute in attributes.unsigned(nid) {
+                    for value in SignerAttributes.valuesDER(attribute) { tokenCerts += (try? TimestampToken.parse(value))?.cms.certificates ?? [] }
+                }
+            }
+            for attribute in attributes.signed(NID_id_smime_aa_ets_contentTimestamp) {
+                for value in SignerAttributes.valuesDER(attribute) { tokenCerts += (try? TimestampToken.parse(value))?.cms.certificates ?? [] }
+            }
+        }
+        let archiveTypes: Set<String> = [OID.archiveTimeStampV3, ArchiveTimestamps.archiveV2OID, ArchiveTimestamps.archiveV1OID]
+        for signer in archiveLayout?.signers ?? [] {
+            for token in signer.unsigned.filter({ archiveTypes.contains($0.oid) }).flatMap(\.values) {
+                tokenCerts += (try? TimestampToken.parse(Array(token)))?.cms.certificates ?? []
+            }
         }
         var sources: [String: String] = [:]
         for cert in request.certificates { sources[cert.fingerprint] = "supplied" }
+        for cert in tokenCerts { sources[cert.fingerprint] = "timestamp" }
+        for cert in valueCerts { sources[cert.fingerprint] = "certificateValues" }
         for cert in embeddedCerts { sources[cert.fingerprint] = "signedData" }
         for (origin, crls) in [("signedData", embeddedCRLs), ("supplied", request.crls)] {
             for crl in crls {
@@ -124,21 +157,24 @@ public enum EvidenceCollector {
                                                                    sha256: hex((try? MultiDigest.digest(.sha256, response)) ?? [])))
             }
         }
-        var validator = ChainValidator(trust: request.trust, untrusted: embeddedCerts + request.certificates,
+        var validator = ChainValidator(trust: request.trust, untrusted: embeddedCerts + valueCerts + tokenCerts + request.certificates,
                                        crls: embeddedCRLs + request.crls, sources: sources)
         validator.ocspResponses = embeddedOCSP + request.ocspResponses
         let hasRevocationData = !embeddedCRLs.isEmpty || !embeddedOCSP.isEmpty
 
         func examineAll(_ validator: ChainValidator) -> ([SignerEvidence], [String: X509Certificate]) {
+            let environment = Environment(
+                cms: cms, embedded: [("signedData", embeddedCerts), ("certificateValues", valueCerts), ("timestamp", tokenCerts)],
+                supplied: request.certificates, trust: request.trust, document: document, validator: validator,
+                validationTime: validationTime, hasRevocationData: hasRevocationData, layout: archiveLayout,
+                alternative: AlternativeLayout(originalDER, primary: archiveLayout),
+                crls: embeddedCRLs + request.crls, ocspResponses: embeddedOCSP + request.ocspResponses, documentInput: request.document)
             var referenced: [String: X509Certificate] = [:]
             for anchor in request.trust.anchors { referenced[anchor.fingerprint] = anchor }
             var signers: [SignerEvidence] = []
             for (index, si) in signerInfos.enumerated() {
-                let signer = examineSigner(
-                    si, id: "S\(index)", cms: cms, candidates: embeddedCerts, supplied: request.certificates,
-                    trust: request.trust, document: document, validator: validator, validationTime: validationTime,
-                    hasRevocationData: hasRevocationData,
-                    archive: archiveLayout.flatMap { index < $0.signers.count ? ($0, index) : nil })
+                let signer = examineSigner(si, id: "S\(index)", cms: cms, environment: environment,
+                                           position: archiveLayout.flatMap { index < $0.signers.count ? index : nil })
                 signers.append(signer.evidence)
                 for cert in signer.certificates { referenced[cert.fingerprint] = cert }
             }
@@ -151,19 +187,8 @@ public enum EvidenceCollector {
         if request.revocation.online {
             let pairs = unknownRevocation(in: signers, certificates: referenced)
             if !pairs.isEmpty {
-                let fetched = RevocationFetcher(policy: request.revocation).fetch(pairs: pairs)
-                validator.crls += fetched.crls.map(\.0)
-                validator.ocspResponses += fetched.ocsp.map(\.bytes)
-                validator.fetchProblems = fetched.problems
-                for (crl, url) in fetched.crls {
-                    evidence.revocationSources.append(RevocationSource(kind: "crl", origin: "fetched", issuer: crl.issuer, thisUpdate: crl.thisUpdate,
-                                                                       nextUpdate: crl.nextUpdate, url: url, sha256: crl.fingerprint))
-                }
-                for (response, url) in fetched.ocsp {
-                    evidence.revocationSources.append(RevocationSource(kind: "ocsp", origin: "fetched", issuer: "", thisUpdate: nil, nextUpdate: nil, url: url,
-                                                                       sha256: hex((try? MultiDigest.digest(.sha256, response)) ?? [])))
-                }
-                (signers, referenced) = examineAll(validator)
+                let fetched = fetch(pairs, policy: request.revocation, into: &validator, evidence: &evidence)
+                if fetched { (signers, referenced) = examineAll(validator) }
             }
         }
         evidence.signers = signers
@@ -171,11 +196,79 @@ public enum EvidenceCollector {
         return evidence
     }
 
-    /// (certificate, issuer) pairs on any path (signers' and TSAs') whose revocation status is unknown.
+    /// Fetches revocation data for `pairs` into the validator, recording where it came from. Whether anything came.
+    static func fetch(_ pairs: [(certificate: X509Certificate, issuer: X509Certificate)], policy: RevocationPolicy,
+                      into validator: inout ChainValidator, evidence: inout Evidence) -> Bool {
+        let fetched = RevocationFetcher(policy: policy).fetch(pairs: pairs)
+        validator.crls += fetched.crls.map(\.0)
+        validator.ocspResponses += fetched.ocsp.map(\.bytes)
+        validator.fetchProblems = fetched.problems
+        for (crl, url) in fetched.crls {
+            evidence.revocationSources.append(RevocationSource(kind: "crl", origin: "fetched", issuer: crl.issuer, thisUpdate: crl.thisUpdate,
+                                                               nextUpdate: crl.nextUpdate, url: url, sha256: crl.fingerprint))
+        }
+        for (response, url) in fetched.ocsp {
+            evidence.revocationSources.append(RevocationSource(kind: "ocsp", origin: "fetched", issuer: "", thisUpdate: nil, nextUpdate: nil, url: url,
+                                                               sha256: hex((try? MultiDigest.digest(.sha256, response)) ?? [])))
+        }
+        return !fetched.crls.isEmpty || !fetched.ocsp.isEmpty || !fetched.problems.isEmpty
+    }
+
+    /// A bare RFC 3161 token given alone (`.tst`, or the token of a `.tsr` response): examined as a timestamp —
+    /// its imprint against the document when one was given — and reported as nobody's signature.
+    static func collectStandaloneToken(_ der: [UInt8], request: VerificationRequest, evidence: Evidence, validationTime: Date) throws -> Evidence {
+        var evidence = evidence
+        evidence.format = FormatEvidence(parsed: true, content: "timestamp", contentType: OID.tstInfo)
+        let token = try? TimestampToken.parse(der)
+        var algorithms: Set<DigestAlgorithm> = [.sha256]
+        if let algorithm = token?.imprintAlgorithm { algorithms.insert(algorithm) }
+        let document = try hashDocument(request.document, algorithms: algorithms, attached: nil)
+        evidence.document = document?.evidence
+        let tokenCerts = token?.cms.certificates ?? []
+        var sources: [String: String] = [:]
+        for cert in request.certificates { sources[cert.fingerprint] = "supplied" }
+        var validator = ChainValidator(trust: request.trust, untrusted: tokenCerts + request.certificates, crls: request.crls, sources: sources)
+        validator.ocspResponses = request.ocspResponses
+        for crl in request.crls {
+            evidence.revocationSources.append(RevocationSource(kind: "crl", origin: "supplied", issuer: crl.issuer,
+                                                               thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, sha256: crl.fingerprint))
+        }
+        func examine(_ validator: ChainValidator) -> (evidence: TimestampEvidence, certificates: [X509Certificate], parsed: Bool) {
+            let environment = Environment(
+                cms: nil, embedded: [], supplied: request.certificates, trust: request.trust, document: document,
+                validator: validator, validationTime: validationTime, hasRevocationData: false, layout: nil,
+                alternative: AlternativeLayout(nil, primary: nil), crls: request.crls, ocspResponses: request.ocspResponses)
+            let covering: Covered = document.map { .digests($0.digests) }
+                ?? .checked(CryptoCheck(.notChecked, "the signed content is not available: no document was given"))
+            return examineTimestamp(der, type: "standalone", covering: covering, environment: environment)
+        }
+        var examined = examine(validator)
+        if request.revocation.online {
+            var referenced: [String: X509Certificate] = [:]
+            for cert in examined.certificates + request.trust.anchors { referenced[cert.fingerprint] = cert }
+            let holder = SignerEvidence(id: "TS", identification: IdentificationEvidence(signerIdentifier: "", signerIdentifierValue: "", foundIn: nil,
+                                                                                         signingCertificateAttribute: "absent", binding: .absent),
+                                        algorithms: AlgorithmEvidence(digest: "", digestOID: "", signature: "", signatureOID: ""),
+                                        messageDigest: CryptoCheck(.notChecked), signatureValue: CryptoCheck(.notChecked),
+                                        timestamps: [examined.evidence])
+            let pairs = unknownRevocation(in: [holder], certificates: referenced)
+            if !pairs.isEmpty, fetch(pairs, policy: request.revocation, into: &validator, evidence: &evidence) {
+                examined = examine(validator)
+            }
+        }
+        evidence.timestamps = [examined.evidence]
+        var referenced: [String: X509Certificate] = [:]
+        for cert in examined.certificates + request.trust.anchors { referenced[cert.fingerprint] = cert }
+        evidence.certificates = referenced.mapValues { $0.info() }
+        return evidence
+    }
+
+    /// (certificate, issuer) pairs on any path (signers', counter-signers' and TSAs') whose revocation status is unknown.
     static func unknownRevocation(in signers: [SignerEvidence], certificates: [String: X509Certificate]) -> [(certificate: X509Certificate, issuer: X509Certificate)] {
         var pairs: [(certificate: X509Certificate, issuer: X509Certificate)] = []
         var seen = Set<String>()
-        let chains = signers.flatMap { $0.chains + $0.timestamps.flatMap(\.chains) }
+        func allSigners(_ list: [SignerEvidence]) -> [SignerEvidence] { list.flatMap { [$0] + allSigners($0.counterSignatures ?? []) } }
+        let chains = allSigners(signers).flatMap { $0.chains + $0.timestamps.flatMap(\.chains) }
         for chain in chains {
             for (index, element) in chain.path.enumerated() where element.revocation.status == .unknown && index + 1 < chain.path.count {
                 guard let cert = certificates[element.certificate], let issuer = certificates[chain.path[index + 1].certificate],
@@ -239,31 +332,101 @@ public enum EvidenceCollector {
     struct ExaminedSigner {
         var evidence: SignerEvidence
         var certificates: [X509Certificate]
-        struct Timestamp {
-            var evidence: TimestampEvidence
-            var certificates: [X509Certificate]
+    }
+
+    /// The DER re-encoding of a signature, made only when a timestamp's imprint does not match the bytes as they are.
+    final class AlternativeLayout {
+        private let der: [UInt8]?
+        private let primary: ArchiveTimestamps.Layout?
+        private var made = false
+        private var cached: ArchiveTimestamps.Layout?
+
+        init(_ der: [UInt8]?, primary: ArchiveTimestamps.Layout?) {
+            self.der = der
+            self.primary = primary
+        }
+
+        /// nil when the primary layout already is the re-encoding, or the input does not re-encode.
+        var layout: ArchiveTimestamps.Layout? {
+            if made { return cached }
+            made = true
+            guard let der, let primary, !primary.normalized, let reencoded = BER.normalized(der) else { return nil }
+            cached = ArchiveTimestamps.Layout(reencoded, sortSignedAttributes: true)
+            return cached
         }
     }
 
+    /// What every signer of one signature file is examined against.
+    struct Environment {
+        /// The signature (nil for a bare timestamp token).
+        let cms: CMSMessage?
+        /// Certificates the signature carries, in search order, each group named by where it was found.
+        let embedded: [(source: String, certificates: [X509Certificate])]
+        let supplied: [X509Certificate]
+        let trust: TrustStore
+        let document: HashedDocument?
+        let validator: ChainValidator
+        let validationTime: Date
+        let hasRevocationData: Bool
+        /// The signature's layout (nil when it cannot be read), and its DER re-encoding on demand.
+        let layout: ArchiveTimestamps.Layout?
+        let alternative: AlternativeLayout
+        /// Every CRL and OCSP response available (embedded and supplied), for matching revocation references.
+        let crls: [CertificateRevocationList]
+        let ocspResponses: [[UInt8]]
+        /// The document as given, to stream it again where a timestamp covers its bytes (archive-time-stamp-v2).
+        var documentInput: DocumentInput? = nil
+
+        var embeddedCertificates: [X509Certificate] { embedded.flatMap(\.certificates) }
+
+        /// Where to look for a signer's certificate: what the signature carries, then `--cert`, then the anchors.
+        var searchOrder: [(String, [X509Certificate])] {
+            embedded.map { ($0.source, $0.certificates) } + [("supplied", supplied), ("trustStore", trust.anchors)]
+        }
+    }
+
+    /// What kind of SignerInfo is examined.
+    enum Role {
+        /// A signer of the signature file (position: its index in the archive layout, when readable).
+        case signer(position: Int?)
+        /// A counter-signature over another signer's signature value, `depth` levels down.
+        case counterSignature(depth: Int)
+        /// The SignerInfo of a timestamp token: only its own signature and certificate are examined.
+        case timestampToken
+    }
+
     static func examineSigner(
-        _ si: OpaquePointer, id: String, cms: CMSMessage, candidates: [X509Certificate], supplied: [X509Certificate],
-        trust: TrustStore, document: HashedDocument?, validator: ChainValidator, validationTime: Date,
-        hasRevocationData: Bool, examineTimestamps: Bool = true, archive: (layout: ArchiveTimestamps.Layout, position: Int)? = nil
+        _ si: OpaquePointer, id: String, cms: CMSMessage, environment: Environment, position: Int?
+    ) -> ExaminedSigner {
+        examineSigner(si, id: id, cms: cms, searchOrder: environment.searchOrder, document: environment.document,
+                      environment: environment, role: .signer(position: position))
+    }
+
+    static func examineSigner(
+        _ si: OpaquePointer, id: String, cms: CMSMessage, searchOrder: [(String, [X509Certificate])], document: HashedDocument?,
+        environment: Environment, role: Role
     ) -> ExaminedSigner {
         clearOpenSSLErrors()
+        let validator = environment.validator
+        let validationTime = environment.validationTime
         let attributes = SignerAttributes(signerInfo: si)
         let hasSignedAttributes = attributes.signedCount > 0
         var formatIssues: [String] = []
         var referenced: [X509Certificate] = []
+        let isCounterSignature: Bool
+        if case .counterSignature = role { isCounterSignature = true } else { isCounterSignature = false }
 
-        // Format: mandatory attributes exactly once, optional ones at most once, one value each.
+        // Format: mandatory attributes exactly once, optional ones at most once, one value each. A countersignature
+        // has no content-type attribute (RFC 5652 §11.4): its content is the signature value it countersigns.
         let contentTypes = attributes.signed(NID_pkcs9_contentType)
         let digests = attributes.signed(NID_pkcs9_messageDigest)
         let signingTimes = attributes.signed(NID_pkcs9_signingTime)
         let essV2 = attributes.signed(NID_id_smime_aa_signingCertificateV2)
         let essV1 = attributes.signed(NID_id_smime_aa_signingCertificate)
         if hasSignedAttributes {
-            if contentTypes.count != 1 { formatIssues.append("content-type attribute present \(contentTypes.count) times (exactly once expected)") }
+            if !isCounterSignature, contentTypes.count != 1 {
+                formatIssues.append("content-type attribute present \(contentTypes.count) times (exactly once expected)")
+            }
             if digests.count != 1 { formatIssues.append("message-digest attribute present \(digests.count) times (exactly once expected)") }
             for (name, list) in [("signing-time", signingTimes), ("signing-certificate-v2", essV2), ("signing-certificate", essV1)] where list.count > 1 {
                 formatIssues.append("\(name) attribute present \(list.count) times (at most once expected)")
@@ -271,7 +434,7 @@ public enum EvidenceCollector {
             for attr in contentTypes + digests + signingTimes + essV2 + essV1 where X509_ATTRIBUTE_count(attr) != 1 {
                 formatIssues.append("attribute \(oidText(X509_ATTRIBUTE_get0_object(attr))) has \(X509_ATTRIBUTE_count(attr)) values (one expected)")
             }
-            if let ct = contentTypes.first, let value = SignerAttributes.object(ct), value != cms.eContentTypeOID {
+            if !isCounterSignature, let ct = contentTypes.first, let value = SignerAttributes.object(ct), value != cms.eContentTypeOID {
                 formatIssues.append("content-type attribute (\(value)) differs from the encapsulated content type (\(cms.eContentTypeOID))")
             }
         }
@@ -295,7 +458,6 @@ public enum EvidenceCollector {
         let essAttribute: (version: String, der: [UInt8])? =
             essV2.first.flatMap { SignerAttributes.valuesDER($0).first }.map { ("v2", $0) }
             ?? essV1.first.flatMap { SignerAttributes.valuesDER($0).first }.map { ("v1", $0) }
-        let searchOrder: [(String, [X509Certificate])] = [("signedData", candidates), ("supplied", supplied), ("trustStore", trust.anchors)]
         var matches: [(String, X509Certificate)] = []
         for (source, list) in searchOrder {
             for cert in list where CMS_SignerInfo_cert_cmp(si, cert.pointer) == 0 {
@@ -342,6 +504,11 @@ public enum EvidenceCollector {
             digest: digestAlgorithm?.name ?? digestOID, digestOID: digestOID, signature: scheme.scheme,
             signatureOID: signatureOID, signatureDigest: impliedDigest?.name, keyType: keyDescription?.type,
             keyBits: keyDescription?.bits, curve: keyDescription?.curve)
+        // Whether OpenSSL can process the algorithms at all: one it does not know is a constraint it cannot check,
+        // never a broken signature.
+        let digestUsable = digestAlgorithm?.evpMD() != nil
+        clearOpenSSLErrors()
+        let signatureUsable = signatureAlgorithmUsable(oid: signatureObject)
 
         // Message digest against the document.
         let claimedDigest = digests.first.flatMap(SignerAttributes.octets)
@@ -362,7 +529,8 @@ public enum EvidenceCollector {
             } else if document.evidence.source == .digest {
                 messageDigest = CryptoCheck(.notChecked, "the document digest was given with another algorithm than the signer's \(algorithmEvidence.digest)")
             } else {
-                messageDigest = CryptoCheck(.notChecked, "digest algorithm \(algorithmEvidence.digest) is not supported")
+                messageDigest = CryptoCheck(.notChecked, "digest algorithm \(algorithmEvidence.digest) cannot be processed by this OpenSSL",
+                                            unsupportedAlgorithm: algorithmEvidence.digest)
             }
         } else {
             messageDigest = CryptoCheck(.notChecked, "no document: the signature is detached and the signed data was not given")
@@ -371,11 +539,39 @@ public enum EvidenceCollector {
         // Signature value.
         var signatureValue: CryptoCheck
         if let signerCert {
-            if hasSignedAttributes {
+            if !signatureUsable || !digestUsable {
+                let which = !signatureUsable ? scheme.scheme : algorithmEvidence.digest
+                signatureValue = CryptoCheck(.notChecked, "the algorithm \(which) cannot be processed by this OpenSSL", unsupportedAlgorithm: which)
+            } else if hasSignedAttributes && isCounterSignature {
+                // OpenSSL's signer checks insist on a content-type attribute, which a countersignature must not
+                // have: verify the signature over the signed attributes' DER directly.
+                let asIs = verifySignedAttributes(si, certificate: signerCert, digest: digestAlgorithm, scheme: scheme.scheme, sorted: false)
+                let sorted = asIs == true ? true : verifySignedAttributes(si, certificate: signerCert, digest: digestAlgorithm, scheme: scheme.scheme, sorted: true)
+                switch (asIs, sorted) {
+                case (true?, _), (_, true?): signatureValue = CryptoCheck(.valid)
+                case (nil, nil): signatureValue = CryptoCheck(.notChecked, "this countersignature's algorithm is not verified here", unsupportedAlgorithm: scheme.scheme)
+                default: signatureValue = CryptoCheck(.invalid, drainOpenSSLErrors() ?? "the countersignature does not verify")
+                }
+            } else if hasSignedAttributes {
                 CMS_SignerInfo_set1_signer_cert(si, signerCert.pointer)
                 clearOpenSSLErrors()
                 let result = CMS_SignerInfo_verify(si)
-                signatureValue = result == 1 ? CryptoCheck(.valid) : CryptoCheck(.invalid, drainOpenSSLErrors() ?? "signature does not verify")
+                if result == 1 {
+                    signatureValue = CryptoCheck(.valid)
+                } else {
+                    let error = drainOpenSSLErrors() ?? "signature does not verify"
+                    if Self.unsupported(error) {
+                        // OpenSSL could not run the verification at all (an algorithm or parameter set it lacks): a
+                        // constraint it cannot check, not a failed signature.
+                        signatureValue = CryptoCheck(.notChecked, "OpenSSL cannot verify this signature: \(error)", unsupportedAlgorithm: scheme.scheme)
+                    } else if verifySignedAttributes(si, certificate: signerCert, digest: digestAlgorithm, scheme: scheme.scheme, sorted: true) == true {
+                        // The signed attributes are stored out of DER order; the signature is over their DER
+                        // encoding (RFC 5652 §5.4: a SET OF, sorted), which is what DSS and Bouncy Castle verify.
+                        signatureValue = CryptoCheck(.valid, "verified over the DER encoding of the signed attributes (stored out of DER order)")
+                    } else {
+                        signatureValue = CryptoCheck(.invalid, error)
+                    }
+                }
             } else if let digestAlgorithm, let actual = document?.digests[digestAlgorithm] {
                 let ok = verifyRaw(si: si, certificate: signerCert, digest: digestAlgorithm, value: actual)
                 signatureValue = ok ? CryptoCheck(.valid) : CryptoCheck(.invalid, drainOpenSSLErrors() ?? "signature does not verify over the document digest")
@@ -395,34 +591,85 @@ public enum EvidenceCollector {
             referenced += path
         }
 
+        if case .timestampToken = role {
+            let evidence = SignerEvidence(
+                id: id, formatIssues: formatIssues, identification: identification, signerCertificate: signerCert?.fingerprint,
+                algorithms: algorithmEvidence, messageDigest: messageDigest, signatureValue: signatureValue,
+                signedAttributes: attributes.signedOIDs(), unsignedAttributes: attributes.unsignedOIDs(),
+                claimedSigningTime: signingTimes.first.flatMap(SignerAttributes.time), chains: chains, timestamps: [], level: "CMS")
+            return ExaminedSigner(evidence: evidence, certificates: referenced)
+        }
+
         // Timestamps over this signature (and over its content), each examined as a signature of its own.
         var timestamps: [TimestampEvidence] = []
         // Each timestamp's hash as an unsigned attribute value (type OID and value), for archive coverage.
         var unsignedValues: [(type: String, token: [UInt8], attribute: [UInt8]?)?] = []
-        if examineTimestamps, let value = CMS_SignerInfo_get0_signature(si) {
-            let signatureBytes = bytes(of: value)
-            for attribute in attributes.unsigned(NID_id_smime_aa_timeStampToken) {
-                for token in SignerAttributes.valuesDER(attribute) {
-                    let examined = examineTimestamp(token, type: "signature", covering: .bytes(signatureBytes), outerCertificates: candidates,
-                                                    supplied: supplied, trust: trust, validator: validator, validationTime: validationTime)
-                    timestamps.append(examined.evidence)
-                    unsignedValues.append((OID.signatureTimeStamp, token, nil))
-                    referenced += examined.certificates
-                }
+        let signatureBytes = CMS_SignerInfo_get0_signature(si).map { bytes(of: $0) } ?? []
+        var parsedSignatureTimestamps = 0
+        for attribute in attributes.unsigned(NID_id_smime_aa_timeStampToken) {
+            for token in SignerAttributes.valuesDER(attribute) {
+                let examined = examineTimestamp(token, type: "signature", covering: .bytes(signatureBytes), environment: environment)
+                if examined.parsed { parsedSignatureTimestamps += 1 }
+                timestamps.append(examined.evidence)
+                unsignedValues.append((OID.signatureTimeStamp, token, nil))
+                referenced += examined.certificates
             }
         }
-        for attribute in attributes.signed(NID_id_smime_aa_ets_contentTimestamp) where examineTimestamps {
+        for attribute in attributes.signed(NID_id_smime_aa_ets_contentTimestamp) {
             for token in SignerAttributes.valuesDER(attribute) {
-                let examined = examineTimestamp(token, type: "content", covering: .digests(document?.digests ?? [:]), outerCertificates: candidates,
-                                                supplied: supplied, trust: trust, validator: validator, validationTime: validationTime)
+                let examined = examineTimestamp(token, type: "content", covering: .digests(document?.digests ?? [:]), environment: environment)
                 timestamps.append(examined.evidence)
                 unsignedValues.append(nil)  // a signed attribute: every archive timestamp covers it
                 referenced += examined.certificates
             }
         }
+
+        // The TS 101 733 long-term forms (CAdES-C, -X, -X Long): references, values and their timestamps.
+        var position: Int? = nil
+        if case .signer(let p) = role { position = p }
+        let layoutSigner = position.flatMap { environment.layout?.signers[$0] }
+        let unsignedOIDs = attributes.unsignedOIDs()
+        let certificateReferences = attributes.unsigned(NID_id_smime_aa_ets_CertificateRefs).first
+            .flatMap { SignerAttributes.valuesDER($0).first }.flatMap(LegacyLongTerm.certificateReferences)
+        let revocationReferences = attributes.unsigned(NID_id_smime_aa_ets_RevocationRefs).first
+            .flatMap { SignerAttributes.valuesDER($0).first }.flatMap(LegacyLongTerm.revocationReferences)
+        let valueCount = attributes.unsigned(NID_id_smime_aa_ets_certValues).flatMap(SignerAttributes.valuesDER)
+            .map { LegacyLongTerm.certificateValues($0).count }.reduce(0, +)
+        let revocationValueCount = attributes.unsigned(NID_id_smime_aa_ets_revocationValues).flatMap(SignerAttributes.valuesDER)
+            .map { let (crls, ocsp) = EmbeddedRevocation.revocationValues($0); return crls.count + ocsp.count }.reduce(0, +)
+        let pool = environment.embeddedCertificates + environment.supplied + environment.trust.anchors + referenced
+        let longTerm = LegacyLongTerm.evidence(
+            unsigned: unsignedOIDs, certificateReferences: certificateReferences, revocationReferences: revocationReferences,
+            certificates: pool, crls: environment.crls, ocspResponses: environment.ocspResponses,
+            certificateValues: valueCount, revocationValues: revocationValueCount)
+        for (nid, type, includeSignature, oid) in [
+            (NID_id_smime_aa_ets_escTimeStamp, "cades-c", true, LegacyLongTerm.escTimeStampOID),
+            (NID_id_smime_aa_ets_certCRLTimestamp, "refs", false, LegacyLongTerm.certCRLTimestampOID),
+        ] {
+            for attribute in attributes.unsigned(nid) {
+                for token in SignerAttributes.valuesDER(attribute) {
+                    let covering: Covered
+                    if let layoutSigner, let position {
+                        let alternative = environment.alternative.layout.flatMap { position < $0.signers.count ? $0.signers[position] : nil }
+                        covering = .reencodable(
+                            LegacyLongTerm.imprintInput(signer: layoutSigner, includeSignature: includeSignature),
+                            alternative: alternative.map { LegacyLongTerm.imprintInput(signer: $0, includeSignature: includeSignature) },
+                            normalized: environment.layout?.normalized ?? false)
+                    } else {
+                        covering = .checked(CryptoCheck(.notChecked, "the signature's structure cannot be read to recompute what this timestamp covers"))
+                    }
+                    let examined = examineTimestamp(token, type: type, covering: covering, environment: environment)
+                    timestamps.append(examined.evidence)
+                    unsignedValues.append((oid, token, nil))
+                    referenced += examined.certificates
+                }
+            }
+        }
+
         // Archive timestamps (CAdES-LTA): the imprint is recomputed from the signature as it is now.
-        if examineTimestamps, let archive {
-            let signerLayout = archive.layout.signers[archive.position]
+        var archiveExamined = false
+        if let position, let layout = environment.layout {
+            let signerLayout = layout.signers[position]
             // Whole attributes by their values, for indexes in the TS 101 733 form (one hash per attribute).
             var attributeOf: [[UInt8]: [UInt8]] = [:]
             for attribute in signerLayout.unsigned { for value in attribute.values { attributeOf[Array(value)] = Array(attribute.attributeTLV) } }
@@ -433,16 +680,39 @@ public enum EvidenceCollector {
             for token in tokens {
                 let algorithm = (try? TimestampToken.parse(token))?.imprintAlgorithm
                 let contentHash = algorithm.flatMap { alg in
-                    archive.layout.eContent.map { try? MultiDigest.digest(alg, $0) } ?? document?.digests[alg]
+                    layout.eContent.map { try? MultiDigest.digest(alg, $0) } ?? environment.document?.digests[alg]
                 }
-                let check = ArchiveTimestamps.verifyImprint(token: token, layout: archive.layout, signer: archive.position, contentHash: contentHash)
-                let examined = examineTimestamp(token, type: "archive", covering: .checked(check), outerCertificates: candidates,
-                                                supplied: supplied, trust: trust, validator: validator, validationTime: validationTime)
+                let alternative = environment.alternative.layout
+                let check = ArchiveTimestamps.verifyImprint(token: token, layout: layout, alternative: alternative, signer: position,
+                                                            contentHash: contentHash)
+                let examined = examineTimestamp(token, type: "archive", covering: .checked(check), environment: environment)
+                // An archive timestamp counts for the level only when its imprint was decided (or could only not be
+                // for want of the detached document, like the signature itself).
+                if examined.parsed, check.outcome != .notChecked || contentHash == nil { archiveExamined = true }
                 timestamps.append(examined.evidence)
                 unsignedValues.append((OID.archiveTimeStampV3, token, attributeOf[token]))
                 referenced += examined.certificates
             }
+            // Archive timestamps of TS 101 733 (v2 and the older v1): over the whole SignedData as it was.
+            var olderArchives: [(index: Int, genTime: Date)] = []
+            for attribute in signerLayout.unsigned where attribute.oid == ArchiveTimestamps.archiveV2OID || attribute.oid == ArchiveTimestamps.archiveV1OID {
+                for value in attribute.values {
+                    let token = Array(value)
+                    let check = ArchiveTimestamps.verifyImprintV2(token: token, layout: layout, signer: position,
+                                                                  detached: Self.documentStreamer(environment.documentInput))
+                    let examined = examineTimestamp(token, type: "archive", covering: .checked(check), environment: environment)
+                    olderArchives.append((timestamps.count, examined.evidence.genTime))
+                    timestamps.append(examined.evidence)
+                    unsignedValues.append((attribute.oid, token, Array(attribute.attributeTLV)))
+                    referenced += examined.certificates
+                }
+            }
             for (position, stamp) in timestamps.enumerated() where stamp.type == "archive" {
+                if let older = olderArchives.first(where: { $0.index == position }) {
+                    // It covers everything the signature carried before it: every earlier timestamp.
+                    timestamps[position].covers = timestamps.indices.filter { $0 != position && timestamps[$0].genTime < older.genTime }
+                    continue
+                }
                 guard let token = unsignedValues[position]?.token, let index = ArchiveTimestamps.coveredValueHashes(token: token) else {
                     timestamps[position].covers = []
                     continue
@@ -460,27 +730,162 @@ public enum EvidenceCollector {
                     return index.hashes.contains(hash)
                 }
             }
-        }
-
-        let signedOIDs = attributes.signedOIDs()
-        let unsignedOIDs = attributes.unsignedOIDs()
-        var level = "CMS"
-        if !essV2.isEmpty || !essV1.isEmpty, !signingTimes.isEmpty {
-            level = "B"
-            if unsignedOIDs.contains(OID.signatureTimeStamp) {
-                level = "T"
-                if hasRevocationData { level = "LT" }
-                if level == "LT" && unsignedOIDs.contains(OID.archiveTimeStampV3) { level = "LTA" }
+        } else if unsignedOIDs.contains(OID.archiveTimeStampV3) {
+            // The signature's structure cannot be read (not even through a DER re-encoding): the archive
+            // timestamps are reported, unverified, never skipped.
+            for attribute in attributes.unsigned(oid: OID.archiveTimeStampV3) {
+                for token in SignerAttributes.valuesDER(attribute) {
+                    let examined = examineTimestamp(token, type: "archive", covering: .checked(CryptoCheck(
+                        .notChecked, "the signature's structure cannot be read to recompute what this archive timestamp covers")),
+                        environment: environment)
+                    timestamps.append(examined.evidence)
+                    referenced += examined.certificates
+                }
             }
         }
 
-        let evidence = SignerEvidence(
+        // Counter-signatures: each a signature of its own over this signer's signature value.
+        var counterSignatures: [SignerEvidence] = []
+        var depth = 0
+        if case .counterSignature(let d) = role { depth = d }
+        if depth < maxCounterSignatureDepth {
+            let values = attributes.unsigned(NID_pkcs9_countersignature).flatMap(SignerAttributes.valuesDER).prefix(maxCounterSignatures)
+            for (index, value) in values.enumerated() {
+                let counterID = "\(id)-C\(index)"
+                guard let synthetic = counterSignatureMessage(signerInfo: value, countersigned: signatureBytes),
+                      let counterSI = synthetic.signerInfos.first
+                else {
+                    counterSignatures.append(unreadableCounterSignature(id: counterID))
+                    continue
+                }
+                var wanted: Set<DigestAlgorithm> = [.sha256]
+                if let alg = Signer.signerDigest(counterSI) { wanted.insert(alg) }
+                let countersigned = (try? hashDocument(.bytes(name: nil, signatureBytes), algorithms: wanted, attached: nil)) ?? nil
+                let examined = examineSigner(counterSI, id: counterID, cms: synthetic, searchOrder: environment.searchOrder,
+                                             document: countersigned, environment: environment, role: .counterSignature(depth: depth + 1))
+                counterSignatures.append(examined.evidence)
+                referenced += examined.certificates
+            }
+        }
+
+        let signedOIDs = attributes.signedOIDs()
+        var level = "CMS"
+        // A signer whose structure breaks the CAdES rules (duplicated attributes, a signing-certificate-v2 made with
+        // SHA-1, which is what the v1 attribute is for) is plain CMS, not CAdES (DSS: CMS_NOT_ETSI).
+        let essV2WithSHA1 = essAttribute.map { $0.version == "v2" && ESS.hashAlgorithm($0.der) == .sha1 } ?? false
+        if formatIssues.isEmpty, !essV2WithSHA1, !essV2.isEmpty || !essV1.isEmpty, !signingTimes.isEmpty {
+            level = "B"
+            // Only a timestamp that could be read makes T; only an archive timestamp that was checked makes LTA.
+            if parsedSignatureTimestamps > 0 {
+                level = "T"
+                if environment.hasRevocationData { level = "LT" }
+                if level == "LT" && archiveExamined { level = "LTA" }
+            }
+        }
+
+        var evidence = SignerEvidence(
             id: id, formatIssues: formatIssues, identification: identification, signerCertificate: signerCert?.fingerprint,
             algorithms: algorithmEvidence, messageDigest: messageDigest, signatureValue: signatureValue,
             signedAttributes: signedOIDs, unsignedAttributes: unsignedOIDs,
             claimedSigningTime: signingTimes.first.flatMap(SignerAttributes.time), chains: chains, timestamps: timestamps,
             level: level)
+        evidence.longTerm = longTerm
+        evidence.counterSignatures = counterSignatures.isEmpty ? nil : counterSignatures
         return ExaminedSigner(evidence: evidence, certificates: referenced)
+    }
+
+    /// Feeds the document's bytes into a digest again (a detached signature's archive-time-stamp-v2 covers them
+    /// whole); nil when only its digest is known.
+    static func documentStreamer(_ input: DocumentInput?) -> ((MultiDigest) throws -> Void)? {
+        switch input {
+        case .file(let path)?: return { multi in try FileInput.stream(path: path) { multi.update($0) } }
+        case .bytes(_, let bytes)?: return { multi in multi.update(bytes) }
+        default: return nil
+        }
+    }
+
+    /// A CMS SignedData built around one countersignature SignerInfo, with the countersigned signature value as its
+    /// content, so that the countersignature is read and verified like any signer (its message-digest attribute is
+    /// the hash of that value, RFC 5652 §11.4).
+    static func counterSignatureMessage(signerInfo: [UInt8], countersigned: [UInt8]) -> CMSMessage? {
+        guard let node = DER.node(in: signerInfo, at: 0), node.tag == 0x30 else { return nil }
+        let fields = DER.children(of: node, in: signerInfo)
+        guard fields.count >= 5, fields[2].tag == 0x30,
+              let signedDataOID = try? DEREncoder.oid("1.2.840.113549.1.7.2"), let dataOID = try? DEREncoder.oid("1.2.840.113549.1.7.1")
+        else { return nil }
+        let digestAlgorithm = Array(signerInfo[EmbeddedRevocation.start(of: fields[2], in: signerInfo)..<fields[2].end])
+        let version: [UInt8] = fields[1].tag == 0x80 ? [0x02, 0x01, 0x03] : [0x02, 0x01, 0x01]
+        let signedData = DEREncoder.sequence([
+            version, DEREncoder.tlv(0x31, digestAlgorithm),
+            DEREncoder.sequence([dataOID, DEREncoder.tlv(0xA0, DEREncoder.tlv(0x04, countersigned))]),
+            DEREncoder.tlv(0x31, Array(signerInfo[EmbeddedRevocation.start(of: node, in: signerInfo)..<node.end])),
+        ])
+        let contentInfo = DEREncoder.sequence([signedDataOID, DEREncoder.tlv(0xA0, signedData)])
+        return try? CMSMessage.parse(der: contentInfo, subject: nil)
+    }
+
+    static func unreadableCounterSignature(id: String) -> SignerEvidence {
+        SignerEvidence(
+            id: id, formatIssues: ["the countersignature is not a readable SignerInfo"],
+            identification: IdentificationEvidence(signerIdentifier: "unknown", signerIdentifierValue: "", foundIn: nil,
+                                                   signingCertificateAttribute: "absent", binding: .absent),
+            algorithms: AlgorithmEvidence(digest: "unknown", digestOID: "", signature: "unknown", signatureOID: ""),
+            messageDigest: CryptoCheck(.notChecked, "unreadable"), signatureValue: CryptoCheck(.notChecked, "unreadable"))
+    }
+
+    /// Whether OpenSSL knows this SignerInfo signature algorithm at all (an OID it has no name for cannot be
+    /// verified). Known ones are tried; an error that says an algorithm is missing is classified afterwards.
+    static func signatureAlgorithmUsable(oid object: OpaquePointer?) -> Bool {
+        OBJ_obj2nid(object) != NID_undef
+    }
+
+    /// Verifies a SignerInfo's signature over the DER of its signed attributes as computed here — in the order they
+    /// are stored, or `sorted` as DER orders a SET OF (X.690 §11.6). nil when this path cannot verify the key type
+    /// (RSA-PSS needs its parameters; OpenSSL's own verification handles it).
+    static func verifySignedAttributes(_ si: OpaquePointer, certificate: X509Certificate, digest: DigestAlgorithm?, scheme: String,
+                                       sorted: Bool) -> Bool? {
+        guard let key = X509_get0_pubkey(certificate.pointer), let signature = CMS_SignerInfo_get0_signature(si) else { return nil }
+        var encoded: [[UInt8]] = []
+        for index in 0..<max(CMS_signed_get_attr_count(si), 0) {
+            guard let attribute = CMS_signed_get_attr(si, index), let der = derBytes({ i2d_X509_ATTRIBUTE(attribute, $0) }) else { return nil }
+            encoded.append(der)
+        }
+        if sorted { encoded.sort { $0.lexicographicallyPrecedes($1) } }
+        let data = DEREncoder.tlv(0x31, encoded.flatMap { $0 })
+        let keyType = EVP_PKEY_get_base_id(key)
+        let oneShot = keyType == EVP_PKEY_ED25519 || keyType == EVP_PKEY_ED448
+        let md = oneShot ? nil : digest?.evpMD()
+        guard oneShot || md != nil, let ctx = EVP_MD_CTX_new() else { return nil }
+        defer { EVP_MD_CTX_free(ctx) }
+        clearOpenSSLErrors()
+        var pkeyContext: OpaquePointer? = nil
+        guard EVP_DigestVerifyInit(ctx, &pkeyContext, md, nil, key) == 1 else {
+            clearOpenSSLErrors()
+            return nil
+        }
+        if scheme == "rsa-pss" {
+            // RSASSA-PSS: MGF1 with the same hash, the salt length read from the signature (RFC 4055 defaults apart,
+            // every producer uses the digest's length; AUTO accepts what the signature says).
+            guard let pkeyContext, EVP_PKEY_CTX_set_rsa_padding(pkeyContext, RSA_PKCS1_PSS_PADDING) == 1,
+                  EVP_PKEY_CTX_set_rsa_pss_saltlen(pkeyContext, RSA_PSS_SALTLEN_AUTO) == 1,
+                  EVP_PKEY_CTX_set_rsa_mgf1_md(pkeyContext, md) == 1
+            else {
+                clearOpenSSLErrors()
+                return nil
+            }
+        }
+        let signatureBytes = bytes(of: signature)
+        let ok = EVP_DigestVerify(ctx, signatureBytes, signatureBytes.count, data, data.count) == 1
+        clearOpenSSLErrors()
+        return ok
+    }
+
+    /// Whether an OpenSSL error says an algorithm is missing rather than that a signature is wrong.
+    static func unsupported(_ error: String) -> Bool {
+        let text = error.lowercased()
+        return text.contains("unsupported algorithm") || text.contains("unknown digest") || text.contains("unknown message digest")
+            || text.contains("unsupported digest") || text.contains("unknown signature algorithm") || text.contains("no such algorithm")
+            || text.contains("unsupported signature") || text.contains("unsupported public key")
     }
 
     /// What a timestamp must cover: exact bytes (the signature value), or a document known by its digests.
@@ -489,20 +894,24 @@ public enum EvidenceCollector {
         case digests([DigestAlgorithm: [UInt8]])
         /// The imprint was checked by the caller (archive timestamps: the input is recomputed from the structure).
         case checked(CryptoCheck)
+        /// An input recomputed from the signature's structure, with the same from its DER re-encoding when that
+        /// differs; `normalized`: the structure could only be read re-encoded (BER input).
+        case reencodable([UInt8], alternative: [UInt8]?, normalized: Bool)
     }
 
     /// Examines one RFC 3161 token: its imprint against what it must cover, its own signature (and ESS binding),
     /// the TSA certificate's timeStamping EKU, and the TSA's path at the timestamp's time and at validation time.
+    /// The TSA certificate is looked for in the token, then everywhere the signature carries certificates
+    /// (SignedData, certificate-values, the other timestamps), then `--cert` and the trust anchors.
     static func examineTimestamp(
-        _ der: [UInt8], type: String, covering: Covered, outerCertificates: [X509Certificate], supplied: [X509Certificate],
-        trust: TrustStore, validator: ChainValidator, validationTime: Date
-    ) -> ExaminedSigner.Timestamp {
+        _ der: [UInt8], type: String, covering: Covered, environment: Environment
+    ) -> (evidence: TimestampEvidence, certificates: [X509Certificate], parsed: Bool) {
         guard let token = try? TimestampToken.parse(der) else {
             let broken = TimestampEvidence(
                 type: type, genTime: .distantPast, accuracy: nil, serial: "", policy: nil, imprintAlgorithm: "unknown",
                 imprint: CryptoCheck(.notChecked, "the token cannot be parsed"), signatureValue: CryptoCheck(.invalid, "the token cannot be parsed"),
                 tsaCertificate: nil, timeStampingEKU: .notChecked, chains: [])
-            return ExaminedSigner.Timestamp(evidence: broken, certificates: [])
+            return (broken, [], false)
         }
         // Imprint.
         var imprint: CryptoCheck
@@ -519,6 +928,16 @@ public enum EvidenceCollector {
                 }
             case .checked(let check):
                 imprint = check
+            case .reencodable(let input, let alternative, let normalized):
+                if (try? MultiDigest.digest(algorithm, input)) == token.imprint {
+                    imprint = CryptoCheck(.valid)
+                } else if let alternative, (try? MultiDigest.digest(algorithm, alternative)) == token.imprint {
+                    imprint = CryptoCheck(.valid, "the imprint matches the signature's DER re-encoding")
+                } else if normalized {
+                    imprint = CryptoCheck(.notChecked, "the signature is BER-encoded and its DER re-encoding does not reproduce this timestamp's imprint; what it covers cannot be decided")
+                } else {
+                    imprint = CryptoCheck(.invalid, "the imprint is not the hash of the signature value, its timestamps and the complete references")
+                }
             }
         } else {
             imprint = CryptoCheck(.notChecked, "unsupported imprint algorithm \(token.imprintOID)")
@@ -536,18 +955,26 @@ public enum EvidenceCollector {
         var tokenAlgorithms: AlgorithmEvidence? = nil
         var signatureValue = CryptoCheck(.invalid, "the token has no signer")
         var tsaCertificate: X509Certificate? = nil
+        var tsaSource: String? = nil
         if let tokenSigner = token.cms.signerInfos.first, token.cms.signerInfos.count == 1 {
             let tstDocument = HashedDocument(
                 evidence: DocumentEvidence(name: nil, size: UInt64(token.tstInfo.count), digests: [:], source: .attached),
                 digests: tstDigests, mismatchWithAttached: false)
             let examined = examineSigner(
-                tokenSigner, id: "TS", cms: token.cms, candidates: tokenCertificates + outerCertificates, supplied: supplied,
-                trust: trust, document: tstDocument, validator: validator, validationTime: validationTime,
-                hasRevocationData: false, examineTimestamps: false)
+                tokenSigner, id: "TS", cms: token.cms, searchOrder: [("token", tokenCertificates)] + environment.searchOrder,
+                document: tstDocument, environment: environment, role: .timestampToken)
             let e = examined.evidence
             tokenAlgorithms = e.algorithms
             if e.identification.binding == .invalid {
-                signatureValue = CryptoCheck(.invalid, "the token's signing-certificate attribute does not match the TSA certificate")
+                // The certificate the token's SignerIdentifier names is not the one its signing-certificate
+                // attribute binds: the TSA certificate is not identified (as for a signer's certificate
+                // substitution), so the token proves nothing and is not shown broken either.
+                signatureValue = CryptoCheck(.notChecked, "the token's signing-certificate attribute does not name the certificate its signer identifier matches: the TSA certificate is not identified")
+            } else if e.signerCertificate == nil {
+                // Checked before the signature value: without the certificate nothing can be verified, and nothing
+                // is proven broken either (many TSAs leave it out when certReq is false; CryptoPro keeps it in
+                // certificate-values or in the CAdES-C timestamp).
+                signatureValue = CryptoCheck(.notChecked, "the TSA certificate is not in the token, the signature, its certificate-values or its other timestamps (give it with --cert)")
             } else if e.identification.signingCertificateAttribute == "absent" {
                 signatureValue = CryptoCheck(.invalid, "the token has no signing-certificate attribute (RFC 3161, 2.4.2)")
             } else if e.messageDigest.outcome != .valid {
@@ -556,7 +983,9 @@ public enum EvidenceCollector {
                 signatureValue = e.signatureValue
             }
             if let fingerprint = e.signerCertificate {
-                tsaCertificate = (tokenCertificates + outerCertificates + supplied + trust.anchors).first { $0.fingerprint == fingerprint }
+                let all = tokenCertificates + environment.embeddedCertificates + environment.supplied + environment.trust.anchors
+                tsaCertificate = all.first { $0.fingerprint == fingerprint }
+                tsaSource = e.identification.foundIn
             }
             certificates += examined.certificates
         }
@@ -565,18 +994,20 @@ public enum EvidenceCollector {
         if let tsaCertificate {
             eku = X509_check_purpose(tsaCertificate.pointer, X509_PURPOSE_TIMESTAMP_SIGN, 0) == 1 ? .valid : .invalid
             clearOpenSSLErrors()
-            var tsaValidator = validator
-            tsaValidator.untrusted = validator.untrusted + tokenCertificates
+            var tsaValidator = environment.validator
+            tsaValidator.untrusted = environment.validator.untrusted + tokenCertificates
             let (atTime, path) = tsaValidator.evaluate(tsaCertificate, at: token.genTime, purpose: "timestamp")
-            let (now, _) = tsaValidator.evaluate(tsaCertificate, at: validationTime, purpose: "validationTime")
+            let (now, _) = tsaValidator.evaluate(tsaCertificate, at: environment.validationTime, purpose: "validationTime")
             chains = [atTime, now]
             certificates += path
         }
-        let evidence = TimestampEvidence(
+        var evidence = TimestampEvidence(
             type: type, genTime: token.genTime, accuracy: token.accuracy, serial: token.serial, policy: token.policy,
             imprintAlgorithm: token.imprintAlgorithm?.name ?? token.imprintOID, imprint: imprint, signatureValue: signatureValue,
             tsaCertificate: tsaCertificate?.fingerprint, timeStampingEKU: eku, chains: chains, algorithms: tokenAlgorithms)
-        return ExaminedSigner.Timestamp(evidence: evidence, certificates: certificates)
+        evidence.tsaCertificateSource = tsaSource
+        evidence.imprintValue = hex(token.imprint)
+        return (evidence, certificates, true)
     }
 
     static func signerIdentifier(_ si: OpaquePointer) -> (kind: String, value: String) {
@@ -620,6 +1051,18 @@ public enum EvidenceCollector {
 
 /// ESS signing-certificate (RFC 2634) and signing-certificate-v2 (RFC 5035) binding checks.
 enum ESS {
+    /// The hash algorithm of the first ESSCertIDv2 (SHA-256 when omitted, its DEFAULT).
+    static func hashAlgorithm(_ der: [UInt8]) -> DigestAlgorithm? {
+        guard let outer = DER.node(in: der, at: 0), outer.tag == 0x30,
+              let certs = DER.children(of: outer, in: der).first, certs.tag == 0x30,
+              let first = DER.children(of: certs, in: der).first, first.tag == 0x30,
+              let head = DER.children(of: first, in: der).first
+        else { return nil }
+        guard head.tag == 0x30 else { return .sha256 }
+        guard let oidNode = DER.children(of: head, in: der).first, oidNode.tag == 0x06, let oid = DER.oid(der[oidNode.contentRange]) else { return nil }
+        return DigestAlgorithm(oid: oid)
+    }
+
     /// Whether the first ESSCertID(v2) in the attribute value names `certificate`.
     static func binds(_ der: [UInt8], version: String, certificate: X509Certificate) -> Bool {
         guard let outer = DER.node(in: der, at: 0), outer.tag == 0x30,
@@ -651,10 +1094,21 @@ enum ESS {
                 let serialNode = DER.node(in: certSerial, at: 0),
                 Array(certSerial[serialNode.contentRange]) == serialContent
             else { return false }
-            guard let issuerDER = derBytes({ i2d_X509_NAME(X509_get_issuer_name(certificate.pointer), $0) }) else { return false }
+            // The issuer as a directory name, compared as names (X509_NAME_cmp: canonical form), not as bytes: a
+            // producer may encode the same name with other string types than the certificate does.
             let names = DER.children(of: parts[0], in: der)
             let directoryNames = names.filter { $0.tag == 0xA4 }.map { Array(der[$0.contentRange]) }
-            guard directoryNames.contains(issuerDER) else { return false }
+            let issuer = X509_get_issuer_name(certificate.pointer)
+            let matches = directoryNames.contains { encoded in
+                let parsed: OpaquePointer? = encoded.withUnsafeBufferPointer { buffer in
+                    var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+                    return d2i_X509_NAME(nil, &cursor, buffer.count)
+                }
+                guard let parsed else { clearOpenSSLErrors(); return false }
+                defer { X509_NAME_free(parsed) }
+                return X509_NAME_cmp(parsed, issuer) == 0
+            }
+            guard matches else { return false }
         }
         return true
     }

@@ -166,6 +166,23 @@ public final class MultiDigest {
 }
 
 extension FileInput {
+    /// Whether the file's content is a CMS signature or an RFC 3161 timestamp (token or response), in DER, PEM or
+    /// bare Base64, judged from its first bytes. `verify FILE` decides by this, not by the file's name.
+    public static func looksLikeSignature(path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        let capacity = 8192
+        var head = [UInt8](repeating: 0, count: capacity)
+        var filled = 0
+        while filled < capacity {
+            let n = head.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, capacity - filled) }
+            if n <= 0 { break }
+            filled += n
+        }
+        return SignatureDecoder.looksLikeSignature(Array(head.prefix(filled)))
+    }
+
     /// Reads a signature file: refuses directories and anything too large to be a signature, after a cheap
     /// look at its first bytes, so a gigabyte of noise is rejected without being read.
     public static func readSignature(path: String) throws -> [UInt8] {

@@ -16,6 +16,19 @@ public struct Inspection: Codable, Sendable {
         public var signedAttributes: [String]
         public var unsignedAttributes: [String]
         public var certificate: String?
+        /// The TS 101 733 long-term form (`CAdES-X Long Type 1`, ...), when the signer is written in one.
+        public var profile: String?
+        /// Counter-signatures over this signer's signature, by signer id (`S0-C0`, ...).
+        public var counterSignatures: [String]?
+    }
+    /// What a bare RFC 3161 token (`.tst`, `.tsr`) stamps.
+    public struct TimestampInfo: Codable, Sendable {
+        public var genTime: Date
+        public var serial: String
+        public var policy: String?
+        public var imprintAlgorithm: String
+        public var imprint: String
+        public var tsa: String?
     }
     public struct CRLInfo: Codable, Sendable {
         public var issuer: String
@@ -30,6 +43,8 @@ public struct Inspection: Codable, Sendable {
     public var signers: [Signer]
     public var certificates: [CertificateInfo]
     public var crls: [CRLInfo]
+    /// For a bare timestamp token: what it stamps. Absent for signatures.
+    public var timestamp: TimestampInfo?
 }
 
 public enum Inspector {
@@ -43,7 +58,9 @@ public enum Inspector {
         "1.2.840.113549.1.9.16.2.15": "signature-policy-identifier", "1.2.840.113549.1.9.16.2.16": "commitment-type",
         "1.2.840.113549.1.9.16.2.17": "signer-location", "1.2.840.113549.1.9.6": "counter-signature",
         "1.2.840.113549.1.9.16.2.21": "complete-certificate-references", "1.2.840.113549.1.9.16.2.22": "complete-revocation-references",
-        "0.4.0.19122.1.4": "signer-attributes-v2", "0.4.0.1733.2.5": "ats-hash-index-v3",
+        "0.4.0.19122.1.4": "signer-attributes-v2", "0.4.0.1733.2.5": "ats-hash-index", "0.4.0.19122.1.5": "ats-hash-index-v3",
+        "1.2.840.113549.1.9.16.2.25": "CAdES-C-time-stamp", "1.2.840.113549.1.9.16.2.26": "time-stamped-certs-crls-references",
+        "1.2.840.113549.1.9.16.2.27": "archive-time-stamp (v1)", "1.2.840.113549.1.9.16.2.48": "archive-time-stamp-v2",
     ]
 
     public static func name(_ oid: String) -> String { attributeNames[oid] ?? oid }
@@ -53,8 +70,17 @@ public enum Inspector {
         let (der, encoding) = try SignatureDecoder.decode(bytes, subject: subject)
         let cms = try CMSMessage.parse(der: der, subject: subject)
         let certificates = cms.certificates
+        // The level and the long-term form come from the same examination `verify` makes (offline, with no
+        // document and no trust anchors), so that inspect and verify always name the same level.
+        let evidence = try? EvidenceCollector.collect(VerificationRequest(signature: der, signatureName: subject, trust: TrustStore(anchors: [])))
+        var timestamp: Inspection.TimestampInfo? = nil
+        if let stamp = evidence?.timestamps?.first, let token = try? TimestampToken.parse(der) {
+            timestamp = Inspection.TimestampInfo(
+                genTime: stamp.genTime, serial: stamp.serial, policy: stamp.policy, imprintAlgorithm: stamp.imprintAlgorithm,
+                imprint: hex(token.imprint), tsa: stamp.tsaCertificate.flatMap { evidence?.certificates[$0]?.subject })
+        }
         var signers: [Inspection.Signer] = []
-        for (index, si) in cms.signerInfos.enumerated() {
+        for (index, si) in cms.signerInfos.enumerated() where timestamp == nil {
             let attributes = SignerAttributes(signerInfo: si)
             let identifier = EvidenceCollector.signerIdentifier(si)
             var signatureAlgorithm: UnsafeMutablePointer<X509_ALGOR>? = nil
@@ -63,10 +89,7 @@ public enum Inspector {
             X509_ALGOR_get0(&object, nil, nil, signatureAlgorithm)
             let signed = attributes.signedOIDs()
             let unsigned = attributes.unsignedOIDs()
-            let hasESS = signed.contains(OID.signingCertificateV2) || signed.contains(OID.signingCertificate)
-            var level = hasESS && signed.contains(OID.signingTime) ? "B" : "CMS"
-            if level == "B" && unsigned.contains(OID.signatureTimeStamp) { level = cms.crls.isEmpty ? "T" : "LT" }
-            if level == "LT" && unsigned.contains(OID.archiveTimeStampV3) { level = "LTA" }
+            let examined = evidence.flatMap { index < $0.signers.count ? $0.signers[index] : nil }
             let cert = certificates.first { CMS_SignerInfo_cert_cmp(si, $0.pointer) == 0 }
             clearOpenSSLErrors()
             signers.append(Inspection.Signer(
@@ -74,8 +97,9 @@ public enum Inspector {
                 digest: Signer.signerDigest(si)?.name ?? "unknown",
                 signature: signatureScheme(oid: oidText(object), keyType: nil).scheme,
                 signingTime: attributes.signed(NID_pkcs9_signingTime).first.flatMap(SignerAttributes.time),
-                level: level, signedAttributes: signed.map(name), unsignedAttributes: unsigned.map(name),
-                certificate: cert?.subject))
+                level: examined?.level ?? "CMS", signedAttributes: signed.map(name), unsignedAttributes: unsigned.map(name),
+                certificate: cert?.subject, profile: examined?.longTerm?.form,
+                counterSignatures: examined?.counterSignatures.map { $0.map(\.id) }))
         }
         var infos = certificates.map { $0.info() }
         for index in infos.indices { infos[index].der = "" }
@@ -83,7 +107,8 @@ public enum Inspector {
             encoding: encoding.rawValue, content: cms.attachedContent == nil ? "detached" : "attached",
             contentType: cms.eContentTypeOID, contentSize: cms.attachedContent?.count, signers: signers,
             certificates: infos,
-            crls: cms.crls.map { Inspection.CRLInfo(issuer: $0.issuer, thisUpdate: $0.thisUpdate, nextUpdate: $0.nextUpdate, sha256: $0.fingerprint) })
+            crls: cms.crls.map { Inspection.CRLInfo(issuer: $0.issuer, thisUpdate: $0.thisUpdate, nextUpdate: $0.nextUpdate, sha256: $0.fingerprint) },
+            timestamp: timestamp)
     }
 }
 

@@ -8,8 +8,9 @@ import NIOConcurrencyHelpers
 public enum OCSP {
     /// A request for `certificate` issued by `issuer`, with a fresh nonce. Returns the DER and the nonce-bearing
     /// request object's DER (kept to check the answer's nonce).
-    package static func request(for certificate: X509Certificate, issuer: X509Certificate) throws -> [UInt8] {
-        guard let id = OCSP_cert_to_id(nil, certificate.pointer, issuer.pointer), let request = OCSP_REQUEST_new() else {
+    /// `certificateIDHash`: the hash of the CertID (SHA-1 unless asked; Russian responders also answer Streebog ones).
+    package static func request(for certificate: X509Certificate, issuer: X509Certificate, certificateIDHash: DigestAlgorithm = .sha1) throws -> [UInt8] {
+        guard let id = OCSP_cert_to_id(certificateIDHash.evpMD(), certificate.pointer, issuer.pointer), let request = OCSP_REQUEST_new() else {
             throw PodpisError.openSSL(.software, "cannot build an OCSP request")
         }
         defer { OCSP_REQUEST_free(request) }
@@ -79,20 +80,24 @@ public enum OCSP {
             return RevocationEvidence(status: .unknown, source: "ocsp", problems: ["the OCSP responder answered «\(String(cString: OCSP_response_status_str(Int(status))))»"])
         }
         defer { OCSP_BASICRESP_free(basic) }
-        // Find this certificate's entry (SHA-1 CertIDs are usual; SHA-256 ones exist).
+        // Find this certificate's entry. Each SingleResponse names the hash its CertID was made with: SHA-1 is
+        // usual, but CryptoPro and the Russian CAs' responders answer with Streebog-256/512 (or GOST R 34.11-94)
+        // CertIDs, others with SHA-256/384/512. Rebuild the CertID with that very hash and compare.
         var found: (Int32, Int32, Date?, Date?, Date?)? = nil
-        for md in [EVP_sha1(), EVP_sha256()] {
-            guard let id = OCSP_cert_to_id(md, certificate.pointer, issuer.pointer) else { continue }
+        for index in 0..<max(OCSP_resp_count(basic), 0) where found == nil {
+            guard let single = OCSP_resp_get0(basic, index), let singleID = OCSP_SINGLERESP_get0_id(single) else { continue }
+            var hashObject: OpaquePointer? = nil
+            guard OCSP_id_get0_info(nil, &hashObject, nil, nil, singleID) == 1, let hashObject else { continue }
+            let md = DigestAlgorithm(nid: OBJ_obj2nid(hashObject))?.evpMD() ?? EVP_get_digestbyname(OBJ_nid2sn(OBJ_obj2nid(hashObject)))
+            guard let md, let id = OCSP_cert_to_id(md, certificate.pointer, issuer.pointer) else { clearOpenSSLErrors(); continue }
             defer { OCSP_CERTID_free(id) }
-            var certStatus: Int32 = 0
+            guard OCSP_id_cmp(id, singleID) == 0 else { continue }
             var reason: Int32 = -1
             var revoked: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>? = nil
             var thisUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>? = nil
             var nextUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>? = nil
-            if OCSP_resp_find_status(basic, id, &certStatus, &reason, &revoked, &thisUpdate, &nextUpdate) == 1 {
-                found = (certStatus, reason, date(fromASN1: revoked), date(fromASN1: thisUpdate), date(fromASN1: nextUpdate))
-                break
-            }
+            let certStatus = OCSP_single_get0_status(single, &reason, &revoked, &thisUpdate, &nextUpdate)
+            found = (certStatus, reason, date(fromASN1: revoked), date(fromASN1: thisUpdate), date(fromASN1: nextUpdate))
         }
         clearOpenSSLErrors()
         guard let (certStatus, reason, revokedAt, thisUpdate, nextUpdate) = found else { return nil }

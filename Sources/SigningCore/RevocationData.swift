@@ -49,6 +49,18 @@ package enum EmbeddedRevocation {
         return (crls, ocsp)
     }
 
+    /// The BasicOCSPResponse inside an OCSPResponse (the OCTET STRING of its ResponseBytes), when it holds one.
+    static func basicResponse(in response: [UInt8]) -> [UInt8]? {
+        guard let outer = DER.node(in: response, at: 0), outer.tag == 0x30 else { return nil }
+        let parts = DER.children(of: outer, in: response)
+        guard parts.count == 2, parts[1].tag == 0xA0, let bytes = DER.children(of: parts[1], in: response).first, bytes.tag == 0x30 else {
+            return nil
+        }
+        let fields = DER.children(of: bytes, in: response)
+        guard fields.count == 2, fields[1].tag == 0x04 else { return nil }
+        return Array(response[fields[1].contentRange])
+    }
+
     /// OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED successful, [0] EXPLICIT ResponseBytes { basic OID, OCTET STRING } }.
     static func wrapBasic(_ basic: [UInt8]) -> [UInt8] {
         let oid: [UInt8] = (try? DEREncoder.oid(ocspBasicOID)) ?? []

@@ -1,5 +1,6 @@
 import COpenSSL
 import CPodpis
+import EvidenceModel
 import Foundation
 
 /// Hostile variants of valid signatures, for the test suite's negative cases (reachable with `@testable import`).
@@ -104,6 +105,95 @@ extension Tampering {
         try withReadBIO(parsed.tstInfo) { bio in
             guard CMS_final(cms.pointer, bio, nil, flags) == 1 else { throw PodpisError.openSSL(.software, "final") }
         }
+        return try cms.der()
+    }
+}
+
+// MARK: - Shapes other producers write (for tests built with the test PKI)
+
+extension Tampering {
+    /// Adds an unsigned attribute (`value`: the DER of one attribute value) to signer `index`.
+    static func addUnsignedAttribute(_ signature: [UInt8], oid: String, value: [UInt8], signer index: Int = 0) throws -> [UInt8] {
+        let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
+        let si = cms.signerInfos[index]
+        guard let object = OBJ_txt2obj(oid, 1) else { throw PodpisError.openSSL(.software, "OID \(oid)") }
+        defer { ASN1_OBJECT_free(object) }
+        guard value.first == 0x30, CMS_unsigned_add1_attr_by_OBJ(si, object, V_ASN1_SEQUENCE, value, Int32(value.count)) == 1 else {
+            throw PodpisError.openSSL(.software, "cannot add the attribute")
+        }
+        return try cms.der()
+    }
+
+    /// The signature value's octets of signer `index`.
+    static func signatureValue(of signature: [UInt8], signer index: Int = 0) throws -> [UInt8] {
+        let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
+        guard let value = CMS_SignerInfo_get0_signature(cms.signerInfos[index]) else { throw PodpisError(.software, "no signature value") }
+        return bytes(of: value)
+    }
+
+    /// A copy of an RFC 3161 token (or any SignedData) without its certificates, as TSAs answer when certReq is
+    /// false: the TSTInfo and the signature are untouched.
+    static func withoutCertificates(token: [UInt8]) throws -> [UInt8] {
+        try withoutCertificates(try CMSMessage.parse(der: token, subject: nil)).der()
+    }
+
+    /// Adds a countersignature (RFC 5652 §11.4) by `identity` over signer `index`'s signature value: signed
+    /// attributes message-digest, signing-time and signing-certificate-v2 (no content-type), signed over their
+    /// DER, as DSS, CryptoPro and Bouncy Castle write it. `breakSignature` flips a bit of the countersignature.
+    static func addCounterSignature(_ signature: [UInt8], identity: SigningIdentity, digest: DigestAlgorithm, signingTime: Date = Date(),
+                                    signer index: Int = 0, breakSignature: Bool = false) throws -> [UInt8] {
+        let countersigned = try signatureValue(of: signature, signer: index)
+        let certificate = identity.certificate
+        func attribute(_ oid: String, _ value: [UInt8]) throws -> [UInt8] {
+            DEREncoder.sequence([try DEREncoder.oid(oid), DEREncoder.tlv(0x31, value)])
+        }
+        func algorithm(_ oid: String, null: Bool) throws -> [UInt8] {
+            DEREncoder.sequence([try DEREncoder.oid(oid)] + (null ? [[0x05, 0x00]] : []))
+        }
+        let time = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: signingTime)
+        let utc = String(format: "%02d%02d%02d%02d%02d%02dZ", (time.year ?? 2000) % 100, time.month ?? 1, time.day ?? 1,
+                         time.hour ?? 0, time.minute ?? 0, time.second ?? 0)
+        let essHash = try MultiDigest.digest(digest, certificate.der)
+        let essID = DEREncoder.sequence((digest == .sha256 ? [] : [try algorithm(digest.oid, null: false)]) + [DEREncoder.tlv(0x04, essHash)])
+        var attributes = [
+            try attribute(OID.messageDigest, DEREncoder.tlv(0x04, try MultiDigest.digest(digest, countersigned))),
+            try attribute(OID.signingTime, DEREncoder.tlv(0x17, Array(utc.utf8))),
+            try attribute(OID.signingCertificateV2, DEREncoder.sequence([DEREncoder.sequence([essID])])),
+        ]
+        attributes.sort { $0.lexicographicallyPrecedes($1) }
+        let signedSet = DEREncoder.tlv(0x31, attributes.flatMap { $0 })
+        // Sign the DER of the SET OF attributes.
+        guard let ctx = EVP_MD_CTX_new() else { throw PodpisError.openSSL(.software, "EVP_MD_CTX_new") }
+        defer { EVP_MD_CTX_free(ctx) }
+        guard EVP_DigestSignInit(ctx, nil, digest.evpMD(), nil, identity.key.pointer) == 1 else {
+            throw PodpisError.openSSL(.software, "EVP_DigestSignInit")
+        }
+        var length = 0
+        guard EVP_DigestSign(ctx, nil, &length, signedSet, signedSet.count) == 1 else { throw PodpisError.openSSL(.software, "EVP_DigestSign") }
+        var value = [UInt8](repeating: 0, count: length)
+        guard EVP_DigestSign(ctx, &value, &length, signedSet, signedSet.count) == 1 else { throw PodpisError.openSSL(.software, "EVP_DigestSign") }
+        value = Array(value.prefix(length))
+        if breakSignature { value[value.count / 2] ^= 0x01 }
+        guard let issuer = derBytes({ i2d_X509_NAME(X509_get_issuer_name(certificate.pointer), $0) }),
+              let serial = derBytes({ i2d_ASN1_INTEGER(X509_get0_serialNumber(certificate.pointer), $0) })
+        else { throw PodpisError.openSSL(.software, "issuer and serial") }
+        let signatureAlgorithm: [UInt8]
+        switch identity.key.keyType {
+        case "rsa": signatureAlgorithm = try algorithm("1.2.840.113549.1.1.1", null: true)
+        case "ec": signatureAlgorithm = try algorithm(digest == .sha384 ? "1.2.840.10045.4.3.3" : "1.2.840.10045.4.3.2", null: false)
+        case "gost2012-256": signatureAlgorithm = try algorithm("1.2.643.7.1.1.1.1", null: false)
+        case "gost2012-512": signatureAlgorithm = try algorithm("1.2.643.7.1.1.1.2", null: false)
+        default: throw PodpisError(.software, "no countersignature for \(identity.key.keyType) keys here")
+        }
+        let signerInfo = DEREncoder.sequence([
+            [0x02, 0x01, 0x01], DEREncoder.sequence([issuer, serial]), try algorithm(digest.oid, null: !digest.isGOST),
+            DEREncoder.tlv(0xA0, attributes.flatMap { $0 }),
+            signatureAlgorithm, DEREncoder.tlv(0x04, value),
+        ])
+        let added = try addUnsignedAttribute(signature, oid: OID.counterSignature, value: signerInfo, signer: index)
+        // The countersigner's certificate travels in SignedData.certificates, as DSS and CryptoPro put it.
+        let cms = try CMSMessage.parse(der: added, subject: nil)
+        guard CMS_add1_cert(cms.pointer, certificate.pointer) == 1 else { throw PodpisError.openSSL(.software, "CMS_add1_cert") }
         return try cms.der()
     }
 }

@@ -49,9 +49,10 @@ public final class X509Certificate: @unchecked Sendable, Hashable {
         self.init(taking: parsed)
     }
 
-    /// Every certificate in a PEM file (any number of `CERTIFICATE` blocks) or one DER certificate.
+    /// Every certificate in a PEM file (any number of `CERTIFICATE` blocks, with any text between them, as
+    /// `openssl x509 -text` or `openssl … -print_certs` write it) or one DER certificate.
     public static func parseAll(_ bytes: [UInt8], subject: String? = nil) throws -> [X509Certificate] {
-        if looksLikePEM(bytes) {
+        if looksLikePEM(bytes) || containsPEMBlock(bytes) {
             var result: [X509Certificate] = []
             try withReadBIO(bytes) { bio in
                 while true {
@@ -183,6 +184,20 @@ public final class X509Certificate: @unchecked Sendable, Hashable {
 func shortName(_ nid: Int32) -> String {
     guard nid != NID_undef, let name = OBJ_nid2sn(nid) else { return "unknown" }
     return String(cString: name)
+}
+
+/// Whether text that does not start with a PEM block holds one further on (after `subject=`/`issuer=` lines or a
+/// certificate dump). DER never starts with text, so a file starting with a SEQUENCE is not searched.
+func containsPEMBlock(_ bytes: [UInt8]) -> Bool {
+    guard let first = bytes.first, first != 0x30 else { return false }
+    let marker = Array("-----BEGIN ".utf8)
+    guard bytes.count >= marker.count else { return false }
+    var index = 0
+    while index + marker.count <= bytes.count {
+        if bytes[index] == marker[0], bytes[index..<(index + marker.count)].elementsEqual(marker) { return true }
+        index += 1
+    }
+    return false
 }
 
 func looksLikePEM(_ bytes: [UInt8]) -> Bool {

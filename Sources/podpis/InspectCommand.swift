@@ -22,7 +22,7 @@ struct InspectCommand: AsyncParsableCommand {
     var lang: String?
 
     func run() async throws {
-        if ASiCContainer.looksLikeContainer(path: signature) {
+        if ASiCContainer.recognises(path: signature) {
             try inspectContainer()
             return
         }
@@ -130,10 +130,17 @@ struct InspectCommand: AsyncParsableCommand {
         var lines: [String] = []
         lines.append("\(name): CMS SignedData, \(inspection.encoding.uppercased()), \(inspection.content)"
             + (inspection.contentSize.map { " (\($0) bytes inside)" } ?? ""))
+        if let stamp = inspection.timestamp {
+            lines.append("RFC 3161 timestamp token (no signature): \(ISO8601DateFormatter().string(from: stamp.genTime)) by \(stamp.tsa ?? "an unknown TSA")")
+            lines.append("  stamps \(stamp.imprintAlgorithm) \(stamp.imprint); serial \(stamp.serial)\(stamp.policy.map { "; policy \($0)" } ?? "")")
+        }
         for signer in inspection.signers {
             let level = signer.level == "CMS" ? "CMS" : "CAdES-\(signer.level)"
             lines.append("signer \(signer.id): \(signer.certificate ?? signer.identifierValue)")
-            lines.append("  level \(level); \(signer.signature) with \(signer.digest)")
+            lines.append("  level \(level)\(signer.profile.map { " (\($0))" } ?? ""); \(signer.signature) with \(signer.digest)")
+            if let counters = signer.counterSignatures, !counters.isEmpty {
+                lines.append("  counter-signatures: \(counters.joined(separator: ", "))")
+            }
             if let time = signer.signingTime { lines.append("  signing-time (claimed): \(ISO8601DateFormatter().string(from: time))") }
             lines.append("  signed attributes: \(signer.signedAttributes.joined(separator: ", "))")
             if !signer.unsignedAttributes.isEmpty {

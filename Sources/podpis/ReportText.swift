@@ -5,6 +5,22 @@ import PolicyEngine
 enum ReportText {
     static func print(_ report: Report, signatureName: String, language: Language) {
         let catalogue = Catalogue(language)
+        if report.signatures.isEmpty, let timestamps = report.timestamps, !timestamps.isEmpty {
+            // A bare timestamp token: its verdict line, then what it stamps.
+            let mark = report.indication == .totalPassed ? "✓" : (report.indication == .totalFailed ? "✗" : "?")
+            let code = report.subIndication.map { "\(report.indication.rawValue)/\($0.rawValue)" } ?? report.indication.rawValue
+            for check in report.documentChecks where check.id == "timestamp" {
+                Console.out("\(mark) \(signatureName): \(catalogue.text("indication.\(report.indication.rawValue)")) (\(code)) — \(check.message)")
+            }
+            for check in report.documentChecks where check.id == "container" && check.status == .failed {
+                Console.out("✗ \(check.message)")
+            }
+            for stamp in timestamps {
+                Console.out("  \(stamp.imprintAlgorithm ?? "?") \(stamp.imprint ?? "")")
+            }
+            if let container = report.container { printContainer(container, report: report, catalogue: catalogue) }
+            return
+        }
         if report.signatures.isEmpty {
             let reason = report.documentChecks.first { $0.status == .failed }?.message ?? ""
             Console.out("✗ \(signatureName): \(catalogue.text("indication.\(report.indication.rawValue)")) — \(reason)")
@@ -16,6 +32,7 @@ enum ReportText {
             let verdict = catalogue.text("indication.\(signature.indication.rawValue)")
             let code = signature.subIndication.map { "\(signature.indication.rawValue)/\($0.rawValue)" } ?? signature.indication.rawValue
             Console.out("\(mark) \(name): \(verdict) (\(code)) — \(signature.reason)")
+            printCounterSignatures(signature.counterSignatures, depth: 1, catalogue: catalogue)
         }
         for check in report.documentChecks where check.status == .failed && report.signatures.allSatisfy({ $0.indication == .totalPassed }) {
             Console.out("✗ \(check.message)")
@@ -25,6 +42,18 @@ enum ReportText {
         }
         if let first = report.signatures.first, report.signatures.count == 1 || report.indication == .totalPassed {
             Console.out("  \(first.legal.conclusion)")
+        }
+    }
+
+    /// Counter-signatures, indented under the signature they countersign, each with its own verdict.
+    static func printCounterSignatures(_ counters: [SignatureReport]?, depth: Int, catalogue: Catalogue) {
+        for counter in counters ?? [] {
+            let mark = counter.indication == .totalPassed ? "✓" : (counter.indication == .totalFailed ? "✗" : "?")
+            let name = counter.signer?.name ?? catalogue.text("cli.unknown-signer")
+            let code = counter.subIndication.map { "\(counter.indication.rawValue)/\($0.rawValue)" } ?? counter.indication.rawValue
+            let indent = String(repeating: "  ", count: depth)
+            Console.out("\(indent)↳ \(catalogue.text("cli.counter-signature")) \(mark) \(name): \(catalogue.text("indication.\(counter.indication.rawValue)")) (\(code)) — \(counter.reason)")
+            printCounterSignatures(counter.counterSignatures, depth: depth + 1, catalogue: catalogue)
         }
     }
 

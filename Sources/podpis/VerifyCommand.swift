@@ -167,7 +167,7 @@ struct VerifyCommand: AsyncParsableCommand {
     /// `verify X.asice` / `X.asics`: recognised by content (a ZIP whose first entry is `mimetype`), or a ZIP or an
     /// ASiC file name with no detached signature beside it, which then gets the container reader's precise error.
     func isContainer(_ path: String) -> Bool {
-        if ASiCContainer.looksLikeContainer(path: path) { return true }
+        if ASiCContainer.recognises(path: path) { return true }
         let ext = (path as NSString).pathExtension.lowercased()
         guard SignatureLookup.find(for: path) == nil else { return false }
         return SignatureLookup.containerExtensions.contains(ext) || GuardedZIP.looksLikeZIP(path: path)
@@ -176,7 +176,18 @@ struct VerifyCommand: AsyncParsableCommand {
     /// Verifies every signature of an ASiC container with the detached-signature path, plus the container checks.
     func verifyContainer(_ path: String, policy: Policy, trustLists: [String: TrustList], listAnchors: [X509Certificate],
                          validationTime: Date?, language: Language) throws -> Never {
-        let container = try ASiCContainer(path: path)
+        let container: ASiCContainer
+        do {
+            container = try ASiCContainer(path: path)
+        } catch let error as PodpisError where error.kind == .dataFormat && json {
+            // A container that cannot be read still gets its report: FORMAT_FAILURE, no signatures (exit 65).
+            var evidence = try EvidenceCollector.collect(VerificationRequest(
+                signature: [], signatureName: (path as NSString).lastPathComponent, trust: TrustStore(anchors: [])))
+            evidence.format = FormatEvidence(parsed: false, error: error.message)
+            let report = PolicyEngine().judge(evidence, policy: policy, options: JudgementOptions(
+                documentType: type, language: language, trustLists: trustLists))
+            try finish(evidence: evidence, report: report, signaturePath: path, language: language)
+        }
         let settings = ASiCContainer.VerificationSettings(
             trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
             certificates: try paths.certificates(), crls: try paths.revocation.crls(), validationTime: validationTime,
@@ -187,19 +198,22 @@ struct VerifyCommand: AsyncParsableCommand {
         try finish(evidence: evidence, report: report, signaturePath: path, language: language)
     }
 
-    /// `verify DOC SIG`, `verify SIG` (attached), or `verify DOC` with SIG found beside it.
+    /// `verify DOC SIG`, `verify DOC` with SIG found beside it, or one file that is itself a signature: attached
+    /// or detached is decided by content, not by the name. A `DOC.sig`, `.p7s` or `.sgn` beside the file wins;
+    /// otherwise a file whose content is a CMS signature or an RFC 3161 timestamp (DER, PEM or Base64, any name:
+    /// `.p7m`, `.pem`, `.der`, `.tsr`, `.tst`, …) is verified alone. A file named like a signature whose content is
+    /// not one is still read as one, so that it gets its FORMAT_FAILURE report (exit 65).
     func resolvePaths() throws -> (document: String?, signature: String) {
         guard let document else { throw PodpisError(.usage, "no document") }
         if let signature { return (document, signature) }
+        _ = try FileInput.regularFileSize(path: document)
+        if let found = SignatureLookup.find(for: document) { return (document, found) }
+        if FileInput.looksLikeSignature(path: document) { return (nil, document) }
         let ext = (document as NSString).pathExtension.lowercased()
         if SignatureLookup.signatureExtensions.contains(ext) { return (nil, document) }
-        _ = try FileInput.regularFileSize(path: document)
-        guard let found = SignatureLookup.find(for: document) else {
-            let looked = SignatureLookup.suffixes.map { (document as NSString).lastPathComponent + $0 }.joined(separator: ", ")
-            throw PodpisError(.noInput, "no signature given and none found beside it (looked for \(looked))", subject: document)
-                .localized("error.no-signature-beside", ["looked": looked])
-        }
-        return (document, found)
+        let looked = SignatureLookup.suffixes.map { (document as NSString).lastPathComponent + $0 }.joined(separator: ", ")
+        throw PodpisError(.noInput, "no signature given and none found beside it (looked for \(looked))", subject: document)
+            .localized("error.no-signature-beside", ["looked": looked])
     }
 
 }

@@ -198,18 +198,107 @@ struct ContainerTests {
         }
     }
 
-    @Test("a file the manifest names is missing: TOTAL-FAILED/HASH_FAILURE")
+    @Test("ASiC-E: a file the manifest names is missing: INDETERMINATE/SIGNED_DATA_NOT_FOUND (as DSS); a changed one stays HASH_FAILURE")
     func missingFile() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }
         let path = try makeASiCE(folder)
-        let parts = try entries(path).filter { $0.0 != "scan.bin" }
+        let original = try entries(path)
+        let parts = original.filter { $0.0 != "scan.bin" }
         try rewrite(parts, to: path)
         let (evidence, report) = try verify(path)
-        #expect(report.indication == .totalFailed)
-        #expect(report.subIndication == .hashFailure)
+        #expect(report.indication == .indeterminate)
+        #expect(report.subIndication == .signedDataNotFound)
+        #expect(check(report)?.status == .failed)
         #expect(check(report)?.message.contains("scan.bin") == true)
         #expect(evidence.container?.signatures.first?.references.first { $0.uri == "scan.bin" }?.outcome == .absent)
+        // Missing and changed together: the change decides (TOTAL-FAILED over INDETERMINATE).
+        try rewrite(original.filter { $0.0 != "scan.bin" }.map { $0.0 == "annex.xml" ? ($0.0, Array("<changed/>".utf8)) : $0 }, to: path)
+        let (_, both) = try verify(path)
+        #expect(both.indication == .totalFailed)
+        #expect(both.subIndication == .hashFailure)
+    }
+
+    @Test("ASiC-S whose META-INF/timestamp.tst is an RFC 3161 token over the file: TOTAL-PASSED with the TSA trusted; the file changed: HASH_FAILURE; the token reported as a top-level timestamp")
+    func timestampContainer() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let h = Hierarchy.rsa
+        let (authority, _) = try h.authority()
+        let token = try TimestampClient(source: LocalTimestampSource(authority)).token(over: sampleDocument, digest: .sha256)
+        let mimetype = RawEntry.text("mimetype", "application/vnd.etsi.asic-s+zip")
+        let path = try folder.write("stamped.asics", Self.zip([mimetype, RawEntry("order.txt", sampleDocument), RawEntry("META-INF/timestamp.tst", token)]))
+        let (evidence, report) = try verify(path)
+        #expect(report.indication == .totalPassed, "\(report.documentChecks)")
+        #expect(report.signatures.isEmpty)
+        #expect(report.timestamps?.first?.indication == "PASSED")
+        #expect(report.container?.signatures.first?.covers == ["order.txt"])
+        #expect(evidence.timestamps?.count == 1)
+        let changed = try folder.write("changed.asics", Self.zip([mimetype, RawEntry("order.txt", Array("другой".utf8)), RawEntry("META-INF/timestamp.tst", token)]))
+        let (_, failed) = try verify(changed)
+        #expect(failed.indication == .totalFailed)
+        #expect(failed.subIndication == .hashFailure)
+    }
+
+    @Test("ASiC-S without its data file: TOTAL-FAILED/HASH_FAILURE, as before")
+    func asicsMissingFile() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let signer = try Hierarchy.rsa.signer()
+        let options = SignatureOptions(chain: [Hierarchy.rsa.ca.certificate])
+        let path = folder.file("one.asics")
+        let input = try folder.write("order.txt", sampleDocument)
+        try ContainerWriter.writeASiCS(file: ContainerWriter.Input(path: input), to: path, force: true) {
+            try Signer.sign(.bytes(sampleDocument), identity: signer.identity, options: options)
+        }
+        try rewrite(try entries(path).filter { $0.0 != "order.txt" }, to: path)
+        let (_, report) = try verify(path)
+        #expect(report.indication == .totalFailed)
+        #expect(report.subIndication == .hashFailure)
+    }
+
+    @Test("mimetype not first, compressed, with an extra field, or missing: the container is read and judged; the deviation is a warning",
+          arguments: ["not first", "compressed", "missing"])
+    func tolerantMimetype(_ deviation: String) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let path = try makeASiCE(folder)
+        var raw: [RawEntry] = try entries(path).map { RawEntry($0.0, $0.1) }
+        switch deviation {
+        case "not first": raw.append(raw.removeFirst())
+        case "compressed":
+            let packed = try Self.deflate(raw[0].data)
+            raw[0].crc = packed.crc
+            raw[0].uncompressedSize = UInt32(raw[0].data.count)
+            raw[0].data = packed.data
+            raw[0].method = 8
+        default: raw.removeFirst()
+        }
+        try Data(Self.zip(raw)).write(to: URL(fileURLWithPath: path))
+        let (evidence, report) = try verify(path)
+        #expect(report.indication == .totalPassed, "\(deviation): \(report.documentChecks)")
+        #expect(check(report)?.status == .warning)
+        #expect(check(report)?.message.contains("mimetype") == true)
+        #expect(evidence.container?.type == "ASiC-E")
+        #expect(evidence.container?.warnings?.isEmpty == false)
+        // The CLI recognises it by content and prints a report.
+        let result = try CLI.run(["verify", path, "--trust", try folder.write("root.pem", try CertificateFiles.pem([Hierarchy.rsa.root.certificate])),
+                                  "--crl", try folder.write("ca.crl", try Hierarchy.rsa.crl().der),
+                                  "--crl", try folder.write("root.crl", try Hierarchy.rsa.crl(by: Hierarchy.rsa.root).der), "--json"])
+        #expect(result.status == 0, "\(deviation): \(result.stdout) \(result.stderr)")
+    }
+
+    @Test("--json prints a FORMAT_FAILURE report for a container that cannot be read (exit 65)")
+    func unreadableContainerJSON() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let hostile = try folder.write("evil.asice", Self.zip([.mimetype, .text("../evil.txt", "x"), .text("META-INF/signature.p7s", "x")]))
+        let result = try CLI.run(["verify", hostile, "--json"])
+        #expect(result.status == 65)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(json["indication"] as? String == "TOTAL-FAILED")
+        #expect(json["subIndication"] as? String == "FORMAT_FAILURE")
+        #expect((json["formatError"] as? String)?.contains("path traversal") == true)
     }
 
     @Test("the container section is data: it survives JSON, and evidence without it still decodes")
@@ -470,19 +559,29 @@ struct ContainerTests {
         truncatedArchive.removeLast(10)
         #expect(try refusal(truncatedArchive)?.contains("not a ZIP") == true)
 
-        try expectRefused([data, .mimetype, signature], "«mimetype» is not the first entry")
-        try expectRefused([data, signature], "no «mimetype» entry")
+        // A misplaced, compressed, extended or missing `mimetype` (or an unknown media type beside a CAdES
+        // signature) is read, the deviation recorded as a warning; without a signature in META-INF it is no container.
+        func expectTolerated(_ entries: [RawEntry], _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let folder = try TemporaryFolder()
+            defer { folder.cleanup() }
+            let container = try ASiCContainer(path: try folder.write("tolerated.asice", Self.zip(entries)))
+            #expect(container.warnings.contains { $0.contains(fragment) }, "\(container.warnings)", sourceLocation: sourceLocation)
+        }
+        try expectTolerated([data, .mimetype, signature], "«mimetype» is not the first entry")
+        try expectTolerated([data, signature], "no «mimetype» entry")
+        try expectRefused([data, .text("b.txt", "x")], "no «mimetype» entry")
         var compressed = RawEntry.mimetype
         let packed = try Self.deflate(compressed.data)
         compressed.crc = packed.crc
         compressed.uncompressedSize = UInt32(compressed.data.count)
         compressed.data = packed.data
         compressed.method = 8
-        try expectRefused([compressed, data, signature], "«mimetype» is compressed")
-        try expectRefused([.text("mimetype", "application/zip"), data, signature], "unknown media type")
+        try expectTolerated([compressed, data, signature], "«mimetype» is compressed")
+        try expectTolerated([.text("mimetype", "application/zip"), data, signature], "unknown media type")
+        try expectRefused([.text("mimetype", "application/zip"), data], "unknown media type")
         var extra = RawEntry.mimetype
         extra.localExtra = [0x55, 0x54, 0x01, 0x00, 0x00]
-        try expectRefused([extra, data, signature], "extra field")
+        try expectTolerated([extra, data, signature], "extra field")
 
         for name in ["../evil.txt", "docs/../../evil.txt", "/etc/passwd", "dir\\evil.txt", "a\u{0}b.txt", "C:/evil.txt", "a//b.txt"] {
             try expectRefused([.mimetype, .text(name, "x"), signature], "entry name")

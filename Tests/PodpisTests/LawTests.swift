@@ -14,7 +14,7 @@ import Testing
 /// 63-ФЗ as it is applied in 2026 (issue #17): who may sign with what certificate, the dated rules of the 2019
 /// amendments, annulment, the certified-tools condition and the conclusions a court would accept, said in Russian
 /// with Moscow time and the Russian names of certificate attributes.
-@Suite("63-ФЗ as applied")
+@Suite("63-ФЗ as applied", .needsGOST)
 struct LawTests {
     static let pki = LawPKI.gost
 

@@ -7,7 +7,7 @@ import Testing
 
 /// The Russian accredited-CA list: imported from the Минцифры XML format (`TSL.xml`), then used by
 /// ru-63fz-qualified's art. 11(1) and the re-accreditation rule of the 2019 amendments.
-@Suite("Accredited-CA list")
+@Suite("Accredited-CA list", .needsGOST)
 struct TrustListTests {
     /// A list shaped like the real `TSL.xml`, holding the commercial CA of ``LawPKI/gost`` with these statuses
     /// (oldest first; the last is the current one, repeated in the history as the real list does).
