@@ -146,7 +146,7 @@ public struct PolicyEngine: Sendable {
     /// not change its verdict: a countersignature signs a signature, not the document.
     func judgeCounterSignatures(
         _ counters: [SignerEvidence]?, evidence: Evidence, validationTime: Date, constraints: [CheckRunner.AlgorithmConstraint],
-        policy: Policy, options: JudgementOptions, documentType: DocumentType?, attestations: [String: Bool], catalogue: Catalogue
+        policy: Policy, options: JudgementOptions, documentType: DocumentType?, attestations: [String: String], catalogue: Catalogue
     ) -> [SignatureReport]? {
         guard let counters, !counters.isEmpty else { return nil }
         return counters.map { counter in
