@@ -40,6 +40,9 @@ public struct Evidence: Codable, Sendable, Equatable {
     /// The ASiC container the signature came from, when it came from one. Optional so that evidence stored before
     /// containers were supported still decodes.
     public var container: ContainerEvidence?
+    /// The PDF the signatures came from, when they came from one (each signature field's byte range, revision and
+    /// the changes made after it). Optional so that evidence stored before PDFs were supported still decodes.
+    public var pdf: PDFEvidence?
 
     public init(
         producer: String, gatheredAt: Date, validationTime: Date, document: DocumentEvidence?,
