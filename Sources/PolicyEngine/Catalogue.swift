@@ -8,8 +8,12 @@ public struct Catalogue: Sendable {
 
     public init(_ language: Language) {
         self.language = language
-        self.entries = language == .ru ? Catalogue.russian : Catalogue.english
+        self.entries = language == .ru ? Catalogue.allRussian : Catalogue.allEnglish
     }
+
+    /// Each language's catalogue with its topic files merged in (`Catalogue+pdf.swift`, ...).
+    static let allRussian = russian.merging(pdfRussian) { first, _ in first }
+    static let allEnglish = english.merging(pdfEnglish) { first, _ in first }
 
     /// The text for `key` with `{placeholders}` filled in; an unknown key renders as itself (and a test keeps
     /// both catalogues complete).
@@ -48,6 +52,6 @@ public struct Catalogue: Sendable {
 
     /// Every key of a language's catalogue (for completeness tests).
     public static func keys(_ language: Language) -> Set<String> {
-        Set((language == .ru ? russian : english).keys)
+        Set((language == .ru ? allRussian : allEnglish).keys)
     }
 }

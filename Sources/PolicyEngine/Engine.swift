@@ -6,7 +6,9 @@ import Foundation
 public struct PolicyEngine: Sendable {
     public init() {}
 
-    public func judge(_ evidence: Evidence, policy: Policy, options: JudgementOptions = JudgementOptions()) -> Report {
+    public func judge(_ given: Evidence, policy: Policy, options: JudgementOptions = JudgementOptions()) -> Report {
+        // A PDF's document timestamps prove when its earlier signatures existed.
+        let evidence = PDFCheck.augment(given)
         let language = options.language
         let catalogue = Catalogue(language)
         let validationTime = options.validationTime ?? evidence.validationTime
@@ -17,7 +19,7 @@ public struct PolicyEngine: Sendable {
         let judgedSigners = evidence.signers.map { signer -> (SignerEvidence, [JudgedTimestamp], Date, Bool) in
             let stamps = TimestampJudge.judge(signer, evidence: evidence, validationTime: validationTime, constraints: constraints)
             // A signature-time-stamp, or an archive timestamp over the signature, proves when it existed.
-            let proven = stamps.filter { $0.usable && ($0.evidence.type == "signature" || $0.evidence.type == "archive") }
+            let proven = stamps.filter { $0.usable && ["signature", "archive", "document"].contains($0.evidence.type) }
                 .map(\.evidence.genTime).min()
             return (signer, stamps, proven ?? validationTime, proven != nil)
         }
@@ -72,6 +74,13 @@ public struct PolicyEngine: Sendable {
             if result.status == .failed, documentFailure == nil { documentFailure = result.subIndication }
             documentChecks.append(result)
         }
+        if let pdf = evidence.pdf {
+            // Intrinsic too: an unreadable signature field or a forged document timestamp.
+            for result in PDFCheck.documentChecks(pdf, evidence: evidence, validationTime: validationTime, catalogue: catalogue) {
+                if result.status == .failed, documentFailure == nil { documentFailure = result.subIndication }
+                documentChecks.append(result)
+            }
+        }
         for rule in version.rules where CheckVocabulary.definitions[rule.check]?.documentLevel == true && rule.level != .ignore {
             let verdict = DocumentChecks.run(rule, signatures: signatures, documentType: documentType, language: language)
             let result = makeResult(rule, verdict, catalogue: catalogue)
@@ -103,6 +112,7 @@ public struct PolicyEngine: Sendable {
             policy: reportPolicy, signatures: signatures, documentChecks: documentChecks, lang: language.rawValue,
             producer: evidence.producer)
         report.container = evidence.container.map { ContainerCheck.summary($0, signatures: signatures) }
+        report.pdf = evidence.pdf.map { PDFCheck.summary($0, evidence: evidence, validationTime: validationTime, catalogue: catalogue) }
         return report
     }
 
@@ -139,6 +149,10 @@ public struct PolicyEngine: Sendable {
                 : CheckRunner.run(rule, context)
             checks.append(makeResult(rule, verdict, catalogue: catalogue))
         }
+        if let pdf = context.evidence.pdf {
+            // The PDF's own format checks come first, as format checking precedes the other building blocks.
+            checks.insert(contentsOf: PDFCheck.checks(for: context, pdf: pdf, catalogue: catalogue), at: 0)
+        }
 
         // ETSI order with "a crypto failure wins": the first TOTAL-FAILED sub-indication, else the first failure.
         let failures = checks.filter { $0.status == .failed }
@@ -169,7 +183,8 @@ public struct PolicyEngine: Sendable {
                 certificateSHA256: info.sha256)
         }
         let level = context.signer.level
-        let format = level == "CMS" ? "CMS" : "CAdES-BASELINE-\(level)"
+        let format = context.evidence.pdf.map { PDFCheck.format(level: level, record: PDFCheck.record(for: context.signer.id, in: $0)) }
+            ?? (level == "CMS" ? "CMS" : "CAdES-BASELINE-\(level)")
         let timestamps = context.timestamps.map { stamp in
             TimestampSummary(
                 type: stamp.evidence.type, genTime: stamp.evidence.genTime,

@@ -19,6 +19,9 @@ public struct Report: Codable, Sendable, Equatable {
     /// The ASiC container the signature came from, with what each signature covers; `nil` (and left out of the
     /// JSON) for a plain signature.
     public var container: ReportContainer? = nil
+    /// The PDF the signatures came from: revisions, the revision each signature covers and what changed after it;
+    /// `nil` (and left out of the JSON) otherwise.
+    public var pdf: ReportPDF? = nil
 
     public init(
         indication: Indication, subIndication: SubIndication?, validationTime: Date, document: ReportDocument?,

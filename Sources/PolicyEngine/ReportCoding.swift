@@ -6,7 +6,7 @@ import Foundation
 extension Report {
     enum CodingKeys: String, CodingKey {
         case indication, subIndication, validationTime, document, policy, signatures, documentChecks, lang, formatError, producer
-        case container
+        case container, pdf
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -22,6 +22,8 @@ extension Report {
         try c.encode(producer, forKey: .producer)
         // Only container verifications carry this key, so plain reports stay exactly as they were.
         try c.encodeIfPresent(container, forKey: .container)
+        // Likewise only PDF verifications carry this one.
+        try c.encodeIfPresent(pdf, forKey: .pdf)
     }
 }
 
