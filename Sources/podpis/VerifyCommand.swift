@@ -15,6 +15,7 @@ struct VerifyCommand: AsyncParsableCommand {
             podpis verify DOCUMENT [SIG]   detached: SIG defaults to DOCUMENT.sig, .p7s or .sgn
             podpis verify SIG.p7m          attached (enveloping): no document needed
             podpis verify X.asice          ASiC-E / ASiC-S container (ETSI EN 319 162-1): every signature and file
+            podpis verify signed.pdf       a PDF's own signatures (PAdES): byte ranges, revisions, changes after signing
             Exit codes: 0 TOTAL-PASSED, 1 TOTAL-FAILED, 2 INDETERMINATE, 64 usage, 65 unreadable input, 66 missing file.
             """)
 
@@ -86,6 +87,10 @@ struct VerifyCommand: AsyncParsableCommand {
         if signature == nil, isContainer(document) {
             try verifyContainer(document, policy: policy, trustLists: trustLists, listAnchors: listAnchors,
                                 validationTime: validationTime, language: language)
+        }
+        if signature == nil, isSignedPDF(document) {
+            try verifyPDF(document, policy: policy, trustLists: trustLists, listAnchors: listAnchors,
+                          validationTime: validationTime, language: language)
         }
         let (documentPath, signaturePath) = try resolvePaths()
         let signatureBytes = try FileInput.readSignature(path: signaturePath)

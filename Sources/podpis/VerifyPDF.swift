@@ -1,0 +1,30 @@
+import ArgumentParser
+import EvidenceModel
+import Foundation
+import PodpisPDF
+import PodpisService
+import PolicyEngine
+import SigningCore
+
+extension VerifyCommand {
+    /// `verify X.pdf` with no SIG: a PDF that holds signatures (by content: `%PDF-` and a `/ByteRange`), unless a
+    /// detached signature lies beside it (then that one is meant, as before PDFs were read).
+    func isSignedPDF(_ path: String) -> Bool {
+        SignatureLookup.find(for: path) == nil && SignedPDF.looksLikeSignedPDF(path: path)
+    }
+
+    /// Verifies every signature and document timestamp of a PDF, each as a detached CAdES over its byte range, plus
+    /// the PDF checks (byte ranges, changes after signing judged by DocMDP/FieldMDP).
+    func verifyPDF(_ path: String, policy: Policy, trustLists: [String: TrustList], listAnchors: [X509Certificate],
+                   validationTime: Date?, language: Language) throws -> Never {
+        let pdf = try SignedPDF(path: path)
+        let settings = SignedPDF.VerificationSettings(
+            trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
+            certificates: try paths.certificates(), crls: try paths.revocation.crls(), validationTime: validationTime,
+            ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation)
+        let evidence = try pdf.collectEvidence(settings, powersOfAttorney: try powersOfAttorney())
+        let report = PolicyEngine().judge(evidence, policy: policy, options: JudgementOptions(
+            documentType: type, language: language, trustLists: trustLists))
+        try finish(evidence: evidence, report: report, signaturePath: path, language: language)
+    }
+}
