@@ -85,7 +85,8 @@ public struct PDFChange: Codable, Sendable, Equatable {
         case signature
         /// A form field's value (and its appearance) changed.
         case formFill = "form-fill"
-        /// Document metadata (`/Info`, XMP) changed.
+        /// Document metadata (`/Info`, XMP) or the structure tree (tags) changed: nothing a page shows; allowed at
+        /// every level, as EU DSS treats them.
         case metadata
         /// A non-widget annotation added, changed or removed.
         case annotation

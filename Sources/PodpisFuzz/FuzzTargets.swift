@@ -294,7 +294,7 @@ extension Fixture {
         }
         let start = out.count
         if stream {
-            var data: [UInt8] = [0, 0, 0, 0, 0xFF, 0xFF]
+            var data: [UInt8] = [0, 0, 0, 0, 0, 0xFF, 0xFF]
             for offset in offsets + [start] { data += [1, UInt8(offset >> 24 & 0xFF), UInt8(offset >> 16 & 0xFF), UInt8(offset >> 8 & 0xFF), UInt8(offset & 0xFF), 0, 0] }
             out += Array("6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length \(data.count) >>\nstream\n".utf8)
             out += data

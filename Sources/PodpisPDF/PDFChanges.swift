@@ -26,8 +26,15 @@ struct PDFRoles {
     var appearances: [String: String] = [:]
     /// The DSS dictionary and everything it holds.
     var validationData: Set<String> = []
+    /// The structure tree (tagged PDF): its root, parent and ID trees and structure elements. Adding a field or an
+    /// annotation to a tagged document updates it; it does not change what a page shows.
+    var structure: Set<String> = []
     var info: String?
     var metadata: String?
+    /// The form's default resources (`/AcroForm /DR`), when indirect.
+    var formResources: Set<String> = []
+    /// Indirect `/Resources` dictionaries of pages → their page.
+    var pageResources: [String: String] = [:]
 
     static let maxReferences = 200_000
 
@@ -40,6 +47,10 @@ struct PDFRoles {
         if let form = try root.get("/AcroForm") {
             acroForm = form.referenceText
             fieldsArray = try form.get("/Fields")?.referenceText
+            if let resources = try form.get("/DR") {
+                if let reference = resources.referenceText { formResources.insert(reference) }
+                if let fonts = try resources.get("/Font"), let reference = fonts.referenceText { formResources.insert(reference) }
+            }
         }
         for field in try PDFFieldTree.fields(in: document) {
             fieldsByName[field.name] = field
@@ -73,6 +84,9 @@ struct PDFRoles {
             let page = try document.page(index)
             guard let reference = page.referenceText else { continue }
             pages.insert(reference)
+            if let resources = try page.get("/Resources"), let resourcesReference = resources.referenceText {
+                pageResources[resourcesReference] = reference
+            }
             guard let annots = try page.get("/Annots"), annots.isArray else { continue }
             if let arrayReference = annots.referenceText { annotsArrays[arrayReference] = reference }
             for annotation in try annots.items(limit: 10_000) {
@@ -84,19 +98,26 @@ struct PDFRoles {
         if let dss = try root.get("/DSS") {
             try collect(dss, into: &validationData, depth: 0)
         }
+        if let tree = try root.get("/StructTreeRoot"), tree.isDictionary {
+            if let reference = tree.referenceText { structure.insert(reference) }
+            for key in ["/ParentTree", "/IDTree", "/K"] {
+                if let value = try tree.get(key) { try collect(value, into: &structure, depth: 0, limit: 12, skipping: ["/P", "/Pg", "/Obj", "/Parent", "/Stm", "/StmOwn"]) }
+            }
+        }
     }
 
     /// Every indirect object reachable from `object` (the DSS and its VRI), bounded.
-    private func collect(_ object: PDFObject, into set: inout Set<String>, depth: Int) throws {
-        guard depth < 6, set.count < Self.maxReferences else { return }
+    private func collect(_ object: PDFObject, into set: inout Set<String>, depth: Int, limit: Int = 6,
+                         skipping: Set<String> = []) throws {
+        guard depth < limit, set.count < Self.maxReferences else { return }
         if let reference = object.referenceText {
             guard set.insert(reference).inserted else { return }
         }
         if object.isArray {
-            for item in try object.items(limit: Self.maxReferences) { try collect(item, into: &set, depth: depth + 1) }
+            for item in try object.items(limit: Self.maxReferences) { try collect(item, into: &set, depth: depth + 1, limit: limit, skipping: skipping) }
         } else if !object.isStream, object.isDictionary {
-            for key in try object.keys().prefix(Self.maxReferences) {
-                if let value = try object.get(key) { try collect(value, into: &set, depth: depth + 1) }
+            for key in try object.keys().prefix(Self.maxReferences) where !skipping.contains(key) {
+                if let value = try object.get(key) { try collect(value, into: &set, depth: depth + 1, limit: limit, skipping: skipping) }
             }
         }
     }
@@ -135,28 +156,84 @@ struct PDFChangeAnalysis {
         }
     }
 
-    static func same(_ a: PDFObject, _ b: PDFObject) throws -> Bool {
+    /// Whether two objects say the same: numbers by value (595 and 595.0 are one), dictionaries key by key, arrays
+    /// item by item, references by their target's number, streams by dictionary and stored data.
+    static func same(_ a: PDFObject, _ b: PDFObject, depth: Int = 0) throws -> Bool {
+        if a.isIndirect || b.isIndirect, depth > 0 { return a.referenceText == b.referenceText }
         guard a.isStream == b.isStream else { return false }
-        guard try a.unparsed() == b.unparsed() else { return false }
-        return a.isStream ? try a.rawStreamData() == b.rawStreamData() : true
+        if a.isStream {
+            guard let x = a.dictionaryLike, let y = b.dictionaryLike, try same(x, y, depth: depth + 1) else { return false }
+            return try a.rawStreamData() == b.rawStreamData()
+        }
+        if let x = a.number, let y = b.number { return abs(x - y) < 1e-6 }
+        guard depth < 16 else { return try a.unparsed() == b.unparsed() }
+        if a.isArray, b.isArray {
+            guard a.count == b.count else { return false }
+            for index in 0..<a.count where try !same(a.item(index), b.item(index), depth: depth + 1) { return false }
+            return true
+        }
+        if a.isDictionary, b.isDictionary {
+            let keys = try a.keys().filter { $0 != "/ITXT" }
+            guard Set(keys) == Set(try b.keys().filter { $0 != "/ITXT" }) else { return false }
+            for key in keys {
+                let x = try a.get(key), y = try b.get(key)
+                guard let x, let y else {
+                    if (x == nil) != (y == nil) { return false }
+                    continue
+                }
+                if try !same(x, y, depth: depth + 1) { return false }
+            }
+            return true
+        }
+        return try a.unparsed() == b.unparsed()
     }
 
     /// Keys whose values differ (added, removed or changed).
     static func changedKeys(_ a: PDFObject, _ b: PDFObject) throws -> Set<String> {
         let keysA = Set(try a.keys()), keysB = Set(try b.keys())
-        var changed = keysA.symmetricDifference(keysB)
-        for key in keysA.intersection(keysB) {
+        // iText stamps its version into /ITXT of objects it rewrites: it draws nothing (EU DSS skips it too).
+        var changed = keysA.symmetricDifference(keysB).subtracting(["/ITXT"])
+        for key in keysA.intersection(keysB) where key != "/ITXT" {
             guard let x = try a.get(key), let y = try b.get(key) else {
                 changed.insert(key)
                 continue
             }
-            if x.isIndirect || y.isIndirect {
-                if x.referenceText != y.referenceText { changed.insert(key) }
-            } else if try !same(x, y) {
-                changed.insert(key)
-            }
+            if try !same(x, y, depth: 1) { changed.insert(key) }
         }
         return changed
+    }
+
+    /// Whether a resource dictionary only gained entries: every name it had still means the same thing (so content
+    /// written before cannot draw differently).
+    static func onlyAdded(_ old: PDFObject?, _ now: PDFObject?) throws -> Bool {
+        guard let now, now.isDictionary else { return old == nil }
+        guard let old else { return true }  // nothing before (not even inherited): nothing could be redefined
+        guard old.isDictionary else { return false }
+        for key in try old.keys() {
+            guard let before = try old.get(key) else { continue }
+            guard let after = try now.get(key) else { return false }
+            if key == "/ProcSet" { continue }  // obsolete, ignored by readers
+            if before.isDictionary, after.isDictionary, !before.isStream, !after.isStream {
+                for name in try before.keys() {
+                    guard let x = try before.get(name) else { continue }
+                    guard let y = try after.get(name), try same(x, y, depth: 1) else { return false }
+                }
+            } else if try !same(before, after, depth: 1) {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// A page's resources, inherited from the page tree when the page has none (ISO 32000-1, 7.7.3.4).
+    static func resources(of page: PDFObject) throws -> PDFObject? {
+        var node: PDFObject? = page
+        for _ in 0..<32 {
+            guard let current = node else { return nil }
+            if let resources = try current.get("/Resources") { return resources }
+            node = try current.get("/Parent")
+        }
+        return nil
     }
 
     static func isPlumbing(_ object: PDFObject) throws -> Bool {
@@ -190,11 +267,26 @@ struct PDFChangeAnalysis {
             try compareWidget(old, now, fieldName: name, reference: reference)
         } else if afterRoles.pages.contains(reference) {
             let keys = try Self.changedKeys(old, now)
-            if keys == ["/Annots"] {
+            var rest = keys
+            if keys.contains("/Annots") {
                 try compareAnnotations(try old.get("/Annots"), try now.get("/Annots"), page: reference)
-            } else {
-                add(.other, "page object \(reference) changed (\(keys.sorted().joined(separator: ", ")))", object: reference)
+                rest.remove("/Annots")
             }
+            if rest.contains("/Resources"), try Self.onlyAdded(try Self.resources(of: old), try now.get("/Resources")) {
+                add(.formFill, "page \(reference): resources added for new appearances (nothing existing changed)", object: reference)
+                rest.remove("/Resources")
+            }
+            if !rest.isEmpty {
+                add(.other, "page object \(reference) changed (\(rest.sorted().joined(separator: ", ")))", object: reference)
+            }
+        } else if let page = afterRoles.pageResources[reference] {
+            if try Self.onlyAdded(old, now) {
+                add(.formFill, "page \(page): resources added for new appearances (nothing existing changed)", object: reference)
+            } else {
+                add(.other, "page object \(page) changed (its resources \(reference))", object: page)
+            }
+        } else if afterRoles.formResources.contains(reference) || beforeRoles.formResources.contains(reference) {
+            add(.formFill, "form default resources changed (/DR)", object: reference)
         } else if let page = afterRoles.annotsArrays[reference] {
             try compareAnnotations(old, now, page: page)
         } else if afterRoles.annotations.contains(reference) || beforeRoles.annotations.contains(reference) {
@@ -205,9 +297,12 @@ struct PDFChangeAnalysis {
             add(.longTermValidation, "validation data (DSS) updated")
         } else if reference == afterRoles.info || reference == afterRoles.metadata {
             add(.metadata, "document metadata changed", object: reference)
+        } else if !now.isStream, afterRoles.structure.contains(reference) || beforeRoles.structure.contains(reference) {
+            add(.metadata, "the document's structure tree (tags) updated", object: reference)
         } else {
             let type = try now.get("/Type")?.name ?? now.get("/Subtype")?.name ?? (now.isStream ? "stream" : "object")
-            add(.other, "object \(reference) (\(type)) changed", object: reference)
+            let keys = now.dictionaryLike != nil && old.dictionaryLike != nil ? try Self.changedKeys(old, now).sorted() : []
+            add(.other, "object \(reference) (\(type)) changed\(keys.isEmpty ? "" : " (" + keys.joined(separator: ", ") + ")")", object: reference)
         }
     }
 
@@ -239,8 +334,21 @@ struct PDFChangeAnalysis {
     mutating func compareCatalog(_ old: PDFObject, _ now: PDFObject) throws {
         for key in try Self.changedKeys(old, now).sorted() {
             switch key {
-            case "/DSS", "/Extensions":
+            case "/DSS", "/Extensions", "/Version":
+                // Validation data, and the version or extension level it needs (ISO 32000-2, 7.12).
                 add(.longTermValidation, "validation data (DSS) updated")
+            case "/StructTreeRoot":
+                add(.metadata, "the document's structure tree (tags) updated", object: afterRoles.catalog)
+            case "/Names":
+                // Acrobat keeps annotation icons in the /AP name tree; anything else there (scripts, files) is more.
+                let a = try old.get("/Names"), b = try now.get("/Names")
+                let keys: Set<String>
+                if let a, let b { keys = try Self.changedKeys(a, b) } else { keys = Set(try (a ?? b)?.keys() ?? []) }
+                if keys.isSubset(of: ["/AP"]) {
+                    add(.annotation, "annotation appearances added to the name tree", object: afterRoles.catalog)
+                } else {
+                    add(.other, "the document catalog changed (/Names: \(keys.sorted().joined(separator: ", ")))", object: afterRoles.catalog)
+                }
             case "/Metadata":
                 add(.metadata, "document metadata changed", object: afterRoles.catalog)
             case "/AcroForm":
@@ -298,14 +406,14 @@ struct PDFChangeAnalysis {
         let keys = try Self.changedKeys(old, now)
         let wasSigned = beforeRoles.signedFields.contains(field.name)
         if field.isSignature {
-            if !wasSigned, keys.isSubset(of: ["/V", "/AP", "/AS", "/MK", "/F"]) {
+            if !wasSigned, keys.isSubset(of: ["/V", "/AP", "/AS", "/MK", "/F", "/DA"]) {
                 add(.signature, "field «\(field.name)» signed", object: reference, field: field.name)
             } else if wasSigned {
                 add(.other, "the signed signature field «\(field.name)» changed (\(keys.sorted().joined(separator: ", ")))", object: reference, field: field.name)
             } else {
                 add(.other, "signature field «\(field.name)» changed (\(keys.sorted().joined(separator: ", ")))", object: reference, field: field.name)
             }
-        } else if keys.isSubset(of: ["/V", "/AS", "/AP", "/RV"]) {
+        } else if keys.isSubset(of: ["/V", "/AS", "/AP", "/RV", "/I", "/DA"]) {
             add(.formFill, "form field «\(field.name)» filled", object: reference, field: field.name)
         } else {
             add(.other, "form field «\(field.name)» changed (\(keys.sorted().joined(separator: ", ")))", object: reference, field: field.name)
@@ -314,7 +422,7 @@ struct PDFChangeAnalysis {
 
     mutating func compareWidget(_ old: PDFObject, _ now: PDFObject, fieldName: String, reference: String) throws {
         let keys = try Self.changedKeys(old, now)
-        guard keys.isSubset(of: ["/AS", "/AP", "/MK"]) else {
+        guard keys.isSubset(of: ["/AS", "/AP", "/MK", "/DA"]) else {
             add(.other, "the widget of field «\(fieldName)» changed (\(keys.sorted().joined(separator: ", ")))", object: reference, field: fieldName)
             return
         }

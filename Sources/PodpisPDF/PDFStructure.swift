@@ -229,8 +229,9 @@ struct SectionReader {
             throw Failure("malformed trailer at offset \(offset): \(error)")
         }
         var links: [Int] = []
-        if let prev = trailer["/Prev"]?.int { links.append(Int(prev)) }
-        if let stream = trailer["/XRefStm"]?.int {
+        // `/Prev 0` ends the chain, as in qpdf (offset 0 is the header, never a section).
+        if let prev = trailer["/Prev"]?.int, prev > 0 { links.append(Int(prev)) }
+        if let stream = trailer["/XRefStm"]?.int, stream > 0 {
             // A hybrid file: the stream's entries supplement the table (ISO 32000-1, 7.5.8.4).
             let extra = try self.section(at: Int(stream))
             for (number, entry) in extra.entries where entries[number].map({ $0.type == 0 }) ?? true { entries[number] = entry }
@@ -397,7 +398,7 @@ struct SectionReader {
         }
         entryCount += Int(count)
         var links: [Int] = []
-        if let prev = dictionary["/Prev"]?.int { links.append(Int(prev)) }
+        if let prev = dictionary["/Prev"]?.int, prev > 0 { links.append(Int(prev)) }
         return PDFStructure.Section(offset: offset, isStream: true, entries: entries, trailer: dictionary, links: links)
     }
 

@@ -470,27 +470,47 @@ public final class SignedPDF {
         return multi.finish()
     }
 
-    /// The DER value at the start of `/Contents`, without the zero padding after it.
+    /// The CMS at the start of `/Contents` without the zero padding after it: DER, or BER with indefinite lengths
+    /// (some producers write those), measured by walking its encoding.
     static func trimmedDER(_ contents: [UInt8]) -> [UInt8]? {
-        guard contents.count >= 2, contents[0] == 0x30 else { return nil }
+        guard contents.first == 0x30, let end = elementEnd(contents, at: 0, depth: 0) else { return nil }
+        return Array(contents[0..<end])
+    }
+
+    /// The offset just past the BER element starting at `start`.
+    static func elementEnd(_ bytes: [UInt8], at start: Int, depth: Int) -> Int? {
+        guard depth < 64, start + 2 <= bytes.count else { return nil }
+        var cursor = start + 1
+        if bytes[start] & 0x1F == 0x1F {  // high tag number
+            while cursor < bytes.count, bytes[cursor] & 0x80 != 0 { cursor += 1 }
+            cursor += 1
+        }
+        guard cursor < bytes.count else { return nil }
+        let first = bytes[cursor]
+        cursor += 1
+        if first == 0x80 {
+            // Indefinite: constructed contents up to an end-of-contents (00 00).
+            guard bytes[start] & 0x20 != 0 else { return nil }
+            while cursor + 2 <= bytes.count {
+                if bytes[cursor] == 0, bytes[cursor + 1] == 0 { return cursor + 2 }
+                guard let next = elementEnd(bytes, at: cursor, depth: depth + 1), next > cursor else { return nil }
+                cursor = next
+            }
+            return nil
+        }
         var length = 0
-        var headerLength = 2
-        let first = contents[1]
         if first < 0x80 {
             length = Int(first)
-        } else if first == 0x80 {
-            // BER indefinite length: no padding can be told from content; give everything but trailing zero pairs.
-            var end = contents.count
-            while end >= 2, contents[end - 1] == 0, contents[end - 2] == 0 { end -= 2 }
-            return Array(contents[0..<min(contents.count, end + 2)])
         } else {
             let count = Int(first & 0x7F)
-            guard count <= 4, contents.count >= 2 + count else { return nil }
-            for index in 0..<count { length = length << 8 | Int(contents[2 + index]) }
-            headerLength = 2 + count
+            guard count <= 4, cursor + count <= bytes.count else { return nil }
+            for _ in 0..<count {
+                length = length << 8 | Int(bytes[cursor])
+                cursor += 1
+            }
         }
-        guard headerLength + length <= contents.count else { return nil }
-        return Array(contents[0..<(headerLength + length)])
+        guard cursor + length <= bytes.count else { return nil }
+        return cursor + length
     }
 }
 

@@ -54,7 +54,8 @@ public struct ReportPDFSignature: Codable, Sendable, Equatable {
 /// - `pdf-subfilter`: `adbe.pkcs7.sha1` signs a SHA-1 of the document: HASH_FAILURE when it does not match, and SHA-1
 ///   is judged by the policy's algorithm constraints (CRYPTO_CONSTRAINTS_FAILURE_NO_POE when forbidden);
 /// - document level, `pdf-signatures`: every signed field holds a readable signature; `pdf-document-timestamps`: each
-///   document timestamp (a bad byte range or imprint fails; an untrusted one is a warning: it proves nothing).
+///   document timestamp (a bad byte range fails, as DSS's byte-range check does; a wrong imprint or an untrusted TSA
+///   is a warning: such a token proves nothing).
 enum PDFCheck {
     static let byteRangeID = "pdf-byte-range"
     static let changesID = "pdf-changes"
@@ -120,8 +121,8 @@ enum PDFCheck {
                 continue
             }
             let needed: Int? = switch change.kind {
-            case .longTermValidation: 1
-            case .signature, .formFill, .metadata: 2
+            case .longTermValidation, .metadata: 1
+            case .signature, .formFill: 2
             case .annotation: 3
             case .other: nil
             }
@@ -259,7 +260,9 @@ enum PDFCheck {
             if judged.usable {
                 passed.append(catalogue.text("pdf.timestamp.passed", stampArgs))
             } else if judged.subIndication == .hashFailure {
-                failures.append((catalogue.text("pdf.timestamp.hash", stampArgs), .hashFailure))
+                // A token copied from elsewhere: it proves nothing, and says nothing about the signatures it claims
+                // to cover (their own byte ranges are checked on their own), as EU DSS treats it.
+                warnings.append(catalogue.text("pdf.timestamp.hash", stampArgs))
             } else {
                 stampArgs["reason"] = judged.reason.map(catalogue.render) ?? ""
                 warnings.append(catalogue.text("pdf.timestamp.failed", stampArgs))
