@@ -312,3 +312,38 @@ enum PDFCheck {
                          signatures: signatures, emptySignatureFields: pdf.emptySignatureFields, dss: pdf.dss != nil)
     }
 }
+
+// As the rest of the report: optional fields appear as `null` rather than being left out.
+extension ReportPDF {
+    enum CodingKeys: String, CodingKey { case name, revisions, certification, signatures, emptySignatureFields, dss }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(revisions, forKey: .revisions)
+        try c.encode(certification, forKey: .certification)
+        try c.encode(signatures, forKey: .signatures)
+        try c.encode(emptySignatureFields, forKey: .emptySignatureFields)
+        try c.encode(dss, forKey: .dss)
+    }
+}
+
+extension ReportPDFSignature {
+    enum CodingKeys: String, CodingKey {
+        case field, kind, signature, subFilter, revision, changedAfter, changes, changesAllowed, signingTime, reason, location, timestamp
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(field, forKey: .field)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(signature, forKey: .signature)
+        try c.encode(subFilter, forKey: .subFilter)
+        try c.encode(revision, forKey: .revision)
+        try c.encode(changedAfter, forKey: .changedAfter)
+        try c.encode(changes, forKey: .changes)
+        try c.encode(changesAllowed, forKey: .changesAllowed)
+        try c.encode(signingTime, forKey: .signingTime)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(location, forKey: .location)
+        try c.encode(timestamp, forKey: .timestamp)
+    }
+}
