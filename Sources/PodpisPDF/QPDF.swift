@@ -2,9 +2,8 @@ import CQPDF
 import Foundation
 
 /// The bytes of a PDF in memory, at a stable address that qpdf may read from for as long as any document opened
-/// on them lives.
-final class PDFBytes: @unchecked Sendable {
-    // Immutable after init: the buffer is written once and only read afterwards.
+/// on them lives. Written once in `init`, only read afterwards.
+final class PDFBytes {
     let pointer: UnsafeMutableBufferPointer<UInt8>
 
     init(_ bytes: [UInt8]) {

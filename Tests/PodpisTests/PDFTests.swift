@@ -60,6 +60,16 @@ struct PDFTests {
         #expect(evidence.pdf?.signatures.first?.subFilter == "ETSI.CAdES.detached")
     }
 
+    @Test("RSA-PSS: the CMS re-signed without signing-time keeps its PSS parameters and verifies")
+    func rsaPSS() throws {
+        let signer = try Hierarchy.rsa.signer()
+        let settings = PAdESSigner.Settings(level: .B, options: SignatureOptions(rsaPSS: true, chain: [Hierarchy.rsa.ca.certificate]))
+        let signed = try PAdESSigner.sign(pdf: TestPDF.make(), name: "order.pdf", identity: signer.identity, settings: settings)
+        let (_, report) = try Self.verify(signed)
+        #expect(report.indication == .totalPassed, "\(report.signatures.first?.reason ?? "")")
+        #expect(report.signatures.first?.algorithms.signature == "rsa-pss")
+    }
+
     @Test("a second signer adds a second incremental update; both signatures stay valid and the first reports the later signature as allowed")
     func secondSigner() throws {
         let once = try Self.sign(TestPDF.make(), hierarchy: .rsa)
