@@ -60,7 +60,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("poa-sig"), help: "The principal's detached signature over a --poa file, in the same order (default: FILE.sig, .p7s or .sgn beside it).")
     var poaSig: [String] = []
 
-    @Option(name: .long, help: "Verify many: a folder (pairs by name: X with X.sig/.p7s/.sgn; .p7m and .asice/.asics alone) or a manifest (DOCUMENT<TAB>SIGNATURE lines; a container alone on its line).")
+    @Option(name: .long, help: "Verify many: a folder (pairs by name: X with X.sig/.p7s/.sgn; .p7m, .asice/.asics and signed .pdf alone) or a manifest (DOCUMENT<TAB>SIGNATURE lines; a container alone on its line).")
     var batch: String?
 
     @Option(name: .long, help: "Parallel workers for --batch (default: one per core).")

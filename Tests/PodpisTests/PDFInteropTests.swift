@@ -181,6 +181,17 @@ struct PDFInteropTests {
         result = try CLI.run(["stamp", twice, "--trust", f.root, "--offline"])
         #expect(result.status == 73)
 
+        // A batch folder: the signed PDFs are verified alone, the unsigned one is not an item.
+        let batch = try TemporaryFolder()
+        defer { batch.cleanup() }
+        _ = try batch.write("a.pdf", try FileInput.readSmallFile(path: twice, limit: 1 << 24))
+        _ = try batch.write("b.pdf", TestPDF.appendUpdate(try FileInput.readSmallFile(path: signed, limit: 1 << 24),
+                                                          objects: [TestPDF.content(0): TestPDF.stream("BT ET")]))
+        _ = try batch.write("plain.pdf", original)
+        result = try CLI.run(["verify", "--batch", batch.path, "--trust", f.root, "--offline", "--json"])
+        #expect(result.status == 1, "one of two fails: \(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("a.pdf") && result.stdout.contains("b.pdf") && !result.stdout.contains("plain.pdf"), "\(result.stdout)")
+
         let text = try f.folder.write("notes.txt", Array("not a pdf".utf8))
         result = try CLI.run(["stamp", text])
         #expect(result.status == 65)
