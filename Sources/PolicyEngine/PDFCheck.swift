@@ -72,8 +72,10 @@ enum PDFCheck {
     static func augment(_ evidence: Evidence) -> Evidence {
         guard let pdf = evidence.pdf else { return evidence }
         let stamps = pdf.signatures.compactMap { record -> (Int, TimestampEvidence)? in
+            // A token whose imprint is not these bytes (copied from another file) is about something else: it is
+            // reported at document level and proves nothing here.
             guard record.isDocumentTimestamp, record.byteRangeCheck.outcome == .valid, let revision = record.revision,
-                  let stamp = record.timestamp else { return nil }
+                  let stamp = record.timestamp, stamp.imprint.outcome == .valid else { return nil }
             return (revision, stamp)
         }
         guard !stamps.isEmpty else { return evidence }

@@ -106,6 +106,13 @@ struct RealWorldPDFTests {
         #expect(check?.subIndication == .cryptoConstraintsFailureNoPOE)
     }
 
+    @Test("a document timestamp copied from another file proves nothing: a warning at document level, no proof for the signature")
+    func copiedDocumentTimestamp() throws {
+        let (_, report) = try RealWorldPDF.verify("pades-lta-copied-doctst.pdf")
+        #expect(report.documentChecks.first { $0.id == "pdf-document-timestamps" }?.status == .warning)
+        #expect(report.signatures.allSatisfy { !$0.timestamps.contains { $0.type == "document" } })
+    }
+
     @Test("certifications: P=1 and P=3 are read; podpis refuses to sign a document certified with no changes allowed")
     func certifications() throws {
         #expect(try RealWorldPDF.verify("dss-2554/certified-no-change-permitted.pdf").1.pdf?.certification == 1)
