@@ -14,10 +14,12 @@ extension VerifyCommand {
     }
 
     /// Verifies every signature and document timestamp of a PDF, each as a detached CAdES over its byte range, plus
-    /// the PDF checks (byte ranges, changes after signing judged by DocMDP/FieldMDP).
+    /// the PDF checks (byte ranges, changes after signing judged by DocMDP/FieldMDP). Returns (without exiting) only
+    /// when the PDF merely mentions /ByteRange and holds no signature field: then it is a document like any other.
     func verifyPDF(_ path: String, policy: Policy, trustLists: [String: TrustList], listAnchors: [X509Certificate],
-                   validationTime: Date?, language: Language) throws -> Never {
+                   validationTime: Date?, language: Language) throws {
         let pdf = try SignedPDF(path: path)
+        guard pdf.isSigned else { return }
         let settings = SignedPDF.VerificationSettings(
             trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
             certificates: try paths.certificates(), crls: try paths.revocation.crls(), validationTime: validationTime,
