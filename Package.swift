@@ -35,6 +35,10 @@ let package = Package(
         .systemLibrary(
             name: "CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
+        // qpdf's C API reads PDF objects; zlib inflates under a bound what podpis decodes itself.
+        .systemLibrary(
+            name: "CQPDF", pkgConfig: "libqpdf",
+            providers: [.apt(["libqpdf-dev"])]),
         // The macros, variadic functions and callbacks Swift cannot call.
         .target(
             name: "CPodpis", dependencies: ["COpenSSL", "CCurl"],
@@ -62,11 +66,16 @@ let package = Package(
         .target(
             name: "PodpisContainer",
             dependencies: ["SigningCore", "EvidenceModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // Signed PDFs (ISO 32000, PAdES: ETSI EN 319 142-1): reads signatures and revisions with qpdf, writes
+        // incremental updates itself (signatures, validation data, the printed stamp). No OpenSSL here.
+        .target(
+            name: "PodpisPDF",
+            dependencies: ["SigningCore", "EvidenceModel", "CQPDF"]),
         // The workflows the front ends share (read inputs, collect evidence, judge).
         .target(
             name: "PodpisService",
             dependencies: [
-                "SigningCore", "PolicyEngine", "PodpisContainer",
+                "SigningCore", "PolicyEngine", "PodpisContainer", "PodpisPDF",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         // The tamper-evident audit journal: SQLite (GRDB) by default.
@@ -81,7 +90,7 @@ let package = Package(
         .target(
             name: "PodpisServer",
             dependencies: [
-                "SigningCore", "PolicyEngine", "PodpisService", "PodpisJournal", "PodpisReport", "PodpisContainer",
+                "SigningCore", "PolicyEngine", "PodpisService", "PodpisJournal", "PodpisReport", "PodpisContainer", "PodpisPDF",
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -99,7 +108,7 @@ let package = Package(
             name: "podpis",
             dependencies: [
                 "SigningCore", "PolicyEngine", "PodpisService", "PodpisServer", "PodpisJournal", "PodpisReport",
-                "PodpisContainer",
+                "PodpisContainer", "PodpisPDF",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
@@ -108,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "podpis-fuzz",
             dependencies: [
-                "SigningCore", "PolicyEngine", "EvidenceModel", "PodpisService", "PodpisServer", "PodpisContainer",
+                "SigningCore", "PolicyEngine", "EvidenceModel", "PodpisService", "PodpisServer", "PodpisContainer", "PodpisPDF",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Sources/PodpisFuzz"),
@@ -116,7 +125,7 @@ let package = Package(
             name: "PodpisTests",
             dependencies: [
                 "SigningCore", "PolicyEngine", "EvidenceModel", "PodpisService", "PodpisServer", "PodpisJournal",
-                "PodpisReport", "PodpisContainer",
+                "PodpisReport", "PodpisContainer", "PodpisPDF",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -44,6 +44,9 @@ public struct Evidence: Codable, Sendable, Equatable {
     /// empty and the token is examined here (its imprint against the document, when one was given). Absent for
     /// signatures and in older evidence.
     public var timestamps: [TimestampEvidence]?
+    /// The PDF the signatures came from, when they came from one (each signature field's byte range, revision and
+    /// the changes made after it). Optional so that evidence stored before PDFs were supported still decodes.
+    public var pdf: PDFEvidence?
 
     public init(
         producer: String, gatheredAt: Date, validationTime: Date, document: DocumentEvidence?,

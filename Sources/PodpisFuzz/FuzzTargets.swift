@@ -2,6 +2,7 @@ import EvidenceModel
 import Foundation
 import Hummingbird
 import PodpisContainer
+import PodpisPDF
 import PodpisServer
 import PodpisService
 import PolicyEngine
@@ -16,7 +17,7 @@ import SigningCore
 ///   runs the target named by `PODPIS_FUZZ_TARGET`.
 enum FuzzTarget: String, CaseIterable {
     case signature, tsaRequest = "tsa-request", tsaResponse = "tsa-response", ocsp, policy, trustList = "trust-list"
-    case httpJSON = "http-json", httpMultipart = "http-multipart", asic, poa
+    case httpJSON = "http-json", httpMultipart = "http-multipart", asic, poa, pdf
 
     func run(_ data: [UInt8]) {
         switch self {
@@ -70,6 +71,15 @@ enum FuzzTarget: String, CaseIterable {
                   let container = try? ASiCContainer(path: path, limits: ZIPLimits(maxTotalUncompressed: 64 << 20)) else { return }
             _ = try? container.collectEvidence(ASiCContainer.VerificationSettings(trust: Fixture.shared.trust))
             for entry in container.zip.entries { try? container.zip.read(entry) { _ in } }
+        case .pdf:
+            // A PDF as `verify X.pdf` reads it (structure, qpdf, fields, byte ranges, changes, DSS, evidence, judgement),
+            // and as `sign --pades` and `stamp` would update it (the writer reads the same objects to edit them).
+            let fixture = Fixture.shared
+            if let pdf = try? SignedPDF(bytes: data, name: "fuzz.pdf"),
+               let evidence = try? pdf.collectEvidence(SignedPDF.VerificationSettings(trust: fixture.trust)) {
+                _ = PolicyEngine().judge(evidence, policy: BuiltinPolicies.default)
+            }
+            _ = try? PDFSigning.sign(pdf: data, name: "fuzz.pdf", options: PDFSigning.Options(reserve: 64)) { _ in [0x30, 0x00] }
         case .httpJSON:
             _ = try? VerifyEndpoint.decodeJSON(Data(data))
         case .httpMultipart:
@@ -249,11 +259,56 @@ final class Fixture: @unchecked Sendable {
             return try Signer.sign(.bytes($0), identity: signer.identity, options: SignatureOptions(chain: [ca.certificate]))
         }
         try ContainerWriter.writeASiCS(file: ContainerWriter.Input(path: input), to: folder + "/s.asics", force: false) { detached }
+        // PDFs: plain (table and stream cross-references), signed once and twice, certified then filled in, with a DSS.
+        let plain = Self.samplePDF(stream: false), streamed = Self.samplePDF(stream: true)
+        func signPDF(_ pdf: [UInt8], certify: Int? = nil) throws -> [UInt8] {
+            try PDFSigning.sign(pdf: pdf, name: "seed.pdf", options: PDFSigning.Options(certify: certify, reserve: 2048)) { covered in
+                try Signer.sign(.bytes(covered), identity: signer.identity, options: SignatureOptions(chain: [ca.certificate]))
+            }
+        }
+        let once = try signPDF(plain)
+        let twice = try signPDF(once)
+        let certified = try signPDF(streamed, certify: 2)
+        let withDSS = try PDFSigning.addValidationData(pdf: once, name: "seed.pdf", certificates: [ca.certificate.der], crls: [], ocspResponses: [])
+        seeds[.pdf] = [plain, streamed, once, twice, certified, withDSS]
         seeds[.asic] = [
             [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/e.asice"))),
             [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/s.asics"))), manifest,
         ]
         return seeds
+    }
+}
+
+extension Fixture {
+    /// A one-page PDF with a text field, written out by hand: a table or a cross-reference stream.
+    static func samplePDF(stream: Bool) -> [UInt8] {
+        let content = "BT /F1 12 Tf 72 720 Td (Prikaz) Tj ET"
+        let objects = [
+            "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Annots [5 0 R] >>",
+            "<< /Length \(content.utf8.count) >>\nstream\n\(content)\nendstream",
+            "<< /FT /Tx /T (Number) /V (1) /Type /Annot /Subtype /Widget /Rect [72 600 200 620] /P 3 0 R >>",
+        ]
+        var out = Array("%PDF-1.7\n%\u{E2}\u{E3}\n".utf8)
+        var offsets: [Int] = []
+        for (index, body) in objects.enumerated() {
+            offsets.append(out.count)
+            out += Array("\(index + 1) 0 obj\n\(body)\nendobj\n".utf8)
+        }
+        let start = out.count
+        if stream {
+            var data: [UInt8] = [0, 0, 0, 0, 0, 0xFF, 0xFF]
+            for offset in offsets + [start] { data += [1, UInt8(offset >> 24 & 0xFF), UInt8(offset >> 16 & 0xFF), UInt8(offset >> 8 & 0xFF), UInt8(offset & 0xFF), 0, 0] }
+            out += Array("6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length \(data.count) >>\nstream\n".utf8)
+            out += data
+            out += Array("\nendstream\nendobj\nstartxref\n\(start)\n%%EOF\n".utf8)
+        } else {
+            out += Array("xref\n0 6\n0000000000 65535 f\r\n".utf8)
+            for offset in offsets { out += Array(String(format: "%010d 00000 n\r\n", offset).utf8) }
+            out += Array("trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n\(start)\n%%EOF\n".utf8)
+        }
+        return out
     }
 }
 

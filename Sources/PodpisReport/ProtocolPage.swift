@@ -17,6 +17,12 @@ struct ProtocolPage {
     /// An ASiC container's files and which signatures cover each.
     let container: [Row]
     let hasContainer: Bool
+    /// A signed PDF's revisions and what each signature covers.
+    let pdf: [Row]
+    let hasPDF: Bool
+    /// The «отметка об электронной подписи» of each signature, for printing (ГОСТ Р 7.0.97-2016, 5.23).
+    let marks: [SignatureMarks.Mark]
+    let hasMarks: Bool
     let facts: [Row]
     let signatures: [SignatureBlock]
     let hasSignatures: Bool
@@ -146,6 +152,31 @@ struct ProtocolPage {
         }
         self.container = containerRows
         self.hasContainer = !containerRows.isEmpty
+        var pdfRows: [Row] = []
+        if let pdf = report.pdf {
+            pdfRows.append(Row(label: text["pdf-file"], value: catalogue.text("pdf.heading", ["name": pdf.name ?? "", "revisions": "\(pdf.revisions)"])
+                + (pdf.certification.map { ", " + catalogue.text("pdf.certified", ["permission": "P=\($0)"]) } ?? ""), mono: false))
+            for signature in pdf.signatures {
+                var value: String
+                if let revision = signature.revision {
+                    value = catalogue.text("pdf.covers", ["id": signature.signature ?? "—", "field": signature.field,
+                                                          "revision": "\(revision)", "revisions": "\(pdf.revisions)"])
+                    value += ", " + catalogue.text(signature.changedAfter ? "pdf.changed-after" : "pdf.unchanged-after")
+                    if !signature.changes.isEmpty { value += ": " + signature.changes.joined(separator: "; ") }
+                } else {
+                    value = catalogue.text("pdf.covers-unknown", ["id": signature.signature ?? "—", "field": signature.field])
+                }
+                if let stamp = signature.timestamp {
+                    value = catalogue.text("pdf.document-timestamp", ["field": signature.field, "revision": signature.revision.map(String.init) ?? "?",
+                                                                      "time": MoscowTime.minute(stamp.genTime), "verdict": stamp.indication])
+                }
+                pdfRows.append(Row(label: signature.field, value: value, mono: false))
+            }
+        }
+        self.pdf = pdfRows
+        self.hasPDF = !pdfRows.isEmpty
+        self.marks = SignatureMarks.marks(for: report, language: catalogue.language)
+        self.hasMarks = !marks.isEmpty
 
         var facts = [
             Row(label: text["policy"], value: "\(report.policy.title) (\(report.policy.id), \(catalogue.text("report.policy-version", ["version": report.policy.version])))", mono: false),

@@ -124,9 +124,10 @@ components:
         timestamps: {type: array, items: {$ref: "#/components/schemas/Timestamp"}, description: "a bare RFC 3161 token given alone (signatures is then empty): its verdict and what it stamps; absent otherwise"}
     VerifyJSON:
       type: object
-      required: [signature]
+      anyOf: [{required: [signature]}, {required: [pdf]}]
       properties:
         signature: {type: string, contentEncoding: base64, description: "The signature (DER, PEM or Base64 inside)"}
+        pdf: {type: string, contentEncoding: base64, description: "A signed PDF (PAdES), alone: its signatures are inside it; documentName names it"}
         document: {type: string, contentEncoding: base64}
         documentName: {type: string}
         documentDigest: {type: string, description: "Hex or Base64; with digestAlgorithm, instead of the document"}
@@ -152,6 +153,7 @@ components:
         document: {type: string, format: binary}
         signature: {type: string, format: binary}
         container: {type: string, format: binary, description: "ASiC-E or ASiC-S container (ETSI EN 319 162-1); the report gets a container section"}
+        pdf: {type: string, format: binary, description: "A signed PDF (PAdES), alone; the report gets a pdf section (revisions, changes after each signature)"}
         poa: {type: string, format: binary, description: "A machine-readable power of attorney (МЧД, EMCHD_1 XML); repeat the part for a re-delegation chain"}
         poa-signature: {type: string, format: binary, description: "The principal's detached signature over a poa part; the n-th goes with the n-th poa"}
         policy: {type: string}

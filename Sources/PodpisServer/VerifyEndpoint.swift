@@ -8,6 +8,7 @@ import NIOCore
 import NIOPosix
 import PodpisContainer
 import PodpisJournal
+import PodpisPDF
 import PodpisReport
 import PodpisService
 import PolicyEngine
@@ -32,6 +33,9 @@ package struct VerifyEndpoint: Sendable {
         var container: [UInt8]? = nil
         /// Machine-readable powers of attorney (МЧД) with the principals' signatures over them.
         var powersOfAttorney: [PowerOfAttorneyReader.Input] = []
+        /// A signed PDF (multipart part or JSON field `pdf`), verified instead of a document and a signature.
+        var pdf: [UInt8]? = nil
+        var pdfName: String? = nil
     }
 
     /// The largest МЧД XML accepted (the same bound as the CLI's and the reader's).
@@ -65,7 +69,8 @@ package struct VerifyEndpoint: Sendable {
             var signature: String?
         }
 
-        var signature: String
+        var signature: String?
+        var pdf: String?
         var document: String?
         var documentName: String?
         var documentDigest: String?
@@ -93,12 +98,14 @@ package struct VerifyEndpoint: Sendable {
                           detail: "send multipart/form-data (document, signature) or application/json")
         }
         let container = input.container.flatMap { $0.isEmpty ? nil : $0 }
+        let pdf = input.pdf.flatMap { $0.isEmpty ? nil : $0 }
+        try Self.checkPDFInput(pdf, input: input)
         if container != nil, input.signature != nil || input.document != nil {
             throw Problem(.badRequest, "container-and-signature", title: "Container and signature",
                           detail: "send either a «container» or a «signature» (with its «document»), not both")
         }
         let signature = input.signature ?? []
-        if container == nil, signature.isEmpty {
+        if container == nil, pdf == nil, signature.isEmpty {
             throw Problem(.badRequest, "missing-signature", title: "No signature", detail: "the request has no «signature»")
         }
         let snapshot = state.snapshot
@@ -119,7 +126,11 @@ package struct VerifyEndpoint: Sendable {
         // cooperative pool held up every other request's I/O.
         let (evidence, report, evidenceJSON, reportJSON) = try await NIOThreadPool.singleton.runIfActive {
             let (evidence, report): (Evidence, Report)
-            if let container {
+            if let pdf {
+                let settings = SignedPDF.VerificationSettings(trust: snapshot.trust, revocation: revocation)
+                (evidence, report) = try Self.verifyPDF(pdf, name: input.pdfName, settings: settings, powers: input.powersOfAttorney,
+                                                        policy: policy, options: options)
+            } else if let container {
                 let settings = ASiCContainer.VerificationSettings(trust: snapshot.trust, revocation: revocation)
                 (evidence, report) = try Self.verifyContainer(
                     container, settings: settings, powers: input.powersOfAttorney, policy: policy, options: options)
@@ -235,10 +246,20 @@ package struct VerifyEndpoint: Sendable {
         } catch {
             throw Problem(.badRequest, "malformed-json", title: "Malformed JSON", detail: "expected {signature, document | documentDigest+digestAlgorithm, policy, type, lang}")
         }
-        guard let signature = Data(base64Encoded: decoded.signature, options: .ignoreUnknownCharacters) else {
-            throw Problem(.badRequest, "bad-base64", title: "Bad Base64", detail: "«signature» is not Base64")
+        var input = Input(signature: nil, policy: decoded.policy, type: decoded.type, lang: decoded.lang)
+        if let text = decoded.signature {
+            guard let signature = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
+                throw Problem(.badRequest, "bad-base64", title: "Bad Base64", detail: "«signature» is not Base64")
+            }
+            input.signature = [UInt8](signature)
         }
-        var input = Input(signature: [UInt8](signature), policy: decoded.policy, type: decoded.type, lang: decoded.lang)
+        if let text = decoded.pdf {
+            guard let pdf = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
+                throw Problem(.badRequest, "bad-base64", title: "Bad Base64", detail: "«pdf» is not Base64")
+            }
+            input.pdf = [UInt8](pdf)
+            input.pdfName = decoded.documentName
+        }
         let powers = decoded.powersOfAttorney ?? []
         try checkPowerCount(powers.count)
         input.powersOfAttorney = try powers.enumerated().map { index, power in
@@ -476,9 +497,11 @@ final class MultipartCollector {
     /// `poa` and `poa-signature` parts, in their order (both may repeat).
     var powers: [[UInt8]] = []
     var powerSignatures: [[UInt8]] = []
+    /// The file name of the `pdf` part, when it had one.
+    var pdfName: String?
     var finished = false
     /// The parts kept in memory; others (but `document`, which is hashed as it streams) are skipped.
-    static let kept: Set<String> = ["signature", "policy", "type", "lang", "container", "poa", "poa-signature"]
+    static let kept: Set<String> = ["signature", "policy", "type", "lang", "container", "poa", "poa-signature", "pdf"]
     var problem: Problem?
 
     init(limits: ServiceConfiguration) { self.limits = limits }
@@ -500,7 +523,7 @@ final class MultipartCollector {
         }
         guard Self.kept.contains(current ?? "") else { return }  // unknown parts are skipped
         let limit = switch current {
-        case "signature", "container", "poa-signature": limits.maxInMemoryBytes
+        case "signature", "container", "poa-signature", "pdf": limits.maxInMemoryBytes
         case "poa": VerifyEndpoint.maxPowerOfAttorneyBytes
         default: 1024
         }
@@ -542,6 +565,7 @@ final class MultipartCollector {
             } else if name == "poa-signature" {
                 powerSignatures.append(buffer)
             } else {
+                if name == "pdf" { pdfName = fileName.map { ($0 as NSString).lastPathComponent } }
                 fields[name] = buffer
             }
         }
@@ -558,7 +582,8 @@ final class MultipartCollector {
         if let documentDigests { document = .hashed(name: documentName, size: documentSize, digests: documentDigests) }
         return VerifyEndpoint.Input(signature: fields["signature"], document: document, policy: text("policy"), type: text("type"),
                                     lang: text("lang"), container: fields["container"],
-                                    powersOfAttorney: try VerifyEndpoint.pairPowers(powers, powerSignatures))
+                                    powersOfAttorney: try VerifyEndpoint.pairPowers(powers, powerSignatures),
+                                    pdf: fields["pdf"], pdfName: pdfName)
     }
 
     static func parameter(_ name: String, in header: String) -> String? {

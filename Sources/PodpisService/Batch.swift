@@ -1,6 +1,7 @@
 import EvidenceModel
 import Foundation
 import PodpisContainer
+import PodpisPDF
 import PolicyEngine
 import SigningCore
 import NIOConcurrencyHelpers
@@ -19,7 +20,8 @@ public struct BatchItem: Sendable, Equatable {
 /// Finds the pairs to verify: in a folder by naming convention, or from a manifest.
 public enum BatchPlanner {
     /// `X` with `X.sig` / `X.p7s` / `X.sgn` beside it is a detached pair; a `.p7m` (or a signature with no document
-    /// beside it) and an ASiC container (`.asice`, `.asics`, `.sce`, `.scs`) are verified alone. Sub-folders are walked.
+    /// beside it), an ASiC container (`.asice`, `.asics`, `.sce`, `.scs`) and a signed PDF with no detached signature
+    /// beside it are verified alone. Sub-folders are walked.
     public static func items(inFolder folder: String) throws -> [BatchItem] {
         guard let enumerator = FileManager.default.enumerator(atPath: folder) else {
             throw PodpisError(.noInput, "no such folder", subject: folder)
@@ -45,6 +47,11 @@ public enum BatchPlanner {
             items.append(BatchItem(document: nil, signature: file))
         }
         for file in files.sorted() where SignatureLookup.signatureExtensions.contains((file as NSString).pathExtension.lowercased()) && !used.contains(file) {
+            items.append(BatchItem(document: nil, signature: file))
+        }
+        // A signed PDF with no detached signature beside it: its own signatures.
+        for file in files.sorted() where (file as NSString).pathExtension.lowercased() == "pdf" && !used.contains(file)
+            && SignedPDF.looksLikeSignedPDF(path: file) {
             items.append(BatchItem(document: nil, signature: file))
         }
         return items
@@ -132,6 +139,12 @@ public struct BatchVerifier: Sendable {
             if item.document == nil, ASiCContainer.recognises(path: item.signature)
                 || SignatureLookup.containerExtensions.contains((item.signature as NSString).pathExtension.lowercased()) {
                 let evidence = try ASiCContainer(path: item.signature).collectEvidence(ASiCContainer.VerificationSettings(
+                    trust: trust, certificates: certificates, crls: crls, validationTime: validationTime,
+                    ocspResponses: ocspResponses, revocation: revocation))
+                return BatchResult(item: item, report: PolicyEngine().judge(evidence, policy: policy, options: options), error: nil)
+            }
+            if item.document == nil, SignedPDF.looksLikeSignedPDF(path: item.signature) {
+                let evidence = try SignedPDF(path: item.signature).collectEvidence(SignedPDF.VerificationSettings(
                     trust: trust, certificates: certificates, crls: crls, validationTime: validationTime,
                     ocspResponses: ocspResponses, revocation: revocation))
                 return BatchResult(item: item, report: PolicyEngine().judge(evidence, policy: policy, options: options), error: nil)

@@ -11,6 +11,8 @@ public struct Catalogue: Sendable {
         self.entries = language == .ru ? Catalogue.allRussian : Catalogue.allEnglish
     }
 
+    /// Each language's catalogue with its topic files merged in (`Catalogue+pdf.swift`, ...).
+
     /// The text for `key` with `{placeholders}` filled in; an unknown key renders as itself (and a test keeps
     /// both catalogues complete).
     public func text(_ key: String, _ args: [String: String] = [:]) -> String {
@@ -54,14 +56,22 @@ public struct Catalogue: Sendable {
         return text(message.key, args)
     }
 
-    /// The base catalogue with its companions (the law's own keys, `Catalogue+Law.swift`). A key defined twice is a
-    /// mistake a test catches (`Catalogue.duplicates`).
-    static let allRussian = russian.merging(lawRussian) { base, _ in base }
-    static let allEnglish = english.merging(lawEnglish) { base, _ in base }
+    /// The base catalogue with its companions (the law's own keys, `Catalogue+Law.swift`; PDFs', `Catalogue+pdf.swift`).
+    /// A key defined twice is a mistake a test catches (`Catalogue.duplicates`).
+    static let companionsRussian = [lawRussian, pdfRussian]
+    static let companionsEnglish = [lawEnglish, pdfEnglish]
+    static let allRussian = companionsRussian.reduce(russian) { $0.merging($1) { base, _ in base } }
+    static let allEnglish = companionsEnglish.reduce(english) { $0.merging($1) { base, _ in base } }
 
-    /// Keys defined both in the base catalogue and in a companion.
+    /// Keys defined more than once across the base catalogue and its companions.
     public static var duplicates: Set<String> {
-        Set(russian.keys).intersection(lawRussian.keys).union(Set(english.keys).intersection(lawEnglish.keys))
+        func repeated(_ tables: [[String: String]]) -> Set<String> {
+            var seen = Set<String>()
+            var twice = Set<String>()
+            for key in tables.flatMap(\.keys) where !seen.insert(key).inserted { twice.insert(key) }
+            return twice
+        }
+        return repeated([russian] + companionsRussian).union(repeated([english] + companionsEnglish))
     }
 
     /// Every key of a language's catalogue (for completeness tests).

@@ -6,7 +6,9 @@ import Foundation
 public struct PolicyEngine: Sendable {
     public init() {}
 
-    public func judge(_ evidence: Evidence, policy: Policy, options: JudgementOptions = JudgementOptions()) -> Report {
+    public func judge(_ given: Evidence, policy: Policy, options: JudgementOptions = JudgementOptions()) -> Report {
+        // A PDF's document timestamps prove when its earlier signatures existed.
+        let evidence = PDFCheck.augment(given)
         let language = options.language
         let catalogue = Catalogue(language)
         let validationTime = options.validationTime ?? evidence.validationTime
@@ -84,6 +86,13 @@ public struct PolicyEngine: Sendable {
             if result.status == .failed { containerFailure = result.subIndication }
             documentChecks.append(result)
         }
+        if let pdf = evidence.pdf {
+            // Intrinsic too: an unreadable signature field or a forged document timestamp.
+            for result in PDFCheck.documentChecks(pdf, evidence: evidence, validationTime: validationTime, catalogue: catalogue) {
+                if result.status == .failed, documentFailure == nil { documentFailure = result.subIndication }
+                documentChecks.append(result)
+            }
+        }
         for rule in version.rules where CheckVocabulary.definitions[rule.check]?.documentLevel == true && rule.level != .ignore {
             let verdict = DocumentChecks.run(rule, signatures: signatures, documentType: documentType, language: language)
             let result = makeResult(rule, verdict, catalogue: catalogue)
@@ -138,6 +147,7 @@ public struct PolicyEngine: Sendable {
             producer: evidence.producer)
         report.container = evidence.container.map { ContainerCheck.summary($0, signatures: signatures) }
         report.timestamps = tokenSummaries
+        report.pdf = evidence.pdf.map { PDFCheck.summary($0, evidence: evidence, validationTime: validationTime, catalogue: catalogue) }
         return report
     }
 
@@ -257,6 +267,10 @@ public struct PolicyEngine: Sendable {
                 : CheckRunner.run(rule, context)
             checks.append(makeResult(rule, verdict, catalogue: catalogue))
         }
+        if let pdf = context.evidence.pdf {
+            // The PDF's own format checks come first, as format checking precedes the other building blocks.
+            checks.insert(contentsOf: PDFCheck.checks(for: context, pdf: pdf, catalogue: catalogue), at: 0)
+        }
 
         // ETSI order with "a crypto failure wins": the first TOTAL-FAILED sub-indication, else the first failure.
         let failures = checks.filter { $0.status == .failed }
@@ -299,7 +313,8 @@ public struct PolicyEngine: Sendable {
                 certificateSHA256: info.sha256)
         }
         let level = context.signer.level
-        let format = level == "CMS" ? "CMS" : "CAdES-BASELINE-\(level)"
+        let format = context.evidence.pdf.map { PDFCheck.format(level: level, record: PDFCheck.record(for: context.signer.id, in: $0)) }
+            ?? (level == "CMS" ? "CMS" : "CAdES-BASELINE-\(level)")
         let timestamps = context.timestamps.map { timestampSummary($0, evidence: context.evidence, catalogue: catalogue) }
         let reason: String
         if let deciding {
@@ -367,8 +382,9 @@ enum DocumentChecks {
 /// before the sunset covers it (EN 319 102-1, past signature validation with proof of existence).
 enum TimestampJudge {
     /// The types of timestamp that prove when the signature itself existed: the signature-time-stamp, the
-    /// CAdES-C-time-stamp (it covers the signature value and its timestamps) and the archive timestamps.
-    static let proofTypes: Set<String> = ["signature", "cades-c", "archive"]
+    /// CAdES-C-time-stamp (it covers the signature value and its timestamps), the archive timestamps, and a PDF
+    /// document timestamp over a later revision (it covers the earlier signature's bytes).
+    static let proofTypes: Set<String> = ["signature", "cades-c", "archive", "document"]
 
     /// The earliest time a usable timestamp proves the signature existed, if any.
     static func proofOfExistence(_ stamps: [JudgedTimestamp]) -> Date? {

@@ -22,6 +22,9 @@ public struct Report: Codable, Sendable, Equatable {
     /// A bare RFC 3161 timestamp token given alone (no signature): what it stamps, when, by whom, and its verdict —
     /// the same objects as `signatures[].timestamps`. `nil` (and left out of the JSON) otherwise.
     public var timestamps: [TimestampSummary]? = nil
+    /// The PDF the signatures came from: revisions, the revision each signature covers and what changed after it;
+    /// `nil` (and left out of the JSON) otherwise.
+    public var pdf: ReportPDF? = nil
 
     public init(
         indication: Indication, subIndication: SubIndication?, validationTime: Date, document: ReportDocument?,

@@ -6,7 +6,7 @@ import Foundation
 extension Report {
     enum CodingKeys: String, CodingKey {
         case indication, subIndication, validationTime, document, policy, signatures, documentChecks, lang, formatError, producer
-        case container, timestamps
+        case container, timestamps, pdf
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -24,6 +24,8 @@ extension Report {
         try c.encodeIfPresent(container, forKey: .container)
         // Only a bare timestamp token's report carries a top-level list.
         try c.encodeIfPresent(timestamps, forKey: .timestamps)
+        // Likewise only PDF verifications carry this one.
+        try c.encodeIfPresent(pdf, forKey: .pdf)
     }
 }
 

@@ -11,7 +11,7 @@ struct Podpis: AsyncParsableCommand {
         version: CryptoLibrary.podpisVersion,
         subcommands: [
             SignCommand.self, CosignCommand.self, TimestampCommand.self, ExtendCommand.self, ArchiveCommand.self, VerifyCommand.self,
-            InspectCommand.self, ContainerCommand.self, PolicyCommand.self, TrustCommand.self, ServeCommand.self, AuditCommand.self, TSACommand.self, PKICommand.self,
+            InspectCommand.self, StampCommand.self, ContainerCommand.self, PolicyCommand.self, TrustCommand.self, ServeCommand.self, AuditCommand.self, TSACommand.self, PKICommand.self,
             DemoCommand.self,
         ])
 

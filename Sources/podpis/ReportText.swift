@@ -1,4 +1,5 @@
 import Foundation
+import PodpisReport
 import PolicyEngine
 
 /// The human form of a report: one line per signature — a mark, the signer's name, the verdict, the reason.
@@ -40,6 +41,9 @@ enum ReportText {
         if let container = report.container {
             printContainer(container, report: report, catalogue: catalogue)
         }
+        if let pdf = report.pdf {
+            printPDF(pdf, catalogue: catalogue)
+        }
         if let first = report.signatures.first, report.signatures.count == 1 || report.indication == .totalPassed {
             Console.out("  \(first.legal.conclusion)")
         }
@@ -69,6 +73,34 @@ enum ReportText {
         if !report.signatures.allSatisfy({ $0.indication == .totalPassed }),
            let check = report.documentChecks.first(where: { $0.id == "container" && $0.status == .failed }) {
             Console.out("✗ \(check.message)")
+        }
+    }
+
+    /// The revision each signature of a PDF covers and whether the file changed after it; document timestamps.
+    static func printPDF(_ pdf: ReportPDF, catalogue: Catalogue) {
+        var heading = catalogue.text("pdf.heading", ["name": pdf.name ?? "", "revisions": "\(pdf.revisions)"])
+        if let permission = pdf.certification { heading += ", " + catalogue.text("pdf.certified", ["permission": "P=\(permission)"]) }
+        Console.out("  " + heading)
+        for signature in pdf.signatures {
+            if let stamp = signature.timestamp {
+                Console.out("  " + catalogue.text("pdf.document-timestamp", [
+                    "field": signature.field, "revision": signature.revision.map(String.init) ?? "?",
+                    "time": MoscowTime.minute(stamp.genTime), "verdict": stamp.indication,
+                ]))
+                continue
+            }
+            let id = signature.signature ?? "—"
+            guard let revision = signature.revision else {
+                Console.out("  " + catalogue.text("pdf.covers-unknown", ["id": id, "field": signature.field]))
+                continue
+            }
+            var line = catalogue.text("pdf.covers", ["id": id, "field": signature.field, "revision": "\(revision)", "revisions": "\(pdf.revisions)"])
+            line += ", " + catalogue.text(signature.changedAfter ? "pdf.changed-after" : "pdf.unchanged-after")
+            if signature.changedAfter, !signature.changes.isEmpty { line += ": " + signature.changes.prefix(4).joined(separator: "; ") }
+            Console.out("  " + line)
+        }
+        if !pdf.emptySignatureFields.isEmpty {
+            Console.out("  " + catalogue.text("pdf.empty-fields", ["fields": pdf.emptySignatureFields.joined(separator: ", ")]))
         }
     }
 }

@@ -41,7 +41,23 @@ struct SignCommand: AsyncParsableCommand {
     @OptionGroup(title: "Timestamp") var tsa: TSAOptions
     @OptionGroup(title: "Trust and revocation (for LT)") var paths: RevocationOptions
 
+    @Flag(name: .long, help: "Sign a PDF inside the PDF (PAdES, ETSI EN 319 142-1): an incremental update with a signature field, written to --out or DOCUMENT.signed.pdf (never over the input). --level B, T, LT (validation data in the PDF) or LTA (plus a document timestamp).")
+    var pades = false
+
+    @Flag(name: .long, help: "With --pades: certify the document (DocMDP P=2: afterwards only filling in forms and further signatures are allowed).")
+    var certify = false
+
+    @Option(name: .long, help: "With --pades: the signature field's name (default: the first empty signature field, else Signature1, Signature2, ...).")
+    var field: String?
+
+    @Option(name: .long, help: "With --pades: the reason written into the signature dictionary (/Reason).")
+    var reason: String?
+
     func validate() throws {
+        if pades, container != nil { throw ValidationError("--pades signs inside the PDF; it does not combine with --container") }
+        if pades, attached || pem { throw ValidationError("--pades signs inside the PDF; --attached and --pem do not apply") }
+        if pades, !moreDocuments.isEmpty { throw ValidationError("--pades signs one PDF") }
+        if !pades, certify || field != nil || reason != nil { throw ValidationError("--certify, --field and --reason go with --pades") }
         if container == nil, !moreDocuments.isEmpty {
             throw ValidationError("several documents go into one ASiC-E container: add --container asice (or sign them one by one)")
         }
@@ -53,6 +69,10 @@ struct SignCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if pades {
+            try signPDF()
+            return
+        }
         if let container {
             try await signContainer(container)
             return

@@ -15,6 +15,7 @@ struct VerifyCommand: AsyncParsableCommand {
             podpis verify DOCUMENT [SIG]   detached: SIG defaults to DOCUMENT.sig, .p7s or .sgn
             podpis verify SIG.p7m          attached (enveloping): no document needed
             podpis verify X.asice          ASiC-E / ASiC-S container (ETSI EN 319 162-1): every signature and file
+            podpis verify signed.pdf       a PDF's own signatures (PAdES): byte ranges, revisions, changes after signing
             Exit codes: 0 TOTAL-PASSED, 1 TOTAL-FAILED, 2 INDETERMINATE, 64 usage, 65 unreadable input, 66 missing file.
             """)
 
@@ -65,7 +66,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "An operator attestation, ID=STATEMENT (repeatable), e.g. certified-crypto-tool=\"КриптоПро CSP 5.0, сертификат СФ/124-…\": what the operator states about this verification (63-ФЗ ст. 11 п. 3). Without it the conclusion says the condition is not confirmed.")
     var attest: [String] = []
 
-    @Option(name: .long, help: "Verify many: a folder (pairs by name: X with X.sig/.p7s/.sgn; .p7m and .asice/.asics alone) or a manifest (DOCUMENT<TAB>SIGNATURE lines; a container alone on its line).")
+    @Option(name: .long, help: "Verify many: a folder (pairs by name: X with X.sig/.p7s/.sgn; .p7m, .asice/.asics and signed .pdf alone) or a manifest (DOCUMENT<TAB>SIGNATURE lines; a container alone on its line).")
     var batch: String?
 
     @Option(name: .long, help: "Parallel workers for --batch (default: one per core).")
@@ -94,6 +95,10 @@ struct VerifyCommand: AsyncParsableCommand {
         if signature == nil, isContainer(document) {
             try verifyContainer(document, policy: policy, trustLists: trustLists, listAnchors: listAnchors,
                                 validationTime: validationTime, language: language)
+        }
+        if signature == nil, isSignedPDF(document) {
+            try verifyPDF(document, policy: policy, trustLists: trustLists, listAnchors: listAnchors,
+                          validationTime: validationTime, language: language)
         }
         let (documentPath, signaturePath) = try resolvePaths()
         let signatureBytes = try FileInput.readSignature(path: signaturePath)

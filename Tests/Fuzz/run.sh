@@ -14,7 +14,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 SECONDS_EACH=${1:-60}
 shift || true
-ALL=(signature tsa-request tsa-response ocsp policy trust-list http-json http-multipart asic poa)
+ALL=(signature tsa-request tsa-response ocsp policy trust-list http-json http-multipart asic poa pdf)
 if [ $# -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL[@]}"); fi
 JOBS=${PODPIS_FUZZ_JOBS:-1}
 

@@ -1,0 +1,101 @@
+import ArgumentParser
+import EvidenceModel
+import Foundation
+import PodpisPDF
+import PodpisReport
+import PodpisService
+import PolicyEngine
+import SigningCore
+
+/// `podpis stamp`: a printable copy of a signed PDF with the «отметка об электронной подписи» (ГОСТ Р 7.0.97-2016,
+/// 5.23) of each signer on its last (or first) page, in a new revision so the signed ones stay verifiable.
+struct StampCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stamp",
+        abstract: "Make a printable copy of a signed PDF with the «отметка об электронной подписи» of each signer (ГОСТ Р 7.0.97-2016, 5.23).",
+        discussion: """
+            podpis stamp doc.pdf            the PDF's own signatures (PAdES), verified first
+            podpis stamp doc.pdf doc.pdf.sig   a detached signature over the PDF (found beside it when not given)
+            Each mark: «Документ подписан электронной подписью», the certificate's serial, its owner, its validity, and
+            the verification verdict with its time (МСК). Other documents get no PDF: `podpis verify DOC --report F.html`
+            prints the same marks in the protocol.
+            """)
+
+    @Argument(help: "The PDF.")
+    var document: String
+
+    @Argument(help: "A detached signature over it (default: DOCUMENT.sig, .p7s or .sgn beside it; else the PDF's own signatures).")
+    var signature: String?
+
+    @Option(name: .long, help: "Where to write the copy (default: DOCUMENT.print.pdf).")
+    var out: String?
+
+    @Flag(name: .long, help: "Replace an existing output file.")
+    var force = false
+
+    @Option(name: .long, help: "The page that gets the marks: last (default) or first.")
+    var page: String = "last"
+
+    @Option(name: .long, help: "Policy id or policy file for the verdict (default: the ETSI basic validation).")
+    var policy: String?
+
+    @Option(name: .long, help: "Policies folder (default: $PODPIS_POLICIES or ./policies).")
+    var policies: String?
+
+    @OptionGroup(title: "Certificate paths and revocation") var paths: PathOptions
+
+    @Option(name: .long, help: "Language of the marks: ru (default) or en.")
+    var lang: String?
+
+    func run() async throws {
+        guard let placement = PDFStamping.Placement(rawValue: page.lowercased()) else {
+            throw ValidationError("--page is last or first")
+        }
+        let language = lang.map { Language(parsing: $0) } ?? .ru
+        let output = out ?? (document.lowercased().hasSuffix(".pdf") ? String(document.dropLast(4)) : document) + ".print.pdf"
+        if (output as NSString).standardizingPath == (document as NSString).standardizingPath {
+            throw PodpisError(.usage, "the printable copy is a new file: give --out another name than the input", subject: document)
+        }
+        try checkOutput(output, force: force)
+        let size = try FileInput.regularFileSize(path: document)
+        guard size <= UInt64(SignedPDF.defaultLimit) else {
+            throw PodpisError(.dataFormat, "PDF too large (\(size) bytes; at most \(SignedPDF.defaultLimit))", subject: document)
+        }
+        let bytes = try FileInput.readSmallFile(path: document, limit: UInt64(SignedPDF.defaultLimit))
+        guard bytes.starts(with: Array("%PDF-".utf8)) else {
+            throw PodpisError(.dataFormat, "not a PDF: the printable copy with the signature marks is made for PDFs; for other documents, `podpis verify DOCUMENT --report protocol.html` prints the same marks", subject: document)
+        }
+        let catalog = PolicyCatalog.standard(policies: policies, certs: nil)
+        let chosen = try catalog.policy(self.policy)
+        let (trustLists, listAnchors) = try catalog.trustLists(for: chosen)
+        let trust = TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors)
+        let options = JudgementOptions(language: language, trustLists: trustLists)
+        let report: Report
+        if let detached = signature ?? SignatureLookup.find(for: document) {
+            var job = VerificationJob(
+                signature: try FileInput.readSignature(path: detached), signatureName: (detached as NSString).lastPathComponent,
+                document: .bytes(name: (document as NSString).lastPathComponent, bytes), trust: trust,
+                certificates: try paths.certificates(), crls: try paths.revocation.crls(),
+                ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation, policy: chosen, options: options)
+            job.powersOfAttorney = []
+            let (evidence, judged) = try job.run()
+            guard evidence.format.parsed else {
+                throw PodpisError(.dataFormat, evidence.format.error ?? "not a CMS signature", subject: detached)
+            }
+            report = judged
+        } else {
+            let pdf = try SignedPDF(bytes: bytes, name: (document as NSString).lastPathComponent, subject: document)
+            let evidence = try pdf.collectEvidence(SignedPDF.VerificationSettings(
+                trust: trust, certificates: try paths.certificates(), crls: try paths.revocation.crls(),
+                ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation))
+            report = PolicyEngine().judge(evidence, policy: chosen, options: options)
+        }
+        let marks = SignatureMarks.marks(for: report, language: language).map { StampMark(title: $0.title, lines: $0.lines) }
+        guard !marks.isEmpty else {
+            throw PodpisError(.dataFormat, "no signature to mark: none of the signatures could be read", subject: document)
+        }
+        let stamped = try PDFStamping.stamp(pdf: bytes, name: document, marks: marks, placement: placement)
+        try FileInput.writeAtomically(stamped, to: output)
+        Console.note(Catalogue(language).text("cli.stamped", ["document": document, "output": output, "count": "\(marks.count)"]))
+    }
+}

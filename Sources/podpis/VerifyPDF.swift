@@ -1,0 +1,32 @@
+import ArgumentParser
+import EvidenceModel
+import Foundation
+import PodpisPDF
+import PodpisService
+import PolicyEngine
+import SigningCore
+
+extension VerifyCommand {
+    /// `verify X.pdf` with no SIG: a PDF that holds signatures (by content: `%PDF-` and a `/ByteRange`), unless a
+    /// detached signature lies beside it (then that one is meant, as before PDFs were read).
+    func isSignedPDF(_ path: String) -> Bool {
+        SignatureLookup.find(for: path) == nil && SignedPDF.looksLikeSignedPDF(path: path)
+    }
+
+    /// Verifies every signature and document timestamp of a PDF, each as a detached CAdES over its byte range, plus
+    /// the PDF checks (byte ranges, changes after signing judged by DocMDP/FieldMDP). Returns (without exiting) only
+    /// when the PDF merely mentions /ByteRange and holds no signature field: then it is a document like any other.
+    func verifyPDF(_ path: String, policy: Policy, trustLists: [String: TrustList], listAnchors: [X509Certificate],
+                   validationTime: Date?, language: Language) throws {
+        let pdf = try SignedPDF(path: path)
+        guard pdf.isSigned else { return }
+        let settings = SignedPDF.VerificationSettings(
+            trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
+            certificates: try paths.certificates(), crls: try paths.revocation.crls(), validationTime: validationTime,
+            ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation)
+        let evidence = try pdf.collectEvidence(settings, powersOfAttorney: try powersOfAttorney(), statuses: try powerOfAttorneyStatuses())
+        let report = PolicyEngine().judge(evidence, policy: policy, options: JudgementOptions(
+            documentType: type, language: language, attestations: try attestations(), trustLists: trustLists))
+        try finish(evidence: evidence, report: report, signaturePath: path, language: language)
+    }
+}
