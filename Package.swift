@@ -41,6 +41,11 @@ let package = Package(
             cSettings: [.define("OPENSSL_SUPPRESS_DEPRECATED")]),
         // Policy-free, Codable evidence and report values shared by the core and the engine.
         .target(name: "EvidenceModel"),
+        // The shipped defaults compiled into the binary (policies, trust-list folders, report templates), generated
+        // at build time from the repository's files by the EmbedDefaults plugin.
+        .target(name: "PodpisDefaults", plugins: ["EmbedDefaults"]),
+        .executableTarget(name: "podpis-embed", path: "Sources/PodpisEmbed"),
+        .plugin(name: "EmbedDefaults", capability: .buildTool(), dependencies: ["podpis-embed"]),
         // The only module that talks to OpenSSL and libcurl. Its shared caches lock with NIOConcurrencyHelpers
         // (pthread mutexes, which ThreadSanitizer understands; Synchronization.Mutex hands a contended lock over in
         // the kernel, which it does not, and reports false races).
@@ -51,12 +56,12 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         // Judges evidence under a policy. Pure Swift.
-        .target(name: "PolicyEngine", dependencies: ["EvidenceModel", .product(name: "Yams", package: "Yams")]),
+        .target(name: "PolicyEngine", dependencies: ["EvidenceModel", "PodpisDefaults", .product(name: "Yams", package: "Yams")]),
         // The human-readable verification protocol (HTML, ru/en) rendered from mustache templates. Pure Swift.
         .target(
             name: "PodpisReport",
-            dependencies: ["EvidenceModel", "PolicyEngine", .product(name: "Mustache", package: "swift-mustache")],
-            resources: [.copy("Templates")]),
+            dependencies: ["EvidenceModel", "PolicyEngine", "PodpisDefaults", .product(name: "Mustache", package: "swift-mustache")],
+            exclude: ["Templates"]),
         // ASiC-E / ASiC-S containers (ETSI EN 319 162-1): a guarded ZIP reader and writer and the ASiC manifest.
         // No OpenSSL here: signing and verification go through SigningCore.
         .target(
@@ -66,7 +71,7 @@ let package = Package(
         .target(
             name: "PodpisService",
             dependencies: [
-                "SigningCore", "PolicyEngine", "PodpisContainer",
+                "SigningCore", "PolicyEngine", "PodpisContainer", "PodpisDefaults",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         // The tamper-evident audit journal: SQLite (GRDB) by default.
@@ -99,7 +104,7 @@ let package = Package(
             name: "podpis",
             dependencies: [
                 "SigningCore", "PolicyEngine", "PodpisService", "PodpisServer", "PodpisJournal", "PodpisReport",
-                "PodpisContainer",
+                "PodpisContainer", "PodpisDefaults",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
@@ -116,7 +121,7 @@ let package = Package(
             name: "PodpisTests",
             dependencies: [
                 "SigningCore", "PolicyEngine", "EvidenceModel", "PodpisService", "PodpisServer", "PodpisJournal",
-                "PodpisReport", "PodpisContainer",
+                "PodpisReport", "PodpisContainer", "PodpisDefaults",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -57,7 +57,7 @@ struct TrustListTests {
         let imported2 = try CLI.run(["trust", "import-ru", xml, "--out", (certs as NSString).appendingPathComponent("ru-accredited")])
         #expect(imported2.status == 0, "\(imported2.stderr)")
         let rootFile = try folder.write("root.pem", try CertificateFiles.pem([h.root.certificate]))
-        let catalog = PolicyCatalog.standard(policies: Repository.policies, certs: certs)
+        let catalog = try PolicyCatalog.standard(policies: Repository.policies, certs: certs)
         let policy = try catalog.policy("ru-63fz-qualified")
         let (lists, anchors) = try catalog.trustLists(for: policy)
         #expect(anchors.contains(h.ca.certificate))
