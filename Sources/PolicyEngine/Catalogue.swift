@@ -8,7 +8,7 @@ public struct Catalogue: Sendable {
 
     public init(_ language: Language) {
         self.language = language
-        self.entries = language == .ru ? Catalogue.russian : Catalogue.english
+        self.entries = language == .ru ? Catalogue.allRussian : Catalogue.allEnglish
     }
 
     /// The text for `key` with `{placeholders}` filled in; an unknown key renders as itself (and a test keeps
@@ -48,6 +48,20 @@ public struct Catalogue: Sendable {
 
     /// Every key of a language's catalogue (for completeness tests).
     public static func keys(_ language: Language) -> Set<String> {
-        Set((language == .ru ? russian : english).keys)
+        Set((language == .ru ? allRussian : allEnglish).keys)
+    }
+
+    /// Each language's catalogue with its friends (the CLI's own words in `Catalogue+cli-*.swift`, its help in
+    /// `Catalogue+help-*.swift`), merged once.
+    static let allRussian = russian.merging(russianCLI) { first, _ in first }.merging(russianHelp) { first, _ in first }
+    static let allEnglish = english.merging(englishCLI) { first, _ in first }.merging(englishHelp) { first, _ in first }
+
+    /// Keys that two of a language's files define (a mistake: one of the texts is never shown).
+    public static func duplicateKeys(_ language: Language) -> Set<String> {
+        let parts = language == .ru ? [russian, russianCLI, russianHelp] : [english, englishCLI, englishHelp]
+        var seen = Set<String>()
+        var duplicates = Set<String>()
+        for part in parts { for key in part.keys where !seen.insert(key).inserted { duplicates.insert(key) } }
+        return duplicates
     }
 }

@@ -7,49 +7,49 @@ import SigningCore
 struct SignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
-        abstract: "Sign a document: a detached CAdES-B signature by default.")
+        abstract: helpString("sign.abstract"))
 
-    @Argument(help: "The document to sign.")
+    @Argument(help: help("sign.document"))
     var document: String
 
-    @Argument(help: "More documents, with --container asice (all go into one container under one signature).")
+    @Argument(help: help("sign.more-documents"))
     var moreDocuments: [String] = []
 
-    @Option(name: .long, help: "Put the documents and a CAdES signature into an ASiC container (ETSI EN 319 162-1): asice (one or more files, signed through a manifest) or asics (one file). Default output: DOCUMENT.asice / .asics.")
+    @Option(name: .long, help: help("sign.container"))
     var container: ContainerKind?
 
     @OptionGroup var signer: SignerOptions
 
-    @Option(name: .long, help: "Where to write the signature (default: DOCUMENT.sig, or DOCUMENT.p7m with --attached).")
+    @Option(name: .long, help: help("sign.out"))
     var out: String?
 
-    @Flag(name: .long, help: "Enveloping signature: the document goes inside the signature file.")
+    @Flag(name: .long, help: help("sign.attached"))
     var attached = false
 
-    @Flag(name: .long, help: "Write PEM instead of DER.")
+    @Flag(name: .long, help: help("common.pem"))
     var pem = false
 
-    @Flag(name: .long, help: "Replace an existing output file.")
+    @Flag(name: .long, help: help("sign.force"))
     var force = false
 
-    @Option(name: .long, help: "Language of messages: ru or en (default: from LANG).")
+    @Option(name: .long, help: help("common.lang"))
     var lang: String?
 
-    @Option(name: .long, help: "CAdES level: B, T (needs --tsa), LT or LTA (need --tsa and --trust). Default: T with --tsa, else B.")
+    @Option(name: .long, help: help("sign.level"))
     var level: SignatureLevel?
 
-    @OptionGroup(title: "Timestamp") var tsa: TSAOptions
-    @OptionGroup(title: "Trust and revocation (for LT)") var paths: RevocationOptions
+    @OptionGroup(title: helpString("group.timestamp")) var tsa: TSAOptions
+    @OptionGroup(title: helpString("group.trust-lt")) var paths: RevocationOptions
 
     func validate() throws {
         if container == nil, !moreDocuments.isEmpty {
-            throw ValidationError("several documents go into one ASiC-E container: add --container asice (or sign them one by one)")
+            throw ValidationError(helpString("usage.several-documents"))
         }
         if container == .asics, !moreDocuments.isEmpty {
-            throw ValidationError("an ASiC-S container holds exactly one document; use --container asice for several")
+            throw ValidationError(helpString("usage.asics-one"))
         }
-        if container != nil, attached { throw ValidationError("--attached does not combine with --container (the container holds the documents)") }
-        if container != nil, pem { throw ValidationError("--pem does not combine with --container (the container holds DER)") }
+        if container != nil, attached { throw ValidationError(helpString("usage.attached-container")) }
+        if container != nil, pem { throw ValidationError(helpString("usage.pem-container")) }
     }
 
     func run() async throws {
@@ -63,13 +63,17 @@ struct SignCommand: AsyncParsableCommand {
         let target = level ?? (tsa.tsa != nil ? .T : .B)
         if target != .B && tsa.tsa == nil { throw needsTimestamp(target) }
         let (identity, chain) = try signer.loadIdentity()
+        try signer.checkCertificate(identity, chain: chain, paths: paths, online: target == .LT || target == .LTA)
         let options = SignatureOptions(
             digest: try signer.digestAlgorithm(), attached: attached, pem: pem, rsaPSS: signer.pss, chain: chain)
+        let language = lang.map { Language(parsing: $0) } ?? Console.language
         if target == .B {
-            _ = try Signer.sign(.file(document), identity: identity, options: options, output: output)
+            _ = try ProgressLine.reading(document, language: language) {
+                try Signer.sign(.file(document), identity: identity, options: options, output: output)
+            }
         } else {
             // The signature is finished in memory and written only once the TSA (and LT data) succeeded.
-            let signed = try Signer.sign(.file(document), identity: identity, options: options)
+            let signed = try ProgressLine.reading(document, language: language) { try Signer.sign(.file(document), identity: identity, options: options) }
             let raised = try raise(signed, name: output, to: target, tsa: tsa, paths: paths, certificates: chain, document: .file(path: document))
             try FileInput.writeAtomically(raised, to: output)
         }
@@ -87,6 +91,7 @@ extension CosignCommand {
     func cosignContainer() throws {
         let container = try ASiCContainer(path: document)
         let (identity, chain) = try signer.loadIdentity()
+        try signer.checkCertificate(identity, chain: chain, paths: paths, online: false)
         let options = SignatureOptions(digest: try signer.digestAlgorithm(), rsaPSS: signer.pss, chain: chain)
         let output = out ?? document
         if output != document { try checkOutput(output, force: false) }
@@ -119,6 +124,7 @@ extension SignCommand {
         let target = level ?? (tsa.tsa != nil ? .T : .B)
         if target != .B && tsa.tsa == nil { throw needsTimestamp(target) }
         let (identity, chain) = try signer.loadIdentity()
+        try signer.checkCertificate(identity, chain: chain, paths: paths, online: target == .LT || target == .LTA)
         let options = SignatureOptions(digest: try signer.digestAlgorithm(), rsaPSS: signer.pss, chain: chain)
         let signatureName = output + "!META-INF/signature.p7s"
         func finish(_ signed: [UInt8]) throws -> [UInt8] {
@@ -148,24 +154,26 @@ extension SignCommand {
 struct CosignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cosign",
-        abstract: "Add a parallel signature to an existing one, leaving the other signers untouched (also to an ASiC container: cosign X.asice).")
+        abstract: helpString("cosign.abstract"))
 
-    @Argument(help: "The signed document (omit for an attached signature: give only SIG).")
+    @Argument(help: help("cosign.document"))
     var document: String
 
-    @Argument(help: "The existing signature.")
+    @Argument(help: help("cosign.signature"))
     var signature: String?
 
     @OptionGroup var signer: SignerOptions
 
-    @Option(name: .long, help: "Where to write the result (default: replace SIG, atomically).")
+    @Option(name: .long, help: help("common.out-replace"))
     var out: String?
 
-    @Flag(name: .long, help: "Write PEM instead of DER.")
+    @Flag(name: .long, help: help("common.pem"))
     var pem = false
 
-    @Option(name: .long, help: "Language of messages: ru or en.")
+    @Option(name: .long, help: help("common.lang"))
     var lang: String?
+
+    @OptionGroup(title: helpString("group.revocation")) var paths: RevocationOptions
 
     func run() async throws {
         if signature == nil, ASiCContainer.looksLikeContainer(path: document) {
@@ -177,6 +185,7 @@ struct CosignCommand: AsyncParsableCommand {
         let existing = try FileInput.readSmallFile(path: signaturePath, limit: 1 << 30)
         if let documentPath { _ = try FileInput.regularFileSize(path: documentPath) }
         let (identity, chain) = try signer.loadIdentity()
+        try signer.checkCertificate(identity, chain: chain, paths: paths, online: false)
         let options = SignatureOptions(digest: try signer.digestAlgorithm(), pem: pem, rsaPSS: signer.pss, chain: chain)
         let output = out ?? signaturePath
         _ = try Signer.cosign(
