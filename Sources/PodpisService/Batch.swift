@@ -166,7 +166,7 @@ public struct BatchVerifier: Sendable {
         } catch let error as PodpisError {
             return BatchResult(item: item, report: nil, error: error)
         } catch {
-            return BatchResult(item: item, report: nil, error: PodpisError(.software, "\(error)"))
+            return BatchResult(item: item, report: nil, error: PodpisError(.software, ErrorText.describe(error)))
         }
     }
 

@@ -36,7 +36,7 @@ public enum PowerOfAttorneyReader {
         } catch let error as PodpisError {
             return PowerOfAttorneyEvidence(name: name, sha256: sha256, parsed: false, error: error.message)
         } catch {
-            return PowerOfAttorneyEvidence(name: name, sha256: sha256, parsed: false, error: "\(error)")
+            return PowerOfAttorneyEvidence(name: name, sha256: sha256, parsed: false, error: ErrorText.describe(error))
         }
         guard local(root.name) == "Доверенность" else {
             return PowerOfAttorneyEvidence(name: name, sha256: sha256, parsed: false,

@@ -163,6 +163,45 @@ struct VerificationPageTests {
         #expect(loaded["crls"] == "2" && loaded["ocsp_responses"] == "1", "\(loaded)")
     }
 
+    @Test("the README's digest-only requests, run as written: a GOST signature with a Streebog digest and an RSA one with SHA-256",
+          .enabled(if: curlAvailable && CryptoLibrary.gostAvailable, "curl or the GOST engine is missing: the README's digest-only commands are not run"))
+    func readmeDigestOnly() async throws {
+        let answers = try await offCooperativePool { () -> [(String, String)] in
+            let folder = try TemporaryFolder()
+            defer { folder.cleanup() }
+            let pki = try DemoPKI.create(in: folder.file("pki"))
+            let readme = try String(contentsOfFile: (Repository.root as NSString).appendingPathComponent("README.md"), encoding: .utf8)
+            // Each README command: a `curl … /v1/verify \` line and the `-d …` line after it.
+            let lines = readme.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            var commands: [String] = []
+            for (index, line) in lines.enumerated() where line.hasPrefix("curl -H 'Content-Type: application/json'") && index + 1 < lines.count
+                && lines[index + 1].contains("documentDigest") {
+                commands.append(line.replacingOccurrences(of: "\\", with: "") + " " + lines[index + 1].trimmingCharacters(in: .whitespaces))
+            }
+            var answers: [(String, String)] = []
+            for (who, command) in zip(["gost", "rsa"], commands) {
+                let work = folder.file(who)
+                try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+                let document = try folder.write("\(who)/order.pdf", Array("%PDF-1.4 приказ № 123 (\(who))\n".utf8))
+                let signed = try CLI.run(["sign", document, "--key", pki.path("official-\(who).key"), "--cert", pki.path("official-\(who).pem"),
+                                          "--chain", pki.path("\(who)-chain.pem")])
+                guard signed.status == 0 else { return [(who, "sign failed: \(signed.stderr)")] }
+                let service = try Service(["--trust", pki.trustDirectory, "--crl", pki.directory, "--offline"], folder: folder)
+                defer { service.stop() }
+                let shell = "cd '\(work)' && " + command.replacingOccurrences(of: "http://127.0.0.1:8780", with: service.url)
+                answers.append((who + ": " + command, try runTool("bash", ["-c", shell]).stdout))
+                service.stop()
+            }
+            return answers
+        }
+        #expect(answers.count == 2, "the README has a digest-only example for GOST and one for SHA-256: \(answers)")
+        #expect(answers.first?.0.contains("streebog256") == true, "the first example is the GOST one")
+        for (command, answer) in answers {
+            let report = (try? JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any]) ?? [:]
+            #expect(report["indication"] as? String == "TOTAL-PASSED", "\(command)\n\(answer.prefix(600))")
+        }
+    }
+
     @Test("a taken port: every server command says so in one line naming the port, exit 69")
     func takenPort() async throws {
         let (port, results) = try await offCooperativePool { () -> (String, [(command: [String], result: CLIResult)]) in
