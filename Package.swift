@@ -44,8 +44,7 @@ let package = Package(
         // The shipped defaults compiled into the binary (policies, trust-list folders, report templates), generated
         // at build time from the repository's files by the EmbedDefaults plugin.
         .target(name: "PodpisDefaults", plugins: ["EmbedDefaults"]),
-        .executableTarget(name: "podpis-embed", path: "Sources/PodpisEmbed"),
-        .plugin(name: "EmbedDefaults", capability: .buildTool(), dependencies: ["podpis-embed"]),
+        .plugin(name: "EmbedDefaults", capability: .buildTool()),
         // The only module that talks to OpenSSL and libcurl. Its shared caches lock with NIOConcurrencyHelpers
         // (pthread mutexes, which ThreadSanitizer understands; Synchronization.Mutex hands a contended lock over in
         // the kernel, which it does not, and reports false races).

@@ -4,47 +4,36 @@ import PackagePlugin
 /// Compiles the shipped defaults into the binary: every policy and policy test case (`policies/`), the trust-list
 /// folders' files (`certs/`, private keys excepted) and the report templates (`Sources/PodpisReport/Templates`).
 ///
-/// The files stay the source of truth: the generated Swift source is rebuilt from them on every build in which one
-/// of them changed, so an edited policy is what a freshly built binary carries.
+/// The files stay the source of truth: a build command, `scripts/embed-defaults.sh`, renders them into a Swift
+/// source whenever one of them — or one of their folders, so an added or removed file counts too — changed. The
+/// command runs the system's shell, not a tool built from this package: builds that pass compiler flags to every
+/// target (the fuzzer and sanitizer builds in CI) would break such a tool.
 @main
 struct EmbedDefaults: BuildToolPlugin {
-    /// Folders of the package whose files are embedded, with the name each gets inside the binary.
-    static let folders: [(source: String, embedded: String)] = [
-        ("policies", "policies"), ("certs", "certs"), ("Sources/PodpisReport/Templates", "templates"),
-    ]
+    /// Folders of the package whose files are embedded.
+    static let folders = ["policies", "certs", "Sources/PodpisReport/Templates"]
 
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let root = context.package.directoryURL
-        var inputs: [URL] = []
-        var arguments: [String] = []
-        for (source, embedded) in Self.folders {
-            let folder = root.appending(path: source)
-            for relative in Self.files(in: folder) {
-                inputs.append(folder.appending(path: relative))
-                arguments.append("\(embedded)/\(relative)=\(folder.appending(path: relative).path)")
-            }
+        var inputs: [URL] = [root.appending(path: "scripts/embed-defaults.sh")]
+        for folder in Self.folders {
+            inputs += Self.contents(of: root.appending(path: folder))
         }
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedFiles.swift")
         return [.buildCommand(
-            displayName: "Embedding \(inputs.count) default files (policies, trust lists, report templates)",
-            executable: try context.tool(named: "podpis-embed").url,
-            arguments: [output.path] + arguments,
+            displayName: "Embedding the default policies, trust lists and report templates",
+            executable: URL(fileURLWithPath: "/bin/sh"),
+            arguments: [root.appending(path: "scripts/embed-defaults.sh").path, output.path, root.path],
             inputFiles: inputs, outputFiles: [output])]
     }
 
-    /// Regular files under `folder`, relative and sorted; hidden files and private keys are never embedded.
-    static func files(in folder: URL) -> [String] {
+    /// A folder, its sub-folders and their files (what the script reads, and where a new file would appear).
+    static func contents(of folder: URL) -> [URL] {
         guard let enumerator = FileManager.default.enumerator(atPath: folder.path) else { return [] }
-        var found: [String] = []
-        for case let relative as String in enumerator {
-            let name = (relative as NSString).lastPathComponent
-            if name.hasPrefix(".") || name.hasSuffix(".key") || name.hasSuffix(".p12") || name.hasSuffix(".pfx") { continue }
-            var isDirectory: ObjCBool = false
-            let path = folder.appending(path: relative).path
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                found.append(relative)
-            }
+        var found = [folder]
+        for case let relative as String in enumerator where !(relative as NSString).lastPathComponent.hasPrefix(".") {
+            found.append(folder.appending(path: relative))
         }
-        return found.sorted()
+        return found
     }
 }

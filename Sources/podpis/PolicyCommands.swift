@@ -152,11 +152,16 @@ struct PolicyTestCommand: AsyncParsableCommand {
         defer { embeddedCopy?.remove() }
         let directory = embeddedCopy?.path ?? (catalog.policiesDirectory! as NSString).appendingPathComponent("tests")
         let (cases, problems) = PolicyTestRunner.cases(in: directory, policy: id)
-        for problem in problems { Console.out(problem.rendered(options.language)) }
+        // Embedded cases are named as the binary knows them, not by the private copy they were read from.
+        func shown(_ text: String) -> String {
+            guard let embeddedCopy else { return text }
+            return text.replacingOccurrences(of: embeddedCopy.path, with: EmbeddedDefaults.prefix + "policies/tests")
+        }
+        for problem in problems { Console.out(shown(problem.rendered(options.language))) }
         var failed = problems.count
         for testCase in cases {
             guard let policy = catalog.registry.policy(testCase.policy) else {
-                Console.out("✗ \(testCase.file): " + Catalogue(options.language).text("policy-test.unknown-policy", ["policy": testCase.policy]))
+                Console.out("✗ \(shown(testCase.file)): " + Catalogue(options.language).text("policy-test.unknown-policy", ["policy": testCase.policy]))
                 failed += 1
                 continue
             }
