@@ -19,8 +19,8 @@ for argument in "$@"; do
     esac
 done
 
-# To build podpis and run it: OpenSSL with the GOST engine, libcurl, SQLite.
-packages=(libssl-dev openssl libengine-gost-openssl libcurl4-openssl-dev libsqlite3-dev)
+# To build podpis and run it: OpenSSL with the GOST engine, libcurl, SQLite, libxml2 (Foundation's XML parser).
+packages=(libssl-dev openssl libengine-gost-openssl libcurl4-openssl-dev libsqlite3-dev libxml2)
 if $test_packages; then
     # The tests' independent peers and tools: Python `cryptography`, headless Chromium (the report and the
     # verification page), poppler (PDF text), PostgreSQL (the shared journal), SoftHSM2 with libp11 and OpenSC

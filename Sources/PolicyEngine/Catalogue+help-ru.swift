@@ -151,7 +151,7 @@ extension Catalogue {
         "help.verify.abstract": "Проверить подпись и вывести заключение (ETSI EN 319 102-1) и правовой вывод.",
         "help.verify.at": "Момент проверки, RFC 3339 (по умолчанию — сейчас).",
         "help.verify.batch": "Проверить много подписей: папку (пары по именам: X и X.sig/.p7s/.sgn; .p7m и .asice/.asics — сами по себе; файл без подписи выводится как UNPAIRED) или список (строки ДОКУМЕНТ<TAB>ПОДПИСЬ; контейнер — один в строке). С --json — по объекту JSON на строку: {document, signature, report, error, unpaired}.",
-        "help.verify.discussion": "podpis verify ДОКУМЕНТ [ПОДПИСЬ]   отсоединённая: ПОДПИСЬ по умолчанию — ДОКУМЕНТ.sig, .p7s или .sgn\npodpis verify ПОДПИСЬ.p7m          присоединённая: документ не нужен\npodpis verify X.asice                контейнер ASiC-E / ASiC-S (ETSI EN 319 162-1): каждая подпись и каждый файл\nКоды выхода: 0 TOTAL-PASSED, 1 TOTAL-FAILED, 2 INDETERMINATE, 64 ошибка вызова, 65 нечитаемые данные, 66 нет файла, 70 внутренняя ошибка.",
+        "help.verify.discussion": "podpis verify ДОКУМЕНТ [ПОДПИСЬ] — отсоединённая подпись; ПОДПИСЬ по умолчанию — ДОКУМЕНТ.sig, .p7s или .sgn\npodpis verify ПОДПИСЬ.p7m — присоединённая подпись: документ не нужен\npodpis verify X.asice — контейнер ASiC-E / ASiC-S (ETSI EN 319 162-1): каждая подпись и каждый файл\nКоды выхода: 0 TOTAL-PASSED, 1 TOTAL-FAILED, 2 INDETERMINATE, 64 ошибка вызова, 65 нечитаемые данные, 66 нет файла, 70 внутренняя ошибка.",
         "help.verify.document": "Подписанный документ или присоединённая подпись сама по себе.",
         "help.verify.evidence-out": "Записать доказательства (JSON, не зависящий от политики) в этот файл — для повторной оценки и примеров политик.",
         "help.verify.json": "Вывести отчёт в JSON.",

@@ -97,11 +97,14 @@ enum ArgumentMessages {
             ("(values:", words.text("argument.values")), (" (default)", words.text("argument.default-subcommand")),
         ]
         if text.hasPrefix("ARGUMENTS:\n") || text.hasPrefix("OPTIONS:\n") { result = "\n" + result }
-        for (english, translated) in replacements { result = result.replacingOccurrences(of: english, with: translated) }
         if let range = result.range(of: #"See '([^']+) <subcommand>' for detailed help\."#, options: .regularExpression) {
             let command = String(result[range]).dropFirst("See '".count).prefix { $0 != "<" }.trimmingCharacters(in: .whitespaces)
             result.replaceSubrange(range, with: words.text("argument.see-help", ["command": command]))
         }
+        for (english, translated) in replacements { result = result.replacingOccurrences(of: english, with: translated) }
+        // The usage line's placeholders.
+        result = result.replacingOccurrences(of: " <subcommand>", with: " " + words.text("argument.subcommand-placeholder"))
+            .replacingOccurrences(of: "[<options>]", with: words.text("argument.options-placeholder"))
         return text.hasPrefix("ARGUMENTS:\n") || text.hasPrefix("OPTIONS:\n") ? String(result.dropFirst()) : result
     }
 

@@ -351,6 +351,18 @@ struct ProductTests {
         #expect(try FileInput.readSmallFile(path: document + ".sig", limit: 1 << 20) == before)
         let accepted = try CLI.run(["timestamp", document + ".sig", "--tsa", server.url, "--allow-invalid-tsa-cert"])
         #expect(accepted.status == 0, "\(accepted.stderr)")
+
+        // extend keeps working for a signature whose signer's certificate has expired since: that is what LT is for.
+        let currentTSA = try PKIProfiles.tsa(key: .rsa(bits: 2048), issuer: h.ca)
+        let currentServer = try BackgroundServer(CLI.binary, [
+            "tsa", "serve", "--key", try folder.write("tsa2.key", try currentTSA.key.pem(), mode: 0o600),
+            "--cert", try folder.write("tsa2.pem", try CertificateFiles.pem([currentTSA.certificate])), "--chain", chain, "--port", "0",
+        ])
+        defer { currentServer.stop() }
+        let old = folder.file("old.sig")
+        #expect(try CLI.run(["sign", document, "--out", old, "--allow-invalid-cert"] + expired).status == 0)
+        let raised = try CLI.run(["extend", old, "--level", "T", "--tsa", currentServer.url, "--trust", anchor])
+        #expect(raised.status == 0, "\(raised.stderr)")
     }
 
     @Test("--attached --pss signs (OpenSSL verifies it); --pss with a GOST key is an error; legacy PKCS#12 opens; a wrong passphrase is 77")
