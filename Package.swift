@@ -45,6 +45,10 @@ let package = Package(
             cSettings: [.define("OPENSSL_SUPPRESS_DEPRECATED")]),
         // Policy-free, Codable evidence and report values shared by the core and the engine.
         .target(name: "EvidenceModel"),
+        // The shipped defaults compiled into the binary (policies, trust-list folders, report templates), generated
+        // at build time from the repository's files by the EmbedDefaults plugin.
+        .target(name: "PodpisDefaults", plugins: ["EmbedDefaults"]),
+        .plugin(name: "EmbedDefaults", capability: .buildTool()),
         // The only module that talks to OpenSSL and libcurl. Its shared caches lock with NIOConcurrencyHelpers
         // (pthread mutexes, which ThreadSanitizer understands; Synchronization.Mutex hands a contended lock over in
         // the kernel, which it does not, and reports false races).
@@ -55,12 +59,12 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         // Judges evidence under a policy. Pure Swift.
-        .target(name: "PolicyEngine", dependencies: ["EvidenceModel", .product(name: "Yams", package: "Yams")]),
+        .target(name: "PolicyEngine", dependencies: ["EvidenceModel", "PodpisDefaults", .product(name: "Yams", package: "Yams")]),
         // The human-readable verification protocol (HTML, ru/en) rendered from mustache templates. Pure Swift.
         .target(
             name: "PodpisReport",
-            dependencies: ["EvidenceModel", "PolicyEngine", .product(name: "Mustache", package: "swift-mustache")],
-            resources: [.copy("Templates")]),
+            dependencies: ["EvidenceModel", "PolicyEngine", "PodpisDefaults", .product(name: "Mustache", package: "swift-mustache")],
+            exclude: ["Templates"]),
         // ASiC-E / ASiC-S containers (ETSI EN 319 162-1): a guarded ZIP reader and writer and the ASiC manifest.
         // No OpenSSL here: signing and verification go through SigningCore.
         .target(
@@ -75,7 +79,7 @@ let package = Package(
         .target(
             name: "PodpisService",
             dependencies: [
-                "SigningCore", "PolicyEngine", "PodpisContainer", "PodpisPDF",
+                "SigningCore", "PolicyEngine", "PodpisContainer", "PodpisPDF", "PodpisDefaults",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         // The tamper-evident audit journal: SQLite (GRDB) by default.
@@ -108,7 +112,7 @@ let package = Package(
             name: "podpis",
             dependencies: [
                 "SigningCore", "PolicyEngine", "PodpisService", "PodpisServer", "PodpisJournal", "PodpisReport",
-                "PodpisContainer", "PodpisPDF",
+                "PodpisContainer", "PodpisPDF", "PodpisDefaults",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
@@ -125,7 +129,7 @@ let package = Package(
             name: "PodpisTests",
             dependencies: [
                 "SigningCore", "PolicyEngine", "EvidenceModel", "PodpisService", "PodpisServer", "PodpisJournal",
-                "PodpisReport", "PodpisContainer", "PodpisPDF",
+                "PodpisReport", "PodpisContainer", "PodpisPDF", "PodpisDefaults",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

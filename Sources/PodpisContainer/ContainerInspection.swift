@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 import SigningCore
 
@@ -51,7 +52,7 @@ extension ASiCContainer {
             } catch let error as PodpisError {
                 problem = error.message
             } catch {
-                problem = "\(error)"
+                problem = ErrorText.describe(error)
             }
             return ContainerInspection.Signature(
                 name: entry.signature.name, manifest: entry.manifest?.name, covers: coveredFiles(entry), cms: cms, problem: problem)

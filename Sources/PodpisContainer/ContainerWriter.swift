@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 import SigningCore
 import ZIPFoundation
@@ -97,7 +98,7 @@ public enum ContainerWriter {
             do {
                 archive = try Archive(url: URL(fileURLWithPath: temporary), accessMode: .create)
             } catch {
-                throw PodpisError(.cannotCreate, "cannot create: \(error)", subject: output)
+                throw PodpisError(.cannotCreate, "cannot create: \(ErrorText.describe(error))", subject: output)
             }
             // EN 319 162-1 §A.1: `mimetype` first, stored, no extra field.
             try add(bytes: Array(kind.mimeType.utf8), name: "mimetype", to: archive, compress: false)
@@ -122,7 +123,7 @@ public enum ContainerWriter {
                 return Data(bytes[start..<min(bytes.count, start + size)])
             }
         } catch {
-            throw PodpisError(.ioError, "cannot write \(name) into the container: \(error)", subject: archive.url.path)
+            throw PodpisError(.ioError, "cannot write \(name) into the container: \(ErrorText.describe(error))", subject: archive.url.path)
         }
     }
 
@@ -144,7 +145,7 @@ public enum ContainerWriter {
                 return chunk
             }
         } catch {
-            throw PodpisError(.ioError, "cannot write into the container: \(error)", subject: file.path)
+            throw PodpisError(.ioError, "cannot write into the container: \(ErrorText.describe(error))", subject: file.path)
         }
         if changed || (try? handle.read(upToCount: 1))?.isEmpty == false {
             throw PodpisError(.ioError, "the file changed while it was being read", subject: file.path)

@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 import GRDB
 import NIOConcurrencyHelpers
@@ -40,7 +41,7 @@ public final class SQLiteJournal: AuditJournal {
             let fixed = migrator
             try fixed.migrate(pool)
         } catch {
-            throw PodpisError(.configuration, "cannot open the journal: \(error)", subject: path)
+            throw PodpisError(.configuration, "cannot open the journal: \(ErrorText.describe(error))", subject: path)
         }
     }
 

@@ -60,7 +60,11 @@ public enum ServerRunner {
                 let bound = channel.localAddress?.port ?? port
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
             })
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            throw ListenError.translate(error, host: host, port: port)
+        }
     }
 
     /// A router with problem+json errors and request ids.

@@ -16,9 +16,11 @@ public enum HTTPService {
         ("POST", "/v1/admin/reload"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.yaml"),
     ]
 
-    public static func makeRouter(state: ServiceState, metrics: ServiceMetrics) -> Router<BasicRequestContext> {
+    /// - Parameter requestLog: where each request's log line goes (nil: not logged).
+    public static func makeRouter(state: ServiceState, metrics: ServiceMetrics, requestLog: Logger? = nil) -> Router<BasicRequestContext> {
         let configuration = state.configuration
         let router = Router()
+        if let requestLog { router.add(middleware: RequestLogMiddleware(logger: requestLog)) }
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: metrics))
 
@@ -61,6 +63,8 @@ public enum HTTPService {
             .add(middleware: AccessMiddleware(apiKeyHashes: Set(configuration.apiKeyHashes), adminKeyHashes: Set(configuration.adminKeyHashes), admin: false))
             .add(middleware: ConcurrencyLimitMiddleware(limit: configuration.maxConcurrent))
         verifying.post("/v1/verify") { request, context in try await verify.handle(request, context: context) }
+        // The verification page (GET /) and its form (POST /), on the same endpoint, limits and journal.
+        VerificationPage(state: state).register(on: router, verifying: verifying, verify: verify)
         verifying.post("/v1/timestamp") { request, context in
             guard let authority = state.authority else {
                 throw Problem(.notFound, "no-tsa", title: "No TSA configured", detail: "configure tsa.key and tsa.cert")
@@ -142,7 +146,7 @@ public enum HTTPService {
         } catch {
             logger.warning("HTML verification reports are unavailable", metadata: ["reason": "\(error)"])
         }
-        let router = makeRouter(state: state, metrics: metrics)
+        let router = makeRouter(state: state, metrics: metrics, requestLog: logger)
         let app = Application(
             router: router,
             server: try TLSSetup.serverBuilder(configuration: configuration),
@@ -151,12 +155,25 @@ public enum HTTPService {
                 let port = channel.localAddress?.port ?? configuration.port
                 let scheme = configuration.tlsCert == nil ? "http" : "https"
                 FileHandle.standardOutput.write(Data("listening on \(scheme)://\(configuration.host):\(port)\n".utf8))
+                // What it verifies with, once it listens (a server that cannot start says only why).
+                let snapshot = state.snapshot
+                logger.info("policies loaded", metadata: [
+                    "source": .string(snapshot.catalog.policiesSource.description),
+                    "count": .stringConvertible(snapshot.catalog.registry.policies.count),
+                    "policies": .string(snapshot.catalog.registry.policies.keys.sorted().joined(separator: ",")),
+                    "trust_lists": .string(snapshot.catalog.certsSource.description), "trust_anchors": .stringConvertible(snapshot.trust.anchors.count),
+                    "crls": .stringConvertible(snapshot.crls.count), "ocsp_responses": .stringConvertible(snapshot.ocspResponses.count),
+                ])
             },
             logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: JournalCloser(journal: state.journal)), .init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            throw ListenError.translate(error, host: configuration.host, port: configuration.port)
+        }
     }
 }
 

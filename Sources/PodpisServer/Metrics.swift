@@ -20,6 +20,7 @@ public final class ServiceMetrics: Sendable {
     }
 
     func verdict(_ indication: Indication) {
+        RequestOutcome.current?.indication = indication
         registry.makeCounter(descriptor: .init(namespace: "podpis", metricName: "verifications", unitName: "total",
                                                helpText: "Verifications by indication"),
                              labels: [("indication", indication.rawValue)]).increment()

@@ -45,12 +45,19 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// `certified-crypto-tool: "КриптоПро CSP 5.0 R3, сертификат соответствия СФ/124-…"` when the service's checks are
     /// made with a certified tool). Operational facts of this service, never part of a policy.
     public var attestations: [String: String] = [:]
+    /// CRL files or folders (every `*.crl` in them) used for every verification: air-gapped deployments hand the
+    /// service its revocation data.
+    public var crls: [String] = []
+    /// Untrusted certificates (intermediates), files or folders, offered to every verification's path building.
+    public var certificates: [String] = []
+    /// OCSP responses (DER files) used for every verification.
+    public var ocspResponses: [String] = []
 
     public init() {}
 
     static let keys = ["host", "port", "trust", "certs", "policies", "defaultPolicy", "maxBodyBytes", "maxInMemoryBytes", "maxConcurrent",
                        "idleTimeout", "minUploadRate", "uploadGrace", "database", "tsa", "apiKeyHashes", "adminKeyHashes", "tls", "offline",
-                       "attestations"]
+                       "attestations", "crls", "certificates", "ocspResponses"]
 
     /// Reads the YAML file (if any) and the environment.
     public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfiguration {
@@ -74,7 +81,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
             ("PODPIS_CERTS", "certs"), ("PODPIS_DEFAULT_POLICY", "defaultPolicy"), ("PODPIS_MAX_CONCURRENT", "maxConcurrent"),
             ("PODPIS_MAX_BODY_BYTES", "maxBodyBytes"), ("PODPIS_API_KEY_HASHES", "apiKeyHashes"), ("PODPIS_ADMIN_KEY_HASHES", "adminKeyHashes"),
             ("PODPIS_TRUST", "trust"), ("PODPIS_IDLE_TIMEOUT", "idleTimeout"), ("PODPIS_MIN_UPLOAD_RATE", "minUploadRate"),
-            ("PODPIS_UPLOAD_GRACE", "uploadGrace"),
+            ("PODPIS_UPLOAD_GRACE", "uploadGrace"), ("PODPIS_CRLS", "crls"), ("PODPIS_CERTIFICATES", "certificates"),
+            ("PODPIS_OCSP_RESPONSES", "ocspResponses"),
         ]
         for (variable, name) in env {
             guard let value = environment[variable] else { continue }
@@ -115,6 +123,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
         case "apiKeyHashes": apiKeyHashes = try list().map { $0.lowercased() }
         case "adminKeyHashes": adminKeyHashes = try list().map { $0.lowercased() }
         case "offline": offline = value.string == "true"
+        case "crls": crls = try list()
+        case "certificates": certificates = try list()
+        case "ocspResponses": ocspResponses = try list()
         case "tsa":
             guard let map = value.mapping else { throw PodpisError(.configuration, "«tsa» must be a mapping (key, cert, chain, policy, pin-file)", subject: file) }
             tsaKey = map["key"]?.string

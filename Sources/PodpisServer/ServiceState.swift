@@ -13,6 +13,10 @@ public final class ServiceState: Sendable {
         public let trust: TrustStore
         public let trustLists: [String: [String: TrustList]]  // by policy id
         public let loadedAt: Date
+        /// Revocation data and intermediates configured for every verification (`--crl`, `--ocsp-response`, `--cert`).
+        public var crls: [CertificateRevocationList] = []
+        public var ocspResponses: [[UInt8]] = []
+        public var certificates: [X509Certificate] = []
     }
 
     public let configuration: ServiceConfiguration
@@ -68,7 +72,7 @@ public final class ServiceState: Sendable {
     }
 
     static func load(_ configuration: ServiceConfiguration) throws -> Snapshot {
-        let catalog = PolicyCatalog.standard(policies: configuration.policies, certs: configuration.certs)
+        let catalog = try PolicyCatalog.standard(policies: configuration.policies, certs: configuration.certs)
         if let error = catalog.registry.errors.first {
             throw PodpisError(.configuration, "a policy does not load: \(error.rendered(.en))")
         }
@@ -80,6 +84,10 @@ public final class ServiceState: Sendable {
             lists[policy.id] = policyLists
             anchors += listAnchors
         }
-        return Snapshot(catalog: catalog, trust: TrustStore(anchors: anchors), trustLists: lists, loadedAt: Date())
+        var snapshot = Snapshot(catalog: catalog, trust: TrustStore(anchors: anchors), trustLists: lists, loadedAt: Date())
+        snapshot.crls = try CertificateFiles.loadCRLs(paths: configuration.crls)
+        snapshot.certificates = try CertificateFiles.load(paths: configuration.certificates)
+        snapshot.ocspResponses = try configuration.ocspResponses.map { try FileInput.readSmallFile(path: $0, limit: 16 << 20) }
+        return snapshot
     }
 }

@@ -127,16 +127,21 @@ package struct VerifyEndpoint: Sendable {
         let (evidence, report, evidenceJSON, reportJSON) = try await NIOThreadPool.singleton.runIfActive {
             let (evidence, report): (Evidence, Report)
             if let pdf {
-                let settings = SignedPDF.VerificationSettings(trust: snapshot.trust, revocation: revocation)
+                let settings = SignedPDF.VerificationSettings(
+                    trust: snapshot.trust, certificates: snapshot.certificates, crls: snapshot.crls,
+                    ocspResponses: snapshot.ocspResponses, revocation: revocation)
                 (evidence, report) = try Self.verifyPDF(pdf, name: input.pdfName, settings: settings, powers: input.powersOfAttorney,
                                                         policy: policy, options: options)
             } else if let container {
-                let settings = ASiCContainer.VerificationSettings(trust: snapshot.trust, revocation: revocation)
+                let settings = ASiCContainer.VerificationSettings(
+                    trust: snapshot.trust, certificates: snapshot.certificates, crls: snapshot.crls,
+                    ocspResponses: snapshot.ocspResponses, revocation: revocation)
                 (evidence, report) = try Self.verifyContainer(
                     container, settings: settings, powers: input.powersOfAttorney, policy: policy, options: options)
             } else {
                 var job = VerificationJob(
                     signature: signature, signatureName: nil, document: input.document, trust: snapshot.trust,
+                    certificates: snapshot.certificates, crls: snapshot.crls, ocspResponses: snapshot.ocspResponses,
                     revocation: revocation, policy: policy, options: options)
                 job.powersOfAttorney = input.powersOfAttorney
                 (evidence, report) = try job.run()

@@ -57,6 +57,27 @@ public enum BatchPlanner {
         return items
     }
 
+    /// The files of a folder that no item uses: a document without a signature beside it (or anything else that
+    /// is neither a signature nor a container). `verify --batch` reports them instead of skipping them silently.
+    /// Hidden files (`.name`) are left out.
+    public static func unpaired(inFolder folder: String, items: [BatchItem]) -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return [] }
+        var used = Set<String>()
+        for item in items {
+            used.insert(item.signature)
+            if let document = item.document { used.insert(document) }
+        }
+        var found: [String] = []
+        for case let relative as String in enumerator {
+            if relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
+            let path = (folder as NSString).appendingPathComponent(relative)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue, !used.contains(path) else { continue }
+            found.append(path)
+        }
+        return found.sorted()
+    }
+
     /// A manifest: one pair per line, `DOCUMENT<TAB>SIGNATURE` or `SIGNATURE` alone (attached); `#` comments.
     /// Relative paths are resolved against the manifest's folder.
     public static func items(manifest: String) throws -> [BatchItem] {
@@ -158,7 +179,7 @@ public struct BatchVerifier: Sendable {
         } catch let error as PodpisError {
             return BatchResult(item: item, report: nil, error: error)
         } catch {
-            return BatchResult(item: item, report: nil, error: PodpisError(.software, "\(error)"))
+            return BatchResult(item: item, report: nil, error: PodpisError(.software, ErrorText.describe(error)))
         }
     }
 

@@ -57,7 +57,7 @@ public enum PowerOfAttorneyReader {
         } catch let error as PodpisError {
             return failure(name, sha256, error.message)
         } catch {
-            return failure(name, sha256, "\(error)")
+            return failure(name, sha256, ErrorText.describe(error))
         }
         guard local(root.name) == "Доверенность" else {
             return failure(name, sha256, "not an EMCHD_1 power of attorney (root element «\(root.name)»)")

@@ -11,8 +11,6 @@ public struct Catalogue: Sendable {
         self.entries = language == .ru ? Catalogue.allRussian : Catalogue.allEnglish
     }
 
-    /// Each language's catalogue with its topic files merged in (`Catalogue+pdf.swift`, ...).
-
     /// The text for `key` with `{placeholders}` filled in; an unknown key renders as itself (and a test keeps
     /// both catalogues complete).
     public func text(_ key: String, _ args: [String: String] = [:]) -> String {
@@ -56,22 +54,26 @@ public struct Catalogue: Sendable {
         return text(message.key, args)
     }
 
-    /// The base catalogue with its companions (the law's own keys, `Catalogue+Law.swift`; PDFs', `Catalogue+pdf.swift`).
+    /// The base catalogue with its companions (the law's own keys, `Catalogue+Law.swift`; PDFs', `Catalogue+pdf.swift`;
+    /// the CLI's own words, `Catalogue+cli-*.swift`, and its help, `Catalogue+help-*.swift`), merged once.
     /// A key defined twice is a mistake a test catches (`Catalogue.duplicates`).
-    static let companionsRussian = [lawRussian, pdfRussian]
-    static let companionsEnglish = [lawEnglish, pdfEnglish]
+    static let companionsRussian = [lawRussian, pdfRussian, russianCLI, russianHelp]
+    static let companionsEnglish = [lawEnglish, pdfEnglish, englishCLI, englishHelp]
     static let allRussian = companionsRussian.reduce(russian) { $0.merging($1) { base, _ in base } }
     static let allEnglish = companionsEnglish.reduce(english) { $0.merging($1) { base, _ in base } }
 
     /// Keys defined more than once across the base catalogue and its companions.
     public static var duplicates: Set<String> {
-        func repeated(_ tables: [[String: String]]) -> Set<String> {
-            var seen = Set<String>()
-            var twice = Set<String>()
-            for key in tables.flatMap(\.keys) where !seen.insert(key).inserted { twice.insert(key) }
-            return twice
-        }
-        return repeated([russian] + companionsRussian).union(repeated([english] + companionsEnglish))
+        return duplicateKeys(.ru).union(duplicateKeys(.en))
+    }
+
+    /// Keys that two of a language's files define (a mistake: one of the texts is never shown).
+    public static func duplicateKeys(_ language: Language) -> Set<String> {
+        var seen = Set<String>()
+        var twice = Set<String>()
+        let tables = language == .ru ? [russian] + companionsRussian : [english] + companionsEnglish
+        for key in tables.flatMap(\.keys) where !seen.insert(key).inserted { twice.insert(key) }
+        return twice
     }
 
     /// Every key of a language's catalogue (for completeness tests).

@@ -1,4 +1,5 @@
 import Foundation
+import PodpisDefaults
 
 /// The policies of a folder (the repository's `policies/`), read, checked and resolved: `extends` merged in,
 /// each version built on the one before it. The built-in `default` is always there unless the folder overrides it.
@@ -16,17 +17,35 @@ public struct PolicyRegistry: Sendable {
         if let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) {
             files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { (directory as NSString).appendingPathComponent($0) }
         }
+        let standardizedExtras = Set(extraFiles.map { ($0 as NSString).standardizingPath })
+        files.removeAll { standardizedExtras.contains(($0 as NSString).standardizingPath) }
+        return load(folder: files.map { ($0, nil) }, certsDirectory: certsDirectory, extraFiles: extraFiles)
+    }
+
+    /// The policies compiled into podpis (the repository's `policies/*.yaml` at build time), named
+    /// `<embedded>/policies/ID.yaml`, with `extraFiles` read from disk as ``load(directory:certsDirectory:extraFiles:)``
+    /// does.
+    public static func loadEmbedded(certsDirectory: String? = nil, extraFiles: [String] = []) -> PolicyRegistry {
+        let embedded = EmbeddedDefaults.files(in: "policies").filter { $0.name.hasSuffix(".yaml") || $0.name.hasSuffix(".yml") }
+        return load(folder: embedded.map { (EmbeddedDefaults.prefix + "policies/" + $0.name, String(decoding: $0.bytes, as: UTF8.self)) },
+                    certsDirectory: certsDirectory, extraFiles: extraFiles)
+    }
+
+    /// Reads a folder's files (`text` given, or read from `file` when nil) and the files named explicitly.
+    static func load(folder: [(file: String, text: String?)], certsDirectory: String?, extraFiles: [String]) -> PolicyRegistry {
         // A file named explicitly replaces the folder's file that defines the same policy.
         var documents: [PolicyDocument] = []
         var diagnostics: [PolicyDiagnostic] = []
         var extra: [PolicyDocument] = []
-        let standardizedExtras = Set(extraFiles.map { ($0 as NSString).standardizingPath })
-        files.removeAll { standardizedExtras.contains(($0 as NSString).standardizingPath) }
-        for file in files + extraFiles {
+        for (file, text) in folder {
+            let (document, problems) = text.map { read(text: $0, file: file) } ?? read(file: file)
+            diagnostics += problems
+            if let document { documents.append(document) }
+        }
+        for file in extraFiles {
             let (document, problems) = read(file: file)
             diagnostics += problems
-            guard let document else { continue }
-            if extraFiles.contains(file) { extra.append(document) } else { documents.append(document) }
+            if let document { extra.append(document) }
         }
         for document in extra {
             documents.removeAll { $0.id == document.id }
@@ -112,6 +131,12 @@ public struct PolicyRegistry: Sendable {
         policies = resolved
     }
 
+    /// A trust-list folder on disk, or one of the embedded defaults (`<embedded>/certs/NAME`).
+    static func folderExists(_ path: String) -> Bool {
+        if path.hasPrefix(EmbeddedDefaults.prefix) { return EmbeddedDefaults.hasFolder(String(path.dropFirst(EmbeddedDefaults.prefix.count))) }
+        return FileManager.default.fileExists(atPath: path)
+    }
+
     mutating func build(_ document: PolicyDocument, base: Policy?, certsDirectory: String?) -> Policy? {
         func error(_ mark: SourceMark, _ key: String, _ args: [String: String]) {
             diagnostics.append(PolicyDiagnostic(mark, Message(key, args), file: document.file))
@@ -121,7 +146,7 @@ public struct PolicyRegistry: Sendable {
             let resolvedPath = path.hasPrefix("/") ? path : ((certsDirectory ?? "certs") as NSString).appendingPathComponent(
                 path.hasPrefix("certs/") ? String(path.dropFirst(6)) : path)
             trustLists[name] = resolvedPath
-            if certsDirectory != nil && !FileManager.default.fileExists(atPath: resolvedPath) {
+            if certsDirectory != nil && !Self.folderExists(resolvedPath) {
                 error(document.idMark, "lint.trust-list-folder", ["list": name, "path": path])
             }
         }

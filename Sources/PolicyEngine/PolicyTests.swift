@@ -45,7 +45,7 @@ public enum PolicyTestRunner {
                 } catch let diagnostic as PolicyDiagnostic {
                     problems.append(diagnostic)
                 } catch {
-                    problems.append(PolicyDiagnostic(SourceMark(line: 1, column: 1), Message("lint.yaml", ["problem": "\(error)"]), file: file))
+                    problems.append(PolicyDiagnostic(SourceMark(line: 1, column: 1), Message("lint.yaml", ["problem": ErrorText.describe(error)]), file: file))
                 }
             }
         }
@@ -70,7 +70,7 @@ public enum PolicyTestRunner {
             do {
                 evidence = try JSONDecoder.podpis().decode(Evidence.self, from: Data(contentsOf: URL(fileURLWithPath: resolve(path))))
             } catch {
-                reader.error(map["evidence"]!.mark, "policy-test.evidence", ["path": path, "problem": "\(error)"])
+                reader.error(map["evidence"]!.mark, "policy-test.evidence", ["path": path, "problem": ErrorText.describe(error)])
             }
         }
         var lists: [String: TrustList] = [:]
@@ -82,7 +82,7 @@ public enum PolicyTestRunner {
                     list.name = entry.key
                     lists[entry.key] = list
                 } catch {
-                    reader.error(entry.value.mark, "policy-test.evidence", ["path": path, "problem": "\(error)"])
+                    reader.error(entry.value.mark, "policy-test.evidence", ["path": path, "problem": ErrorText.describe(error)])
                 }
             }
         }

@@ -128,13 +128,35 @@ struct KeyDescription {
             } else {
                 clearOpenSSLErrors()
             }
-        } else if type.hasPrefix("gost"), let ecKey = EVP_PKEY_get0(key) {
-            // The GOST engine keeps its keys as EC_KEY.
-            let ec = OpaquePointer(ecKey)
-            if let group = EC_KEY_get0_group(ec) {
-                curve = shortName(EC_GROUP_get_curve_name(group))
-            }
+        } else if type.hasPrefix("gost") {
+            curve = Self.gostParameterSet(key)
         }
+    }
+
+    /// A GOST key's parameter set: the first OID of its SubjectPublicKeyInfo's algorithm parameters (RFC 4491, 2.3.2;
+    /// R 1323565.1.024), read from the encoded public key. (The GOST engine keeps its keys as a legacy EC_KEY, which
+    /// only deprecated calls reach.)
+    static func gostParameterSet(_ key: OpaquePointer) -> String? {
+        guard let der = derBytes({ i2d_PUBKEY(key, $0) }), let info = DER.node(in: der, at: 0),
+              let algorithm = DER.children(of: info, in: der).first, algorithm.tag == 0x30,
+              let parameters = DER.children(of: algorithm, in: der).dropFirst().first, parameters.tag == 0x30,
+              let set = DER.children(of: parameters, in: der).first, set.tag == 0x06
+        else {
+            clearOpenSSLErrors()
+            return nil
+        }
+        let encoded = Array(der[set.contentRange.lowerBound - (set.contentRange.count < 128 ? 2 : 3)..<set.end])
+        let object: OpaquePointer? = encoded.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_ASN1_OBJECT(nil, &cursor, buffer.count)
+        }
+        guard let object else {
+            clearOpenSSLErrors()
+            return nil
+        }
+        defer { ASN1_OBJECT_free(object) }
+        let nid = OBJ_obj2nid(object)
+        return nid == NID_undef ? oidText(object) : shortName(nid)
     }
 }
 

@@ -87,3 +87,33 @@ extension PodpisError {
         PodpisError(kind, message, subject: subject, detail: drainOpenSSLErrors())
     }
 }
+
+/// OpenSSL's reasons in a drained error queue, short enough for an error line: `error:1C800064:Provider
+/// routines::bad decrypt` becomes `Provider routines: bad decrypt` (repeats dropped).
+func openSSLReason(_ detail: String?) -> String {
+    guard let detail, !detail.isEmpty else { return "OpenSSL gave no reason" }
+    var reasons: [String] = []
+    for piece in detail.split(separator: "; ") {
+        let entry = String(piece)
+        let parts = entry.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let text: String
+        if parts.count >= 5, parts[0] == "error" {
+            let library = parts[2]
+            let reason = String(parts[4...].joined(separator: ":").drop { $0 == " " })
+            text = library.isEmpty ? reason : "\(library): \(reason)"
+        } else {
+            text = entry
+        }
+        if !text.isEmpty, !reasons.contains(text) { reasons.append(text) }
+    }
+    return reasons.isEmpty ? "OpenSSL gave no reason" : reasons.joined(separator: "; ")
+}
+
+extension PodpisError {
+    /// An error whose message ends with OpenSSL's reason, for failures a user must be able to act on
+    /// (`signing failed: RSA routines: key size too small`); the full queue stays in ``detail``.
+    static func openSSLWithReason(_ kind: Kind, _ message: String, subject: String? = nil) -> PodpisError {
+        let detail = drainOpenSSLErrors()
+        return PodpisError(kind, "\(message): \(openSSLReason(detail))", subject: subject, detail: detail)
+    }
+}

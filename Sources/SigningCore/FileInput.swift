@@ -59,6 +59,7 @@ public enum FileInput {
         #endif
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }
+        let progress = ReadProgress.current
         while true {
             let n = read(fd, buffer.baseAddress!, chunkSize)
             if n < 0 {
@@ -67,6 +68,7 @@ public enum FileInput {
             }
             if n == 0 { break }
             try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            progress?.add(n)
         }
     }
 

@@ -155,7 +155,7 @@ public enum KeyLoader {
         var pass = try passphrase()
         defer { wipe(&pass) }
         guard let key = try decodeKey(bytes, pass: pass, path: path) else {
-            throw PodpisError(.dataFormat, "wrong passphrase for the private key", subject: path).localized("error.wrong-passphrase")
+            throw PodpisError(.noPermission, "wrong passphrase for the private key", subject: path).localized("error.wrong-passphrase")
         }
         return (key, nil, [])
     }
@@ -205,11 +205,71 @@ public enum KeyLoader {
         defer { PKCS12_free(p12) }
         // A PKCS#12 without a password is rare but valid: try the empty password first.
         var pass: [UInt8] = []
-        if PKCS12_verify_mac(p12, "", 0) != 1 && PKCS12_verify_mac(p12, nil, 0) != 1 {
+        let hasMAC = PKCS12_mac_present(p12) == 1
+        if hasMAC && PKCS12_verify_mac(p12, "", 0) != 1 && PKCS12_verify_mac(p12, nil, 0) != 1 {
             clearOpenSSLErrors()
             pass = try passphrase()
+            // The MAC (HMAC-SHA1 even in legacy files) decides whether the passphrase is right.
+            let verified = pass.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { PKCS12_verify_mac(p12, $0.baseAddress, Int32($0.count)) == 1 }
+            }
+            guard verified else {
+                clearOpenSSLErrors()
+                wipe(&pass)
+                throw PodpisError(.noPermission, "wrong passphrase for the PKCS#12 file", subject: path).localized("error.wrong-passphrase")
+            }
         }
         defer { wipe(&pass) }
+        if let parsed = parsePKCS12(p12, pass: pass) { return parsed }
+        if !hasMAC && pass.isEmpty {
+            // No MAC to tell: the contents may simply be encrypted.
+            clearOpenSSLErrors()
+            pass = try passphrase()
+            if let parsed = parsePKCS12(p12, pass: pass) { return parsed }
+        }
+        // The passphrase is right but the contents did not open: a legacy file (RC2-40, 3DES; `openssl pkcs12 -legacy`,
+        // CryptoPro and Windows exports) needs OpenSSL's legacy provider. It is loaded into a library context of its
+        // own, made the default for this thread only while the file is parsed, so no other operation can use
+        // legacy algorithms.
+        let firstFailure = drainOpenSSLErrors()
+        if let legacy = LegacyPKCS12Context.shared, let parsed = legacy.whileDefault({ parsePKCS12(p12, pass: pass) }) {
+            return try reloadInDefaultContext(parsed, path: path)
+        }
+        let detail = drainOpenSSLErrors() ?? firstFailure
+        if !hasMAC {
+            throw PodpisError(.dataFormat, "cannot open the PKCS#12 file (wrong passphrase?)", subject: path, detail: detail)
+                .localized("error.pkcs12-unreadable")
+        }
+        throw PodpisError(.dataFormat, "cannot open the PKCS#12 file: \(openSSLReason(detail))", subject: path, detail: detail)
+            .localized("error.pkcs12-damaged", ["reason": openSSLReason(detail)])
+    }
+
+    /// A key and certificates parsed in the legacy library context, encoded and read again in the default one, so
+    /// that signing never runs in the legacy context. The key's encoding is wiped.
+    private static func reloadInDefaultContext(
+        _ parsed: (key: PrivateKey, certificate: X509Certificate?, chain: [X509Certificate]), path: String
+    ) throws -> (key: PrivateKey, certificate: X509Certificate?, chain: [X509Certificate]) {
+        let length = i2d_PrivateKey(parsed.key.pointer, nil)
+        guard length > 0 else { throw PodpisError.openSSL(.dataFormat, "cannot read the key of the legacy PKCS#12 file", subject: path) }
+        var encoded = [UInt8](repeating: 0, count: Int(length))
+        defer { wipe(&encoded) }
+        let written = encoded.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            var cursor: UnsafeMutablePointer<UInt8>? = buffer.baseAddress
+            return i2d_PrivateKey(parsed.key.pointer, &cursor)
+        }
+        let key: OpaquePointer? = written == length ? encoded.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_AutoPrivateKey(nil, &cursor, buffer.count)
+        } : nil
+        guard let key else { throw PodpisError.openSSL(.dataFormat, "cannot read the key of the legacy PKCS#12 file", subject: path) }
+        func again(_ certificate: X509Certificate) throws -> X509Certificate {
+            try X509Certificate.parseAll(certificate.der, subject: path)[0]
+        }
+        return (PrivateKey(taking: key), try parsed.certificate.map(again), try parsed.chain.map(again))
+    }
+
+    /// `PKCS12_parse` with `pass`; nil when it fails (the error queue is left for the caller).
+    private static func parsePKCS12(_ p12: OpaquePointer, pass: [UInt8]) -> (key: PrivateKey, certificate: X509Certificate?, chain: [X509Certificate])? {
         var key: OpaquePointer? = nil
         var cert: OpaquePointer? = nil
         var ca: OpaquePointer? = nil
@@ -221,10 +281,10 @@ public enum KeyLoader {
             }
         }
         guard ok == 1, let key else {
-            let detail = drainOpenSSLErrors()
             if let cert { X509_free(cert) }
-            throw PodpisError(.dataFormat, "cannot open the PKCS#12 file (wrong passphrase?)", subject: path, detail: detail)
-                .localized("error.pkcs12-unreadable")
+            if let ca { podpis_sk_x509_pop_free(ca) }
+            if let key { EVP_PKEY_free(key) }
+            return nil
         }
         var chain: [X509Certificate] = []
         if let ca {
@@ -234,5 +294,33 @@ public enum KeyLoader {
             podpis_sk_x509_pop_free(ca)
         }
         return (PrivateKey(taking: key), cert.map { X509Certificate(taking: $0) }, chain)
+    }
+}
+
+/// OpenSSL's legacy provider in a library context of its own, for reading legacy PKCS#12 files only.
+///
+/// `@unchecked Sendable`: the context is created once and never changed; OpenSSL library contexts are thread-safe
+/// for fetching and parsing (OpenSSL 3 threading model). Making it a thread's default lasts for one call.
+final class LegacyPKCS12Context: @unchecked Sendable {
+    let context: OpaquePointer
+
+    /// Nil when the legacy provider is not installed.
+    static let shared: LegacyPKCS12Context? = {
+        guard let context = OSSL_LIB_CTX_new() else { return nil }
+        guard OSSL_PROVIDER_load(context, "default") != nil, OSSL_PROVIDER_load(context, "legacy") != nil else {
+            clearOpenSSLErrors()
+            OSSL_LIB_CTX_free(context)
+            return nil
+        }
+        return LegacyPKCS12Context(context: context)
+    }()
+
+    private init(context: OpaquePointer) { self.context = context }
+
+    /// Runs `body` with this context as the calling thread's default library context.
+    func whileDefault<T>(_ body: () -> T) -> T {
+        let previous = OSSL_LIB_CTX_set0_default(context)
+        defer { OSSL_LIB_CTX_set0_default(previous) }
+        return body()
     }
 }

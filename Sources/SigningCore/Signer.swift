@@ -74,7 +74,7 @@ public enum Signer {
             flags |= UInt32(CMS_DETACHED)
         }
         guard let raw = CMS_sign(nil, nil, nil, nil, flags) else {
-            throw PodpisError.openSSL(.software, "CMS_sign failed")
+            throw PodpisError.openSSLWithReason(.software, "CMS_sign failed")
         }
         let cms = CMSMessage(taking: raw)
         try addSigner(to: cms, identity: identity, md: md, options: options, partial: false)
@@ -85,12 +85,12 @@ public enum Signer {
                     let ok = options.pem
                         ? PEM_write_bio_CMS_stream(out, cms.pointer, bio, Int32(flags))
                         : i2d_CMS_bio_stream(out, cms.pointer, bio, Int32(flags))
-                    guard ok == 1 else { throw PodpisError.openSSL(.software, "signing failed") }
+                    guard ok == 1 else { throw PodpisError.openSSLWithReason(.software, "signing failed") }
                 }
                 return []
             }
             guard CMS_final(cms.pointer, bio, nil, flags) == 1 else {
-                throw PodpisError.openSSL(.software, "signing failed")
+                throw PodpisError.openSSLWithReason(.software, "signing failed")
             }
             let encoded = options.pem ? try cms.pem() : try cms.der()
             if let output { try FileInput.writeAtomically(encoded, to: output) }
@@ -154,7 +154,7 @@ public enum Signer {
             CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, newDigest, Int32(newDigest.count)) == 1,
             CMS_SignerInfo_sign(si) == 1
         else {
-            throw PodpisError.openSSL(.software, "cosigning failed")
+            throw PodpisError.openSSLWithReason(.software, "cosigning failed")
         }
         let encoded = (options.pem || encoding == .pem) ? try cms.pem() : try cms.der()
         let final = encoding == .base64 && !options.pem ? Array((Base64.encode(encoded) + "\n").utf8) : encoded
@@ -173,7 +173,7 @@ public enum Signer {
         if pss { signerFlags |= UInt32(CMS_KEY_PARAM) }
         if partial { signerFlags |= UInt32(CMS_PARTIAL) }
         guard let si = CMS_add1_signer(cms.pointer, identity.certificate.pointer, identity.key.pointer, md, signerFlags) else {
-            throw PodpisError.openSSL(.software, "cannot add the signer")
+            throw PodpisError.openSSLWithReason(.software, "cannot add the signer")
         }
         if let signingTime = options.signingTime, let time = asn1Time(signingTime) {
             defer { ASN1_TIME_free(time) }
@@ -184,11 +184,13 @@ public enum Signer {
                 EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0,
                 EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0
             else {
-                throw PodpisError.openSSL(.software, "cannot set RSA-PSS parameters")
+                throw PodpisError.openSSLWithReason(.software, "cannot set RSA-PSS parameters")
             }
-            // OpenSSL fills in the PSS AlgorithmIdentifier only on the CMS_final path; a partial (cosign)
-            // SignerInfo gets it here.
-            if partial, let digest = DigestAlgorithm(nid: EVP_MD_get_type(md)) {
+            // OpenSSL fills in the PSS AlgorithmIdentifier only when it signs: a partial (cosign) SignerInfo never
+            // gets it, and a streamed attached signature has its SignerInfo encoded before the content is signed
+            // (with the parameters still empty: "illegal zero content"). Set it now, exactly as OpenSSL would
+            // (RFC 4055: the digest, MGF1 with it, salt = its length); OpenSSL writes the same when it signs.
+            if let digest = DigestAlgorithm(nid: EVP_MD_get_type(md)) {
                 try setPSSAlgorithm(si, digest: digest)
             }
         }
@@ -196,7 +198,7 @@ public enum Signer {
         let present = Set(cms.certificates.map(\.fingerprint))
         for cert in identity.chain + options.chain where !present.contains(cert.fingerprint) && cert != identity.certificate {
             guard CMS_add1_cert(cms.pointer, cert.pointer) == 1 else {
-                throw PodpisError.openSSL(.software, "cannot add a chain certificate")
+                throw PodpisError.openSSLWithReason(.software, "cannot add a chain certificate")
             }
         }
         return si
@@ -214,7 +216,7 @@ public enum Signer {
         CMS_SignerInfo_get0_algs(si, nil, nil, nil, &signatureAlgorithm)
         guard let signatureAlgorithm, let string = ASN1_STRING_new(), ASN1_STRING_set(string, params, Int32(params.count)) == 1,
             X509_ALGOR_set0(signatureAlgorithm, OBJ_nid2obj(NID_rsassaPss), V_ASN1_SEQUENCE, string) == 1
-        else { throw PodpisError.openSSL(.software, "cannot set the RSA-PSS algorithm identifier") }
+        else { throw PodpisError.openSSLWithReason(.software, "cannot set the RSA-PSS algorithm identifier") }
     }
 
     static func signerDigest(_ si: OpaquePointer) -> DigestAlgorithm? {
@@ -292,9 +294,11 @@ public enum Signer {
                 BIO_free(file)
                 throw PodpisError.openSSL(.software, "cannot size the read buffer", subject: path)
             }
+            let progress = ReadProgress.current
+            progress?.watch(file)
             let chain = BIO_push(buffered, file)
             defer { BIO_free_all(chain) }
-            return try body(chain!)
+            return try withExtendedLifetime(progress) { try body(chain!) }
         }
     }
 }

@@ -87,6 +87,12 @@ struct TimestampToken {
 
     var imprintAlgorithm: DigestAlgorithm? { DigestAlgorithm.allCases.first { $0.oid == imprintOID } }
 
+    /// The TSA's certificate, when the token carries it (RFC 3161 `certReq`).
+    var signerCertificate: X509Certificate? {
+        guard let si = cms.signerInfos.first else { return nil }
+        return cms.certificates.first { CMS_SignerInfo_cert_cmp(si, $0.pointer) == 0 }
+    }
+
     /// The token's own signature over its TSTInfo, without judging the TSA's certificate path.
     func signatureVerifies(extraCertificates: [X509Certificate] = []) -> Bool {
         let stack = podpis_sk_x509_new()
@@ -105,6 +111,9 @@ struct TimestampToken {
 public struct TimestampClient: Sendable {
     public var source: any TimestampSource
     public var policy: String?
+    /// Called with the TSA's certificate and the token's time before a token is accepted; throws to refuse it
+    /// (the CLI refuses an expired, not yet valid or revoked TSA certificate with ``CertificateCheck``).
+    public var certificateCheck: (@Sendable (_ certificate: X509Certificate, _ tokenCertificates: [X509Certificate], _ time: Date) throws -> Void)? = nil
 
     public init(source: any TimestampSource, policy: String? = nil) {
         self.source = source
@@ -150,6 +159,9 @@ public struct TimestampClient: Sendable {
         }
         guard token.signatureVerifies() else {
             throw PodpisError(.unavailable, "the TSA's token signature does not verify", subject: source.name)
+        }
+        if let certificateCheck, let signer = token.signerCertificate {
+            try certificateCheck(signer, token.cms.certificates, token.genTime)
         }
         return tokenDER
     }

@@ -47,7 +47,7 @@ public enum CertificateFiles {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw PodpisError(.noInput, "no such file or folder", subject: path)
+                throw PodpisError(.noInput, "no such file or folder", subject: path).localized("error.no-such-file-or-folder")
             }
             if isDirectory.boolValue {
                 let names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
@@ -62,10 +62,23 @@ public enum CertificateFiles {
         return result
     }
 
+    /// CRLs from files (PEM or DER), or from folders: every `*.crl` file in them.
     public static func loadCRLs(paths: [String]) throws -> [CertificateRevocationList] {
-        try paths.flatMap { path in
-            try CertificateRevocationList.parseAll(FileInput.readSmallFile(path: path, limit: 256 << 20), subject: path)
+        var result: [CertificateRevocationList] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw PodpisError(.noInput, "no such file or folder", subject: path).localized("error.no-such-file-or-folder")
+            }
+            let files = isDirectory.boolValue
+                ? try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+                    .filter { ($0 as NSString).pathExtension.lowercased() == "crl" }.map { (path as NSString).appendingPathComponent($0) }
+                : [path]
+            for file in files {
+                result += try CertificateRevocationList.parseAll(FileInput.readSmallFile(path: file, limit: 256 << 20), subject: file)
+            }
         }
+        return result
     }
 
     /// PEM text of certificates.

@@ -7,7 +7,7 @@ import SigningCore
 
 struct ArchiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "archive", abstract: "Keep archived signatures provable: renew their archive timestamps (CAdES-LTA).",
+        commandName: "archive", abstract: helpString("archive.abstract"),
         subcommands: [ArchiveRefreshCommand.self])
 }
 
@@ -18,44 +18,41 @@ struct ArchiveCommand: AsyncParsableCommand {
 struct ArchiveRefreshCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refresh",
-        abstract: "Renew the archive timestamps of every signature in a folder that needs it, and log what was done.",
-        discussion: """
-            Signatures: *.sig, *.p7s, *.sgn (detached: the document is the same name without the extension) and *.p7m \
-            (attached), in DIR and its subfolders. A signature file is replaced atomically, only when the renewal succeeded.
-            """)
+        abstract: helpString("archive-refresh.abstract"),
+        discussion: helpString("archive-refresh.discussion"))
 
-    @Argument(help: "The archive folder.")
+    @Argument(help: help("archive-refresh.directory"))
     var directory: String
 
-    @Option(name: .customLong("max-age-days"), help: "Renew when the newest archive timestamp is older than this (days).")
+    @Option(name: .customLong("max-age-days"), help: help("archive-refresh.max-age-days"))
     var maxAgeDays: Int = 730
 
-    @Option(name: .customLong("sunset-margin-days"), help: "Renew when the policy forbids the newest archive timestamp's algorithms within this many days.")
+    @Option(name: .customLong("sunset-margin-days"), help: help("archive-refresh.sunset-margin-days"))
     var sunsetMarginDays: Int = 365
 
-    @Option(name: .long, help: "Policy whose algorithm rules give the sunsets (id or file; default: the ETSI basic validation).")
+    @Option(name: .long, help: help("archive-refresh.policy"))
     var policy: String?
 
-    @Option(name: .long, help: "Policies folder (default: $PODPIS_POLICIES or ./policies).")
+    @Option(name: .long, help: help("common.policies"))
     var policies: String?
 
-    @Option(name: .customLong("certs"), help: "Trust-lists folder (default: $PODPIS_CERTS or ./certs).")
+    @Option(name: .customLong("certs"), help: help("common.certs"))
     var certsFolder: String?
 
-    @Option(name: .long, help: "Where decisions are appended as JSON Lines (default: DIR/podpis-archive.jsonl).")
+    @Option(name: .long, help: help("archive-refresh.log"))
     var log: String?
 
-    @Flag(name: .customLong("dry-run"), help: "Only report what is due; change nothing.")
+    @Flag(name: .customLong("dry-run"), help: help("archive-refresh.dry-run"))
     var dryRun = false
 
-    @Option(name: .long, help: "The time to judge ages and sunsets at, RFC 3339 (default: now).")
+    @Option(name: .long, help: help("archive-refresh.at"))
     var at: String?
 
-    @Option(name: .long, help: "Language of messages: ru or en (default: from LANG).")
+    @Option(name: .long, help: help("common.lang"))
     var lang: String?
 
-    @OptionGroup(title: "Timestamp") var tsa: TSAOptions
-    @OptionGroup(title: "Certificate paths and revocation") var paths: PathOptions
+    @OptionGroup(title: helpString("group.timestamp")) var tsa: TSAOptions
+    @OptionGroup(title: helpString("group.paths")) var paths: PathOptions
 
     /// One line of the archive log.
     struct Record: Codable {

@@ -16,7 +16,9 @@ extension VerifyCommand {
             throw PodpisError(.noInput, "no such folder or manifest", subject: source)
         }
         let items = isDirectory.boolValue ? try BatchPlanner.items(inFolder: source) : try BatchPlanner.items(manifest: source)
-        let catalog = PolicyCatalog.standard(policies: policies, certs: certsFolder)
+        // Files with no signature are said, not skipped: a document that arrived unsigned is not a verified one.
+        let unpaired = isDirectory.boolValue ? BatchPlanner.unpaired(inFolder: source, items: items) : []
+        let catalog = try PolicyCatalog.standard(policies: policies, certs: certsFolder)
         let policy = try catalog.policy(self.policy)
         let (trustLists, listAnchors) = try catalog.trustLists(for: policy)
         let verifier = BatchVerifier(
@@ -34,7 +36,7 @@ extension VerifyCommand {
         verifier.run(items, render: { result -> Data? in
             guard json else { return nil }
             let line = BatchLine(document: result.item.document, signature: result.item.signature, report: result.report,
-                                 error: result.error?.description)
+                                 error: result.error?.description, unpaired: nil)
             guard var data = try? encoder.encode(line) else { return nil }
             data.append(0x0A)
             return data
@@ -53,6 +55,18 @@ extension VerifyCommand {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + Self.bar(progress, text)).utf8))
         })
         if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        let looked = SignatureLookup.suffixes.joined(separator: ", ")
+        for file in unpaired {
+            let reason = text.text("batch.unpaired", ["suffixes": looked])
+            if json {
+                var data = try encoder.encode(BatchLine(document: file, signature: nil, report: nil, error: reason, unpaired: true))
+                data.append(0x0A)
+                FileHandle.standardOutput.write(data)
+            } else {
+                Console.out("? \(file): UNPAIRED — \(reason)")
+            }
+        }
+        if !unpaired.isEmpty { tally.withLockedValue { $0["UNPAIRED"] = unpaired.count } }
         let elapsed = Date().timeIntervalSince(started)
         let counts = tally.withLockedValue { $0 }
         var lines = [text.text("batch.summary", ["count": "\(items.count)", "seconds": String(format: "%.1f", elapsed),
@@ -61,17 +75,23 @@ extension VerifyCommand {
             lines.append("  " + key.padding(toLength: 48, withPad: " ", startingAt: 0) + String(format: "%8d", count))
         }
         Console.note(lines.joined(separator: "\n"))
-        if items.isEmpty { throw PodpisError(.noInput, "nothing to verify (no document/signature pairs found)", subject: source) }
-        let worst: Int32 = counts.keys.contains { $0.hasPrefix("TOTAL-FAILED") || $0 == "ERROR" } ? ExitCodes.failed
+        if items.isEmpty && unpaired.isEmpty {
+            throw PodpisError(.noInput, "nothing to verify (no document/signature pairs found)", subject: source)
+        }
+        let worst: Int32 = counts.keys.contains { $0.hasPrefix("TOTAL-FAILED") || $0 == "ERROR" || $0 == "UNPAIRED" } ? ExitCodes.failed
             : (counts.keys.contains { $0.hasPrefix("INDETERMINATE") } ? ExitCodes.indeterminate : ExitCodes.passed)
         throw ExitCode(worst)
     }
 
+    /// One line of `verify --batch --json` (JSON Lines): the pair, and its report, or why it has none (`error`);
+    /// absent fields are left out. A file with no signature beside it is a line without `signature` and `report`,
+    /// with `unpaired: true` and the reason in `error`.
     struct BatchLine: Encodable {
         let document: String?
-        let signature: String
+        let signature: String?
         let report: Report?
         let error: String?
+        let unpaired: Bool?
     }
 
     static func bar(_ p: BatchProgress, _ text: Catalogue) -> String {

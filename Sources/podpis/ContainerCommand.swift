@@ -8,19 +8,19 @@ import SigningCore
 struct ContainerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "container",
-        abstract: "Look into an ASiC-E/ASiC-S container and extract its files (to verify it: podpis verify X.asice).",
+        abstract: helpString("container.abstract"),
         subcommands: [ContainerListCommand.self, ContainerExtractCommand.self])
 }
 
 struct ContainerListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List a container's files and which files each signature's manifest names (nothing is verified).")
+        abstract: helpString("container-list.abstract"))
 
-    @Argument(help: "The container (.asice, .asics).")
+    @Argument(help: help("container.container"))
     var container: String
 
-    @Option(name: .long, help: "Language of messages: ru or en.")
+    @Option(name: .long, help: help("common.lang"))
     var lang: String?
 
     func run() async throws {
@@ -44,19 +44,19 @@ struct ContainerListCommand: AsyncParsableCommand {
 struct ContainerExtractCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "extract",
-        abstract: "Write a container's data files into a folder (existing files are kept unless --force).",
-        discussion: "Extracting does not verify the signatures: run podpis verify on the container for that.")
+        abstract: helpString("container-extract.abstract"),
+        discussion: helpString("container-extract.discussion"))
 
-    @Argument(help: "The container (.asice, .asics).")
+    @Argument(help: help("container.container"))
     var container: String
 
-    @Option(name: .long, help: "The folder to write into (default: the container's name without its extension).")
+    @Option(name: .long, help: help("container-extract.to"))
     var to: String?
 
-    @Flag(name: .long, help: "Replace files that already exist.")
+    @Flag(name: .long, help: help("container-extract.force"))
     var force = false
 
-    @Option(name: .long, help: "Language of messages: ru or en.")
+    @Option(name: .long, help: help("common.lang"))
     var lang: String?
 
     func run() async throws {

@@ -50,7 +50,7 @@ struct DemoLegal {
                                  certificates: imported.certificates, authorities: imported.authorities)
         step("demo.legal.trust-list", ["file": listFile, "folder": (certs as NSString).appendingPathComponent("ru-accredited")])
 
-        let catalog = PolicyCatalog.standard(certs: certs)
+        let catalog = try PolicyCatalog.standard(certs: certs)
         guard let policy = catalog.registry.policy("lenobl-sed") else {
             step("demo.legal.no-policies", [:])
             return true
@@ -65,8 +65,9 @@ struct DemoLegal {
         try signStamped(order, by: official, chain: "gost-chain.pem", authority: authority)
         step("demo.legal.order", ["file": order, "signer": official.certificate.info().displayName])
         let orderOK = try verify(order, type: "приказ", policy: policy, lists: lists, crls: crls, powers: [],
-                                 command: "PODPIS_CERTS=\(certs) podpis verify \(order) --policy lenobl-sed --type приказ --trust \(layout.trustDirectory) "
-                                     + "--crl \(layout.path("gost-root.crl")) --crl \(layout.path("gost-ca.crl")) --lang \(language.rawValue)")
+                                 command: command([order, "--policy", "lenobl-sed", "--type", "приказ", "--certs", certs,
+                                                   "--trust", layout.trustDirectory, "--crl", layout.path("gost-root.crl"),
+                                                   "--crl", layout.path("gost-ca.crl")]))
 
         // 3. A machine-readable power of attorney from the head to an employee, and a letter the employee signs.
         let head = try identity("head-gost")
@@ -92,11 +93,17 @@ struct DemoLegal {
         let powers = [PowerOfAttorneyReader.Input(name: poa, xml: try FileInput.readSmallFile(path: poa, limit: 4 << 20),
                                                   signatures: [try FileInput.readSmallFile(path: poa + ".sig", limit: 1 << 20)])]
         let letterOK = try verify(letter, type: "исходящее письмо в муниципалитет", policy: policy, lists: lists, crls: crls, powers: powers,
-                                  command: "PODPIS_CERTS=\(certs) podpis verify \(letter) --policy lenobl-sed --type \"исходящее письмо в муниципалитет\" "
-                                      + "--poa \(poa) --trust \(layout.trustDirectory) --crl \(layout.path("gost-root.crl")) "
-                                      + "--crl \(layout.path("gost-ca.crl")) --crl \(layout.path("gost-ca-personal.crl")) --lang \(language.rawValue)")
+                                  command: command([letter, "--policy", "lenobl-sed", "--type", "исходящее письмо в муниципалитет",
+                                                    "--poa", poa, "--certs", certs, "--trust", layout.trustDirectory,
+                                                    "--crl", layout.path("gost-root.crl"), "--crl", layout.path("gost-ca.crl"),
+                                                    "--crl", layout.path("gost-ca-personal.crl")]))
         step("demo.legal.attest", [:])
         return orderOK && letterOK
+    }
+
+    /// The `podpis verify` command line that repeats a verification, quoted as a POSIX shell reads it back.
+    func command(_ arguments: [String]) -> String {
+        (["podpis", "verify"] + arguments + ["--offline", "--lang", language.rawValue]).map(DemoCommand.Verification.quoted).joined(separator: " ")
     }
 
     func certificate(_ name: String) throws -> X509Certificate {

@@ -7,15 +7,15 @@ import SigningCore
 struct TimestampCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "timestamp",
-        abstract: "Add a signature-time-stamp to every signer that lacks one (CAdES-B → CAdES-T).",
-        discussion: "The signature file is replaced only when every timestamp was obtained and checked.")
+        abstract: helpString("timestamp.abstract"),
+        discussion: helpString("timestamp.discussion"))
 
-    @Argument(help: "The signature to timestamp.")
+    @Argument(help: help("timestamp.signature"))
     var signature: String
 
     @OptionGroup var tsa: TSAOptions
 
-    @Option(name: .long, help: "Where to write the result (default: replace SIG, atomically).")
+    @Option(name: .long, help: help("common.out-replace"))
     var out: String?
 
     func run() async throws {
@@ -30,22 +30,22 @@ struct TimestampCommand: AsyncParsableCommand {
 struct ExtendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "extend",
-        abstract: "Raise a signature's level: T (add timestamps), LT (embed every certificate and revocation data) or LTA (then an archive timestamp over it all).",
-        discussion: "LTA on a signature that already has archive timestamps renews it: the earlier archive timestamps' validation data is embedded and a new archive timestamp covers them.")
+        abstract: helpString("extend.abstract"),
+        discussion: helpString("extend.discussion"))
 
-    @Argument(help: "The signature to extend.")
+    @Argument(help: help("extend.signature"))
     var signature: String
 
-    @Option(name: .long, help: "Target level: T, LT or LTA.")
+    @Option(name: .long, help: help("extend.level"))
     var level: SignatureLevel = .LT
 
-    @Option(name: .long, help: "The signed document, for LTA on a detached signature (default: SIG without .sig/.p7s/.sgn).")
+    @Option(name: .long, help: help("extend.document"))
     var document: String?
 
-    @OptionGroup(title: "Timestamp") var tsa: TSAOptions
-    @OptionGroup(title: "Certificate paths and revocation") var paths: PathOptions
+    @OptionGroup(title: helpString("group.timestamp")) var tsa: TSAOptions
+    @OptionGroup(title: helpString("group.paths")) var paths: PathOptions
 
-    @Option(name: .long, help: "Where to write the result (default: replace SIG, atomically).")
+    @Option(name: .long, help: help("common.out-replace"))
     var out: String?
 
     func run() async throws {

@@ -9,16 +9,16 @@ import SigningCore
 struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show what a signature, an ASiC container or a power of attorney (МЧД) contains.",
-        discussion: "Nothing is verified: run podpis verify for a verdict.")
+        abstract: helpString("inspect.abstract"),
+        discussion: helpString("inspect.discussion"))
 
-    @Argument(help: "The signature (DER, PEM or Base64), an ASiC-E/ASiC-S container, or an МЧД (EMCHD_1 XML).")
+    @Argument(help: help("inspect.signature"))
     var signature: String
 
-    @Flag(name: .long, help: "Print JSON.")
+    @Flag(name: .long, help: help("inspect.json"))
     var json = false
 
-    @Option(name: .long, help: "Language of messages: ru or en.")
+    @Option(name: .long, help: help("common.lang"))
     var lang: String?
 
     func run() async throws {
@@ -38,7 +38,7 @@ struct InspectCommand: AsyncParsableCommand {
             Console.out(String(decoding: try JSONEncoder.podpis().encode(inspection), as: UTF8.self))
             return
         }
-        Console.out(Self.lines(inspection, name: signature).joined(separator: "\n"))
+        Console.out(Self.lines(inspection, name: signature, language: lang.map { Language(parsing: $0) } ?? Console.language).joined(separator: "\n"))
     }
 
     /// An XML file whose root is a power of attorney (`<Доверенность` in the EMCHD format).
@@ -115,7 +115,7 @@ struct InspectCommand: AsyncParsableCommand {
                 "signature": entry.name, "file": entry.manifest ?? "—", "files": entry.covers.joined(separator: ", "),
             ]))
             if let cms = entry.cms {
-                lines += Self.lines(cms, name: entry.name).map { "  " + $0 }
+                lines += Self.lines(cms, name: entry.name, language: catalogue.language).map { "  " + $0 }
             } else {
                 lines.append("  " + catalogue.text("container.signature-unreadable", ["reason": entry.problem ?? "?"]))
             }
@@ -126,34 +126,43 @@ struct InspectCommand: AsyncParsableCommand {
         Console.out(lines.joined(separator: "\n"))
     }
 
-    static func lines(_ inspection: Inspection, name: String) -> [String] {
+    /// The structure in words, in `language` (times in Moscow time).
+    static func lines(_ inspection: Inspection, name: String, language: Language = Console.language) -> [String] {
+        let t = Catalogue(language)
+        let zone = language == .ru ? "МСК" : "MSK"
+        func time(_ date: Date) -> String { MoscowTime.format(date) + " " + zone }
         var lines: [String] = []
-        lines.append("\(name): CMS SignedData, \(inspection.encoding.uppercased()), \(inspection.content)"
-            + (inspection.contentSize.map { " (\($0) bytes inside)" } ?? ""))
+        lines.append(t.text("inspect.summary", [
+            "name": name, "encoding": inspection.encoding.uppercased(), "content": t.text("inspect.content.\(inspection.content)"),
+        ]) + (inspection.contentSize.map { t.text("inspect.inside", ["size": "\($0)"]) } ?? ""))
         if let stamp = inspection.timestamp {
-            lines.append("RFC 3161 timestamp token (no signature): \(ISO8601DateFormatter().string(from: stamp.genTime)) by \(stamp.tsa ?? "an unknown TSA")")
-            lines.append("  stamps \(stamp.imprintAlgorithm) \(stamp.imprint); serial \(stamp.serial)\(stamp.policy.map { "; policy \($0)" } ?? "")")
+            lines.append(t.text("inspect.timestamp", ["time": time(stamp.genTime), "tsa": stamp.tsa ?? t.text("inspect.unknown-tsa")]))
+            lines.append("  " + t.text("inspect.timestamp.imprint", ["algorithm": stamp.imprintAlgorithm, "imprint": stamp.imprint, "serial": stamp.serial])
+                + (stamp.policy.map { t.text("inspect.timestamp.policy", ["policy": $0]) } ?? ""))
         }
         for signer in inspection.signers {
-            let level = signer.level == "CMS" ? "CMS" : "CAdES-\(signer.level)"
-            lines.append("signer \(signer.id): \(signer.certificate ?? signer.identifierValue)")
-            lines.append("  level \(level)\(signer.profile.map { " (\($0))" } ?? ""); \(signer.signature) with \(signer.digest)")
+            let level = (signer.level == "CMS" ? "CMS" : "CAdES-\(signer.level)") + (signer.profile.map { " (\($0))" } ?? "")
+            lines.append(t.text("inspect.signer", ["id": signer.id, "name": signer.certificate ?? signer.identifierValue]))
+            lines.append("  " + t.text("inspect.level", ["level": level, "signature": signer.signature, "digest": signer.digest]))
             if let counters = signer.counterSignatures, !counters.isEmpty {
-                lines.append("  counter-signatures: \(counters.joined(separator: ", "))")
+                lines.append("  " + t.text("inspect.counter-signatures", ["list": counters.joined(separator: ", ")]))
             }
-            if let time = signer.signingTime { lines.append("  signing-time (claimed): \(ISO8601DateFormatter().string(from: time))") }
-            lines.append("  signed attributes: \(signer.signedAttributes.joined(separator: ", "))")
+            if let signingTime = signer.signingTime { lines.append("  " + t.text("inspect.signing-time", ["time": time(signingTime)])) }
+            lines.append("  " + t.text("inspect.signed-attributes", ["list": signer.signedAttributes.joined(separator: ", ")]))
             if !signer.unsignedAttributes.isEmpty {
-                lines.append("  unsigned attributes: \(signer.unsignedAttributes.joined(separator: ", "))")
+                lines.append("  " + t.text("inspect.unsigned-attributes", ["list": signer.unsignedAttributes.joined(separator: ", ")]))
             }
         }
         for cert in inspection.certificates {
-            lines.append("certificate: \(cert.subject)")
-            lines.append("  issuer \(cert.issuer); serial \(cert.serial)")
-            lines.append("  valid \(ISO8601DateFormatter().string(from: cert.notBefore)) – \(ISO8601DateFormatter().string(from: cert.notAfter)); \(cert.keyType) \(cert.keyBits) bits; \(cert.isCA ? "CA" : "end entity")")
+            lines.append(t.text("inspect.certificate", ["subject": cert.subject]))
+            lines.append("  " + t.text("inspect.issuer", ["issuer": cert.issuer, "serial": cert.serial]))
+            lines.append("  " + t.text("inspect.validity", [
+                "from": time(cert.notBefore), "until": time(cert.notAfter), "key": cert.keyType, "bits": "\(cert.keyBits)",
+                "kind": t.text(cert.isCA ? "inspect.ca" : "inspect.end-entity"),
+            ]))
         }
         for crl in inspection.crls {
-            lines.append("CRL: \(crl.issuer); this update \(crl.thisUpdate.map { ISO8601DateFormatter().string(from: $0) } ?? "?")")
+            lines.append(t.text("inspect.crl", ["issuer": crl.issuer, "time": crl.thisUpdate.map(time) ?? "?"]))
         }
         return lines
     }

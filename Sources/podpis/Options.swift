@@ -5,21 +5,21 @@ import SigningCore
 
 /// Where a private key's passphrase comes from. Never from argv.
 struct PassphraseOptions: ParsableArguments {
-    @Option(name: .customLong("pass-file"), help: "Read the key's passphrase (or the token's PIN) from the first line of this file.")
+    @Option(name: .customLong("pass-file"), help: help("passphrase-options.pass-file"))
     var passFile: String?
 
-    @Option(name: .customLong("pass-env"), help: "Read the key's passphrase from this environment variable.")
+    @Option(name: .customLong("pass-env"), help: help("passphrase-options.pass-env"))
     var passEnv: String?
 
-    @Flag(name: .customLong("pass-stdin"), help: "Read the key's passphrase from the first line of standard input.")
+    @Flag(name: .customLong("pass-stdin"), help: help("passphrase-options.pass-stdin"))
     var passStdin = false
 
-    @Flag(name: .customLong("allow-insecure-key"), help: "Accept a key file that group or others can read.")
+    @Flag(name: .customLong("allow-insecure-key"), help: help("passphrase-options.allow-insecure-key"))
     var allowInsecureKey = false
 
     func validate() throws {
         let count = [passFile != nil, passEnv != nil, passStdin].filter { $0 }.count
-        if count > 1 { throw ValidationError("give at most one of --pass-file, --pass-env, --pass-stdin") }
+        if count > 1 { throw ValidationError(helpString("usage.one-pass-source")) }
     }
 
     /// Returns the passphrase bytes. Called only when the key turns out to be encrypted.
@@ -49,20 +49,23 @@ struct PassphraseOptions: ParsableArguments {
 
 /// The signer's key and certificate.
 struct SignerOptions: ParsableArguments {
-    @Option(name: .long, help: "Private key: PEM (encrypted too), DER PKCS#8, PKCS#12 (.p12/.pfx), or a token key pkcs11:token=…;object=… (module: PODPIS_PKCS11_MODULE or ?module-path=).")
+    @Option(name: .long, help: help("signer-options.key"))
     var key: String
 
-    @Option(name: .long, help: "The signer's certificate (PEM or DER); optional with a PKCS#12 key.")
+    @Option(name: .long, help: help("signer-options.cert"))
     var cert: String?
 
-    @Option(name: .long, help: "Intermediate certificates to include (PEM, repeatable).")
+    @Option(name: .long, help: help("signer-options.chain"))
     var chain: [String] = []
 
-    @Option(name: .long, help: "Digest: sha256, sha384, sha512, streebog256, streebog512 (default: the key's).")
+    @Option(name: .long, help: help("signer-options.digest"))
     var digest: String?
 
-    @Flag(name: .long, help: "Use RSASSA-PSS instead of PKCS#1 v1.5 for RSA keys.")
+    @Flag(name: .long, help: help("signer-options.pss"))
     var pss = false
+
+    @Flag(name: .customLong("allow-invalid-cert"), help: help("signer-options.allow-invalid-cert"))
+    var allowInvalidCert = false
 
     @OptionGroup var pass: PassphraseOptions
 
@@ -82,7 +85,23 @@ struct SignerOptions: ParsableArguments {
         let chainCerts = try chain.flatMap { path in
             try X509Certificate.parseAll(FileInput.readSmallFile(path: path, limit: 16 << 20), subject: path)
         }
-        return (SigningIdentity(key: loaded.key, certificate: certificate, chain: loaded.chain), chainCerts)
+        let identity = SigningIdentity(key: loaded.key, certificate: certificate, chain: loaded.chain)
+        if pss, identity.key.keyType != "rsa" {
+            throw PodpisError(.usage, "--pss is for RSA keys; this key is \(identity.key.keyType)", subject: key)
+                .localized("error.pss-not-rsa", ["type": identity.key.keyType])
+        }
+        return (identity, chainCerts)
+    }
+
+    /// Refuses a signer's certificate that is expired, not yet valid or revoked (by the revocation data at hand:
+    /// `--crl`, `--ocsp-response`, and what `online` allows fetching), unless `--allow-invalid-cert`.
+    func checkCertificate(_ identity: SigningIdentity, chain: [X509Certificate], paths: RevocationOptions?, online: Bool) throws {
+        guard !allowInvalidCert else { return }
+        let anchors = try paths?.trustStore().anchors ?? []
+        let finding = CertificateCheck.finding(
+            for: identity.certificate, candidates: identity.chain + chain + anchors, crls: try paths?.crls() ?? [],
+            ocspResponses: try paths?.ocspResponses() ?? [], revocation: online && !(paths?.offline ?? false) ? RevocationPolicy() : .offline)
+        if let finding { throw CertificateCheck.error(finding, role: .signer, subject: cert ?? key) }
     }
 
     func digestAlgorithm() throws -> DigestAlgorithm? {

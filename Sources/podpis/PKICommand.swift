@@ -6,25 +6,33 @@ import SigningCore
 struct PKICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pki",
-        abstract: "A demo PKI for trying podpis: certificate authorities, officials' certificates, a TSA, CRLs.",
+        abstract: helpString("pki.abstract"),
         subcommands: [PKIDemoCommand.self, PKIServeCommand.self, PKIRevokeCommand.self])
 }
 
 struct PKIDemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Create a demo PKI (RSA and GOST 2012 hierarchies) in DIR.")
+        abstract: helpString("pki-demo.abstract"))
 
-    @Argument(help: "The folder to create it in.")
+    @Argument(help: help("pki-demo.directory"))
     var directory: String
 
-    @Option(name: .long, help: "Base URL for the CRL distribution points and OCSP responders in the certificates.")
+    @Option(name: .long, help: help("pki-demo.base-url"))
     var baseURL: String = DemoPKI.defaultBaseURL
 
+    @Flag(name: .long, help: help("pki-demo.force"))
+    var force = false
+
     func run() async throws {
+        // A new PKI makes every key anew: whatever was signed with the one there would no longer verify.
+        if DemoPKI.exists(in: directory) && !force {
+            throw PodpisError(.cannotCreate, "a demo PKI already exists here; --force makes a new one (signatures made with it will no longer verify)",
+                              subject: directory).localized("error.demo-pki-exists")
+        }
         let layout = try DemoPKI.create(in: directory, baseURL: baseURL)
         let catalogue = Catalogue(Console.language)
         Console.note(catalogue.text("cli.pki-created", ["dir": layout.directory]))
-        Console.out(String(decoding: try FileInput.readSmallFile(path: layout.path("README.txt"), limit: 1 << 20), as: UTF8.self))
+        Console.out(catalogue.text("pki.files", ["trust": layout.trustDirectory, "dir": layout.directory]))
     }
 }

@@ -7,19 +7,35 @@ import SigningCore
 struct Podpis: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "podpis",
-        abstract: "Electronic signatures with legal validity: sign, timestamp and verify CMS/CAdES (RSA, ECDSA, GOST 2012).",
+        abstract: helpString("podpis.abstract"),
+        discussion: helpString("podpis.discussion"),
         version: CryptoLibrary.podpisVersion,
         subcommands: [
             SignCommand.self, CosignCommand.self, TimestampCommand.self, ExtendCommand.self, ArchiveCommand.self, VerifyCommand.self,
             InspectCommand.self, StampCommand.self, ContainerCommand.self, PolicyCommand.self, TrustCommand.self, ServeCommand.self, AuditCommand.self, TSACommand.self, PKICommand.self,
-            DemoCommand.self,
+            DemoCommand.self, VersionCommand.self,
         ])
 
-    /// Runs a command and turns every error into one line on stderr and a sysexits code.
+    /// Runs a command and turns every error into one line on stderr and a sysexits code: podpis's own errors,
+    /// ArgumentParser's (re-rendered in the user's language, exit 64), and anything else (never a raw NSError).
     static func main() async {
         CryptoLibrary.initialize()
+        let language = CommandLineLanguage.current
+        let arguments: [String]
         do {
-            var command = try parseAsRoot()
+            (_, arguments) = try CommandLineLanguage.strip(Array(CommandLine.arguments.dropFirst()))
+        } catch let error as PodpisError {
+            Console.error(errorLine(error, language: CommandLineLanguage.environmentLanguage()))
+            Foundation.exit(ExitCodes.usage)
+        } catch {
+            Foundation.exit(ExitCodes.usage)
+        }
+        if let unknown = ArgumentMessages.unknownSubcommand(arguments, language: language) {
+            Console.error(unknown)
+            Foundation.exit(ExitCodes.usage)
+        }
+        do {
+            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -34,14 +50,31 @@ struct Podpis: AsyncParsableCommand {
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
         } catch {
-            exit(withError: error)
+            report(error, arguments: arguments, language: language)
         }
+    }
+
+    /// ArgumentParser's outcomes (help, version, argument errors) and errors from outside podpis.
+    static func report(_ error: Error, arguments: [String], language: Language) -> Never {
+        let code = exitCode(for: error)
+        if code == .success {
+            // Help or the version: on stdout, ArgumentParser's words in the user's language.
+            Console.out(ArgumentMessages.help(fullMessage(for: error), language: language))
+            Foundation.exit(0)
+        }
+        if code == .validationFailure {
+            Console.error(ArgumentMessages.errorLine(message(for: error), command: ArgumentMessages.commandPath(arguments), language: language))
+            Foundation.exit(ExitCodes.usage)
+        }
+        let (line, exit) = ForeignErrors.describe(error, language: language)
+        Console.error(line)
+        Foundation.exit(exit)
     }
 }
 
 /// An error's one line in the user's language (the command's `--lang`, else `PODPIS_LANG`, `LC_ALL`, `LANG`): its
 /// catalogue text when the error has a key, else its English message.
-func errorLine(_ error: PodpisError, language: Language = Console.commandLanguage) -> String {
+func errorLine(_ error: PodpisError, language: Language = CommandLineLanguage.current) -> String {
     guard let key = error.key else { return error.description }
     let text = Catalogue(language).text(key, error.values)
     guard text != key else { return error.description }
@@ -101,19 +134,33 @@ enum Console {
         FileHandle.standardOutput.write(Data((message + "\n").utf8))
     }
 
-    static var language: Language {
-        Language(parsing: ProcessInfo.processInfo.environment["PODPIS_LANG"]
-            ?? ProcessInfo.processInfo.environment["LC_ALL"] ?? ProcessInfo.processInfo.environment["LANG"])
-    }
+    /// The language the command line speaks (`--lang`, `PODPIS_LANG`, the locale): see ``CommandLineLanguage``.
+    static var language: Language { CommandLineLanguage.current }
+}
 
-    /// The language of the command line's `--lang X` (or `--lang=X`) when it has one, else ``language``: errors are
-    /// reported after the command's own options are out of reach.
-    static var commandLanguage: Language {
-        let arguments = CommandLine.arguments
-        for (index, argument) in arguments.enumerated() {
-            if argument == "--lang", index + 1 < arguments.count { return Language(parsing: arguments[index + 1]) }
-            if argument.hasPrefix("--lang=") { return Language(parsing: String(argument.dropFirst("--lang=".count))) }
+/// Errors that do not come from podpis (Foundation's file errors, anything unexpected), said as one line that never
+/// shows an `NSError` dump, with the nearest sysexits code.
+enum ForeignErrors {
+    static func describe(_ error: Error, language: Language) -> (String, Int32) {
+        let words = Catalogue(language)
+        let nsError = error as NSError
+        if nsError.domain == NSCocoaErrorDomain || nsError.domain == NSPOSIXErrorDomain {
+            let path = (nsError.userInfo[NSFilePathErrorKey] as? String) ?? (nsError.userInfo[NSURLErrorKey] as? URL)?.path
+            let prefix = path.map { "\($0): " } ?? ""
+            switch (nsError.domain, nsError.code) {
+            case (NSCocoaErrorDomain, NSFileNoSuchFileError), (NSCocoaErrorDomain, NSFileReadNoSuchFileError), (NSPOSIXErrorDomain, Int(ENOENT)):
+                return (prefix + words.text("error.no-such-file"), ExitCodes.noInput)
+            case (NSCocoaErrorDomain, NSFileReadNoPermissionError), (NSCocoaErrorDomain, NSFileWriteNoPermissionError),
+                 (NSPOSIXErrorDomain, Int(EACCES)), (NSPOSIXErrorDomain, Int(EPERM)):
+                return (prefix + words.text("error.no-permission"), ExitCodes.noPermission)
+            case (NSCocoaErrorDomain, NSFileWriteOutOfSpaceError), (NSPOSIXErrorDomain, Int(ENOSPC)):
+                return (prefix + words.text("error.no-space"), ExitCodes.ioError)
+            case (NSCocoaErrorDomain, NSFileReadCorruptFileError), (NSCocoaErrorDomain, NSFileReadInapplicableStringEncodingError):
+                return (prefix + words.text("error.unreadable"), ExitCodes.dataFormat)
+            default:
+                return (prefix + words.text("error.io", ["code": "\(nsError.code)"]), ExitCodes.ioError)
+            }
         }
-        return language
+        return (words.text("error.internal", ["type": "\(type(of: error))"]), ExitCodes.software)
     }
 }

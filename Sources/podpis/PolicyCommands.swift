@@ -1,6 +1,7 @@
 import ArgumentParser
 import EvidenceModel
 import Foundation
+import PodpisDefaults
 import PodpisJournal
 import PodpisService
 import PolicyEngine
@@ -8,45 +9,52 @@ import SigningCore
 
 /// Options naming where policies and trust lists are.
 struct CatalogOptions: ParsableArguments {
-    @Option(name: .long, help: "Policies folder (default: $PODPIS_POLICIES or ./policies).")
+    @Option(name: .long, help: help("common.policies"))
     var policies: String?
-    @Option(name: .customLong("certs"), help: "Trust-lists folder (default: $PODPIS_CERTS or ./certs).")
+    @Option(name: .customLong("certs"), help: help("common.certs"))
     var certs: String?
-    @Option(name: .long, help: "Language: ru or en (default: from LANG).")
+    @Option(name: .long, help: help("common.lang"))
     var lang: String?
 
     var language: Language { lang.map { Language(parsing: $0) } ?? Console.language }
-    func catalog(extraFiles: [String] = []) -> PolicyCatalog { .standard(policies: policies, certs: certs, extraFiles: extraFiles) }
+    func catalog(extraFiles: [String] = []) throws -> PolicyCatalog { try .standard(policies: policies, certs: certs, extraFiles: extraFiles) }
 }
 
 struct PolicyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "policy", abstract: "Read, check, test and weigh changes to validation policies.",
+        commandName: "policy", abstract: helpString("policy.abstract"),
         subcommands: [PolicyListCommand.self, PolicyShowCommand.self, PolicyExplainCommand.self, PolicyLintCommand.self,
                       PolicyTestCommand.self, PolicyImpactCommand.self])
 }
 
 struct PolicyListCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "The policies available, with the version in force today.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: helpString("policy-list.abstract"))
     @OptionGroup var options: CatalogOptions
 
     func run() async throws {
-        let catalog = options.catalog()
+        let catalog = try options.catalog()
+        Console.note(Catalogue(options.language).text("cli.policies-from", ["source": DefaultsText.describe(catalog.policiesSource, options.language)]))
         for policy in catalog.registry.policies.values.sorted(by: { $0.id < $1.id }) {
             let version = policy.version(at: Date())
             Console.out("\(policy.id)\t\(version.version)\t\(policy.title.text(options.language))\t\(policy.source ?? "")")
+        }
+        if let first = catalog.registry.errors.first {
+            Console.error(first.rendered(options.language))
         }
     }
 }
 
 struct PolicyShowCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print a policy's file as written.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: helpString("policy-show.abstract"))
     @Argument var id: String
     @OptionGroup var options: CatalogOptions
 
     func run() async throws {
         let policy = try options.catalog().policy(id)
-        if let source = policy.source, source != "built-in" {
+        if let source = policy.source, source.hasPrefix(EmbeddedDefaults.prefix),
+           let text = EmbeddedDefaults.text(String(source.dropFirst(EmbeddedDefaults.prefix.count))) {
+            Console.out(text)
+        } else if let source = policy.source, source != "built-in" {
             Console.out(String(decoding: try FileInput.readSmallFile(path: source, limit: 4 << 20), as: UTF8.self))
         } else {
             Console.out(BuiltinPolicies.defaultYAML)
@@ -55,9 +63,9 @@ struct PolicyShowCommand: AsyncParsableCommand {
 }
 
 struct PolicyExplainCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "explain", abstract: "The rules of a policy in plain words, with their legal basis.")
+    static let configuration = CommandConfiguration(commandName: "explain", abstract: helpString("policy-explain.abstract"))
     @Argument var id: String
-    @Option(name: .long, help: "Explain the version in force at this date (default: every version).")
+    @Option(name: .long, help: help("policy-explain.at"))
     var at: String?
     @OptionGroup var options: CatalogOptions
 
@@ -100,42 +108,60 @@ struct PolicyExplainCommand: AsyncParsableCommand {
 
 struct PolicyLintCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "lint", abstract: "Check policy files; every problem as file:line:column: message. Exit 65 on errors.")
-    @Argument(help: "Policy files (default: every policy in the folder).") var files: [String] = []
+        commandName: "lint", abstract: helpString("policy-lint.abstract"))
+    @Argument(help: help("policy-lint.files")) var files: [String] = []
     @OptionGroup var options: CatalogOptions
 
     func run() async throws {
-        let catalog = options.catalog()
-        let targets = files.isEmpty
-            ? ((try? FileManager.default.contentsOfDirectory(atPath: catalog.policiesDirectory ?? "policies")) ?? [])
-                .filter { $0.hasSuffix(".yaml") }.sorted().map { ((catalog.policiesDirectory ?? "policies") as NSString).appendingPathComponent($0) }
-            : files
-        for file in targets { _ = try FileInput.regularFileSize(path: file) }
-        let diagnostics = PolicyRegistry.lint(files: targets, directory: catalog.policiesDirectory, certsDirectory: catalog.certsDirectory)
+        let catalog = try options.catalog()
+        let diagnostics: [PolicyDiagnostic]
+        let count: Int
+        if files.isEmpty, catalog.policiesDirectory == nil {
+            // The embedded policies, as they were read.
+            diagnostics = catalog.registry.diagnostics
+            count = EmbeddedDefaults.files(in: "policies").filter { $0.name.hasSuffix(".yaml") }.count
+        } else {
+            let targets = files.isEmpty
+                ? try FileManager.default.contentsOfDirectory(atPath: catalog.policiesDirectory!)
+                    .filter { $0.hasSuffix(".yaml") }.sorted().map { (catalog.policiesDirectory! as NSString).appendingPathComponent($0) }
+                : files
+            for file in targets { _ = try FileInput.regularFileSize(path: file) }
+            diagnostics = PolicyRegistry.lint(files: targets, directory: catalog.policiesDirectory,
+                                              certsDirectory: catalog.certsDirectory ?? PolicyCatalog.embeddedCerts)
+            count = targets.count
+        }
         for diagnostic in diagnostics.sorted(by: { ($0.file ?? "", $0.mark.line, $0.mark.column) < ($1.file ?? "", $1.mark.line, $1.mark.column) }) {
             Console.out(diagnostic.rendered(options.language))
         }
         let errors = diagnostics.filter { !$0.isWarning }.count
-        Console.note(Catalogue(options.language).text("lint.summary", ["files": "\(targets.count)", "errors": "\(errors)"]))
+        Console.note(Catalogue(options.language).text("lint.summary", ["files": "\(count)", "errors": "\(errors)"]))
         if errors > 0 { throw ExitCode(ExitCodes.dataFormat) }
     }
 }
 
 struct PolicyTestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "test", abstract: "Run the test cases kept beside the policies (policies/tests/ID/*.yaml). Exit 1 if any fails.")
-    @Argument(help: "Only this policy's cases.") var id: String?
+        commandName: "test", abstract: helpString("policy-test.abstract"))
+    @Argument(help: help("policy-test.id")) var id: String?
     @OptionGroup var options: CatalogOptions
 
     func run() async throws {
-        let catalog = options.catalog()
-        let directory = ((catalog.policiesDirectory ?? "policies") as NSString).appendingPathComponent("tests")
+        let catalog = try options.catalog()
+        // The embedded cases are read from a private copy (they name their evidence by relative paths).
+        let embeddedCopy = catalog.policiesDirectory == nil ? try EmbeddedCopy(folder: "policies/tests") : nil
+        defer { embeddedCopy?.remove() }
+        let directory = embeddedCopy?.path ?? (catalog.policiesDirectory! as NSString).appendingPathComponent("tests")
         let (cases, problems) = PolicyTestRunner.cases(in: directory, policy: id)
-        for problem in problems { Console.out(problem.rendered(options.language)) }
+        // Embedded cases are named as the binary knows them, not by the private copy they were read from.
+        func shown(_ text: String) -> String {
+            guard let embeddedCopy else { return text }
+            return text.replacingOccurrences(of: embeddedCopy.path, with: EmbeddedDefaults.prefix + "policies/tests")
+        }
+        for problem in problems { Console.out(shown(problem.rendered(options.language))) }
         var failed = problems.count
         for testCase in cases {
             guard let policy = catalog.registry.policy(testCase.policy) else {
-                Console.out("✗ \(testCase.file): " + Catalogue(options.language).text("policy-test.unknown-policy", ["policy": testCase.policy]))
+                Console.out("✗ \(shown(testCase.file)): " + Catalogue(options.language).text("policy-test.unknown-policy", ["policy": testCase.policy]))
                 failed += 1
                 continue
             }
@@ -149,7 +175,10 @@ struct PolicyTestCommand: AsyncParsableCommand {
             }
         }
         Console.note(Catalogue(options.language).text("policy-test.summary", ["count": "\(cases.count)", "failed": "\(failed)"]))
-        if cases.isEmpty && problems.isEmpty { throw PodpisError(.noInput, "no test cases found", subject: directory) }
+        if cases.isEmpty && problems.isEmpty {
+            throw PodpisError(.noInput, "no test cases found", subject: embeddedCopy == nil ? directory : EmbeddedDefaults.prefix + "policies/tests")
+                .localized("error.no-test-cases")
+        }
         if failed > 0 { throw ExitCode(ExitCodes.failed) }
     }
 }
@@ -157,23 +186,30 @@ struct PolicyTestCommand: AsyncParsableCommand {
 struct PolicyImpactCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "impact",
-        abstract: "Re-judge stored evidence under an edited policy and list every verdict that would change, with the rule responsible.")
-    @Argument(help: "The edited policy file.") var file: String
-    @Option(name: .long, help: "A folder of evidence JSON files (as verify --evidence-out writes them).")
+        abstract: helpString("policy-impact.abstract"))
+    @Argument(help: help("policy-impact.file")) var file: String
+    @Option(name: .long, help: help("policy-impact.evidence"))
     var evidence: String?
-    @Option(name: .long, help: "A verification journal (sqlite:PATH or postgres://…): re-judge the evidence it holds.")
+    @Option(name: .long, help: help("policy-impact.journal"))
     var journal: String?
-    @Option(name: .long, help: "Judge as of this time instead of each evidence's own validation time.")
+    @Option(name: .long, help: help("policy-impact.at"))
     var at: String?
-    @Option(name: .long, help: "Document type to judge as.")
+    @Option(name: .long, help: help("policy-impact.type"))
     var type: String?
-    @Option(name: .long, help: "Compare with this policy file, or this git revision of FILE (default: FILE as committed in git when it is tracked, else the policy of the same id in the policies folder).")
+    @Option(name: .long, help: help("policy-impact.against"))
     var against: String?
     @OptionGroup var options: CatalogOptions
 
     func run() async throws {
         _ = try FileInput.regularFileSize(path: file)
-        let edited = options.catalog(extraFiles: [file])
+        // Inputs first: nothing is said about the comparison before they are known to be there.
+        if let evidence {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: evidence, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw PodpisError(.noInput, "no such folder", subject: evidence).localized("error.no-such-folder")
+            }
+        }
+        let edited = try options.catalog(extraFiles: [file])
         if let error = edited.registry.errors.first(where: { $0.file == file }) {
             throw PodpisError(.dataFormat, error.rendered(options.language))
         }
@@ -185,7 +221,7 @@ struct PolicyImpactCommand: AsyncParsableCommand {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
         if let against, FileManager.default.fileExists(atPath: against) {
-            current = options.catalog(extraFiles: [against])
+            current = try options.catalog(extraFiles: [against])
             currentPolicy = try current.policy(against)
             Console.note(text.text("impact.against-file", ["file": against]))
         } else if let revision = against ?? (GitFile.isTracked(file) ? "HEAD" : nil) {
@@ -197,14 +233,14 @@ struct PolicyImpactCommand: AsyncParsableCommand {
             }
             let copy = scratch.path((file as NSString).lastPathComponent)
             try FileInput.writeAtomically(Array(committed.utf8), to: copy)
-            current = options.catalog(extraFiles: [copy])
+            current = try options.catalog(extraFiles: [copy])
             if let error = current.registry.errors.first(where: { $0.file == copy }) {
                 throw PodpisError(.dataFormat, error.rendered(options.language))
             }
             currentPolicy = try current.policy(copy)
             Console.note(text.text("impact.against-head", ["file": file, "revision": revision]))
         } else {
-            current = options.catalog()
+            current = try options.catalog()
             currentPolicy = current.registry.policy(editedPolicy.id) ?? BuiltinPolicies.default
             Console.note(text.text("impact.against-catalog", ["policy": currentPolicy.id, "file": currentPolicy.source ?? "built-in"]))
         }
@@ -249,34 +285,25 @@ struct PolicyImpactCommand: AsyncParsableCommand {
 }
 
 struct TrustCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "trust", abstract: "Trust lists.", subcommands: [TrustImportRUCommand.self])
+    static let configuration = CommandConfiguration(commandName: "trust", abstract: helpString("trust.abstract"), subcommands: [TrustImportRUCommand.self])
 }
 
 struct TrustImportRUCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import-ru",
-        abstract: "Import the Russian accredited-CA list (Минцифры TSL.xml) into a trust-list folder, checking the list's own signature when it is signed.",
-        discussion: """
-            podpis trust import-ru TSL.xml --out certs/ru-accredited
-            podpis trust import-ru --url https://e-trust.gosuslugi.ru/app/scc/portal/api/v1/portal/ca/getxml --out certs/ru-accredited --trust roots/
-            A list carrying an XML signature (XMLDSig, ГОСТ Р 34.10-2012) is imported only when the signature verifies and its
-            certificate chains to --trust; --unsigned-ok accepts a list without one. Offline use stays with a file.
-            """)
-    @Argument(help: "The list (XML file).") var file: String?
-    @Option(name: .long, help: "Download the list from this URL instead of reading a file (http:// or https://).") var url: String?
-    @Option(name: .long, help: "The trust-list folder to write (e.g. certs/ru-accredited).") var out: String
-    @Option(name: .long, help: "Trust anchors for the list's signature (the Минцифры root): PEM or DER files or folders (repeatable).")
+        commandName: "import-ru", abstract: helpString("trust-import-ru.abstract"), discussion: helpString("trust-import-ru.discussion"))
+    @Argument(help: help("trust-import-ru.file")) var file: String?
+    @Option(name: .long, help: help("trust-import-ru.url")) var url: String?
+    @Option(name: .long, help: help("trust-import-ru.out")) var out: String
+    @Option(name: .long, help: help("trust-import-ru.trust"))
     var trust: [String] = []
-    @Flag(name: .customLong("unsigned-ok"), help: "Import a list that carries no signature of its own.") var unsignedOK = false
-    @Option(name: .long, help: "Language of messages: ru or en (default: from LANG).") var lang: String?
+    @Flag(name: .customLong("unsigned-ok"), help: help("trust-import-ru.unsigned-ok")) var unsignedOK = false
 
     func validate() throws {
-        if (file == nil) == (url == nil) { throw ValidationError("give the list as a FILE or with --url URL (one of them)") }
+        if (file == nil) == (url == nil) { throw ValidationError(helpString("trust-import-ru.file-or-url")) }
     }
 
     func run() async throws {
-        let language = lang.map { Language(parsing: $0) } ?? Console.language
-        let text = Catalogue(language)
+        let text = Catalogue(Console.language)
         let data: [UInt8]
         let name: String
         if let url {
@@ -319,4 +346,37 @@ struct TemporaryDirectory {
     }
     func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }
     func remove() { try? FileManager.default.removeItem(atPath: root) }
+}
+
+/// The embedded files of a folder (`policies/tests`), written to a private temporary folder for code that reads
+/// files by path; removed afterwards.
+struct EmbeddedCopy {
+    let path: String
+
+    init(folder: String) throws {
+        path = NSTemporaryDirectory() + "podpis-embedded-" + UUID().uuidString
+        let start = folder + "/"
+        for (name, bytes) in EmbeddedDefaults.files where name.hasPrefix(start) {
+            let target = (path as NSString).appendingPathComponent(String(name.dropFirst(start.count)))
+            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            try FileInput.writeAtomically(bytes, to: target)
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Where defaults came from, said in the user's language.
+enum DefaultsText {
+    static func describe(_ source: DefaultsSource, _ language: Language) -> String {
+        let text = Catalogue(language)
+        switch source {
+        case .option(let path): return text.text("defaults.option", ["path": path])
+        case .environment(let variable, let path): return text.text("defaults.environment", ["path": path, "variable": variable])
+        case .workingDirectory(let path): return text.text("defaults.working-directory", ["path": path])
+        case .system(let path): return text.text("defaults.system", ["path": path])
+        case .embedded: return text.text("defaults.embedded")
+        }
+    }
 }

@@ -9,22 +9,25 @@ import SigningCore
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "The verification service: POST /v1/verify, /v1/timestamp, policies, health, metrics, OpenAPI; every verification journaled.",
-        discussion: "Settings come from --config FILE (YAML), then PODPIS_* environment variables, then these flags.")
+        abstract: helpString("serve.abstract"),
+        discussion: helpString("serve.discussion"))
 
-    @Option(name: .long, help: "Configuration file (YAML).") var config: String?
-    @Option(name: .long, help: "Address to listen on.") var host: String?
-    @Option(name: .long, help: "Port (0: any free port; the address is printed).") var port: Int?
-    @Option(name: .long, help: "Trust anchors (file or folder, repeatable).") var trust: [String] = []
-    @Option(name: .long, help: "Policies folder.") var policies: String?
-    @Option(name: .customLong("certs"), help: "Trust-lists folder.") var certs: String?
-    @Option(name: .long, help: "Journal: sqlite:PATH or postgres://user:pass@host/db.") var database: String?
-    @Option(name: .customLong("default-policy"), help: "Policy used when a request names none.") var defaultPolicy: String?
-    @Option(name: .customLong("max-concurrent"), help: "Verifications at once; more get 429.") var maxConcurrent: Int?
-    @Flag(name: .long, help: "Never fetch revocation data.") var offline = false
-    @Option(name: .customLong("tls-cert"), help: "Serve HTTPS with this PEM certificate (chain).") var tlsCert: String?
-    @Option(name: .customLong("tls-key"), help: "The TLS private key (PEM, unencrypted, mode 600).") var tlsKey: String?
-    @Flag(name: .customLong("hash-key"), help: "Read an API key from stdin and print the hash to put in the configuration.")
+    @Option(name: .long, help: help("serve.config")) var config: String?
+    @Option(name: .long, help: help("common.host")) var host: String?
+    @Option(name: .long, help: help("serve.port")) var port: Int?
+    @Option(name: .long, help: help("serve.trust")) var trust: [String] = []
+    @Option(name: .long, help: help("common.policies")) var policies: String?
+    @Option(name: .customLong("certs"), help: help("common.certs")) var certs: String?
+    @Option(name: .long, help: help("serve.database")) var database: String?
+    @Option(name: .customLong("default-policy"), help: help("serve.default-policy")) var defaultPolicy: String?
+    @Option(name: .customLong("max-concurrent"), help: help("serve.max-concurrent")) var maxConcurrent: Int?
+    @Flag(name: .long, help: help("serve.offline")) var offline = false
+    @Option(name: .long, help: help("serve.crl")) var crl: [String] = []
+    @Option(name: .long, help: help("serve.cert")) var cert: [String] = []
+    @Option(name: .customLong("ocsp-response"), help: help("serve.ocsp-response")) var ocspResponse: [String] = []
+    @Option(name: .customLong("tls-cert"), help: help("serve.tls-cert")) var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: help("serve.tls-key")) var tlsKey: String?
+    @Flag(name: .customLong("hash-key"), help: help("serve.hash-key"))
     var hashKey = false
 
     func run() async throws {
@@ -43,6 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let defaultPolicy { configuration.defaultPolicy = defaultPolicy }
         if let maxConcurrent { configuration.maxConcurrent = maxConcurrent }
         if offline { configuration.offline = true }
+        if !crl.isEmpty { configuration.crls = crl }
+        if !cert.isEmpty { configuration.certificates = cert }
+        if !ocspResponse.isEmpty { configuration.ocspResponses = ocspResponse }
         if let tlsCert { configuration.tlsCert = tlsCert }
         if let tlsKey { configuration.tlsKey = tlsKey }
         LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
@@ -55,13 +61,13 @@ struct ServeCommand: AsyncParsableCommand {
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "The verification journal.", subcommands: [AuditVerifyCommand.self, AuditExportCommand.self])
+        commandName: "audit", abstract: helpString("audit.abstract"), subcommands: [AuditVerifyCommand.self, AuditExportCommand.self])
 }
 
 struct AuditVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "verify", abstract: "Walk the journal's hash chain; name the first broken entry. Exit 1 if broken.")
-    @Option(name: .long, help: "sqlite:PATH or postgres://…") var database: String
+        commandName: "verify", abstract: helpString("audit-verify.abstract"))
+    @Option(name: .long, help: help("audit.database")) var database: String
 
     func run() async throws {
         let journal = try await AuditJournals.open(database)
@@ -77,10 +83,10 @@ struct AuditVerifyCommand: AsyncParsableCommand {
 }
 
 struct AuditExportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export journal entries as JSON Lines.")
-    @Option(name: .long, help: "sqlite:PATH or postgres://…") var database: String
-    @Option(name: .long, help: "Only entries from this time (RFC 3339).") var since: String?
-    @Option(name: .long, help: "Output format (jsonl).") var format: String = "jsonl"
+    static let configuration = CommandConfiguration(commandName: "export", abstract: helpString("audit-export.abstract"))
+    @Option(name: .long, help: help("audit.database")) var database: String
+    @Option(name: .long, help: help("audit-export.since")) var since: String?
+    @Option(name: .long, help: help("audit-export.format")) var format: String = "jsonl"
 
     func run() async throws {
         guard format == "jsonl" else { throw PodpisError(.usage, "only --format jsonl is supported") }

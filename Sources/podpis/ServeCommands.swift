@@ -6,29 +6,29 @@ import SigningCore
 
 struct TSACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tsa", abstract: "The built-in RFC 3161 timestamping authority.", subcommands: [TSAServeCommand.self])
+        commandName: "tsa", abstract: helpString("tsa.abstract"), subcommands: [TSAServeCommand.self])
 }
 
 struct TSAServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Answer application/timestamp-query with application/timestamp-reply (POST / and /v1/timestamp).")
+        abstract: helpString("tsa-serve.abstract"))
 
-    @Option(name: .long, help: "The TSA's private key: a file others cannot read, or a token key pkcs11:token=…;object=… (PIN by --pass-*).")
+    @Option(name: .long, help: help("tsa-serve.key"))
     var key: String
-    @Option(name: .long, help: "The TSA certificate: it must carry the critical timeStamping extended key usage.")
+    @Option(name: .long, help: help("tsa-serve.cert"))
     var cert: String
-    @Option(name: .long, help: "Certificates to put into tokens besides the TSA's (PEM).")
+    @Option(name: .long, help: help("tsa-serve.chain"))
     var chain: [String] = []
-    @Option(name: .long, help: "Address to listen on.")
+    @Option(name: .long, help: help("common.host"))
     var host: String = "127.0.0.1"
-    @Option(name: .long, help: "Port (0: any free port; the address is printed).")
+    @Option(name: .long, help: help("tsa-serve.port"))
     var port: Int = 3180
-    @Option(name: .long, help: "The TSA policy OID put into every token.")
+    @Option(name: .long, help: help("tsa-serve.policy"))
     var policy: String = "1.2.643.2.2.38.4"
-    @Option(name: .long, help: "Accuracy in seconds.")
+    @Option(name: .long, help: help("tsa-serve.accuracy"))
     var accuracy: Int = 1
-    @Option(name: .customLong("serial-file"), help: "Where serial numbers are persisted (default: KEY.serial, or CERT.serial for a token key).")
+    @Option(name: .customLong("serial-file"), help: help("tsa-serve.serial-file"))
     var serialFile: String?
     @OptionGroup var pass: PassphraseOptions
 
@@ -55,13 +55,13 @@ func loadAuthority(key: String, cert: String, chain: [String], pass: PassphraseO
 struct PKIServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve a demo PKI's CRLs (GET /crl/NAME.crl) and OCSP responders (POST /ocsp/NAME) on loopback.")
+        abstract: helpString("pki-serve.abstract"))
 
-    @Argument(help: "The folder made by `podpis pki demo`.")
+    @Argument(help: help("pki-serve.directory"))
     var directory: String
-    @Option(name: .long, help: "Address to listen on.")
+    @Option(name: .long, help: help("common.host"))
     var host: String = "127.0.0.1"
-    @Option(name: .long, help: "Port (the demo certificates point at 8790; 0: any free port).")
+    @Option(name: .long, help: help("pki-serve.port"))
     var port: Int = 8790
 
     func run() async throws {
@@ -74,22 +74,26 @@ struct PKIServeCommand: AsyncParsableCommand {
 
 struct PKIRevokeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "revoke", abstract: "Revoke a certificate of a demo PKI (seen by `pki serve` at once).")
+        commandName: "revoke", abstract: helpString("pki-revoke.abstract"))
 
-    @Argument(help: "The demo PKI folder.")
+    @Argument(help: help("pki-revoke.directory"))
     var directory: String
-    @Argument(help: "The certificate to revoke (PEM or DER).")
+    @Argument(help: help("pki-revoke.certificate"))
     var certificate: String
-    @Option(name: .long, help: "Revocation time, RFC 3339 (default: now).")
+    @Option(name: .long, help: help("pki-revoke.date"))
     var date: String?
-    @Option(name: .long, help: "Reason: keyCompromise, superseded, cessationOfOperation, ...")
+    @Option(name: .long, help: help("pki-revoke.reason"))
     var reason: String = "keyCompromise"
 
     func run() async throws {
         let cert = try X509Certificate.parseAll(FileInput.readSmallFile(path: certificate, limit: 1 << 20), subject: certificate)[0]
         guard let why = CRLReason.allCases.first(where: { $0.name == reason }) else {
-            throw PodpisError(.usage, "unknown reason «\(reason)»")
+            throw PodpisError(.usage, "unknown reason «\(reason)» (\(CRLReason.allCases.map(\.name).joined(separator: ", ")))")
         }
-        try DemoPKIService.revoke(directory: directory, certificate: cert, at: try date.map(TimeArgument.parse) ?? Date(), reason: why)
+        let time = try date.map(TimeArgument.parse) ?? Date()
+        try DemoPKIService.revoke(directory: directory, certificate: cert, at: time, reason: why)
+        Console.note(Catalogue(Console.language).text("pki.revoked", [
+            "certificate": certificate, "serial": cert.serialHex, "time": MoscowTime.format(time), "reason": why.name,
+        ]))
     }
 }

@@ -7,65 +7,65 @@ import SigningCore
 struct SignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
-        abstract: "Sign a document: a detached CAdES-B signature by default.")
+        abstract: helpString("sign.abstract"))
 
-    @Argument(help: "The document to sign.")
+    @Argument(help: help("sign.document"))
     var document: String
 
-    @Argument(help: "More documents, with --container asice (all go into one container under one signature).")
+    @Argument(help: help("sign.more-documents"))
     var moreDocuments: [String] = []
 
-    @Option(name: .long, help: "Put the documents and a CAdES signature into an ASiC container (ETSI EN 319 162-1): asice (one or more files, signed through a manifest) or asics (one file). Default output: DOCUMENT.asice / .asics.")
+    @Option(name: .long, help: help("sign.container"))
     var container: ContainerKind?
 
     @OptionGroup var signer: SignerOptions
 
-    @Option(name: .long, help: "Where to write the signature (default: DOCUMENT.sig, or DOCUMENT.p7m with --attached).")
+    @Option(name: .long, help: help("sign.out"))
     var out: String?
 
-    @Flag(name: .long, help: "Enveloping signature: the document goes inside the signature file.")
+    @Flag(name: .long, help: help("sign.attached"))
     var attached = false
 
-    @Flag(name: .long, help: "Write PEM instead of DER.")
+    @Flag(name: .long, help: help("common.pem"))
     var pem = false
 
-    @Flag(name: .long, help: "Replace an existing output file.")
+    @Flag(name: .long, help: help("sign.force"))
     var force = false
 
-    @Option(name: .long, help: "Language of messages: ru or en (default: from LANG).")
+    @Option(name: .long, help: help("common.lang"))
     var lang: String?
 
-    @Option(name: .long, help: "CAdES level: B, T (needs --tsa), LT or LTA (need --tsa and --trust). Default: T with --tsa, else B.")
+    @Option(name: .long, help: help("sign.level"))
     var level: SignatureLevel?
 
-    @OptionGroup(title: "Timestamp") var tsa: TSAOptions
-    @OptionGroup(title: "Trust and revocation (for LT)") var paths: RevocationOptions
+    @OptionGroup(title: helpString("group.timestamp")) var tsa: TSAOptions
+    @OptionGroup(title: helpString("group.trust-lt")) var paths: RevocationOptions
 
-    @Flag(name: .long, help: "Sign a PDF inside the PDF (PAdES, ETSI EN 319 142-1): an incremental update with a signature field, written to --out or DOCUMENT.signed.pdf (never over the input). --level B, T, LT (validation data in the PDF) or LTA (plus a document timestamp).")
+    @Flag(name: .long, help: help("sign.pades"))
     var pades = false
 
-    @Flag(name: .long, help: "With --pades: certify the document (DocMDP P=2: afterwards only filling in forms and further signatures are allowed).")
+    @Flag(name: .long, help: help("sign.certify"))
     var certify = false
 
-    @Option(name: .long, help: "With --pades: the signature field's name (default: the first empty signature field, else Signature1, Signature2, ...).")
+    @Option(name: .long, help: help("sign.field"))
     var field: String?
 
-    @Option(name: .long, help: "With --pades: the reason written into the signature dictionary (/Reason).")
+    @Option(name: .long, help: help("sign.reason"))
     var reason: String?
 
     func validate() throws {
-        if pades, container != nil { throw ValidationError("--pades signs inside the PDF; it does not combine with --container") }
-        if pades, attached || pem { throw ValidationError("--pades signs inside the PDF; --attached and --pem do not apply") }
-        if pades, !moreDocuments.isEmpty { throw ValidationError("--pades signs one PDF") }
-        if !pades, certify || field != nil || reason != nil { throw ValidationError("--certify, --field and --reason go with --pades") }
+        if pades, container != nil { throw ValidationError(helpString("usage.pades-container")) }
+        if pades, attached || pem { throw ValidationError(helpString("usage.pades-attached")) }
+        if pades, !moreDocuments.isEmpty { throw ValidationError(helpString("usage.pades-one")) }
+        if !pades, certify || field != nil || reason != nil { throw ValidationError(helpString("usage.pades-only")) }
         if container == nil, !moreDocuments.isEmpty {
-            throw ValidationError("several documents go into one ASiC-E container: add --container asice (or sign them one by one)")
+            throw ValidationError(helpString("usage.several-documents"))
         }
         if container == .asics, !moreDocuments.isEmpty {
-            throw ValidationError("an ASiC-S container holds exactly one document; use --container asice for several")
+            throw ValidationError(helpString("usage.asics-one"))
         }
-        if container != nil, attached { throw ValidationError("--attached does not combine with --container (the container holds the documents)") }
-        if container != nil, pem { throw ValidationError("--pem does not combine with --container (the container holds DER)") }
+        if container != nil, attached { throw ValidationError(helpString("usage.attached-container")) }
+        if container != nil, pem { throw ValidationError(helpString("usage.pem-container")) }
     }
 
     func run() async throws {
@@ -83,13 +83,17 @@ struct SignCommand: AsyncParsableCommand {
         let target = level ?? (tsa.tsa != nil ? .T : .B)
         if target != .B && tsa.tsa == nil { throw needsTimestamp(target) }
         let (identity, chain) = try signer.loadIdentity()
+        try signer.checkCertificate(identity, chain: chain, paths: paths, online: target == .LT || target == .LTA)
         let options = SignatureOptions(
             digest: try signer.digestAlgorithm(), attached: attached, pem: pem, rsaPSS: signer.pss, chain: chain)
+        let language = lang.map { Language(parsing: $0) } ?? Console.language
         if target == .B {
-            _ = try Signer.sign(.file(document), identity: identity, options: options, output: output)
+            _ = try ProgressLine.reading(document, language: language) {
+                try Signer.sign(.file(document), identity: identity, options: options, output: output)
+            }
         } else {
             // The signature is finished in memory and written only once the TSA (and LT data) succeeded.
-            let signed = try Signer.sign(.file(document), identity: identity, options: options)
+            let signed = try ProgressLine.reading(document, language: language) { try Signer.sign(.file(document), identity: identity, options: options) }
             let raised = try raise(signed, name: output, to: target, tsa: tsa, paths: paths, certificates: chain, document: .file(path: document))
             try FileInput.writeAtomically(raised, to: output)
         }
@@ -107,6 +111,7 @@ extension CosignCommand {
     func cosignContainer() throws {
         let container = try ASiCContainer(path: document)
         let (identity, chain) = try signer.loadIdentity()
+        try signer.checkCertificate(identity, chain: chain, paths: paths, online: false)
         let options = SignatureOptions(digest: try signer.digestAlgorithm(), rsaPSS: signer.pss, chain: chain)
         let output = out ?? document
         if output != document { try checkOutput(output, force: false) }
@@ -139,6 +144,7 @@ extension SignCommand {
         let target = level ?? (tsa.tsa != nil ? .T : .B)
         if target != .B && tsa.tsa == nil { throw needsTimestamp(target) }
         let (identity, chain) = try signer.loadIdentity()
+        try signer.checkCertificate(identity, chain: chain, paths: paths, online: target == .LT || target == .LTA)
         let options = SignatureOptions(digest: try signer.digestAlgorithm(), rsaPSS: signer.pss, chain: chain)
         let signatureName = output + "!META-INF/signature.p7s"
         func finish(_ signed: [UInt8]) throws -> [UInt8] {
@@ -168,24 +174,26 @@ extension SignCommand {
 struct CosignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cosign",
-        abstract: "Add a parallel signature to an existing one, leaving the other signers untouched (also to an ASiC container: cosign X.asice).")
+        abstract: helpString("cosign.abstract"))
 
-    @Argument(help: "The signed document (omit for an attached signature: give only SIG).")
+    @Argument(help: help("cosign.document"))
     var document: String
 
-    @Argument(help: "The existing signature.")
+    @Argument(help: help("cosign.signature"))
     var signature: String?
 
     @OptionGroup var signer: SignerOptions
 
-    @Option(name: .long, help: "Where to write the result (default: replace SIG, atomically).")
+    @Option(name: .long, help: help("common.out-replace"))
     var out: String?
 
-    @Flag(name: .long, help: "Write PEM instead of DER.")
+    @Flag(name: .long, help: help("common.pem"))
     var pem = false
 
-    @Option(name: .long, help: "Language of messages: ru or en.")
+    @Option(name: .long, help: help("common.lang"))
     var lang: String?
+
+    @OptionGroup(title: helpString("group.revocation")) var paths: RevocationOptions
 
     func run() async throws {
         if signature == nil, ASiCContainer.looksLikeContainer(path: document) {
@@ -197,6 +205,7 @@ struct CosignCommand: AsyncParsableCommand {
         let existing = try FileInput.readSmallFile(path: signaturePath, limit: 1 << 30)
         if let documentPath { _ = try FileInput.regularFileSize(path: documentPath) }
         let (identity, chain) = try signer.loadIdentity()
+        try signer.checkCertificate(identity, chain: chain, paths: paths, online: false)
         let options = SignatureOptions(digest: try signer.digestAlgorithm(), pem: pem, rsaPSS: signer.pss, chain: chain)
         let output = out ?? signaturePath
         _ = try Signer.cosign(

@@ -12,46 +12,39 @@ import SigningCore
 struct StampCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stamp",
-        abstract: "Make a printable copy of a signed PDF with the «отметка об электронной подписи» of each signer (ГОСТ Р 7.0.97-2016, 5.23).",
-        discussion: """
-            podpis stamp doc.pdf            the PDF's own signatures (PAdES), verified first
-            podpis stamp doc.pdf doc.pdf.sig   a detached signature over the PDF (found beside it when not given)
-            Each mark: «Документ подписан электронной подписью», the certificate's serial, its owner, its validity, and
-            the verification verdict with its time (МСК). Other documents get no PDF: `podpis verify DOC --report F.html`
-            prints the same marks in the protocol.
-            """)
+        abstract: helpString("stamp.abstract"), discussion: helpString("stamp.discussion"))
 
-    @Argument(help: "The PDF.")
+    @Argument(help: help("stamp.document"))
     var document: String
 
-    @Argument(help: "A detached signature over it (default: DOCUMENT.sig, .p7s or .sgn beside it; else the PDF's own signatures).")
+    @Argument(help: help("stamp.signature"))
     var signature: String?
 
-    @Option(name: .long, help: "Where to write the copy (default: DOCUMENT.print.pdf).")
+    @Option(name: .long, help: help("stamp.out"))
     var out: String?
 
-    @Flag(name: .long, help: "Replace an existing output file.")
+    @Flag(name: .long, help: help("sign.force"))
     var force = false
 
-    @Option(name: .long, help: "The page that gets the marks: last (default) or first.")
+    @Option(name: .long, help: help("stamp.page"))
     var page: String = "last"
 
-    @Option(name: .long, help: "Policy id or policy file for the verdict (default: the ETSI basic validation).")
+    @Option(name: .long, help: help("verify.policy"))
     var policy: String?
 
-    @Option(name: .long, help: "Policies folder (default: $PODPIS_POLICIES or ./policies).")
+    @Option(name: .long, help: help("common.policies"))
     var policies: String?
 
-    @OptionGroup(title: "Certificate paths and revocation") var paths: PathOptions
+    @OptionGroup(title: helpString("group.paths")) var paths: PathOptions
 
-    @Option(name: .long, help: "Language of the marks: ru (default) or en.")
+    @Option(name: .long, help: help("stamp.lang"))
     var lang: String?
 
     func run() async throws {
         guard let placement = PDFStamping.Placement(rawValue: page.lowercased()) else {
-            throw ValidationError("--page is last or first")
+            throw ValidationError(helpString("usage.stamp-page"))
         }
-        let language = lang.map { Language(parsing: $0) } ?? .ru
+        let language = CommandLineLanguage.explicit ?? .ru
         let output = out ?? (document.lowercased().hasSuffix(".pdf") ? String(document.dropLast(4)) : document) + ".print.pdf"
         if (output as NSString).standardizingPath == (document as NSString).standardizingPath {
             throw PodpisError(.usage, "the printable copy is a new file: give --out another name than the input", subject: document)
@@ -65,7 +58,7 @@ struct StampCommand: AsyncParsableCommand {
         guard bytes.starts(with: Array("%PDF-".utf8)) else {
             throw PodpisError(.dataFormat, "not a PDF: the printable copy with the signature marks is made for PDFs; for other documents, `podpis verify DOCUMENT --report protocol.html` prints the same marks", subject: document)
         }
-        let catalog = PolicyCatalog.standard(policies: policies, certs: nil)
+        let catalog = try PolicyCatalog.standard(policies: policies, certs: nil)
         let chosen = try catalog.policy(self.policy)
         let (trustLists, listAnchors) = try catalog.trustLists(for: chosen)
         let trust = TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors)

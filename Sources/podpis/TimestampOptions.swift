@@ -4,28 +4,33 @@ import SigningCore
 
 /// How to reach a TSA.
 struct TSAOptions: ParsableArguments {
-    @Option(name: .long, help: "RFC 3161 timestamping authority URL: adds a signature-time-stamp (CAdES-T).")
+    @Option(name: .long, help: help("tsa-options.tsa"))
     var tsa: String?
 
-    @Option(name: .customLong("tsa-policy"), help: "Ask the TSA for this policy OID.")
+    @Option(name: .customLong("tsa-policy"), help: help("tsa-options.tsa-policy"))
     var tsaPolicy: String?
 
-    @Option(name: .customLong("tsa-user"), help: "HTTP basic authentication user for the TSA.")
+    @Option(name: .customLong("tsa-user"), help: help("tsa-options.tsa-user"))
     var tsaUser: String?
 
-    @Option(name: .customLong("tsa-password-env"), help: "Environment variable holding the TSA password.")
+    @Option(name: .customLong("tsa-password-env"), help: help("tsa-options.tsa-password-env"))
     var tsaPasswordEnv: String?
 
-    @Option(name: .customLong("tsa-client-cert"), help: "TLS client certificate (PEM) for the TSA.")
+    @Option(name: .customLong("tsa-client-cert"), help: help("tsa-options.tsa-client-cert"))
     var tsaClientCert: String?
 
-    @Option(name: .customLong("tsa-client-key"), help: "TLS client key (PEM) for the TSA.")
+    @Option(name: .customLong("tsa-client-key"), help: help("tsa-options.tsa-client-key"))
     var tsaClientKey: String?
 
-    @Option(name: .customLong("tsa-timeout"), help: "Seconds to wait for the TSA (default 20).")
+    @Option(name: .customLong("tsa-timeout"), help: help("tsa-options.tsa-timeout"))
     var tsaTimeout: Int = 20
 
-    func client() throws -> TimestampClient? {
+    @Flag(name: .customLong("allow-invalid-tsa-cert"), help: help("tsa-options.allow-invalid-cert"))
+    var allowInvalidTSACert = false
+
+    /// The client for `--tsa`; it refuses a token whose TSA certificate is expired, not yet valid or revoked (by the
+    /// CRLs and OCSP responses given) at the token's time, unless `--allow-invalid-tsa-cert`.
+    func client(revocation paths: RevocationOptions? = nil) throws -> TimestampClient? {
         guard let tsa else { return nil }
         var options = HTTPOptions(connectTimeout: min(5, tsaTimeout), timeout: tsaTimeout, maxResponseBytes: 1 << 20)
         if let user = tsaUser {
@@ -43,22 +48,34 @@ struct TSAOptions: ParsableArguments {
             options.clientKey = tsaClientKey ?? cert
             if let key = options.clientKey { try KeyLoader.checkPermissions(path: key, allowInsecure: false) }
         }
-        return TimestampClient(source: HTTPTimestampSource(url: tsa, options: options), policy: tsaPolicy)
+        var client = TimestampClient(source: HTTPTimestampSource(url: tsa, options: options), policy: tsaPolicy)
+        if !allowInvalidTSACert {
+            let crls = try paths?.crls() ?? []
+            let responses = try paths?.ocspResponses() ?? []
+            let anchors = try paths?.trustStore().anchors ?? []
+            client.certificateCheck = { certificate, tokenCertificates, time in
+                if let finding = CertificateCheck.finding(for: certificate, at: time, candidates: tokenCertificates + anchors, crls: crls,
+                                                          ocspResponses: responses) {
+                    throw CertificateCheck.error(finding, role: .tsa, subject: tsa)
+                }
+            }
+        }
+        return client
     }
 }
 
 /// Where trust anchors and revocation data come from.
 struct RevocationOptions: ParsableArguments {
-    @Option(name: .long, help: "Trust anchors: a PEM/DER file or a folder (repeatable; replaces $PODPIS_TRUST).")
+    @Option(name: .long, help: help("revocation-options.trust"))
     var trust: [String] = []
 
-    @Option(name: .long, help: "CRL files (PEM or DER, repeatable).")
+    @Option(name: .long, help: help("revocation-options.crl"))
     var crl: [String] = []
 
-    @Option(name: .customLong("ocsp-response"), help: "OCSP responses (DER, repeatable), for offline checks.")
+    @Option(name: .customLong("ocsp-response"), help: help("revocation-options.ocsp-response"))
     var ocspResponse: [String] = []
 
-    @Flag(name: .long, help: "Never fetch anything from the network (CRLs, OCSP).")
+    @Flag(name: .long, help: help("revocation-options.offline"))
     var offline = false
 
     func trustStore() throws -> TrustStore {
@@ -76,7 +93,7 @@ struct RevocationOptions: ParsableArguments {
 struct PathOptions: ParsableArguments {
     @OptionGroup var revocation: RevocationOptions
 
-    @Option(name: .long, help: "Extra untrusted certificates, e.g. intermediates (repeatable).")
+    @Option(name: .long, help: help("path-options.cert"))
     var cert: [String] = []
 
     func certificates() throws -> [X509Certificate] { try CertificateFiles.load(paths: cert) }
@@ -99,7 +116,7 @@ func needsTimestamp(_ level: SignatureLevel) -> PodpisError {
 func raise(_ signature: [UInt8], name: String, to level: SignatureLevel, tsa: TSAOptions, paths: RevocationOptions,
            certificates: [X509Certificate] = [], document: DocumentInput? = nil) throws -> [UInt8] {
     var bytes = signature
-    let client = try tsa.client()
+    let client = try tsa.client(revocation: paths)
     if let client {
         bytes = try Timestamper.addSignatureTimestamps(to: bytes, subject: name, client: client).bytes
     } else if level != .B && (try? Inspector.inspect(bytes, subject: name))?.signers.contains(where: { !$0.unsignedAttributes.contains("signature-time-stamp") }) ?? true {

@@ -10,74 +10,68 @@ import SigningCore
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Verify a signature and print the verdict (ETSI EN 319 102-1) and the legal conclusion.",
-        discussion: """
-            podpis verify DOCUMENT [SIG]   detached: SIG defaults to DOCUMENT.sig, .p7s or .sgn
-            podpis verify SIG.p7m          attached (enveloping): no document needed
-            podpis verify X.asice          ASiC-E / ASiC-S container (ETSI EN 319 162-1): every signature and file
-            podpis verify signed.pdf       a PDF's own signatures (PAdES): byte ranges, revisions, changes after signing
-            Exit codes: 0 TOTAL-PASSED, 1 TOTAL-FAILED, 2 INDETERMINATE, 64 usage, 65 unreadable input, 66 missing file.
-            """)
+        abstract: helpString("verify.abstract"),
+        discussion: helpString("verify.discussion"))
 
-    @Argument(help: "The signed document, or an attached signature alone.")
+    @Argument(help: help("verify.document"))
     var document: String?
 
-    @Argument(help: "The signature (DER, PEM or Base64).")
+    @Argument(help: help("verify.signature"))
     var signature: String?
 
-    @Option(name: .long, help: "Policy id or policy file (default: the ETSI basic validation).")
+    @Option(name: .long, help: help("verify.policy"))
     var policy: String?
 
-    @Option(name: .long, help: "Policies folder (default: $PODPIS_POLICIES or ./policies).")
+    @Option(name: .long, help: help("common.policies"))
     var policies: String?
 
-    @Option(name: .customLong("certs"), help: "Trust-lists folder (default: $PODPIS_CERTS or ./certs).")
+    @Option(name: .customLong("certs"), help: help("common.certs"))
     var certsFolder: String?
 
-    @OptionGroup(title: "Certificate paths and revocation") var paths: PathOptions
+    @OptionGroup(title: helpString("group.paths")) var paths: PathOptions
 
-    @Option(name: .long, help: "Validation time, RFC 3339 (default: now).")
+    @Option(name: .long, help: help("verify.at"))
     var at: String?
 
-    @Flag(name: .long, help: "Print the JSON report.")
+    @Flag(name: .long, help: help("verify.json"))
     var json = false
 
-    @Option(name: .customLong("report"), help: "Write the verification protocol (one self-contained HTML page, in --lang) to this file. Templates: the podpis_PodpisReport.resources folder beside the binary, or $PODPIS_TEMPLATES.")
+    @Option(name: .customLong("report"), help: help("verify.report-file"))
     var reportFile: String?
 
-    @Option(name: .long, help: "Write the evidence (policy-free JSON) to this file, for re-judging and policy tests.")
+    @Option(name: .long, help: help("verify.evidence-out"))
     var evidenceOut: String?
 
-    @Option(name: .long, help: "Document type, as the policy names it (e.g. приказ).")
+    @Option(name: .long, help: help("verify.type"))
     var type: String?
 
-    @Option(name: .long, help: "Language of the verdict: ru or en (default: from LANG).")
+    @Option(name: .long, help: help("common.lang"))
     var lang: String?
 
-    @Option(name: .long, help: "A machine-readable power of attorney (МЧД, EMCHD_1 XML) the signer acts under (repeatable: a re-delegation chain).")
+    @Option(name: .long, help: help("verify.poa"))
     var poa: [String] = []
 
-    @Option(name: .customLong("poa-sig"), help: "The principal's detached signature over a --poa file, in the same order (default: FILE.sig, .p7s or .sgn beside it).")
+    @Option(name: .customLong("poa-sig"), help: help("verify.poa-sig"))
     var poaSig: [String] = []
 
-    @Option(name: .customLong("poa-status"), help: "The ФНС registry's answer about a --poa (JSON or XML saved from the registry; repeatable, matched by the number it names). podpis does not query the registry itself.")
+    @Option(name: .customLong("poa-status"), help: help("verify.poa-status"))
     var poaStatus: [String] = []
 
-    @Option(name: .long, help: "An operator attestation, ID=STATEMENT (repeatable), e.g. certified-crypto-tool=\"КриптоПро CSP 5.0, сертификат СФ/124-…\": what the operator states about this verification (63-ФЗ ст. 11 п. 3). Without it the conclusion says the condition is not confirmed.")
+    @Option(name: .long, help: help("verify.attest"))
     var attest: [String] = []
 
-    @Option(name: .long, help: "Verify many: a folder (pairs by name: X with X.sig/.p7s/.sgn; .p7m, .asice/.asics and signed .pdf alone) or a manifest (DOCUMENT<TAB>SIGNATURE lines; a container alone on its line).")
+    @Option(name: .long, help: help("verify.batch"))
     var batch: String?
 
-    @Option(name: .long, help: "Parallel workers for --batch (default: one per core).")
+    @Option(name: .long, help: help("verify.workers"))
     var workers: Int?
 
     func validate() throws {
-        if batch == nil && document == nil { throw ValidationError("give DOCUMENT [SIG], SIG.p7m, or --batch DIR|LIST") }
-        if batch != nil && document != nil { throw ValidationError("--batch takes no DOCUMENT argument") }
-        if batch != nil && reportFile != nil { throw ValidationError("--report writes one protocol; it does not combine with --batch") }
-        if poaSig.count > poa.count { throw ValidationError("more --poa-sig than --poa files") }
-        if !poaStatus.isEmpty && poa.isEmpty { throw ValidationError("--poa-status answers for a --poa; give the power of attorney too") }
+        if batch == nil && document == nil { throw ValidationError(helpString("usage.verify-what")) }
+        if batch != nil && document != nil { throw ValidationError(helpString("usage.batch-document")) }
+        if batch != nil && reportFile != nil { throw ValidationError(helpString("usage.batch-report")) }
+        if poaSig.count > poa.count { throw ValidationError(helpString("usage.poa-sig-count")) }
+        if !poaStatus.isEmpty && poa.isEmpty { throw ValidationError(helpString("usage.poa-status-without-poa")) }
         _ = try attestations()
     }
 
@@ -89,7 +83,7 @@ struct VerifyCommand: AsyncParsableCommand {
         guard let document else { throw PodpisError(.usage, "no document") }
         let language = lang.map { Language(parsing: $0) } ?? Console.language
         let validationTime = try at.map(TimeArgument.parse)
-        let catalog = PolicyCatalog.standard(policies: policies, certs: certsFolder)
+        let catalog = try PolicyCatalog.standard(policies: policies, certs: certsFolder)
         let policy = try catalog.policy(self.policy)
         let (trustLists, listAnchors) = try catalog.trustLists(for: policy)
         if signature == nil, isContainer(document) {
@@ -116,7 +110,7 @@ struct VerifyCommand: AsyncParsableCommand {
         var withPowers = job
         withPowers.powersOfAttorney = try powersOfAttorney()
         withPowers.powerOfAttorneyStatuses = try powerOfAttorneyStatuses()
-        let (evidence, report) = try withPowers.run()
+        let (evidence, report) = try ProgressLine.reading(documentPath, language: language) { try withPowers.run() }
         try finish(evidence: evidence, report: report, signaturePath: signaturePath, language: language)
     }
 
@@ -140,10 +134,12 @@ struct VerifyCommand: AsyncParsableCommand {
         var result: [String: String] = [:]
         for item in attest {
             guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
-                throw ValidationError("--attest expects ID=STATEMENT, e.g. certified-crypto-tool=\"КриптоПро CSP 5.0\"")
+                throw ValidationError(helpString("usage.attest-format"))
             }
             let statement = item[item.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            guard !statement.isEmpty else { throw ValidationError("--attest \(item[..<equals]) needs a statement after «=»") }
+            guard !statement.isEmpty else {
+                throw ValidationError(Catalogue(CommandLineLanguage.current).text("help.usage.attest-empty", ["id": String(item[..<equals])]))
+            }
             result[String(item[..<equals])] = statement
         }
         return result

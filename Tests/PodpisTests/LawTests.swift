@@ -20,7 +20,7 @@ struct LawTests {
 
     /// ru-63fz-qualified with an accredited-CA list holding the three CAs of ``LawPKI/gost``, accredited since 2015.
     static let qualified: (Policy, [String: TrustList]) = {
-        let policy = PolicyCatalog.standard(policies: Repository.policies, certs: Repository.certs).registry.policy("ru-63fz-qualified")!
+        let policy = try! PolicyCatalog.standard(policies: Repository.policies, certs: Repository.certs).registry.policy("ru-63fz-qualified")!
         let authorities = [pki.fns, pki.treasury, pki.commercial].map { ca -> AccreditedAuthority in
             let info = ca.certificate.info()
             return AccreditedAuthority(name: info.attribute(OID.organization) ?? info.subject, certificates: [info.sha256],

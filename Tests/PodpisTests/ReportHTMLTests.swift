@@ -1,5 +1,6 @@
 import EvidenceModel
 import Foundation
+import PodpisDefaults
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -219,7 +220,8 @@ struct ReportHTMLTests {
         let invalidHTML = try String(contentsOfFile: invalid, encoding: .utf8)
         #expect(invalidHTML.contains("The signature is invalid") && invalidHTML.contains("HASH_FAILURE"))
 
-        // A copy of the binary without its resource bundle: a clear error (not a crash), and PODPIS_TEMPLATES helps.
+        // A copy of the binary alone renders with its embedded templates; PODPIS_TEMPLATES naming a folder without
+        // them is a clear error (not a crash, not a silent fallback), and naming the templates' folder works.
         let lonely = folder.file("podpis")
         try FileManager.default.copyItem(atPath: CLI.binary, toPath: lonely)
         let run = { (environment: [String: String]) throws -> CLIResult in
@@ -230,6 +232,7 @@ struct ReportHTMLTests {
             env.removeValue(forKey: "PODPIS_TEMPLATES")
             for (key, value) in environment { env[key] = value }
             process.environment = env
+            process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
             let err = Pipe()
             process.standardError = err
             process.standardOutput = Pipe()
@@ -238,12 +241,15 @@ struct ReportHTMLTests {
             process.waitUntilExit()
             return CLIResult(status: process.terminationStatus, stdout: "", stderr: String(decoding: data, as: UTF8.self))
         }
-        let missing = try run([:])
+        let embedded = try run([:])
+        #expect(embedded.status == 1, "\(embedded.stderr)")
+        #expect(try String(contentsOfFile: folder.file("copy.html"), encoding: .utf8).contains("HASH_FAILURE"))
+        try FileManager.default.removeItem(atPath: folder.file("copy.html"))
+        let missing = try run(["PODPIS_TEMPLATES": folder.file("no-templates-here")])
         #expect(missing.status == 70, "\(missing.stderr)")
-        #expect(missing.stderr.contains("PODPIS_TEMPLATES"))
-        let templates = URL(fileURLWithPath: CLI.binary).deletingLastPathComponent()
-            .appendingPathComponent("podpis_PodpisReport.resources/Templates").path
-        let found = try run(["PODPIS_TEMPLATES": templates])
+        #expect(missing.stderr.contains("PODPIS_TEMPLATES") && missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("copy.html")))
+        let found = try run(["PODPIS_TEMPLATES": (Repository.root as NSString).appendingPathComponent("Sources/PodpisReport/Templates")])
         #expect(found.status == 1, "\(found.stderr)")
         #expect(FileManager.default.fileExists(atPath: folder.file("copy.html")))
     }
@@ -300,12 +306,16 @@ struct ReportHTMLTests {
 
     @Test("the templates never insert data unescaped, and every label they use is in both catalogues")
     func templates() throws {
-        let templates = try ReportTemplates.shipped()
-        let files = try FileManager.default.contentsOfDirectory(atPath: templates.directory).filter { $0.hasSuffix(".mustache") }
+        let directory = (Repository.root as NSString).appendingPathComponent("Sources/PodpisReport/Templates")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".mustache") }
         #expect(files.contains("protocol.mustache") && files.count >= 5)
+        // The binary carries exactly these files.
+        #expect(try ReportTemplates.shipped().isEmbedded)
+        #expect(Set(EmbeddedDefaults.files(in: "templates").map(\.name)) == Set(files))
         let label = try Regex("\\{\\{t\\.([A-Za-z0-9-]+)\\}\\}")
         for file in files {
-            let text = try String(contentsOfFile: (templates.directory as NSString).appendingPathComponent(file), encoding: .utf8)
+            let text = try String(contentsOfFile: (directory as NSString).appendingPathComponent(file), encoding: .utf8)
+            #expect(EmbeddedDefaults.text("templates/" + file) == text, "the embedded \(file) differs from the file")
             #expect(!text.contains("{{{") && !text.contains("{{&"), "\(file) inserts unescaped data")
             if file != "style.mustache" {
                 #expect(text.contains("{{% CONTENT_TYPE: PODPIS_HTML}}"), "\(file) does not select the protocol's escaping")

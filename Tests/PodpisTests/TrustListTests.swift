@@ -55,7 +55,7 @@ struct TrustListTests {
         let certs = folder.file("certs")
         let imported = try CLI.run(["trust", "import-ru", xml, "--out", (certs as NSString).appendingPathComponent("ru-accredited"), "--unsigned-ok"])
         #expect(imported.status == 0, "\(imported.stderr)")
-        let catalog = PolicyCatalog.standard(policies: Repository.policies, certs: certs)
+        let catalog = try PolicyCatalog.standard(policies: Repository.policies, certs: certs)
         let policy = try catalog.policy("ru-63fz-qualified")
         let (lists, _) = try catalog.trustLists(for: policy)
         let signer = try PKIProfiles.signer(subject: PKIProfiles.personSubject(surname: "Кузнецова", givenNames: "Ольга Николаевна",

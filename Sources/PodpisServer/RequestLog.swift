@@ -1,0 +1,63 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import PolicyEngine
+import SigningCore
+
+/// One JSON log line per request (with `JSONLogHandler`): method, path, status, duration, request id and, for a
+/// verification, its indication. Outermost middleware, so it sees the final status and the request id that
+/// `ProblemMiddleware` put on the response.
+struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let outcome = RequestOutcome()
+        let response = try await RequestOutcome.$current.withValue(outcome) { try await next(request, context) }
+        let elapsed = ContinuousClock.now - start
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        var metadata: Logger.Metadata = [
+            "method": .string(request.method.rawValue), "path": .string(request.uri.path), "status": .stringConvertible(response.status.code),
+            "duration_ms": .string(String(format: "%.1f", milliseconds)),
+            "request_id": .string(response.headers[HTTPField.Name("X-Request-ID")!] ?? context.id),
+        ]
+        if let indication = outcome.indication { metadata["indication"] = .string(indication.rawValue) }
+        logger.info("request", metadata: metadata)
+        return response
+    }
+}
+
+/// What a request's handler found out that its log line reports (the verdict), handed back through a task local.
+final class RequestOutcome: Sendable {
+    @TaskLocal static var current: RequestOutcome?
+    private let box = NIOLockedValueBox<Indication?>(nil)
+
+    var indication: Indication? {
+        get { box.withLockedValue { $0 } }
+        set { box.withLockedValue { $0 = newValue } }
+    }
+}
+
+/// Turns a failure to listen into one line naming the address (exit 69, or 77 for a port that needs privileges),
+/// instead of NIO's `bind(descriptor:ptr:bytes:)` text.
+public enum ListenError {
+    public static func translate(_ error: Error, host: String, port: Int) -> Error {
+        let code: Int32? = (error as? IOError)?.errnoCode ?? ((error as NSError).domain == NSPOSIXErrorDomain ? Int32((error as NSError).code) : nil)
+        switch code {
+        case EADDRINUSE?:
+            return PodpisError(.unavailable, "port \(port) is already in use by another program; stop it or choose another --port",
+                               subject: "\(host):\(port)").localized("error.port-in-use", ["port": "\(port)", "host": host])
+        case EACCES?:
+            return PodpisError(.noPermission, "not allowed to listen on port \(port) (ports below 1024 need privileges); choose another --port",
+                               subject: "\(host):\(port)").localized("error.port-denied", ["port": "\(port)"])
+        case EADDRNOTAVAIL?:
+            return PodpisError(.unavailable, "this machine has no address \(host); choose another --host", subject: "\(host):\(port)")
+                .localized("error.no-such-address", ["host": host])
+        default:
+            return error
+        }
+    }
+}

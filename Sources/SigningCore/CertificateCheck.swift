@@ -1,0 +1,87 @@
+import COpenSSL
+import EvidenceModel
+import Foundation
+
+/// Whether a certificate may be used now: the check `sign` and `cosign` make on the signer's certificate before
+/// signing, and the timestamping client on the TSA's certificate. A certificate that is expired, not yet valid
+/// or revoked makes signatures that will never verify as valid, so podpis refuses it unless told otherwise.
+public enum CertificateCheck {
+    /// What speaks against the certificate.
+    public enum Finding: Sendable, Equatable {
+        case expired(Date)
+        case notYetValid(Date)
+        /// Revoked at that time (nil when the data does not say), for that reason.
+        case revoked(Date?, String?)
+    }
+
+    /// Whose certificate it is, for the error line.
+    public enum Role: String, Sendable {
+        case signer, tsa
+    }
+
+    /// `certificate` at `time`: its validity period, then revocation by the data at hand — the CRLs and OCSP
+    /// responses given, and what `revocation` allows fetching from the addresses in the certificate. The issuer is
+    /// looked for among `candidates` (the chain given with the key, trust anchors). Nil when nothing speaks
+    /// against it (no revocation data is not a finding: it is checked where the data is).
+    public static func finding(
+        for certificate: X509Certificate, at time: Date = Date(), candidates: [X509Certificate] = [],
+        crls: [CertificateRevocationList] = [], ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline
+    ) -> Finding? {
+        if let notBefore = certificate.notBefore, time < notBefore { return .notYetValid(notBefore) }
+        if let notAfter = certificate.notAfter, time > notAfter { return .expired(notAfter) }
+        guard let issuer = candidates.first(where: { X509_check_issued($0.pointer, certificate.pointer) == X509_V_OK && $0 != certificate })
+        else {
+            clearOpenSSLErrors()
+            return nil
+        }
+        clearOpenSSLErrors()
+        var allCRLs = crls
+        var allOCSP = ocspResponses
+        if revocation.online {
+            let fetched = RevocationFetcher(policy: revocation).fetch(pairs: [(certificate, issuer)])
+            allCRLs += fetched.crls.map(\.0)
+            allOCSP += fetched.ocsp.map(\.bytes)
+        }
+        guard !allCRLs.isEmpty || !allOCSP.isEmpty else { return nil }
+        let validator = ChainValidator(trust: TrustStore(anchors: [issuer]), untrusted: candidates, crls: allCRLs, sources: [:],
+                                       ocspResponses: allOCSP)
+        let facts = validator.revocationFacts(for: certificate, issuer: issuer)
+        guard facts.status == .revoked else { return nil }
+        if let when = facts.revocationTime, when > time { return nil }
+        return .revoked(facts.revocationTime, facts.reason)
+    }
+
+    /// Moscow time with its label, for the English fallback message (the catalogue's texts say МСК or MSK).
+    struct MoscowFormat {
+        func string(from date: Date) -> String { MoscowTime.format(date) }
+    }
+
+    /// The one-line refusal (exit 65), naming the certificate, what is wrong and how to go on anyway.
+    public static func error(_ finding: Finding, role: Role, subject: String?) -> PodpisError {
+        let format = MoscowFormat()
+        let (english, key, values): (String, String, [String: String]) = switch finding {
+        case .expired(let date):
+            ("expired on \(format.string(from: date)) MSK", "error.cert-expired", ["date": format.string(from: date)])
+        case .notYetValid(let date):
+            ("not valid before \(format.string(from: date)) MSK", "error.cert-not-yet-valid", ["date": format.string(from: date)])
+        case .revoked(let date, let reason):
+            ("revoked" + (date.map { " on \(format.string(from: $0)) MSK" } ?? "") + (reason.map { " (\($0))" } ?? ""), "error.cert-revoked",
+             ["date": date.map { format.string(from: $0) } ?? "?", "reason": reason ?? "—"])
+        }
+        let flag = role == .signer ? "--allow-invalid-cert" : "--allow-invalid-tsa-cert"
+        let who = role == .signer ? "the signer's certificate" : "the TSA's certificate"
+        return PodpisError(.dataFormat, "\(who) is \(english): a signature made with it will not verify as valid (\(flag) to go on anyway)",
+                           subject: subject)
+            .localized(key + "-" + role.rawValue, values.merging(["flag": flag]) { first, _ in first })
+    }
+}
+
+/// Times as a person in Russia reads them: Moscow time (UTC+3, no daylight saving since 2014),
+/// `2026-11-25 15:00:00`; the caller adds «МСК» / «MSK». Machine fields stay in UTC.
+public enum MoscowTime {
+    public static func format(_ date: Date) -> String {
+        var style = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "Europe/Moscow") ?? TimeZone(secondsFromGMT: 3 * 3600)!)
+        style = style.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon)
+        return date.formatted(style).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "+03:00", with: "")
+    }
+}
