@@ -14,7 +14,7 @@ struct PassphraseOptions: ParsableArguments {
     @Flag(name: .customLong("pass-stdin"), help: "Read the key's passphrase from the first line of standard input.")
     var passStdin = false
 
-    @Flag(name: .customLong("allow-insecure-key"), help: "Accept a key file that group or others can read.")
+    @Flag(name: .customLong("allow-insecure-key"), help: "Accept a key file (or --pass-file) that group or others can read.")
     var allowInsecureKey = false
 
     func validate() throws {
@@ -25,6 +25,7 @@ struct PassphraseOptions: ParsableArguments {
     /// Returns the passphrase bytes. Called only when the key turns out to be encrypted.
     func passphrase(for keyPath: String) throws -> [UInt8] {
         if let passFile {
+            try KeyLoader.checkPermissions(path: passFile, allowInsecure: allowInsecureKey, passphrase: true)
             var bytes = try FileInput.readSmallFile(path: passFile, limit: 64 << 10)
             if let newline = bytes.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) { bytes.removeSubrange(newline...) }
             return bytes
