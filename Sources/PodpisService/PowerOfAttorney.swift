@@ -85,7 +85,7 @@ public enum PowerOfAttorneyReader {
     /// certificates and revocation data as the document's own signatures.
     public static func gather(
         _ inputs: [Input], trust: TrustStore, certificates: [X509Certificate], crls: [CertificateRevocationList],
-        ocspResponses: [[UInt8]], revocation: RevocationPolicy, validationTime: Date?
+        ocspResponses: [[UInt8]], revocation: RevocationPolicy, validationTime: Date?, limits: SignatureLimits = .standard
     ) throws -> [PowerOfAttorneyEvidence] {
         try inputs.map { input in
             var evidence = read(input.xml, name: input.name)
@@ -93,7 +93,7 @@ public enum PowerOfAttorneyReader {
                 try EvidenceCollector.collect(VerificationRequest(
                     signature: signature, signatureName: input.name.map { $0 + ".sig" }, document: .bytes(name: input.name, input.xml),
                     trust: trust, certificates: certificates, crls: crls, validationTime: validationTime,
-                    ocspResponses: ocspResponses, revocation: revocation))
+                    ocspResponses: ocspResponses, revocation: revocation, limits: limits))
             }
             return evidence
         }
@@ -169,7 +169,8 @@ extension ASiCContainer {
         if !powersOfAttorney.isEmpty {
             evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(
                 powersOfAttorney, trust: settings.trust, certificates: settings.certificates, crls: settings.crls,
-                ocspResponses: settings.ocspResponses, revocation: settings.revocation, validationTime: settings.validationTime)
+                ocspResponses: settings.ocspResponses, revocation: settings.revocation, validationTime: settings.validationTime,
+                limits: settings.limits)
         }
         return evidence
     }

@@ -19,6 +19,8 @@ public struct VerificationJob: Sendable {
     public var options: JudgementOptions
     /// Machine-readable powers of attorney (МЧД) the signers act under, with their signatures.
     public var powersOfAttorney: [PowerOfAttorneyReader.Input] = []
+    /// What each signature may carry (certificates, revocation objects, signers, …), checked before it is parsed.
+    public var limits: SignatureLimits = .standard
 
     public init(
         signature: [UInt8], signatureName: String?, document: DocumentInput?, trust: TrustStore,
@@ -44,11 +46,11 @@ public struct VerificationJob: Sendable {
         var evidence = try EvidenceCollector.collect(VerificationRequest(
             signature: signature, signatureName: signatureName, document: document, trust: trust,
             certificates: certificates, crls: crls, validationTime: validationTime, ocspResponses: ocspResponses,
-            revocation: revocation))
+            revocation: revocation, limits: limits))
         if !powersOfAttorney.isEmpty {
             evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(
                 powersOfAttorney, trust: trust, certificates: certificates, crls: crls, ocspResponses: ocspResponses,
-                revocation: revocation, validationTime: validationTime)
+                revocation: revocation, validationTime: validationTime, limits: limits)
         }
         let report = PolicyEngine().judge(evidence, policy: policy, options: options)
         return (evidence, report)

@@ -32,6 +32,7 @@ extension Catalogue {
         "error.is-a-directory": "is a directory, a file was expected",
         "error.key-permissions": "private key file is accessible by group or others (mode {mode}); run: chmod 600 {path}",
         "error.pass-permissions": "passphrase file is accessible by group or others (mode {mode}); run: chmod 600 {path}",
+        "error.too-complex": "too complex to verify: {count} {what}, more than the limit of {limit} (limits.{name}; --no-limits lifts the caps)",
         "error.wrong-passphrase": "wrong passphrase for the private key",
         "error.not-a-key": "not a private key (PEM, DER or PKCS#12 expected)",
         "error.pkcs12-unreadable": "cannot open the PKCS#12 file (wrong passphrase?)",

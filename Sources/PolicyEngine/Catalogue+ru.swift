@@ -30,6 +30,7 @@ extension Catalogue {
         "error.is-a-directory": "это папка, а нужен файл",
         "error.key-permissions": "файл закрытого ключа доступен группе или другим пользователям (права {mode}); выполните: chmod 600 {path}",
         "error.pass-permissions": "файл с паролем доступен группе или другим пользователям (права {mode}); выполните: chmod 600 {path}",
+        "error.too-complex": "подпись слишком сложна для проверки: {count} при пределе {limit} (limits.{name}); --no-limits снимает ограничения",
         "error.wrong-passphrase": "неверный пароль закрытого ключа",
         "error.not-a-key": "не закрытый ключ (ожидается PEM, DER или PKCS#12)",
         "error.pkcs12-unreadable": "не удаётся открыть файл PKCS#12 (неверный пароль?)",

@@ -31,12 +31,15 @@ public struct VerificationRequest: Sendable {
     public var ocspResponses: [[UInt8]]
     /// Whether revocation data may be fetched from the network.
     public var revocation: RevocationPolicy
+    /// What the signature may carry (counted before it is parsed); ``SignatureLimits/unlimited`` for forensic work.
+    public var limits: SignatureLimits
 
     public init(
         signature: [UInt8], signatureName: String? = nil, document: DocumentInput? = nil, trust: TrustStore,
         certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [], validationTime: Date? = nil,
-        ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline
+        ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline, limits: SignatureLimits = .standard
     ) {
+        self.limits = limits
         self.ocspResponses = ocspResponses
         self.revocation = revocation
         self.signature = signature
@@ -72,9 +75,10 @@ public enum EvidenceCollector {
         do {
             let (der, encoding) = try SignatureDecoder.decode(request.signature, subject: nil)
             evidence.signatureFile.encoding = encoding.rawValue
+            try request.limits.check(der, subject: request.signatureName)  // counted before anything is parsed
             cms = try CMSMessage.parse(der: der, subject: nil)
             originalDER = der
-        } catch let error as PodpisError {
+        } catch let error as PodpisError where error.key != SignatureLimits.errorKey {
             evidence.format = FormatEvidence(parsed: false, error: error.message)
             evidence.document = try hashDocument(request.document, algorithms: [.sha256], attached: nil)?.evidence
             return evidence

@@ -65,6 +65,12 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Parallel workers for --batch (default: one per core).")
     var workers: Int?
 
+    @Flag(name: .customLong("no-limits"), help: "Lift the caps on what a signature may carry (500 certificates, 200 CRLs/OCSP responses, 64 signers, 64 unsigned attributes per signer, timestamps nested 16 deep): for forensic work on a file known to be odd.")
+    var noLimits = false
+
+    /// The caps each signature is counted against before it is parsed.
+    var signatureLimits: SignatureLimits { noLimits ? .unlimited : .standard }
+
     func validate() throws {
         if batch == nil && document == nil { throw ValidationError("give DOCUMENT [SIG], SIG.p7m, or --batch DIR|LIST") }
         if batch != nil && document != nil { throw ValidationError("--batch takes no DOCUMENT argument") }
@@ -102,6 +108,7 @@ struct VerifyCommand: AsyncParsableCommand {
             options: JudgementOptions(documentType: type, language: language, trustLists: trustLists))
         var withPowers = job
         withPowers.powersOfAttorney = try powersOfAttorney()
+        withPowers.limits = signatureLimits
         let (evidence, report) = try withPowers.run()
         try finish(evidence: evidence, report: report, signaturePath: signaturePath, language: language)
     }
@@ -149,10 +156,11 @@ struct VerifyCommand: AsyncParsableCommand {
     func verifyContainer(_ path: String, policy: Policy, trustLists: [String: TrustList], listAnchors: [X509Certificate],
                          validationTime: Date?, language: Language) throws -> Never {
         let container = try ASiCContainer(path: path)
-        let settings = ASiCContainer.VerificationSettings(
+        var settings = ASiCContainer.VerificationSettings(
             trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
             certificates: try paths.certificates(), crls: try paths.revocation.crls(), validationTime: validationTime,
             ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation)
+        settings.limits = signatureLimits
         let evidence = try container.collectEvidence(settings, powersOfAttorney: try powersOfAttorney())
         let report = PolicyEngine().judge(evidence, policy: policy, options: JudgementOptions(
             documentType: type, language: language, trustLists: trustLists))
