@@ -98,6 +98,7 @@ extension Catalogue {
         "revocation.ca-revoked": "The CA certificate «{subject}» was revoked on {date} ({reason}), and nothing proves the signature was made before that",
         "revocation.stale": "The revocation data for «{subject}» is out of date (next update was due {next}; needed for {time})",
         "revocation.unknown": "No revocation data is available for «{subject}» although its CA publishes it",
+        "revocation.unknown-because": "No revocation data is available for «{subject}» although its CA publishes it: {reason}",
         "revocation.revoked-after": "The certificate of «{subject}» was revoked on {date}, after the signature's proven time {time}: the signature stays valid",
         "revocation.not-published": "No revocation data is published for: {subjects}",
         "revocation.passed": "The certificates were not revoked ({sources})",

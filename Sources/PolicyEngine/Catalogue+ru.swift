@@ -93,6 +93,7 @@ extension Catalogue {
         "revocation.ca-revoked": "Сертификат УЦ «{subject}» отозван {date} ({reason}), и ничто не доказывает, что подпись создана раньше",
         "revocation.stale": "Сведения об отзыве для «{subject}» устарели (следующее обновление ожидалось {next}; нужны на {time})",
         "revocation.unknown": "Нет сведений об отзыве для «{subject}», хотя УЦ их публикует",
+        "revocation.unknown-because": "Нет сведений об отзыве для «{subject}», хотя УЦ их публикует: {reason}",
         "revocation.revoked-after": "Сертификат «{subject}» отозван {date}, после доказанного момента подписи {time}: подпись остаётся действительной",
         "revocation.not-published": "Сведения об отзыве не публикуются для: {subjects}",
         "revocation.passed": "Сертификаты не отозваны ({sources})",

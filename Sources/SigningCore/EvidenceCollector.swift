@@ -169,18 +169,20 @@ public enum EvidenceCollector {
                 }
                 (signers, referenced) = examineAll(validator)
             }
+            RevocationFetcher.noteUntrusted(&signers, certificates: referenced)
         }
         evidence.signers = signers
         evidence.certificates = referenced.mapValues { $0.info() }
         return evidence
     }
 
-    /// (certificate, issuer) pairs on any path (signers' and TSAs') whose revocation status is unknown.
+    /// (certificate, issuer) pairs on any path (signers' and TSAs') that reaches a configured trust anchor, whose
+    /// revocation status is unknown. A path only the submitter vouches for is never fetched for.
     static func unknownRevocation(in signers: [SignerEvidence], certificates: [String: X509Certificate]) -> [(certificate: X509Certificate, issuer: X509Certificate)] {
         var pairs: [(certificate: X509Certificate, issuer: X509Certificate)] = []
         var seen = Set<String>()
         let chains = signers.flatMap { $0.chains + $0.timestamps.flatMap(\.chains) }
-        for chain in chains {
+        for chain in chains where chain.reachesTrustAnchor {
             for (index, element) in chain.path.enumerated() where element.revocation.status == .unknown && index + 1 < chain.path.count {
                 guard let cert = certificates[element.certificate], let issuer = certificates[chain.path[index + 1].certificate],
                     seen.insert(element.certificate).inserted
