@@ -60,19 +60,69 @@ struct AuditCommand: AsyncParsableCommand {
 
 struct AuditVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "verify", abstract: "Walk the journal's hash chain; name the first broken entry. Exit 1 if broken.")
+        commandName: "verify",
+        abstract: "Walk the journal's hash chain and compare it to the signed checkpoints and receipts. Exit 1 if anything is broken, missing or changed.",
+        discussion: """
+            The chain alone finds an edited, deleted or reordered entry. A journal cut short at its end, or an entry edited
+            with every later hash recomputed, is found only against signed checkpoints (--checkpoints DIR, and the copies in
+            the journal) — down to the last checkpoint — and against receipts (the X-Journal-Receipt values clients kept).
+            """)
     @Option(name: .long, help: "sqlite:PATH or postgres://…") var database: String
+    @Option(name: .long, help: "The folder of checkpoint files (serve --checkpoints).") var checkpoints: String?
+    @Option(name: .customLong("receipt"), help: "A file holding an X-Journal-Receipt value (repeatable).") var receipts: [String] = []
+    @Option(name: .customLong("journal-cert"), help: "The journal's certificate (PEM): only statements it signed count. Default: the one certificate that signs the checkpoint files.")
+    var journalCert: String?
 
     func run() async throws {
-        let journal = try await AuditJournals.open(database)
-        let result = try await journal.verifyChain()
+        let pinned = try journalCert.map { path in
+            try X509Certificate.parseAll(FileInput.readSmallFile(path: path, limit: 1 << 20), subject: path)[0]
+        }
+        let receiptFiles = try receipts.map { (name: ($0 as NSString).lastPathComponent, bytes: try FileInput.readSmallFile(path: $0, limit: 1 << 20)) }
+        if let checkpoints { _ = try JournalAudit.checkpointFiles(in: checkpoints) }
+        let journal = try await AuditJournals.open(database, create: false)
+        let result: JournalAudit.Result
+        do {
+            result = try await JournalAudit.run(journal: journal, checkpointDirectory: checkpoints, receipts: receiptFiles, pinned: pinned)
+        } catch {
+            try? await journal.close()
+            throw error
+        }
         try await journal.close()
         let text = Catalogue(Console.language)
-        if let broken = result.firstBroken {
-            Console.out(text.text("audit.broken", ["seq": "\(broken.seq)", "reason": broken.reason, "count": "\(result.entries)"]))
-            throw ExitCode(ExitCodes.failed)
+        if let broken = result.chain.firstBroken {
+            Console.out(text.text("audit.broken", ["seq": "\(broken.seq)", "reason": broken.reason, "count": "\(result.chain.entries)"]))
+        } else {
+            Console.out(text.text("audit.intact", ["count": "\(result.chain.entries)"]))
         }
-        Console.out(text.text("audit.intact", ["count": "\(result.entries)"]))
+        for finding in result.findings { Console.out(Self.line(finding, text)) }
+        if let last = result.lastCheckpoint {
+            let subject = result.signer.map { $0.info().displayName } ?? "?"
+            Console.out(text.text("audit.checkpoints", ["count": "\(result.checkpoints.count)", "seq": "\(last)", "subject": subject]))
+        } else {
+            Console.out(text.text("audit.no-checkpoints"))
+        }
+        if !result.receipts.isEmpty { Console.out(text.text("audit.receipts", ["count": "\(result.receipts.count)"])) }
+        if !result.findings.isEmpty { Console.out(text.text("audit.failed", ["count": "\(result.findings.count)"])) }
+        if !result.intact { throw ExitCode(ExitCodes.failed) }
+    }
+
+    static func line(_ finding: JournalAudit.Finding, _ text: Catalogue) -> String {
+        switch finding {
+        case .truncated(let source, let seq, let last, _):
+            text.text("audit.truncated", ["source": source, "seq": "\(seq)", "last": "\(last)"])
+        case .rewritten(let source, let seq, let attested, let found, _):
+            text.text("audit.rewritten", ["source": source, "seq": "\(seq)", "attested": String(attested.prefix(16)) + "…", "found": String(found.prefix(16)) + "…"])
+        case .unreadable(let source, let reason):
+            text.text("audit.unreadable", ["source": source, "reason": reason])
+        case .otherSigner(let source, let subject):
+            text.text("audit.other-signer", ["source": source, "subject": subject])
+        case .severalSigners(let subjects):
+            text.text("audit.several-signers", ["subjects": subjects.joined(separator: "; ")])
+        case .otherNode(let source, let node):
+            text.text("audit.other-node", ["source": source, "node": node])
+        case .misnamed(let source):
+            text.text("audit.misnamed", ["source": source])
+        }
     }
 }
 
