@@ -21,6 +21,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Journal: sqlite:PATH or postgres://user:pass@host/db.") var database: String?
     @Option(name: .customLong("default-policy"), help: "Policy used when a request names none.") var defaultPolicy: String?
     @Option(name: .customLong("max-concurrent"), help: "Verifications at once; more get 429.") var maxConcurrent: Int?
+    @Option(name: .customLong("max-uploads"), help: "Request bodies received at once (default 4 × --max-concurrent); more get 429.")
+    var maxUploads: Int?
+    @Option(name: .customLong("fetch-allow"), help: "Fetch revocation data only from this network (CIDR) or host (repeatable). Without it, loopback, link-local and private addresses are refused.")
+    var fetchAllow: [String] = []
+    @Option(name: .customLong("journal-key"), help: "The key that signs receipts and checkpoints: a file (mode 600) or pkcs11:… (PIN: journal.pin-file or PODPIS_JOURNAL_PIN). SQLite without it: made beside the database.")
+    var journalKey: String?
+    @Option(name: .customLong("journal-cert"), help: "The journal key's certificate (PEM), unless the key file or the token carries it.")
+    var journalCert: String?
+    @Option(name: .long, help: "Write signed checkpoints also into this folder (append-only storage outside the database).")
+    var checkpoints: String?
+    @Option(name: .long, help: "Timestamp checkpoints with this RFC 3161 service.")
+    var tsa: String?
     @Flag(name: .long, help: "Never fetch revocation data.") var offline = false
     @Option(name: .customLong("tls-cert"), help: "Serve HTTPS with this PEM certificate (chain).") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "The TLS private key (PEM, unencrypted, mode 600).") var tlsKey: String?
@@ -42,13 +54,24 @@ struct ServeCommand: AsyncParsableCommand {
         if let database { configuration.database = database }
         if let defaultPolicy { configuration.defaultPolicy = defaultPolicy }
         if let maxConcurrent { configuration.maxConcurrent = maxConcurrent }
+        if let maxUploads { configuration.maxUploads = maxUploads }
+        if !fetchAllow.isEmpty {
+            configuration.fetchAllow = fetchAllow
+            _ = try configuration.fetchDestinations()
+        }
+        if let journalKey { configuration.journalKey = journalKey }
+        if let journalCert { configuration.journalCert = journalCert }
+        if let checkpoints { configuration.checkpoints = checkpoints }
+        if let tsa { configuration.journalTSA = tsa }
         if offline { configuration.offline = true }
         if let tlsCert { configuration.tlsCert = tlsCert }
         if let tlsKey { configuration.tlsKey = tlsKey }
         LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
         let logger = Logger(label: "podpis")
+        let (notary, notice) = try JournalSetup.notary(for: configuration)
         let journal = try await AuditJournals.open(configuration.database)
-        let state = try ServiceState(configuration: configuration, journal: journal)
+        let state = try ServiceState(configuration: configuration, journal: journal, notary: notary)
+        if let notice { Console.note(notice) }
         try await HTTPService.run(state: state, metrics: ServiceMetrics(), logger: logger)
     }
 }
