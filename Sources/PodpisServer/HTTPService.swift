@@ -76,7 +76,12 @@ public enum HTTPService {
             }
             try request.requireContentType("application/timestamp-query")
             let query = try await admission.uploading {
-                try await UploadWatch.reading(configuration) { _ in try await request.collectBody(limit: 64 << 10) }
+                try await UploadWatch.reading(configuration) { watch in
+                    watch.waiting()
+                    let body = try await request.collectBody(limit: 64 << 10)
+                    watch.finished()
+                    return body
+                }
             }
             let reply = try await admission.verifying { try authority.respond(to: query) }
             return Response(status: .ok, headers: [.contentType: "application/timestamp-reply"], body: .init(byteBuffer: ByteBuffer(bytes: reply)))

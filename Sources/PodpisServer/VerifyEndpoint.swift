@@ -268,14 +268,13 @@ package struct VerifyEndpoint: Sendable {
 
     func readJSON(_ request: Request, watch: UploadWatch) async throws -> Input {
         var body = Data()
-        for try await chunk in request.body {
-            try watch.received(chunk.readableBytes)
-            guard body.count + chunk.readableBytes <= state.configuration.maxInMemoryBytes else {
-                throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(state.configuration.maxInMemoryBytes) bytes of JSON")
+        let limit = state.configuration.maxInMemoryBytes
+        try await watch.pieces(of: request.body) { chunk in
+            guard body.count + chunk.readableBytes <= limit else {
+                throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(limit) bytes of JSON")
             }
-            body.append(contentsOf: chunk.readableBytesView)
+            chunk.withUnsafeReadableBytes { body.append(contentsOf: $0) }
         }
-        watch.finished()
         return try Self.decodeJSON(body)
     }
 
@@ -352,11 +351,7 @@ package struct VerifyEndpoint: Sendable {
             throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(state.configuration.maxBodyBytes) bytes")
         }
         let decoder = try MultipartRequestDecoder(contentType: contentType, limits: state.configuration)
-        for try await chunk in request.body {
-            try watch.received(chunk.readableBytes)
-            try decoder.feed(chunk)
-        }
-        watch.finished()
+        try await watch.pieces(of: request.body) { chunk in try decoder.feed(chunk) }
         return try decoder.finish()
     }
 
@@ -487,15 +482,19 @@ struct HeaderNameGuard {
 }
 
 /// Cuts off uploads slower than the configured minimum rate (slowloris): the idle timeout alone never fires for a
-/// client that sends one byte a second. Checked as each piece arrives, and by a watchdog every half second — so a
-/// client that sends nothing at all after its headers does not keep its upload slot until the idle timeout either.
+/// client that sends one byte a second. The rate is the client's: bytes over the time the reader spent *waiting* for
+/// them, so a server busy parsing (or starved of threads) never blames the client for its own pace. Checked as each
+/// piece arrives, and by a watchdog every half second — so a client that sends nothing at all after its headers does
+/// not keep its upload slot until the idle timeout either.
 final class UploadWatch: Sendable {
     let start = ContinuousClock.now
     let minRate: Int
     let grace: Duration
     let bytes = Atomic<Int>(0)
-    /// The body has arrived whole (what is left is decoding it): the rate no longer matters.
-    let complete = Atomic<Bool>(false)
+    /// Nanoseconds spent waiting for the client, finished waits only.
+    let waited = Atomic<Int>(0)
+    /// When the current wait began (nanoseconds since `start`), or -1 while a piece is being processed.
+    let waitingSince = Atomic<Int>(-1)
 
     init(_ configuration: ServiceConfiguration) {
         minRate = configuration.minUploadRate
@@ -507,20 +506,47 @@ final class UploadWatch: Sendable {
                 detail: "the body arrived at under \(minRate) bytes/s; send it faster or in one piece")
     }
 
-    /// Whether the body is behind the minimum rate now (never during the grace period).
-    func behind() -> Bool {
+    func nanosecondsSinceStart() -> Int {
         let elapsed = ContinuousClock.now - start
-        guard minRate > 0, elapsed > grace, !complete.load(ordering: .relaxed) else { return false }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return Int(elapsed.components.seconds) * 1_000_000_000 + Int(elapsed.components.attoseconds / 1_000_000_000)
+    }
+
+    /// Whether the client is behind the minimum rate now (never during the first `uploadGrace` of waiting).
+    func behind() -> Bool {
+        guard minRate > 0 else { return false }
+        var nanoseconds = waited.load(ordering: .relaxed)
+        let since = waitingSince.load(ordering: .relaxed)
+        if since >= 0 { nanoseconds += max(0, nanosecondsSinceStart() - since) }
+        let seconds = Double(nanoseconds) / 1e9
+        guard seconds > Double(grace.components.seconds) else { return false }
         return Double(bytes.load(ordering: .relaxed)) / seconds < Double(minRate)
     }
 
+    /// The reader is about to wait for the next piece.
+    func waiting() { waitingSince.store(nanosecondsSinceStart(), ordering: .relaxed) }
+
+    /// A piece arrived: the wait ends; the pace is checked.
     func received(_ count: Int) throws {
+        let since = waitingSince.exchange(-1, ordering: .relaxed)
+        if since >= 0 { waited.add(max(0, nanosecondsSinceStart() - since), ordering: .relaxed) }
         bytes.add(count, ordering: .relaxed)
         if behind() { throw tooSlow }
     }
 
-    func finished() { complete.store(true, ordering: .relaxed) }
+    /// The body is complete (what is left is decoding it): no more waiting.
+    func finished() { _ = waitingSince.exchange(-1, ordering: .relaxed) }
+
+    /// Each piece of `body`, timing the waits for it.
+    func pieces(of body: RequestBody, _ handle: (ByteBuffer) throws -> Void) async throws {
+        var iterator = body.makeAsyncIterator()
+        while true {
+            waiting()
+            guard let chunk = try await iterator.next() else { break }
+            try received(chunk.readableBytes)
+            try handle(chunk)
+        }
+        finished()
+    }
 
     /// Reads a body with `read` while a watchdog checks the rate; whichever ends first decides (the reader is
     /// cancelled when the watchdog fires, which ends its wait for the next piece).
@@ -529,8 +555,8 @@ final class UploadWatch: Sendable {
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await read(watch) }
             group.addTask {
-                // Two consecutive ticks behind the rate, each on time: a tick that comes late means this process was
-                // starved of threads (then the reader was too, and the rate measures the server, not the client).
+                // Two consecutive ticks behind the rate, each on time: a late tick means this process was starved of
+                // threads, and then the waits measured the server as much as the client.
                 var behindTicks = 0
                 var last = ContinuousClock.now
                 while true {

@@ -165,6 +165,30 @@ struct JournalAnchorTests {
         #expect(swapped.findings.contains { if case .rewritten(_, 14, _, _, true) = $0 { true } else { false } })
     }
 
+    @Test("with a TSA (serve --tsa), checkpoints carry an RFC 3161 timestamp over their signature, which the audit checks")
+    func timestampedCheckpoints() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let journal = try SQLiteJournal(path: folder.file("journal.sqlite"))
+        let directory = folder.file("checkpoints")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let (authority, _) = try Hierarchy.rsa.authority()
+        let identity = try JournalNotary.localIdentity(besideDatabase: folder.file("journal.sqlite")).identity
+        let notary = JournalNotary(identity: identity, directory: directory,
+                                   timestamps: TimestampClient(source: LocalTimestampSource(authority)))
+        for n in 1...3 { _ = try await journal.append(JournalTests.record(n)) }
+        let checkpoint = try #require(try await notary.writeCheckpoint(journal: journal))
+        #expect(checkpoint.seq == 3)
+        let result = try await JournalAudit.run(journal: journal, checkpointDirectory: directory, receipts: [], pinned: identity.certificate)
+        #expect(result.intact, "\(result.findings)")
+        let stamped = try #require(result.checkpoints.first { $0.source.hasSuffix(".p7m") })
+        let time = try #require(stamped.timestamp)
+        #expect(abs(time.timeIntervalSinceNow) < 600)
+        // Nothing new since: no second checkpoint for the same head.
+        #expect(try await notary.writeCheckpoint(journal: journal) == nil)
+        try await journal.close()
+    }
+
     @Test("forged or foreign statements do not count: a checkpoint signed by another key, a damaged file, a renamed file")
     func forgedStatements() async throws {
         let s = try await Setup(count: 12, checkpointAt: [12])
