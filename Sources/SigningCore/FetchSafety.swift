@@ -175,6 +175,7 @@ public final class FetchSession: Sendable {
     func perform(_ request: Request, http: HTTPOptions, cache: RevocationCache, crlDone: inout Set<String>) -> Bool {
         for url in request.ocsp {
             let key = "ocsp|\(url)|\(request.certificate.fingerprint)"
+            if cache.get(key) != nil { return true }
             if let known = state.withLockedValue({ $0.outcomes[key] }) {
                 if case .ocsp = known { return true }
                 continue
@@ -190,7 +191,7 @@ public final class FetchSession: Sendable {
         }
         for url in request.crls where crlDone.insert(url).inserted {
             let key = "crl|\(url)"
-            if state.withLockedValue({ $0.outcomes[key] }) != nil { continue }
+            if cache.get(key) != nil || state.withLockedValue({ $0.outcomes[key] }) != nil { continue }
             let outcome = attempt(url, http: http) { options in
                 let response = try HTTPFetcher.get(url, options: options)
                 guard response.status == 200 else { throw PodpisError(.unavailable, "HTTP \(response.status)", subject: url) }
