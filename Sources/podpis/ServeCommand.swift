@@ -86,8 +86,8 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Walk the journal's hash chain and compare it to the signed checkpoints and receipts. Exit 1 if anything is broken, missing or changed.",
         discussion: """
-            The chain alone finds an edited, deleted or reordered entry. A journal cut short at its end, or an entry edited
-            with every later hash recomputed, is found only against signed checkpoints (--checkpoints DIR, and the copies in
+            The chain alone finds an edited, deleted or reordered entry. A journal cut short at its end, or an entry edited \
+            with every later hash recomputed, is found only against signed checkpoints (--checkpoints DIR, and the copies in \
             the journal) — down to the last checkpoint — and against receipts (the X-Journal-Receipt values clients kept).
             """)
     @Option(name: .long, help: "sqlite:PATH or postgres://…") var database: String
