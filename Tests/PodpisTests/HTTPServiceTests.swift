@@ -40,6 +40,9 @@ struct HTTPServiceTests {
             configuration.adminKeyHashes = adminKeys.map(ServiceConfiguration.hash)
             configuration.maxInMemoryBytes = maxInMemory
             configuration.maxBodyBytes = maxBody
+            // In process, the journal shares a cooperative pool that blocking tests starve for seconds at a time; the
+            // 10 s journal timeout (503) is exercised against a real outage in JournalOutageTests.
+            configuration.journalTimeout = 120
             configuration.tsaKey = tsaKey
             configuration.tsaCert = tsaCert
             state = try ServiceState(configuration: configuration, journal: try await AuditJournals.open(configuration.database))
