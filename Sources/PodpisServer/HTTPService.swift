@@ -26,10 +26,11 @@ public enum HTTPService {
 
         router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         router.get("/readyz") { _, _ in
-            // Ready means the journal answers: within 2 s, else 503 (a load balancer then sends the work elsewhere).
+            // Ready means the journal answers: within readyTimeout (2 s), else 503 (a load balancer then sends the work
+            // elsewhere).
             do {
                 let journal = state.journal
-                _ = try await Deadline.run(seconds: 2) { try await journal.entries(after: Int64.max - 1, limit: 1) }
+                _ = try await Deadline.run(seconds: configuration.readyTimeout) { try await journal.entries(after: Int64.max - 1, limit: 1) }
             } catch {
                 state.journal.noteUnavailable()
                 throw ServiceState.journalUnavailable(error)

@@ -52,8 +52,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var fetchAllow: [String] = []
     /// `fetch: {maxURLs, budgetSeconds}`: per verification.
     public var fetchLimits = FetchLimits.standard
-    /// Seconds a journal append (or the readiness probe's read) may take before the answer is 503.
+    /// Seconds a journal append may take before the answer is 503.
     public var journalTimeout = 10
+    /// Seconds `/readyz` waits for the journal before answering 503.
+    public var readyTimeout = 2
     /// The journal key (`journal: {key, cert, pin-file}`, `--journal-key KEY|pkcs11:…`, `--journal-cert`): it signs
     /// receipts and checkpoints. Without one a SQLite journal makes its own beside the database.
     public var journalKey: String?
@@ -77,7 +79,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
 
     static let keys = ["host", "port", "trust", "certs", "policies", "defaultPolicy", "maxBodyBytes", "maxInMemoryBytes", "maxConcurrent",
                        "maxUploads", "idleTimeout", "minUploadRate", "uploadGrace", "database", "tsa", "apiKeyHashes", "adminKeyHashes",
-                       "tls", "offline", "limits", "fetch", "journal", "journalTimeout"]
+                       "tls", "offline", "limits", "fetch", "journal", "journalTimeout", "readyTimeout"]
 
     /// Reads the YAML file (if any) and the environment.
     public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfiguration {
@@ -141,6 +143,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         case "maxConcurrent": maxConcurrent = try int()
         case "maxUploads": maxUploads = try int()
         case "journalTimeout": journalTimeout = try int()
+        case "readyTimeout": readyTimeout = try int()
         case "limits":
             guard let map = value.mapping else {
                 throw PodpisError(.configuration, "«limits» must be a mapping (\(SignatureLimits.names.joined(separator: ", ")))", subject: file)
