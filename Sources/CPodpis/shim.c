@@ -259,6 +259,134 @@ CURLcode podpis_curl_set_sink(CURL *curl, podpis_curl_buffer *sink) {
     return curl_easy_setopt(curl, CURLOPT_WRITEDATA, sink);
 }
 
+/* ---- where fetches may connect ---- */
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#define PODPIS_MAX_DESTINATIONS 64
+
+struct podpis_destinations {
+    int allow_all;
+    int count;
+    int family[PODPIS_MAX_DESTINATIONS];
+    unsigned char address[PODPIS_MAX_DESTINATIONS][16];
+    int prefix[PODPIS_MAX_DESTINATIONS];
+    int refused;
+    char refused_address[INET6_ADDRSTRLEN];
+};
+
+podpis_destinations *podpis_destinations_new(int allow_all) {
+    podpis_destinations *rules = calloc(1, sizeof(podpis_destinations));
+    if (rules) rules->allow_all = allow_all;
+    return rules;
+}
+
+void podpis_destinations_add(podpis_destinations *rules, int family, const unsigned char *address, int prefix) {
+    if (!rules || rules->count >= PODPIS_MAX_DESTINATIONS || (family != 4 && family != 6)) return;
+    int n = rules->count++;
+    rules->family[n] = family;
+    memcpy(rules->address[n], address, family == 4 ? 4 : 16);
+    rules->prefix[n] = prefix;
+}
+
+void podpis_destinations_free(podpis_destinations *rules) { free(rules); }
+
+static int prefix_matches(const unsigned char *a, const unsigned char *b, int bits) {
+    int whole = bits / 8, rest = bits % 8;
+    if (memcmp(a, b, (size_t)whole) != 0) return 0;
+    if (rest == 0) return 1;
+    unsigned char mask = (unsigned char)(0xFF << (8 - rest));
+    return (a[whole] & mask) == (b[whole] & mask);
+}
+
+static int v4_special(const unsigned char *a) {
+    static const struct { unsigned char net[4]; int bits; } ranges[] = {
+        {{0, 0, 0, 0}, 8},        /* "this" network */
+        {{10, 0, 0, 0}, 8},       /* private */
+        {{100, 64, 0, 0}, 10},    /* shared address space (carrier-grade NAT) */
+        {{127, 0, 0, 0}, 8},      /* loopback */
+        {{169, 254, 0, 0}, 16},   /* link-local (cloud metadata services live here) */
+        {{172, 16, 0, 0}, 12},    /* private */
+        {{192, 0, 0, 0}, 24},     /* IETF protocol assignments */
+        {{192, 168, 0, 0}, 16},   /* private */
+        {{198, 18, 0, 0}, 15},    /* benchmarking */
+        {{224, 0, 0, 0}, 4},      /* multicast */
+        {{240, 0, 0, 0}, 4},      /* reserved, broadcast */
+    };
+    for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+        if (prefix_matches(a, ranges[i].net, ranges[i].bits)) return 1;
+    return 0;
+}
+
+int podpis_address_is_special(int family, const unsigned char *a) {
+    if (family == 4) return v4_special(a);
+    static const unsigned char zero[16] = {0};
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    static const unsigned char nat64[12] = {0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0};
+    if (memcmp(a, mapped, 12) == 0 || memcmp(a, nat64, 12) == 0) return v4_special(a + 12);
+    if (memcmp(a, zero, 12) == 0) return 1;                  /* ::, ::1 and the old IPv4-compatible form */
+    if (a[0] == 0xFE && (a[1] & 0xC0) == 0x80) return 1;     /* fe80::/10 link-local */
+    if ((a[0] & 0xFE) == 0xFC) return 1;                     /* fc00::/7 unique local */
+    if (a[0] == 0xFF) return 1;                              /* ff00::/8 multicast */
+    if (a[0] == 0xFE && (a[1] & 0xC0) == 0xC0) return 1;     /* fec0::/10 site-local (deprecated) */
+    return 0;
+}
+
+/* 0: allowed; 1: special range; 2: outside the allowed networks. */
+static int destination_verdict(const podpis_destinations *rules, int family, const unsigned char *a) {
+    if (rules->allow_all) return 0;
+    if (rules->count > 0) {
+        unsigned char v4[4];
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+        if (family == 6 && memcmp(a, mapped, 12) == 0) { memcpy(v4, a + 12, 4); family = 4; a = v4; }
+        for (int i = 0; i < rules->count; i++)
+            if (rules->family[i] == family && prefix_matches(a, rules->address[i], rules->prefix[i])) return 0;
+        return 2;
+    }
+    return podpis_address_is_special(family, a) ? 1 : 0;
+}
+
+static curl_socket_t open_checked(void *clientp, curlsocktype purpose, struct curl_sockaddr *address) {
+    podpis_destinations *rules = clientp;
+    if (purpose == CURLSOCKTYPE_IPCXN && rules) {
+        int verdict = 0;
+        const void *raw = NULL;
+        if (address->family == AF_INET) {
+            raw = &((const struct sockaddr_in *)&address->addr)->sin_addr;
+            verdict = destination_verdict(rules, 4, raw);
+        } else if (address->family == AF_INET6) {
+            raw = &((const struct sockaddr_in6 *)&address->addr)->sin6_addr;
+            verdict = destination_verdict(rules, 6, raw);
+        } else {
+            verdict = 2;  /* no UNIX sockets or anything else */
+        }
+        if (verdict != 0) {
+            rules->refused = verdict;
+            rules->refused_address[0] = 0;
+            if (raw) inet_ntop(address->family, raw, rules->refused_address, sizeof(rules->refused_address));
+            return CURL_SOCKET_BAD;
+        }
+    }
+    return socket(address->family, address->socktype, address->protocol);
+}
+
+CURLcode podpis_curl_set_destinations(CURL *curl, podpis_destinations *rules) {
+    CURLcode rc = curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_checked);
+    if (rc != CURLE_OK) return rc;
+    return curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, rules);
+}
+
+int podpis_destinations_refused(const podpis_destinations *rules, char *buffer, size_t size) {
+    if (!rules || !rules->refused) return 0;
+    if (buffer && size > 0) {
+        strncpy(buffer, rules->refused_address, size - 1);
+        buffer[size - 1] = 0;
+    }
+    return rules->refused;
+}
+
 void podpis_curl_buffer_free(podpis_curl_buffer *sink) {
     free(sink->data);
     sink->data = NULL;

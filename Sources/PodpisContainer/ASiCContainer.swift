@@ -202,6 +202,8 @@ public final class ASiCContainer {
         public var validationTime: Date?
         public var ocspResponses: [[UInt8]]
         public var revocation: RevocationPolicy
+        /// What each signature may carry, checked before it is parsed.
+        public var limits: SignatureLimits = .standard
 
         public init(trust: TrustStore, certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [],
                     validationTime: Date? = nil, ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline) {
@@ -269,7 +271,7 @@ public final class ASiCContainer {
             var evidence = try EvidenceCollector.collect(VerificationRequest(
                 signature: signatureBytes, signatureName: pair.signature.name, document: document, trust: settings.trust,
                 certificates: settings.certificates, crls: settings.crls, validationTime: settings.validationTime,
-                ocspResponses: settings.ocspResponses, revocation: settings.revocation))
+                ocspResponses: settings.ocspResponses, revocation: settings.revocation, limits: settings.limits))
             if var base = merged {
                 // Signers are numbered across the container: S0, S1, ... over every signature file in order.
                 let offset = base.signers.count

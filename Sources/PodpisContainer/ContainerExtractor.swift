@@ -52,13 +52,18 @@ public enum ContainerExtractor {
     }
 
     static func write(_ entry: ZIPEntry, of container: ASiCContainer, to path: String, folder: String, force: Bool) throws {
+        TemporaryFiles.removeStale(besideOutput: path)
         var template = Array((folder + "/.podpis-extract-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
             throw PodpisError(.cannotCreate, "cannot create: \(String(cString: strerror(errno)))", subject: path)
         }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        defer { unlink(temporary) }
+        TemporaryFiles.created(temporary)
+        defer {
+            unlink(temporary)
+            TemporaryFiles.finished(temporary)
+        }
         do {
             try container.zip.read(entry) { chunk in
                 try chunk.withUnsafeBytes { raw in

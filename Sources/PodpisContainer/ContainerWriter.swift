@@ -92,7 +92,12 @@ public enum ContainerWriter {
         }
         let directory = (output as NSString).deletingLastPathComponent
         let temporary = (directory.isEmpty ? "." : directory) + "/.\((output as NSString).lastPathComponent).podpis-\(UUID().uuidString)"
-        defer { unlink(temporary) }
+        TemporaryFiles.removeStale(besideOutput: output)
+        TemporaryFiles.created(temporary)
+        defer {
+            unlink(temporary)
+            TemporaryFiles.finished(temporary)
+        }
         do {
             let archive: Archive
             do {

@@ -95,9 +95,47 @@ public protocol AuditJournal: Sendable {
     /// Entries in order, from `seq > after`, at most `limit`.
     func entries(after: Int64, limit: Int) async throws -> [JournalEntry]
     func close() async throws
+    /// The last entry's place and hash (nil for an empty journal).
+    func head() async throws -> JournalHead?
+    /// Keeps a signed checkpoint beside the entries (it goes to the checkpoint folder as well; see ``JournalNotary``).
+    func saveCheckpoint(_ checkpoint: StoredCheckpoint) async throws
+    /// The checkpoints kept in the journal, in order.
+    func checkpoints() async throws -> [StoredCheckpoint]
+    /// Told by the service when an operation did not finish in time: a journal that can reconnect starts doing so.
+    func noteUnavailable()
+}
+
+/// Where a chain ends: its last entry's sequence number and hash.
+public struct JournalHead: Sendable, Equatable {
+    public var seq: Int64
+    public var hash: String
+    public var time: String
+    public init(seq: Int64, hash: String, time: String) {
+        self.seq = seq
+        self.hash = hash
+        self.time = time
+    }
+}
+
+/// A signed checkpoint as a journal keeps it: its statement and the CMS SignedData over it.
+public struct StoredCheckpoint: Sendable, Equatable {
+    public var node: String
+    public var seq: Int64
+    public var hash: String
+    public var time: String
+    public var signedData: [UInt8]
+    public init(node: String, seq: Int64, hash: String, time: String, signedData: [UInt8]) {
+        self.node = node
+        self.seq = seq
+        self.hash = hash
+        self.time = time
+        self.signedData = signedData
+    }
 }
 
 extension AuditJournal {
+    public func noteUnavailable() {}
+
     /// Walks the whole chain in pages and names the first broken entry.
     public func verifyChain() async throws -> ChainVerification {
         var previous = JournalEntry.genesis
@@ -140,12 +178,21 @@ extension AuditJournal {
 }
 
 public enum AuditJournals {
-    /// `sqlite:PATH` (or a plain path) opens SQLite; `postgres://user:pass@host:port/db` PostgreSQL.
-    public static func open(_ url: String) async throws -> any AuditJournal {
-        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+    /// `sqlite:PATH` (or a plain path) opens SQLite; `postgres://user:pass@host:port/db` PostgreSQL. With `create`
+    /// false a SQLite file that does not exist is an error (an audit never creates the journal it audits).
+    public static func open(_ url: String, create: Bool = true) async throws -> any AuditJournal {
+        if isPostgres(url) {
             return try await PostgresJournal(url: url)
         }
-        let path = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url
+        let path = sqlitePath(url)
+        if !create, !FileManager.default.fileExists(atPath: path) {
+            throw PodpisError(.noInput, "no such journal", subject: path).localized("error.no-such-file")
+        }
         return try SQLiteJournal(path: path)
     }
+
+    public static func isPostgres(_ url: String) -> Bool { url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") }
+
+    /// The file of a `sqlite:PATH` (or plain path) journal.
+    public static func sqlitePath(_ url: String) -> String { url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url }
 }

@@ -1,22 +1,46 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import PostgresNIO
 import SigningCore
 
 /// The shared journal for several `podpis serve` nodes: PostgreSQL, with appends serialised by a transaction-scoped
 /// advisory lock so that every node extends one chain. A commit is durable before the node answers.
+///
+/// When the database goes away, PostgresNIO's pool retries with a growing back-off (up to a minute between
+/// attempts), so a node could stay unavailable long after the database returned. Once an outage is noticed
+/// (``noteUnavailable()``, or a failed statement), a probe connects directly every second and, as soon as the
+/// database answers, replaces the pool with a fresh one: the node recovers within about a second of the database.
 public final class PostgresJournal: AuditJournal {
-    let client: PostgresClient
-    let runner: Task<Void, Never>
+    /// The pool in use and the task running it; replaced after an outage.
+    struct Pool {
+        var client: PostgresClient
+        var runner: Task<Void, Never>
+    }
+
+    private let pool: NIOLockedValueBox<Pool>
+    /// Whether a probe is running (one at a time).
+    private let probing = NIOLockedValueBox(false)
+    private let closed = NIOLockedValueBox(false)
+    let configuration: PostgresClient.Configuration
     let logger = Logger(label: "podpis.journal")
     /// The table (default `journal`; `?table=name` in the URL picks another, e.g. one per environment).
     let table: String
+    /// Signed checkpoints: `<table>_checkpoints`.
+    var checkpointTable: String { table + "_checkpoints" }
     /// The advisory lock that serialises appends: one per table, so journals in separate tables never wait on each other.
     var lockKey: Int64 {
         // FNV-1a over "podpis:" + table, stable across processes and nodes.
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in ("podpis:" + table).utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         return Int64(bitPattern: hash)
+    }
+
+    var client: PostgresClient { pool.withLockedValue { $0.client } }
+
+    static func start(_ configuration: PostgresClient.Configuration, logger: Logger) -> Pool {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return Pool(client: client, runner: Task { await client.run() })
     }
 
     /// - Parameter url: `postgres://user:password@host:port/database`
@@ -30,12 +54,12 @@ public final class PostgresJournal: AuditJournal {
             throw PodpisError(.configuration, "the journal table name must be lower-case letters, digits and _", subject: "database")
         }
         self.table = table
-        let configuration = PostgresClient.Configuration(
+        var configuration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: user, password: components.password,
             database: database.isEmpty ? nil : database, tls: .disable)
-        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let client = self.client
-        runner = Task { await client.run() }
+        configuration.options.connectTimeout = .seconds(3)
+        self.configuration = configuration
+        pool = NIOLockedValueBox(Self.start(configuration, logger: logger))
         do {
             try await client.withTransaction(logger: logger) { connection in
                 _ = try await connection.query("SELECT pg_advisory_xact_lock(\(self.lockKey))", logger: self.logger)
@@ -56,52 +80,158 @@ public final class PostgresJournal: AuditJournal {
                         hash TEXT NOT NULL UNIQUE
                     )
                     """, logger: self.logger)
+                _ = try await connection.query("""
+                    CREATE TABLE IF NOT EXISTS \(unescaped: self.checkpointTable) (
+                        node TEXT NOT NULL,
+                        seq BIGINT NOT NULL,
+                        hash TEXT NOT NULL,
+                        time TEXT NOT NULL,
+                        signed_data BYTEA NOT NULL,
+                        PRIMARY KEY (node, seq)
+                    )
+                    """, logger: self.logger)
             }
         } catch {
-            runner.cancel()
+            pool.withLockedValue { $0.runner.cancel() }
             throw PodpisError(.configuration, "cannot open the PostgreSQL journal: \(String(reflecting: error).prefix(300))", subject: host)
         }
     }
 
+    /// Runs `body`; a failure also starts the outage probe.
+    func watched<T>(_ body: (PostgresClient) async throws -> T) async throws -> T {
+        do {
+            return try await body(client)
+        } catch {
+            noteUnavailable()
+            throw error
+        }
+    }
+
     public func append(_ record: JournalRecord) async throws -> JournalEntry {
-        try await client.withTransaction(logger: logger) { connection in
-            _ = try await connection.query("SELECT pg_advisory_xact_lock(\(self.lockKey))", logger: self.logger)
-            var seq: Int64 = 0
-            var previous = JournalEntry.genesis
-            for try await (lastSeq, lastHash) in try await connection.query("SELECT seq, hash FROM \(unescaped: self.table) ORDER BY seq DESC LIMIT 1", logger: self.logger).decode((Int64, String).self) {
-                seq = lastSeq
-                previous = lastHash
+        try await watched { client in
+            try await client.withTransaction(logger: logger) { connection in
+                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(self.lockKey))", logger: self.logger)
+                var seq: Int64 = 0
+                var previous = JournalEntry.genesis
+                for try await (lastSeq, lastHash) in try await connection.query("SELECT seq, hash FROM \(unescaped: self.table) ORDER BY seq DESC LIMIT 1", logger: self.logger).decode((Int64, String).self) {
+                    seq = lastSeq
+                    previous = lastHash
+                }
+                let entry = JournalEntry.make(seq: seq + 1, record: record, previousHash: previous)
+                let signers = String(decoding: try JSONEncoder().encode(entry.signers), as: UTF8.self)
+                _ = try await connection.query("""
+                    INSERT INTO \(unescaped: self.table) (seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version,
+                                         indication, sub_indication, evidence, previous_hash, hash)
+                    VALUES (\(entry.seq), \(entry.time), \(entry.requestID), \(entry.documentDigest), \(entry.signatureDigest), \(signers),
+                            \(entry.policyID), \(entry.policyVersion), \(entry.indication), \(entry.subIndication), \(entry.evidence),
+                            \(entry.previousHash), \(entry.hash))
+                    """, logger: self.logger)
+                return entry
             }
-            let entry = JournalEntry.make(seq: seq + 1, record: record, previousHash: previous)
-            let signers = String(decoding: try JSONEncoder().encode(entry.signers), as: UTF8.self)
-            _ = try await connection.query("""
-                INSERT INTO \(unescaped: self.table) (seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version,
-                                     indication, sub_indication, evidence, previous_hash, hash)
-                VALUES (\(entry.seq), \(entry.time), \(entry.requestID), \(entry.documentDigest), \(entry.signatureDigest), \(signers),
-                        \(entry.policyID), \(entry.policyVersion), \(entry.indication), \(entry.subIndication), \(entry.evidence),
-                        \(entry.previousHash), \(entry.hash))
-                """, logger: self.logger)
-            return entry
         }
     }
 
     public func entries(after: Int64, limit: Int) async throws -> [JournalEntry] {
-        let rows = try await client.query("""
-            SELECT seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version, indication,
-                   sub_indication, evidence, previous_hash, hash FROM \(unescaped: table) WHERE seq > \(after) ORDER BY seq LIMIT \(limit)
-            """, logger: logger)
-        var result: [JournalEntry] = []
-        for try await row in rows {
-            let all = try row.decode((Int64, String, String, String?, String, String, String, String, String, String?, String, String, String).self)
-            result.append(JournalEntry(
-                seq: all.0, time: all.1, requestID: all.2, documentDigest: all.3, signatureDigest: all.4,
-                signers: (try? JSONDecoder().decode([String].self, from: Data(all.5.utf8))) ?? [], policyID: all.6,
-                policyVersion: all.7, indication: all.8, subIndication: all.9, evidence: all.10, previousHash: all.11, hash: all.12))
+        try await watched { client in
+            let rows = try await client.query("""
+                SELECT seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version, indication,
+                       sub_indication, evidence, previous_hash, hash FROM \(unescaped: table) WHERE seq > \(after) ORDER BY seq LIMIT \(limit)
+                """, logger: logger)
+            var result: [JournalEntry] = []
+            for try await row in rows {
+                let all = try row.decode((Int64, String, String, String?, String, String, String, String, String, String?, String, String, String).self)
+                result.append(JournalEntry(
+                    seq: all.0, time: all.1, requestID: all.2, documentDigest: all.3, signatureDigest: all.4,
+                    signers: (try? JSONDecoder().decode([String].self, from: Data(all.5.utf8))) ?? [], policyID: all.6,
+                    policyVersion: all.7, indication: all.8, subIndication: all.9, evidence: all.10, previousHash: all.11, hash: all.12))
+            }
+            return result
         }
-        return result
     }
 
-    public func close() async throws { runner.cancel() }
+    public func head() async throws -> JournalHead? {
+        try await watched { client in
+            var head: JournalHead? = nil
+            let rows = try await client.query("SELECT seq, hash, time FROM \(unescaped: table) ORDER BY seq DESC LIMIT 1", logger: logger)
+            for try await (seq, hash, time) in rows.decode((Int64, String, String).self) { head = JournalHead(seq: seq, hash: hash, time: time) }
+            return head
+        }
+    }
+
+    public func saveCheckpoint(_ checkpoint: StoredCheckpoint) async throws {
+        try await watched { client in
+            let rows = try await client.query("""
+                INSERT INTO \(unescaped: checkpointTable) (node, seq, hash, time, signed_data)
+                VALUES (\(checkpoint.node), \(checkpoint.seq), \(checkpoint.hash), \(checkpoint.time), \(ByteBuffer(bytes: checkpoint.signedData)))
+                ON CONFLICT (node, seq) DO NOTHING
+                """, logger: logger)
+            for try await _ in rows {}
+        }
+    }
+
+    public func checkpoints() async throws -> [StoredCheckpoint] {
+        try await watched { client in
+            let rows = try await client.query(
+                "SELECT node, seq, hash, time, signed_data FROM \(unescaped: checkpointTable) ORDER BY node, seq", logger: logger)
+            var result: [StoredCheckpoint] = []
+            for try await (node, seq, hash, time, data) in rows.decode((String, Int64, String, String, ByteBuffer).self) {
+                result.append(StoredCheckpoint(node: node, seq: seq, hash: hash, time: time, signedData: Array(data.readableBytesView)))
+            }
+            return result
+        }
+    }
+
+    public func close() async throws {
+        closed.withLockedValue { $0 = true }
+        pool.withLockedValue { $0.runner.cancel() }
+    }
+
+    /// Starts the outage probe (once): every second it tries a direct connection, and when one succeeds the pool is
+    /// replaced by a fresh one, without the back-off the old one accumulated.
+    public func noteUnavailable() {
+        guard probing.withLockedValue({ running in
+            if running { return false }
+            running = true
+            return true
+        }) else { return }
+        let configuration = self.configuration
+        let logger = self.logger
+        Task {
+            defer { probing.withLockedValue { $0 = false } }
+            logger.warning("the PostgreSQL journal is unavailable; probing every second")
+            while !closed.withLockedValue({ $0 }) {
+                try? await Task.sleep(for: .seconds(1))
+                if await Self.probe(configuration, logger: logger) { break }
+            }
+            guard !closed.withLockedValue({ $0 }) else { return }
+            let fresh = Self.start(configuration, logger: logger)
+            let old = pool.withLockedValue { current in
+                let old = current
+                current = fresh
+                return old
+            }
+            old.runner.cancel()
+            logger.notice("the PostgreSQL journal is back; a fresh connection pool is in use")
+        }
+    }
+
+    /// Whether the database accepts a connection and answers `SELECT 1` now.
+    static func probe(_ configuration: PostgresClient.Configuration, logger: Logger) async -> Bool {
+        guard let host = configuration.host else { return false }
+        var options = PostgresConnection.Configuration(
+            host: host, port: configuration.port ?? 5432, username: configuration.username, password: configuration.password,
+            database: configuration.database, tls: .disable)
+        options.options.connectTimeout = .seconds(1)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: options, id: 0, logger: logger)
+            defer { Task { try? await connection.close() } }
+            let rows = try await connection.query("SELECT 1", logger: logger)
+            for try await _ in rows {}
+            return true
+        } catch {
+            return false
+        }
+    }
 
     /// Direct SQL (tests tamper with a row).
     public func execute(_ sql: String) async throws {

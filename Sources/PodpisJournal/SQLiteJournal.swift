@@ -10,6 +10,11 @@ public final class SQLiteJournal: AuditJournal {
     let pool: DatabasePool
 
     public init(path: String) throws {
+        // The journal holds names, СНИЛС and ИНН of signers: a new file is readable by its owner only (SQLite gives
+        // its -wal and -shm files the database file's mode).
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
@@ -36,6 +41,19 @@ public final class SQLiteJournal: AuditJournal {
                         hash TEXT NOT NULL UNIQUE
                     );
                     CREATE INDEX journal_time ON journal(time);
+                    """)
+            }
+            migrator.registerMigration("v2-checkpoints") { db in
+                // Signed checkpoints (node, seq, hash, time) with their CMS: `audit verify` compares the chain to them.
+                try db.execute(sql: """
+                    CREATE TABLE checkpoints (
+                        node TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        hash TEXT NOT NULL,
+                        time TEXT NOT NULL,
+                        signed_data BLOB NOT NULL,
+                        PRIMARY KEY (node, seq)
+                    );
                     """)
             }
             let fixed = migrator
@@ -120,6 +138,30 @@ public final class SQLiteJournal: AuditJournal {
     }
 
     public func close() async throws { try pool.close() }
+
+    public func head() async throws -> JournalHead? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT seq, hash, time FROM journal ORDER BY seq DESC LIMIT 1").map {
+                JournalHead(seq: $0["seq"], hash: $0["hash"], time: $0["time"])
+            }
+        }
+    }
+
+    public func saveCheckpoint(_ checkpoint: StoredCheckpoint) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO checkpoints (node, seq, hash, time, signed_data) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [checkpoint.node, checkpoint.seq, checkpoint.hash, checkpoint.time, Data(checkpoint.signedData)])
+        }
+    }
+
+    public func checkpoints() async throws -> [StoredCheckpoint] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT node, seq, hash, time, signed_data FROM checkpoints ORDER BY node, seq").map { row in
+                StoredCheckpoint(node: row["node"], seq: row["seq"], hash: row["hash"], time: row["time"],
+                                 signedData: [UInt8]((row["signed_data"] as Data?) ?? Data()))
+            }
+        }
+    }
 
     /// Direct SQL (tests use it to tamper with a row, as an intruder with file access could).
     public func execute(_ sql: String) async throws {

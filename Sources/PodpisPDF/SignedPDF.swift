@@ -196,6 +196,8 @@ public final class SignedPDF {
         public var validationTime: Date?
         public var ocspResponses: [[UInt8]]
         public var revocation: RevocationPolicy
+        /// What each signature (and document timestamp) may carry, checked before it is parsed.
+        public var limits: SignatureLimits = .standard
 
         public init(trust: TrustStore, certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [],
                     validationTime: Date? = nil, ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline) {
@@ -306,7 +308,7 @@ public final class SignedPDF {
                 let digests = ranges.isEmpty ? [:] : try digest(ranges, algorithms: Set(DigestAlgorithm.allCases))
                 let examined = PAdESSupport.examineDocumentTimestamp(
                     der, covered: digests, trust: settings.trust, certificates: certificates, crls: crls, ocspResponses: ocsp,
-                    validationTime: settings.validationTime, revocation: settings.revocation)
+                    validationTime: settings.validationTime, revocation: settings.revocation, limits: settings.limits)
                 record.timestamp = examined.evidence
                 if let revisionNumber { documentTimestamps.append((revisionNumber, examined)) }
                 if var base = merged {
@@ -339,7 +341,7 @@ public final class SignedPDF {
             var evidence = try EvidenceCollector.collect(VerificationRequest(
                 signature: der, signatureName: signature.field.name, document: document, trust: settings.trust,
                 certificates: certificates, crls: crls, validationTime: settings.validationTime, ocspResponses: ocsp,
-                revocation: settings.revocation))
+                revocation: settings.revocation, limits: settings.limits))
             guard evidence.format.parsed else {
                 record.error = evidence.format.error ?? "not a CMS signature"
                 records.append(record)

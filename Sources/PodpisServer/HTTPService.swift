@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOPosix
 import PodpisJournal
 import PodpisReport
 import PolicyEngine
@@ -20,13 +21,23 @@ public enum HTTPService {
     public static func makeRouter(state: ServiceState, metrics: ServiceMetrics, requestLog: Logger? = nil) -> Router<BasicRequestContext> {
         let configuration = state.configuration
         let router = Router()
+        // The request log outermost (it sees the final status); then metrics, so that every answer is counted by
+        // status, problems (4xx, 429, 5xx) included.
         if let requestLog { router.add(middleware: RequestLogMiddleware(logger: requestLog)) }
-        router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: ProblemMiddleware(metrics: metrics))
 
         router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         router.get("/readyz") { _, _ in
-            _ = try await state.journal.entries(after: Int64.max - 1, limit: 1)
+            // Ready means the journal answers: within readyTimeout (2 s), else 503 (a load balancer then sends the work
+            // elsewhere).
+            do {
+                let journal = state.journal
+                _ = try await Deadline.run(seconds: configuration.readyTimeout) { try await journal.entries(after: Int64.max - 1, limit: 1) }
+            } catch {
+                state.journal.noteUnavailable()
+                throw ServiceState.journalUnavailable(error)
+            }
             let snapshot = state.snapshot
             return try jsonResponse(["status": "ready", "policies": "\(snapshot.catalog.registry.policies.count)",
                                      "trustAnchors": "\(snapshot.trust.anchors.count)"])
@@ -58,10 +69,10 @@ public enum HTTPService {
             return try jsonResponse(PolicyDetail(policy, language: Language(parsing: request.headers[.acceptLanguage])))
         }
 
-        let verify = VerifyEndpoint(state: state, metrics: metrics)
+        let admission = Admission(maxUploads: configuration.effectiveMaxUploads, maxVerifications: configuration.maxConcurrent)
+        let verify = VerifyEndpoint(state: state, metrics: metrics, admission: admission, fetchPool: fetchPool)
         let verifying = router.group()
             .add(middleware: AccessMiddleware(apiKeyHashes: Set(configuration.apiKeyHashes), adminKeyHashes: Set(configuration.adminKeyHashes), admin: false))
-            .add(middleware: ConcurrencyLimitMiddleware(limit: configuration.maxConcurrent))
         verifying.post("/v1/verify") { request, context in try await verify.handle(request, context: context) }
         // The verification page (GET /) and its form (POST /), on the same endpoint, limits and journal.
         VerificationPage(state: state).register(on: router, verifying: verifying, verify: verify)
@@ -70,8 +81,15 @@ public enum HTTPService {
                 throw Problem(.notFound, "no-tsa", title: "No TSA configured", detail: "configure tsa.key and tsa.cert")
             }
             try request.requireContentType("application/timestamp-query")
-            let query = try await request.collectBody(limit: 64 << 10)
-            let reply = try authority.respond(to: query)
+            let query = try await admission.uploading {
+                try await UploadWatch.reading(configuration) { watch in
+                    watch.waiting()
+                    let body = try await request.collectBody(limit: 64 << 10)
+                    watch.finished()
+                    return body
+                }
+            }
+            let reply = try await admission.verifying { try authority.respond(to: query) }
             return Response(status: .ok, headers: [.contentType: "application/timestamp-reply"], body: .init(byteBuffer: ByteBuffer(bytes: reply)))
         }
         router.group()
@@ -86,6 +104,14 @@ public enum HTTPService {
             }
         return router
     }
+
+    /// The bounded executor for revocation fetches: a responder that never answers holds one of these threads for
+    /// at most a verification's fetch budget, and never a thread that verifies (NIO's pool, one per core).
+    static let fetchPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 16)
+        pool.start()
+        return pool
+    }()
 
     static func jsonResponse(_ value: some Encodable) throws -> Response {
         Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
@@ -167,7 +193,7 @@ public enum HTTPService {
             },
             logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: JournalCloser(journal: state.journal)), .init(service: app)],
+            services: [.init(service: JournalCloser(journal: state.journal, notary: state.notary, logger: logger)), .init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
@@ -177,11 +203,25 @@ public enum HTTPService {
     }
 }
 
-/// Closes the journal after the HTTP server has drained (services shut down in reverse order).
+/// Writes the journal's checkpoints while the service runs, and after the HTTP server has drained (services shut
+/// down in reverse order) a last checkpoint; then closes the journal.
 struct JournalCloser: Service {
     let journal: any AuditJournal
+    let notary: JournalNotary?
+    let logger: Logger
+
     func run() async throws {
+        let periodic = notary.map { notary in Task { await notary.run(journal: journal) } }
         try? await gracefulShutdown()
+        periodic?.cancel()
+        if let notary {
+            do {
+                // Shielded from the group's cancellation: the last checkpoint is written however the service stops.
+                try await Task.detached { try await notary.writeCheckpoint(journal: journal) }.value
+            } catch {
+                logger.error("cannot write the last journal checkpoint", metadata: ["reason": "\(error)"])
+            }
+        }
         try await journal.close()
     }
 }

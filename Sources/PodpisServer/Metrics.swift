@@ -19,6 +19,13 @@ public final class ServiceMetrics: Sendable {
                                     labels: [("route", route)], buckets: buckets).record(seconds)
     }
 
+    /// Every problem answered, by its type (`urn:podpis:problem:…`).
+    func problem(_ type: String) {
+        registry.makeCounter(descriptor: .init(namespace: "podpis", metricName: "problems", unitName: "total",
+                                               helpText: "Problem answers (RFC 9457) by type"),
+                             labels: [("type", type)]).increment()
+    }
+
     func verdict(_ indication: Indication) {
         RequestOutcome.current?.indication = indication
         registry.makeCounter(descriptor: .init(namespace: "podpis", metricName: "verifications", unitName: "total",
@@ -38,11 +45,21 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        let response = try await next(request, context)
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let route = context.endpointPath ?? "unmatched"
-        metrics.request(route: route, method: request.method.rawValue, status: response.status.code, seconds: seconds)
-        return response
+        func record(_ status: Int) {
+            let elapsed = ContinuousClock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            metrics.request(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: status, seconds: seconds)
+        }
+        do {
+            let response = try await next(request, context)
+            record(response.status.code)
+            return response
+        } catch let error as any HTTPResponseError {
+            record(error.status.code)  // an error that escaped the problem middleware is still counted
+            throw error
+        } catch {
+            record(500)
+            throw error
+        }
     }
 }

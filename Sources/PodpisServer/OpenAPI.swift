@@ -133,7 +133,7 @@ components:
         documentDigest: {type: string, description: "Hex or Base64; with digestAlgorithm, instead of the document"}
         digestAlgorithm: {type: string, enum: [sha256, sha384, sha512, streebog256, streebog512]}
         documentSize: {type: integer}
-        policy: {type: string}
+        policy: {type: string, pattern: "^[a-z0-9][a-z0-9-]{0,63}$", description: "A policy id from GET /v1/policies (never a file)"}
         type: {type: string, description: "Document type as the policy names it"}
         lang: {type: string, enum: [ru, en]}
         powersOfAttorney:
@@ -156,7 +156,7 @@ components:
         pdf: {type: string, format: binary, description: "A signed PDF (PAdES), alone; the report gets a pdf section (revisions, changes after each signature)"}
         poa: {type: string, format: binary, description: "A machine-readable power of attorney (МЧД, EMCHD_1 XML); repeat the part for a re-delegation chain"}
         poa-signature: {type: string, format: binary, description: "The principal's detached signature over a poa part; the n-th goes with the n-th poa"}
-        policy: {type: string}
+        policy: {type: string, pattern: "^[a-z0-9][a-z0-9-]{0,63}$", description: "A policy id from GET /v1/policies (never a file)"}
         type: {type: string}
         lang: {type: string, enum: [ru, en]}
   responses:
@@ -179,9 +179,14 @@ paths:
             schema: {$ref: "#/components/schemas/VerifyJSON"}
       responses:
         "200":
-          description: The report (after its journal entry is durable); header X-Journal-Entry holds the entry number.
-            With Accept text/html, the verification protocol (one self-contained HTML page in the request's language),
-            its own SHA-256 in header X-Report-SHA256
+          description: The report (after its journal entry is durable); header X-Journal-Entry holds the entry number and
+            X-Journal-Receipt (when the service has a journal key) the Base64 of a CMS SignedData, signed with the journal key,
+            over the entry's {"hash","node","seq","time"} (keep it to prove later that the entry existed; podpis audit verify
+            --receipt). Only 200 answers are journaled. With Accept text/html, the verification protocol (one self-contained
+            HTML page in the request's language), its own SHA-256 in header X-Report-SHA256
+          headers:
+            X-Journal-Entry: {schema: {type: integer}}
+            X-Journal-Receipt: {schema: {type: string, contentEncoding: base64}}
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Report"}
@@ -193,13 +198,27 @@ paths:
         "413": {$ref: "#/components/responses/Problem"}
         "415": {$ref: "#/components/responses/Problem"}
         "422":
-          description: Not a CMS signature (the problem carries the FORMAT_FAILURE report; with Accept text/html, the protocol), or not a readable ASiC container
+          description: Not a CMS signature (urn:podpis:problem:not-a-signature; the problem carries the FORMAT_FAILURE report;
+            with Accept text/html, the protocol), not a readable ASiC container (not-a-container), or a signature carrying more
+            than the service's caps allow (too-complex; certificates, revocation objects, signers, unsigned attributes, nested
+            timestamps). None of these is journaled
           content:
             application/problem+json:
               schema: {$ref: "#/components/schemas/Problem"}
             text/html:
               schema: {type: string}
-        "429": {$ref: "#/components/responses/Problem"}
+        "429":
+          description: Too many request bodies arriving at once (too-many-uploads) or too many verifications at once
+            (too-many-requests); header Retry-After
+          content:
+            application/problem+json:
+              schema: {$ref: "#/components/schemas/Problem"}
+        "503":
+          description: The audit journal is unavailable (urn:podpis:problem:journal-unavailable); nothing was journaled;
+            header Retry-After
+          content:
+            application/problem+json:
+              schema: {$ref: "#/components/schemas/Problem"}
   /v1/timestamp:
     post:
       summary: RFC 3161 timestamping (when a TSA key is configured)
@@ -218,6 +237,7 @@ paths:
         "404": {$ref: "#/components/responses/Problem"}
         "413": {$ref: "#/components/responses/Problem"}
         "415": {$ref: "#/components/responses/Problem"}
+        "429": {$ref: "#/components/responses/Problem"}
   /v1/policies:
     get:
       summary: The policies available, with the version in force today
@@ -278,6 +298,7 @@ paths:
           content:
             application/json:
               schema: {type: object}
+        "503": {$ref: "#/components/responses/Problem"}
   /metrics:
     get:
       summary: Prometheus metrics

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import PolicyEngine
 import SigningCore
 
@@ -44,6 +45,20 @@ final class RequestOutcome: Sendable {
 /// Turns a failure to listen into one line naming the address (exit 69, or 77 for a port that needs privileges),
 /// instead of NIO's `bind(descriptor:ptr:bytes:)` text.
 public enum ListenError {
+    /// Binds and releases `host:port` before anything with side effects (journal keys, files) is set up, so a taken
+    /// port is the one line the operator reads, not the last of several.
+    public static func probe(host: String, port: Int) async throws {
+        guard port != 0 else { return }
+        do {
+            let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: host, port: port).get()
+            try await channel.close()
+        } catch {
+            throw translate(error, host: host, port: port)
+        }
+    }
+
     public static func translate(_ error: Error, host: String, port: Int) -> Error {
         let code: Int32? = (error as? IOError)?.errnoCode ?? ((error as NSError).domain == NSPOSIXErrorDomain ? Int32((error as NSError).code) : nil)
         switch code {

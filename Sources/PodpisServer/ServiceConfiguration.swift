@@ -19,9 +19,12 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var maxConcurrent = 64
     /// Seconds a connection may stay idle (slow clients are cut off).
     public var idleTimeout = 30
+    /// Requests still sending their body at once (default 4 × `maxConcurrent`); more get 429 too-many-uploads. A
+    /// verification slot is taken only once the body is complete, so slow uploads never hold one.
+    public var maxUploads: Int?
     /// Slowest upload accepted, in bytes per second averaged over the request, once `uploadGrace` seconds have passed:
     /// a body trickled byte by byte (which never trips the idle timeout) is cut off with 408.
-    public var minUploadRate = 1024
+    public var minUploadRate = 16 << 10
     /// Seconds before the upload rate is enforced.
     public var uploadGrace = 10
     /// `sqlite:PATH` or `postgres://…`.
@@ -52,11 +55,42 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var certificates: [String] = []
     /// OCSP responses (DER files) used for every verification.
     public var ocspResponses: [String] = []
+    /// What one signature may carry (`limits: {certificates, revocationObjects, signers, unsignedAttributes,
+    /// nestedTimestamps}`); over a cap: 422 too-complex.
+    public var limits = SignatureLimits.standard
+    /// `fetch: {allow: […]}` / `--fetch-allow`: the only destinations revocation data is fetched from; empty: any
+    /// but loopback, link-local, private and reserved addresses.
+    public var fetchAllow: [String] = []
+    /// `fetch: {maxURLs, budgetSeconds}`: per verification.
+    public var fetchLimits = FetchLimits.standard
+    /// Seconds a journal append may take before the answer is 503.
+    public var journalTimeout = 10
+    /// Seconds `/readyz` waits for the journal before answering 503.
+    public var readyTimeout = 2
+    /// The journal key (`journal: {key, cert, pin-file}`, `--journal-key KEY|pkcs11:…`, `--journal-cert`): it signs
+    /// receipts and checkpoints. Without one a SQLite journal makes its own beside the database.
+    public var journalKey: String?
+    public var journalCert: String?
+    public var journalPinFile: String?
+    /// `--checkpoints DIR`: signed checkpoints as files outside the database (append-only).
+    public var checkpoints: String?
+    /// A checkpoint every this many entries, and every `checkpointSeconds` while entries arrive.
+    public var checkpointEvery = 1000
+    public var checkpointSeconds = 60
+    /// `--tsa URL` for serve: checkpoints are timestamped by this RFC 3161 service too.
+    public var journalTSA: String?
+
+    /// The upload limit in force (4 × `maxConcurrent` unless set).
+    public var effectiveMaxUploads: Int { maxUploads ?? 4 * maxConcurrent }
+
+    /// The destination rules of revocation fetches.
+    public func fetchDestinations() throws -> FetchDestinations { try FetchDestinations(allowing: fetchAllow) }
 
     public init() {}
 
     static let keys = ["host", "port", "trust", "certs", "policies", "defaultPolicy", "maxBodyBytes", "maxInMemoryBytes", "maxConcurrent",
-                       "idleTimeout", "minUploadRate", "uploadGrace", "database", "tsa", "apiKeyHashes", "adminKeyHashes", "tls", "offline",
+                       "maxUploads", "idleTimeout", "minUploadRate", "uploadGrace", "database", "tsa", "apiKeyHashes", "adminKeyHashes",
+                       "tls", "offline", "limits", "fetch", "journal", "journalTimeout", "readyTimeout",
                        "attestations", "crls", "certificates", "ocspResponses"]
 
     /// Reads the YAML file (if any) and the environment.
@@ -82,12 +116,16 @@ public struct ServiceConfiguration: Sendable, Equatable {
             ("PODPIS_MAX_BODY_BYTES", "maxBodyBytes"), ("PODPIS_API_KEY_HASHES", "apiKeyHashes"), ("PODPIS_ADMIN_KEY_HASHES", "adminKeyHashes"),
             ("PODPIS_TRUST", "trust"), ("PODPIS_IDLE_TIMEOUT", "idleTimeout"), ("PODPIS_MIN_UPLOAD_RATE", "minUploadRate"),
             ("PODPIS_UPLOAD_GRACE", "uploadGrace"), ("PODPIS_CRLS", "crls"), ("PODPIS_CERTIFICATES", "certificates"),
-            ("PODPIS_OCSP_RESPONSES", "ocspResponses"),
+            ("PODPIS_OCSP_RESPONSES", "ocspResponses"), ("PODPIS_MAX_UPLOADS", "maxUploads"), ("PODPIS_JOURNAL_TIMEOUT", "journalTimeout"),
         ]
         for (variable, name) in env {
             guard let value = environment[variable] else { continue }
             try configuration.apply(name, Node(value), file: variable)
         }
+        if let allow = environment["PODPIS_FETCH_ALLOW"] {
+            configuration.fetchAllow = allow.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        _ = try configuration.fetchDestinations()
         return configuration
     }
 
@@ -116,6 +154,61 @@ public struct ServiceConfiguration: Sendable, Equatable {
         case "maxBodyBytes": maxBodyBytes = try int()
         case "maxInMemoryBytes": maxInMemoryBytes = try int()
         case "maxConcurrent": maxConcurrent = try int()
+        case "maxUploads": maxUploads = try int()
+        case "journalTimeout": journalTimeout = try int()
+        case "readyTimeout": readyTimeout = try int()
+        case "limits":
+            guard let map = value.mapping else {
+                throw PodpisError(.configuration, "«limits» must be a mapping (\(SignatureLimits.names.joined(separator: ", ")))", subject: file)
+            }
+            for (key, item) in map {
+                guard let field = key.string, SignatureLimits.names.contains(field) else {
+                    throw PodpisError(.configuration, "unknown limit «\(key.string ?? "?")» (known: \(SignatureLimits.names.joined(separator: ", ")))", subject: file)
+                }
+                guard let text = item.string, let number = Int(text), number > 0 else {
+                    throw PodpisError(.configuration, "«limits.\(field)» must be a positive whole number", subject: file)
+                }
+                limits[field] = number
+            }
+        case "fetch":
+            guard let map = value.mapping else { throw PodpisError(.configuration, "«fetch» must be a mapping (allow, maxURLs, budgetSeconds)", subject: file) }
+            for (key, item) in map {
+                switch key.string {
+                case "allow": fetchAllow = item.sequence?.compactMap(\.string) ?? item.string.map { [$0] } ?? []
+                case "maxURLs":
+                    guard let number = item.string.flatMap(Int.init), number >= 0 else {
+                        throw PodpisError(.configuration, "«fetch.maxURLs» must be a whole number", subject: file)
+                    }
+                    fetchLimits.maxURLs = number
+                case "budgetSeconds":
+                    guard let number = item.string.flatMap(Double.init), number > 0 else {
+                        throw PodpisError(.configuration, "«fetch.budgetSeconds» must be a positive number", subject: file)
+                    }
+                    fetchLimits.budget = number
+                default:
+                    throw PodpisError(.configuration, "unknown setting «fetch.\(key.string ?? "?")» (known: allow, maxURLs, budgetSeconds)", subject: file)
+                }
+            }
+        case "journal":
+            guard let map = value.mapping else {
+                throw PodpisError(.configuration, "«journal» must be a mapping (key, cert, pin-file, checkpoints, checkpointEvery, checkpointSeconds, tsa)", subject: file)
+            }
+            for (key, item) in map {
+                switch key.string {
+                case "key": journalKey = item.string
+                case "cert": journalCert = item.string
+                case "pin-file": journalPinFile = item.string
+                case "checkpoints": checkpoints = item.string
+                case "tsa": journalTSA = item.string
+                case "checkpointEvery", "checkpointSeconds":
+                    guard let number = item.string.flatMap(Int.init), number > 0 else {
+                        throw PodpisError(.configuration, "«journal.\(key.string ?? "")» must be a positive whole number", subject: file)
+                    }
+                    if key.string == "checkpointEvery" { checkpointEvery = number } else { checkpointSeconds = number }
+                default:
+                    throw PodpisError(.configuration, "unknown setting «journal.\(key.string ?? "?")» (known: key, cert, pin-file, checkpoints, checkpointEvery, checkpointSeconds, tsa)", subject: file)
+                }
+            }
         case "idleTimeout": idleTimeout = try int()
         case "minUploadRate": minUploadRate = try int()
         case "uploadGrace": uploadGrace = try int()

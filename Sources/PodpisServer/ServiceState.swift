@@ -4,6 +4,7 @@ import PodpisService
 import PolicyEngine
 import SigningCore
 import NIOConcurrencyHelpers
+import NIOPosix
 
 /// What the service verifies with: policies, trust, the TSA, the journal. Policies and trust can be reloaded
 /// while running (admin), and every request works with one consistent snapshot.
@@ -22,11 +23,14 @@ public final class ServiceState: Sendable {
     public let configuration: ServiceConfiguration
     public let journal: any AuditJournal
     public let authority: TimestampAuthority?
+    /// Signs receipts and checkpoints with the journal key (nil: neither is made).
+    public let notary: JournalNotary?
     private let current: NIOLockedValueBox<Snapshot>
 
-    public init(configuration: ServiceConfiguration, journal: any AuditJournal) throws {
+    public init(configuration: ServiceConfiguration, journal: any AuditJournal, notary: JournalNotary? = nil) throws {
         self.configuration = configuration
         self.journal = journal
+        self.notary = notary
         current = NIOLockedValueBox(try Self.load(configuration))
         if let key = configuration.tsaKey, let cert = configuration.tsaCert {
             let loaded = try KeyLoader.load(path: key) {
@@ -47,10 +51,35 @@ public final class ServiceState: Sendable {
 
     public var snapshot: Snapshot { current.withLockedValue { $0 } }
 
+    /// Appends a verification to the journal within `journalTimeout` and signs its receipt (Base64 of the CMS).
+    /// A journal that fails or does not answer in time gives 503 journal-unavailable with Retry-After: the answer is
+    /// never sent without its entry, and never waits without bound.
+    func record(_ record: JournalRecord) async throws -> (JournalEntry, String?) {
+        let entry: JournalEntry
+        do {
+            let journal = self.journal
+            entry = try await Deadline.run(seconds: configuration.journalTimeout) { try await journal.append(record) }
+        } catch {
+            journal.noteUnavailable()
+            throw Self.journalUnavailable(error)
+        }
+        guard let notary else { return (entry, nil) }
+        notary.appended(entry, journal: journal)
+        let receipt = try await NIOThreadPool.singleton.runIfActive { Data(try notary.receipt(for: entry)).base64EncodedString() }
+        return (entry, receipt)
+    }
+
+    static func journalUnavailable(_ error: any Error) -> Problem {
+        let reason = error is Deadline.Expired ? "the journal did not answer in time" : "the journal cannot be written"
+        return Problem(.serviceUnavailable, "journal-unavailable", title: "The audit journal is unavailable",
+                       detail: "\(reason); nothing was recorded, retry later")
+            .with(header: "Retry-After", "5")
+    }
+
     /// The PIN of a TSA key on a token: `tsa.pin-file` (owner-only, first line), else `PODPIS_TSA_PIN`.
     static func tokenPIN(_ configuration: ServiceConfiguration) throws -> [UInt8] {
         if let file = configuration.tsaPinFile {
-            try KeyLoader.checkPermissions(path: file, allowInsecure: false)
+            try KeyLoader.checkPermissions(path: file, allowInsecure: false, passphrase: true)
             var bytes = try FileInput.readSmallFile(path: file, limit: 4096)
             if let newline = bytes.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) { bytes.removeSubrange(newline...) }
             return bytes
@@ -76,7 +105,12 @@ public final class ServiceState: Sendable {
         if let error = catalog.registry.errors.first {
             throw PodpisError(.configuration, "a policy does not load: \(error.rendered(.en))")
         }
-        _ = try catalog.policy(configuration.defaultPolicy)
+        // The default policy is an id too: requests are answered from the catalogue only.
+        do {
+            _ = try catalog.policy(id: configuration.defaultPolicy)
+        } catch let error as PodpisError {
+            throw PodpisError(.configuration, "defaultPolicy: \(error.message)")
+        }
         var anchors = try CertificateFiles.load(paths: configuration.trust)
         var lists: [String: [String: TrustList]] = [:]
         for policy in catalog.registry.policies.values {

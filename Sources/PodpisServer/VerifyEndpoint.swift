@@ -13,6 +13,7 @@ import PodpisReport
 import PodpisService
 import PolicyEngine
 import SigningCore
+import Synchronization
 
 /// `POST /v1/verify`: multipart (`document`, `signature`, `policy`, `type`, `lang`; or `container`, an ASiC-E/ASiC-S
 /// file, instead of document and signature; `poa` and `poa-signature`, repeatable, for machine-readable powers of
@@ -21,6 +22,9 @@ import SigningCore
 package struct VerifyEndpoint: Sendable {
     let state: ServiceState
     let metrics: ServiceMetrics
+    let admission: Admission
+    /// The bounded executor revocation fetches run on (never the verification threads).
+    let fetchPool: NIOThreadPool
 
     /// What a request carries, however it was encoded.
     package struct Input {
@@ -86,17 +90,30 @@ package struct VerifyEndpoint: Sendable {
     static let defaultAlgorithms: Set<DigestAlgorithm> = [.sha1, .sha256, .sha384, .sha512, .streebog256, .streebog512]
 
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
-        let rawContentType = request.headers[.contentType] ?? ""
-        let contentType = rawContentType.lowercased()
-        let input: Input
-        if contentType.hasPrefix("multipart/form-data") {
-            input = try await readMultipart(request, contentType: rawContentType)  // the boundary is case-sensitive
-        } else if contentType.hasPrefix("application/json") {
-            input = try await readJSON(request)
-        } else {
-            throw Problem(.unsupportedMediaType, "unsupported-media-type", title: "Unsupported media type",
-                          detail: "send multipart/form-data (document, signature) or application/json")
+        // The body arrives under an upload slot; a verification slot is taken only once it is complete, so clients
+        // that send slowly never keep real verifications out (they are bounded by maxUploads and minUploadRate).
+        let configuration = state.configuration
+        let input = try await admission.uploading {
+            try await UploadWatch.reading(configuration) { watch in try await self.readInput(request, watch: watch) }
         }
+        return try await admission.verifying { try await verify(input, request: request, context: context) }
+    }
+
+    /// Reads the body in the form its Content-Type names.
+    func readInput(_ request: Request, watch: UploadWatch) async throws -> Input {
+        let rawContentType = request.headers[.contentType] ?? ""
+        // The media type exactly (parameters after «;»), never a prefix: «application/jsonp-evil» is not JSON.
+        let mediaType = Self.mediaType(rawContentType)
+        if mediaType == "multipart/form-data" {
+            return try await readMultipart(request, contentType: rawContentType, watch: watch)  // the boundary is case-sensitive
+        } else if mediaType == "application/json" {
+            return try await readJSON(request, watch: watch)
+        }
+        throw Problem(.unsupportedMediaType, "unsupported-media-type", title: "Unsupported media type",
+                      detail: "send multipart/form-data (document, signature) or application/json")
+    }
+
+    func verify(_ input: Input, request: Request, context: some RequestContext) async throws -> Response {
         let container = input.container.flatMap { $0.isEmpty ? nil : $0 }
         let pdf = input.pdf.flatMap { $0.isEmpty ? nil : $0 }
         try Self.checkPDFInput(pdf, input: input)
@@ -109,33 +126,43 @@ package struct VerifyEndpoint: Sendable {
             throw Problem(.badRequest, "missing-signature", title: "No signature", detail: "the request has no «signature»")
         }
         let snapshot = state.snapshot
+        let configuration = state.configuration
         let policy: Policy
         do {
-            policy = try snapshot.catalog.policy(input.policy ?? state.configuration.defaultPolicy)
+            // An id from the loaded catalogue and nothing else: a request never names a file.
+            policy = try snapshot.catalog.policy(id: input.policy ?? configuration.defaultPolicy)
         } catch let error as PodpisError {
             throw Problem(.badRequest, "unknown-policy", title: "Unknown policy", detail: error.message)
         }
         let language = Language(parsing: input.lang ?? request.headers[.acceptLanguage])
-        let revocation: RevocationPolicy = state.configuration.offline ? .offline : RevocationPolicy()
-        let options = JudgementOptions(documentType: input.type, language: language, attestations: state.configuration.attestations,
+        // One fetch session per request: its budget covers the signature, a container's signatures and the powers
+        // of attorney alike. It plans on the first pass; the fetches run on the fetch executor, not here.
+        var fetching: RevocationPolicy = configuration.offline ? .offline : RevocationPolicy()
+        fetching.limits = configuration.fetchLimits
+        fetching.destinations = try configuration.fetchDestinations()
+        let revocation = fetching.forOneVerification(mode: .plan)
+        let limits = configuration.limits
+        let options = JudgementOptions(documentType: input.type, language: language, attestations: configuration.attestations,
                                        trustLists: snapshot.trustLists[policy.id] ?? [:])
         let wantsHTML = Self.wantsHTML(request.headers[.accept])
-        // OpenSSL work and revocation fetches block: they run on NIO's thread pool, never on the cooperative pool.
-        // So does the JSON encoding of the evidence (for the journal) and of the report (the answer): together
-        // about a sixth of the service's CPU per request in a perf profile, which on the two threads of the
-        // cooperative pool held up every other request's I/O.
-        let (evidence, report, evidenceJSON, reportJSON) = try await NIOThreadPool.singleton.runIfActive {
+        // OpenSSL work blocks: it runs on NIO's thread pool, never on the cooperative pool. So does the JSON encoding
+        // of the evidence (for the journal) and of the report (the answer): together about a sixth of the service's
+        // CPU per request in a perf profile, which on the two threads of the cooperative pool held up every other
+        // request's I/O.
+        let run: @Sendable () throws -> (Evidence, Report, String, Data?) = {
             let (evidence, report): (Evidence, Report)
             if let pdf {
-                let settings = SignedPDF.VerificationSettings(
+                var settings = SignedPDF.VerificationSettings(
                     trust: snapshot.trust, certificates: snapshot.certificates, crls: snapshot.crls,
                     ocspResponses: snapshot.ocspResponses, revocation: revocation)
+                settings.limits = limits
                 (evidence, report) = try Self.verifyPDF(pdf, name: input.pdfName, settings: settings, powers: input.powersOfAttorney,
                                                         policy: policy, options: options)
             } else if let container {
-                let settings = ASiCContainer.VerificationSettings(
+                var settings = ASiCContainer.VerificationSettings(
                     trust: snapshot.trust, certificates: snapshot.certificates, crls: snapshot.crls,
                     ocspResponses: snapshot.ocspResponses, revocation: revocation)
+                settings.limits = limits
                 (evidence, report) = try Self.verifyContainer(
                     container, settings: settings, powers: input.powersOfAttorney, policy: policy, options: options)
             } else {
@@ -144,6 +171,7 @@ package struct VerifyEndpoint: Sendable {
                     certificates: snapshot.certificates, crls: snapshot.crls, ocspResponses: snapshot.ocspResponses,
                     revocation: revocation, policy: policy, options: options)
                 job.powersOfAttorney = input.powersOfAttorney
+                job.limits = limits
                 (evidence, report) = try job.run()
             }
             let encoder = JSONEncoder.podpis(pretty: false)
@@ -151,37 +179,57 @@ package struct VerifyEndpoint: Sendable {
             let reportJSON = !wantsHTML && evidence.format.parsed ? try encoder.encode(report) : nil
             return (evidence, report, evidenceJSON, reportJSON)
         }
-        let record = JournalRecord(
-            requestID: context.requestID, documentDigest: evidence.document?.digests["sha256"], signatureDigest: evidence.signatureFile.sha256,
-            signers: report.signatures.compactMap { $0.signer?.subject }, policyID: report.policy.id, policyVersion: report.policy.version,
-            indication: report.indication.rawValue, subIndication: report.subIndication?.rawValue, evidence: evidenceJSON)
-        let entry = try await state.journal.append(record)
+        var (evidence, report, evidenceJSON, reportJSON): (Evidence, Report, String, Data?)
+        do {
+            (evidence, report, evidenceJSON, reportJSON) = try await NIOThreadPool.singleton.runIfActive(run)
+            if let session = revocation.session, session.hasPlannedFetches {
+                // Revocation data to fetch: on the bounded fetch executor, within the budget; then the evidence is
+                // gathered again with what came back (and with the reason for what did not).
+                let http = revocation.http
+                let cache = revocation.cache
+                try await fetchPool.runIfActive { session.performPlanned(http: http, cache: cache) }
+                (evidence, report, evidenceJSON, reportJSON) = try await NIOThreadPool.singleton.runIfActive(run)
+            }
+        } catch let error as PodpisError where error.key == SignatureLimits.errorKey {
+            throw Problem(.unprocessableContent, "too-complex", title: "Signature too complex to verify", detail: error.message)
+        }
         metrics.verdict(report.indication)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-        headers[HTTPField.Name("X-Journal-Entry")!] = "\(entry.seq)"
-        if wantsHTML {
-            // The verification protocol for people; a signature that is not CMS still gets its page, with 422.
-            let rendered: VerificationProtocol.Rendered
-            do {
-                rendered = try VerificationProtocol.render(report: report, evidence: evidence)
-            } catch {
-                throw Problem(.internalServerError, "report-unavailable", title: "Cannot render the verification report", detail: "\(error)")
-            }
-            headers[.contentType] = "text/html; charset=utf-8"
-            headers[HTTPField.Name("X-Report-SHA256")!] = rendered.sha256
-            return Response(status: evidence.format.parsed ? .ok : .unprocessableContent, headers: headers,
-                            body: .init(byteBuffer: ByteBuffer(string: rendered.html)))
-        }
         guard evidence.format.parsed else {
-            // Not CMS: 422, and the report (FORMAT_FAILURE) travels inside the problem.
+            // Not CMS: 422, not journaled (only verifications are: garbage must not grow the journal). The report
+            // (FORMAT_FAILURE) travels inside the problem, or as the page for a person.
+            metrics.problem(Problem.base + "not-a-signature")
+            if wantsHTML { return try Self.page(report: report, evidence: evidence, status: .unprocessableContent, headers: headers) }
             let problem = ProblemWithReport(type: Problem.base + "not-a-signature", title: "Not a CMS signature", status: 422,
                                             detail: evidence.format.error, instance: request.uri.path, report: report)
             headers[.contentType] = "application/problem+json"
             return Response(status: .unprocessableContent, headers: headers,
                             body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.podpis(pretty: false).encode(problem))))
         }
+        let record = JournalRecord(
+            requestID: context.requestID, documentDigest: evidence.document?.digests["sha256"], signatureDigest: evidence.signatureFile.sha256,
+            signers: report.signatures.compactMap { $0.signer?.subject }, policyID: report.policy.id, policyVersion: report.policy.version,
+            indication: report.indication.rawValue, subIndication: report.subIndication?.rawValue, evidence: evidenceJSON)
+        let (entry, receipt) = try await state.record(record)
+        headers[HTTPField.Name("X-Journal-Entry")!] = "\(entry.seq)"
+        if let receipt { headers[HTTPField.Name("X-Journal-Receipt")!] = receipt }
+        if wantsHTML { return try Self.page(report: report, evidence: evidence, status: .ok, headers: headers) }
         let body = try reportJSON ?? JSONEncoder.podpis(pretty: false).encode(report)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The verification protocol for people (HTML).
+    static func page(report: Report, evidence: Evidence, status: HTTPTypes.HTTPResponse.Status, headers: HTTPFields) throws -> Response {
+        let rendered: VerificationProtocol.Rendered
+        do {
+            rendered = try VerificationProtocol.render(report: report, evidence: evidence)
+        } catch {
+            throw Problem(.internalServerError, "report-unavailable", title: "Cannot render the verification report", detail: "\(error)")
+        }
+        var headers = headers
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[HTTPField.Name("X-Report-SHA256")!] = rendered.sha256
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: rendered.html)))
     }
 
     /// Verifies an uploaded ASiC container: written to a private temporary file (the guarded reader works on files),
@@ -198,10 +246,16 @@ package struct VerifyEndpoint: Sendable {
         let evidence: Evidence
         do {
             evidence = try ASiCContainer(path: path).collectEvidence(settings, powersOfAttorney: powers)
-        } catch let error as PodpisError where error.kind == .dataFormat {
+        } catch let error as PodpisError where error.kind == .dataFormat && error.key != SignatureLimits.errorKey {
             throw Problem(.unprocessableContent, "not-a-container", title: "Not a readable ASiC container", detail: error.message)
         }
         return (evidence, PolicyEngine().judge(evidence, policy: policy, options: options))
+    }
+
+    /// The media type of a Content-Type value, lower-cased, without parameters (RFC 9110, 8.3.1).
+    static func mediaType(_ contentType: String) -> String {
+        (contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            .trimmingCharacters(in: .whitespaces).lowercased()
     }
 
     /// Whether the client asks for HTML: `text/html` in Accept, ranked at least as high as any JSON type.
@@ -230,15 +284,14 @@ package struct VerifyEndpoint: Sendable {
 
     // MARK: JSON
 
-    func readJSON(_ request: Request) async throws -> Input {
+    func readJSON(_ request: Request, watch: UploadWatch) async throws -> Input {
         var body = Data()
-        var pace = UploadPace(state.configuration)
-        for try await chunk in request.body {
-            try pace.received(chunk.readableBytes)
-            guard body.count + chunk.readableBytes <= state.configuration.maxInMemoryBytes else {
-                throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(state.configuration.maxInMemoryBytes) bytes of JSON")
+        let limit = state.configuration.maxInMemoryBytes
+        try await watch.pieces(of: request.body) { chunk in
+            guard body.count + chunk.readableBytes <= limit else {
+                throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(limit) bytes of JSON")
             }
-            body.append(contentsOf: chunk.readableBytesView)
+            chunk.withUnsafeReadableBytes { body.append(contentsOf: $0) }
         }
         return try Self.decodeJSON(body)
     }
@@ -321,16 +374,12 @@ package struct VerifyEndpoint: Sendable {
 
     // MARK: multipart
 
-    func readMultipart(_ request: Request, contentType: String) async throws -> Input {
+    func readMultipart(_ request: Request, contentType: String, watch: UploadWatch) async throws -> Input {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > state.configuration.maxBodyBytes {
             throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(state.configuration.maxBodyBytes) bytes")
         }
         let decoder = try MultipartRequestDecoder(contentType: contentType, limits: state.configuration)
-        var pace = UploadPace(state.configuration)
-        for try await chunk in request.body {
-            try pace.received(chunk.readableBytes)
-            try decoder.feed(chunk)
-        }
+        try await watch.pieces(of: request.body) { chunk in try decoder.feed(chunk) }
         return try decoder.finish()
     }
 
@@ -461,26 +510,97 @@ struct HeaderNameGuard {
 }
 
 /// Cuts off uploads slower than the configured minimum rate (slowloris): the idle timeout alone never fires for a
-/// client that sends one byte a second.
-struct UploadPace {
+/// client that sends one byte a second. The rate is the client's: bytes over the time the reader spent *waiting* for
+/// them, so a server busy parsing (or starved of threads) never blames the client for its own pace. Checked as each
+/// piece arrives, and by a watchdog every half second — so a client that sends nothing at all after its headers does
+/// not keep its upload slot until the idle timeout either.
+final class UploadWatch: Sendable {
     let start = ContinuousClock.now
     let minRate: Int
     let grace: Duration
-    var bytes = 0
+    let bytes = Atomic<Int>(0)
+    /// Nanoseconds spent waiting for the client, finished waits only.
+    let waited = Atomic<Int>(0)
+    /// When the current wait began (nanoseconds since `start`), or -1 while a piece is being processed.
+    let waitingSince = Atomic<Int>(-1)
 
     init(_ configuration: ServiceConfiguration) {
         minRate = configuration.minUploadRate
         grace = .seconds(configuration.uploadGrace)
     }
 
-    mutating func received(_ count: Int) throws {
-        bytes += count
+    var tooSlow: Problem {
+        Problem(.requestTimeout, "too-slow", title: "Upload too slow",
+                detail: "the body arrived at under \(minRate) bytes/s; send it faster or in one piece")
+    }
+
+    func nanosecondsSinceStart() -> Int {
         let elapsed = ContinuousClock.now - start
-        guard minRate > 0, elapsed > grace else { return }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        if Double(bytes) / seconds < Double(minRate) {
-            throw Problem(.requestTimeout, "too-slow", title: "Upload too slow",
-                          detail: "the body arrived at under \(minRate) bytes/s; send it faster or in one piece")
+        return Int(elapsed.components.seconds) * 1_000_000_000 + Int(elapsed.components.attoseconds / 1_000_000_000)
+    }
+
+    /// Whether the client is behind the minimum rate now (never during the first `uploadGrace` of waiting).
+    func behind() -> Bool {
+        guard minRate > 0 else { return false }
+        var nanoseconds = waited.load(ordering: .relaxed)
+        let since = waitingSince.load(ordering: .relaxed)
+        if since >= 0 { nanoseconds += max(0, nanosecondsSinceStart() - since) }
+        let seconds = Double(nanoseconds) / 1e9
+        guard seconds > Double(grace.components.seconds) else { return false }
+        return Double(bytes.load(ordering: .relaxed)) / seconds < Double(minRate)
+    }
+
+    /// The reader is about to wait for the next piece.
+    func waiting() { waitingSince.store(nanosecondsSinceStart(), ordering: .relaxed) }
+
+    /// A piece arrived: the wait ends; the pace is checked.
+    func received(_ count: Int) throws {
+        let since = waitingSince.exchange(-1, ordering: .relaxed)
+        if since >= 0 { waited.add(max(0, nanosecondsSinceStart() - since), ordering: .relaxed) }
+        bytes.add(count, ordering: .relaxed)
+        if behind() { throw tooSlow }
+    }
+
+    /// The body is complete (what is left is decoding it): no more waiting.
+    func finished() { _ = waitingSince.exchange(-1, ordering: .relaxed) }
+
+    /// Each piece of `body`, timing the waits for it.
+    func pieces(of body: RequestBody, _ handle: (ByteBuffer) throws -> Void) async throws {
+        var iterator = body.makeAsyncIterator()
+        while true {
+            waiting()
+            guard let chunk = try await iterator.next() else { break }
+            try received(chunk.readableBytes)
+            try handle(chunk)
+        }
+        finished()
+    }
+
+    /// Reads a body with `read` while a watchdog checks the rate; whichever ends first decides (the reader is
+    /// cancelled when the watchdog fires, which ends its wait for the next piece).
+    static func reading<T: Sendable>(_ configuration: ServiceConfiguration, _ read: @escaping @Sendable (UploadWatch) async throws -> T) async throws -> T {
+        let watch = UploadWatch(configuration)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await read(watch) }
+            group.addTask {
+                // Two consecutive ticks behind the rate, each on time: a late tick means this process was starved of
+                // threads, and then the waits measured the server as much as the client.
+                var behindTicks = 0
+                var last = ContinuousClock.now
+                while true {
+                    try await Task.sleep(for: .milliseconds(500))
+                    let now = ContinuousClock.now
+                    let onTime = now - last < .seconds(1)
+                    last = now
+                    behindTicks = onTime && watch.behind() ? behindTicks + 1 : 0
+                    if behindTicks >= 2 { throw watch.tooSlow }
+                }
+            }
+            defer { group.cancelAll() }
+            for try await result in group {
+                if let result { return result }
+            }
+            throw CancellationError()
         }
     }
 }
@@ -507,6 +627,9 @@ final class MultipartCollector {
     var finished = false
     /// The parts kept in memory; others (but `document`, which is hashed as it streams) are skipped.
     static let kept: Set<String> = ["signature", "policy", "type", "lang", "container", "poa", "poa-signature", "pdf"]
+    /// Parts that may appear once: a second `document` would be hashed while the first one's bytes still counted.
+    static let single: Set<String> = ["document", "signature", "container", "pdf", "policy", "type", "lang"]
+    var seen: Set<String> = []
     var problem: Problem?
 
     init(limits: ServiceConfiguration) { self.limits = limits }
@@ -548,6 +671,11 @@ final class MultipartCollector {
         let disposition = headers.first { $0.0.lowercased() == "content-disposition" }?.1 ?? ""
         current = Self.parameter("name", in: disposition)
         fileName = Self.parameter("filename", in: disposition)
+        if let name = current, Self.single.contains(name), !seen.insert(name).inserted {
+            problem = Problem(.badRequest, "duplicate-part", title: "Repeated part",
+                              detail: "«\(name)» may be sent once; this request has it more than once")
+            return
+        }
         if current == "document" {
             // The signature, if it came first, says which digests are needed.
             var algorithms: Set<DigestAlgorithm> = VerifyEndpoint.defaultAlgorithms

@@ -140,6 +140,8 @@ public struct BatchVerifier: Sendable {
     public var policy: Policy
     public var options: JudgementOptions
     public var workers: Int
+    /// What each signature may carry (certificates, signers, …), checked before it is parsed.
+    public var limits: SignatureLimits = .standard
 
     public init(trust: TrustStore, certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [],
                 ocspResponses: [[UInt8]] = [], validationTime: Date? = nil, revocation: RevocationPolicy = .offline,
@@ -159,9 +161,11 @@ public struct BatchVerifier: Sendable {
         do {
             if item.document == nil, ASiCContainer.recognises(path: item.signature)
                 || SignatureLookup.containerExtensions.contains((item.signature as NSString).pathExtension.lowercased()) {
-                let evidence = try ASiCContainer(path: item.signature).collectEvidence(ASiCContainer.VerificationSettings(
+                var settings = ASiCContainer.VerificationSettings(
                     trust: trust, certificates: certificates, crls: crls, validationTime: validationTime,
-                    ocspResponses: ocspResponses, revocation: revocation))
+                    ocspResponses: ocspResponses, revocation: revocation)
+                settings.limits = limits
+                let evidence = try ASiCContainer(path: item.signature).collectEvidence(settings)
                 return BatchResult(item: item, report: PolicyEngine().judge(evidence, policy: policy, options: options), error: nil)
             }
             if item.document == nil, SignedPDF.looksLikeSignedPDF(path: item.signature) {
@@ -175,7 +179,9 @@ public struct BatchVerifier: Sendable {
                 signature: signature, signatureName: (item.signature as NSString).lastPathComponent,
                 document: item.document.map { .file(path: $0) }, trust: trust, certificates: certificates, crls: crls,
                 validationTime: validationTime, ocspResponses: ocspResponses, revocation: revocation, policy: policy, options: options)
-            return BatchResult(item: item, report: try job.run().report, error: nil)
+            var limited = job
+            limited.limits = limits
+            return BatchResult(item: item, report: try limited.run().report, error: nil)
         } catch let error as PodpisError {
             return BatchResult(item: item, report: nil, error: error)
         } catch {

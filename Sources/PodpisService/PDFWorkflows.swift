@@ -12,7 +12,8 @@ extension SignedPDF {
         if !powersOfAttorney.isEmpty {
             evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(
                 powersOfAttorney, statuses: statuses, trust: settings.trust, certificates: settings.certificates, crls: settings.crls,
-                ocspResponses: settings.ocspResponses, revocation: settings.revocation, validationTime: settings.validationTime)
+                ocspResponses: settings.ocspResponses, revocation: settings.revocation, validationTime: settings.validationTime,
+                limits: settings.limits)
         }
         return evidence
     }

@@ -113,11 +113,33 @@ public struct PolicyCatalog: Sendable {
             }
             return policy
         }
-        guard reference.range(of: "^[a-z0-9][a-z0-9-]{0,63}$", options: .regularExpression) != nil else {
+        guard PolicyCatalog.isPolicyID(reference) else {
             throw PodpisError(.usage, "«\(reference)» is not a policy id (lower-case letters, digits, dashes) or a .yaml file")
         }
         guard let policy = registry.policy(reference) else {
             throw PodpisError(.usage, "unknown policy «\(reference)» (available: \(registry.policies.keys.sorted().joined(separator: ", ")))")
+        }
+        return policy
+    }
+
+    /// The pattern of a policy id: lower-case letters, digits and dashes.
+    public static let idPattern = "^[a-z0-9][a-z0-9-]{0,63}$"
+
+    /// Whether `text` has the form of a policy id (it may still be unknown).
+    public static func isPolicyID(_ text: String) -> Bool {
+        text.range(of: idPattern, options: .regularExpression) != nil
+    }
+
+    /// A policy by its id in the loaded catalogue, and nothing else: what a request from the network may name.
+    /// Never reads a file, so nothing a client sends can make the service open one (`policy(_:)` keeps `FILE` for
+    /// the CLI's `--policy FILE` and `policy impact FILE`). The error never repeats a value that is not an id.
+    public func policy(id: String) throws -> Policy {
+        let known = registry.policies.keys.sorted().joined(separator: ", ")
+        guard PolicyCatalog.isPolicyID(id) else {
+            throw PodpisError(.usage, "a policy is named by its id in the catalogue (lower-case letters, digits, dashes; available: \(known))")
+        }
+        guard let policy = registry.policy(id) else {
+            throw PodpisError(.usage, "unknown policy «\(id)» (available: \(known))")
         }
         return policy
     }

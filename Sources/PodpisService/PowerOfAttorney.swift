@@ -212,7 +212,8 @@ public enum PowerOfAttorneyReader {
     /// power of attorney whose number they name; one naming a power of attorney that was not given is an error.
     public static func gather(
         _ inputs: [Input], statuses: [StatusInput] = [], trust: TrustStore, certificates: [X509Certificate],
-        crls: [CertificateRevocationList], ocspResponses: [[UInt8]], revocation: RevocationPolicy, validationTime: Date?
+        crls: [CertificateRevocationList], ocspResponses: [[UInt8]], revocation: RevocationPolicy, validationTime: Date?,
+        limits: SignatureLimits = .standard
     ) throws -> [PowerOfAttorneyEvidence] {
         var result = try inputs.map { input in
             var evidence = read(input.xml, name: input.name)
@@ -220,7 +221,7 @@ public enum PowerOfAttorneyReader {
                 try EvidenceCollector.collect(VerificationRequest(
                     signature: signature, signatureName: input.name.map { $0 + ".sig" }, document: .bytes(name: input.name, input.xml),
                     trust: trust, certificates: certificates, crls: crls, validationTime: validationTime,
-                    ocspResponses: ocspResponses, revocation: revocation))
+                    ocspResponses: ocspResponses, revocation: revocation, limits: limits))
             }
             return evidence
         }
@@ -347,7 +348,8 @@ extension ASiCContainer {
         if !powersOfAttorney.isEmpty {
             evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(
                 powersOfAttorney, statuses: statuses, trust: settings.trust, certificates: settings.certificates, crls: settings.crls,
-                ocspResponses: settings.ocspResponses, revocation: settings.revocation, validationTime: settings.validationTime)
+                ocspResponses: settings.ocspResponses, revocation: settings.revocation, validationTime: settings.validationTime,
+                limits: settings.limits)
         }
         return evidence
     }

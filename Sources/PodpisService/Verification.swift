@@ -21,6 +21,8 @@ public struct VerificationJob: Sendable {
     public var powersOfAttorney: [PowerOfAttorneyReader.Input] = []
     /// Answers of the ФНС registry about those powers of attorney (`--poa-status`).
     public var powerOfAttorneyStatuses: [PowerOfAttorneyReader.StatusInput] = []
+    /// What each signature may carry (certificates, revocation objects, signers, …), checked before it is parsed.
+    public var limits: SignatureLimits = .standard
 
     public init(
         signature: [UInt8], signatureName: String?, document: DocumentInput?, trust: TrustStore,
@@ -46,11 +48,11 @@ public struct VerificationJob: Sendable {
         var evidence = try EvidenceCollector.collect(VerificationRequest(
             signature: signature, signatureName: signatureName, document: document, trust: trust,
             certificates: certificates, crls: crls, validationTime: validationTime, ocspResponses: ocspResponses,
-            revocation: revocation))
+            revocation: revocation, limits: limits))
         if !powersOfAttorney.isEmpty {
             evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(
-                powersOfAttorney, statuses: powerOfAttorneyStatuses, trust: trust, certificates: certificates, crls: crls, ocspResponses: ocspResponses,
-                revocation: revocation, validationTime: validationTime)
+                powersOfAttorney, statuses: powerOfAttorneyStatuses, trust: trust, certificates: certificates, crls: crls,
+                ocspResponses: ocspResponses, revocation: revocation, validationTime: validationTime, limits: limits)
         }
         let report = PolicyEngine().judge(evidence, policy: policy, options: options)
         return (evidence, report)

@@ -123,7 +123,6 @@ extension Catalogue {
         "inspect.crl": "CRL: {issuer}; this update {time}",
         "pki.files": "trust/            the trust anchors (roots): --trust {trust}\nrsa-root.*, rsa-ca.*   the RSA root and issuing CA (certificate .pem, key .key); rsa-chain.pem for --chain\nofficial-rsa.*    an official's signing certificate and key (RSA-2048)\ngost-root.*, gost-ca.*, official-gost.*, gost-chain.pem   the same with GOST R 34.10-2012 (256)\ntsa.*             the timestamping authority (critical timeStamping EKU)\nocsp.*            the OCSP responder\n*.crl             each CA's CRL (--crl {dir})\nDemonstrations and tests only: the keys are not protected.",
         "pki.revoked": "Revoked {certificate} (serial {serial}) at {time} MSK, reason {reason}: pki serve reports it at once",
-        "policy-test.unknown-policy": "unknown policy {policy}",
         "argument.subcommand-placeholder": "<subcommand>",
         "argument.options-placeholder": "[<options>]",
     ]

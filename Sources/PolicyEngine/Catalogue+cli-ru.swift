@@ -122,7 +122,6 @@ extension Catalogue {
         "inspect.crl": "СОС: {issuer}; выпущен {time}",
         "pki.files": "trust/            доверенные корневые сертификаты: --trust {trust}\nrsa-root.*, rsa-ca.*   корневой и выдающий УЦ RSA (сертификат .pem, ключ .key); rsa-chain.pem для --chain\nofficial-rsa.*    сертификат и ключ подписи должностного лица (RSA-2048)\ngost-root.*, gost-ca.*, official-gost.*, gost-chain.pem   то же с ГОСТ Р 34.10-2012 (256)\ntsa.*             служба меток времени (критическое расширение timeStamping)\nocsp.*            OCSP-служба\n*.crl             СОС каждого УЦ (--crl {dir})\nТолько для демонстрации и испытаний: ключи не защищены.",
         "pki.revoked": "Отозван {certificate} (серийный номер {serial}) на {time} МСК, причина {reason}: pki serve сообщает об этом сразу",
-        "policy-test.unknown-policy": "неизвестная политика {policy}",
         "argument.subcommand-placeholder": "<команда>",
         "argument.options-placeholder": "[<параметры>]",
     ]

@@ -326,6 +326,11 @@ enum CheckRunner {
             case .unknown, .notApplicable:
                 let advertised = !info.crlDistributionPoints.isEmpty || !info.ocspResponders.isEmpty
                 if requirement == "always" || (requirement == "advertised" && advertised) {
+                    // Why it is missing (not fetched: budget, destination refused, unreachable…), never silently.
+                    if !revocation.problems.isEmpty {
+                        return .fail(.tryLater, Message("revocation.unknown-because", [
+                            "subject": info.displayName, "reason": revocation.problems.joined(separator: "; ")]))
+                    }
                     return .fail(.tryLater, Message("revocation.unknown", ["subject": info.displayName]))
                 }
                 unpublished.append(info.displayName)

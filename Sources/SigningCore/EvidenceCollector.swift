@@ -31,12 +31,15 @@ public struct VerificationRequest: Sendable {
     public var ocspResponses: [[UInt8]]
     /// Whether revocation data may be fetched from the network.
     public var revocation: RevocationPolicy
+    /// What the signature may carry (counted before it is parsed); ``SignatureLimits/unlimited`` for forensic work.
+    public var limits: SignatureLimits
 
     public init(
         signature: [UInt8], signatureName: String? = nil, document: DocumentInput? = nil, trust: TrustStore,
         certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [], validationTime: Date? = nil,
-        ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline
+        ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline, limits: SignatureLimits = .standard
     ) {
+        self.limits = limits
         self.ocspResponses = ocspResponses
         self.revocation = revocation
         self.signature = signature
@@ -76,9 +79,10 @@ public enum EvidenceCollector {
         do {
             let (der, encoding) = try SignatureDecoder.decode(request.signature, subject: nil)
             evidence.signatureFile.encoding = encoding.rawValue
+            try request.limits.check(der, subject: request.signatureName)  // counted before anything is parsed
             cms = try CMSMessage.parse(der: der, subject: nil)
             originalDER = der
-        } catch let error as PodpisError {
+        } catch let error as PodpisError where error.key != SignatureLimits.errorKey {
             evidence.format = FormatEvidence(parsed: false, error: error.message)
             evidence.document = try hashDocument(request.document, algorithms: [.sha256], attached: nil)?.evidence
             return evidence
@@ -190,6 +194,7 @@ public enum EvidenceCollector {
                 let fetched = fetch(pairs, policy: request.revocation, into: &validator, evidence: &evidence)
                 if fetched { (signers, referenced) = examineAll(validator) }
             }
+            RevocationFetcher.noteUntrusted(&signers, certificates: referenced)
         }
         evidence.signers = signers
         evidence.certificates = referenced.mapValues { $0.info() }
@@ -263,13 +268,14 @@ public enum EvidenceCollector {
         return evidence
     }
 
-    /// (certificate, issuer) pairs on any path (signers', counter-signers' and TSAs') whose revocation status is unknown.
+    /// (certificate, issuer) pairs on any path (signers', counter-signers' and TSAs') that reaches a configured trust
+    /// anchor, whose revocation status is unknown. A path only the submitter vouches for is never fetched for.
     static func unknownRevocation(in signers: [SignerEvidence], certificates: [String: X509Certificate]) -> [(certificate: X509Certificate, issuer: X509Certificate)] {
         var pairs: [(certificate: X509Certificate, issuer: X509Certificate)] = []
         var seen = Set<String>()
         func allSigners(_ list: [SignerEvidence]) -> [SignerEvidence] { list.flatMap { [$0] + allSigners($0.counterSignatures ?? []) } }
         let chains = allSigners(signers).flatMap { $0.chains + $0.timestamps.flatMap(\.chains) }
-        for chain in chains {
+        for chain in chains where chain.reachesTrustAnchor {
             for (index, element) in chain.path.enumerated() where element.revocation.status == .unknown && index + 1 < chain.path.count {
                 guard let cert = certificates[element.certificate], let issuer = certificates[chain.path[index + 1].certificate],
                     seen.insert(element.certificate).inserted

@@ -78,15 +78,18 @@ public enum FileInput {
         let directory = (path as NSString).deletingLastPathComponent
         let base = (path as NSString).lastPathComponent
         let template = (directory.isEmpty ? "." : directory) + "/.\(base).podpis-XXXXXX"
+        TemporaryFiles.removeStale(besideOutput: path)
         var templateBytes = Array(template.utf8CString)
         let fd = templateBytes.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
             throw PodpisError(.cannotCreate, "cannot create: \(String(cString: strerror(errno)))", subject: path)
         }
         let temporary = string(fromNulTerminated: templateBytes)
+        TemporaryFiles.created(temporary)
         var success = false
         defer {
             if !success { unlink(temporary) }
+            TemporaryFiles.finished(temporary)
         }
         var offset = 0
         while offset < bytes.count {

@@ -15,6 +15,11 @@ public struct HTTPOptions: Sendable {
     public var clientCertificate: String?
     public var clientKey: String?
     public var clientKeyPassword: String?
+    /// Where the exchange may connect (checked after name resolution); nil: anywhere.
+    public var destinations: FetchDestinations? = nil
+    /// A finer bound than `timeout` on the whole exchange (and on connecting), in milliseconds: what is left of a
+    /// verification's fetch budget.
+    public var timeoutMilliseconds: Int? = nil
 
     public init(connectTimeout: Int = 5, timeout: Int = 20, maxResponseBytes: Int = 64 << 20,
                 basicAuth: (user: String, password: String)? = nil, clientCertificate: String? = nil,
@@ -65,6 +70,14 @@ public enum HTTPFetcher {
         _ = podpis_curl_setopt_long(curl, CURLOPT_NOSIGNAL, 1)
         _ = podpis_curl_setopt_long(curl, CURLOPT_CONNECTTIMEOUT, options.connectTimeout)
         _ = podpis_curl_setopt_long(curl, CURLOPT_TIMEOUT, options.timeout)
+        if let milliseconds = options.timeoutMilliseconds {
+            _ = podpis_curl_setopt_long(curl, CURLOPT_TIMEOUT_MS, max(1, milliseconds))
+            _ = podpis_curl_setopt_long(curl, CURLOPT_CONNECTTIMEOUT_MS, max(1, min(milliseconds, options.connectTimeout * 1000)))
+        }
+        // The destination rules live as long as this call (the transfer happens inside it).
+        let rules = options.destinations.map { $0.rules(forURL: url) }
+        defer { if let rules { podpis_destinations_free(rules) } }
+        if let rules { _ = podpis_curl_set_destinations(curl, rules) }
         _ = podpis_curl_setopt_long(curl, CURLOPT_FOLLOWLOCATION, 0)
         _ = podpis_curl_setopt_str(curl, CURLOPT_USERAGENT, "podpis/\(CryptoLibrary.podpisVersion)")
         _ = podpis_curl_set_sink(curl, &sink)
@@ -90,6 +103,13 @@ public enum HTTPFetcher {
                 }
             }
             return curl_easy_perform(curl)
+        }
+        if failure != CURLE_OK, let rules {
+            var address = [CChar](repeating: 0, count: 64)
+            let refused = podpis_destinations_refused(rules, &address, address.count)
+            if refused != 0 {
+                throw PodpisError(.unavailable, FetchDestinations.refusal(kind: refused, address: string(fromNulTerminated: address)), subject: url)
+            }
         }
         if sink.overflow != 0 {
             throw PodpisError(.unavailable, "the answer is larger than \(options.maxResponseBytes) bytes", subject: url)

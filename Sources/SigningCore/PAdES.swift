@@ -21,13 +21,13 @@ public enum PAdESSupport {
     public static func examineDocumentTimestamp(
         _ token: [UInt8], covered digests: [DigestAlgorithm: [UInt8]], trust: TrustStore, certificates: [X509Certificate] = [],
         crls: [CertificateRevocationList] = [], ocspResponses: [[UInt8]] = [], validationTime: Date? = nil,
-        revocation: RevocationPolicy = .offline
+        revocation: RevocationPolicy = .offline, limits: SignatureLimits = .standard
     ) -> DocumentTimestamp {
         // A document timestamp is a bare RFC 3161 token over the covered bytes: the evidence collector examines it as
         // it examines any token given alone (the same TSA lookup, path, revocation and fetch rules).
         let request = VerificationRequest(
             signature: token, document: .hashed(name: nil, size: 0, digests: digests), trust: trust, certificates: certificates,
-            crls: crls, validationTime: validationTime, ocspResponses: ocspResponses, revocation: revocation)
+            crls: crls, validationTime: validationTime, ocspResponses: ocspResponses, revocation: revocation, limits: limits)
         guard let evidence = try? EvidenceCollector.collect(request), var stamp = evidence.timestamps?.first else {
             let broken = TimestampEvidence(
                 type: "document", genTime: .distantPast, accuracy: nil, serial: "", policy: nil, imprintAlgorithm: "unknown",

@@ -80,7 +80,7 @@ public final class PrivateKey: @unchecked Sendable {
         }
     }
 
-    func matches(_ certificate: X509Certificate) -> Bool {
+    public func matches(_ certificate: X509Certificate) -> Bool {
         let ok = X509_check_private_key(certificate.pointer, pointer) == 1
         clearOpenSSLErrors()
         return ok
@@ -111,7 +111,7 @@ public enum KeyLoader {
     public struct PassphraseNeeded: Error {}
 
     /// Refuses a key file that is readable or writable by group or others.
-    public static func checkPermissions(path: String, allowInsecure: Bool) throws {
+    public static func checkPermissions(path: String, allowInsecure: Bool, passphrase: Bool = false) throws {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw PodpisError(.noInput, "no such file", subject: path).localized("error.no-such-file")
@@ -122,10 +122,11 @@ public enum KeyLoader {
         let loose = info.st_mode & 0o077
         if loose != 0 && !allowInsecure {
             let mode = String(info.st_mode & 0o777, radix: 8)
+            // A passphrase or PIN file opens the key: it is refused the same way (and overridden the same way).
             throw PodpisError(
                 .noPermission,
-                "private key file is accessible by group or others (mode \(mode)); run: chmod 600 \(path)",
-                subject: path).localized("error.key-permissions", ["mode": mode, "path": path])
+                "\(passphrase ? "passphrase" : "private key") file is accessible by group or others (mode \(mode)); run: chmod 600 \(path)",
+                subject: path).localized(passphrase ? "error.pass-permissions" : "error.key-permissions", ["mode": mode, "path": path])
         }
     }
 

@@ -141,8 +141,14 @@ public struct RevocationPolicy: Sendable {
     public var online: Bool
     public var http: HTTPOptions
     public var cache: RevocationCache
+    /// At most this many addresses and this much time per verification (the CLI and the service alike).
+    public var limits: FetchLimits = .standard
+    /// Where fetches may connect: nil for anywhere (the CLI); the service refuses internal ranges unless allowed.
+    public var destinations: FetchDestinations? = nil
+    /// The fetches of the verification under way, sharing its budget; nil: each gathering gets a live one.
+    public var session: FetchSession? = nil
 
-    public init(online: Bool = true, http: HTTPOptions = HTTPOptions(connectTimeout: 3, timeout: 10, maxResponseBytes: 32 << 20),
+    public init(online: Bool = true, http: HTTPOptions = HTTPOptions(connectTimeout: 2, timeout: 2, maxResponseBytes: 32 << 20),
                 cache: RevocationCache = .shared) {
         self.online = online
         self.http = http
@@ -150,9 +156,17 @@ public struct RevocationPolicy: Sendable {
     }
 
     public static let offline = RevocationPolicy(online: false)
+
+    /// The same policy with a session of its own for one verification (`mode` .plan in the service).
+    public func forOneVerification(mode: FetchSession.Mode = .live) -> RevocationPolicy {
+        var copy = self
+        if online { copy.session = FetchSession(limits: limits, destinations: destinations, mode: mode) }
+        return copy
+    }
 }
 
-/// Fetches what the certificates advertise: OCSP first (AIA), then CRLs (distribution points).
+/// Fetches what the certificates advertise: OCSP first (AIA), then CRLs (distribution points), through the
+/// verification's ``FetchSession`` (its budget, its destination rules, its plan).
 struct RevocationFetcher {
     let policy: RevocationPolicy
 
@@ -163,46 +177,40 @@ struct RevocationFetcher {
     }
 
     func fetch(pairs: [(certificate: X509Certificate, issuer: X509Certificate)]) -> Fetched {
+        let session = policy.session ?? FetchSession(limits: policy.limits, destinations: policy.destinations, mode: .live)
         var fetched = Fetched()
         var crlURLs = Set<String>()
+        var crlDone = Set<String>()
         for (certificate, issuer) in pairs {
-            let info = certificate.info()
-            var answered = false
-            for url in info.ocspResponders where !answered {
-                let key = "ocsp|\(url)|\(certificate.fingerprint)"
-                if let cached = policy.cache.get(key) {
-                    fetched.ocsp.append((cached, url))
-                    answered = true
-                    continue
-                }
-                do {
-                    let response = try OCSP.fetch(url: url, certificate: certificate, issuer: issuer, options: policy.http)
-                    fetched.ocsp.append((response, url))
-                    answered = true
-                    policy.cache.put(key, response, expires: Date().addingTimeInterval(300))
-                } catch let error as PodpisError {
-                    fetched.problems[certificate.fingerprint, default: []].append("OCSP \(url): \(error.message)")
-                } catch {}
+            let got = session.obtain(certificate: certificate, issuer: issuer, http: policy.http, cache: policy.cache, crlDone: &crlDone)
+            fetched.ocsp += got.ocsp
+            for (bytes, url) in got.crls where crlURLs.insert(url).inserted {
+                if let crl = try? CertificateRevocationList.parseAll(bytes, subject: url).first { fetched.crls.append((crl, url)) }
             }
-            if answered { continue }
-            for url in info.crlDistributionPoints where crlURLs.insert(url).inserted {
-                if let cached = policy.cache.get("crl|\(url)"), let crl = try? CertificateRevocationList.parseAll(cached).first {
-                    fetched.crls.append((crl, url))
-                    continue
-                }
-                do {
-                    let response = try HTTPFetcher.get(url, options: policy.http)
-                    guard response.status == 200 else {
-                        throw PodpisError(.unavailable, "HTTP \(response.status)", subject: url)
-                    }
-                    let crl = try CertificateRevocationList.parseAll(response.body, subject: url)[0]
-                    fetched.crls.append((crl, url))
-                    policy.cache.put("crl|\(url)", response.body, expires: crl.nextUpdate ?? Date().addingTimeInterval(3600))
-                } catch let error as PodpisError {
-                    fetched.problems[certificate.fingerprint, default: []].append("CRL \(url): \(error.message)")
-                } catch {}
-            }
+            if !got.problems.isEmpty { fetched.problems[certificate.fingerprint, default: []] += got.problems }
         }
         return fetched
+    }
+
+    /// Certificates on paths that reach no trust anchor are never fetched for (whoever made them chose their
+    /// addresses); their revocation evidence says so instead of staying silent.
+    static func noteUntrusted(_ signers: inout [SignerEvidence], certificates: [String: X509Certificate]) {
+        let reason = "not fetched: the certificate's path reaches no configured trust anchor"
+        func note(_ chain: inout ChainEvidence) {
+            guard !chain.reachesTrustAnchor else { return }
+            for index in chain.path.indices where chain.path[index].revocation.status == .unknown {
+                guard let info = certificates[chain.path[index].certificate]?.info(),
+                      !info.ocspResponders.isEmpty || !info.crlDistributionPoints.isEmpty,
+                      !chain.path[index].revocation.problems.contains(reason)
+                else { continue }
+                chain.path[index].revocation.problems.append(reason)
+            }
+        }
+        for s in signers.indices {
+            for c in signers[s].chains.indices { note(&signers[s].chains[c]) }
+            for t in signers[s].timestamps.indices {
+                for c in signers[s].timestamps[t].chains.indices { note(&signers[s].timestamps[t].chains[c]) }
+            }
+        }
     }
 }

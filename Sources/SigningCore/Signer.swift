@@ -308,13 +308,16 @@ enum AtomicOutput {
     static func write(to path: String, _ body: (OpaquePointer) throws -> Void) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let template = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).podpis-XXXXXX"
+        TemporaryFiles.removeStale(besideOutput: path)
         var templateBytes = Array(template.utf8CString)
         let fd = templateBytes.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw PodpisError(.cannotCreate, "cannot create: \(String(cString: strerror(errno)))", subject: path) }
         let temporary = string(fromNulTerminated: templateBytes)
+        TemporaryFiles.created(temporary)
         var done = false
         defer {
             if !done { unlink(temporary) }
+            TemporaryFiles.finished(temporary)
         }
         guard let bio = BIO_new_fd(fd, BIO_NOCLOSE) else {
             close(fd)

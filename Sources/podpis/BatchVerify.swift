@@ -21,12 +21,13 @@ extension VerifyCommand {
         let catalog = try PolicyCatalog.standard(policies: policies, certs: certsFolder)
         let policy = try catalog.policy(self.policy)
         let (trustLists, listAnchors) = try catalog.trustLists(for: policy)
-        let verifier = BatchVerifier(
+        var verifier = BatchVerifier(
             trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors), certificates: try paths.certificates(),
             crls: try paths.revocation.crls(), ocspResponses: try paths.revocation.ocspResponses(), validationTime: try at.map(TimeArgument.parse),
             revocation: paths.revocation.revocation, policy: policy,
             options: JudgementOptions(documentType: type, language: language, attestations: try attestations(), trustLists: trustLists),
             workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
+        verifier.limits = signatureLimits
         let terminal = isatty(STDERR_FILENO) == 1
         let json = self.json
         let encoder = JSONEncoder.podpis(pretty: false)

@@ -25,6 +25,7 @@ struct PassphraseOptions: ParsableArguments {
     /// Returns the passphrase bytes. Called only when the key turns out to be encrypted.
     func passphrase(for keyPath: String) throws -> [UInt8] {
         if let passFile {
+            try KeyLoader.checkPermissions(path: passFile, allowInsecure: allowInsecureKey, passphrase: true)
             var bytes = try FileInput.readSmallFile(path: passFile, limit: 64 << 10)
             if let newline = bytes.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) { bytes.removeSubrange(newline...) }
             return bytes

@@ -36,6 +36,11 @@ struct Podpis: AsyncParsableCommand {
         }
         do {
             var command = try parseAsRoot(arguments)
+            // A command killed by SIGINT/SIGTERM removes its half-written temporaries; the servers keep SIGTERM for
+            // their graceful shutdown.
+            if !(command is ServeCommand || command is TSAServeCommand || command is PKIServeCommand) {
+                TemporaryFiles.removeOnSignals()
+            }
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -21,6 +21,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: help("serve.database")) var database: String?
     @Option(name: .customLong("default-policy"), help: help("serve.default-policy")) var defaultPolicy: String?
     @Option(name: .customLong("max-concurrent"), help: help("serve.max-concurrent")) var maxConcurrent: Int?
+    @Option(name: .customLong("max-uploads"), help: help("serve.max-uploads")) var maxUploads: Int?
+    @Option(name: .customLong("fetch-allow"), help: help("serve.fetch-allow")) var fetchAllow: [String] = []
+    @Option(name: .customLong("journal-key"), help: help("serve.journal-key")) var journalKey: String?
+    @Option(name: .customLong("journal-cert"), help: help("serve.journal-cert")) var journalCert: String?
+    @Option(name: .long, help: help("serve.checkpoints")) var checkpoints: String?
+    @Option(name: .long, help: help("serve.tsa")) var tsa: String?
     @Flag(name: .long, help: help("serve.offline")) var offline = false
     @Option(name: .long, help: help("serve.crl")) var crl: [String] = []
     @Option(name: .long, help: help("serve.cert")) var cert: [String] = []
@@ -45,6 +51,15 @@ struct ServeCommand: AsyncParsableCommand {
         if let database { configuration.database = database }
         if let defaultPolicy { configuration.defaultPolicy = defaultPolicy }
         if let maxConcurrent { configuration.maxConcurrent = maxConcurrent }
+        if let maxUploads { configuration.maxUploads = maxUploads }
+        if !fetchAllow.isEmpty {
+            configuration.fetchAllow = fetchAllow
+            _ = try configuration.fetchDestinations()
+        }
+        if let journalKey { configuration.journalKey = journalKey }
+        if let journalCert { configuration.journalCert = journalCert }
+        if let checkpoints { configuration.checkpoints = checkpoints }
+        if let tsa { configuration.journalTSA = tsa }
         if offline { configuration.offline = true }
         if !crl.isEmpty { configuration.crls = crl }
         if !cert.isEmpty { configuration.certificates = cert }
@@ -53,8 +68,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let tlsKey { configuration.tlsKey = tlsKey }
         LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
         let logger = Logger(label: "podpis")
+        try await ListenError.probe(host: configuration.host, port: configuration.port)
+        let (notary, notice) = try JournalSetup.notary(for: configuration)
         let journal = try await AuditJournals.open(configuration.database)
-        let state = try ServiceState(configuration: configuration, journal: journal)
+        let state = try ServiceState(configuration: configuration, journal: journal, notary: notary)
+        if let notice { Console.note(notice) }
         try await HTTPService.run(state: state, metrics: ServiceMetrics(), logger: logger)
     }
 }
@@ -66,19 +84,63 @@ struct AuditCommand: AsyncParsableCommand {
 
 struct AuditVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "verify", abstract: helpString("audit-verify.abstract"))
+        commandName: "verify", abstract: helpString("audit-verify.abstract"), discussion: helpString("audit-verify.discussion"))
     @Option(name: .long, help: help("audit.database")) var database: String
+    @Option(name: .long, help: help("audit-verify.checkpoints")) var checkpoints: String?
+    @Option(name: .customLong("receipt"), help: help("audit-verify.receipt")) var receipts: [String] = []
+    @Option(name: .customLong("journal-cert"), help: help("audit-verify.journal-cert"))
+    var journalCert: String?
 
     func run() async throws {
-        let journal = try await AuditJournals.open(database)
-        let result = try await journal.verifyChain()
+        let pinned = try journalCert.map { path in
+            try X509Certificate.parseAll(FileInput.readSmallFile(path: path, limit: 1 << 20), subject: path)[0]
+        }
+        let receiptFiles = try receipts.map { (name: ($0 as NSString).lastPathComponent, bytes: try FileInput.readSmallFile(path: $0, limit: 1 << 20)) }
+        if let checkpoints { _ = try JournalAudit.checkpointFiles(in: checkpoints) }
+        let journal = try await AuditJournals.open(database, create: false)
+        let result: JournalAudit.Result
+        do {
+            result = try await JournalAudit.run(journal: journal, checkpointDirectory: checkpoints, receipts: receiptFiles, pinned: pinned)
+        } catch {
+            try? await journal.close()
+            throw error
+        }
         try await journal.close()
         let text = Catalogue(Console.language)
-        if let broken = result.firstBroken {
-            Console.out(text.text("audit.broken", ["seq": "\(broken.seq)", "reason": broken.reason, "count": "\(result.entries)"]))
-            throw ExitCode(ExitCodes.failed)
+        if let broken = result.chain.firstBroken {
+            Console.out(text.text("audit.broken", ["seq": "\(broken.seq)", "reason": broken.reason, "count": "\(result.chain.entries)"]))
+        } else {
+            Console.out(text.text("audit.intact", ["count": "\(result.chain.entries)"]))
         }
-        Console.out(text.text("audit.intact", ["count": "\(result.entries)"]))
+        for finding in result.findings { Console.out(Self.line(finding, text)) }
+        if let last = result.lastCheckpoint {
+            let subject = result.signer.map { $0.info().displayName } ?? "?"
+            Console.out(text.text("audit.checkpoints", ["count": "\(result.checkpoints.count)", "seq": "\(last)", "subject": subject]))
+        } else {
+            Console.out(text.text("audit.no-checkpoints"))
+        }
+        if !result.receipts.isEmpty { Console.out(text.text("audit.receipts", ["count": "\(result.receipts.count)"])) }
+        if !result.findings.isEmpty { Console.out(text.text("audit.failed", ["count": "\(result.findings.count)"])) }
+        if !result.intact { throw ExitCode(ExitCodes.failed) }
+    }
+
+    static func line(_ finding: JournalAudit.Finding, _ text: Catalogue) -> String {
+        switch finding {
+        case .truncated(let source, let seq, let last, _):
+            text.text("audit.truncated", ["source": source, "seq": "\(seq)", "last": "\(last)"])
+        case .rewritten(let source, let seq, let attested, let found, _):
+            text.text("audit.rewritten", ["source": source, "seq": "\(seq)", "attested": String(attested.prefix(16)) + "…", "found": String(found.prefix(16)) + "…"])
+        case .unreadable(let source, let reason):
+            text.text("audit.unreadable", ["source": source, "reason": reason])
+        case .otherSigner(let source, let subject):
+            text.text("audit.other-signer", ["source": source, "subject": subject])
+        case .severalSigners(let subjects):
+            text.text("audit.several-signers", ["subjects": subjects.joined(separator: "; ")])
+        case .otherNode(let source, let node):
+            text.text("audit.other-node", ["source": source, "node": node])
+        case .misnamed(let source):
+            text.text("audit.misnamed", ["source": source])
+        }
     }
 }
 

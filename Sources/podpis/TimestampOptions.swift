@@ -87,6 +87,16 @@ struct RevocationOptions: ParsableArguments {
     func crls() throws -> [CertificateRevocationList] { try CertificateFiles.loadCRLs(paths: crl) }
     func ocspResponses() throws -> [[UInt8]] { try ocspResponse.map { try FileInput.readSmallFile(path: $0, limit: 16 << 20) } }
     var revocation: RevocationPolicy { offline ? .offline : RevocationPolicy() }
+
+    /// For embedding validation data into a signature being raised (LT, LTA, archive refresh): every path must reach
+    /// an anchor anyway, and the budget of a verification (4 addresses, 5 s) would let one slow CA fail the whole
+    /// extension, so these fetch within a larger one (64 addresses, 5 min, 30 s each).
+    var buildingRevocation: RevocationPolicy {
+        guard !offline else { return .offline }
+        var policy = RevocationPolicy(http: HTTPOptions(connectTimeout: 10, timeout: 30, maxResponseBytes: 64 << 20))
+        policy.limits = FetchLimits(maxURLs: 64, budget: 300, perURL: 30)
+        return policy
+    }
 }
 
 /// Trust, revocation data and extra certificates (`--cert`), as `verify` and `extend` take them.
@@ -128,7 +138,7 @@ func raise(_ signature: [UInt8], name: String, to level: SignatureLevel, tsa: TS
             throw PodpisError(.usage, "level \(level.rawValue) needs the trust anchors to know the full certificate paths: give --trust")
         }
         bytes = try LongTermExtender.extend(signature: bytes, subject: name, trust: trust, certificates: certificates,
-                                            crls: try paths.crls(), ocspResponses: try paths.ocspResponses(), revocation: paths.revocation).bytes
+                                            crls: try paths.crls(), ocspResponses: try paths.ocspResponses(), revocation: paths.buildingRevocation).bytes
     }
     if level == .LTA {
         guard let client else { throw PodpisError(.usage, "level LTA adds an archive timestamp: give --tsa URL") }

@@ -66,6 +66,12 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: help("verify.workers"))
     var workers: Int?
 
+    @Flag(name: .customLong("no-limits"), help: help("verify.no-limits"))
+    var noLimits = false
+
+    /// The caps each signature is counted against before it is parsed.
+    var signatureLimits: SignatureLimits { noLimits ? .unlimited : .standard }
+
     func validate() throws {
         if batch == nil && document == nil { throw ValidationError(helpString("usage.verify-what")) }
         if batch != nil && document != nil { throw ValidationError(helpString("usage.batch-document")) }
@@ -110,6 +116,7 @@ struct VerifyCommand: AsyncParsableCommand {
         var withPowers = job
         withPowers.powersOfAttorney = try powersOfAttorney()
         withPowers.powerOfAttorneyStatuses = try powerOfAttorneyStatuses()
+        withPowers.limits = signatureLimits
         let (evidence, report) = try ProgressLine.reading(documentPath, language: language) { try withPowers.run() }
         try finish(evidence: evidence, report: report, signaturePath: signaturePath, language: language)
     }
@@ -189,10 +196,11 @@ struct VerifyCommand: AsyncParsableCommand {
                 documentType: type, language: language, trustLists: trustLists))
             try finish(evidence: evidence, report: report, signaturePath: path, language: language)
         }
-        let settings = ASiCContainer.VerificationSettings(
+        var settings = ASiCContainer.VerificationSettings(
             trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
             certificates: try paths.certificates(), crls: try paths.revocation.crls(), validationTime: validationTime,
             ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation)
+        settings.limits = signatureLimits
         let evidence = try container.collectEvidence(settings, powersOfAttorney: try powersOfAttorney(), statuses: try powerOfAttorneyStatuses())
         let report = PolicyEngine().judge(evidence, policy: policy, options: JudgementOptions(
             documentType: type, language: language, attestations: try attestations(), trustLists: trustLists))

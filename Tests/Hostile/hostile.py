@@ -2,7 +2,7 @@
 """Hostile clients against a live `podpis serve`: every attack must be answered politely (4xx, never 5xx), in bounded
 time, and the service must stay healthy and bounded in memory.
 
-usage: hostile.py URL PID SIGNATURE_FILE
+usage: hostile.py URL PID SIGNATURE_FILE [SERVICE_LOG]
 """
 import base64
 import json
@@ -175,6 +175,62 @@ answered = [c for c in statuses if isinstance(c, int)]
 check("a burst of 300 verifications gets answers, 429 beyond the limit, never 5xx",
       not server_errors and len(answered) >= 250 and all(c in (200, 422, 429) for c in answered), f"{sorted(set(map(str, statuses)))}")
 check("the service is healthy afterwards", healthy())
+
+
+# 7. Broken framing and clients that go away (issue #14): 400 or a closed connection, never a 5xx, and no
+#    internal-error log line for what a client did.
+def raw(payload, close_after_send=False, wait=10):
+    connection = socket.create_connection((HOST, PORT), timeout=wait)
+    connection.sendall(payload)
+    if close_after_send:
+        connection.close()
+        return b""
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data:
+            piece = connection.recv(65536)
+            if not piece:
+                break
+            data += piece
+    except OSError:
+        pass
+    connection.close()
+    return data
+
+
+def status_of(answer):
+    line = answer.split(b"\r\n", 1)[0].split(b" ")
+    return int(line[1]) if len(line) > 1 and line[1].isdigit() else None
+
+
+head = b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+for name, payload in [
+    ("Transfer-Encoding: xchunked", head + b"Transfer-Encoding: xchunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
+    ("an overflowing chunk size", head + b"Transfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFF\r\nabc\r\n0\r\n\r\n"),
+    ("a chunk size that is not hex", head + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"),
+    ("chunked and Content-Length together", head + b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
+]:
+    answer = raw(payload)
+    code = status_of(answer)
+    check(f"{name}: 400 or closed, never 5xx", code is None or code == 400, f"{answer[:200]!r}")
+for size in (100_000, 10_000_000):
+    raw(head + b"Content-Length: %d\r\n\r\n" % size + b"{\"signature\":\"" + b"A" * 1000, close_after_send=True)
+boundary = "hangupboundary"
+raw(b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=" + boundary.encode() + b"\r\nContent-Length: 1000000\r\n\r\n"
+    + b"--" + boundary.encode() + b"\r\nContent-Disposition: form-data; name=\"document\"\r\n\r\n" + b"x" * 5000, close_after_send=True)
+time.sleep(1)
+check("clients that hang up mid-body leave the service healthy", healthy())
+if len(sys.argv) > 4:
+    log = open(sys.argv[4], encoding="utf-8", errors="replace").read()
+    check("no internal error was logged for what clients did", "internal error" not in log and "\"level\":\"error\"" not in log,
+          [line for line in log.splitlines() if "error" in line][:5])
+
+# 8. /metrics counts every answer by status, the refusals included, and every problem type.
+with urllib.request.urlopen(URL + "/metrics", timeout=10) as response:
+    metrics = response.read().decode()
+check("/metrics counts 429, 4xx and the problem types", 'status="429"' in metrics and 'status="400"' in metrics
+      and 'podpis_problems_total{type="urn:podpis:problem:too-many-requests"}' in metrics.replace("too-many-uploads", "too-many-requests"),
+      [line for line in metrics.splitlines() if "status=" in line or "problems" in line][:20])
 rss = peak_rss_mib()
 check(f"peak memory stayed bounded ({rss} MiB < 1024 MiB)", 0 < rss < 1024, f"{rss} MiB")
 

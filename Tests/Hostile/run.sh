@@ -42,6 +42,6 @@ else
     echo "== schemathesis not installed: skipped (pip install schemathesis)"
 fi
 echo "== hostile clients"
-python3 "$ROOT/Tests/Hostile/hostile.py" "$URL" "$SERVER" "$WORK/order.txt.sig" || status=1
+python3 "$ROOT/Tests/Hostile/hostile.py" "$URL" "$SERVER" "$WORK/order.txt.sig" "$WORK/serve.log" || status=1
 kill -0 "$SERVER" 2>/dev/null || { echo "FAIL the service died"; status=1; }
 exit $status

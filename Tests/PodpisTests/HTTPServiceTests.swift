@@ -41,6 +41,10 @@ struct HTTPServiceTests {
             configuration.adminKeyHashes = adminKeys.map(ServiceConfiguration.hash)
             configuration.maxInMemoryBytes = maxInMemory
             configuration.maxBodyBytes = maxBody
+            // In process, the journal shares a cooperative pool that blocking tests starve for seconds at a time; the
+            // journal and readiness timeouts (503) are exercised against a real outage in JournalOutageTests.
+            configuration.journalTimeout = 120
+            configuration.readyTimeout = 120
             configuration.tsaKey = tsaKey
             configuration.tsaCert = tsaCert
             state = try ServiceState(configuration: configuration, journal: try await AuditJournals.open(configuration.database))

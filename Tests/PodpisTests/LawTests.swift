@@ -128,7 +128,7 @@ struct LawTests {
             let result = report.signatures[0].checks.first { $0.id == "revocation" }
             if kept {
                 #expect(report.indication == .totalPassed, "\(reason): \(result?.message ?? "")")
-                #expect(result?.message.contains("does not affect a signature made before it") == true)
+                #expect(result?.message.contains("does not affect a signature made before it") == true, "\(result?.message ?? "")")
             } else {
                 #expect(report.indication != .totalPassed, "\(reason)")
                 #expect(result?.message.contains("annulled") == true, "\(reason): \(result?.message ?? "")")

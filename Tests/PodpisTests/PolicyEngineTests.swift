@@ -81,9 +81,10 @@ struct PolicyEngineTests {
         #expect(report.signatures[0].legal.conclusion.contains("ст. 11"))
     }
 
-    @Test("the catalogues are complete in both languages")
+    @Test("the catalogues are complete in both languages, and no key is written twice (one of the texts would never show)")
     func catalogues() {
         #expect(Catalogue.keys(.ru) == Catalogue.keys(.en), "only ru: \(Catalogue.keys(.ru).subtracting(Catalogue.keys(.en))); only en: \(Catalogue.keys(.en).subtracting(Catalogue.keys(.ru)))")
+        #expect(Catalogue.duplicates.isEmpty, "defined twice: \(Catalogue.duplicates.sorted())")
     }
 }
 

@@ -21,31 +21,9 @@ struct ProductTests {
 
     /// Runs `binary` in `directory` with the defaults' environment variables removed (as on a fresh machine).
     static func run(_ binary: String, _ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> CLIResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for key in ["PODPIS_POLICIES", "PODPIS_CERTS", "PODPIS_TEMPLATES", "PODPIS_TRUST", "PODPIS_LANG", "LC_ALL", "LC_MESSAGES"] {
-            env.removeValue(forKey: key)
-        }
-        env["LANG"] = "C.UTF-8"
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        nonisolated(unsafe) var errData = Data()
-        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
-        return CLIResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+        try CLI.run(arguments, environment: environment, directory: directory, binary: binary,
+                    removing: ["PODPIS_POLICIES", "PODPIS_CERTS", "PODPIS_TEMPLATES", "PODPIS_TRUST", "PODPIS_LANG",
+                               "LC_ALL", "LC_MESSAGES"])
     }
 
     // MARK: embedded defaults

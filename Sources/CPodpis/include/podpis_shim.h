@@ -99,6 +99,23 @@ typedef struct {
 CURLcode podpis_curl_set_sink(CURL *curl, podpis_curl_buffer *sink);
 void podpis_curl_buffer_free(podpis_curl_buffer *sink);
 
+/// Where a fetch may connect, checked on every address libcurl is about to connect to (after DNS, so a name
+/// that resolves to an internal address is caught too). Without entries (and not `allow_all`), loopback,
+/// link-local, private, shared, multicast and reserved addresses are refused; with entries, only addresses
+/// inside one of them are allowed.
+typedef struct podpis_destinations podpis_destinations;
+podpis_destinations *podpis_destinations_new(int allow_all);
+/// Adds an allowed network: `family` 4 or 6, `address` 4 or 16 bytes, `prefix` in bits.
+void podpis_destinations_add(podpis_destinations *rules, int family, const unsigned char *address, int prefix);
+void podpis_destinations_free(podpis_destinations *rules);
+/// Installs the check on a handle (CURLOPT_OPENSOCKETFUNCTION); `rules` must outlive the transfer.
+CURLcode podpis_curl_set_destinations(CURL *curl, podpis_destinations *rules);
+/// After a transfer: 0 if nothing was refused, 1 if an address in a special range was refused, 2 if an address
+/// outside the allowed networks was; the address refused is written into `buffer`.
+int podpis_destinations_refused(const podpis_destinations *rules, char *buffer, size_t size);
+/// Whether an address is in one of the ranges refused by default (for tests and messages).
+int podpis_address_is_special(int family, const unsigned char *address);
+
 
 /// Outcomes of podpis_pkcs11_load.
 enum {

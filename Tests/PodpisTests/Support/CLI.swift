@@ -22,13 +22,15 @@ enum CLI {
 
     @discardableResult
     static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
-                    directory: String? = nil, timeout: TimeInterval = 120) throws -> CLIResult {
+                    directory: String? = nil, timeout: TimeInterval = 120,
+                    binary: String = CLI.binary, removing: [String] = []) throws -> CLIResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["LANG"] = "C.UTF-8"
         env.removeValue(forKey: "PODPIS_TRUST")
+        for key in removing { env.removeValue(forKey: key) }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
