@@ -131,6 +131,7 @@ struct InspectCommand: AsyncParsableCommand {
         let t = Catalogue(language)
         let zone = language == .ru ? "МСК" : "MSK"
         func time(_ date: Date) -> String { MoscowTime.format(date) + " " + zone }
+        func readable(_ rfc2253: String) -> String { SubjectText.render(rfc2253, language: language) }
         var lines: [String] = []
         lines.append(t.text("inspect.summary", [
             "name": name, "encoding": inspection.encoding.uppercased(), "content": t.text("inspect.content.\(inspection.content)"),
@@ -142,7 +143,7 @@ struct InspectCommand: AsyncParsableCommand {
         }
         for signer in inspection.signers {
             let level = (signer.level == "CMS" ? "CMS" : "CAdES-\(signer.level)") + (signer.profile.map { " (\($0))" } ?? "")
-            lines.append(t.text("inspect.signer", ["id": signer.id, "name": signer.certificate ?? signer.identifierValue]))
+            lines.append(t.text("inspect.signer", ["id": signer.id, "name": signer.certificate.map(readable) ?? signer.identifierValue]))
             lines.append("  " + t.text("inspect.level", ["level": level, "signature": signer.signature, "digest": signer.digest]))
             if let counters = signer.counterSignatures, !counters.isEmpty {
                 lines.append("  " + t.text("inspect.counter-signatures", ["list": counters.joined(separator: ", ")]))
@@ -154,15 +155,15 @@ struct InspectCommand: AsyncParsableCommand {
             }
         }
         for cert in inspection.certificates {
-            lines.append(t.text("inspect.certificate", ["subject": cert.subject]))
-            lines.append("  " + t.text("inspect.issuer", ["issuer": cert.issuer, "serial": cert.serial]))
+            lines.append(t.text("inspect.certificate", ["subject": readable(cert.subject)]))
+            lines.append("  " + t.text("inspect.issuer", ["issuer": readable(cert.issuer), "serial": cert.serial]))
             lines.append("  " + t.text("inspect.validity", [
                 "from": time(cert.notBefore), "until": time(cert.notAfter), "key": cert.keyType, "bits": "\(cert.keyBits)",
                 "kind": t.text(cert.isCA ? "inspect.ca" : "inspect.end-entity"),
             ]))
         }
         for crl in inspection.crls {
-            lines.append(t.text("inspect.crl", ["issuer": crl.issuer, "time": crl.thisUpdate.map(time) ?? "?"]))
+            lines.append(t.text("inspect.crl", ["issuer": readable(crl.issuer), "time": crl.thisUpdate.map(time) ?? "?"]))
         }
         return lines
     }

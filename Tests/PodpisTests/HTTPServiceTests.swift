@@ -72,6 +72,32 @@ struct HTTPServiceTests {
         (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] ?? [:]
     }
 
+    @Test("a bare RFC 3161 token sent as the signature: signatures [] and a top-level timestamp; over its document TOTAL-PASSED, over another HASH_FAILURE, alone SIGNED_DATA_NOT_FOUND")
+    func bareTimestampToken() async throws {
+        let f = try await Fixture()
+        defer { f.folder.cleanup() }
+        let (authority, _) = try f.h.authority()
+        let token = try TimestampClient(source: LocalTimestampSource(authority)).token(over: sampleDocument, digest: .sha256)
+        try await f.app.test(.router) { client in
+            for (document, indication, subIndication) in [(Optional(sampleDocument), "TOTAL-PASSED", nil),
+                                                          (Optional(sampleDocument + [0x21]), "TOTAL-FAILED", "HASH_FAILURE"),
+                                                          (nil, "INDETERMINATE", "SIGNED_DATA_NOT_FOUND")] {
+                let parts = [("signature", token, Optional("order.tst"))] + (document.map { [("document", $0, Optional("order.txt"))] } ?? [])
+                let (body, headers) = f.multipart(parts)
+                try await client.execute(uri: "/v1/verify", method: .post, headers: headers, body: body) { response in
+                    #expect(response.status == .ok, "\(String(buffer: response.body))")
+                    let report = Self.object(response.body)
+                    #expect(report["indication"] as? String == indication, "\(report)")
+                    #expect(report["subIndication"] as? String == subIndication, "\(report)")
+                    #expect((report["signatures"] as? [Any])?.isEmpty == true)
+                    let stamp = (report["timestamps"] as? [[String: Any]])?.first
+                    #expect(stamp?["type"] as? String == "standalone", "\(report)")
+                    #expect(stamp?["imprintAlgorithm"] as? String == "sha256")
+                }
+            }
+        }
+    }
+
     @Test("multipart, JSON with Base64, and digest-only requests all verify; each is journaled")
     func verifyForms() async throws {
         let f = try await Fixture()

@@ -86,6 +86,11 @@ struct ProductTests {
         #expect(demo.status == 0, "\(demo.stdout)\(demo.stderr)")
         let report = try String(contentsOfFile: (work as NSString).appendingPathComponent("d/prikaz-123-report.html"), encoding: .utf8)
         #expect(report.hasPrefix("<!DOCTYPE html>") && report.contains("TOTAL-PASSED"))
+        // `inspect` names the qualified-certificate attributes as a reader knows them, in Moscow time.
+        let inspected = try Self.run(binary, ["inspect", "d/prikaz-124.txt.sig", "--lang", "ru"], in: work)
+        #expect(inspected.status == 0, "\(inspected.stderr)")
+        for expected in ["ИНН ЮЛ=", "ОГРН=", "СНИЛС=", "МСК"] { #expect(inspected.stdout.contains(expected), "\(inspected.stdout)") }
+        for raw in ["1.2.643.100.4=", "=#12", "UTC"] { #expect(!inspected.stdout.contains(raw), "\(inspected.stdout)") }
 
         let cases = try Self.run(binary, ["policy", "test"], in: work)
         #expect(cases.status == 0, "\(cases.stdout)\(cases.stderr)")
