@@ -25,6 +25,8 @@ struct ProtocolPage {
     let hasMarks: Bool
     let facts: [Row]
     let signatures: [SignatureBlock]
+    let standaloneTimestamps: [TimestampRow]
+    let hasStandaloneTimestamps: Bool
     let hasSignatures: Bool
     let documentChecks: [CheckRow]
     let hasDocumentChecks: Bool
@@ -79,6 +81,9 @@ struct ProtocolPage {
         let timeNote: String
         let timestamps: [TimestampRow]
         let hasTimestamps: Bool
+        /// Counter-signatures over this signature, each with its own verdict (they do not change this one's).
+        let counterSignatures: [CounterSignatureRow]
+        let hasCounterSignatures: Bool
         let checks: [CheckRow]
         let chain: ChainPicture
         let timeline: TimelinePicture?
@@ -90,6 +95,24 @@ struct ProtocolPage {
         let tsa: String
         let css: String
         let result: String
+
+        init(_ stamp: TimestampSummary, text: Labels) {
+            let passed = stamp.indication == "PASSED"
+            type = text["ts-type-" + stamp.type]
+            time = DateText.full(stamp.genTime)
+            tsa = stamp.tsa ?? "—"
+            css = passed ? "passed" : "failed"
+            result = passed ? text["ts-valid"] : text["ts-invalid"] + (stamp.subIndication.map { " (\($0.rawValue))" } ?? "")
+        }
+    }
+
+    struct CounterSignatureRow {
+        let signer: String
+        let time: String
+        let css: String
+        let verdict: String
+        let code: String
+        let reason: String
     }
 
     init(report: Report, evidence: Evidence?, hash: String) {
@@ -196,6 +219,9 @@ struct ProtocolPage {
                 catalogue: catalogue, text: text)
         }
         self.hasSignatures = !report.signatures.isEmpty
+        // A bare RFC 3161 token: no signature, its timestamp reported on its own.
+        self.standaloneTimestamps = (report.timestamps ?? []).map { ProtocolPage.TimestampRow($0, text: text) }
+        self.hasStandaloneTimestamps = !standaloneTimestamps.isEmpty
         self.documentChecks = report.documentChecks.map { CheckRow($0, text: text) }
         self.hasDocumentChecks = !report.documentChecks.isEmpty
         self.formatError = report.formatError
@@ -306,7 +332,7 @@ extension ProtocolPage.SignatureBlock {
         var algorithms = catalogue.text("report.algorithms-value", ["digest": signature.algorithms.digest, "signature": signature.algorithms.signature])
         if let bits = signature.algorithms.keyBits { algorithms += ", " + catalogue.text("report.key-bits", ["bits": "\(bits)"]) }
         var signatureRows = [
-            Row(label: text["level"], value: signature.format, mono: false),
+            Row(label: text["level"], value: signature.format + (signature.profile.map { " (\(text["profile"]): \($0))" } ?? ""), mono: false),
             Row(label: text["algorithms"], value: algorithms, mono: false),
             Row(label: text["claimed-time"], value: signature.claimedSigningTime.map(DateText.full) ?? text["not-stated"], mono: false),
         ]
@@ -315,14 +341,17 @@ extension ProtocolPage.SignatureBlock {
         signatureRows.append(Row(label: text[timeProven ? "best-time-proven" : "best-time"], value: DateText.full(signature.bestSignatureTime), mono: false))
         self.signature = signatureRows
         timeNote = text[timeProven ? "time-proven" : "time-not-proven"]
-        timestamps = signature.timestamps.map { stamp in
-            let passed = stamp.indication == "PASSED"
-            let result = passed ? text["ts-valid"] : text["ts-invalid"] + (stamp.subIndication.map { " (\($0.rawValue))" } ?? "")
-            return ProtocolPage.TimestampRow(
-                type: text["ts-type-" + stamp.type], time: DateText.full(stamp.genTime), tsa: stamp.tsa ?? "—",
-                css: passed ? "passed" : "failed", result: result)
-        }
+        timestamps = signature.timestamps.map { ProtocolPage.TimestampRow($0, text: text) }
         hasTimestamps = !timestamps.isEmpty
+        counterSignatures = (signature.counterSignatures ?? []).map { counter in
+            ProtocolPage.CounterSignatureRow(
+                signer: counter.signer?.name ?? text["unknown-signer"],
+                time: DateText.full(counter.claimedSigningTime ?? counter.bestSignatureTime),
+                css: counter.indication == .totalPassed ? "passed" : counter.indication == .totalFailed ? "failed" : "warning",
+                verdict: text["verdict-" + counter.indication.rawValue],
+                code: ProtocolPage.code(counter.indication, counter.subIndication), reason: counter.reason)
+        }
+        hasCounterSignatures = !counterSignatures.isEmpty
         checks = signature.checks.map { ProtocolPage.CheckRow($0, text: text) }
         chain = ChainPicture(signature: signature, signer: evidenceSigner, evidence: evidence, text: text)
         timeline = TimelinePicture(signature: signature, signer: evidenceSigner, evidence: evidence, validationTime: validationTime, text: text)

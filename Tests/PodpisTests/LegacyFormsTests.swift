@@ -1,5 +1,6 @@
 import EvidenceModel
 import Foundation
+import PodpisReport
 import PodpisService
 import PolicyEngine
 import Testing
@@ -21,6 +22,12 @@ struct LegacyFormsTests {
         #expect(signature.profile == "CAdES-X Long Type 1")
         #expect(signature.timestamps.map(\.type) == ["signature", "cades-c"])
         #expect(signature.timestamps.allSatisfy { $0.indication == "PASSED" }, "\(signature.timestamps)")
+        // The protocol names the form and the CAdES-C timestamp in words.
+        var russian = report
+        russian.lang = "ru"
+        let page = try VerificationProtocol.render(report: russian, evidence: evidence).html
+        #expect(page.contains("CAdES-BASELINE-LT (форма: CAdES-X Long Type 1)"))
+        #expect(page.contains("штамп времени над ссылками и подписью (CAdES-C, escTimeStamp)"))
         // The proven time is the signature timestamp's, before the certificate expired; validation is after it.
         let signatureStamp = try #require(evidence.signers[0].timestamps.first { $0.type == "signature" })
         #expect(abs(signature.bestSignatureTime.timeIntervalSince(signatureStamp.genTime)) < 1)

@@ -1,5 +1,6 @@
 import EvidenceModel
 import Foundation
+import PodpisReport
 import PodpisService
 import PolicyEngine
 import Testing
@@ -48,6 +49,12 @@ struct OtherProducersTests {
         let counter = try #require(report.signatures[0].counterSignatures?.first)
         #expect(counter.indication == .totalFailed)
         #expect(counter.subIndication == .sigCryptoFailure)
+        // The protocol a jurist reads shows it under the signature, with its own verdict.
+        var russian = report
+        russian.lang = "ru"
+        let page = try VerificationProtocol.render(report: russian, evidence: nil).html
+        #expect(page.contains("Заверяющие подписи"))
+        #expect(page.contains("TOTAL-FAILED / SIG_CRYPTO_FAILURE"))
         // A counter-signature over another signature value: its message digest does not match.
         let other = try Signer.sign(.bytes(Array("другое".utf8)), identity: try h.signer().identity, options: SignatureOptions(chain: [h.ca.certificate]))
         let moved = try Tampering.addCounterSignature(other, identity: approver.identity, digest: .sha256)
@@ -255,6 +262,10 @@ struct OtherProducersTests {
             let json = try JSONSerialization.jsonObject(with: JSONEncoder.podpis().encode(matching)) as? [String: Any]
             #expect((json?["signatures"] as? [Any])?.isEmpty == true)
             #expect((json?["timestamps"] as? [[String: Any]])?.first?["type"] as? String == "standalone")
+            // The protocol shows the token on its own, named as what it is.
+            let page = try VerificationProtocol.render(report: matching, evidence: nil).html
+            #expect(page.contains("Timestamps given without a signature") && page.contains("standalone timestamp (RFC 3161)"))
+            #expect(!page.contains("ts-type-"))
         }
         // Untrusted TSA: INDETERMINATE, never PASSED.
         let (_, untrusted) = try VerificationJob(signature: token, signatureName: "x.tst", document: .bytes(name: "x", sampleDocument),
