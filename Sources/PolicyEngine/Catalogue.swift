@@ -58,8 +58,8 @@ public struct Catalogue: Sendable {
 
     /// The base catalogue with its companions (the law's own keys, `Catalogue+Law.swift`; PDFs', `Catalogue+pdf.swift`).
     /// A key defined twice is a mistake a test catches (`Catalogue.duplicates`).
-    static let companionsRussian = [lawRussian, pdfRussian]
-    static let companionsEnglish = [lawEnglish, pdfEnglish]
+    static let companionsRussian = [lawRussian, pdfRussian, checksRussian]
+    static let companionsEnglish = [lawEnglish, pdfEnglish, checksEnglish]
     static let allRussian = companionsRussian.reduce(russian) { $0.merging($1) { base, _ in base } }
     static let allEnglish = companionsEnglish.reduce(english) { $0.merging($1) { base, _ in base } }
 

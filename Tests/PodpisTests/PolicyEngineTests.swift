@@ -87,6 +87,19 @@ struct PolicyEngineTests {
     }
 }
 
+extension Rule {
+    /// A rule as a policy file writes it: the check's name and its `params` in YAML, decoded as the loader decodes
+    /// them (a mistake in them fails the test).
+    init(id: String, check: String, params: String = "{}") throws {
+        let type = try #require(CheckRegistry.byName[check], "unknown check \(check)")
+        let node = try #require(try YAMLValue.parse(params))
+        var problems: [String] = []
+        let configuration = CheckRegistry.decode(type, params: node, checkName: check) { problems.append(Catalogue(.en).render($0.message)) }
+        #expect(problems.isEmpty, "\(problems)")
+        self.init(id: id, try #require(configuration))
+    }
+}
+
 /// Each check of the vocabulary, passing and failing, on evidence edited the way a jurist would edit a JSON case.
 @Suite("Policy vocabulary")
 struct VocabularyTests {
@@ -94,7 +107,7 @@ struct VocabularyTests {
         var version = BuiltinPolicies.default.versions[0]
         // Document-level checks count valid signatures: give the signature a rule that can fail.
         let documentLevel = CheckVocabulary.definitions[rule.check]?.documentLevel == true
-        version.rules = documentLevel ? [Rule(id: "signature-value", check: "signature-value"), rule] : [rule]
+        version.rules = documentLevel ? [Rule(id: "signature-value", SignatureValueCheck()), rule] : [rule]
         if let type { version.documentTypes = [type] }
         let policy = Policy(id: "t", title: LocalizedText(ru: "т", en: "t"), versions: [version])
         var options = options
@@ -135,7 +148,7 @@ struct VocabularyTests {
     @Test func chainToNamedList() throws {
         let list = try Repository.trustList("ru-accredited", as: "ru")
         let other = TrustList(name: "ru", anchors: ["00"])
-        let rule = Rule(id: "r", check: "chain", params: ["trustList": .string("ru")])
+        let rule = try Rule(id: "r", check: "chain", params: "trustList: ru")
         let evidence = try Repository.evidence("gost-qualified-t")
         #expect(judge(rule, evidence, options: JudgementOptions(trustLists: ["ru": list])) == .passed)
         #expect(judge(rule, evidence, options: JudgementOptions(trustLists: ["ru": other])) == .failed)
@@ -155,29 +168,29 @@ struct VocabularyTests {
         try both(Rule(id: "r", check: "key-usage"), fail: { e in e.certificates[e.signers[0].signerCertificate!]!.keyUsage = ["keyEncipherment"] })
     }
     @Test func extendedKeyUsage() throws {
-        try both(Rule(id: "r", check: "extended-key-usage", params: ["anyOf": .list([.string("emailProtection")])]),
+        try both(Rule(id: "r", check: "extended-key-usage", params: "anyOf: [emailProtection]"),
                  fail: { e in e.certificates[e.signers[0].signerCertificate!]!.extendedKeyUsage = [OID.ekuTimeStamping] })
     }
     @Test func certificatePolicies() throws {
-        try both(Rule(id: "r", check: "certificate-policies", params: ["anyOf": .list([.string("kc1"), .string("kc2")])]),
+        try both(Rule(id: "r", check: "certificate-policies", params: "anyOf: [kc1, kc2]"),
                  fail: { e in e.certificates[e.signers[0].signerCertificate!]!.policies = [] })
     }
     @Test func subjectAttributes() throws {
-        try both(Rule(id: "r", check: "subject-attributes", params: ["required": .list([.string("snils"), .string("inn")])]),
+        try both(Rule(id: "r", check: "subject-attributes", params: "required: [snils, inn]"),
                  fail: { e in e.certificates[e.signers[0].signerCertificate!]!.subjectAttributes[OID.snils] = ["123"] })
     }
     @Test func signerOrganization() throws {
-        try both(Rule(id: "r", check: "signer-organization", params: ["ogrn": .list([.string("1027809244561")])]),
+        try both(Rule(id: "r", check: "signer-organization", params: "ogrn: [\"1027809244561\"]"),
                  fail: { e in e.certificates[e.signers[0].signerCertificate!]!.subjectAttributes[OID.ogrn] = ["1000000000000"] })
     }
     @Test func qcStatements() throws {
-        let rule = Rule(id: "r", check: "qc-statements", params: ["required": .list([.string("qcCompliance")])])
+        let rule = try Rule(id: "r", check: "qc-statements", params: "required: [qcCompliance]")
         let good = try Repository.evidence("eu-qualified-t")
         #expect(judge(rule, good) == .passed)
         #expect(judge(rule, try Repository.evidence("rsa-advanced-t")) == .failed)
     }
     @Test func algorithms() throws {
-        let rule = Rule(id: "r", check: "algorithms", params: ["forbidden": .list([.map(["algorithm": .string("streebog256"), "from": .date(PolicyDates.parse("2026-06-01")!)])])])
+        let rule = try Rule(id: "r", check: "algorithms", params: "forbidden: [{algorithm: streebog256, from: 2026-06-01}]")
         var good = try Repository.evidence("gost-qualified-t")
         // The timestamp is judged too, at the validation time (no archive timestamp covers it): its own hash must
         // still be acceptable for it to prove the signing time.
@@ -196,12 +209,12 @@ struct VocabularyTests {
         try both(Rule(id: "r", check: "timestamps"), fail: { $0.signers[0].timestamps[0].imprint = CryptoCheck(.invalid) })
     }
     @Test func accreditedCA() throws {
-        let rule = Rule(id: "r", check: "accredited-ca", params: ["trustList": .string("ru"), "at": .string("issue")])
+        let rule = try Rule(id: "r", check: "accredited-ca", params: "{trustList: ru, at: issue}")
         let evidence = try Repository.evidence("gost-qualified-t")
         #expect(judge(rule, evidence, options: JudgementOptions(trustLists: ["ru": try Repository.trustList("ru-accredited", as: "ru")])) == .passed)
         #expect(judge(rule, evidence, options: JudgementOptions(trustLists: ["ru": try Repository.trustList("ru-accredited-late", as: "ru")])) == .failed)
         // The same late accreditation is enough when judged at signing time (the eIDAS reading).
-        let atSigning = Rule(id: "r", check: "accredited-ca", params: ["trustList": .string("ru"), "at": .string("signing")])
+        let atSigning = try Rule(id: "r", check: "accredited-ca", params: "{trustList: ru, at: signing}")
         #expect(judge(atSigning, evidence, options: JudgementOptions(trustLists: ["ru": try Repository.trustList("ru-accredited-late", as: "ru")])) == .passed)
     }
     @Test func signingTime() throws {
@@ -211,14 +224,14 @@ struct VocabularyTests {
         try both(Rule(id: "r", check: "timestamp-required"), fail: { $0.signers[0].timestamps = [] })
     }
     @Test func timestampDelay() throws {
-        try both(Rule(id: "r", check: "timestamp-delay", params: ["maxDelay": .int(3600)]),
+        try both(Rule(id: "r", check: "timestamp-delay", params: "maxDelay: 3600"),
                  fail: { $0.signers[0].claimedSigningTime = PolicyDates.parse("2026-05-01") })
     }
     @Test func signatureLevel() throws {
-        try both(Rule(id: "r", check: "signature-level", params: ["min": .string("T")]), fail: { $0.signers[0].timestamps = [] })
+        try both(Rule(id: "r", check: "signature-level", params: "min: T"), fail: { $0.signers[0].timestamps = [] })
     }
     @Test func attestation() throws {
-        let rule = Rule(id: "r", check: "attestation", params: ["id": .string("certified-crypto-tool")])
+        let rule = try Rule(id: "r", check: "attestation", params: "id: certified-crypto-tool")
         let evidence = try Repository.evidence("gost-qualified-t")
         #expect(judge(rule, evidence, options: JudgementOptions(attestations: ["certified-crypto-tool": "КриптоПро CSP 5.0"])) == .passed)
         #expect(judge(rule, evidence) == .failed)
@@ -226,10 +239,10 @@ struct VocabularyTests {
         #expect(judge(rule, evidence, options: JudgementOptions(attestations: ["certified-crypto-tool": " "])) == .failed)
     }
     @Test func signatureCount() throws {
-        try both(Rule(id: "r", check: "signature-count", params: ["min": .int(1)]), fail: { $0.signers[0].signatureValue = CryptoCheck(.invalid) })
+        try both(Rule(id: "r", check: "signature-count", params: "min: 1"), fail: { $0.signers[0].signatureValue = CryptoCheck(.invalid) })
     }
     @Test func requiredRoles() throws {
-        try both(Rule(id: "r", check: "required-roles", params: ["roles": .list([.string("Начальник")])]),
+        try both(Rule(id: "r", check: "required-roles", params: "roles: [Начальник]"),
                  fail: { e in e.certificates[e.signers[0].signerCertificate!]!.subjectAttributes[OID.title] = ["Специалист"] })
     }
     @Test func documentKind() throws {
@@ -240,9 +253,9 @@ struct VocabularyTests {
         let early = DocumentType(id: "memo", name: LocalizedText(ru: "записка", en: "memo"), kind: .advanced, electronicOriginalFrom: PolicyDates.parse("2025-01-01"))
         let late = DocumentType(id: "memo", name: LocalizedText(ru: "записка", en: "memo"), kind: .advanced, electronicOriginalFrom: PolicyDates.parse("2027-01-01"))
         let evidence = try Repository.evidence("gost-qualified-t")
-        #expect(judge(Rule(id: "r", check: "electronic-original"), evidence, type: early) == .passed)
+        #expect(judge(try Rule(id: "r", check: "electronic-original"), evidence, type: early) == .passed)
         // A records-keeping rule of the region: which applies is stated, not warned (the document's force is not in question).
-        #expect(judge(Rule(id: "r", check: "electronic-original"), evidence, type: late) == .passed)
+        #expect(judge(try Rule(id: "r", check: "electronic-original"), evidence, type: late) == .passed)
     }
 }
 
