@@ -113,7 +113,7 @@ final class CRLFactsCache: Sendable {
 enum RevocationRejection: String {
     case signatureInvalid, issuerNotFound, issuerNoCRLSign, issuerPathInvalid, issuerRevoked, issuerStatusUnknown
     case circular, notIndirect, scopeMismatch, onlyUserCertificates, onlyCACertificates, onlyAttributeCertificates
-    case unknownCriticalExtension, unreadable, deltaWithoutBase, deltaMismatch
+    case unknownCriticalExtension, unreadable, deltaWithoutBase, deltaMismatch, issuerNameMismatch
     case reasonsCovered, superseded
     case ocspRefused, ocspNotTrustworthy, ocspUnknown
 }
@@ -362,6 +362,16 @@ extension ChainValidator {
                 note(crl, facts, .used)
                 revoked = entry
                 break
+            }
+        }
+        // A CRL the certificate's issuer signed under another name (PKITS 4.4.5) is not about this certificate, but it
+        // shows that the CA publishes revocation data: recorded as rejected, so the status is unknown rather than
+        // "not published".
+        if usedComplete.isEmpty, revoked == nil, let issuer {
+            for (crl, facts) in all where uses[crl.fingerprint] == nil && !NameComparison.equal(facts.issuerName, certIssuerName)
+                && CRLFactsCache.shared.verifies(crl, with: issuer) {
+                note(crl, facts, .rejected, .issuerNameMismatch,
+                     "CRL by \(facts.issuerText) rejected: signed with the key of the certificate's issuer, but issued under another name")
             }
         }
         outcome.considered = order.compactMap { uses[$0] }
