@@ -93,6 +93,14 @@ versions:
         check: key-usage
         basis: {ru: "RFC 5280, п. 4.2.1.3", en: "RFC 5280, 4.2.1.3"}
         explain: {ru: Ключ предназначен для подписи., en: The key is meant for signing.}
+      - id: certificate-profile
+        check: certificate-profile
+        level: warn
+        params: {profiles: [rfc5280]}
+        basis: {ru: "RFC 5280, разд. 4", en: "RFC 5280, section 4"}
+        explain:
+          ru: Сертификаты составлены по профилю RFC 5280 (критичность basicConstraints, назначение ключа УЦ, идентификаторы ключей). Отступление от профиля не разрывает цепочку (RFC 5280, разд. 6) и сообщается предупреждением.
+          en: The certificates follow the RFC 5280 profile (critical basicConstraints, a CA's key usage, key identifiers). A departure from the profile does not break the path (RFC 5280, section 6) and is reported as a warning.
       - id: algorithms
         check: algorithms
         params:

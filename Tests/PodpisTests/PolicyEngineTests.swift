@@ -103,7 +103,7 @@ extension Rule {
 /// Each check of the vocabulary, passing and failing, on evidence edited the way a jurist would edit a JSON case.
 @Suite("Policy vocabulary")
 struct VocabularyTests {
-    func judge(_ rule: Rule, _ evidence: Evidence, type: DocumentType? = nil, options: JudgementOptions = JudgementOptions()) -> CheckResult.Status? {
+    func result(_ rule: Rule, _ evidence: Evidence, type: DocumentType? = nil, options: JudgementOptions = JudgementOptions()) -> CheckResult? {
         var version = BuiltinPolicies.default.versions[0]
         // Document-level checks count valid signatures: give the signature a rule that can fail.
         let documentLevel = CheckVocabulary.definitions[rule.check]?.documentLevel == true
@@ -113,16 +113,30 @@ struct VocabularyTests {
         var options = options
         if let type { options.documentType = type.id }
         let report = PolicyEngine().judge(evidence, policy: policy, options: options)
-        return (report.signatures.first?.checks.first { $0.id == rule.id } ?? report.documentChecks.first { $0.id == rule.id })?.status
+        return report.signatures.first?.checks.first { $0.id == rule.id } ?? report.documentChecks.first { $0.id == rule.id }
     }
 
+    func judge(_ rule: Rule, _ evidence: Evidence, type: DocumentType? = nil, options: JudgementOptions = JudgementOptions()) -> CheckResult.Status? {
+        result(rule, evidence, type: type, options: options)?.status
+    }
+
+    /// The check passes on the good evidence and fails on the evidence with one field flipped — with the
+    /// sub-indication (the check type's own unless given) and a message key the check type declares (`key` when given).
     func both(_ rule: Rule, fail mutate: (inout Evidence) -> Void, type: DocumentType? = nil, options: JudgementOptions = JudgementOptions(),
-              comment: Comment? = nil) throws {
+              sub: SubIndication? = nil, key: String? = nil, comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let good = try Repository.evidence("gost-qualified-t")
         var bad = good
         mutate(&bad)
-        #expect(judge(rule, good, type: type, options: options) == .passed, comment ?? "\(rule.check) should pass")
-        #expect(judge(rule, bad, type: type, options: options) == .failed, comment ?? "\(rule.check) should fail")
+        let checkType = try #require(CheckRegistry.byName[rule.check])
+        let passed = result(rule, good, type: type, options: options)
+        #expect(passed?.status == .passed, comment ?? "\(rule.check) should pass: \(passed?.message ?? "-")", sourceLocation: sourceLocation)
+        #expect(passed?.check == rule.check, sourceLocation: sourceLocation)
+        let failed = result(rule, bad, type: type, options: options)
+        #expect(failed?.status == .failed, comment ?? "\(rule.check) should fail", sourceLocation: sourceLocation)
+        #expect(failed?.subIndication == (sub ?? checkType.subIndication), "\(rule.check): \(failed?.message ?? "-")", sourceLocation: sourceLocation)
+        let messageKey = failed?.messageKey ?? "-"
+        #expect(checkType.messageKeys.contains(messageKey), "\(rule.check) produced \(messageKey), not among its declared keys", sourceLocation: sourceLocation)
+        if let key { #expect(messageKey == key, "\(rule.check): \(failed?.message ?? "-")", sourceLocation: sourceLocation) }
     }
 
     var signerFingerprint: (Evidence) -> String { { $0.signers[0].signerCertificate! } }
@@ -162,7 +176,59 @@ struct VocabularyTests {
     @Test func revocation() throws {
         try both(Rule(id: "r", check: "revocation"), fail: { e in
             e.signers[0].chains[0].path[0].revocation = RevocationEvidence(status: .revoked, source: "crl", revocationTime: PolicyDates.parse("2020-01-01"))
-        })
+        }, sub: .revoked, key: "revocation.revoked-before-poe")
+    }
+    @Test("revocation: present but unusable data means the status is unknown (TRY_LATER), with the reason per object")
+    func revocationUnusable() throws {
+        let rejected = RevocationObjectUse(kind: "crl", sha256: "00", issuer: "CN=Test CA", outcome: .rejected, reason: "signatureInvalid")
+        try both(Rule(id: "r", check: "revocation"), fail: { e in
+            e.signers[0].chains[0].path[1].revocation = RevocationEvidence(status: .unknown)
+            e.signers[0].chains[0].path[1].revocation.considered = [rejected]
+            let ca = e.signers[0].chains[0].path[1].certificate
+            e.certificates[ca]!.crlDistributionPoints = []
+            e.certificates[ca]!.ocspResponders = []
+        }, sub: .tryLater, key: "revocation.unusable")
+        var evidence = try Repository.evidence("gost-qualified-t")
+        evidence.signers[0].chains[0].path[1].revocation = RevocationEvidence(status: .unknown)
+        evidence.signers[0].chains[0].path[1].revocation.considered = [rejected]
+        let message = result(try Rule(id: "r", check: "revocation"), evidence)?.message ?? ""
+        #expect(message.contains("CRL by «CN=Test CA» rejected: signature invalid"), "\(message)")
+        var russian = JudgementOptions()
+        russian.language = .ru
+        let inRussian = result(try Rule(id: "r", check: "revocation"), evidence, options: russian)?.message ?? ""
+        #expect(inRussian.contains("СОС издателя «CN=Test CA» отклонён: подпись недействительна"), "\(inRussian)")
+    }
+    @Test("revocation: 'require: always' needs data for every certificate but the anchor; 'advertised' only where the CA publishes")
+    func revocationRequirement() throws {
+        var evidence = try Repository.evidence("gost-qualified-t")
+        evidence.signers[0].chains[0].path[1].revocation = RevocationEvidence(status: .unknown)
+        let ca = evidence.signers[0].chains[0].path[1].certificate
+        evidence.certificates[ca]!.crlDistributionPoints = []
+        evidence.certificates[ca]!.ocspResponders = []
+        let always = result(try Rule(id: "r", check: "revocation", params: "require: always"), evidence)
+        #expect(always?.status == .failed)
+        #expect(always?.subIndication == .tryLater)
+        #expect(always?.messageKey == "revocation.unknown")
+        let advertised = result(try Rule(id: "r", check: "revocation", params: "require: advertised"), evidence)
+        #expect(advertised?.status == .warning)
+        #expect(advertised?.messageKey == "revocation.not-published")
+        #expect(result(try Rule(id: "r", check: "revocation", params: "require: never"), evidence)?.status == .warning)
+    }
+    @Test func certificateProfile() throws {
+        // A CA certificate whose basicConstraints is not critical: a profile breach (RFC 5280 §4.2.1.9), not a broken path.
+        try both(Rule(id: "r", check: "certificate-profile"), fail: { e in
+            let ca = e.signers[0].chains[0].path[1].certificate
+            let index = try! #require(e.certificates[ca]!.extensions.firstIndex { $0.oid == "2.5.29.19" })
+            e.certificates[ca]!.extensions[index].critical = false
+        }, key: "profile.failed")
+        // The form of a qualified certificate (приказ ФСБ № 795): the signer's certificate without issuerSignTool.
+        try both(Rule(id: "r", check: "certificate-profile", params: "profiles: [fsb795]"), fail: { e in
+            e.certificates[e.signers[0].signerCertificate!]!.extensions.removeAll { $0.oid == "1.2.643.100.112" }
+        }, key: "profile.failed")
+        // The RFC 5280 profile alone does not ask for it.
+        var evidence = try Repository.evidence("gost-qualified-t")
+        evidence.certificates[evidence.signers[0].signerCertificate!]!.extensions.removeAll { $0.oid == "1.2.643.100.112" }
+        #expect(judge(try Rule(id: "r", check: "certificate-profile"), evidence) == .passed)
     }
     @Test func keyUsage() throws {
         try both(Rule(id: "r", check: "key-usage"), fail: { e in e.certificates[e.signers[0].signerCertificate!]!.keyUsage = ["keyEncipherment"] })
@@ -206,7 +272,7 @@ struct VocabularyTests {
         #expect(judge(rule, weakStamp) == .failed)
     }
     @Test func timestamps() throws {
-        try both(Rule(id: "r", check: "timestamps"), fail: { $0.signers[0].timestamps[0].imprint = CryptoCheck(.invalid) })
+        try both(Rule(id: "r", check: "timestamps"), fail: { $0.signers[0].timestamps[0].imprint = CryptoCheck(.invalid) }, sub: .hashFailure)
     }
     @Test func accreditedCA() throws {
         let rule = try Rule(id: "r", check: "accredited-ca", params: "{trustList: ru, at: issue}")
