@@ -278,14 +278,22 @@ extension KeyedDecodingContainer {
     /// A list of texts each matching `pattern`.
     func decodeIfPresent(_ type: [String].Type, forKey key: Key, matching pattern: String, form: String) throws -> [String]? {
         guard let values = try decodeIfPresent([String].self, forKey: key) else { return nil }
-        for value in values where value.range(of: "^(\(pattern))$", options: .regularExpression) == nil {
-            throw try invalidText(key, value, form: form)
+        for (index, value) in values.enumerated() where value.range(of: "^(\(pattern))$", options: .regularExpression) == nil {
+            throw try invalidText(key, value, form: form, item: index)
         }
         return values
     }
 
-    func invalidText(_ key: Key, _ value: String, form: String) throws -> any Error {
-        guard let decoder = try superDecoder(forKey: key) as? ParameterDecoder else {
+    /// The decoder of item `index` of the list under `key` (of the value itself when it is a single scalar), so that
+    /// a problem in one item is reported at that item.
+    func itemDecoder(forKey key: Key, _ index: Int) throws -> ParameterDecoder? {
+        guard let list = try superDecoder(forKey: key) as? ParameterDecoder else { return nil }
+        guard case .sequence(let items, _) = list.node, items.indices.contains(index) else { return list }
+        return ParameterDecoder(node: items[index], path: list.path + ["\(index)"])
+    }
+
+    func invalidText(_ key: Key, _ value: String, form: String, item: Int? = nil) throws -> any Error {
+        guard let decoder = try item.map({ try itemDecoder(forKey: key, $0) }) ?? superDecoder(forKey: key) as? ParameterDecoder else {
             return DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "«\(value)» is not \(form)")
         }
         var problem = decoder.problem("lint.bad-form", ["value": value])

@@ -98,8 +98,8 @@ extension KeyedDecodingContainer {
     /// A list of names from `known`, or dotted OIDs: anything else is a lint error with the closest name.
     func decodeNames(forKey key: Key, known: [String], allowOIDs: Bool = true) throws -> [String]? {
         guard let values = try decodeIfPresent([String].self, forKey: key) else { return nil }
-        for value in values where !known.contains(value) && !(allowOIDs && OIDNames.isDotted(value)) {
-            guard let decoder = try superDecoder(forKey: key) as? ParameterDecoder else {
+        for (index, value) in values.enumerated() where !known.contains(value) && !(allowOIDs && OIDNames.isDotted(value)) {
+            guard let decoder = try itemDecoder(forKey: key, index) else {
                 throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "«\(value)» is not a known name")
             }
             var problem = decoder.badChoice(value, allowed: known.sorted() + (allowOIDs ? ["1.2.643…"] : []))
