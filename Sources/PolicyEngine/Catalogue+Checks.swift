@@ -4,6 +4,8 @@ extension Catalogue {
     static let checksRussian: [String: String] = [
         "revocation.unusable": "Статус отзыва сертификата «{subject}» не установлен, хотя УЦ публикует сведения об отзыве: {reasons}",
         "revocation.unusable-subject": "«{subject}»: {reasons}",
+        "revocation.missing": "Нет сведений об отзыве для «{subject}»; политика требует их для каждого сертификата цепочки, кроме доверенного корня",
+        "revocation.undetermined": "Статус отзыва не установлен для {count} сертификатов цепочки: {details}",
         "revocation.unusable-optional": "Имеющиеся сведения об отзыве непригодны (политика их не требует): {details}",
         "revocation.problem": "{detail}",
         "revocation.reasons-uncovered": "имеющиеся СОС охватывают не все причины отзыва (нет: {reasons})",
@@ -80,6 +82,8 @@ extension Catalogue {
     static let checksEnglish: [String: String] = [
         "revocation.unusable": "The revocation status of «{subject}» cannot be established although its CA publishes revocation data: {reasons}",
         "revocation.unusable-subject": "«{subject}»: {reasons}",
+        "revocation.missing": "No revocation data is available for «{subject}»; the policy requires it for every certificate of the path but the trust anchor",
+        "revocation.undetermined": "The revocation status of {count} certificates of the path cannot be established: {details}",
         "revocation.unusable-optional": "Revocation data at hand cannot be used (the policy does not require it): {details}",
         "revocation.problem": "{detail}",
         "revocation.reasons-uncovered": "the CRLs at hand cover only some revocation reasons (not: {reasons})",

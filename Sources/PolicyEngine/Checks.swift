@@ -257,7 +257,7 @@ struct RevocationCheck: SignatureCheck {
         .choices("annulmentReasons", RevocationReason.self, default: []),
     ]
     static let messageKeys = ["chain.no-certificate", "revocation.annulled", "revocation.revoked-before-poe", "revocation.revoked", "revocation.ca-revoked",
-                              "revocation.stale", "revocation.unknown", "revocation.unusable", "revocation.not-published", "revocation.unusable-optional",
+                              "revocation.stale", "revocation.unknown", "revocation.missing", "revocation.undetermined", "revocation.unusable", "revocation.not-published", "revocation.unusable-optional",
                               "revocation.revoked-after", "revocation.passed"]
 
     /// When revocation data must be at hand.
@@ -287,6 +287,7 @@ struct RevocationCheck: SignatureCheck {
         var unusableOptional: [Message] = []
         var laterRevocation: (String, Date)? = nil
         var sources: Set<String> = []
+        var undetermined: [Message] = []
         for (index, item) in c.pathCertificates.enumerated() where !c.isAnchor(index) {
             let revocation = item.element.revocation
             let info = item.info
@@ -318,10 +319,13 @@ struct RevocationCheck: SignatureCheck {
                 let published = advertised || !(revocation.considered ?? []).isEmpty
                 let required = require == .always || (require == .advertised && published)
                 if required {
-                    if rejected.isEmpty {
-                        return .fail(.tryLater, Message("revocation.unknown", ["subject": info.displayName]))
+                    // Every certificate whose status is unknown is named, each with its own reason.
+                    if !rejected.isEmpty {
+                        undetermined.append(Message("revocation.unusable", parts: ["reasons": rejected], ["subject": info.displayName]))
+                    } else {
+                        undetermined.append(Message(published ? "revocation.unknown" : "revocation.missing", ["subject": info.displayName]))
                     }
-                    return .fail(.tryLater, Message("revocation.unusable", parts: ["reasons": rejected], ["subject": info.displayName]))
+                    continue
                 }
                 if rejected.isEmpty {
                     unpublished.append(info.displayName)
@@ -329,6 +333,10 @@ struct RevocationCheck: SignatureCheck {
                     unusableOptional.append(Message("revocation.unusable-subject", parts: ["reasons": rejected], ["subject": info.displayName]))
                 }
             }
+        }
+        if undetermined.count == 1 { return .fail(.tryLater, undetermined[0]) }
+        if undetermined.count > 1 {
+            return .fail(.tryLater, Message("revocation.undetermined", parts: ["details": undetermined], ["count": "\(undetermined.count)"]))
         }
         if let (name, when) = laterRevocation {
             return .pass(Message("revocation.revoked-after", ["subject": name, "date": Format.date(when), "time": Format.date(time)]))

@@ -139,6 +139,20 @@ struct VocabularyTests {
         if let key { #expect(messageKey == key, "\(rule.check): \(failed?.message ?? "-")", sourceLocation: sourceLocation) }
     }
 
+    @Test("the registry of check types: unique names, titles and summaries in both languages, every declared message key in both catalogues")
+    func registry() {
+        #expect(Set(CheckRegistry.names).count == CheckRegistry.all.count)
+        let ru = Catalogue.keys(.ru), en = Catalogue.keys(.en)
+        for type in CheckRegistry.all {
+            #expect(!type.title.ru.isEmpty && !type.title.en.isEmpty && !type.summary.ru.isEmpty && !type.summary.en.isEmpty, "\(type.name)")
+            #expect(!type.messageKeys.isEmpty, "\(type.name) declares its messages")
+            for key in type.messageKeys { #expect(ru.contains(key) && en.contains(key), "\(type.name): \(key) missing from a catalogue") }
+            for parameter in type.parameters where parameter.allowed != nil {
+                #expect(parameter.allowed?.isEmpty == false, "\(type.name).\(parameter.name)")
+            }
+        }
+    }
+
     var signerFingerprint: (Evidence) -> String { { $0.signers[0].signerCertificate! } }
 
     @Test func format() throws {
@@ -208,7 +222,16 @@ struct VocabularyTests {
         let always = result(try Rule(id: "r", check: "revocation", params: "require: always"), evidence)
         #expect(always?.status == .failed)
         #expect(always?.subIndication == .tryLater)
-        #expect(always?.messageKey == "revocation.unknown")
+        #expect(always?.messageKey == "revocation.missing", "\(always?.message ?? "-")")
+        // Two certificates without a status: both named, each with its reason.
+        var two = evidence
+        two.signers[0].chains[0].path[0].revocation = RevocationEvidence(status: .unknown)
+        two.signers[0].chains[0].path[0].revocation.considered = [RevocationObjectUse(kind: "crl", sha256: "00", issuer: "CN=Test CA", outcome: .rejected, reason: "scopeMismatch")]
+        let both = result(try Rule(id: "r", check: "revocation", params: "require: always"), two)
+        #expect(both?.subIndication == .tryLater)
+        #expect(both?.messageKey == "revocation.undetermined")
+        #expect(both?.message.contains("does not cover this certificate") == true && both?.message.contains("requires it for every certificate") == true,
+                "\(both?.message ?? "-")")
         let advertised = result(try Rule(id: "r", check: "revocation", params: "require: advertised"), evidence)
         #expect(advertised?.status == .warning)
         #expect(advertised?.messageKey == "revocation.not-published")
