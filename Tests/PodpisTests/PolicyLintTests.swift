@@ -182,6 +182,26 @@ struct PolicyLintTests {
         #expect(registry.errors.contains { $0.rendered(.en).contains("makes a cycle") })
     }
 
+    @Test("verify under a policy that does not load is refused (and so is a policy extending it), with the error's place, in Russian too")
+    func refusedPolicy() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        for name in ["ru-63fz-qualified.yaml", "lenobl-sed.yaml"] {
+            var text = try String(contentsOfFile: (Repository.policies as NSString).appendingPathComponent(name), encoding: .utf8)
+            if name.hasPrefix("ru-63fz") { text = text.replacingOccurrences(of: "require: always", with: "require: alway") }
+            _ = try folder.write(name, Array(text.utf8))
+        }
+        let document = try folder.write("order.txt", Array("order".utf8))
+        for id in ["ru-63fz-qualified", "lenobl-sed"] {
+            let result = try CLI.run(["verify", document, "--policy", id, "--policies", folder.path, "--lang", "ru"])
+            #expect(result.status == 78, "\(id): \(result.stderr)")
+            #expect(result.stderr.contains("политика «\(id)» не загружается"), "\(result.stderr)")
+            #expect(result.stderr.contains("ru-63fz-qualified.yaml:") || result.stderr.contains("основана на политике"), "\(result.stderr)")
+        }
+        let english = try CLI.run(["verify", document, "--policy", "ru-63fz-qualified", "--policies", folder.path, "--lang", "en"])
+        #expect(english.stderr.contains("«alway»") && english.stderr.contains("did you mean «always»"), "\(english.stderr)")
+    }
+
     @Test("the CLI: lint exits 65 on errors, prints file:line:column; 0 on the shipped policies")
     func cli() throws {
         let folder = try TemporaryFolder()
