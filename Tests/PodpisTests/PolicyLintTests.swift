@@ -85,6 +85,10 @@ struct PolicyLintTests {
              line: 10, column: 30, english: "2026-02-30 does not exist", russian: "даты 2026-02-30 не существует"),
         Case(name: "2026-02-30 as a version's start", text: valid.replacingOccurrences(of: "from: 2025-01-01", with: "from: 2026-02-30"),
              line: 6, column: 23, english: "2026-02-30", russian: "2026-02-30"),
+        Case(name: "a number out of its range", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: signature-count\n        params: {min: 0}"),
+             line: 10, column: 23, english: "params.min is 0, outside the allowed range 1…1000", russian: "вне допустимых пределов 1…1000"),
+        Case(name: "a quoted number is text, not a number", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: signature-count\n        params: {min: \"2\"}"),
+             line: 10, column: 23, english: "params.min must be a whole number", russian: "параметр «min»: ожидается целое число"),
         Case(name: "a wrong ОГРН in a list, at the item", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: signer-organization\n        params: {ogrn: [\"1027809244561\", \"12345\"]}"),
              line: 10, column: 42, english: "«12345» is not an ОГРН (13 digits)", russian: "«12345» — не ОГРН (13 цифр)"),
         Case(name: "document type level: lta", text: valid + """
