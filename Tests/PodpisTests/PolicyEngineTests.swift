@@ -153,6 +153,21 @@ struct VocabularyTests {
         }
     }
 
+    /// The rule fails on this evidence with the sub-indication `sub` (the check type's own unless given) and a message
+    /// key the check type declares (`key` when given).
+    func expectFailure(_ rule: Rule, _ evidence: Evidence, options: JudgementOptions = JudgementOptions(), sub: SubIndication? = nil, key: String? = nil,
+                       sourceLocation: SourceLocation = #_sourceLocation) {
+        guard let checkType = CheckRegistry.byName[rule.check] else {
+            Issue.record("unknown check \(rule.check)", sourceLocation: sourceLocation)
+            return
+        }
+        let failed = result(rule, evidence, options: options)
+        #expect(failed?.status == .failed, "\(rule.check): \(failed?.message ?? "-")", sourceLocation: sourceLocation)
+        #expect(failed?.subIndication == (sub ?? checkType.subIndication), "\(rule.check): \(failed?.message ?? "-")", sourceLocation: sourceLocation)
+        #expect(checkType.messageKeys.contains(failed?.messageKey ?? "-"), "\(rule.check): \(failed?.messageKey ?? "-") not declared", sourceLocation: sourceLocation)
+        if let key { #expect(failed?.messageKey == key, "\(rule.check): \(failed?.message ?? "-")", sourceLocation: sourceLocation) }
+    }
+
     var signerFingerprint: (Evidence) -> String { { $0.signers[0].signerCertificate! } }
 
     @Test func format() throws {
@@ -179,7 +194,7 @@ struct VocabularyTests {
         let rule = try Rule(id: "r", check: "chain", params: "trustList: ru")
         let evidence = try Repository.evidence("gost-qualified-t")
         #expect(judge(rule, evidence, options: JudgementOptions(trustLists: ["ru": list])) == .passed)
-        #expect(judge(rule, evidence, options: JudgementOptions(trustLists: ["ru": other])) == .failed)
+        expectFailure(rule, evidence, options: JudgementOptions(trustLists: ["ru": other]))
     }
     @Test func certificateValidity() throws {
         try both(Rule(id: "r", check: "certificate-validity"), fail: { e in
@@ -276,7 +291,7 @@ struct VocabularyTests {
         let rule = try Rule(id: "r", check: "qc-statements", params: "required: [qcCompliance]")
         let good = try Repository.evidence("eu-qualified-t")
         #expect(judge(rule, good) == .passed)
-        #expect(judge(rule, try Repository.evidence("rsa-advanced-t")) == .failed)
+        expectFailure(rule, try Repository.evidence("rsa-advanced-t"))
     }
     @Test func algorithms() throws {
         let rule = try Rule(id: "r", check: "algorithms", params: "forbidden: [{algorithm: streebog256, from: 2026-06-01}]")
@@ -288,11 +303,11 @@ struct VocabularyTests {
         var bad = good
         bad.signers[0].timestamps = []  // without the timestamp the time that counts is after the date
         #expect(judge(rule, good) == .passed)
-        #expect(judge(rule, bad) == .failed)
+        expectFailure(rule, bad)
         // A timestamp whose own hash became unacceptable proves nothing: the signature is judged now, and fails.
         var weakStamp = good
         weakStamp.signers[0].timestamps[0].imprintAlgorithm = "streebog256"
-        #expect(judge(rule, weakStamp) == .failed)
+        expectFailure(rule, weakStamp)
     }
     @Test func timestamps() throws {
         try both(Rule(id: "r", check: "timestamps"), fail: { $0.signers[0].timestamps[0].imprint = CryptoCheck(.invalid) }, sub: .hashFailure)
@@ -301,10 +316,23 @@ struct VocabularyTests {
         let rule = try Rule(id: "r", check: "accredited-ca", params: "{trustList: ru, at: issue}")
         let evidence = try Repository.evidence("gost-qualified-t")
         #expect(judge(rule, evidence, options: JudgementOptions(trustLists: ["ru": try Repository.trustList("ru-accredited", as: "ru")])) == .passed)
-        #expect(judge(rule, evidence, options: JudgementOptions(trustLists: ["ru": try Repository.trustList("ru-accredited-late", as: "ru")])) == .failed)
+        expectFailure(rule, evidence, options: JudgementOptions(trustLists: ["ru": try Repository.trustList("ru-accredited-late", as: "ru")]))
         // The same late accreditation is enough when judged at signing time (the eIDAS reading).
         let atSigning = try Rule(id: "r", check: "accredited-ca", params: "{trustList: ru, at: signing}")
         #expect(judge(atSigning, evidence, options: JudgementOptions(trustLists: ["ru": try Repository.trustList("ru-accredited-late", as: "ru")])) == .passed)
+    }
+    @Test func organisationCertificate() throws {
+        // An organisation's certificate naming an employee, used after the day such certificates stopped serving.
+        let evidence = try Repository.evidence("gost-employee-org-t")
+        expectFailure(try Rule(id: "r", check: "organisation-certificate", params: "signedFrom: 2023-09-01"), evidence,
+                      key: "organisation-certificate.employee")
+        #expect(judge(try Rule(id: "r", check: "organisation-certificate", params: "signedFrom: 2099-01-01"), evidence) == .passed)
+    }
+    @Test func powerOfAttorney() throws {
+        // A person signing with a personal certificate where the policy requires a МЧД, and none is at hand.
+        let evidence = try Repository.evidence("gost-personal-t")
+        expectFailure(try Rule(id: "r", check: "power-of-attorney", params: "required: true"), evidence)
+        #expect(judge(try Rule(id: "r", check: "power-of-attorney", params: "required: false"), evidence) != .failed)
     }
     @Test func signingTime() throws {
         try both(Rule(id: "r", check: "signing-time"), fail: { $0.signers[0].claimedSigningTime = nil })
@@ -323,9 +351,9 @@ struct VocabularyTests {
         let rule = try Rule(id: "r", check: "attestation", params: "id: certified-crypto-tool")
         let evidence = try Repository.evidence("gost-qualified-t")
         #expect(judge(rule, evidence, options: JudgementOptions(attestations: ["certified-crypto-tool": "КриптоПро CSP 5.0"])) == .passed)
-        #expect(judge(rule, evidence) == .failed)
+        expectFailure(rule, evidence)
         // An empty statement attests nothing.
-        #expect(judge(rule, evidence, options: JudgementOptions(attestations: ["certified-crypto-tool": " "])) == .failed)
+        expectFailure(rule, evidence, options: JudgementOptions(attestations: ["certified-crypto-tool": " "]))
     }
     @Test func signatureCount() throws {
         try both(Rule(id: "r", check: "signature-count", params: "min: 1"), fail: { $0.signers[0].signatureValue = CryptoCheck(.invalid) })
