@@ -156,4 +156,24 @@ extension Catalogue {
         "explain.default": "; default {value}",
         "explain.required": "; required",
     ]
+
+    /// The words of parameter types (`ParameterInfo.type`, written in English in the check types) in Russian, longest
+    /// first: `policy explain --checks --lang ru` says them in Russian.
+    static let parameterTypesRussian: [(en: String, ru: String)] = [
+        ("text: a trust list the policy declares", "текст: список доверенных, объявленный в политике (trustLists)"),
+        ("text: an identifier (lower-case letters, digits, dashes)", "текст: идентификатор (строчные латинские буквы, цифры, дефисы)"),
+        ("text (matched in the signer's title)", "текст (ищется в должности подписанта)"),
+        ("an attribute name or a dotted OID", "имя атрибута или OID"),
+        ("a name or a dotted OID", "имя или OID"),
+        ("(10 digits)", "(10 цифр)"),
+        ("(13 digits)", "(13 цифр)"),
+        ("(15 digits)", "(15 цифр)"),
+        ("(12 digits)", "(12 цифр)"),
+        ("list of", "список"),
+        ("one of", "одно из"),
+        ("duration", "длительность"),
+        ("number", "число"),
+        ("date", "дата"),
+        ("text", "текст"),
+    ]
 }

@@ -67,6 +67,14 @@ public struct ParameterInfo: Sendable, Equatable, Codable {
         self.required = required
     }
 
+    /// What the parameter takes, in the reader's language.
+    public func typeText(_ language: Language) -> String {
+        guard language == .ru else { return type }
+        var text = type
+        for (english, russian) in Catalogue.parameterTypesRussian { text = text.replacingOccurrences(of: english, with: russian) }
+        return text
+    }
+
     static func choice<T: ClosedSet>(_ name: String, _ type: T.Type, default value: T? = nil) -> ParameterInfo {
         ParameterInfo(name, "one of", default: value?.rawValue, allowed: T.writable.map(\.rawValue))
     }

@@ -127,7 +127,7 @@ struct PolicyExplainCommand: AsyncParsableCommand {
                 let allowed = parameter.allowed.map { text.text("explain.allowed", ["values": $0.joined(separator: ", ")]) } ?? ""
                 var tail = parameter.defaultValue.map { text.text("explain.default", ["value": $0]) } ?? ""
                 if parameter.required { tail += text.text("explain.required") }
-                lines.append(text.text("explain.check-param", ["param": parameter.name, "type": parameter.type, "allowed": allowed, "default": tail]))
+                lines.append(text.text("explain.check-param", ["param": parameter.name, "type": parameter.typeText(language), "allowed": allowed, "default": tail]))
             }
         }
         return lines.joined(separator: "\n")

@@ -206,6 +206,20 @@ struct PolicyLintTests {
         #expect(english.stderr.contains("«alway»") && english.stderr.contains("did you mean «always»"), "\(english.stderr)")
     }
 
+    @Test("policy explain --checks: the vocabulary from the registry, each check with its building block, sub-indication and parameters, in Russian and English")
+    func vocabulary() throws {
+        let english = try CLI.run(["policy", "explain", "--checks", "--lang", "en"])
+        #expect(english.status == 0, "\(english.stderr)")
+        for check in CheckRegistry.names { #expect(english.stdout.contains("\n\(check) — "), "\(check) missing") }
+        #expect(english.stdout.contains("parameter require: one of; values: always, advertised, never; default advertised"), "\(english.stdout)")
+        let russian = try CLI.run(["policy", "explain", "--checks", "--lang", "ru"])
+        #expect(russian.status == 0)
+        #expect(russian.stdout.contains("параметр require: одно из; значения: always, advertised, never; по умолчанию advertised"), "\(russian.stdout)")
+        for word in ["list of", "one of", "digits", "text:", "number", " date", "parameter", "block:", "default"] {
+            #expect(!russian.stdout.contains(word), "«\(word)» in the Russian vocabulary")
+        }
+    }
+
     @Test("the CLI: lint exits 65 on errors, prints file:line:column; 0 on the shipped policies")
     func cli() throws {
         let folder = try TemporaryFolder()
