@@ -48,8 +48,8 @@ run "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
 run "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"
 
 if $test_packages; then
-    # Python packages: `cryptography` (an interop peer), schemathesis (attacks the service through its OpenAPI) and
-    # pyHanko (the independent peer for signed PDFs, both ways).
+    # Python packages: `cryptography` (an interop peer), schemathesis (attacks the service through its OpenAPI),
+    # pyHanko (the independent peer for signed PDFs, both ways) and cryptography-vectors (NIST PKITS).
     pip_install() {
         run python3 -m pip install --quiet --break-system-packages "$@" 2>/dev/null || run python3 -m pip install --quiet "$@"
     }
@@ -59,5 +59,10 @@ if $test_packages; then
     fi
     if $dry_run || ! python3 -c 'import pyhanko' 2>/dev/null; then
         pip_install pyhanko || echo "pyhanko could not be installed: the PDF interop tests skip themselves" >&2
+    fi
+    # NIST PKITS (RFC 5280 path validation) from PyPI's cryptography-vectors; without it the PKITS suite downloads it
+    # once into ~/.cache/podpis-tests, or skips itself.
+    if $dry_run || ! python3 -c 'import cryptography_vectors' 2>/dev/null; then
+        pip_install cryptography-vectors || echo "cryptography-vectors could not be installed: the PKITS suite tries its own download" >&2
     fi
 fi

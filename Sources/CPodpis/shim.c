@@ -185,6 +185,27 @@ int podpis_x509_ext_critical(X509 *cert, int nid) {
     return X509_EXTENSION_get_critical(X509_get_ext(cert, idx)) ? 1 : 0;
 }
 
+int podpis_crl_entry_unknown_critical(X509_CRL *crl, char *buf, int len) {
+    STACK_OF(X509_REVOKED) *revoked = X509_CRL_get_REVOKED(crl);
+    if (len > 0) buf[0] = 0;
+    for (int i = 0; i < sk_X509_REVOKED_num(revoked); i++) {
+        X509_REVOKED *rev = sk_X509_REVOKED_value(revoked, i);
+        if (rev == NULL) return -1;
+        for (int j = 0; j < X509_REVOKED_get_ext_count(rev); j++) {
+            X509_EXTENSION *ext = X509_REVOKED_get_ext(rev, j);
+            if (ext == NULL) return -1;
+            if (!X509_EXTENSION_get_critical(ext)) continue;
+            int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+            if (nid == NID_crl_reason || nid == NID_invalidity_date || nid == NID_certificate_issuer ||
+                nid == NID_hold_instruction_code)
+                continue;
+            if (len > 0) OBJ_obj2txt(buf, len, X509_EXTENSION_get_object(ext), 1);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* ---- path validation log ---- */
 
 static int collect_cb(int ok, X509_STORE_CTX *ctx) {

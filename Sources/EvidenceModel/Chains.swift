@@ -96,6 +96,9 @@ public struct RevocationEvidence: Codable, Sendable, Equatable {
     public var issuer: String?
     /// Problems with revocation data that was found but could not be used, in plain English.
     public var problems: [String]
+    /// Every revocation object (CRL, delta CRL, OCSP response) that was about this certificate, and what became of
+    /// it: used, rejected (with the reason), or not needed. Absent in older evidence and when none was at hand.
+    public var considered: [RevocationObjectUse]?
 
     public init(
         status: Status, source: String? = nil, revocationTime: Date? = nil, reason: String? = nil,
@@ -114,6 +117,43 @@ public struct RevocationEvidence: Codable, Sendable, Equatable {
     }
 
     public static let notApplicable = RevocationEvidence(status: .notApplicable)
+}
+
+/// One revocation object considered for a certificate (RFC 5280 §6.3.3 for CRLs, RFC 6960 for OCSP).
+public struct RevocationObjectUse: Codable, Sendable, Equatable {
+    public enum Outcome: String, Codable, Sendable {
+        /// It established (or contributed to) the certificate's status.
+        case used
+        /// It is about the certificate but cannot be used; ``reason`` says why.
+        case rejected
+        /// It is usable, but others already answered (a newer CRL, reasons already covered).
+        case unneeded
+    }
+
+    /// `crl`, `delta-crl` or `ocsp`.
+    public var kind: String
+    /// The object's SHA-256 (as in ``Evidence/revocationSources``).
+    public var sha256: String
+    /// Who issued it: the CRL's issuer or the OCSP responder.
+    public var issuer: String
+    public var outcome: Outcome
+    /// Why it was rejected or not needed, as a stable code: `signatureInvalid`, `issuerNotFound`, `issuerNoCRLSign`,
+    /// `issuerPathInvalid`, `issuerRevoked`, `issuerStatusUnknown`, `circular`, `notIndirect`, `scopeMismatch`,
+    /// `onlyUserCertificates`, `onlyCACertificates`, `onlyAttributeCertificates`, `unknownCriticalExtension`,
+    /// `unreadable`, `deltaWithoutBase`, `deltaMismatch`, `reasonsCovered`, `superseded`, `ocspRefused`,
+    /// `ocspNotTrustworthy`, `ocspUnknown`.
+    public var reason: String?
+    /// The same in plain English, with the names involved.
+    public var detail: String?
+
+    public init(kind: String, sha256: String, issuer: String, outcome: Outcome, reason: String? = nil, detail: String? = nil) {
+        self.kind = kind
+        self.sha256 = sha256
+        self.issuer = issuer
+        self.outcome = outcome
+        self.reason = reason
+        self.detail = detail
+    }
 }
 
 /// A piece of revocation data the core saw.

@@ -140,6 +140,16 @@ public enum HTTPService {
             let subIndication: String?
             let basis: String?
             let explanation: String?
+            /// From the check's type: its title, its ETSI building block and its parameters in effect (defaults
+            /// included).
+            let title: String
+            let buildingBlock: String
+            let parameters: Parameters
+
+            struct Parameters: Encodable {
+                let check: any PolicyCheck
+                func encode(to encoder: any Encoder) throws { try check.encode(to: encoder) }
+            }
         }
         let id: String
         let title: String
@@ -153,9 +163,12 @@ public enum HTTPService {
             versions = policy.versions.map { version in
                 Version(version: version.version, from: version.effective.from, until: version.effective.until,
                         rules: version.rules.map {
-                            RuleView(id: $0.id, check: $0.check, level: $0.level.rawValue,
-                                     subIndication: ($0.subIndication ?? CheckVocabulary.definitions[$0.check]?.subIndication)?.rawValue,
-                                     basis: $0.basis?.text(language), explanation: $0.explanation?.text(language))
+                            let type = type(of: $0.configuration)
+                            return RuleView(id: $0.id, check: $0.check, level: $0.level.rawValue,
+                                            subIndication: ($0.subIndication ?? type.subIndication).rawValue,
+                                            basis: $0.basis?.text(language), explanation: $0.explanation?.text(language),
+                                            title: $0.name?.text(language) ?? type.title.text(language), buildingBlock: type.buildingBlock.rawValue,
+                                            parameters: .init(check: $0.configuration))
                         },
                         documentTypes: version.documentTypes.map { $0.name.text(language) })
             }

@@ -37,6 +37,8 @@ components:
         subIndication: {type: [string, "null"]}
         message: {type: string}
         basis: {type: [string, "null"]}
+        check: {type: string, description: "The policy check the rule runs (revocation, chain, …); absent for the report's own checks"}
+        messageKey: {type: string, description: "The catalogue key of the message (revocation.unusable, …): stable across languages"}
     Signer:
       type: object
       properties:

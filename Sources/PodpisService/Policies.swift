@@ -101,8 +101,9 @@ public struct PolicyCatalog: Sendable {
         }
     }
 
-    /// A policy by id, or the policy defined in a file.
-    public func policy(_ reference: String?) throws -> Policy {
+    /// A policy by id, or the policy defined in a file. A policy that does not load (an error in its file, or in a
+    /// policy it extends) is refused with the first error, in `language`: nothing is judged under it.
+    public func policy(_ reference: String?, language: Language = .en) throws -> Policy {
         guard let reference else { return registry.policy("default") ?? BuiltinPolicies.default }
         if reference.hasSuffix(".yaml") || reference.hasSuffix(".yml") || reference.contains("/") {
             let catalog = PolicyCatalog(policiesSource: policiesSource, certsSource: certsSource, extraFiles: [reference])
@@ -117,6 +118,10 @@ public struct PolicyCatalog: Sendable {
             throw PodpisError(.usage, "«\(reference)» is not a policy id (lower-case letters, digits, dashes) or a .yaml file")
         }
         guard let policy = registry.policy(reference) else {
+            if let file = registry.refused[reference] {
+                let first = registry.errors.first { $0.file == file }?.rendered(language) ?? file
+                throw PodpisError(.configuration, Catalogue(language).text("policy.refused", ["id": reference, "file": file, "first": first]))
+            }
             throw PodpisError(.usage, "unknown policy «\(reference)» (available: \(registry.policies.keys.sorted().joined(separator: ", ")))")
         }
         return policy

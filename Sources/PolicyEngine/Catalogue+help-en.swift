@@ -67,7 +67,7 @@ extension Catalogue {
         "help.pki.abstract": "A demo PKI for trying podpis: certificate authorities, officials' certificates, a TSA, CRLs.",
         "help.podpis.abstract": "Electronic signatures with legal validity: sign, timestamp and verify CMS/CAdES (RSA, ECDSA, GOST 2012).",
         "help.podpis.discussion": "Every command speaks Russian or English: --lang ru|en, or PODPIS_LANG, or the locale (LC_ALL, LC_MESSAGES, LANG).\nSee 'podpis help <command>' or 'podpis <command> --help' for a command's options.",
-        "help.policy-explain.abstract": "The rules of a policy in plain words, with their legal basis.",
+        "help.policy-explain.abstract": "The rules of a policy in plain words, with their legal basis; --checks: the vocabulary of checks a rule may name.",
         "help.policy-explain.at": "Explain the version in force at this date (default: every version).",
         "help.policy-impact.abstract": "Re-judge stored evidence under an edited policy and list every verdict that would change, with the rule responsible.",
         "help.policy-impact.at": "Judge as of this time instead of each evidence's own validation time.",
@@ -203,5 +203,8 @@ extension Catalogue {
         "help.audit-verify.receipt": "A file holding an X-Journal-Receipt value (repeatable).",
         "help.audit-verify.journal-cert": "The journal's certificate (PEM): only statements it signed count. Default: the one certificate that signs the checkpoint files.",
         "help.verify.no-limits": "Lift the caps on what a signature may carry (500 certificates, 200 CRLs/OCSP responses, 64 signers, 64 unsigned attributes per signer, timestamps nested 16 deep): for forensic work on a file known to be odd.",
+        "help.policy-explain.id": "The policy's id (podpis policy list); leave it out with --checks.",
+        "help.policy-explain.checks": "List every check a rule may name: its ETSI building block, default sub-indication, parameters and allowed values.",
+        "help.usage.explain-what": "give a policy id, or --checks for the vocabulary of checks",
     ]
 }

@@ -55,10 +55,11 @@ public struct Catalogue: Sendable {
     }
 
     /// The base catalogue with its companions (the law's own keys, `Catalogue+Law.swift`; PDFs', `Catalogue+pdf.swift`;
-    /// the CLI's own words, `Catalogue+cli-*.swift`, and its help, `Catalogue+help-*.swift`), merged once.
+    /// the checks' titles and parameters, `Catalogue+Checks.swift`; the CLI's own words, `Catalogue+cli-*.swift`, and its
+    /// help, `Catalogue+help-*.swift`), merged once.
     /// A key defined twice is a mistake a test catches (`Catalogue.duplicates`).
-    static let companionsRussian = [lawRussian, pdfRussian, russianCLI, russianHelp]
-    static let companionsEnglish = [lawEnglish, pdfEnglish, englishCLI, englishHelp]
+    static let companionsRussian = [lawRussian, pdfRussian, checksRussian, russianCLI, russianHelp]
+    static let companionsEnglish = [lawEnglish, pdfEnglish, checksEnglish, englishCLI, englishHelp]
     static let allRussian = companionsRussian.reduce(russian) { $0.merging($1) { base, _ in base } }
     static let allEnglish = companionsEnglish.reduce(english) { $0.merging($1) { base, _ in base } }
 

@@ -93,9 +93,10 @@ public struct PolicyEngine: Sendable {
                 documentChecks.append(result)
             }
         }
-        for rule in version.rules where CheckVocabulary.definitions[rule.check]?.documentLevel == true && rule.level != .ignore {
-            let verdict = DocumentChecks.run(rule, signatures: signatures, documentType: documentType, language: language)
-            let result = makeResult(rule, verdict, catalogue: catalogue)
+        let documentContext = DocumentContext(signatures: signatures, documentType: documentType, language: language)
+        for rule in version.rules where rule.level != .ignore {
+            guard let check = rule.configuration as? any DocumentCheck else { continue }
+            let result = makeResult(rule, check.evaluate(documentContext), catalogue: catalogue)
             if result.status == .failed, documentFailure == nil { documentFailure = result.subIndication }
             documentChecks.append(result)
         }
@@ -155,7 +156,7 @@ public struct PolicyEngine: Sendable {
     /// counter-signature's own proven time). They are reported nested under the signature they countersign and do
     /// not change its verdict: a countersignature signs a signature, not the document.
     func judgeCounterSignatures(
-        _ counters: [SignerEvidence]?, evidence: Evidence, validationTime: Date, constraints: [CheckRunner.AlgorithmConstraint],
+        _ counters: [SignerEvidence]?, evidence: Evidence, validationTime: Date, constraints: [AlgorithmConstraint],
         policy: Policy, options: JudgementOptions, documentType: DocumentType?, attestations: [String: String], catalogue: Catalogue
     ) -> [SignatureReport]? {
         guard let counters, !counters.isEmpty else { return nil }
@@ -181,7 +182,7 @@ public struct PolicyEngine: Sendable {
     /// its imprint against the document, its signature, the TSA's certificate and path. Without a document there is
     /// nothing to compare the imprint with: INDETERMINATE / SIGNED_DATA_NOT_FOUND at best.
     func judgeStandalone(
-        _ tokens: [TimestampEvidence], evidence: Evidence, validationTime: Date, constraints: [CheckRunner.AlgorithmConstraint],
+        _ tokens: [TimestampEvidence], evidence: Evidence, validationTime: Date, constraints: [AlgorithmConstraint],
         document: ReportDocument?, policy: ReportPolicy, catalogue: Catalogue
     ) -> Report {
         let judged = TimestampJudge.judge(tokens, evidence: evidence, validationTime: validationTime, constraints: constraints)
@@ -235,36 +236,43 @@ public struct PolicyEngine: Sendable {
     func makeResult(_ rule: Rule, _ verdict: CheckVerdict, catalogue: Catalogue) -> CheckResult {
         let basis = rule.basis?.text(catalogue.language)
         let name = CheckVocabulary.title(of: rule, catalogue.language)
+        var result: CheckResult
         switch verdict {
         case .pass(let message):
-            return CheckResult(id: rule.id, status: .passed, message: catalogue.render(message), basis: basis, name: name)
+            result = CheckResult(id: rule.id, status: .passed, message: catalogue.render(message), basis: basis, name: name)
+            result.messageKey = message.key
         case .warn(let message):
-            return CheckResult(id: rule.id, status: .warning, message: catalogue.render(message), basis: basis, name: name)
+            result = CheckResult(id: rule.id, status: .warning, message: catalogue.render(message), basis: basis, name: name)
+            result.messageKey = message.key
         case .notApplicable(let message):
-            return CheckResult(id: rule.id, status: .skipped, message: catalogue.render(message), basis: basis, name: name)
+            result = CheckResult(id: rule.id, status: .skipped, message: catalogue.render(message), basis: basis, name: name)
+            result.messageKey = message.key
         case .fail(let natural, let message):
             let sub = rule.subIndication ?? natural
-            switch rule.level {
-            case .fail: return CheckResult(id: rule.id, status: .failed, subIndication: sub, message: catalogue.render(message), basis: basis, name: name)
-            case .warn: return CheckResult(id: rule.id, status: .warning, subIndication: sub, message: catalogue.render(message), basis: basis, name: name)
-            case .inform, .ignore: return CheckResult(id: rule.id, status: .info, subIndication: sub, message: catalogue.render(message), basis: basis, name: name)
+            let status: CheckResult.Status = switch rule.level {
+            case .fail: .failed
+            case .warn: .warning
+            case .inform, .ignore: .info
             }
+            result = CheckResult(id: rule.id, status: status, subIndication: sub, message: catalogue.render(message), basis: basis, name: name)
+            result.messageKey = message.key
         }
+        result.check = rule.check
+        return result
     }
 
     func judgeSigner(_ context: SignerContext, version: PolicyVersion, catalogue: Catalogue) -> SignatureReport {
         var checks: [CheckResult] = []
         let formatBroken = !context.signer.formatIssues.isEmpty
         for rule in version.rules where rule.level != .ignore {
-            if CheckVocabulary.definitions[rule.check]?.documentLevel == true { continue }
+            guard let check = rule.configuration as? any SignatureCheck else { continue }
             if let effective = rule.effective, !effective.contains(context.bestSignatureTime) {
-                checks.append(CheckResult(id: rule.id, status: .skipped, message: catalogue.render(Message("rule.not-in-force")),
-                                          basis: rule.basis?.text(catalogue.language), name: CheckVocabulary.title(of: rule, catalogue.language)))
+                checks.append(makeResult(rule, .notApplicable(Message("rule.not-in-force")), catalogue: catalogue))
                 continue
             }
-            let verdict: CheckVerdict = formatBroken && rule.check != "format"
+            let verdict: CheckVerdict = formatBroken && !(check is FormatCheck)
                 ? .notApplicable(Message("format.skipped"))
-                : CheckRunner.run(rule, context)
+                : check.evaluate(context)
             checks.append(makeResult(rule, verdict, catalogue: catalogue))
         }
         if let pdf = context.evidence.pdf {
@@ -285,7 +293,7 @@ public struct PolicyEngine: Sendable {
         case .totalPassed:
             // 63-ФЗ ст. 11 п. 3: a qualified conclusion needs the check by a certified tool, which only the operator
             // can state; without it the conclusion says what holds and what is not confirmed.
-            let attestationRules = Set(version.rules.filter { $0.check == "attestation" }.map(\.id))
+            let attestationRules = Set(version.rules.filter { $0.configuration is AttestationCheck }.map(\.id))
             let unattested = checks.contains { attestationRules.contains($0.id) && $0.status != .passed && $0.status != .skipped }
             if profile.kind == .qualified, unattested {
                 legal = LegalConclusion(
@@ -333,45 +341,6 @@ public struct PolicyEngine: Sendable {
     }
 }
 
-/// Document-level checks.
-enum DocumentChecks {
-    static func run(_ rule: Rule, signatures: [SignatureReport], documentType: DocumentType?, language: Language) -> CheckVerdict {
-        let valid = signatures.filter { $0.indication == .totalPassed }
-        switch rule.check {
-        case "signature-count":
-            let minimum = max(rule.params["min"]?.int ?? 1, documentType?.minSignatures ?? 1)
-            if valid.count >= minimum { return .pass(Message("signature-count.passed", ["count": "\(valid.count)"])) }
-            return .fail(.sigConstraintsFailure, Message("signature-count.failed", ["count": "\(valid.count)", "min": "\(minimum)"]))
-        case "required-roles":
-            let roles = (rule.params["roles"]?.strings ?? []) + (documentType?.requiredRoles ?? [])
-            if roles.isEmpty { return .notApplicable(Message("required-roles.none")) }
-            let titles = valid.compactMap { $0.signer?.title?.lowercased() }
-            let missing = roles.filter { role in !titles.contains { $0.contains(role.lowercased()) } }
-            if missing.isEmpty { return .pass(Message("required-roles.passed", ["roles": roles.joined(separator: ", ")])) }
-            return .fail(.sigConstraintsFailure, Message("required-roles.failed", ["roles": missing.joined(separator: ", ")]))
-        case "document-kind":
-            guard let documentType else { return .notApplicable(Message("document-type.none")) }
-            let enough = valid.filter { (SignatureKind(rawValue: $0.legal.kind) ?? .none).rank >= documentType.kind.rank }
-            let args = ["type": documentType.name.text(language), "kind": Catalogue(language).text("kind.\(documentType.kind.rawValue)")]
-            if enough.count >= max(1, documentType.minSignatures) {
-                if documentType.kind == .qualified, enough.contains(where: { $0.legal.kind == SignatureKind.qualifiedUnattested.rawValue }) {
-                    return .warn(Message("document-kind.unattested", args))
-                }
-                return .pass(Message("document-kind.passed", args))
-            }
-            return .fail(.sigConstraintsFailure, Message("document-kind.failed", args))
-        case "electronic-original":
-            guard let documentType, let from = documentType.electronicOriginalFrom else { return .notApplicable(Message("electronic-original.none")) }
-            let proven = signatures.map(\.bestSignatureTime).min() ?? Date()
-            let args = ["type": documentType.name.text(language), "from": Format.day(from), "time": Format.date(proven)]
-            // A records-keeping rule of the region, not a condition of validity: which applies is stated, not warned.
-            return .pass(Message(proven >= from ? "electronic-original.sufficient" : "electronic-original.paper-required", args))
-        default:
-            return .fail(.policyProcessingError, Message("policy.unknown-check", ["check": rule.check]))
-        }
-    }
-}
-
 /// Decides whether each timestamp may serve as proof of existence.
 ///
 /// A timestamp is first checked on its own (imprint, signature, TSA certificate and path). Then its algorithms
@@ -392,13 +361,13 @@ enum TimestampJudge {
     }
 
     static func judge(
-        _ signer: SignerEvidence, evidence: Evidence, validationTime: Date, constraints: [CheckRunner.AlgorithmConstraint] = []
+        _ signer: SignerEvidence, evidence: Evidence, validationTime: Date, constraints: [AlgorithmConstraint] = []
     ) -> [JudgedTimestamp] {
         judge(signer.timestamps, evidence: evidence, validationTime: validationTime, constraints: constraints)
     }
 
     static func judge(
-        _ stamps: [TimestampEvidence], evidence: Evidence, validationTime: Date, constraints: [CheckRunner.AlgorithmConstraint] = []
+        _ stamps: [TimestampEvidence], evidence: Evidence, validationTime: Date, constraints: [AlgorithmConstraint] = []
     ) -> [JudgedTimestamp] {
         var judged = structural(stamps, evidence: evidence, validationTime: validationTime)
         let order = judged.indices.sorted { judged[$0].evidence.genTime > judged[$1].evidence.genTime }
@@ -464,7 +433,7 @@ enum TimestampJudge {
             guard let chain = stamp.chains.first, chain.reachesTrustAnchor else {
                 return result("INDETERMINATE", .noCertificateChainFound, "timestamp.untrusted")
             }
-            if chain.issues.contains(where: { !CheckRunner.timeIssues.contains($0.code) }) {
+            if chain.issues.contains(where: { !timeIssues.contains($0.code) }) {
                 return result("INDETERMINATE", .certificateChainGeneralFailure, "timestamp.chain")
             }
             if stamp.genTime < tsa.notBefore || stamp.genTime > tsa.notAfter {
@@ -483,9 +452,8 @@ enum TimestampJudge {
 
 extension PolicyVersion {
     /// Every `forbidden` entry of the version's failing `algorithms` rules.
-    var forbiddenAlgorithms: [CheckRunner.AlgorithmConstraint] {
-        rules.filter { $0.check == "algorithms" && $0.level == .fail }
-            .flatMap { ($0.params["forbidden"]?.list ?? []).compactMap(CheckRunner.AlgorithmConstraint.init) }
+    var forbiddenAlgorithms: [AlgorithmConstraint] {
+        rules.filter { $0.level == .fail }.compactMap { $0.configuration as? AlgorithmsCheck }.flatMap(\.forbidden)
     }
 }
 

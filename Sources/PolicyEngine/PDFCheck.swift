@@ -203,7 +203,7 @@ enum PDFCheck {
         case .valid:
             let time = context.bestSignatureTime
             let forbidden = context.policy.version(at: time).forbiddenAlgorithms.contains { constraint in
-                constraint.algorithm == "sha1" && (constraint.from.map { time >= $0 } ?? true)
+                constraint.algorithm == .sha1 && (constraint.from.map { time >= $0 } ?? true)
             }
             if forbidden {
                 return CheckResult(id: subFilterID, status: .failed, subIndication: .cryptoConstraintsFailureNoPOE, message: catalogue.text(

@@ -35,30 +35,6 @@ public enum RuleLevel: String, Sendable, Codable, CaseIterable {
     case ignore
 }
 
-/// A rule parameter as written in a policy file.
-public indirect enum ParamValue: Sendable, Equatable {
-    case string(String)
-    case int(Int)
-    case bool(Bool)
-    case date(Date)
-    case list([ParamValue])
-    case map([String: ParamValue])
-
-    public var string: String? { if case .string(let v) = self { v } else { nil } }
-    public var int: Int? { if case .int(let v) = self { v } else { nil } }
-    public var bool: Bool? { if case .bool(let v) = self { v } else { nil } }
-    public var date: Date? { if case .date(let v) = self { v } else { nil } }
-    public var list: [ParamValue]? { if case .list(let v) = self { v } else { nil } }
-    public var map: [String: ParamValue]? { if case .map(let v) = self { v } else { nil } }
-    public var strings: [String] {
-        switch self {
-        case .string(let v): [v]
-        case .list(let items): items.compactMap(\.string)
-        default: []
-        }
-    }
-}
-
 /// A period in which something applies: `from` inclusive, `until` exclusive; open ends allowed.
 public struct Effective: Sendable, Equatable {
     public var from: Date?
@@ -79,12 +55,12 @@ public struct Effective: Sendable, Equatable {
     }
 }
 
-/// One rule: a check from the fixed vocabulary, its parameters, its level, the sub-indication it yields when it
-/// fails, its legal basis and its explanation.
+/// One rule: a configured check from the fixed vocabulary (its parameters decoded when the policy loaded), its
+/// level, the sub-indication it yields when it fails, its legal basis and its explanation.
 public struct Rule: Sendable, Equatable {
     public var id: String
-    public var check: String
-    public var params: [String: ParamValue]
+    /// The check with its parameters.
+    public var configuration: any PolicyCheck
     public var level: RuleLevel
     /// Overrides the check's natural sub-indication when the rule fails.
     public var subIndication: SubIndication?
@@ -95,20 +71,27 @@ public struct Rule: Sendable, Equatable {
     /// What a report calls the rule (`name:` in the policy); the check's title when absent.
     public var name: LocalizedText?
 
+    /// The check's name in the vocabulary (`revocation`, `chain`, …).
+    public var check: String { type(of: configuration).name }
+
     public init(
-        id: String, check: String, params: [String: ParamValue] = [:], level: RuleLevel = .fail,
+        id: String, _ configuration: any PolicyCheck, level: RuleLevel = .fail,
         subIndication: SubIndication? = nil, basis: LocalizedText? = nil, explanation: LocalizedText? = nil,
         effective: Effective? = nil, name: LocalizedText? = nil
     ) {
         self.name = name
         self.id = id
-        self.check = check
-        self.params = params
+        self.configuration = configuration
         self.level = level
         self.subIndication = subIndication
         self.basis = basis
         self.explanation = explanation
         self.effective = effective
+    }
+
+    public static func == (a: Rule, b: Rule) -> Bool {
+        a.id == b.id && a.configuration.isEqual(to: b.configuration) && a.level == b.level && a.subIndication == b.subIndication
+            && a.basis == b.basis && a.explanation == b.explanation && a.effective == b.effective && a.name == b.name
     }
 }
 
@@ -138,8 +121,8 @@ public struct DocumentType: Sendable, Equatable {
     public var id: String
     public var name: LocalizedText
     public var kind: SignatureKind
-    /// Minimum CAdES level: `B`, `T`, `LT`, `LTA`.
-    public var level: String?
+    /// Minimum CAdES level.
+    public var level: CAdESLevel?
     public var minSignatures: Int
     /// Signer roles that must each be present (matched against the certificate's title or a configured attribute).
     public var requiredRoles: [String]
@@ -150,7 +133,7 @@ public struct DocumentType: Sendable, Equatable {
     public var basis: LocalizedText?
 
     public init(
-        id: String, name: LocalizedText, kind: SignatureKind, level: String? = nil, minSignatures: Int = 1,
+        id: String, name: LocalizedText, kind: SignatureKind, level: CAdESLevel? = nil, minSignatures: Int = 1,
         requiredRoles: [String] = [], electronicOriginalFrom: Date? = nil, powerCode: String? = nil,
         basis: LocalizedText? = nil
     ) {

@@ -104,11 +104,16 @@ struct PolicyReader {
 
     mutating func date(_ value: YAMLValue?, what: String) -> Date? {
         guard let value else { return nil }
-        guard case .scalar(let text, _, _) = value, let date = PolicyDates.parse(text) else {
+        guard case .scalar(let text, _, _) = value else {
             error(value.mark, "lint.expected-date", ["what": what])
             return nil
         }
-        return date
+        switch PolicyDates.check(text) {
+        case .success(let date): return date
+        case .failure(let problem):
+            error(value.mark, problem.key, problem.args.merging(["what": what]) { a, _ in a })
+            return nil
+        }
     }
 
     mutating func strings(_ value: YAMLValue?, what: String) -> [String]? {
@@ -136,58 +141,6 @@ struct PolicyReader {
             error(value.mark, "lint.until-before-from", ["what": what])
         }
         return result
-    }
-
-    /// A parameter value, typed by the check's definition.
-    mutating func parameter(_ value: YAMLValue, type: CheckVocabulary.ParamType, what: String) -> ParamValue? {
-        switch type {
-        case .string: return string(value, what: what).map { .string($0) }
-        case .int: return int(value, what: what).map { .int($0) }
-        case .bool: return bool(value, what: what).map { .bool($0) }
-        case .date: return date(value, what: what).map { .date($0) }
-        case .duration:
-            guard case .scalar(let text, _, _) = value, let seconds = PolicyDates.duration(text) else {
-                error(value.mark, "lint.expected-duration", ["what": what])
-                return nil
-            }
-            return .int(seconds)
-        case .stringList: return strings(value, what: what).map { .list($0.map { .string($0) }) }
-        case .map:
-            guard case .mapping(let entries, _) = value else {
-                error(value.mark, "lint.expected-mapping", ["what": what, "found": value.kindName])
-                return nil
-            }
-            var result: [String: ParamValue] = [:]
-            for entry in entries {
-                if case .scalar(let text, _, _) = entry.value { result[entry.key] = .string(text) }
-            }
-            return .map(result)
-        case .constraintList:
-            guard case .sequence(let items, _) = value else {
-                error(value.mark, "lint.expected-list", ["what": what])
-                return nil
-            }
-            var result: [ParamValue] = []
-            for item in items {
-                guard let map = mapping(item, allowed: ["algorithm", "key", "minBits", "from"], what: what) else { continue }
-                var entry: [String: ParamValue] = [:]
-                if let algorithm = string(map["algorithm"], what: what + ".algorithm") {
-                    if !CheckVocabulary.algorithmNames.contains(algorithm) {
-                        error(map["algorithm"]!.mark, "lint.unknown-algorithm", ["algorithm": algorithm,
-                                                                                "suggestion": Suggest.closest(algorithm, in: Array(CheckVocabulary.algorithmNames)) ?? "-"])
-                    }
-                    entry["algorithm"] = .string(algorithm)
-                }
-                if let key = string(map["key"], what: what + ".key") { entry["key"] = .string(key) }
-                if let bits = int(map["minBits"], what: what + ".minBits") { entry["minBits"] = .int(bits) }
-                if let from = date(map["from"], what: what + ".from") { entry["from"] = .date(from) }
-                if entry["algorithm"] == nil && entry["key"] == nil {
-                    error(item.mark, "lint.constraint-empty")
-                }
-                result.append(.map(entry))
-            }
-            return .list(result)
-        }
     }
 
     // MARK: the document
@@ -251,7 +204,7 @@ struct PolicyReader {
     mutating func kindValue(_ value: YAMLValue?, what: String) -> SignatureKind? {
         guard let text = string(value, what: what) else { return nil }
         guard let kind = SignatureKind(rawValue: text), SignatureKind.writable.contains(kind) else {
-            error(value!.mark, "lint.bad-enum", ["what": what, "value": text, "allowed": SignatureKind.writable.map(\.rawValue).joined(separator: ", ")])
+            choiceError(value!.mark, what: what, value: text, allowed: SignatureKind.writable.map(\.rawValue))
             return nil
         }
         return kind
@@ -304,41 +257,50 @@ struct PolicyReader {
     mutating func readRule(_ value: YAMLValue) -> Rule? {
         guard let map = mapping(value, allowed: ["id", "name", "check", "params", "level", "subIndication", "basis", "explain", "effective"],
                                 required: ["id", "check", "explain"], what: "rule") else { return nil }
-        guard let id = string(map["id"], what: "rule.id") else { return nil }
-        guard let check = string(map["check"], what: "rule.check") else { return nil }
-        let definition = CheckVocabulary.definitions[check]
-        if definition == nil {
-            let suggestion = Suggest.closest(check, in: Array(CheckVocabulary.definitions.keys))
-            error(map["check"]!.mark, suggestion == nil ? "lint.unknown-check" : "lint.unknown-check-suggest",
-                  ["check": check, "suggestion": suggestion ?? ""])
-        }
-        var params: [String: ParamValue] = [:]
-        if let paramsValue = map["params"], let definition {
-            if let entries = mapping(paramsValue, allowed: definition.params.keys.sorted(), what: "params of \(check)") {
-                for (name, value) in entries {
-                    if let type = definition.params[name], let parsed = parameter(value, type: type, what: "params.\(name)") {
-                        params[name] = parsed
-                    }
+        let id = string(map["id"], what: "rule.id")
+        let check = string(map["check"], what: "rule.check")
+        var configuration: (any PolicyCheck)? = nil
+        if let check {
+            if let type = CheckRegistry.byName[check] {
+                // Parameters are decoded now, once: every mistake is reported at its place, and a rule with one is
+                // left out (and the policy refused), never run with a default instead.
+                let params = map["params"] ?? .mapping([], map["check"]!.mark)
+                configuration = CheckRegistry.decode(type, params: params, checkName: check) { problem in
+                    diagnostics.append(PolicyDiagnostic(problem.mark, problem.message, file: file))
                 }
+            } else {
+                let suggestion = Suggest.closest(check, in: CheckRegistry.names)
+                error(map["check"]!.mark, suggestion == nil ? "lint.unknown-check" : "lint.unknown-check-suggest",
+                      ["check": check, "suggestion": suggestion ?? "", "allowed": CheckRegistry.names.joined(separator: ", ")])
             }
         }
         var level = RuleLevel.fail
         if let text = string(map["level"], what: "rule.level") {
             if let parsed = RuleLevel(rawValue: text) { level = parsed } else {
-                error(map["level"]!.mark, "lint.bad-enum", ["what": "level", "value": text, "allowed": RuleLevel.allCases.map(\.rawValue).joined(separator: ", ")])
+                choiceError(map["level"]!.mark, what: "level", value: text, allowed: RuleLevel.allCases.map(\.rawValue))
             }
         }
         var sub: SubIndication? = nil
         if let text = string(map["subIndication"], what: "rule.subIndication") {
             if let parsed = SubIndication(rawValue: text) { sub = parsed } else {
-                error(map["subIndication"]!.mark, "lint.bad-enum", ["what": "subIndication", "value": text,
-                                                                   "allowed": Suggest.closest(text, in: SubIndication.allCases.map(\.rawValue)) ?? "ETSI EN 319 102-1"])
+                choiceError(map["subIndication"]!.mark, what: "subIndication", value: text, allowed: SubIndication.allCases.map(\.rawValue))
             }
         }
-        return Rule(id: id, check: check, params: params, level: level, subIndication: sub,
-                    basis: localized(map["basis"], what: "rule.basis"), explanation: localized(map["explain"], what: "rule.explain"),
-                    effective: effective(map["effective"], what: "rule.effective", requireFrom: false),
-                    name: localized(map["name"], what: "rule.name"))
+        let basis = localized(map["basis"], what: "rule.basis")
+        let explanation = localized(map["explain"], what: "rule.explain")
+        let effective = effective(map["effective"], what: "rule.effective", requireFrom: false)
+        let name = localized(map["name"], what: "rule.name")
+        guard let id, let configuration else { return nil }
+        return Rule(id: id, configuration, level: level, subIndication: sub, basis: basis, explanation: explanation, effective: effective, name: name)
+    }
+
+    /// «value» is not one of the allowed values, with the closest one when there is one.
+    mutating func choiceError(_ mark: SourceMark, what: String, value: String, allowed: [String]) {
+        if let suggestion = Suggest.closest(value, in: allowed) {
+            error(mark, "lint.bad-choice-suggest", ["what": what, "value": value, "allowed": allowed.joined(separator: ", "), "suggestion": suggestion])
+        } else {
+            error(mark, "lint.bad-choice", ["what": what, "value": value, "allowed": allowed.joined(separator: ", ")])
+        }
     }
 
     mutating func readDocumentType(_ value: YAMLValue) -> DocumentType? {
@@ -347,11 +309,17 @@ struct PolicyReader {
         guard let id = string(map["id"], what: "documentType.id"), let name = localized(map["name"], what: "documentType.name"),
             let kind = kindValue(map["kind"], what: "documentType.kind")
         else { return nil }
-        let level = string(map["level"], what: "documentType.level")
-        if let level, !["B", "T", "LT", "LTA"].contains(level) {
-            error(map["level"]!.mark, "lint.bad-enum", ["what": "level", "value": level, "allowed": "B, T, LT, LTA"])
+        var level: CAdESLevel? = nil
+        if let text = string(map["level"], what: "documentType.level") {
+            level = CAdESLevel(rawValue: text)
+            if level == nil { choiceError(map["level"]!.mark, what: "documentType.level", value: text, allowed: CAdESLevel.allCases.map(\.rawValue)) }
         }
-        return DocumentType(id: id, name: name, kind: kind, level: level, minSignatures: int(map["minSignatures"], what: "minSignatures") ?? 1,
+        var minSignatures = int(map["minSignatures"], what: "minSignatures") ?? 1
+        if !(1...1000).contains(minSignatures) {
+            error(map["minSignatures"]!.mark, "lint.out-of-range", ["what": "minSignatures", "value": "\(minSignatures)", "min": "1", "max": "1000"])
+            minSignatures = 1
+        }
+        return DocumentType(id: id, name: name, kind: kind, level: level, minSignatures: minSignatures,
                             requiredRoles: strings(map["requiredRoles"], what: "requiredRoles") ?? [],
                             electronicOriginalFrom: date(map["electronicOriginalFrom"], what: "electronicOriginalFrom"),
                             powerCode: string(map["powerCode"], what: "powerCode"), basis: localized(map["basis"], what: "documentType.basis"))
@@ -360,23 +328,71 @@ struct PolicyReader {
 
 /// Dates and durations as policies write them.
 public enum PolicyDates {
-    /// `2019-01-01` (midnight UTC) or an RFC 3339 time.
+    /// Why text is not a date: a lint message key and its arguments.
+    public struct Problem: Error, Sendable {
+        public var key: String
+        public var args: [String: String]
+    }
+
+    /// `2019-01-01` (midnight UTC) or an RFC 3339 time; nil for anything else, including dates that do not exist.
     public static func parse(_ text: String) -> Date? {
+        if case .success(let date) = check(text) { return date }
+        return nil
+    }
+
+    /// Like ``parse(_:)``, saying why not. A calendar date is checked, never rolled over: `2026-02-30` is not
+    /// 2026-03-02, and `24:00:00` is not the next day.
+    public static func check(_ text: String) -> Result<Date, Problem> {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed.range(of: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", options: .regularExpression) != nil {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withFullDate]
-            return formatter.date(from: trimmed)
+        let pattern = "^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$"
+        guard let match = trimmed.range(of: pattern, options: .regularExpression), match == trimmed.startIndex..<trimmed.endIndex else {
+            return .failure(Problem(key: "lint.expected-date", args: ["value": text]))
         }
-        return ISO8601DateFormatter().date(from: trimmed)
+        let digits = trimmed.split(whereSeparator: { !$0.isNumber }).map { Int($0) ?? -1 }
+        let (year, month, day) = (digits[0], digits[1], digits[2])
+        guard (1...12).contains(month) else { return .failure(Problem(key: "lint.expected-date", args: ["value": text])) }
+        let days = daysIn(month: month, year: year)
+        guard (1...days).contains(day) else {
+            return .failure(Problem(key: "lint.impossible-date", args: ["value": trimmed, "days": "\(days)", "month": String(format: "%04d-%02d", year, month)]))
+        }
+        var components = DateComponents(calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"),
+                                        year: year, month: month, day: day)
+        if trimmed.count > 10 {
+            let (hour, minute, second) = (digits[3], digits[4], digits[5])
+            guard hour <= 23, minute <= 59, second <= 59 else {
+                return .failure(Problem(key: "lint.impossible-time", args: ["value": trimmed]))
+            }
+            components.hour = hour
+            components.minute = minute
+            components.second = second
+            if let zone = trimmed.range(of: "[+-][0-9]{2}:[0-9]{2}$", options: .regularExpression) {
+                let sign = trimmed[zone].first == "-" ? -1 : 1
+                let parts = trimmed[zone].dropFirst().split(separator: ":").compactMap { Int($0) }
+                guard parts[0] <= 23, parts[1] <= 59 else { return .failure(Problem(key: "lint.impossible-time", args: ["value": trimmed])) }
+                components.timeZone = TimeZone(secondsFromGMT: sign * (parts[0] * 3600 + parts[1] * 60))
+            }
+        }
+        guard var date = components.date else { return .failure(Problem(key: "lint.expected-date", args: ["value": text])) }
+        if let fraction = trimmed.range(of: "\\.[0-9]{1,9}", options: .regularExpression), let value = Double("0" + trimmed[fraction]) {
+            date += value
+        }
+        return .success(date)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     /// `90`, `90s`, `15m`, `24h`, `7d` → seconds.
     public static func duration(_ text: String) -> Int? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        if let last = trimmed.last, let unit = units[last], let value = Int(trimmed.dropLast()) { return value * unit }
-        return Int(trimmed)
+        if let last = trimmed.last, let unit = units[last], let value = Int(trimmed.dropLast()), value >= 0, value <= Int(Int32.max) { return value * unit }
+        return Int(trimmed).flatMap { $0 >= 0 ? $0 : nil }
     }
 }
 

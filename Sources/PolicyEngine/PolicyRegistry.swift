@@ -9,6 +9,9 @@ public struct PolicyRegistry: Sendable {
     public private(set) var diagnostics: [PolicyDiagnostic]
 
     public var errors: [PolicyDiagnostic] { diagnostics.filter { !$0.isWarning } }
+    /// Policies that did not load, by id → the file that defines them. A policy with any error is refused whole (and
+    /// so is every policy that extends it): never used with a rule left out or a parameter defaulted.
+    public private(set) var refused: [String: String] = [:]
 
     /// Reads every `*.yaml` / `*.yml` directly in `directory` (not in sub-folders such as `tests/`).
     /// - Parameter certsDirectory: where trust-list folders are resolved (checked for existence when given).
@@ -37,23 +40,36 @@ public struct PolicyRegistry: Sendable {
         var documents: [PolicyDocument] = []
         var diagnostics: [PolicyDiagnostic] = []
         var extra: [PolicyDocument] = []
-        for (file, text) in folder {
-            let (document, problems) = text.map { read(text: $0, file: file) } ?? read(file: file)
+        var refused: [String: String] = [:]
+        let sources = folder.map { (file: $0.file, text: $0.text, isExtra: false) }
+            + extraFiles.map { (file: $0, text: String?.none, isExtra: true) }
+        for source in sources {
+            let (document, problems) = source.text.map { read(text: $0, file: source.file) } ?? read(file: source.file)
             diagnostics += problems
-            if let document { documents.append(document) }
-        }
-        for file in extraFiles {
-            let (document, problems) = read(file: file)
-            diagnostics += problems
-            if let document { extra.append(document) }
+            guard let document else {
+                if let id = declaredID(text: source.text, file: source.file) { refused[id] = source.file }
+                continue
+            }
+            if source.isExtra { extra.append(document) } else { documents.append(document) }
         }
         for document in extra {
             documents.removeAll { $0.id == document.id }
             documents.append(document)
         }
         var registry = PolicyRegistry(policies: ["default": BuiltinPolicies.default], diagnostics: diagnostics)
+        registry.refused = refused.filter { id, _ in !documents.contains { $0.id == id } }
         registry.resolve(documents, certsDirectory: certsDirectory)
         return registry
+    }
+
+    /// The `id:` a refused file declares, when it can still be read (for "policy X does not load").
+    static func declaredID(text: String?, file: String) -> String? {
+        guard let text = text ?? FileManager.default.contents(atPath: file).flatMap({ $0.count < 4 << 20 ? String(decoding: $0, as: UTF8.self) : nil }),
+            case .mapping(let entries, _)? = try? YAMLValue.parse(text),
+            case .scalar(let id, _, _)? = entries.first(where: { $0.key == "id" })?.value,
+            id.range(of: "^[a-z0-9][a-z0-9-]{0,63}$", options: .regularExpression) != nil
+        else { return nil }
+        return id
     }
 
     /// Parses and reads one file.
@@ -116,15 +132,37 @@ public struct PolicyRegistry: Sendable {
             defer { visiting.removeLast() }
             var base: Policy? = nil
             if let parent = document.extends {
+                if let file = refused[parent] {
+                    diagnostics.append(PolicyDiagnostic(document.extendsMark ?? document.idMark, Message("lint.extends-refused", ["id": parent, "other": file]), file: document.file))
+                    refused[id] = document.file ?? "?"
+                    return nil
+                }
                 if byID[parent] == nil && resolved[parent] == nil {
                     diagnostics.append(PolicyDiagnostic(document.extendsMark ?? document.idMark, Message("lint.extends-unknown", ["id": parent]), file: document.file))
+                    refused[id] = document.file ?? "?"
                     return nil
                 }
                 base = resolveOne(parent)
-                if base == nil { return nil }
+                if base == nil {
+                    if refused[id] == nil {
+                        diagnostics.append(PolicyDiagnostic(document.extendsMark ?? document.idMark, Message("lint.extends-refused", ["id": parent, "other": refused[parent] ?? "?"]), file: document.file))
+                        refused[id] = document.file ?? "?"
+                    }
+                    return nil
+                }
             }
+            // Any error in the policy's text found while building (an undeclared trust list, a rule removed that
+            // does not exist, …) refuses the policy whole. A trust-list folder missing on this machine is not one:
+            // the list is then empty and every check on it fails (closed), and lint still reports it.
+            func textErrors() -> Int { diagnostics.filter { !$0.isWarning && $0.message.key != "lint.trust-list-folder" }.count }
+            let before = textErrors()
             let policy = build(document, base: base, certsDirectory: certsDirectory)
-            if let policy { resolved[id] = policy; resolvedIDs.insert(id) }
+            guard let policy, textErrors() == before else {
+                refused[id] = document.file ?? "?"
+                return nil
+            }
+            resolved[id] = policy
+            resolvedIDs.insert(id)
             return policy
         }
         for id in byID.keys.sorted() { _ = resolveOne(id) }
@@ -167,11 +205,8 @@ public struct PolicyRegistry: Sendable {
             for rule in version.rules {
                 if let position = rules.firstIndex(where: { $0.id == rule.id }) { rules[position] = rule } else { rules.append(rule) }
                 let mark = version.ruleMarks[rule.id] ?? version.mark
-                if let list = rule.params["trustList"]?.string, trustLists[list] == nil {
+                if let list = (rule.configuration as? any NamesTrustList)?.trustListName, trustLists[list] == nil {
                     error(mark, "lint.trust-list-unknown", ["list": list])
-                }
-                for (check, param) in [("accredited-ca", "trustList"), ("attestation", "id")] where rule.check == check && rule.params[param] == nil {
-                    error(mark, "lint.param-required", ["check": check, "param": param])
                 }
             }
             let ruleIDs = Set(rules.map(\.id))

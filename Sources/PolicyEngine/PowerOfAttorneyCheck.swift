@@ -29,28 +29,10 @@ import Foundation
 enum PowerOfAttorneyCheck {
     typealias Person = PowerOfAttorneyEvidence.Person
 
-    /// The law's dates and CA operators, overridable by the rule's parameters.
-    struct Parameters {
-        var required: Bool
-        var stateIssuers: [String]
-        var headIssuers: [String]
-        var headIssuersFrom: Date
-        var employeeCertificatesUntil: Date
-        var requireRegistryStatus: Bool
+    typealias Parameters = PowerOfAttorneyRequirement
 
-        init(_ rule: Rule) {
-            required = rule.params["required"]?.bool ?? false
-            stateIssuers = rule.params["stateIssuers"]?.strings ?? [SignerRole.Operators.treasury]
-            headIssuers = rule.params["headIssuers"]?.strings ?? [SignerRole.Operators.fns, SignerRole.Operators.treasury, SignerRole.Operators.bank]
-            headIssuersFrom = rule.params["headIssuersFrom"]?.date ?? PolicyDates.parse("2022-01-01")!
-            employeeCertificatesUntil = rule.params["employeeCertificatesUntil"]?.date ?? PolicyDates.parse("2023-09-01")!
-            requireRegistryStatus = rule.params["requireRegistryStatus"]?.bool ?? false
-        }
-    }
-
-    static func run(_ rule: Rule, _ c: SignerContext) -> CheckVerdict {
+    static func run(_ parameters: Parameters, _ c: SignerContext) -> CheckVerdict {
         if c.nested { return .notApplicable(Message("poa.none")) }
-        let parameters = Parameters(rule)
         let all = c.evidence.powersOfAttorney ?? []
         let time = c.bestSignatureTime
         guard let certificate = c.certificate, let role = c.signerRole else { return .notApplicable(Message("chain.no-certificate")) }
@@ -337,4 +319,58 @@ enum PowerOfAttorneyCheck {
         guard d.count == 11 else { return text }
         return "\(String(d[0..<3]))-\(String(d[3..<6]))-\(String(d[6..<9])) \(String(d[9..<11]))"
     }
+}
+
+/// The `power-of-attorney` check's parameters: the law's dates and CA operators, which a policy may override.
+struct PowerOfAttorneyRequirement: SignatureCheck {
+    static let name = "power-of-attorney"
+    static let buildingBlock = BuildingBlock.qualification
+    static let subIndication = SubIndication.sigConstraintsFailure
+    static let title = LocalizedText(ru: "Машиночитаемая доверенность", en: "Machine-readable power of attorney")
+    static let summary = LocalizedText(
+        ru: "подписант действует по машиночитаемой доверенности (МЧД): подписана доверителем, действует на момент подписания, выдана ему, содержит нужное полномочие",
+        en: "the signer acts under a machine-readable power of attorney (МЧД): signed by the principal, in force at signing, issued to the signer, granting the required power")
+    static let defaultHeadIssuers = [SignerRole.Operators.fns, SignerRole.Operators.treasury, SignerRole.Operators.bank]
+    static let parameters = [
+        ParameterInfo("required", "true/false", default: "false"),
+        ParameterInfo("stateIssuers", "list of: ИНН ЮЛ (10 digits)", default: "[\(SignerRole.Operators.treasury)]"),
+        ParameterInfo("headIssuers", "list of: ИНН ЮЛ (10 digits)", default: "[" + defaultHeadIssuers.joined(separator: ", ") + "]"),
+        ParameterInfo("headIssuersFrom", "date", default: "2022-01-01"), ParameterInfo("employeeCertificatesUntil", "date", default: "2023-09-01"),
+        ParameterInfo("requireRegistryStatus", "true/false", default: "false"),
+    ]
+    static let messageKeys = PowerOfAttorneyMessages.keys
+
+    var required = false
+    var stateIssuers = [SignerRole.Operators.treasury]
+    var headIssuers = Self.defaultHeadIssuers
+    var headIssuersFrom = PolicyDates.parse("2022-01-01")!
+    var employeeCertificatesUntil = PolicyDates.parse("2023-09-01")!
+    var requireRegistryStatus = false
+
+    enum CodingKeys: String, CodingKey, CaseIterable, ClosedKeys {
+        case required, stateIssuers, headIssuers, headIssuersFrom, employeeCertificatesUntil, requireRegistryStatus
+    }
+
+    init(required: Bool = false, requireRegistryStatus: Bool = false) {
+        self.required = required
+        self.requireRegistryStatus = requireRegistryStatus
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        required = try c.decodeIfPresent(Bool.self, forKey: .required) ?? false
+        stateIssuers = try c.decodeIfPresent([String].self, forKey: .stateIssuers, matching: NumberForm.innLE.0, form: NumberForm.innLE.1)
+            ?? [SignerRole.Operators.treasury]
+        headIssuers = try c.decodeIfPresent([String].self, forKey: .headIssuers, matching: NumberForm.innLE.0, form: NumberForm.innLE.1)
+            ?? Self.defaultHeadIssuers
+        headIssuersFrom = try c.decodeIfPresent(Date.self, forKey: .headIssuersFrom) ?? PolicyDates.parse("2022-01-01")!
+        employeeCertificatesUntil = try c.decodeIfPresent(Date.self, forKey: .employeeCertificatesUntil) ?? PolicyDates.parse("2023-09-01")!
+        requireRegistryStatus = try c.decodeIfPresent(Bool.self, forKey: .requireRegistryStatus) ?? false
+    }
+
+    func evaluate(_ c: SignerContext) -> CheckVerdict { PowerOfAttorneyCheck.run(self, c) }
+}
+
+enum PowerOfAttorneyMessages {
+    static let keys = ["chain.no-certificate", "poa.claimed-moment", "poa.cycle", "poa.expired", "poa.head", "poa.head-issuer", "poa.head-no-organisation", "poa.head-other-organisation", "poa.joint", "poa.missing", "poa.none", "poa.not-yet", "poa.organisation", "poa.organisation-only", "poa.parent-missing", "poa.parent-representative", "poa.passed", "poa.powers-lost", "poa.principal", "poa.redelegation-forbidden", "poa.redelegation-issued", "poa.redelegation-once", "poa.redelegation-powers", "poa.redelegation-term", "poa.redelegation-unknown", "poa.registry-active", "poa.registry-missing", "poa.registry-not-queried", "poa.registry-revoked", "poa.registry-revoked-after", "poa.registry-stale", "poa.registry-stale-note", "poa.registry-unknown", "poa.representative", "poa.signature", "poa.state-official", "poa.unreadable", "poa.unsigned"]
 }

@@ -133,6 +133,10 @@ public struct CheckResult: Codable, Sendable, Equatable {
     public var subIndication: SubIndication?
     public var message: String
     public var basis: String?
+    /// The vocabulary check the rule runs (`revocation`, `chain`, …); nil for the report's intrinsic checks.
+    public var check: String? = nil
+    /// The catalogue key of the message (`revocation.unusable`): what a program can test instead of the words.
+    public var messageKey: String? = nil
 
     public init(id: String, status: Status, subIndication: SubIndication? = nil, message: String, basis: String? = nil, name: String? = nil) {
         self.id = id

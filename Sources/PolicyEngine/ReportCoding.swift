@@ -76,7 +76,7 @@ extension SignerSummary {
 }
 
 extension CheckResult {
-    enum CodingKeys: String, CodingKey { case id, name, status, subIndication, message, basis }
+    enum CodingKeys: String, CodingKey { case id, name, status, subIndication, message, basis, check, messageKey }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
@@ -85,6 +85,8 @@ extension CheckResult {
         try c.encode(subIndication, forKey: .subIndication)
         try c.encode(message, forKey: .message)
         try c.encode(basis, forKey: .basis)
+        try c.encodeIfPresent(check, forKey: .check)
+        try c.encodeIfPresent(messageKey, forKey: .messageKey)
     }
 }
 

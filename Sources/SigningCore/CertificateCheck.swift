@@ -45,7 +45,7 @@ public enum CertificateCheck {
         guard !allCRLs.isEmpty || !allOCSP.isEmpty else { return nil }
         let validator = ChainValidator(trust: TrustStore(anchors: [issuer]), untrusted: candidates, crls: allCRLs, sources: [:],
                                        ocspResponses: allOCSP)
-        let facts = validator.revocationFacts(for: certificate, issuer: issuer)
+        let facts = validator.revocationFacts(for: certificate, issuer: issuer, anchor: issuer, at: time)
         guard facts.status == .revoked else { return nil }
         if let when = facts.revocationTime, when > time { return nil }
         return .revoked(facts.revocationTime, facts.reason)

@@ -3,9 +3,19 @@ import CPodpis
 import EvidenceModel
 import Foundation
 
-/// Builds and checks certificate paths with OpenSSL (RFC 5280: strict X.509, policy processing, name
-/// constraints, extended CRL support with distribution points and delta CRLs), and records what it found
-/// without judging it.
+/// Builds and checks certificate paths and records what it found without judging it.
+///
+/// Path validation follows RFC 5280 §6.1: OpenSSL builds the path and checks signatures, name chaining, basic
+/// constraints, path length, key usage for certificate signing, name constraints, critical extensions and the
+/// certificate-policy tree (user-initial-policy-set any-policy, nothing explicit required by the relying party), but
+/// not its X509_STRICT profile checks: RFC 5280 §4 profile rules (a CA whose basicConstraints is not critical, a CA
+/// certificate without keyUsage, a missing authority key identifier, …) are not §6 failures, and the policy judges
+/// them as a check of their own (`certificate-profile`). A trust anchor is taken as its name and key (§6.1.1 (d)):
+/// its own extensions are not held against the path.
+///
+/// Revocation follows RFC 5280 §6.3 in podpis itself (``revocationFacts(for:issuer:anchor:at:)``): distribution
+/// points and issuing distribution points, indirect CRLs, delta CRLs, reason coverage, the CRL issuer's own path and
+/// cRLSign, every CRL and OCSP response recorded with what became of it.
 struct ChainValidator {
     let trust: TrustStore
     /// Untrusted certificates that may complete a path (SignedData certificates, `--cert`).
@@ -17,6 +27,12 @@ struct ChainValidator {
     var ocspResponses: [[UInt8]] = []
     /// Why fetching revocation data failed, by certificate fingerprint.
     var fetchProblems: [String: [String]] = [:]
+    /// The CRL issuers whose own paths are being validated (a CRL issuer's status may not depend on itself).
+    var crlIssuerStack: [String] = []
+
+    /// OpenSSL errors that concern the trust anchor's own extensions, which RFC 5280 §6.1.1 (d) does not process
+    /// (an anchor without basicConstraints or keyUsage, as the TC26 sample root has).
+    static let anchorProfileErrors: Set<Int32> = [X509_V_ERR_INVALID_CA, X509_V_ERR_KEYUSAGE_NO_CERTSIGN, X509_V_ERR_INVALID_PURPOSE]
 
     func evaluate(_ leaf: X509Certificate, at time: Date, purpose: String) -> (ChainEvidence, [X509Certificate]) {
         clearOpenSSLErrors()
@@ -30,23 +46,15 @@ struct ChainValidator {
             X509_up_ref(cert.pointer)
             podpis_sk_x509_push(untrustedStack, cert.pointer)
         }
-        let crlStack = podpis_sk_crl_new()
-        defer { podpis_sk_crl_pop_free(crlStack) }
-        for crl in crls {
-            X509_CRL_up_ref(crl.pointer)
-            podpis_sk_crl_push(crlStack, crl.pointer)
-        }
         guard X509_STORE_CTX_init(ctx, trust.store, leaf.pointer, untrustedStack) == 1 else {
             return (ChainEvidence(at: time, purpose: purpose, outcome: .notChecked, reachesTrustAnchor: false, path: [],
                                   issues: [ChainIssue(depth: 0, code: "other", openSSLCode: 0, message: drainOpenSSLErrors() ?? "cannot start path validation")]), [])
         }
         let param = X509_STORE_CTX_get0_param(ctx)
-        var flags = UInt(X509_V_FLAG_X509_STRICT | X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_POLICY_CHECK)
-        if !crls.isEmpty {
-            flags |= UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL | X509_V_FLAG_EXTENDED_CRL_SUPPORT | X509_V_FLAG_USE_DELTAS)
-            X509_STORE_CTX_set0_crls(ctx, crlStack)
-        }
-        X509_VERIFY_PARAM_set_flags(param, flags)
+        X509_VERIFY_PARAM_set_flags(param, UInt(X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_POLICY_CHECK))
+        // RFC 5280 §6.1.1 (c): user-initial-policy-set = {anyPolicy} (without it OpenSSL's policy check demands an
+        // explicit policy from every path).
+        if let anyPolicy = OBJ_nid2obj(NID_any_policy), let copy = OBJ_dup(anyPolicy) { X509_VERIFY_PARAM_add0_policy(param, copy) }
         X509_VERIFY_PARAM_set_time(param, time_t(time.timeIntervalSince1970))
 
         var log = podpis_verify_log()
@@ -75,101 +83,31 @@ struct ChainValidator {
             podpis_sk_x509_pop_free(chain)
         }
         if chainCerts.isEmpty { chainCerts = [leaf] }
+        let lastIsAnchor = chainCerts.last.map { trust.contains($0) } ?? false
+        let anchorDepth = lastIsAnchor ? chainCerts.count - 1 : -1
 
-        // Issues, with OpenSSL's revocation-related ones kept apart: revocation is judged from the facts below.
         var issues: [ChainIssue] = []
-        var revokedDepths = Set<Int>()
-        var crlProblems: [Int: [String]] = [:]
         var seen = Set<String>()
         for (depth, code) in rawIssues {
-            let stable = Self.stableCode(code)
-            let message = String(cString: X509_verify_cert_error_string(Int(code)))
             guard seen.insert("\(depth):\(code)").inserted else { continue }
-            switch stable {
-            case "revoked": revokedDepths.insert(depth)
-            case "revocationData":
-                if code != X509_V_ERR_UNABLE_TO_GET_CRL { crlProblems[depth, default: []].append(message) }
-                continue
-            default: break
-            }
-            issues.append(ChainIssue(depth: depth, code: stable, openSSLCode: Int(code), message: message))
+            if depth == anchorDepth, Self.anchorProfileErrors.contains(code) { continue }
+            let message = String(cString: X509_verify_cert_error_string(Int(code)))
+            issues.append(ChainIssue(depth: depth, code: Self.stableCode(code), openSSLCode: Int(code), message: message))
         }
 
-        let lastIsAnchor = chainCerts.last.map { trust.contains($0) } ?? false
         let reaches = lastIsAnchor && !issues.contains { $0.code == "noPathToTrustAnchor" }
+        let anchor = lastIsAnchor ? chainCerts.last : nil
         var path: [ChainElement] = []
         for (depth, cert) in chainCerts.enumerated() {
-            let isAnchor = depth == chainCerts.count - 1 && lastIsAnchor
-            var revocation: RevocationEvidence
-            if isAnchor {
-                revocation = .notApplicable
-            } else {
-                let issuer = depth + 1 < chainCerts.count ? chainCerts[depth + 1] : nil
-                revocation = revocationFacts(for: cert, issuer: issuer)
-                if revokedDepths.contains(depth) && revocation.status != .revoked {
-                    // OpenSSL found it revoked through data we could not date (indirect or delta CRL).
-                    revocation = RevocationEvidence(status: .revoked, source: "crl", problems: ["revocation date not determined"])
-                }
-                revocation.problems += crlProblems[depth] ?? []
-            }
+            let isAnchor = depth == anchorDepth
+            let revocation: RevocationEvidence = isAnchor
+                ? .notApplicable
+                : revocationFacts(for: cert, issuer: depth + 1 < chainCerts.count ? chainCerts[depth + 1] : nil, anchor: anchor, at: time)
             let source = isAnchor ? "trustStore" : (sources[cert.fingerprint] ?? (trust.contains(cert) ? "trustStore" : "supplied"))
             path.append(ChainElement(certificate: cert.fingerprint, source: source, revocation: revocation))
         }
         let outcome: CheckOutcome = reaches && issues.isEmpty ? .valid : .invalid
         return (ChainEvidence(at: time, purpose: purpose, outcome: outcome, reachesTrustAnchor: reaches, path: path, issues: issues), chainCerts)
-    }
-
-    /// What the CRLs (and OCSP answers) say about `cert`, independent of any judgement time.
-    func revocationFacts(for cert: X509Certificate, issuer: X509Certificate?) -> RevocationEvidence {
-        var facts = crlFacts(for: cert, issuer: issuer)
-        var problems = fetchProblems[cert.fingerprint] ?? []
-        if let issuer {
-            // OCSP first: it is the fresher source when both exist.
-            for response in ocspResponses {
-                guard let fromOCSP = OCSP.evidence(from: response, certificate: cert, issuer: issuer, trust: trust, untrusted: untrusted) else { continue }
-                if fromOCSP.status != .unknown, facts.status != .revoked || fromOCSP.status == .revoked {
-                    facts = fromOCSP
-                    break
-                }
-                problems += fromOCSP.problems
-            }
-        }
-        facts.problems += problems
-        return facts
-    }
-
-    func crlFacts(for cert: X509Certificate, issuer: X509Certificate?) -> RevocationEvidence {
-        guard let issuer else { return RevocationEvidence(status: .unknown, problems: ["issuer not found"]) }
-        let fromIssuer = crls.filter { $0.isSigned(by: issuer) }
-        var problems: [String] = []
-        if fromIssuer.isEmpty {
-            if crls.contains(where: { X509_NAME_cmp(X509_CRL_get_issuer($0.pointer), X509_get_issuer_name(cert.pointer)) == 0 }) {
-                problems.append("a CRL names the issuer but its signature does not verify")
-            }
-            return RevocationEvidence(status: .unknown, problems: problems)
-        }
-        let bases = fromIssuer.filter { !$0.isDelta }.sorted { ($0.thisUpdate ?? .distantPast) > ($1.thisUpdate ?? .distantPast) }
-        let deltas = fromIssuer.filter(\.isDelta).sorted { ($0.thisUpdate ?? .distantPast) > ($1.thisUpdate ?? .distantPast) }
-        guard let base = bases.first ?? deltas.first else { return RevocationEvidence(status: .unknown) }
-        // Revocation is permanent except for holds: any verified CRL listing a non-hold revocation counts.
-        for crl in fromIssuer {
-            if let entry = crl.entry(for: cert), entry.reason != "certificateHold", entry.reason != "removeFromCRL" {
-                return RevocationEvidence(status: .revoked, source: "crl", revocationTime: entry.date, reason: entry.reason,
-                                          thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, issuer: crl.issuer)
-            }
-        }
-        var current = base
-        var entry = base.entry(for: cert)
-        if let delta = deltas.first, (delta.thisUpdate ?? .distantPast) >= (base.thisUpdate ?? .distantPast) {
-            if let deltaEntry = delta.entry(for: cert) { entry = deltaEntry.reason == "removeFromCRL" ? nil : deltaEntry }
-            current = delta
-        }
-        if let entry {
-            return RevocationEvidence(status: .revoked, source: "crl", revocationTime: entry.date, reason: entry.reason,
-                                      thisUpdate: current.thisUpdate, nextUpdate: current.nextUpdate, issuer: current.issuer)
-        }
-        return RevocationEvidence(status: .good, source: "crl", thisUpdate: current.thisUpdate, nextUpdate: current.nextUpdate,
-                                  issuer: current.issuer)
     }
 
     static func stableCode(_ code: Int32) -> String {

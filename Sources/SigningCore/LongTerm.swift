@@ -75,35 +75,37 @@ public enum LongTermExtender {
             guard let cert = pool[pair.0], let issuer = pool[pair.1] else { return nil }
             return (cert, issuer)
         }
-        let validator = ChainValidator(trust: trust, untrusted: Array(pool.values), crls: availableCRLs, sources: [:])
-        var missing: [(certificate: X509Certificate, issuer: X509Certificate)] = []
-        for pair in pairs {
-            var v = validator
-            v.ocspResponses = availableOCSP
-            if v.revocationFacts(for: pair.certificate, issuer: pair.issuer).status == .unknown { missing.append(pair) }
+        let untrusted = Array(pool.values)
+        func facts(_ pair: (certificate: X509Certificate, issuer: X509Certificate)) -> RevocationEvidence {
+            var validator = ChainValidator(trust: trust, untrusted: untrusted, crls: availableCRLs, sources: [:])
+            validator.ocspResponses = availableOCSP
+            return validator.revocationFacts(for: pair.certificate, issuer: pair.issuer, anchor: nil, at: Date())
         }
+        let missing = pairs.filter { facts($0).status == .unknown }
         if !missing.isEmpty, revocation.online {
             let fetched = RevocationFetcher(policy: revocation).fetch(pairs: missing)
             availableCRLs += fetched.crls.map(\.0)
             availableOCSP += fetched.ocsp.map(\.bytes)
         }
 
-        // Embed, per path element, the CRLs of its issuer and the OCSP answers about it.
+        // Embed, per path element, the CRLs (complete, delta, indirect) and OCSP answers that establish its status.
         var crlsAdded = 0
         var embeddedCRLs = Set(cms.crls.map(\.fingerprint))
         var ocspToAdd: [[UInt8]] = []
-        var ocspSeen = Set(EmbeddedRevocation.ocspResponses(inSignedData: der).map { hex($0) })
+        var ocspSeen = Set(EmbeddedRevocation.ocspResponses(inSignedData: der).map { hex(sha256($0)) })
         for pair in pairs {
-            let fromOCSP = availableOCSP.filter {
-                OCSP.evidence(from: $0, certificate: pair.certificate, issuer: pair.issuer, trust: trust, untrusted: Array(pool.values)).map { $0.status != .unknown } ?? false
+            let status = facts(pair)
+            guard status.status != .unknown else {
+                let why = status.problems.first.map { ": \($0)" } ?? ""
+                throw PodpisError(.unavailable, "no usable revocation data could be obtained for «\(pair.certificate.subject)»\(why)", subject: subject)
             }
-            for response in fromOCSP where ocspSeen.insert(hex(response)).inserted { ocspToAdd.append(response) }
-            for crl in availableCRLs where crl.isSigned(by: pair.issuer) && embeddedCRLs.insert(crl.fingerprint).inserted {
+            let used = Set((status.considered ?? []).filter { $0.outcome == .used }.map(\.sha256))
+            for response in availableOCSP where used.contains(hex(sha256(response))) && ocspSeen.insert(hex(sha256(response))).inserted {
+                ocspToAdd.append(response)
+            }
+            for crl in availableCRLs where used.contains(crl.fingerprint) && embeddedCRLs.insert(crl.fingerprint).inserted {
                 guard CMS_add1_crl(cms.pointer, crl.pointer) == 1 else { throw PodpisError.openSSL(.software, "cannot add a CRL") }
                 crlsAdded += 1
-            }
-            if fromOCSP.isEmpty && !availableCRLs.contains(where: { $0.isSigned(by: pair.issuer) }) {
-                throw PodpisError(.unavailable, "no revocation data could be obtained for «\(pair.certificate.subject)»", subject: subject)
             }
         }
         var result = try cms.der()

@@ -90,7 +90,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let language = lang.map { Language(parsing: $0) } ?? Console.language
         let validationTime = try at.map(TimeArgument.parse)
         let catalog = try PolicyCatalog.standard(policies: policies, certs: certsFolder)
-        let policy = try catalog.policy(self.policy)
+        let policy = try catalog.policy(self.policy, language: language)
         let (trustLists, listAnchors) = try catalog.trustLists(for: policy)
         if signature == nil, isContainer(document) {
             try verifyContainer(document, policy: policy, trustLists: trustLists, listAnchors: listAnchors,

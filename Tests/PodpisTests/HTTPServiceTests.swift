@@ -206,6 +206,14 @@ struct HTTPServiceTests {
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body).contains("2027.1"))
             }
+            // Each rule shows what its check type says: the building block and the parameters in effect, defaults included.
+            try await client.execute(uri: "/v1/policies/ru-63fz-qualified", method: .get) { response in
+                let versions = Self.object(response.body)["versions"] as? [[String: Any]] ?? []
+                let rules = versions.last?["rules"] as? [[String: Any]] ?? []
+                let revocation = try #require(rules.first { $0["check"] as? String == "revocation" })
+                #expect(revocation["buildingBlock"] as? String == "XCV")
+                #expect((revocation["parameters"] as? [String: Any])?["require"] as? String == "always")
+            }
             try await client.execute(uri: "/v1/policies/nope", method: .get) { #expect($0.status == .notFound) }
             let (body, headers) = f.multipart([("signature", f.signature, nil), ("document", sampleDocument, nil)])
             try await client.execute(uri: "/v1/verify", method: .post, headers: headers, body: body) { #expect($0.status == .ok) }
@@ -242,6 +250,38 @@ struct HTTPServiceTests {
             try await client.execute(uri: "/v1/admin/reload", method: .post, headers: [.authorization: "Bearer district-key"]) { #expect($0.status == .unauthorized) }
             try await client.execute(uri: "/v1/admin/reload", method: .post, headers: [.authorization: "Bearer admin-key"]) { #expect($0.status == .ok) }
         }
+    }
+
+    @Test("reload: a policy with a typo is refused whole, the previous catalogue stays and the answer says why")
+    func reloadKeepsPreviousCatalogue() async throws {
+        let policies = try TemporaryFolder()
+        defer { policies.cleanup() }
+        let source = try String(contentsOfFile: (Repository.policies as NSString).appendingPathComponent("ru-63fz-qualified.yaml"), encoding: .utf8)
+        _ = try policies.write("ru-63fz-qualified.yaml", Array(source.utf8))
+        let f = try await Fixture(adminKeys: ["admin-key"], policies: policies.path)
+        defer { f.folder.cleanup() }
+        let admin: HTTPFields = [.authorization: "Bearer admin-key"]
+        try await f.app.test(.router) { client in
+            try await client.execute(uri: "/v1/admin/reload", method: .post, headers: admin) { #expect($0.status == .ok) }
+            let broken = source.replacingOccurrences(of: "require: always", with: "require: alway")
+            #expect(broken != source)
+            _ = try policies.write("ru-63fz-qualified.yaml", Array(broken.utf8))
+            try await client.execute(uri: "/v1/admin/reload", method: .post, headers: admin) { response in
+                #expect(response.status == .conflict)
+                let detail = Self.object(response.body)["detail"] as? String ?? ""
+                #expect(detail.contains("alway") && detail.contains("always"), "\(detail)")
+                #expect(detail.contains("ru-63fz-qualified.yaml:"), "the line and column: \(detail)")
+            }
+            // The policy as it was before still answers, with its rule as written then.
+            try await client.execute(uri: "/v1/policies/ru-63fz-qualified", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("\"always\""))
+            }
+        }
+        // A fresh start with the broken file refuses to serve rather than serve a weaker policy.
+        var configuration = f.state.configuration
+        configuration.policies = policies.path
+        #expect(throws: PodpisError.self) { _ = try ServiceState(configuration: configuration, journal: f.state.journal) }
     }
 
     @Test("the OpenAPI document matches the routes and the report's JSON")

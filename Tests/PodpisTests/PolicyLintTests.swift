@@ -74,6 +74,29 @@ struct PolicyLintTests {
              line: 1, column: 1, english: "appears twice", russian: "встречается дважды"),
         Case(name: "bad id", text: valid.replacingOccurrences(of: "id: broken", with: "id: Broken Policy"),
              line: 1, column: 5, english: "must be lower-case letters", russian: "строчные латинские буквы"),
+        // Issue #16: typos that used to weaken a policy silently.
+        Case(name: "require: alway", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: revocation\n        params: {require: alway}"),
+             line: 10, column: 27, english: "«alway» is not one of: always, advertised, never; did you mean «always»?", russian: "возможно, имелось в виду «always»"),
+        Case(name: "min: lta (wrong case)", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: signature-level\n        params: {min: lta}"),
+             line: 10, column: 23, english: "«lta» is not one of: B, T, LT, LTA; did you mean «LTA»?", russian: "возможно, имелось в виду «LTA»"),
+        Case(name: "min: XL (unknown level)", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: signature-level\n        params: {min: XL}"),
+             line: 10, column: 23, english: "«XL» is not one of: B, T, LT, LTA", russian: "не одно из допустимых значений: B, T, LT, LTA"),
+        Case(name: "2026-02-30 in a parameter", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: organisation-certificate\n        params: {issuedFrom: 2026-02-30}"),
+             line: 10, column: 30, english: "2026-02-30 does not exist", russian: "даты 2026-02-30 не существует"),
+        Case(name: "2026-02-30 as a version's start", text: valid.replacingOccurrences(of: "from: 2025-01-01", with: "from: 2026-02-30"),
+             line: 6, column: 23, english: "2026-02-30", russian: "2026-02-30"),
+        Case(name: "a number out of its range", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: signature-count\n        params: {min: 0}"),
+             line: 10, column: 23, english: "params.min is 0, outside the allowed range 1…1000", russian: "вне допустимых пределов 1…1000"),
+        Case(name: "a quoted number is text, not a number", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: signature-count\n        params: {min: \"2\"}"),
+             line: 10, column: 23, english: "params.min must be a whole number", russian: "параметр «min»: ожидается целое число"),
+        Case(name: "a wrong ОГРН in a list, at the item", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: signer-organization\n        params: {ogrn: [\"1027809244561\", \"12345\"]}"),
+             line: 10, column: 42, english: "«12345» is not an ОГРН (13 digits)", russian: "«12345» — не ОГРН (13 цифр)"),
+        Case(name: "document type level: lta", text: valid + """
+
+                documentTypes:
+                  - {id: memo, name: {ru: Записка, en: Memo}, kind: advanced, level: lta}
+            """,
+             line: 13, column: 74, english: "«lta» is not one of: B, T, LT, LTA; did you mean «LTA»?", russian: "возможно, имелось в виду «LTA»"),
     ]
 
     @Test("each broken file is reported at its line and column, in English and Russian", arguments: cases)
@@ -97,6 +120,60 @@ struct PolicyLintTests {
         }
     }
 
+    /// One case per closed-set parameter of every check type: a value just off one of the allowed ones.
+    struct ChoiceCase: Sendable, CustomTestStringConvertible {
+        let check: String
+        let parameter: String
+        let list: Bool
+        let allowed: [String]
+        let required: [String]
+        var testDescription: String { "\(check).\(parameter)" }
+
+        /// The allowed value the typo is made from, and the typo: the longest value with its last letter lost, or a
+        /// short one in the wrong case.
+        var intended: String { allowed.max { $0.count < $1.count }! }
+        var typo: String {
+            intended.count >= 4 ? String(intended.dropLast()) : (intended.lowercased() != intended ? intended.lowercased() : intended.uppercased())
+        }
+    }
+
+    static let choiceCases: [ChoiceCase] = CheckRegistry.all.flatMap { type in
+        type.parameters.compactMap { parameter in
+            parameter.allowed.map {
+                ChoiceCase(check: type.name, parameter: parameter.name, list: parameter.type.hasPrefix("list"), allowed: $0,
+                           required: type.parameters.filter { $0.required && $0.name != parameter.name }.map(\.name))
+            }
+        }
+    }
+
+    @Test("every closed-set parameter: a wrong value is a lint error at its place, with the allowed values and a «did you mean»",
+          arguments: choiceCases)
+    func closedSets(_ c: ChoiceCase) throws {
+        #expect(!Self.choiceCases.isEmpty)
+        let value = c.list ? "[\(c.typo)]" : c.typo
+        let others = c.required.map { ", \($0): x" }.joined()
+        let line = "        params: {\(c.parameter): \(value)\(others)}"
+        let text = Self.valid.replacingOccurrences(of: "check: timestamp-required", with: "check: \(c.check)\n" + line)
+        let column = line.distance(from: line.startIndex, to: line.range(of: c.typo)!.lowerBound) + 1
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let file = try folder.write("broken.yaml", Array(text.utf8))
+        let errors = PolicyRegistry.lint(files: [file], directory: Repository.policies, certsDirectory: Repository.certs).filter { !$0.isWarning }
+        let match = try #require(errors.first { $0.rendered(.en).contains("«\(c.typo)»") }, "\(c): \(errors.map { $0.rendered(.en) })")
+        #expect(match.mark.line == 10 && match.mark.column == column, "\(c): at \(match.mark), expected 10:\(column)")
+        let english = match.rendered(.en)
+        for allowed in c.allowed { #expect(english.contains(allowed), "\(english)") }
+        #expect(english.contains("did you mean «\(c.intended)»"), "\(english)")
+        let russian = match.rendered(.ru)
+        #expect(russian.contains("возможно, имелось в виду «\(c.intended)»"), "\(russian)")
+        for word in ["rule", "policy", "params of", "is not one of", "did you mean"] {
+            #expect(!russian.replacingOccurrences(of: file, with: "").contains(word), "«\(word)» in \(russian)")
+        }
+        // A policy with the typo is refused whole: it is not in the registry at all.
+        let registry = PolicyRegistry.load(directory: Repository.policies, certsDirectory: Repository.certs, extraFiles: [file])
+        #expect(registry.policy("broken") == nil)
+    }
+
     @Test("extends cycles are found")
     func cycle() throws {
         let folder = try TemporaryFolder()
@@ -107,6 +184,40 @@ struct PolicyLintTests {
         }
         let registry = PolicyRegistry.load(directory: folder.path)
         #expect(registry.errors.contains { $0.rendered(.en).contains("makes a cycle") })
+    }
+
+    @Test("verify under a policy that does not load is refused (and so is a policy extending it), with the error's place, in Russian too")
+    func refusedPolicy() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        for name in ["ru-63fz-qualified.yaml", "lenobl-sed.yaml"] {
+            var text = try String(contentsOfFile: (Repository.policies as NSString).appendingPathComponent(name), encoding: .utf8)
+            if name.hasPrefix("ru-63fz") { text = text.replacingOccurrences(of: "require: always", with: "require: alway") }
+            _ = try folder.write(name, Array(text.utf8))
+        }
+        let document = try folder.write("order.txt", Array("order".utf8))
+        for id in ["ru-63fz-qualified", "lenobl-sed"] {
+            let result = try CLI.run(["verify", document, "--policy", id, "--policies", folder.path, "--lang", "ru"])
+            #expect(result.status == 78, "\(id): \(result.stderr)")
+            #expect(result.stderr.contains("политика «\(id)» не загружается"), "\(result.stderr)")
+            #expect(result.stderr.contains("ru-63fz-qualified.yaml:") || result.stderr.contains("основана на политике"), "\(result.stderr)")
+        }
+        let english = try CLI.run(["verify", document, "--policy", "ru-63fz-qualified", "--policies", folder.path, "--lang", "en"])
+        #expect(english.stderr.contains("«alway»") && english.stderr.contains("did you mean «always»"), "\(english.stderr)")
+    }
+
+    @Test("policy explain --checks: the vocabulary from the registry, each check with its building block, sub-indication and parameters, in Russian and English")
+    func vocabulary() throws {
+        let english = try CLI.run(["policy", "explain", "--checks", "--lang", "en"])
+        #expect(english.status == 0, "\(english.stderr)")
+        for check in CheckRegistry.names { #expect(english.stdout.contains("\n\(check) — "), "\(check) missing") }
+        #expect(english.stdout.contains("parameter require: one of; values: always, advertised, never; default advertised"), "\(english.stdout)")
+        let russian = try CLI.run(["policy", "explain", "--checks", "--lang", "ru"])
+        #expect(russian.status == 0)
+        #expect(russian.stdout.contains("параметр require: одно из; значения: always, advertised, never; по умолчанию advertised"), "\(russian.stdout)")
+        for word in ["list of", "one of", "digits", "text:", "number", " date", "parameter", "block:", "default"] {
+            #expect(!russian.stdout.contains(word), "«\(word)» in the Russian vocabulary")
+        }
     }
 
     @Test("the CLI: lint exits 65 on errors, prints file:line:column; 0 on the shipped policies")

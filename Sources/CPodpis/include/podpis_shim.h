@@ -60,6 +60,12 @@ char *podpis_x509_eku_oids(X509 *cert);
 /// 1 when the extension with this NID is present and critical, 0 present and not critical, -1 absent.
 int podpis_x509_ext_critical(X509 *cert, int nid);
 
+/// The first critical extension of any entry of `crl` that RFC 5280 §5.3 processing does not know (anything but
+/// reasonCode, invalidityDate, certificateIssuer and holdInstructionCode), written as a dotted OID into `buf`.
+/// Returns 1 when one was found (the CRL must not be used, RFC 5280 §5.3), 0 when none, -1 when an entry does not
+/// decode. Typed stacks are macros, so the walk over the entries lives here.
+int podpis_crl_entry_unknown_critical(X509_CRL *crl, char *buf, int len);
+
 /// Path-validation log: the verify callback records every (depth, error) and lets validation go on,
 /// so one run reports all problems of a chain.
 #define PODPIS_VERIFY_LOG_MAX 64
