@@ -418,5 +418,8 @@ extension Catalogue {
         "report.sub-NO_POE": "nothing proves the signature existed at the time needed",
         "report.sub-TRY_LATER": "revocation data is not available now: validate again later",
         "report.sub-SIGNED_DATA_NOT_FOUND": "the signed document was not presented",
+        "trusted-time.passed": "The signing time {time} is set by a trusted time stamp (63-FZ art. 2): made by «{tsa}», the trusted third party «{dts}», accredited at that moment (list «{list}»)",
+        "trusted-time.not-accredited": "The signing time {time} comes from a timestamp by «{tsa}», which is not in the list of accredited trusted third parties «{list}»: a timestamp (proof that the signature existed then), not a trusted time stamp under 63-FZ art. 2",
+        "trusted-time.not-accredited-then": "The timestamp at {time} was made by «{tsa}» ({dts}), but that trusted third party's accreditation was not in force then (list «{list}»): a timestamp, not a trusted time stamp under 63-FZ art. 2",
     ]
 }

@@ -175,7 +175,7 @@ public enum CheckRegistry {
     public static let all: [any PolicyCheck.Type] = [
         FormatCheck.self, SignerCertificateCheck.self, SignedDataCheck.self, IntegrityCheck.self, SignatureValueCheck.self,
         ChainCheck.self, CertificateValidityCheck.self, RevocationCheck.self, CertificateProfileCheck.self, KeyUsageCheck.self,
-        AlgorithmsCheck.self, TimestampsCheck.self, AccreditedCACheck.self, ExtendedKeyUsageCheck.self, CertificatePoliciesCheck.self,
+        AlgorithmsCheck.self, TimestampsCheck.self, TrustedTimeCheck.self, AccreditedCACheck.self, ExtendedKeyUsageCheck.self, CertificatePoliciesCheck.self,
         SubjectAttributesCheck.self, SignerOrganizationCheck.self, QCStatementsCheck.self, SigningTimeCheck.self,
         TimestampRequiredCheck.self, TimestampDelayCheck.self, SignatureLevelCheck.self, AttestationCheck.self,
         OrganisationCertificateCheck.self, PowerOfAttorneyRequirement.self, SignatureCountCheck.self, RequiredRolesCheck.self,

@@ -113,6 +113,56 @@ struct TimestampsCheck: SignatureCheck, ParameterlessCheck {
     }
 }
 
+/// 63-ФЗ ст. 2: a «метка доверенного времени» is set by a trusted third party (ДТС) accredited under ст. 18; any
+/// other RFC 3161 token is a timestamp («штамп времени»), proof of existence for ETSI but not the law's trusted time.
+/// The check names which one the proven time comes from, by the TSA's certificate (fingerprint or its own key
+/// identifier) in a list of accredited ДТС; it decides nothing else (policies keep it at `inform` or `warn`).
+struct TrustedTimeCheck: SignatureCheck {
+    static let name = "trusted-time"
+    static let buildingBlock = BuildingBlock.timestampValidation
+    static let subIndication = SubIndication.sigConstraintsFailure
+    static let title = LocalizedText(ru: "Метка доверенного времени", en: "Trusted time stamp")
+    static let summary = LocalizedText(ru: "время подписи установлено аккредитованной доверенной третьей стороной (метка доверенного времени, ст. 2 63-ФЗ)",
+                                       en: "the signing time is set by an accredited trusted third party (a trusted time stamp, 63-FZ art. 2)")
+    static let parameters: [ParameterInfo] = [ParameterInfo("trustList", "text: a trust list the policy declares", required: true)]
+    static let messageKeys = ["timestamps.none", "trust-list.missing", "trusted-time.passed", "trusted-time.not-accredited",
+                              "trusted-time.not-accredited-then"]
+
+    var trustList: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable, ClosedKeys { case trustList }
+
+    init(trustList: String) { self.trustList = trustList }
+
+    init(from decoder: any Decoder) throws {
+        trustList = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .trustList)
+    }
+
+    func evaluate(_ c: SignerContext) -> CheckVerdict {
+        // The timestamp the proven time comes from: the earliest usable one.
+        guard let proof = c.timestamps.filter(\.usable).min(by: { $0.evidence.genTime < $1.evidence.genTime }) else {
+            return .notApplicable(Message("timestamps.none"))
+        }
+        guard let list = c.trustLists[trustList] else { return .fail(.policyProcessingError, Message("trust-list.missing", ["list": trustList])) }
+        let certificate = proof.evidence.tsaCertificate.flatMap(c.certificate)
+        let tsa = certificate.map { SubjectText.render($0.subject, language: c.language) } ?? "?"
+        let time = proof.evidence.genTime
+        let fingerprint = proof.evidence.tsaCertificate
+        let listed = list.authority(certificate: fingerprint, keyIdentifier: certificate?.subjectKeyIdentifier)
+        let args = ["tsa": tsa, "time": Format.date(time), "list": trustList]
+        if let authority = listed {
+            guard authority.accreditation.isEmpty || authority.isAccredited(at: time) else {
+                return .fail(.sigConstraintsFailure, Message("trusted-time.not-accredited-then", args.merging(["dts": authority.name]) { a, _ in a }))
+            }
+            return .pass(Message("trusted-time.passed", args.merging(["dts": authority.name]) { a, _ in a }))
+        }
+        if let fingerprint, list.anchors.contains(fingerprint) {
+            return .pass(Message("trusted-time.passed", args.merging(["dts": tsa]) { a, _ in a }))
+        }
+        return .fail(.sigConstraintsFailure, Message("trusted-time.not-accredited", args))
+    }
+}
+
 struct SigningTimeCheck: SignatureCheck, ParameterlessCheck {
     static let name = "signing-time"
     static let buildingBlock = BuildingBlock.signatureAcceptanceValidation

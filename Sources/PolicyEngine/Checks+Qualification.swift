@@ -369,3 +369,7 @@ extension ChainCheck: NamesTrustList {
 extension AccreditedCACheck: NamesTrustList {
     var trustListName: String? { trustList }
 }
+
+extension TrustedTimeCheck: NamesTrustList {
+    var trustListName: String? { trustList }
+}

@@ -101,6 +101,44 @@ struct LawTests {
         #expect(state.indication == .totalPassed)
     }
 
+    @Test("ст. 2: a timestamp is a «метка доверенного времени» only from an accredited ДТС, at its time; otherwise a plain «штамп времени», and the rule decides nothing")
+    func trustedTime() throws {
+        let (evidence, unlisted) = try Self.judge(try Self.pki.head(surname: "Орлова", given: "Вера Андреевна", inn: "780600000006", snils: "66666666666", issuer: Self.pki.treasury))
+        // The shipped policy names the list; with it absent, the rule says so without deciding anything.
+        #expect(unlisted.indication == .totalPassed, "\(unlisted.signatures[0].reason)")
+        let stamp = try #require(evidence.signers[0].timestamps.first { $0.type == "signature" })
+        let tsa = try #require(stamp.tsaCertificate.flatMap { evidence.certificates[$0] })
+        func judged(_ list: TrustList, _ language: Language = .ru) -> (Report, CheckResult?) {
+            let report = PolicyEngine().judge(evidence, policy: Self.qualified.0, options: JudgementOptions(
+                language: language, trustLists: Self.qualified.1.merging(["ru-dts": list]) { a, _ in a }))
+            return (report, Self.check(report, "trusted-time"))
+        }
+        func dts(_ from: String, _ until: String?) -> TrustList {
+            TrustList(name: "ru-dts", anchors: [], authorities: [AccreditedAuthority(
+                name: "ДТС «Точное время»", certificates: [], keyIdentifiers: [tsa.subjectKeyIdentifier ?? "-"],
+                accreditation: [AccreditationPeriod(from: PolicyDates.parse(from)!, until: until.flatMap(PolicyDates.parse), status: "Действует")])])
+        }
+        // An empty list: a plain timestamp, said in those words; the verdict is unchanged.
+        let (plain, plainCheck) = judged(TrustList(name: "ru-dts", anchors: []))
+        #expect(plain.indication == .totalPassed)
+        #expect(plainCheck?.status == .info, "\(String(describing: plainCheck))")
+        #expect(plainCheck?.message.contains("это штамп времени") == true, "\(plainCheck?.message ?? "")")
+        #expect(plainCheck?.message.contains("МСК") == true)
+        // The TSA's certificate in the list (by its own key identifier), accredited at the token's time.
+        let (trusted, trustedCheck) = judged(dts("2015-01-01", nil))
+        #expect(trustedCheck?.status == .passed, "\(trustedCheck?.message ?? "")")
+        #expect(trustedCheck?.message.contains("меткой доверенного времени") == true)
+        #expect(trustedCheck?.message.contains("ДТС «Точное время»") == true)
+        #expect(trusted.indication == .totalPassed)
+        // Listed, but its accreditation ended before the token: not trusted time.
+        let (_, lapsedCheck) = judged(dts("2015-01-01", "2020-01-01"), .en)
+        #expect(lapsedCheck?.status == .info)
+        #expect(lapsedCheck?.message.contains("accreditation was not in force") == true, "\(lapsedCheck?.message ?? "")")
+        // By the certificate's fingerprint in a PEM-only list as well.
+        let (_, byAnchor) = judged(TrustList(name: "ru-dts", anchors: [tsa.sha256]))
+        #expect(byAnchor?.status == .passed)
+    }
+
     @Test("revoked after signing stays valid (прекращение); a reason the CA uses for annulment fails the signature whatever the date")
     func annulment() throws {
         let h = Hierarchy.rsa
