@@ -138,6 +138,31 @@ public final class SignedPDF {
     /// Whether the PDF holds at least one signature (or document timestamp).
     public var isSigned: Bool { !signatures.isEmpty }
 
+    /// A signature field as `inspect` shows it: nothing is verified.
+    public struct Field: Sendable, Codable {
+        public var name: String
+        public var subFilter: String?
+        public var documentTimestamp: Bool
+        public var byteRange: [Int64]
+        /// The signature's CMS (or the document timestamp's token), its DER without the `/Contents` padding; nil when
+        /// `/Contents` does not begin with a DER structure.
+        public var cms: [UInt8]?
+        /// `/M`, the signing time the PDF dictionary claims.
+        public var claimedTime: Date?
+        /// The DocMDP permission (`/P`) of a certification signature.
+        public var certification: Int?
+    }
+
+    /// The signature fields that hold a signature, in the order of the revisions they sign; and the empty ones.
+    public var fields: (signed: [Field], empty: [String]) {
+        (signatures.map { signature in
+            Field(name: signature.field.name, subFilter: signature.subFilter.map { String($0.drop { $0 == "/" }) },
+                  documentTimestamp: signature.isDocumentTimestamp, byteRange: signature.byteRange,
+                  cms: Self.trimmedDER(signature.contents), claimedTime: signature.signingTime,
+                  certification: signature.docMDPTransform)
+        }, emptyFields)
+    }
+
     /// Whether `path` starts like a PDF that holds a signature: the header, then a `/ByteRange` somewhere (signature
     /// dictionaries are never inside compressed object streams: their byte offsets must be real). Reads the file once
     /// in chunks without keeping it.

@@ -125,5 +125,11 @@ extension Catalogue {
         "pki.revoked": "Revoked {certificate} (serial {serial}) at {time} MSK, reason {reason}: pki serve reports it at once",
         "argument.subcommand-placeholder": "<subcommand>",
         "argument.options-placeholder": "[<options>]",
+        "inspect.pdf.heading": "{name}: PDF, {count} signed field(s) (nothing verified; podpis verify checks them)",
+        "inspect.pdf.field": "signature field «{field}»: {subfilter}, byte range [{range}]",
+        "inspect.pdf.timestamp-field": "document timestamp field «{field}»: {subfilter}, byte range [{range}]",
+        "inspect.pdf.certification": "(certification signature, DocMDP P={p})",
+        "inspect.pdf.unreadable": "its /Contents does not read as CMS",
+        "inspect.pdf.empty": "empty signature fields: {fields}",
     ]
 }

@@ -124,5 +124,11 @@ extension Catalogue {
         "pki.revoked": "Отозван {certificate} (серийный номер {serial}) на {time} МСК, причина {reason}: pki serve сообщает об этом сразу",
         "argument.subcommand-placeholder": "<команда>",
         "argument.options-placeholder": "[<параметры>]",
+        "inspect.pdf.heading": "{name}: PDF, полей с подписью: {count} (ничего не проверено; проверка — podpis verify)",
+        "inspect.pdf.field": "поле подписи «{field}»: {subfilter}, диапазон байтов [{range}]",
+        "inspect.pdf.timestamp-field": "поле метки времени документа «{field}»: {subfilter}, диапазон байтов [{range}]",
+        "inspect.pdf.certification": "(удостоверяющая подпись, разрешения DocMDP P={p})",
+        "inspect.pdf.unreadable": "содержимое /Contents не читается как CMS",
+        "inspect.pdf.empty": "пустые поля подписи: {fields}",
     ]
 }

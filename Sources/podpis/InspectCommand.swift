@@ -1,6 +1,7 @@
 import ArgumentParser
 import EvidenceModel
 import Foundation
+import PodpisPDF
 import PodpisContainer
 import PodpisService
 import PolicyEngine
@@ -30,6 +31,10 @@ struct InspectCommand: AsyncParsableCommand {
         let small = try? FileInput.readSmallFile(path: signature, limit: 4 << 20)
         if let small, Self.looksLikePowerOfAttorney(small) {
             try inspectPowerOfAttorney(small)
+            return
+        }
+        if small?.starts(with: Array("%PDF-".utf8)) == true || SignedPDF.looksLikeSignedPDF(path: signature) {
+            try inspectPDF()
             return
         }
         let bytes = try small ?? FileInput.readSignature(path: signature)
@@ -97,6 +102,49 @@ struct InspectCommand: AsyncParsableCommand {
             lines.append("  " + catalogue.text("poa.inspect.power-text", ["text": text]))
         }
         lines.append("  " + catalogue.text("poa.inspect.unverified"))
+        Console.out(lines.joined(separator: "\n"))
+    }
+
+    /// A signed PDF: each signature field, and the CMS inside it described as for a detached signature.
+    private func inspectPDF() throws {
+        let (fields, empty) = try SignedPDF(path: signature).fields
+        let inspections = fields.map { field in field.cms.flatMap { try? Inspector.inspect($0, subject: signature + " «\(field.name)»") } }
+        if json {
+            struct Shown: Encodable {
+                var field: SignedPDF.Field
+                var inspection: Inspection?
+                enum CodingKeys: String, CodingKey { case name, subFilter, documentTimestamp, byteRange, claimedTime, certification, cms }
+                func encode(to encoder: any Encoder) throws {
+                    var c = encoder.container(keyedBy: CodingKeys.self)
+                    try c.encode(field.name, forKey: .name)
+                    try c.encodeIfPresent(field.subFilter, forKey: .subFilter)
+                    try c.encode(field.documentTimestamp, forKey: .documentTimestamp)
+                    try c.encode(field.byteRange, forKey: .byteRange)
+                    try c.encodeIfPresent(field.claimedTime, forKey: .claimedTime)
+                    try c.encodeIfPresent(field.certification, forKey: .certification)
+                    try c.encodeIfPresent(inspection, forKey: .cms)
+                }
+            }
+            struct Listing: Encodable { var fields: [Shown]; var emptyFields: [String] }
+            let listing = Listing(fields: zip(fields, inspections).map { Shown(field: $0, inspection: $1) }, emptyFields: empty)
+            Console.out(String(decoding: try JSONEncoder.podpis().encode(listing), as: UTF8.self))
+            return
+        }
+        let language = lang.map { Language(parsing: $0) } ?? Console.language
+        let t = Catalogue(language)
+        var lines = [t.text("inspect.pdf.heading", ["name": signature, "count": "\(fields.count)"])]
+        for (field, inspection) in zip(fields, inspections) {
+            let range = field.byteRange.map(String.init).joined(separator: " ")
+            lines.append(t.text(field.documentTimestamp ? "inspect.pdf.timestamp-field" : "inspect.pdf.field", [
+                "field": field.name, "subfilter": field.subFilter ?? "—", "range": range,
+            ]) + (field.certification.map { " " + t.text("inspect.pdf.certification", ["p": "\($0)"]) } ?? ""))
+            if let inspection {
+                lines += Self.lines(inspection, name: field.name, language: language).map { "  " + $0 }
+            } else {
+                lines.append("  " + t.text("inspect.pdf.unreadable"))
+            }
+        }
+        if !empty.isEmpty { lines.append(t.text("inspect.pdf.empty", ["fields": empty.joined(separator: ", ")])) }
         Console.out(lines.joined(separator: "\n"))
     }
 

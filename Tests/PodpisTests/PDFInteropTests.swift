@@ -171,6 +171,18 @@ struct PDFInteropTests {
         result = try CLI.run(["verify", twice, "--trust", f.root, "--offline", "--lang", "ru"])
         #expect(result.status == 0, "\(result.stdout)")
         #expect(result.stdout.contains("редакция 2 из 3"))
+        // inspect lists the fields and the CMS inside each, verifying nothing.
+        result = try CLI.run(["inspect", twice, "--lang", "ru"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("полей с подписью: 2"), "\(result.stdout)")
+        #expect(result.stdout.contains("поле подписи «Deputy»: ETSI.CAdES.detached"), "\(result.stdout)")
+        result = try CLI.run(["inspect", twice, "--json"])
+        let listing = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let fields = listing?["fields"] as? [[String: Any]]
+        #expect(fields?.map { $0["name"] as? String } == ["Signature1", "Deputy"], "\(result.stdout.prefix(400))")
+        #expect((fields?.first?["cms"] as? [String: Any])?["signers"] != nil)
+        result = try CLI.run(["inspect", document])
+        #expect(result.status == 0 && result.stdout.contains("0 signed field(s)"), "\(result.stdout) \(result.stderr)")
 
         // The printable copy: a new revision; the signatures stay valid.
         result = try CLI.run(["stamp", twice, "--trust", f.root, "--offline"])
