@@ -13,7 +13,13 @@ public struct JournalRecord: Sendable {
     public var indication: String
     public var subIndication: String?
     /// The evidence, as JSON (so it can be judged again later: `policy impact --journal`).
-    public var evidence: String
+    public var evidence: String {
+        didSet { packed = nil }
+    }
+    /// `evidence` as the journal stores it (certificates cut out, the rest compressed: ``EvidencePacking``). The
+    /// service packs it on its thread pool with the rest of a verification's CPU work; a journal packs a record
+    /// that comes without it.
+    public var packed: EvidencePacking.Packed?
 
     public init(requestID: String, documentDigest: String?, signatureDigest: String, signers: [String], policyID: String,
                 policyVersion: String, indication: String, subIndication: String?, evidence: String) {
@@ -26,7 +32,15 @@ public struct JournalRecord: Sendable {
         self.indication = indication
         self.subIndication = subIndication
         self.evidence = evidence
+        self.packed = nil
     }
+
+    /// Packs the evidence now (CPU work: call it where blocking work belongs, not on the cooperative pool).
+    public mutating func pack() {
+        if packed == nil { packed = EvidencePacking.pack(evidence) }
+    }
+
+    var packedEvidence: EvidencePacking.Packed { packed ?? EvidencePacking.pack(evidence) }
 }
 
 /// One journal entry: the record, its place in the chain, and the hash that links it to the one before.
