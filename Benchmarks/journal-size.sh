@@ -37,7 +37,8 @@ if [ -z "$PKI" ]; then
 fi
 tsa=$(start_server "$WORK/tsa.log" "$PODPIS" tsa serve --key "$PKI/tsa.key" --cert "$PKI/tsa.pem" --chain "$PKI/rsa-chain.pem" \
       --port 0 --serial-file "$WORK/tsa.serial")
-url=$(start_server "$WORK/serve.log" "$PODPIS" serve --port 0 --trust "$PKI/rsa-root.pem" --database "sqlite:$WORK/journal.sqlite")
+url=$(start_server "$WORK/serve.log" "$PODPIS" serve --port 0 --trust "$PKI/rsa-root.pem" --database "sqlite:$WORK/journal.sqlite" \
+      --fetch-allow 127.0.0.1)
 for i in $(seq 1 "$N"); do
     printf 'Приказ № %d о переходе на электронный документооборот.\n' "$i" >"$WORK/doc-$i.txt"
     "$PODPIS" sign "$WORK/doc-$i.txt" --key "$PKI/official-rsa.key" --cert "$PKI/official-rsa.pem" --chain "$PKI/rsa-chain.pem" \

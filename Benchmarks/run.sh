@@ -196,7 +196,8 @@ pki_server() { curl -s -o /dev/null "http://127.0.0.1:8790/" || start_server "$W
 if want http; then
 log "HTTP: POST /v1/verify under wrk (multipart and digest-only)"
 pki_server
-url=$(start_server "$WORK/serve.log" "$PODPIS" serve --port 0 --trust "$PKI/rsa-root.pem" --database "sqlite:$WORK/journal.sqlite")
+# The demo PKI's responders are on loopback, which a service refuses to fetch from unless allowed (issue #14).
+url=$(start_server "$WORK/serve.log" "$PODPIS" serve --port 0 --trust "$PKI/rsa-root.pem" --database "sqlite:$WORK/journal.sqlite" --fetch-allow 127.0.0.1)
 make_bodies
 curl -sf -F "document=@$WORK/batch/doc-0.txt" -F "signature=@$WORK/batch/doc-0.txt.sig" "$url/v1/verify" | grep -q TOTAL-PASSED \
     || { echo "run.sh: the service does not pass the benchmark signature" >&2; exit 70; }
@@ -221,9 +222,11 @@ done
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/jkey.pem" -out "$WORK/jcert.pem" \
     -subj "/CN=podpis bench journal" -days 30 2>/dev/null
 chmod 600 "$WORK/jkey.pem"
-node() { start_server "$WORK/node-$1.log" "$PODPIS" serve --port 0 --trust "$PKI/rsa-root.pem" --database "$PG?table=$2" \
+node() { start_server "$WORK/node-$1.log" "$PODPIS" serve --port 0 --trust "$PKI/rsa-root.pem" --database "$PG?table=$2" --fetch-allow 127.0.0.1 \
              --journal-key "$WORK/jkey.pem" --journal-cert "$WORK/jcert.pem"; }
 one=$(node one bench_one)
+curl -sf -H "Content-Type: application/json" --data-binary "@$WORK/digest.json" "$one/v1/verify" | grep -q TOTAL-PASSED \
+    || { echo "run.sh: the node does not pass the benchmark signature" >&2; exit 70; }
 read -r one_rate _ one_p99 bad < <(wrk_post "$one/v1/verify" "$WORK/digest.json" "application/json" 16 one)
 [ "$bad" = 0 ] || { echo "run.sh: $bad non-2xx answers from the single node" >&2; exit 70; }
 kill "$(tail -1 "$WORK/pids")" 2>/dev/null || true
