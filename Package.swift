@@ -39,6 +39,11 @@ let package = Package(
         .systemLibrary(
             name: "CQPDF", pkgConfig: "libqpdf",
             providers: [.apt(["libqpdf-dev"])]),
+        // zlib for the audit journal's compressed entries (the system's, which OpenSSL and libcurl link anyway; named
+        // apart from ZIPFoundation's own CZlib module).
+        .systemLibrary(
+            name: "CPodpisZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
         // The macros, variadic functions and callbacks Swift cannot call.
         .target(
             name: "CPodpis", dependencies: ["COpenSSL", "CCurl"],
@@ -86,7 +91,7 @@ let package = Package(
         .target(
             name: "PodpisJournal",
             dependencies: [
-                "SigningCore", "EvidenceModel", .product(name: "GRDB", package: "GRDB.swift"),
+                "SigningCore", "EvidenceModel", "CPodpisZlib", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
@@ -137,6 +142,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -21,7 +21,7 @@ done
 
 # To build podpis and run it: OpenSSL with the GOST engine, libcurl, SQLite, libxml2 (Foundation's XML parser),
 # qpdf (signed PDFs are read with its library) and DejaVu fonts (the printed copy's Cyrillic «отметка»).
-packages=(libssl-dev openssl libengine-gost-openssl libcurl4-openssl-dev libsqlite3-dev libxml2 libqpdf-dev fonts-dejavu-core)
+packages=(libssl-dev openssl libengine-gost-openssl libcurl4-openssl-dev libsqlite3-dev libxml2 libqpdf-dev zlib1g-dev fonts-dejavu-core)
 if $test_packages; then
     # The tests' independent peers and tools: Python `cryptography`, headless Chromium (the report and the
     # verification page), poppler (PDF text), PostgreSQL (the shared journal), SoftHSM2 with libp11 and OpenSC

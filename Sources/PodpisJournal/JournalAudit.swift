@@ -139,7 +139,7 @@ public enum JournalAudit {
                         broken = (entry.seq, "sequence gap after \(last)")
                     } else if entry.previousHash != previous {
                         broken = (entry.seq, "does not link to entry \(last)")
-                    } else if entry.computedHash() != entry.hash {
+                    } else if !entry.hashMatches {
                         broken = (entry.seq, "its content was changed (hash mismatch)")
                     }
                 }

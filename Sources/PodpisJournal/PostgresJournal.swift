@@ -28,6 +28,9 @@ public final class PostgresJournal: AuditJournal {
     let table: String
     /// Signed checkpoints: `<table>_checkpoints`.
     var checkpointTable: String { table + "_checkpoints" }
+    /// Certificates cut out of the entries' evidence, stored once (format 3, ``EvidencePacking``): `<table>_blobs`.
+    var blobTable: String { table + "_blobs" }
+    let blobCache = BlobCache()
     /// The advisory lock that serialises appends: one per table, so journals in separate tables never wait on each other.
     var lockKey: Int64 {
         // FNV-1a over "podpis:" + table, stable across processes and nodes.
@@ -80,6 +83,17 @@ public final class PostgresJournal: AuditJournal {
                         hash TEXT NOT NULL UNIQUE
                     )
                     """, logger: self.logger)
+                // Format 3 (issue #21), for journals made before it too: entries written from now on keep their evidence
+                // packed (`packed`, `evidence` empty) and their certificates in the blob table; older rows are left
+                // as they are and verify as before. Every node of a cluster must run a version that reads `packed`.
+                _ = try await connection.query("ALTER TABLE \(unescaped: table) ADD COLUMN IF NOT EXISTS packed BYTEA", logger: self.logger)
+                _ = try await connection.query("""
+                    CREATE TABLE IF NOT EXISTS \(unescaped: self.blobTable) (
+                        digest TEXT PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        content BYTEA NOT NULL
+                    )
+                    """, logger: self.logger)
                 _ = try await connection.query("""
                     CREATE TABLE IF NOT EXISTS \(unescaped: self.checkpointTable) (
                         node TEXT NOT NULL,
@@ -108,8 +122,22 @@ public final class PostgresJournal: AuditJournal {
     }
 
     public func append(_ record: JournalRecord) async throws -> JournalEntry {
-        try await watched { client in
-            try await client.withTransaction(logger: logger) { connection in
+        let packed = record.packedEvidence
+        return try await watched { client in
+            // The entry's certificates first, each in a statement of its own and outside the append's transaction and
+            // its lock: a blob is content-addressed, so one stored for an append that then fails is harmless, and
+            // nodes storing the same certificate at once do not wait on each other's transactions.
+            let fresh = packed.blobs.filter { !blobCache.contains($0.digest) }
+            for blob in fresh {
+                let rows = try await client.query("""
+                    INSERT INTO \(unescaped: self.blobTable) (digest, kind, content)
+                    VALUES (\(blob.digest), \(blob.kind), \(ByteBuffer(bytes: EvidencePacking.storedBlob(blob))))
+                    ON CONFLICT (digest) DO NOTHING
+                    """, logger: self.logger)
+                for try await _ in rows {}
+            }
+            blobCache.remember(Dictionary(fresh.map { ($0.digest, $0.text) }) { first, _ in first }, verified: true)
+            return try await client.withTransaction(logger: logger) { connection in
                 _ = try await connection.query("SELECT pg_advisory_xact_lock(\(self.lockKey))", logger: self.logger)
                 var seq: Int64 = 0
                 var previous = JournalEntry.genesis
@@ -121,10 +149,10 @@ public final class PostgresJournal: AuditJournal {
                 let signers = String(decoding: try JSONEncoder().encode(entry.signers), as: UTF8.self)
                 _ = try await connection.query("""
                     INSERT INTO \(unescaped: self.table) (seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version,
-                                         indication, sub_indication, evidence, previous_hash, hash)
+                                         indication, sub_indication, evidence, packed, previous_hash, hash)
                     VALUES (\(entry.seq), \(entry.time), \(entry.requestID), \(entry.documentDigest), \(entry.signatureDigest), \(signers),
-                            \(entry.policyID), \(entry.policyVersion), \(entry.indication), \(entry.subIndication), \(entry.evidence),
-                            \(entry.previousHash), \(entry.hash))
+                            \(entry.policyID), \(entry.policyVersion), \(entry.indication), \(entry.subIndication), '',
+                            \(ByteBuffer(bytes: packed.packed)), \(entry.previousHash), \(entry.hash))
                     """, logger: self.logger)
                 return entry
             }
@@ -135,17 +163,51 @@ public final class PostgresJournal: AuditJournal {
         try await watched { client in
             let rows = try await client.query("""
                 SELECT seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version, indication,
-                       sub_indication, evidence, previous_hash, hash FROM \(unescaped: table) WHERE seq > \(after) ORDER BY seq LIMIT \(limit)
+                       sub_indication, evidence, previous_hash, hash, packed FROM \(unescaped: table) WHERE seq > \(after) ORDER BY seq LIMIT \(limit)
                 """, logger: logger)
-            var result: [JournalEntry] = []
+            var result: [(JournalEntry, [UInt8]?)] = []
             for try await row in rows {
-                let all = try row.decode((Int64, String, String, String?, String, String, String, String, String, String?, String, String, String).self)
-                result.append(JournalEntry(
+                let all = try row.decode((Int64, String, String, String?, String, String, String, String, String, String?, String, String, String, ByteBuffer?).self)
+                result.append((JournalEntry(
                     seq: all.0, time: all.1, requestID: all.2, documentDigest: all.3, signatureDigest: all.4,
                     signers: (try? JSONDecoder().decode([String].self, from: Data(all.5.utf8))) ?? [], policyID: all.6,
-                    policyVersion: all.7, indication: all.8, subIndication: all.9, evidence: all.10, previousHash: all.11, hash: all.12))
+                    policyVersion: all.7, indication: all.8, subIndication: all.9, evidence: all.10, previousHash: all.11, hash: all.12),
+                    all.13.map { Array($0.readableBytesView) }))
             }
-            return result
+            let (cached, missing) = blobCache.lookup(result.flatMap { $0.1.map(EvidencePacking.references) ?? [] })
+            var blobs = cached
+            if !missing.isEmpty {
+                var read: [String: [UInt8]] = [:]
+                let stored = try await client.query("SELECT digest, content FROM \(unescaped: blobTable) WHERE digest = ANY(\(missing))", logger: logger)
+                for try await (digest, content) in stored.decode((String, ByteBuffer).self) {
+                    if let text = EvidencePacking.blobText(stored: Array(content.readableBytesView)) { read[digest] = text }
+                }
+                blobCache.remember(read)
+                blobs.merge(read) { old, _ in old }
+            }
+            return result.map { entry, packed in
+                var entry = entry
+                entry.evidence = EvidencePacking.evidence(text: entry.evidence, packed: packed, blobs: blobs)
+                return entry
+            }
+        }
+    }
+
+    /// What each entry takes in its row (every column's bytes, in order of `seq`), and what the blob table holds.
+    public func storedSizes() async throws -> (entries: [Int], blobs: Int, blobCount: Int) {
+        try await watched { client in
+            let columns = ["seq::text", "time", "request_id", "document_digest", "signature_digest", "signers", "policy_id", "policy_version",
+                           "indication", "sub_indication", "evidence", "packed", "previous_hash", "hash"]
+            let sum = columns.map { "COALESCE(octet_length(\($0)), 0)" }.joined(separator: " + ")
+            var entries: [Int] = []
+            let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT (\(sum))::bigint FROM \(table) ORDER BY seq"), logger: logger)
+            for try await size in rows.decode(Int64.self) { entries.append(Int(size)) }
+            var blobs = 0, count = 0
+            let totals = try await client.query(PostgresQuery(unsafeSQL: """
+                SELECT COALESCE(SUM(octet_length(digest) + octet_length(kind) + octet_length(content)), 0)::bigint, COUNT(*)::bigint FROM \(blobTable)
+                """), logger: logger)
+            for try await (bytes, n) in totals.decode((Int64, Int64).self) { (blobs, count) = (Int(bytes), Int(n)) }
+            return (entries, blobs, count)
         }
     }
 

@@ -56,12 +56,28 @@ public final class SQLiteJournal: AuditJournal {
                     );
                     """)
             }
+            migrator.registerMigration("v3-packed") { db in
+                // Format 3 (issue #21): certificates stored once, by the SHA-256 of their text, in `journal_blobs`;
+                // the rest of an entry's evidence compressed in `packed` (then `evidence` is empty). Entries written
+                // before keep their `evidence` text and `packed` NULL: nothing is rewritten, and their hashes, like
+                // every later one, are over the same canonical entry (see ``EvidencePacking``).
+                try db.execute(sql: """
+                    ALTER TABLE journal ADD COLUMN packed BLOB;
+                    CREATE TABLE journal_blobs (
+                        digest TEXT PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        content BLOB NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+            }
             let fixed = migrator
             try fixed.migrate(pool)
         } catch {
             throw PodpisError(.configuration, "cannot open the journal: \(ErrorText.describe(error))", subject: path)
         }
     }
+
+    let blobCache = BlobCache()
 
     /// Appends wait here while a commit is in flight; the next commit takes them all (group commit).
     private let pending = NIOLockedValueBox(PendingAppends())
@@ -95,8 +111,10 @@ public final class SQLiteJournal: AuditJournal {
             }
             if batch.isEmpty { return }
             let records = batch.map(\.0)
+            let blobCache = self.blobCache
             do {
-                let entries = try await pool.write { db in
+                let (entries, newBlobs) = try await pool.write { db in
+                    var newBlobs: [String: [UInt8]] = [:]
                     let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
                     var seq: Int64 = (last?["seq"] as Int64?) ?? 0
                     var previous: String = (last?["hash"] as String?) ?? JournalEntry.genesis
@@ -105,18 +123,25 @@ public final class SQLiteJournal: AuditJournal {
                         seq += 1
                         let entry = JournalEntry.make(seq: seq, record: record, previousHash: previous)
                         let signers = String(decoding: try JSONEncoder().encode(entry.signers), as: UTF8.self)
+                        let packed = record.packedEvidence
+                        for blob in packed.blobs where newBlobs[blob.digest] == nil && !blobCache.contains(blob.digest) {
+                            try db.execute(sql: "INSERT OR IGNORE INTO journal_blobs (digest, kind, content) VALUES (?, ?, ?)",
+                                           arguments: [blob.digest, blob.kind, Data(EvidencePacking.storedBlob(blob))])
+                            newBlobs[blob.digest] = blob.text
+                        }
                         try db.execute(sql: """
                             INSERT INTO journal (seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version,
-                                                 indication, sub_indication, evidence, previous_hash, hash)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                                 indication, sub_indication, evidence, packed, previous_hash, hash)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)
                             """, arguments: [entry.seq, entry.time, entry.requestID, entry.documentDigest, entry.signatureDigest, signers,
-                                             entry.policyID, entry.policyVersion, entry.indication, entry.subIndication, entry.evidence,
+                                             entry.policyID, entry.policyVersion, entry.indication, entry.subIndication, Data(packed.packed),
                                              entry.previousHash, entry.hash])
                         previous = entry.hash
                         written.append(entry)
                     }
-                    return written
+                    return (written, newBlobs)
                 }
+                blobCache.remember(newBlobs, verified: true)
                 for (item, entry) in zip(batch, entries) { item.1.resume(returning: entry) }
             } catch {
                 for item in batch { item.1.resume(throwing: error) }
@@ -125,15 +150,43 @@ public final class SQLiteJournal: AuditJournal {
     }
 
     public func entries(after: Int64, limit: Int) async throws -> [JournalEntry] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [after, limit]).map { row in
+        let blobCache = self.blobCache
+        return try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [after, limit])
+            let packed = rows.map { ($0["packed"] as Data?).map { [UInt8]($0) } }
+            let (cached, missing) = blobCache.lookup(packed.flatMap { $0.map(EvidencePacking.references) ?? [] })
+            var blobs = cached
+            var read: [String: [UInt8]] = [:]
+            for digest in missing {
+                if let stored = try Data.fetchOne(db, sql: "SELECT content FROM journal_blobs WHERE digest = ?", arguments: [digest]),
+                   let text = EvidencePacking.blobText(stored: [UInt8](stored)) {
+                    read[digest] = text
+                }
+            }
+            blobCache.remember(read)
+            blobs.merge(read) { old, _ in old }
+            return zip(rows, packed).map { row, packed in
                 let signers = (try? JSONDecoder().decode([String].self, from: Data((row["signers"] as String? ?? "[]").utf8))) ?? []
                 return JournalEntry(
                     seq: row["seq"], time: row["time"], requestID: row["request_id"], documentDigest: row["document_digest"],
                     signatureDigest: row["signature_digest"], signers: signers, policyID: row["policy_id"],
                     policyVersion: row["policy_version"], indication: row["indication"], subIndication: row["sub_indication"],
-                    evidence: row["evidence"], previousHash: row["previous_hash"], hash: row["hash"])
+                    evidence: EvidencePacking.evidence(text: row["evidence"], packed: packed, blobs: blobs),
+                    previousHash: row["previous_hash"], hash: row["hash"])
             }
+        }
+    }
+
+    /// What each entry takes in its row (every column's bytes, in order of `seq`), and what the blob table holds in
+    /// all: for the benchmarks' journal-size row and its test.
+    public func storedSizes() async throws -> (entries: [Int], blobs: Int, blobCount: Int) {
+        try await pool.read { db in
+            let columns = ["seq", "time", "request_id", "document_digest", "signature_digest", "signers", "policy_id", "policy_version",
+                           "indication", "sub_indication", "evidence", "packed", "previous_hash", "hash"]
+            let sum = columns.map { "IFNULL(length(CAST(\($0) AS BLOB)), 0)" }.joined(separator: " + ")
+            let entries = try Int.fetchAll(db, sql: "SELECT \(sum) FROM journal ORDER BY seq")
+            let blobs = try Row.fetchOne(db, sql: "SELECT IFNULL(SUM(length(digest) + length(kind) + length(content)), 0) AS bytes, COUNT(*) AS n FROM journal_blobs")
+            return (entries, blobs?["bytes"] ?? 0, blobs?["n"] ?? 0)
         }
     }
 

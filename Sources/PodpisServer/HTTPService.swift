@@ -230,7 +230,7 @@ struct JournalCloser: Service {
         if let notary {
             do {
                 // Shielded from the group's cancellation: the last checkpoint is written however the service stops.
-                try await Task.detached { try await notary.writeCheckpoint(journal: journal) }.value
+                _ = try await Task.detached { try await notary.writeCheckpoint(journal: journal) }.value
             } catch {
                 logger.error("cannot write the last journal checkpoint", metadata: ["reason": "\(error)"])
             }

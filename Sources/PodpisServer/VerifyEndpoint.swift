@@ -149,7 +149,7 @@ package struct VerifyEndpoint: Sendable {
         // of the evidence (for the journal) and of the report (the answer): together about a sixth of the service's
         // CPU per request in a perf profile, which on the two threads of the cooperative pool held up every other
         // request's I/O.
-        let run: @Sendable () throws -> (Evidence, Report, String, Data?) = {
+        let run: @Sendable () throws -> (Evidence, Report, String, Data?, EvidencePacking.Packed?) = {
             let (evidence, report): (Evidence, Report)
             if let pdf {
                 var settings = SignedPDF.VerificationSettings(
@@ -177,18 +177,21 @@ package struct VerifyEndpoint: Sendable {
             let encoder = JSONEncoder.podpis(pretty: false)
             let evidenceJSON = String(decoding: try encoder.encode(evidence), as: UTF8.self)
             let reportJSON = !wantsHTML && evidence.format.parsed ? try encoder.encode(report) : nil
-            return (evidence, report, evidenceJSON, reportJSON)
+            // The journal's form of the evidence (certificates cut out, the rest compressed), here with the rest of
+            // the CPU work rather than on the journal's single writer.
+            let packed = evidence.format.parsed ? EvidencePacking.pack(evidenceJSON) : nil
+            return (evidence, report, evidenceJSON, reportJSON, packed)
         }
-        var (evidence, report, evidenceJSON, reportJSON): (Evidence, Report, String, Data?)
+        var (evidence, report, evidenceJSON, reportJSON, packed): (Evidence, Report, String, Data?, EvidencePacking.Packed?)
         do {
-            (evidence, report, evidenceJSON, reportJSON) = try await NIOThreadPool.singleton.runIfActive(run)
+            (evidence, report, evidenceJSON, reportJSON, packed) = try await NIOThreadPool.singleton.runIfActive(run)
             if let session = revocation.session, session.hasPlannedFetches {
                 // Revocation data to fetch: on the bounded fetch executor, within the budget; then the evidence is
                 // gathered again with what came back (and with the reason for what did not).
                 let http = revocation.http
                 let cache = revocation.cache
                 try await fetchPool.runIfActive { session.performPlanned(http: http, cache: cache) }
-                (evidence, report, evidenceJSON, reportJSON) = try await NIOThreadPool.singleton.runIfActive(run)
+                (evidence, report, evidenceJSON, reportJSON, packed) = try await NIOThreadPool.singleton.runIfActive(run)
             }
         } catch let error as PodpisError where error.key == SignatureLimits.errorKey {
             throw Problem(.unprocessableContent, "too-complex", title: "Signature too complex to verify", detail: error.message)
@@ -206,10 +209,11 @@ package struct VerifyEndpoint: Sendable {
             return Response(status: .unprocessableContent, headers: headers,
                             body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.podpis(pretty: false).encode(problem))))
         }
-        let record = JournalRecord(
+        var record = JournalRecord(
             requestID: context.requestID, documentDigest: evidence.document?.digests["sha256"], signatureDigest: evidence.signatureFile.sha256,
             signers: report.signatures.compactMap { $0.signer?.subject }, policyID: report.policy.id, policyVersion: report.policy.version,
             indication: report.indication.rawValue, subIndication: report.subIndication?.rawValue, evidence: evidenceJSON)
+        record.packed = packed
         let (entry, receipt) = try await state.record(record)
         headers[HTTPField.Name("X-Journal-Entry")!] = "\(entry.seq)"
         if let receipt { headers[HTTPField.Name("X-Journal-Receipt")!] = receipt }

@@ -198,3 +198,82 @@ struct JournalTimeTests {
         }
     }
 }
+
+/// The entry hash is over the canonical JSON of the entry; the journal now writes that JSON itself instead of running
+/// `JSONEncoder` over an entry whose evidence is ~18 KB of text. Its bytes must be the encoder's, for every text: an
+/// entry written by an earlier version would otherwise read as changed (and outside verifiers would disagree).
+@Suite("Journal entry hash")
+struct JournalHashTests {
+    static func encoderBytes(_ entry: JournalEntry) throws -> [UInt8] {
+        var copy = entry
+        copy.hash = ""
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(copy))
+    }
+
+    @Test("a changed entry does not match its hash, whichever way it is computed")
+    func changed() throws {
+        let entry = JournalEntry.make(seq: 7, record: JournalTests.record(7), previousHash: JournalEntry.genesis)
+        #expect(entry.hashMatches)
+        var edited = entry
+        edited.evidence += " "
+        #expect(!edited.hashMatches)
+        edited = entry
+        edited.subIndication = "HASH_FAILURE"
+        #expect(!edited.hashMatches)
+        edited = entry
+        edited.signers = []
+        #expect(!edited.hashMatches)
+    }
+
+    @Test("canonicalJSON is JSONEncoder's bytes: control characters, quotes, backslashes, slashes, any Unicode, absent optionals")
+    func sameBytesAsTheEncoder() throws {
+        var controls = ""
+        for value in 0..<0x20 { controls.unicodeScalars.append(Unicode.Scalar(UInt8(value))) }
+        let texts = [
+            "", controls, "\u{7f}/\\\"é\u{2028}\u{2029}😀\u{FEFF}", "a\\\\\"\\\"", "CN=Иванова \"М\", O=ООО «Ромашка»\\/", "</script>",
+            "\u{0}\u{1F}\u{20}", String(repeating: "{\"der\":\"MIIB\\/+==\"}", count: 50),
+        ]
+        // And seeded random text over every plane (no randomness between runs: a failure reproduces).
+        var generator = SeededGenerator(seed: 2126)
+        var random: [String] = []
+        for _ in 0..<200 {
+            var text = ""
+            for _ in 0..<Int.random(in: 0..<40, using: &generator) {
+                let ranges: [ClosedRange<UInt32>] = [0...0x7F, 0x80...0x7FF, 0x800...0xD7FF, 0xE000...0xFFFF, 0x10000...0x10FFFF]
+                let range = ranges.randomElement(using: &generator)!
+                if let scalar = Unicode.Scalar(UInt32.random(in: range, using: &generator)) { text.unicodeScalars.append(scalar) }
+            }
+            random.append(text)
+        }
+        for (index, text) in (texts + random).enumerated() {
+            for optionals in [true, false] {
+                let record = JournalRecord(
+                    requestID: text, documentDigest: optionals ? text : nil, signatureDigest: text, signers: index % 3 == 0 ? [] : [text, "CN=x"],
+                    policyID: text, policyVersion: text, indication: text, subIndication: optionals ? text : nil, evidence: text)
+                let entry = JournalEntry.make(seq: Int64(index) * 1_000_003, record: record, previousHash: text, now: Date(timeIntervalSince1970: 1_764_102_503.125))
+                let expected = try Self.encoderBytes(entry)
+                #expect(entry.canonicalJSON() == expected, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+                #expect(entry.computedHash() == entry.encoderHash())
+            }
+        }
+        // A real evidence text (a CAdES-LT verification).
+        let lt = try JournalSizeTests.ltEvidence(count: 1)[0]
+        let entry = JournalEntry.make(seq: 1, record: JournalSizeTests.record(1, evidence: lt.evidence), previousHash: JournalEntry.genesis)
+        #expect(entry.canonicalJSON() == (try Self.encoderBytes(entry)))
+    }
+}
+
+/// SplitMix64: reproducible pseudo-random values for generated test inputs.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
