@@ -151,19 +151,8 @@ public final class JournalNotary: Sendable {
         }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { unlink(temporary) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                close(fd)
-                throw PodpisError(.ioError, "cannot write a checkpoint: \(String(cString: strerror(errno)))", subject: target)
-            }
-            offset += n
-        }
-        fchmod(fd, 0o444)
-        guard fsync(fd) == 0, close(fd) == 0 else {
-            throw PodpisError(.ioError, "cannot write a checkpoint: \(String(cString: strerror(errno)))", subject: target)
+        if let failure = FileInput.writeDurably(bytes, to: fd, mode: 0o444) {
+            throw PodpisError(.ioError, "cannot write a checkpoint: \(String(cString: strerror(failure)))", subject: target)
         }
         if link(temporary, target) != 0 {
             if errno == EEXIST { return }

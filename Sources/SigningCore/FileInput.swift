@@ -72,6 +72,29 @@ public enum FileInput {
         }
     }
 
+    /// Writes all of `bytes` to `fd` (retrying on EINTR), sets `mode`, syncs and closes it; the descriptor is closed
+    /// in every case. Returns the errno of the first failure, or nil.
+    package static func writeDurably(_ bytes: [UInt8], to fd: Int32, mode: mode_t) -> Int32? {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let failure = errno
+                close(fd)
+                return failure
+            }
+            offset += n
+        }
+        fchmod(fd, mode)
+        if fsync(fd) != 0 {
+            let failure = errno
+            close(fd)
+            return failure
+        }
+        return close(fd) == 0 ? nil : errno
+    }
+
     /// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename), so a crash
     /// never leaves a half-written signature where a good one was.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
@@ -91,19 +114,8 @@ public enum FileInput {
             if !success { unlink(temporary) }
             TemporaryFiles.finished(temporary)
         }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                close(fd)
-                throw PodpisError(.ioError, "write failed: \(String(cString: strerror(errno)))", subject: path)
-            }
-            offset += n
-        }
-        fchmod(fd, mode)
-        guard fsync(fd) == 0, close(fd) == 0 else {
-            throw PodpisError(.ioError, "write failed: \(String(cString: strerror(errno)))", subject: path)
+        if let failure = writeDurably(bytes, to: fd, mode: mode) {
+            throw PodpisError(.ioError, "write failed: \(String(cString: strerror(failure)))", subject: path)
         }
         guard rename(temporary, path) == 0 else {
             throw PodpisError(.cannotCreate, "cannot create: \(String(cString: strerror(errno)))", subject: path)
