@@ -39,8 +39,8 @@ let package = Package(
         .systemLibrary(
             name: "CQPDF", pkgConfig: "libqpdf",
             providers: [.apt(["libqpdf-dev"])]),
-        // zlib for the audit journal's compressed entries (the system's, which OpenSSL and libcurl link anyway; named
-        // apart from ZIPFoundation's own CZlib module).
+        // zlib (the system's, which OpenSSL and libcurl link anyway; named apart from ZIPFoundation's own CZlib module):
+        // SigningCore's bounded Flate, for the PDF streams podpis decodes and writes and the journal's packed entries.
         .systemLibrary(
             name: "CPodpisZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "SigningCore",
             dependencies: [
-                "COpenSSL", "CCurl", "CPodpis", "EvidenceModel",
+                "COpenSSL", "CCurl", "CPodpis", "CPodpisZlib", "EvidenceModel",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         // Judges evidence under a policy. Pure Swift.
@@ -91,7 +91,7 @@ let package = Package(
         .target(
             name: "PodpisJournal",
             dependencies: [
-                "SigningCore", "EvidenceModel", "CPodpisZlib", .product(name: "GRDB", package: "GRDB.swift"),
+                "SigningCore", "EvidenceModel", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),

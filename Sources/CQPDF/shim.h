@@ -1,5 +1,3 @@
-// qpdf's C API (Debian: libqpdf-dev) reads PDF objects for PodpisPDF; zlib (which qpdf links anyway) inflates the
-// few streams podpis decodes itself under a size bound (xref and object streams, DSS entries) and deflates the
-// embedded stamp font.
+// qpdf's C API (Debian: libqpdf-dev) reads PDF objects for PodpisPDF. The few streams podpis decodes or writes
+// itself (xref and object streams, DSS entries, the stamp's font) go through SigningCore's bounded Flate (zlib).
 #include <qpdf/qpdf-c.h>
-#include <zlib.h>

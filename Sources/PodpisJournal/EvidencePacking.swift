@@ -1,4 +1,3 @@
-import CPodpisZlib
 import NIOConcurrencyHelpers
 import Foundation
 import SigningCore
@@ -217,47 +216,12 @@ public enum EvidencePacking {
 
     // MARK: - zlib
 
-    struct Corrupt: Error {}
+    /// zlib at its default level (6): the journal writes on every verification, so speed counts as much as size.
+    static func deflate(_ input: [UInt8]) -> [UInt8] { Flate.deflate(input, level: 6) }
 
-    static func deflate(_ input: [UInt8]) -> [UInt8] {
-        var length = compressBound(uLong(input.count))
-        var output = [UInt8](repeating: 0, count: Int(length))
-        let status = output.withUnsafeMutableBufferPointer { target in
-            input.withUnsafeBufferPointer { source in
-                compress2(target.baseAddress, &length, source.baseAddress, uLong(source.count), 6)
-            }
-        }
-        precondition(status == Z_OK, "zlib compress2 cannot fail with compressBound's room")
-        return Array(output[0..<Int(length)])
-    }
-
-    /// Inflates a whole zlib stream; a truncated, corrupt or oversized one throws.
+    /// The whole stream, complete and within ``inflateLimit``; anything else is damage.
     static func inflate<C: Collection>(_ input: C) throws -> [UInt8] where C.Element == UInt8 {
-        let source = Array(input)
-        var stream = z_stream()
-        guard inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { throw Corrupt() }
-        defer { inflateEnd(&stream) }
-        var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: max(4096, min(source.count * 8, 1 << 20)))
-        let status: Int32 = source.withUnsafeBufferPointer { input -> Int32 in
-            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
-            stream.avail_in = UInt32(input.count)
-            while true {
-                let status: Int32 = chunk.withUnsafeMutableBufferPointer { target in
-                    stream.next_out = target.baseAddress
-                    stream.avail_out = UInt32(target.count)
-                    return CPodpisZlib.inflate(&stream, Z_NO_FLUSH)
-                }
-                let produced = chunk.count - Int(stream.avail_out)
-                if produced > 0 { output += chunk[0..<produced] }
-                if output.count > inflateLimit { return Z_MEM_ERROR }
-                if status == Z_STREAM_END { return Z_STREAM_END }
-                if status != Z_OK { return status }
-                if produced == 0, stream.avail_in == 0 { return Z_BUF_ERROR }
-            }
-        }
-        guard status == Z_STREAM_END else { throw Corrupt() }
-        return output
+        try Flate.inflate(ArraySlice(input), limit: inflateLimit, complete: true).bytes
     }
 }
 
