@@ -195,26 +195,7 @@ public final class ASiCContainer {
     // MARK: Verification
 
     /// Verification inputs other than the signature and the signed data: the same as for a detached signature.
-    public struct VerificationSettings: Sendable {
-        public var trust: TrustStore
-        public var certificates: [X509Certificate]
-        public var crls: [CertificateRevocationList]
-        public var validationTime: Date?
-        public var ocspResponses: [[UInt8]]
-        public var revocation: RevocationPolicy
-        /// What each signature may carry, checked before it is parsed.
-        public var limits: SignatureLimits = .standard
-
-        public init(trust: TrustStore, certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [],
-                    validationTime: Date? = nil, ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline) {
-            self.trust = trust
-            self.certificates = certificates
-            self.crls = crls
-            self.validationTime = validationTime
-            self.ocspResponses = ocspResponses
-            self.revocation = revocation
-        }
-    }
+    public typealias VerificationSettings = SigningCore.VerificationSettings
 
     /// Gathers the evidence for every signature in the container, each through the ordinary detached-signature
     /// path (ASiC-E: over its manifest's bytes; ASiC-S: over the data file), merged into one ``Evidence`` whose

@@ -214,26 +214,7 @@ public final class SignedPDF {
     // MARK: Evidence
 
     /// Verification inputs other than the PDF itself (as for a detached signature).
-    public struct VerificationSettings: Sendable {
-        public var trust: TrustStore
-        public var certificates: [X509Certificate]
-        public var crls: [CertificateRevocationList]
-        public var validationTime: Date?
-        public var ocspResponses: [[UInt8]]
-        public var revocation: RevocationPolicy
-        /// What each signature (and document timestamp) may carry, checked before it is parsed.
-        public var limits: SignatureLimits = .standard
-
-        public init(trust: TrustStore, certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [],
-                    validationTime: Date? = nil, ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline) {
-            self.trust = trust
-            self.certificates = certificates
-            self.crls = crls
-            self.validationTime = validationTime
-            self.ocspResponses = ocspResponses
-            self.revocation = revocation
-        }
-    }
+    public typealias VerificationSettings = SigningCore.VerificationSettings
 
     /// Gathers the evidence for every signature and document timestamp: each CMS through the ordinary
     /// detached-signature path over the bytes its `/ByteRange` covers (signers numbered across the file: S0, S1, ...),

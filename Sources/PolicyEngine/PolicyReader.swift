@@ -396,15 +396,16 @@ public enum PolicyDates {
     }
 }
 
-/// "Did you mean" suggestions.
-enum Suggest {
-    static func closest(_ word: String, in candidates: [String]) -> String? {
+/// "Did you mean" suggestions (policies' keys and values, the CLI's subcommands).
+package enum Suggest {
+    package static func closest(_ word: String, in candidates: [String]) -> String? {
         let lower = word.lowercased()
         let scored = candidates.map { ($0, distance(lower, $0.lowercased())) }.filter { $0.1 <= max(2, word.count / 3) }
         return scored.min { $0.1 < $1.1 }?.0
     }
 
-    static func distance(_ a: String, _ b: String) -> Int {
+    /// Levenshtein distance.
+    package static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }

@@ -15,6 +15,30 @@ public enum DocumentInput: Sendable {
     case hashed(name: String?, size: UInt64, digests: [DigestAlgorithm: [UInt8]])
 }
 
+/// What a verification is given besides the signature and the signed data: trust, extra certificates and revocation
+/// data, the time, fetching and the caps. A container or a signed PDF is verified signature by signature with these,
+/// each as a detached signature.
+public struct VerificationSettings: Sendable {
+    public var trust: TrustStore
+    public var certificates: [X509Certificate]
+    public var crls: [CertificateRevocationList]
+    public var validationTime: Date?
+    public var ocspResponses: [[UInt8]]
+    public var revocation: RevocationPolicy
+    /// What each signature (and timestamp) may carry, checked before it is parsed.
+    public var limits: SignatureLimits = .standard
+
+    public init(trust: TrustStore, certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [],
+                validationTime: Date? = nil, ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline) {
+        self.trust = trust
+        self.certificates = certificates
+        self.crls = crls
+        self.validationTime = validationTime
+        self.ocspResponses = ocspResponses
+        self.revocation = revocation
+    }
+}
+
 /// Everything a verification is given.
 public struct VerificationRequest: Sendable {
     public var signature: [UInt8]

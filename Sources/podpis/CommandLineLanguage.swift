@@ -209,24 +209,8 @@ enum ArgumentMessages {
     /// The closest name by edit distance (at most a third of the word, at least 2), or one the word starts.
     static func nearest(_ word: String, among names: [String]) -> String? {
         let lower = word.lowercased()
-        let scored = names.map { ($0, distance(lower, $0.lowercased())) }.sorted { $0.1 < $1.1 }
+        let scored = names.map { ($0, Suggest.distance(lower, $0.lowercased())) }.sorted { $0.1 < $1.1 }
         if let best = scored.first, best.1 <= max(2, lower.count / 3) { return best.0 }
         return names.first { $0.hasPrefix(lower) && lower.count >= 2 }
-    }
-
-    /// Levenshtein distance.
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }
