@@ -9,12 +9,7 @@ extension SignedPDF {
     public func collectEvidence(_ settings: VerificationSettings, powersOfAttorney: [PowerOfAttorneyReader.Input],
                                 statuses: [PowerOfAttorneyReader.StatusInput] = []) throws -> Evidence {
         var evidence = try collectEvidence(settings)
-        if !powersOfAttorney.isEmpty {
-            evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(
-                powersOfAttorney, statuses: statuses, trust: settings.trust, certificates: settings.certificates, crls: settings.crls,
-                ocspResponses: settings.ocspResponses, revocation: settings.revocation, validationTime: settings.validationTime,
-                limits: settings.limits)
-        }
+        evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(powersOfAttorney, statuses: statuses, settings: settings)
         return evidence
     }
 }

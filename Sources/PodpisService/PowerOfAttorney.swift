@@ -345,12 +345,19 @@ extension ASiCContainer {
     public func collectEvidence(_ settings: VerificationSettings, powersOfAttorney: [PowerOfAttorneyReader.Input],
                                 statuses: [PowerOfAttorneyReader.StatusInput] = []) throws -> Evidence {
         var evidence = try collectEvidence(settings)
-        if !powersOfAttorney.isEmpty {
-            evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(
-                powersOfAttorney, statuses: statuses, trust: settings.trust, certificates: settings.certificates, crls: settings.crls,
-                ocspResponses: settings.ocspResponses, revocation: settings.revocation, validationTime: settings.validationTime,
-                limits: settings.limits)
-        }
+        evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(powersOfAttorney, statuses: statuses, settings: settings)
         return evidence
+    }
+}
+
+extension PowerOfAttorneyReader {
+    /// The powers of attorney of a container's or a PDF's signers, checked with the same settings as the signatures;
+    /// nil when none was given.
+    static func gather(_ inputs: [Input], statuses: [StatusInput], settings: VerificationSettings) throws -> [PowerOfAttorneyEvidence]? {
+        guard !inputs.isEmpty else { return nil }
+        return try gather(
+            inputs, statuses: statuses, trust: settings.trust, certificates: settings.certificates, crls: settings.crls,
+            ocspResponses: settings.ocspResponses, revocation: settings.revocation, validationTime: settings.validationTime,
+            limits: settings.limits)
     }
 }
