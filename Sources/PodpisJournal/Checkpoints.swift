@@ -7,22 +7,42 @@ import SigningCore
 /// What a checkpoint or a receipt states: the chain of `node` held, at `seq`, the entry whose hash is `hash`.
 /// Signed as canonical JSON (keys sorted, no spaces): `{"hash":"…","node":"0","seq":12,"time":"…"}`.
 ///
-/// `node` names a chain. Today every node of a cluster extends one shared chain, named `"0"`; the field is there
-/// so that nodes can later keep chains of their own (each with its own checkpoints, and checkpoints over the
-/// nodes' heads chaining them) without a new format.
+/// `node` names a chain: each `serve` node of a shared journal keeps its own (``JournalEntry/node``); a single-node
+/// journal has one, `"0"`. A checkpoint written while the journal has other chains also states their heads
+/// (`heads`, in order of node, never the writer's own): every checkpoint then anchors the whole journal, so a
+/// chain cut short or deleted after any checkpoint that listed it is found, whichever node wrote it. A receipt
+/// never has `heads`; neither does a checkpoint of a single-chain journal, which reads exactly as before nodes.
 public struct JournalStatement: Codable, Sendable, Equatable {
     public var node: String
     public var seq: Int64
     public var hash: String
     /// RFC 3339 UTC: the entry's time in a receipt, the moment of signing in a checkpoint.
     public var time: String
+    /// The other chains' heads when the checkpoint was signed (nil: none, or a receipt).
+    public var heads: [Head]?
 
-    public init(node: String, seq: Int64, hash: String, time: String) {
+    /// Where another node's chain ended.
+    public struct Head: Codable, Sendable, Equatable {
+        public var node: String
+        public var seq: Int64
+        public var hash: String
+        public init(node: String, seq: Int64, hash: String) {
+            self.node = node
+            self.seq = seq
+            self.hash = hash
+        }
+    }
+
+    public init(node: String, seq: Int64, hash: String, time: String, heads: [Head]? = nil) {
         self.node = node
         self.seq = seq
         self.hash = hash
         self.time = time
+        self.heads = heads
     }
+
+    /// Every chain position this statement attests: its own, then `heads`.
+    public var attested: [Head] { [Head(node: node, seq: seq, hash: hash)] + (heads ?? []) }
 
     public var canonicalJSON: [UInt8] {
         let encoder = JSONEncoder()
@@ -30,12 +50,24 @@ public struct JournalStatement: Codable, Sendable, Equatable {
         return Array((try? encoder.encode(self)) ?? Data())
     }
 
-    /// Reads a statement; anything but exactly these four well-formed fields is refused.
+    /// Reads a statement; anything but exactly these four well-formed fields (and, in a checkpoint, `heads` naming
+    /// other nodes once each) is refused.
     public static func parse(_ bytes: [UInt8]) throws -> JournalStatement {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any], Set(object.keys) == ["node", "seq", "hash", "time"],
+        func valid(_ node: String, _ seq: Int64, _ hash: String) -> Bool {
+            seq > 0 && hash.count == 64 && hash.allSatisfy(\.isHexDigit) && JournalNodes.isValid(node)
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+              Set(object.keys) == ["node", "seq", "hash", "time"] || Set(object.keys) == ["node", "seq", "hash", "time", "heads"],
               let statement = try? JSONDecoder().decode(JournalStatement.self, from: Data(bytes)),
-              statement.seq > 0, statement.hash.count == 64, statement.hash.allSatisfy(\.isHexDigit), !statement.node.isEmpty
+              valid(statement.node, statement.seq, statement.hash)
         else { throw PodpisError(.dataFormat, "not a journal statement ({node, seq, hash, time} expected)") }
+        if let heads = statement.heads {
+            let rows = object["heads"] as? [[String: Any]] ?? []
+            guard !heads.isEmpty, rows.count == heads.count, rows.allSatisfy({ Set($0.keys) == ["node", "seq", "hash"] }),
+                  heads.allSatisfy({ valid($0.node, $0.seq, $0.hash) }),
+                  Set(heads.map(\.node) + [statement.node]).count == heads.count + 1
+            else { throw PodpisError(.dataFormat, "not a journal statement (heads: {node, seq, hash} of other nodes, each once)") }
+        }
         return statement
     }
 }
@@ -44,8 +76,6 @@ public struct JournalStatement: Codable, Sendable, Equatable {
 /// entries, every `interval`, and at shutdown) to the journal and to an append-only folder outside the database.
 public final class JournalNotary: Sendable {
     public let identity: SigningIdentity
-    /// The chain these statements are about (see ``JournalStatement``).
-    public let node: String
     /// `--checkpoints DIR`: files `checkpoint-<node>-<seq, 20 digits>.p7m`, created exclusively, never rewritten.
     public let directory: String?
     /// Checkpoints are timestamped too when a TSA is given (`serve --tsa URL`).
@@ -61,10 +91,9 @@ public final class JournalNotary: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
-    public init(identity: SigningIdentity, node: String = "0", directory: String? = nil, timestamps: TimestampClient? = nil,
+    public init(identity: SigningIdentity, directory: String? = nil, timestamps: TimestampClient? = nil,
                 every: Int64 = 1000, interval: Duration = .seconds(60)) {
         self.identity = identity
-        self.node = node
         self.directory = directory
         self.timestamps = timestamps
         self.every = max(1, every)
@@ -75,10 +104,10 @@ public final class JournalNotary: Sendable {
         "checkpoint-\(node)-" + String(repeating: "0", count: max(0, 20 - String(seq).count)) + String(seq) + ".p7m"
     }
 
-    /// The receipt of an entry: a SignedData over the entry's statement (its own time). Not timestamped: it is
-    /// made for every answer.
+    /// The receipt of an entry: a SignedData over the entry's statement (its node, its own time). Not
+    /// timestamped: it is made for every answer.
     public func receipt(for entry: JournalEntry) throws -> [UInt8] {
-        try SignedPayload.sign(JournalStatement(node: node, seq: entry.seq, hash: entry.hash, time: entry.time).canonicalJSON,
+        try SignedPayload.sign(JournalStatement(node: entry.node, seq: entry.seq, hash: entry.hash, time: entry.time).canonicalJSON,
                                identity: identity)
     }
 
@@ -113,14 +142,18 @@ public final class JournalNotary: Sendable {
         }
     }
 
-    /// Signs the journal's head (if it moved since the last checkpoint) and keeps the checkpoint in the journal and
-    /// the folder. Returns it, or nil when there was nothing new.
+    /// Signs the head of the journal's own chain (if it moved since the last checkpoint), with every other node's
+    /// head beside it, and keeps the checkpoint in the journal and the folder. Returns it, or nil when there was
+    /// nothing new. Any node's checkpoint anchors every chain: one query reads all heads (in one snapshot).
     @discardableResult
     public func writeCheckpoint(journal: any AuditJournal) async throws -> StoredCheckpoint? {
-        guard let head = try await journal.head() else { return nil }
+        let heads = try await journal.heads()
+        guard let head = heads.first(where: { $0.node == journal.node }) else { return nil }
         guard head.seq > state.withLockedValue({ $0.lastSeq }) else { return nil }
-        let statement = JournalStatement(node: node, seq: head.seq, hash: head.hash,
-                                         time: Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        let others = heads.filter { $0.node != journal.node }.map { JournalStatement.Head(node: $0.node, seq: $0.seq, hash: $0.hash) }
+        let statement = JournalStatement(node: head.node, seq: head.seq, hash: head.hash,
+                                         time: Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)),
+                                         heads: others.isEmpty ? nil : others)
         let identity = self.identity
         let timestamps = self.timestamps
         let directory = self.directory

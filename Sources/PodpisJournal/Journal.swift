@@ -43,8 +43,13 @@ public struct JournalRecord: Sendable {
     var packedEvidence: EvidencePacking.Packed { packed ?? EvidencePacking.pack(evidence) }
 }
 
-/// One journal entry: the record, its place in the chain, and the hash that links it to the one before.
+/// One journal entry: the record, its place in its node's chain, and the hash that links it to the one before.
 public struct JournalEntry: Codable, Sendable, Equatable {
+    /// The node whose chain holds the entry (``JournalNodes``). Each node chains its own entries from genesis, `seq`
+    /// counting from 1 per node. The hash covers the node, so an entry cannot be moved to another chain. The one
+    /// chain of a single-node journal (and of every journal written before nodes had chains) is `"0"`; its entries
+    /// hash without the field, exactly as they always have.
+    public var node: String = JournalNodes.single
     public var seq: Int64
     /// RFC 3339 with milliseconds, UTC.
     public var time: String
@@ -62,6 +67,73 @@ public struct JournalEntry: Codable, Sendable, Equatable {
 
     public static let genesis = String(repeating: "0", count: 64)
 
+    public init(node: String = JournalNodes.single, seq: Int64, time: String, requestID: String, documentDigest: String?,
+                signatureDigest: String, signers: [String], policyID: String, policyVersion: String, indication: String,
+                subIndication: String?, evidence: String, previousHash: String, hash: String) {
+        self.node = node
+        self.seq = seq
+        self.time = time
+        self.requestID = requestID
+        self.documentDigest = documentDigest
+        self.signatureDigest = signatureDigest
+        self.signers = signers
+        self.policyID = policyID
+        self.policyVersion = policyVersion
+        self.indication = indication
+        self.subIndication = subIndication
+        self.evidence = evidence
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case node, seq, time, requestID, documentDigest, signatureDigest, signers, policyID, policyVersion, indication, subIndication,
+             evidence, previousHash, hash
+    }
+
+    /// Set in an encoder's `userInfo` when it encodes an entry for its hash: node `"0"` is then left out (the
+    /// hashes of entries written before nodes had chains stay what they were).
+    static let hashingKey = CodingUserInfoKey(rawValue: "podpis.journal.hashing")!
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        node = try container.decodeIfPresent(String.self, forKey: .node) ?? JournalNodes.single
+        seq = try container.decode(Int64.self, forKey: .seq)
+        time = try container.decode(String.self, forKey: .time)
+        requestID = try container.decode(String.self, forKey: .requestID)
+        documentDigest = try container.decodeIfPresent(String.self, forKey: .documentDigest)
+        signatureDigest = try container.decode(String.self, forKey: .signatureDigest)
+        signers = try container.decode([String].self, forKey: .signers)
+        policyID = try container.decode(String.self, forKey: .policyID)
+        policyVersion = try container.decode(String.self, forKey: .policyVersion)
+        indication = try container.decode(String.self, forKey: .indication)
+        subIndication = try container.decodeIfPresent(String.self, forKey: .subIndication)
+        evidence = try container.decode(String.self, forKey: .evidence)
+        previousHash = try container.decode(String.self, forKey: .previousHash)
+        hash = try container.decode(String.self, forKey: .hash)
+    }
+
+    /// Every field; `node` too (`audit export` names each entry's chain), except in the hash's encoding of chain "0".
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        if node != JournalNodes.single || encoder.userInfo[Self.hashingKey] as? Bool != true {
+            try container.encode(node, forKey: .node)
+        }
+        try container.encode(seq, forKey: .seq)
+        try container.encode(time, forKey: .time)
+        try container.encode(requestID, forKey: .requestID)
+        try container.encodeIfPresent(documentDigest, forKey: .documentDigest)
+        try container.encode(signatureDigest, forKey: .signatureDigest)
+        try container.encode(signers, forKey: .signers)
+        try container.encode(policyID, forKey: .policyID)
+        try container.encode(policyVersion, forKey: .policyVersion)
+        try container.encode(indication, forKey: .indication)
+        try container.encodeIfPresent(subIndication, forKey: .subIndication)
+        try container.encode(evidence, forKey: .evidence)
+        try container.encode(previousHash, forKey: .previousHash)
+        try container.encode(hash, forKey: .hash)
+    }
+
     /// The hash of everything but `hash` itself: SHA-256 over the canonical JSON (sorted keys, `hash` empty), as
     /// ``canonicalJSON`` writes it.
     public func computedHash() -> String {
@@ -75,6 +147,7 @@ public struct JournalEntry: Codable, Sendable, Equatable {
         copy.hash = ""
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.userInfo[Self.hashingKey] = true
         let data = (try? encoder.encode(copy)) ?? Data()
         return EvidencePacking.hex((try? MultiDigest.digest(.sha256, [UInt8](data))) ?? [])
     }
@@ -126,6 +199,7 @@ public struct JournalEntry: Codable, Sendable, Equatable {
         key("evidence"); string(evidence)
         key("hash"); string("")
         key("indication"); string(indication)
+        if node != JournalNodes.single { key("node"); string(node) }
         key("policyID"); string(policyID)
         key("policyVersion"); string(policyVersion)
         key("previousHash"); string(previousHash)
@@ -150,9 +224,9 @@ public struct JournalEntry: Codable, Sendable, Equatable {
     /// about 6 % of the service's CPU under load, on the journal's single writer.
     static let timeFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
-    static func make(seq: Int64, record: JournalRecord, previousHash: String, now: Date = Date()) -> JournalEntry {
+    static func make(node: String = JournalNodes.single, seq: Int64, record: JournalRecord, previousHash: String, now: Date = Date()) -> JournalEntry {
         var entry = JournalEntry(
-            seq: seq, time: now.formatted(timeFormat), requestID: record.requestID, documentDigest: record.documentDigest,
+            node: node, seq: seq, time: now.formatted(timeFormat), requestID: record.requestID, documentDigest: record.documentDigest,
             signatureDigest: record.signatureDigest, signers: record.signers, policyID: record.policyID,
             policyVersion: record.policyVersion, indication: record.indication, subIndication: record.subIndication,
             evidence: record.evidence, previousHash: previousHash, hash: "")
@@ -167,23 +241,53 @@ public struct JournalEntry: Codable, Sendable, Equatable {
     }
 }
 
-/// The result of walking the chain.
-public struct ChainVerification: Sendable {
-    public var entries: Int64
-    /// The first entry whose hash or link is wrong, and why.
-    public var firstBroken: (seq: Int64, reason: String)?
-    public var intact: Bool { firstBroken == nil }
+/// The names of a journal's chains: one per `serve` node on a shared PostgreSQL journal (`serve --node NAME`).
+public enum JournalNodes {
+    /// The chain of a single-node journal, of SQLite, and of every journal written before nodes had chains.
+    public static let single = "0"
+
+    /// Whether `name` may name a node: 1–32 of `a-z 0-9 _ -`, starting with a letter or digit. It is part of
+    /// checkpoint file names (`checkpoint-<node>-<seq>.p7m`) and of the advisory lock's key.
+    public static func isValid(_ name: String) -> Bool {
+        name.range(of: "^[a-z0-9][a-z0-9_-]{0,31}$", options: .regularExpression) != nil
+    }
+
+    /// Throws a configuration error for a name ``isValid(_:)`` refuses.
+    public static func validate(_ name: String) throws {
+        guard isValid(name) else {
+            throw PodpisError(.configuration, "a node name is 1–32 of a-z, 0-9, _ and -, starting with a letter or digit", subject: name)
+        }
+    }
 }
 
-/// An append-only, hash-chained journal of verifications. Appends are serialised across every writer (threads,
-/// processes, nodes) and return only once the entry is durable.
+/// The result of walking every chain.
+public struct ChainVerification: Sendable {
+    public var entries: Int64
+    /// Entries per node (every chain walked, also empty ones an attestation names).
+    public var nodes: [String: Int64] = [:]
+    /// The first entry whose hash or link is wrong, its node, and why.
+    public var firstBroken: (node: String, seq: Int64, reason: String)?
+    public var intact: Bool { firstBroken == nil }
+
+    public init(entries: Int64, nodes: [String: Int64] = [:], firstBroken: (node: String, seq: Int64, reason: String)?) {
+        self.entries = entries
+        self.nodes = nodes
+        self.firstBroken = firstBroken
+    }
+}
+
+/// An append-only journal of verifications: one hash chain per node (``JournalEntry/node``). A journal object
+/// appends to the chain of its own node (``node``); appends to one chain are serialised across every writer
+/// (threads, processes) and return only once the entry is durable; chains of different nodes never wait on each other.
 public protocol AuditJournal: Sendable {
+    /// The node this journal object appends as.
+    var node: String { get }
     func append(_ record: JournalRecord) async throws -> JournalEntry
-    /// Entries in order, from `seq > after`, at most `limit`.
-    func entries(after: Int64, limit: Int) async throws -> [JournalEntry]
+    /// Entries of `node`'s chain in order, from `seq > after`, at most `limit`.
+    func entries(node: String, after: Int64, limit: Int) async throws -> [JournalEntry]
     func close() async throws
-    /// The last entry's place and hash (nil for an empty journal).
-    func head() async throws -> JournalHead?
+    /// Every chain's last entry (place, hash, node), in order of node.
+    func heads() async throws -> [JournalHead]
     /// Keeps a signed checkpoint beside the entries (it goes to the checkpoint folder as well; see ``JournalNotary``).
     func saveCheckpoint(_ checkpoint: StoredCheckpoint) async throws
     /// The checkpoints kept in the journal, in order.
@@ -192,19 +296,22 @@ public protocol AuditJournal: Sendable {
     func noteUnavailable()
 }
 
-/// Where a chain ends: its last entry's sequence number and hash.
+/// Where a chain ends: its node, its last entry's sequence number and hash.
 public struct JournalHead: Sendable, Equatable {
+    public var node: String
     public var seq: Int64
     public var hash: String
     public var time: String
-    public init(seq: Int64, hash: String, time: String) {
+    public init(node: String = JournalNodes.single, seq: Int64, hash: String, time: String) {
+        self.node = node
         self.seq = seq
         self.hash = hash
         self.time = time
     }
 }
 
-/// A signed checkpoint as a journal keeps it: its statement and the CMS SignedData over it.
+/// A signed checkpoint as a journal keeps it: the writing node's head, and the CMS SignedData over the statement
+/// (which may name the other nodes' heads too: ``JournalStatement/heads``).
 public struct StoredCheckpoint: Sendable, Equatable {
     public var node: String
     public var seq: Int64
@@ -223,53 +330,98 @@ public struct StoredCheckpoint: Sendable, Equatable {
 extension AuditJournal {
     public func noteUnavailable() {}
 
-    /// Walks the whole chain in pages and names the first broken entry.
-    public func verifyChain() async throws -> ChainVerification {
-        var previous = JournalEntry.genesis
-        var last: Int64 = 0
-        var count: Int64 = 0
-        while true {
-            let page = try await entries(after: last, limit: 1000)
-            if page.isEmpty { break }
-            for entry in page {
-                count += 1
-                if entry.seq != last + 1 {
-                    return ChainVerification(entries: count, firstBroken: (entry.seq, "sequence gap after \(last)"))
-                }
-                if entry.previousHash != previous {
-                    return ChainVerification(entries: count, firstBroken: (entry.seq, "does not link to entry \(last)"))
-                }
-                if !entry.hashMatches {
-                    return ChainVerification(entries: count, firstBroken: (entry.seq, "its content was changed (hash mismatch)"))
-                }
-                previous = entry.hash
-                last = entry.seq
-            }
-        }
-        return ChainVerification(entries: count, firstBroken: nil)
+    /// Entries of this journal's own chain.
+    public func entries(after: Int64, limit: Int) async throws -> [JournalEntry] {
+        try await entries(node: node, after: after, limit: limit)
     }
 
-    /// Entries since a time, for `audit export`.
-    public func export(since: Date?, _ body: (JournalEntry) throws -> Void) async throws {
+    /// The last entry of this journal's own chain (nil while it has none).
+    public func head() async throws -> JournalHead? {
+        try await heads().first { $0.node == node }
+    }
+
+    /// Walks one chain in pages from genesis and names its first broken entry.
+    public func verifyChain(node: String) async throws -> ChainVerification {
+        var check = ChainCheck(node: node)
         var last: Int64 = 0
         while true {
-            let page = try await entries(after: last, limit: 1000)
-            if page.isEmpty { return }
-            for entry in page {
-                last = entry.seq
-                if let since, let date = entry.date, date < since { continue }
-                try body(entry)
+            let page = try await entries(node: node, after: last, limit: 1000)
+            if page.isEmpty { break }
+            for entry in page { check.add(entry) }
+            last = page[page.count - 1].seq
+            if page.count < 1000 { break }
+        }
+        return ChainVerification(entries: check.count, nodes: [node: check.count], firstBroken: check.broken)
+    }
+
+    /// Walks every node's chain; the first broken entry of the first broken chain (in order of node).
+    public func verifyChain() async throws -> ChainVerification {
+        var total = ChainVerification(entries: 0, firstBroken: nil)
+        for head in try await heads() {
+            let one = try await verifyChain(node: head.node)
+            total.entries += one.entries
+            total.nodes[head.node] = one.entries
+            if total.firstBroken == nil { total.firstBroken = one.firstBroken }
+        }
+        return total
+    }
+
+    /// Entries since a time, for `audit export` and `policy impact --journal`: every node's chain, node by node
+    /// (in order of node), each in order.
+    public func export(since: Date?, _ body: (JournalEntry) throws -> Void) async throws {
+        for head in try await heads() {
+            var last: Int64 = 0
+            while true {
+                let page = try await entries(node: head.node, after: last, limit: 1000)
+                if page.isEmpty { break }
+                for entry in page {
+                    last = entry.seq
+                    if let since, let date = entry.date, date < since { continue }
+                    try body(entry)
+                }
             }
         }
+    }
+}
+
+/// The walk of one chain, entry by entry: each must follow the one before (seq, link) and hash to its `hash`.
+struct ChainCheck {
+    let node: String
+    var previous = JournalEntry.genesis
+    var last: Int64 = 0
+    var count: Int64 = 0
+    var broken: (node: String, seq: Int64, reason: String)? = nil
+
+    init(node: String) { self.node = node }
+
+    mutating func add(_ entry: JournalEntry) {
+        count += 1
+        if broken == nil {
+            if entry.seq != last + 1 {
+                broken = (node, entry.seq, "sequence gap after \(last)")
+            } else if entry.previousHash != previous {
+                broken = (node, entry.seq, "does not link to entry \(last)")
+            } else if entry.node != node || !entry.hashMatches {
+                broken = (node, entry.seq, "its content was changed (hash mismatch)")
+            }
+        }
+        previous = entry.hash
+        last = entry.seq
     }
 }
 
 public enum AuditJournals {
     /// `sqlite:PATH` (or a plain path) opens SQLite; `postgres://user:pass@host:port/db` PostgreSQL. With `create`
     /// false a SQLite file that does not exist is an error (an audit never creates the journal it audits).
-    public static func open(_ url: String, create: Bool = true) async throws -> any AuditJournal {
+    /// `node` names the chain this process appends to (`serve --node`): PostgreSQL only; a SQLite journal is
+    /// single-node (chain `"0"`).
+    public static func open(_ url: String, create: Bool = true, node: String = JournalNodes.single) async throws -> any AuditJournal {
+        try JournalNodes.validate(node)
         if isPostgres(url) {
-            return try await PostgresJournal(url: url)
+            return try await PostgresJournal(url: url, node: node)
+        }
+        guard node == JournalNodes.single else {
+            throw PodpisError(.configuration, "a SQLite journal has one node; --node is for a PostgreSQL journal shared by several nodes", subject: node)
         }
         let path = sqlitePath(url)
         if !create, !FileManager.default.fileExists(atPath: path) {

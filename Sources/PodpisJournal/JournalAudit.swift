@@ -1,10 +1,11 @@
 import Foundation
 import SigningCore
 
-/// `podpis audit verify` with anchors: the hash chain alone finds an edited, deleted or reordered entry inside the
-/// journal, but not a cut tail, nor an entry edited with every later hash recomputed. Signed checkpoints (files
-/// outside the database, and copies in it) and receipts (kept by clients) anchor it: the recomputed chain must
-/// reach every attested entry and agree with its hash.
+/// `podpis audit verify` with anchors: the hash chains alone find an edited, deleted, reordered or moved entry
+/// inside the journal, but not a cut tail, a deleted chain, nor an entry edited with every later hash recomputed.
+/// Signed checkpoints (files outside the database, and copies in it) and receipts (kept by clients) anchor them:
+/// every chain an attestation names must exist, reach every attested entry and agree with its hash. A checkpoint
+/// attests its writer's head and every other node's (``JournalStatement/heads``).
 public enum JournalAudit {
     /// A signed statement found somewhere, opened.
     public struct Attestation: Sendable {
@@ -18,18 +19,19 @@ public enum JournalAudit {
 
     /// What is wrong; each names the statement and what it found.
     public enum Finding: Sendable, Equatable {
-        /// The chain is shorter than an attested entry: entries after `last` were removed.
-        case truncated(source: String, seq: Int64, last: Int64, receipt: Bool)
-        /// The entry at `seq` is not the one attested (edited, and the chain recomputed after it).
-        case rewritten(source: String, seq: Int64, attested: String, found: String, receipt: Bool)
+        /// `node`'s chain is shorter than an attested entry: entries after `last` were removed.
+        case truncated(source: String, node: String, seq: Int64, last: Int64, receipt: Bool)
+        /// The entry at `seq` of `node`'s chain is not the one attested (edited, and the chain recomputed after it).
+        case rewritten(source: String, node: String, seq: Int64, attested: String, found: String, receipt: Bool)
+        /// The statement attests entries of `node`'s chain up to `seq`, and the journal has no entry of that node:
+        /// the whole chain was deleted.
+        case nodeMissing(source: String, node: String, seq: Int64, receipt: Bool)
         /// A statement that cannot be opened (damaged, not signed, not a statement).
         case unreadable(source: String, reason: String)
         /// Signed by another certificate than the journal's.
         case otherSigner(source: String, subject: String)
         /// The checkpoint files are signed by more than one certificate, and none was pinned.
         case severalSigners(subjects: [String])
-        /// About another chain than this journal's.
-        case otherNode(source: String, node: String)
         /// A file name that does not match its content (`checkpoint-<node>-<seq>.p7m`).
         case misnamed(source: String)
     }
@@ -42,8 +44,15 @@ public enum JournalAudit {
         /// The certificate the statements were checked against (pinned, or the one that signs the checkpoint files).
         public var signer: X509Certificate?
         public var intact: Bool { chain.intact && findings.isEmpty }
-        /// The last entry a checkpoint attests: a cut at or before it is detectable, later entries only by receipts.
-        public var lastCheckpoint: Int64? { checkpoints.map(\.statement.seq).max() }
+        /// Per node, the last entry a checkpoint attests: a cut at or before it is detectable, later entries only by
+        /// receipts.
+        public var checkpointed: [String: Int64] {
+            var last: [String: Int64] = [:]
+            for head in checkpoints.flatMap(\.statement.attested) { last[head.node] = max(last[head.node] ?? 0, head.seq) }
+            return last
+        }
+        /// The last entry a checkpoint attests, over all nodes (for a single-chain journal: its chain's).
+        public var lastCheckpoint: Int64? { checkpointed.values.max() }
     }
 
     /// The checkpoint files of a folder, by name (`checkpoint-<node>-<20 digits>.p7m`), in order.
@@ -59,7 +68,7 @@ public enum JournalAudit {
 
     /// Audits `journal` against the checkpoints in `directory` and in the journal, and against `receipts`
     /// (name, contents: the `X-Journal-Receipt` value, Base64, or the DER).
-    public static func run(journal: any AuditJournal, node: String = "0", checkpointDirectory: String?,
+    public static func run(journal: any AuditJournal, checkpointDirectory: String?,
                            receipts: [(name: String, bytes: [UInt8])], pinned: X509Certificate?) async throws -> Result {
         var findings: [Finding] = []
         func open(_ bytes: [UInt8], source: String, receipt: Bool) -> Attestation? {
@@ -115,49 +124,48 @@ public enum JournalAudit {
                 findings.append(.otherSigner(source: attestation.source, subject: attestation.signer.info().subject))
                 continue
             }
-            if attestation.statement.node != node {
-                findings.append(.otherNode(source: attestation.source, node: attestation.statement.node))
-                continue
-            }
             accepted.append(attestation)
         }
-        var expected: [Int64: [Attestation]] = [:]
-        for attestation in accepted { expected[attestation.statement.seq, default: []].append(attestation) }
+        // What each chain must hold: node → seq → (who says so, which hash).
+        var expected: [String: [Int64: [(source: String, hash: String, receipt: Bool)]]] = [:]
+        for attestation in accepted {
+            for head in attestation.statement.attested {
+                expected[head.node, default: [:]][head.seq, default: []].append((attestation.source, head.hash, attestation.isReceipt))
+            }
+        }
 
-        // The chain walk of `verifyChain`, comparing attested entries on the way (memory: the attestations only).
-        var previous = JournalEntry.genesis
-        var last: Int64 = 0
-        var count: Int64 = 0
-        var broken: (seq: Int64, reason: String)? = nil
-        walk: while true {
-            let page = try await journal.entries(after: last, limit: 1000)
-            if page.isEmpty { break }
-            for entry in page {
-                count += 1
-                if broken == nil {
-                    if entry.seq != last + 1 {
-                        broken = (entry.seq, "sequence gap after \(last)")
-                    } else if entry.previousHash != previous {
-                        broken = (entry.seq, "does not link to entry \(last)")
-                    } else if !entry.hashMatches {
-                        broken = (entry.seq, "its content was changed (hash mismatch)")
+        // Each chain walked from genesis, comparing attested entries on the way (memory: the attestations only):
+        // the chains the journal has, and those only an attestation names (they must have been deleted).
+        var nodes = Set(try await journal.heads().map(\.node))
+        nodes.formUnion(expected.keys)
+        var total = ChainVerification(entries: 0, firstBroken: nil)
+        for node in nodes.sorted() {
+            var check = ChainCheck(node: node)
+            let attested = expected[node] ?? [:]
+            while true {
+                let page = try await journal.entries(node: node, after: check.last, limit: 1000)
+                if page.isEmpty { break }
+                for entry in page {
+                    check.add(entry)
+                    for claim in attested[entry.seq] ?? [] where claim.hash != entry.hash {
+                        findings.append(.rewritten(source: claim.source, node: node, seq: entry.seq, attested: claim.hash, found: entry.hash,
+                                                   receipt: claim.receipt))
                     }
                 }
-                for attestation in expected[entry.seq] ?? [] where attestation.statement.hash != entry.hash {
-                    findings.append(.rewritten(source: attestation.source, seq: entry.seq, attested: attestation.statement.hash,
-                                               found: entry.hash, receipt: attestation.isReceipt))
+                if page.count < 1000 { break }
+            }
+            for (seq, claims) in attested.sorted(by: { $0.key < $1.key }) where seq > check.last {
+                for claim in claims {
+                    findings.append(check.count == 0
+                        ? .nodeMissing(source: claim.source, node: node, seq: seq, receipt: claim.receipt)
+                        : .truncated(source: claim.source, node: node, seq: seq, last: check.last, receipt: claim.receipt))
                 }
-                previous = entry.hash
-                last = entry.seq
             }
-            if page.count < 1000 { break walk }
+            total.entries += check.count
+            total.nodes[node] = check.count
+            if total.firstBroken == nil { total.firstBroken = check.broken }
         }
-        for (seq, attestations) in expected.sorted(by: { $0.key < $1.key }) where seq > last {
-            for attestation in attestations {
-                findings.append(.truncated(source: attestation.source, seq: seq, last: last, receipt: attestation.isReceipt))
-            }
-        }
-        let chain = ChainVerification(entries: count, firstBroken: broken)
+        let chain = total
         return Result(chain: chain, checkpoints: accepted.filter { !$0.isReceipt }, receipts: accepted.filter(\.isReceipt),
                       findings: findings, signer: signer)
     }

@@ -4,8 +4,12 @@ import NIOConcurrencyHelpers
 import PostgresNIO
 import SigningCore
 
-/// The shared journal for several `podpis serve` nodes: PostgreSQL, with appends serialised by a transaction-scoped
-/// advisory lock so that every node extends one chain. A commit is durable before the node answers.
+/// The shared journal for several `podpis serve` nodes: PostgreSQL, one hash chain per node (`serve --node NAME`).
+/// A node appends only to its own chain and takes only that chain's locks: in the process, one writer at a time (the
+/// appends that arrive meanwhile share its next transaction: group commit); in the database, a transaction-scoped
+/// advisory lock keyed by table and node, so that two processes given the same node name (a misconfiguration)
+/// still extend one chain instead of forking it. Nodes never wait on each other's appends. A commit is durable
+/// before the node answers. Signed checkpoints (``JournalNotary``) state every node's head.
 ///
 /// When the database goes away, PostgresNIO's pool retries with a growing back-off (up to a minute between
 /// attempts), so a node could stay unavailable long after the database returned. Once an outage is noticed
@@ -31,11 +35,19 @@ public final class PostgresJournal: AuditJournal {
     /// Certificates cut out of the entries' evidence, stored once (format 3, ``EvidencePacking``): `<table>_blobs`.
     var blobTable: String { table + "_blobs" }
     let blobCache = BlobCache()
-    /// The advisory lock that serialises appends: one per table, so journals in separate tables never wait on each other.
-    var lockKey: Int64 {
-        // FNV-1a over "podpis:" + table, stable across processes and nodes.
+    /// The chain this process appends to.
+    public let node: String
+    /// The advisory lock taken while the tables are made or migrated: one per table.
+    var lockKey: Int64 { Self.lockKey(table: table, node: JournalNodes.single) }
+
+    /// The advisory lock that serialises appends to one node's chain: one per table and node, so journals in
+    /// separate tables, and nodes of one journal, never wait on each other. FNV-1a, stable across processes and
+    /// versions; chain "0" keeps the key of the single-chain format (`podpis:<table>`), so a node of an older
+    /// version and a node "0" of this one still take turns on the chain they share.
+    static func lockKey(table: String, node: String) -> Int64 {
+        let name = node == JournalNodes.single ? "podpis:" + table : "podpis:" + table + ":node:" + node
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in ("podpis:" + table).utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         return Int64(bitPattern: hash)
     }
 
@@ -47,7 +59,10 @@ public final class PostgresJournal: AuditJournal {
     }
 
     /// - Parameter url: `postgres://user:password@host:port/database`
-    public init(url: String) async throws {
+    /// - Parameter node: the chain this process appends to (``JournalNodes/isValid(_:)``).
+    public init(url: String, node: String = JournalNodes.single) async throws {
+        try JournalNodes.validate(node)
+        self.node = node
         guard let components = URLComponents(string: url), let host = components.host, let user = components.user else {
             throw PodpisError(.configuration, "expected postgres://user:password@host:port/database", subject: "database")
         }
@@ -68,7 +83,8 @@ public final class PostgresJournal: AuditJournal {
                 _ = try await connection.query("SELECT pg_advisory_xact_lock(\(self.lockKey))", logger: self.logger)
                 _ = try await connection.query("""
                     CREATE TABLE IF NOT EXISTS \(unescaped: table) (
-                        seq BIGINT PRIMARY KEY,
+                        node TEXT NOT NULL DEFAULT '0',
+                        seq BIGINT NOT NULL,
                         time TEXT NOT NULL,
                         request_id TEXT NOT NULL,
                         document_digest TEXT,
@@ -80,9 +96,26 @@ public final class PostgresJournal: AuditJournal {
                         sub_indication TEXT,
                         evidence TEXT NOT NULL,
                         previous_hash TEXT NOT NULL,
-                        hash TEXT NOT NULL UNIQUE
+                        hash TEXT NOT NULL UNIQUE,
+                        PRIMARY KEY (node, seq)
                     )
                     """, logger: self.logger)
+                // Format 4 (issue #21, several nodes): a chain per node, `(node, seq)` the key. A journal made before
+                // it had one chain, keyed by `seq`: its rows become chain "0" (the default), whose entries hash
+                // exactly as before; nothing else is rewritten. Every node must run this version before any node
+                // is given another name: an older node would still number entries across the whole table.
+                _ = try await connection.query("ALTER TABLE \(unescaped: table) ADD COLUMN IF NOT EXISTS node TEXT NOT NULL DEFAULT '0'", logger: self.logger)
+                var primaryKey: (String, Int)? = nil
+                for try await (name, columns) in try await connection.query("""
+                    SELECT conname::text, cardinality(conkey)::bigint FROM pg_constraint WHERE conrelid = \(table)::regclass AND contype = 'p'
+                    """, logger: self.logger).decode((String, Int64).self) {
+                    primaryKey = (name, Int(columns))
+                }
+                if let (name, columns) = primaryKey, columns == 1 {
+                    _ = try await connection.query(PostgresQuery(unsafeSQL: """
+                        ALTER TABLE \(table) DROP CONSTRAINT "\(name)", ADD PRIMARY KEY (node, seq)
+                        """), logger: self.logger)
+                }
                 // Format 3 (issue #21), for journals made before it too: entries written from now on keep their evidence
                 // packed (`packed`, `evidence` empty) and their certificates in the blob table; older rows are left
                 // as they are and verify as before. Every node of a cluster must run a version that reads `packed`.
@@ -121,55 +154,133 @@ public final class PostgresJournal: AuditJournal {
         }
     }
 
+    /// Appends wait here while a transaction is in flight; the next transaction takes them all (group commit), at
+    /// most ``batchLimit`` at a time.
+    private let pending = NIOLockedValueBox(PendingAppends())
+    static let batchLimit = 256
+
+    struct PendingAppends {
+        var queue: [(JournalRecord, CheckedContinuation<JournalEntry, any Error>)] = []
+        var writing = false
+    }
+
+    /// Appends an entry to this node's chain and returns once it is committed. The appends that arrive while a
+    /// transaction is in flight share the next one: one lock hand-over, one statement and one commit for all of
+    /// them. Each caller resumes only after the commit that holds its own entry.
     public func append(_ record: JournalRecord) async throws -> JournalEntry {
-        let packed = record.packedEvidence
-        return try await watched { client in
-            // The entry's certificates first, each in a statement of its own and outside the append's transaction and
-            // its lock: a blob is content-addressed, so one stored for an append that then fails is harmless, and
-            // nodes storing the same certificate at once do not wait on each other's transactions.
-            let fresh = packed.blobs.filter { !blobCache.contains($0.digest) }
-            for blob in fresh {
-                let rows = try await client.query("""
-                    INSERT INTO \(unescaped: self.blobTable) (digest, kind, content)
-                    VALUES (\(blob.digest), \(blob.kind), \(ByteBuffer(bytes: EvidencePacking.storedBlob(blob))))
-                    ON CONFLICT (digest) DO NOTHING
-                    """, logger: self.logger)
-                for try await _ in rows {}
+        try await withCheckedThrowingContinuation { continuation in
+            let startWriter = pending.withLockedValue { state in
+                state.queue.append((record, continuation))
+                if state.writing { return false }
+                state.writing = true
+                return true
             }
-            blobCache.remember(Dictionary(fresh.map { ($0.digest, $0.text) }) { first, _ in first }, verified: true)
-            return try await client.withTransaction(logger: logger) { connection in
-                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(self.lockKey))", logger: self.logger)
-                var seq: Int64 = 0
-                var previous = JournalEntry.genesis
-                for try await (lastSeq, lastHash) in try await connection.query("SELECT seq, hash FROM \(unescaped: self.table) ORDER BY seq DESC LIMIT 1", logger: self.logger).decode((Int64, String).self) {
-                    seq = lastSeq
-                    previous = lastHash
-                }
-                let entry = JournalEntry.make(seq: seq + 1, record: record, previousHash: previous)
-                let signers = String(decoding: try JSONEncoder().encode(entry.signers), as: UTF8.self)
-                _ = try await connection.query("""
-                    INSERT INTO \(unescaped: self.table) (seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version,
-                                         indication, sub_indication, evidence, packed, previous_hash, hash)
-                    VALUES (\(entry.seq), \(entry.time), \(entry.requestID), \(entry.documentDigest), \(entry.signatureDigest), \(signers),
-                            \(entry.policyID), \(entry.policyVersion), \(entry.indication), \(entry.subIndication), '',
-                            \(ByteBuffer(bytes: packed.packed)), \(entry.previousHash), \(entry.hash))
-                    """, logger: self.logger)
-                return entry
+            if startWriter { Task { await self.drain() } }
+        }
+    }
+
+    private func drain() async {
+        while true {
+            let batch = pending.withLockedValue { state in
+                let items = Array(state.queue.prefix(Self.batchLimit))
+                state.queue.removeFirst(items.count)
+                if items.isEmpty { state.writing = false }
+                return items
+            }
+            if batch.isEmpty { return }
+            do {
+                let entries = try await write(batch.map(\.0))
+                for (item, entry) in zip(batch, entries) { item.1.resume(returning: entry) }
+            } catch {
+                for item in batch { item.1.resume(throwing: error) }
             }
         }
     }
 
-    public func entries(after: Int64, limit: Int) async throws -> [JournalEntry] {
+    static let entryColumns = "node, seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version, indication, sub_indication, evidence, packed, previous_hash, hash"
+
+    /// Writes `records` as the next entries of this node's chain, in one transaction and one statement.
+    func write(_ records: [JournalRecord]) async throws -> [JournalEntry] {
+        let packed = records.map(\.packedEvidence)
+        return try await watched { client in
+            // The entries' certificates first, in a statement of its own and outside the append's transaction and
+            // its lock: a blob is content-addressed, so one stored for an append that then fails is harmless, and
+            // nodes storing the same certificate at once do not wait on each other's transactions.
+            var fresh: [String: EvidencePacking.Blob] = [:]
+            for blob in packed.flatMap(\.blobs) where !blobCache.contains(blob.digest) { fresh[blob.digest] = blob }
+            if !fresh.isEmpty {
+                var binds = PostgresBindings()
+                var rows: [String] = []
+                for (index, blob) in fresh.values.sorted(by: { $0.digest < $1.digest }).enumerated() {
+                    binds.append(blob.digest)
+                    binds.append(blob.kind)
+                    binds.append(ByteBuffer(bytes: EvidencePacking.storedBlob(blob)))
+                    rows.append("($\(index * 3 + 1), $\(index * 3 + 2), $\(index * 3 + 3))")
+                }
+                let result = try await client.query(PostgresQuery(unsafeSQL: """
+                    INSERT INTO \(blobTable) (digest, kind, content) VALUES \(rows.joined(separator: ", ")) ON CONFLICT (digest) DO NOTHING
+                    """, binds: binds), logger: logger)
+                for try await _ in result {}
+            }
+            blobCache.remember(fresh.mapValues(\.text), verified: true)
+            let node = self.node
+            return try await client.withTransaction(logger: logger) { connection in
+                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey(table: self.table, node: node)))", logger: self.logger)
+                var seq: Int64 = 0
+                var previous = JournalEntry.genesis
+                for try await (lastSeq, lastHash) in try await connection.query(
+                    "SELECT seq, hash FROM \(unescaped: self.table) WHERE node = \(node) ORDER BY seq DESC LIMIT 1", logger: self.logger
+                ).decode((Int64, String).self) {
+                    seq = lastSeq
+                    previous = lastHash
+                }
+                var written: [JournalEntry] = []
+                var binds = PostgresBindings(capacity: records.count * 15)
+                var rows: [String] = []
+                for (index, (record, packed)) in zip(records, packed).enumerated() {
+                    seq += 1
+                    let entry = JournalEntry.make(node: node, seq: seq, record: record, previousHash: previous)
+                    let signers = String(decoding: try JSONEncoder().encode(entry.signers), as: UTF8.self)
+                    binds.append(entry.node)
+                    binds.append(entry.seq)
+                    binds.append(entry.time)
+                    binds.append(entry.requestID)
+                    binds.append(entry.documentDigest)
+                    binds.append(entry.signatureDigest)
+                    binds.append(signers)
+                    binds.append(entry.policyID)
+                    binds.append(entry.policyVersion)
+                    binds.append(entry.indication)
+                    binds.append(entry.subIndication)
+                    binds.append("")
+                    binds.append(ByteBuffer(bytes: packed.packed))
+                    binds.append(entry.previousHash)
+                    binds.append(entry.hash)
+                    rows.append("(" + (1...15).map { "$\(index * 15 + $0)" }.joined(separator: ", ") + ")")
+                    previous = entry.hash
+                    written.append(entry)
+                }
+                let result = try await connection.query(PostgresQuery(unsafeSQL: """
+                    INSERT INTO \(self.table) (\(Self.entryColumns)) VALUES \(rows.joined(separator: ", "))
+                    """, binds: binds), logger: self.logger)
+                for try await _ in result {}
+                return written
+            }
+        }
+    }
+
+    public func entries(node: String, after: Int64, limit: Int) async throws -> [JournalEntry] {
         try await watched { client in
             let rows = try await client.query("""
                 SELECT seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version, indication,
-                       sub_indication, evidence, previous_hash, hash, packed FROM \(unescaped: table) WHERE seq > \(after) ORDER BY seq LIMIT \(limit)
+                       sub_indication, evidence, previous_hash, hash, packed FROM \(unescaped: table)
+                WHERE node = \(node) AND seq > \(after) ORDER BY seq LIMIT \(limit)
                 """, logger: logger)
             var result: [(JournalEntry, [UInt8]?)] = []
             for try await row in rows {
                 let all = try row.decode((Int64, String, String, String?, String, String, String, String, String, String?, String, String, String, ByteBuffer?).self)
                 result.append((JournalEntry(
-                    seq: all.0, time: all.1, requestID: all.2, documentDigest: all.3, signatureDigest: all.4,
+                    node: node, seq: all.0, time: all.1, requestID: all.2, documentDigest: all.3, signatureDigest: all.4,
                     signers: (try? JSONDecoder().decode([String].self, from: Data(all.5.utf8))) ?? [], policyID: all.6,
                     policyVersion: all.7, indication: all.8, subIndication: all.9, evidence: all.10, previousHash: all.11, hash: all.12),
                     all.13.map { Array($0.readableBytesView) }))
@@ -196,11 +307,11 @@ public final class PostgresJournal: AuditJournal {
     /// What each entry takes in its row (every column's bytes, in order of `seq`), and what the blob table holds.
     public func storedSizes() async throws -> (entries: [Int], blobs: Int, blobCount: Int) {
         try await watched { client in
-            let columns = ["seq::text", "time", "request_id", "document_digest", "signature_digest", "signers", "policy_id", "policy_version",
+            let columns = ["node", "seq::text", "time", "request_id", "document_digest", "signature_digest", "signers", "policy_id", "policy_version",
                            "indication", "sub_indication", "evidence", "packed", "previous_hash", "hash"]
             let sum = columns.map { "COALESCE(octet_length(\($0)), 0)" }.joined(separator: " + ")
             var entries: [Int] = []
-            let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT (\(sum))::bigint FROM \(table) ORDER BY seq"), logger: logger)
+            let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT (\(sum))::bigint FROM \(table) ORDER BY node, seq"), logger: logger)
             for try await size in rows.decode(Int64.self) { entries.append(Int(size)) }
             var blobs = 0, count = 0
             let totals = try await client.query(PostgresQuery(unsafeSQL: """
@@ -211,12 +322,15 @@ public final class PostgresJournal: AuditJournal {
         }
     }
 
-    public func head() async throws -> JournalHead? {
+    public func heads() async throws -> [JournalHead] {
         try await watched { client in
-            var head: JournalHead? = nil
-            let rows = try await client.query("SELECT seq, hash, time FROM \(unescaped: table) ORDER BY seq DESC LIMIT 1", logger: logger)
-            for try await (seq, hash, time) in rows.decode((Int64, String, String).self) { head = JournalHead(seq: seq, hash: hash, time: time) }
-            return head
+            var heads: [JournalHead] = []
+            let rows = try await client.query(
+                "SELECT DISTINCT ON (node) node, seq, hash, time FROM \(unescaped: table) ORDER BY node, seq DESC", logger: logger)
+            for try await (node, seq, hash, time) in rows.decode((String, Int64, String, String).self) {
+                heads.append(JournalHead(node: node, seq: seq, hash: hash, time: time))
+            }
+            return heads.sorted { $0.node < $1.node }
         }
     }
 

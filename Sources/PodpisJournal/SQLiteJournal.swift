@@ -5,9 +5,11 @@ import NIOConcurrencyHelpers
 import SigningCore
 
 /// The embedded journal: SQLite in WAL mode with `synchronous = FULL`, so a committed entry survives a crash.
-/// Appends run in IMMEDIATE transactions, which SQLite serialises across processes sharing the file.
+/// Appends run in IMMEDIATE transactions, which SQLite serialises across processes sharing the file. One node: every
+/// entry is in chain `"0"` (the table has no `node` column; several nodes share a PostgreSQL journal).
 public final class SQLiteJournal: AuditJournal {
     let pool: DatabasePool
+    public var node: String { JournalNodes.single }
 
     public init(path: String) throws {
         // The journal holds names, СНИЛС and ИНН of signers: a new file is readable by its owner only (SQLite gives
@@ -149,7 +151,8 @@ public final class SQLiteJournal: AuditJournal {
         }
     }
 
-    public func entries(after: Int64, limit: Int) async throws -> [JournalEntry] {
+    public func entries(node: String, after: Int64, limit: Int) async throws -> [JournalEntry] {
+        guard node == JournalNodes.single else { return [] }
         let blobCache = self.blobCache
         return try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM journal WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [after, limit])
@@ -192,11 +195,11 @@ public final class SQLiteJournal: AuditJournal {
 
     public func close() async throws { try pool.close() }
 
-    public func head() async throws -> JournalHead? {
+    public func heads() async throws -> [JournalHead] {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT seq, hash, time FROM journal ORDER BY seq DESC LIMIT 1").map {
-                JournalHead(seq: $0["seq"], hash: $0["hash"], time: $0["time"])
-            }
+                [JournalHead(seq: $0["seq"], hash: $0["hash"], time: $0["time"])]
+            } ?? []
         }
     }
 

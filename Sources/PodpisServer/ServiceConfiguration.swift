@@ -29,6 +29,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var uploadGrace = 10
     /// `sqlite:PATH` or `postgres://…`.
     public var database = "sqlite:podpis-journal.sqlite"
+    /// The chain this node appends to in a shared PostgreSQL journal (`--node`, `journal.node`, `PODPIS_NODE`):
+    /// each node of a cluster gets its own name; `"0"` (the default) is the one chain of a single node.
+    public var node = "0"
     public var tsaKey: String?
     public var tsaCert: String?
     public var tsaChain: [String] = []
@@ -122,6 +125,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             guard let value = environment[variable] else { continue }
             try configuration.apply(name, Node(value), file: variable)
         }
+        if let node = environment["PODPIS_NODE"] { configuration.node = node }
         if let allow = environment["PODPIS_FETCH_ALLOW"] {
             configuration.fetchAllow = allow.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         }
@@ -191,7 +195,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             }
         case "journal":
             guard let map = value.mapping else {
-                throw PodpisError(.configuration, "«journal» must be a mapping (key, cert, pin-file, checkpoints, checkpointEvery, checkpointSeconds, tsa)", subject: file)
+                throw PodpisError(.configuration, "«journal» must be a mapping (key, cert, pin-file, checkpoints, checkpointEvery, checkpointSeconds, tsa, node)", subject: file)
             }
             for (key, item) in map {
                 switch key.string {
@@ -200,13 +204,14 @@ public struct ServiceConfiguration: Sendable, Equatable {
                 case "pin-file": journalPinFile = item.string
                 case "checkpoints": checkpoints = item.string
                 case "tsa": journalTSA = item.string
+                case "node": self.node = item.string ?? ""
                 case "checkpointEvery", "checkpointSeconds":
                     guard let number = item.string.flatMap(Int.init), number > 0 else {
                         throw PodpisError(.configuration, "«journal.\(key.string ?? "")» must be a positive whole number", subject: file)
                     }
                     if key.string == "checkpointEvery" { checkpointEvery = number } else { checkpointSeconds = number }
                 default:
-                    throw PodpisError(.configuration, "unknown setting «journal.\(key.string ?? "?")» (known: key, cert, pin-file, checkpoints, checkpointEvery, checkpointSeconds, tsa)", subject: file)
+                    throw PodpisError(.configuration, "unknown setting «journal.\(key.string ?? "?")» (known: key, cert, pin-file, checkpoints, checkpointEvery, checkpointSeconds, tsa, node)", subject: file)
                 }
             }
         case "idleTimeout": idleTimeout = try int()

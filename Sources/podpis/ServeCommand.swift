@@ -19,6 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: help("common.policies")) var policies: String?
     @Option(name: .customLong("certs"), help: help("common.certs")) var certs: String?
     @Option(name: .long, help: help("serve.database")) var database: String?
+    @Option(name: .long, help: help("serve.node")) var node: String?
     @Option(name: .customLong("default-policy"), help: help("serve.default-policy")) var defaultPolicy: String?
     @Option(name: .customLong("max-concurrent"), help: help("serve.max-concurrent")) var maxConcurrent: Int?
     @Option(name: .customLong("max-uploads"), help: help("serve.max-uploads")) var maxUploads: Int?
@@ -49,6 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let policies { configuration.policies = policies }
         if let certs { configuration.certs = certs }
         if let database { configuration.database = database }
+        if let node { configuration.node = node }
         if let defaultPolicy { configuration.defaultPolicy = defaultPolicy }
         if let maxConcurrent { configuration.maxConcurrent = maxConcurrent }
         if let maxUploads { configuration.maxUploads = maxUploads }
@@ -70,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "podpis")
         try await ListenError.probe(host: configuration.host, port: configuration.port)
         let (notary, notice) = try JournalSetup.notary(for: configuration)
-        let journal = try await AuditJournals.open(configuration.database)
+        let journal = try await AuditJournals.open(configuration.database, node: configuration.node)
         let state = try ServiceState(configuration: configuration, journal: journal, notary: notary)
         if let notice { Console.note(notice) }
         try await HTTPService.run(state: state, metrics: ServiceMetrics(), logger: logger)
@@ -107,15 +109,30 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         }
         try await journal.close()
         let text = Catalogue(Console.language)
+        // A journal of one chain "0" reads as it always has; with several nodes each line names its node.
+        let nodes = Set(result.chain.nodes.keys).union(result.checkpointed.keys)
+        let single = nodes.isEmpty || nodes == [JournalNodes.single]
         if let broken = result.chain.firstBroken {
-            Console.out(text.text("audit.broken", ["seq": "\(broken.seq)", "reason": broken.reason, "count": "\(result.chain.entries)"]))
-        } else {
+            Console.out(single
+                ? text.text("audit.broken", ["seq": "\(broken.seq)", "reason": broken.reason, "count": "\(result.chain.entries)"])
+                : text.text("audit.broken-node", ["node": broken.node, "seq": "\(broken.seq)", "reason": broken.reason, "count": "\(result.chain.entries)"]))
+        } else if single {
             Console.out(text.text("audit.intact", ["count": "\(result.chain.entries)"]))
+        } else {
+            let chains = result.chain.nodes.sorted { $0.key < $1.key }.map { text.text("audit.node-count", ["node": $0.key, "count": "\($0.value)"]) }
+            Console.out(text.text("audit.intact-nodes", ["count": "\(result.chain.entries)", "nodes": "\(result.chain.nodes.count)",
+                                                         "chains": chains.joined(separator: ", ")]))
         }
-        for finding in result.findings { Console.out(Self.line(finding, text)) }
+        for finding in result.findings { Console.out(Self.line(finding, text, single: single)) }
         if let last = result.lastCheckpoint {
             let subject = result.signer.map { $0.info().displayName } ?? "?"
-            Console.out(text.text("audit.checkpoints", ["count": "\(result.checkpoints.count)", "seq": "\(last)", "subject": subject]))
+            if single {
+                Console.out(text.text("audit.checkpoints", ["count": "\(result.checkpoints.count)", "seq": "\(last)", "subject": subject]))
+            } else {
+                let heads = result.checkpointed.sorted { $0.key < $1.key }.map { text.text("audit.node-head", ["node": $0.key, "seq": "\($0.value)"]) }
+                Console.out(text.text("audit.checkpoints-nodes", ["count": "\(result.checkpoints.count)", "heads": heads.joined(separator: ", "),
+                                                                  "subject": subject]))
+            }
         } else {
             Console.out(text.text("audit.no-checkpoints"))
         }
@@ -124,20 +141,21 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         if !result.intact { throw ExitCode(ExitCodes.failed) }
     }
 
-    static func line(_ finding: JournalAudit.Finding, _ text: Catalogue) -> String {
+    static func line(_ finding: JournalAudit.Finding, _ text: Catalogue, single: Bool = true) -> String {
         switch finding {
-        case .truncated(let source, let seq, let last, _):
-            text.text("audit.truncated", ["source": source, "seq": "\(seq)", "last": "\(last)"])
-        case .rewritten(let source, let seq, let attested, let found, _):
-            text.text("audit.rewritten", ["source": source, "seq": "\(seq)", "attested": String(attested.prefix(16)) + "…", "found": String(found.prefix(16)) + "…"])
+        case .truncated(let source, let node, let seq, let last, _):
+            text.text(single ? "audit.truncated" : "audit.truncated-node", ["source": source, "node": node, "seq": "\(seq)", "last": "\(last)"])
+        case .rewritten(let source, let node, let seq, let attested, let found, _):
+            text.text(single ? "audit.rewritten" : "audit.rewritten-node",
+                      ["source": source, "node": node, "seq": "\(seq)", "attested": String(attested.prefix(16)) + "…", "found": String(found.prefix(16)) + "…"])
+        case .nodeMissing(let source, let node, let seq, _):
+            text.text("audit.node-missing", ["source": source, "node": node, "seq": "\(seq)"])
         case .unreadable(let source, let reason):
             text.text("audit.unreadable", ["source": source, "reason": reason])
         case .otherSigner(let source, let subject):
             text.text("audit.other-signer", ["source": source, "subject": subject])
         case .severalSigners(let subjects):
             text.text("audit.several-signers", ["subjects": subjects.joined(separator: "; ")])
-        case .otherNode(let source, let node):
-            text.text("audit.other-node", ["source": source, "node": node])
         case .misnamed(let source):
             text.text("audit.misnamed", ["source": source])
         }

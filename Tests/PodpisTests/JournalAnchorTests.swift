@@ -96,11 +96,11 @@ struct JournalAnchorTests {
         try await s.dropStoredCheckpoints()
         let withCheckpoints = try await s.audit()
         #expect(!withCheckpoints.intact)
-        #expect(withCheckpoints.findings.contains(.truncated(source: "checkpoint-0-00000000000000000025.p7m", seq: 25, last: 20, receipt: false)),
+        #expect(withCheckpoints.findings.contains(.truncated(source: "checkpoint-0-00000000000000000025.p7m", node: "0", seq: 25, last: 20, receipt: false)),
                 "\(withCheckpoints.findings)")
         // With receipts only (no checkpoints at all).
         let withReceipts = try await s.audit(checkpoints: false, receipts: [5, 22])
-        #expect(withReceipts.findings == [.truncated(source: "receipt-22", seq: 22, last: 20, receipt: true)], "\(withReceipts.findings)")
+        #expect(withReceipts.findings == [.truncated(source: "receipt-22", node: "0", seq: 22, last: 20, receipt: true)], "\(withReceipts.findings)")
     }
 
     @Test("a cut after the last checkpoint is found only by a receipt, and the audit says where checkpoints stop")
@@ -112,7 +112,7 @@ struct JournalAnchorTests {
         #expect(checkpointsOnly.intact)
         #expect(checkpointsOnly.lastCheckpoint == 25)
         let withReceipt = try await s.audit(receipts: [29])
-        #expect(withReceipt.findings == [.truncated(source: "receipt-29", seq: 29, last: 27, receipt: true)])
+        #expect(withReceipt.findings == [.truncated(source: "receipt-29", node: "0", seq: 29, last: 27, receipt: true)])
     }
 
     @Test("an entry edited and every later hash recomputed: undetected by the chain; detected by checkpoints, and by receipts")
@@ -125,14 +125,14 @@ struct JournalAnchorTests {
         try await s.dropStoredCheckpoints()
         let withCheckpoints = try await s.audit()
         #expect(withCheckpoints.findings.count == 1, "\(withCheckpoints.findings)")
-        if case .rewritten(let source, let seq, _, _, let receipt)? = withCheckpoints.findings.first {
+        if case .rewritten(let source, _, let seq, _, _, let receipt)? = withCheckpoints.findings.first {
             #expect(source == "checkpoint-0-00000000000000000025.p7m" && seq == 25 && !receipt)
         } else {
             Issue.record("expected a rewritten finding, got \(withCheckpoints.findings)")
         }
         // The checkpoint before the edit still agrees: the edit lies between 10 and 25.
         let withReceipts = try await s.audit(checkpoints: false, receipts: [11, 12, 30])
-        let rewritten: [Int64] = withReceipts.findings.map { if case .rewritten(_, let seq, _, _, _) = $0 { seq } else { -1 } }
+        let rewritten: [Int64] = withReceipts.findings.map { if case .rewritten(_, _, let seq, _, _, _) = $0 { seq } else { -1 } }
         #expect(rewritten == [12, 30], "\(withReceipts.findings)")
     }
 
@@ -149,8 +149,8 @@ struct JournalAnchorTests {
         try await s.rechain(from: 20)
         #expect(try await s.journal.verifyChain().intact)
         let hidden = try await s.audit(receipts: [20, 29])
-        #expect(hidden.findings.contains { if case .rewritten(_, 25, _, _, false) = $0 { true } else { false } }, "\(hidden.findings)")
-        #expect(hidden.findings.contains { if case .rewritten(_, 20, _, _, true) = $0 { true } else { false } }, "\(hidden.findings)")
+        #expect(hidden.findings.contains { if case .rewritten(_, _, 25, _, _, false) = $0 { true } else { false } }, "\(hidden.findings)")
+        #expect(hidden.findings.contains { if case .rewritten(_, _, 20, _, _, true) = $0 { true } else { false } }, "\(hidden.findings)")
 
         let t = try await Setup(count: 30, checkpointAt: [10, 25])
         defer { t.folder.cleanup() }
@@ -161,8 +161,8 @@ struct JournalAnchorTests {
         #expect(try await t.journal.verifyChain().firstBroken != nil)
         try await t.rechain(from: 14)
         let swapped = try await t.audit(receipts: [14])
-        #expect(swapped.findings.contains { if case .rewritten(_, 25, _, _, false) = $0 { true } else { false } })
-        #expect(swapped.findings.contains { if case .rewritten(_, 14, _, _, true) = $0 { true } else { false } })
+        #expect(swapped.findings.contains { if case .rewritten(_, _, 25, _, _, false) = $0 { true } else { false } })
+        #expect(swapped.findings.contains { if case .rewritten(_, _, 14, _, _, true) = $0 { true } else { false } })
     }
 
     @Test("with a TSA (serve --tsa), checkpoints carry an RFC 3161 timestamp over their signature, which the audit checks")
@@ -201,7 +201,7 @@ struct JournalAnchorTests {
         _ = try await forger.writeCheckpoint(journal: s.journal)
         let pinned = s.notary.identity.certificate
         let result = try await s.audit(pinned: pinned)
-        #expect(result.findings.contains(.truncated(source: "checkpoint-0-00000000000000000012.p7m", seq: 12, last: 8, receipt: false)))
+        #expect(result.findings.contains(.truncated(source: "checkpoint-0-00000000000000000012.p7m", node: "0", seq: 12, last: 8, receipt: false)))
         #expect(result.findings.contains { if case .otherSigner("checkpoint-0-00000000000000000008.p7m", _) = $0 { true } else { false } })
         // Without a pin, two signers among the files: the audit refuses to choose.
         let unpinned = try await s.audit()

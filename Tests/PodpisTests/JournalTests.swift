@@ -147,18 +147,21 @@ struct ServiceProcessTests {
     // have slots of their own (issue #14): `ServiceExposureTests.slowUploads` checks that a normal request gets 200
     // beside slow uploaders, and `verificationSlot` the 429 when verifications themselves fill the slots.
 
-    @Test("two nodes on one PostgreSQL journal keep one valid chain",
+    @Test("two serve nodes on one PostgreSQL journal: a chain each, checkpoints over both heads, audit and policy impact read both",
           .enabled(if: TestPostgres.available, "PODPIS_TEST_POSTGRES is not set (or empty): no PostgreSQL server to test against"))
     func twoNodes() async throws {
         let s = try Setup()
         defer { s.folder.cleanup() }
         let url = TestPostgres.url(table: "journal_nodes_test")
         let cleaner = try await PostgresJournal(url: url)
-        try await cleaner.execute("DROP TABLE IF EXISTS journal")
+        try await cleaner.execute("DROP TABLE IF EXISTS journal, journal_blobs, journal_checkpoints")
         try await cleaner.close()
-        let a = try s.serve(database: url)
-        let b = try s.serve(database: url)
-        defer { a.stop(); b.stop() }
+        // The journal key every node signs with, and one checkpoint folder (as on shared storage).
+        let (_, key, cert, _) = try JournalNotary.localIdentity(besideDatabase: s.folder.file("journal"))
+        let checkpoints = s.folder.file("checkpoints")
+        let journalFlags = ["--journal-key", key, "--journal-cert", cert, "--checkpoints", checkpoints]
+        let a = try s.serve(database: url, extra: ["--node", "a"] + journalFlags)
+        let b = try s.serve(database: url, extra: ["--node", "b"] + journalFlags)
         let signature = try FileInput.readSmallFile(path: s.signature, limit: 1 << 20)
         let body = Array("{\"signature\":\"\(Data(signature).base64EncodedString())\",\"document\":\"\(Data(sampleDocument).base64EncodedString())\"}".utf8)
         let urls = (0..<40).map { ($0 % 2 == 0 ? a.url : b.url) + "/v1/verify" }
@@ -174,9 +177,58 @@ struct ServiceProcessTests {
             return results.value
         }
         #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
-        let audit = try CLI.run(["audit", "verify", "--database", url])
+        // SIGTERM: each node writes its last checkpoint, stating the other's head too.
+        a.stop()
+        b.stop()
+        let files = try JournalAudit.checkpointFiles(in: checkpoints).map { ($0 as NSString).lastPathComponent }
+        #expect(files == ["checkpoint-a-00000000000000000020.p7m", "checkpoint-b-00000000000000000020.p7m"], "\(files)")
+        let audit = try CLI.run(["audit", "verify", "--database", url, "--checkpoints", checkpoints, "--journal-cert", cert, "--lang", "en"])
+        #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+        #expect(audit.stdout.contains("40 entries in 2 node chains («a»: 20, «b»: 20)"), "\(audit.stdout)")
+        #expect(audit.stdout.contains("node «a» up to entry 20, node «b» up to entry 20"), "\(audit.stdout)")
+        // Export names each entry's node; policy impact re-judges the entries of both nodes.
+        let export = try CLI.run(["audit", "export", "--database", url])
+        let nodes = export.stdout.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["node"] as? String
+        }
+        #expect(nodes.filter { $0 == "a" }.count == 20 && nodes.filter { $0 == "b" }.count == 20, "\(nodes)")
+        let edited = try String(contentsOfFile: (Repository.policies as NSString).appendingPathComponent("default.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "params: {require: advertised}", with: "params: {require: never}")
+        let file = try s.folder.write("default.yaml", Array(edited.utf8))
+        let impact = try CLI.run(["policy", "impact", file, "--journal", url, "--policies", Repository.policies, "--certs", Repository.certs])
+        #expect(impact.status == 0, "\(impact.stderr)")
+        #expect(impact.stdout.split(separator: "\n").filter { $0.hasPrefix("entry ") }.count == 40, "\(impact.stdout)")
+    }
+
+    @Test("two serve processes given the same node name take turns on one chain instead of forking it",
+          .enabled(if: TestPostgres.available, "PODPIS_TEST_POSTGRES is not set (or empty): no PostgreSQL server to test against"))
+    func sameNodeTwoProcesses() async throws {
+        let s = try Setup()
+        defer { s.folder.cleanup() }
+        let url = TestPostgres.url(table: "journal_nodes_same_test")
+        let cleaner = try await PostgresJournal(url: url)
+        try await cleaner.execute("DROP TABLE IF EXISTS journal, journal_blobs, journal_checkpoints")
+        try await cleaner.close()
+        let a = try s.serve(database: url)
+        let b = try s.serve(database: url)
+        defer { a.stop(); b.stop() }
+        let signature = try FileInput.readSmallFile(path: s.signature, limit: 1 << 20)
+        let body = Array("{\"signature\":\"\(Data(signature).base64EncodedString())\",\"document\":\"\(Data(sampleDocument).base64EncodedString())\"}".utf8)
+        let urls = (0..<40).map { ($0 % 2 == 0 ? a.url : b.url) + "/v1/verify" }
+        let statuses = try await offCooperativePool {
+            let results = LockedBox<[Int]>([])
+            DispatchQueue.concurrentPerform(iterations: 8) { worker in
+                for url in urls.enumerated().filter({ $0.offset % 8 == worker }).map(\.element) {
+                    let status = (try? HTTPFetcher.post(url, body: body, contentType: "application/json").status) ?? -1
+                    results.withLock { $0.append(status) }
+                }
+            }
+            return results.value
+        }
+        #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+        let audit = try CLI.run(["audit", "verify", "--database", url, "--lang", "en"])
         #expect(audit.status == 0, "\(audit.stdout)")
-        #expect(audit.stdout.contains("40"))
+        #expect(audit.stdout.contains("The journal is intact: 40 entries"), "\(audit.stdout)")
     }
 }
 
@@ -209,6 +261,8 @@ struct JournalHashTests {
         copy.hash = ""
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // As the hash is defined: chain "0" without `node` (the single-chain format), any other chain with it.
+        encoder.userInfo[JournalEntry.hashingKey] = true
         return Array(try encoder.encode(copy))
     }
 
@@ -252,9 +306,9 @@ struct JournalHashTests {
                 let record = JournalRecord(
                     requestID: text, documentDigest: optionals ? text : nil, signatureDigest: text, signers: index % 3 == 0 ? [] : [text, "CN=x"],
                     policyID: text, policyVersion: text, indication: text, subIndication: optionals ? text : nil, evidence: text)
-                let entry = JournalEntry.make(seq: Int64(index) * 1_000_003, record: record, previousHash: text, now: Date(timeIntervalSince1970: 1_764_102_503.125))
+                let entry = JournalEntry.make(node: index % 2 == 0 ? "0" : "node-\(index % 7)", seq: Int64(index) * 1_000_003, record: record, previousHash: text, now: Date(timeIntervalSince1970: 1_764_102_503.125))
                 let expected = try Self.encoderBytes(entry)
-                #expect(entry.canonicalJSON() == expected, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+                #expect(entry.canonicalJSON() == expected, "\(entry.node) \(text.unicodeScalars.map { String($0.value, radix: 16) })")
                 #expect(entry.computedHash() == entry.encoderHash())
             }
         }
