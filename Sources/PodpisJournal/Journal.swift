@@ -415,10 +415,11 @@ public enum AuditJournals {
     /// false a SQLite file that does not exist is an error (an audit never creates the journal it audits).
     /// `node` names the chain this process appends to (`serve --node`): PostgreSQL only; a SQLite journal is
     /// single-node (chain `"0"`).
-    public static func open(_ url: String, create: Bool = true, node: String = JournalNodes.single) async throws -> any AuditJournal {
+    /// `timeout`: how long an append may wait for its commit (the service's journal timeout).
+    public static func open(_ url: String, create: Bool = true, node: String = JournalNodes.single, timeout: Int = 10) async throws -> any AuditJournal {
         try JournalNodes.validate(node)
         if isPostgres(url) {
-            return try await PostgresJournal(url: url, node: node)
+            return try await PostgresJournal(url: url, node: node, batchTimeout: .seconds(max(1, timeout)))
         }
         guard node == JournalNodes.single else {
             throw PodpisError(.configuration, "a SQLite journal has one node; --node is for a PostgreSQL journal shared by several nodes", subject: node)

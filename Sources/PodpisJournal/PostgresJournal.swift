@@ -37,6 +37,7 @@ public final class PostgresJournal: AuditJournal {
     let blobCache = BlobCache()
     /// The chain this process appends to.
     public let node: String
+    let batchTimeout: Duration
     /// The advisory lock taken while the tables are made or migrated: one per table.
     var lockKey: Int64 { Self.lockKey(table: table, node: JournalNodes.single) }
 
@@ -60,9 +61,12 @@ public final class PostgresJournal: AuditJournal {
 
     /// - Parameter url: `postgres://user:password@host:port/database`
     /// - Parameter node: the chain this process appends to (``JournalNodes/isValid(_:)``).
-    public init(url: String, node: String = JournalNodes.single) async throws {
+    /// - Parameter batchTimeout: how long one group commit may take before its appends fail (the service's journal
+    ///   timeout).
+    public init(url: String, node: String = JournalNodes.single, batchTimeout: Duration = .seconds(10)) async throws {
         try JournalNodes.validate(node)
         self.node = node
+        self.batchTimeout = batchTimeout
         guard let components = URLComponents(string: url), let host = components.host, let user = components.user else {
             throw PodpisError(.configuration, "expected postgres://user:password@host:port/database", subject: "database")
         }
@@ -189,10 +193,45 @@ public final class PostgresJournal: AuditJournal {
             }
             if batch.isEmpty { return }
             do {
-                let entries = try await write(batch.map(\.0))
+                let entries = try await bounded(batch.map(\.0))
                 for (item, entry) in zip(batch, entries) { item.1.resume(returning: entry) }
             } catch {
                 for item in batch { item.1.resume(throwing: error) }
+            }
+        }
+    }
+
+    /// A batch that did not commit in time (``batchTimeout``).
+    struct BatchTimedOut: Error, CustomStringConvertible {
+        var description: String { "the journal did not commit in time" }
+    }
+
+    /// Writes a batch, waiting at most ``batchTimeout``: a write stuck on a connection of a pool the outage probe has
+    /// since replaced must not hold up every later append of the node (they would all time out behind it). Its
+    /// callers get an error (the service answers 503: nothing is answered without its entry); should the stuck
+    /// write still commit later, it does so under the chain's lock, after reading the head, like any other.
+    func bounded(_ records: [JournalRecord]) async throws -> [JournalEntry] {
+        let timeout = batchTimeout
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[JournalEntry], any Error>) in
+            let pending = NIOLockedValueBox<CheckedContinuation<[JournalEntry], any Error>?>(continuation)
+            @Sendable func finish(_ result: Result<[JournalEntry], any Error>) {
+                pending.withLockedValue { waiting in
+                    waiting?.resume(with: result)
+                    waiting = nil
+                }
+            }
+            let timer = Task {
+                try await Task.sleep(for: timeout)
+                finish(.failure(BatchTimedOut()))
+                self.noteUnavailable()
+            }
+            Task {
+                do {
+                    finish(.success(try await self.write(records)))
+                } catch {
+                    finish(.failure(error))
+                }
+                timer.cancel()
             }
         }
     }

@@ -72,7 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "podpis")
         try await ListenError.probe(host: configuration.host, port: configuration.port)
         let (notary, notice) = try JournalSetup.notary(for: configuration)
-        let journal = try await AuditJournals.open(configuration.database, node: configuration.node)
+        let journal = try await AuditJournals.open(configuration.database, node: configuration.node, timeout: configuration.journalTimeout)
         let state = try ServiceState(configuration: configuration, journal: journal, notary: notary)
         if let notice { Console.note(notice) }
         try await HTTPService.run(state: state, metrics: ServiceMetrics(), logger: logger)
