@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "SigningCore", targets: ["SigningCore"]),
         .library(name: "PolicyEngine", targets: ["PolicyEngine"]),
         .library(name: "PodpisService", targets: ["PodpisService"]),
+        // For the benchmarks' journal-append row (Benchmarks/).
+        .library(name: "PodpisJournal", targets: ["PodpisJournal"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

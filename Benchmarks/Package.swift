@@ -21,6 +21,7 @@ let package = Package(
                 .product(name: "SigningCore", package: "podpis"),
                 .product(name: "PolicyEngine", package: "podpis"),
                 .product(name: "PodpisService", package: "podpis"),
+                .product(name: "PodpisJournal", package: "podpis"),
             ]),
         // The same in-process work under package-benchmark (wall clock, allocations, percentiles).
         .executableTarget(

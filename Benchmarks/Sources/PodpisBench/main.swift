@@ -29,6 +29,21 @@ func row(_ name: String, podpis: Double, baseline: Double, unit: String, goal: S
 CryptoLibrary.initialize()
 _ = baseline_init()
 
+// `PodpisBench journal-append POSTGRES_URL SECONDS`: the journal's append path alone, two writers (JournalAppend.swift).
+if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "journal-append" {
+    let (url, seconds) = (CommandLine.arguments[2], Double(CommandLine.arguments[3]) ?? 10)
+    Task {
+        do {
+            print(try await JournalAppendBench.run(url: url, seconds: seconds))
+            exit(0)
+        } catch {
+            FileHandle.standardError.write(Data("PodpisBench journal-append: \(error)\n".utf8))
+            exit(70)
+        }
+    }
+    dispatchMain()
+}
+
 // `PodpisBench fixtures PKI OUT N`: N distinct documents with detached RSA signatures by the demo PKI's official
 // (made in-process: N process start-ups would take longer than the benchmark).
 if CommandLine.arguments.count == 5, CommandLine.arguments[1] == "fixtures" {
