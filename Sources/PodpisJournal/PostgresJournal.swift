@@ -364,8 +364,19 @@ public final class PostgresJournal: AuditJournal {
     public func heads() async throws -> [JournalHead] {
         try await watched { client in
             var heads: [JournalHead] = []
-            let rows = try await client.query(
-                "SELECT DISTINCT ON (node) node, seq, hash, time FROM \(unescaped: table) ORDER BY node, seq DESC", logger: logger)
+            // A skip scan over the (node, seq) key: one index probe per node for the next node name and one for its
+            // last entry, so a checkpoint's cost grows with the number of nodes, not of entries (DISTINCT ON would
+            // read the whole index).
+            let rows = try await client.query("""
+                WITH RECURSIVE nodes(node) AS (
+                    (SELECT node FROM \(unescaped: table) ORDER BY node LIMIT 1)
+                    UNION ALL
+                    SELECT (SELECT t.node FROM \(unescaped: table) t WHERE t.node > nodes.node ORDER BY t.node LIMIT 1) FROM nodes WHERE nodes.node IS NOT NULL
+                )
+                SELECT nodes.node, last.seq, last.hash, last.time FROM nodes
+                CROSS JOIN LATERAL (SELECT seq, hash, time FROM \(unescaped: table) t WHERE t.node = nodes.node ORDER BY t.seq DESC LIMIT 1) AS last
+                WHERE nodes.node IS NOT NULL
+                """, logger: logger)
             for try await (node, seq, hash, time) in rows.decode((String, Int64, String, String).self) {
                 heads.append(JournalHead(node: node, seq: seq, hash: hash, time: time))
             }
