@@ -263,50 +263,100 @@ public final class PostgresJournal: AuditJournal {
             }
             blobCache.remember(fresh.mapValues(\.text), verified: true)
             let node = self.node
-            return try await client.withTransaction(logger: logger) { connection in
-                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey(table: self.table, node: node)))", logger: self.logger)
-                var seq: Int64 = 0
-                var previous = JournalEntry.genesis
-                for try await (lastSeq, lastHash) in try await connection.query(
+            let lockKey = Self.lockKey(table: table, node: node)
+            // The fast path: one statement, one round trip and one commit per batch. It takes the chain's advisory
+            // lock, checks that the chain still ends where this writer's last commit left it, and inserts the batch.
+            if let known = knownHead.withLockedValue({ $0 }) {
+                var all = PostgresBindings(capacity: records.count * 15 + 3)
+                all.append(lockKey)
+                all.append(node)
+                all.append(known.seq)
+                let (written, rows) = try chain(records, packed, after: known, first: 4, into: &all)
+                var inserted = 0
+                do {
+                    let result = try await client.query(PostgresQuery(unsafeSQL: """
+                        WITH chain_lock AS (SELECT pg_advisory_xact_lock($1))
+                        INSERT INTO \(table) (\(Self.entryColumns))
+                        SELECT v.* FROM chain_lock, (VALUES \(rows)) AS v
+                        WHERE (SELECT COALESCE(MAX(seq), 0) FROM \(table) WHERE node = $2) = $3
+                        RETURNING seq
+                        """, binds: all), logger: logger)
+                    for try await _ in result { inserted += 1 }
+                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                    inserted = 0  // another writer took that place first: below
+                }
+                if inserted == written.count {
+                    knownHead.withLockedValue { $0 = Self.head(of: written) }
+                    return written
+                }
+                guard inserted == 0 else { throw PodpisError(.software, "the journal took part of a batch (\(inserted) of \(written.count))") }
+            }
+            // The chain moved under this writer (another process was given the same --node), or this is its first
+            // batch: under the lock, in a transaction, the head is read and the batch chained on it. Never a fork:
+            // whoever holds the lock reads the head after the last commit, and (node, seq) is the key.
+            knownHead.withLockedValue { $0 = nil }
+            let written = try await client.withTransaction(logger: logger) { connection in
+                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: self.logger)
+                var head = JournalHead(node: node, seq: 0, hash: JournalEntry.genesis, time: "")
+                for try await (seq, hash) in try await connection.query(
                     "SELECT seq, hash FROM \(unescaped: self.table) WHERE node = \(node) ORDER BY seq DESC LIMIT 1", logger: self.logger
                 ).decode((Int64, String).self) {
-                    seq = lastSeq
-                    previous = lastHash
+                    head = JournalHead(node: node, seq: seq, hash: hash, time: "")
                 }
-                var written: [JournalEntry] = []
                 var binds = PostgresBindings(capacity: records.count * 15)
-                var rows: [String] = []
-                for (index, (record, packed)) in zip(records, packed).enumerated() {
-                    seq += 1
-                    let entry = JournalEntry.make(node: node, seq: seq, record: record, previousHash: previous)
-                    let signers = String(decoding: try JSONEncoder().encode(entry.signers), as: UTF8.self)
-                    binds.append(entry.node)
-                    binds.append(entry.seq)
-                    binds.append(entry.time)
-                    binds.append(entry.requestID)
-                    binds.append(entry.documentDigest)
-                    binds.append(entry.signatureDigest)
-                    binds.append(signers)
-                    binds.append(entry.policyID)
-                    binds.append(entry.policyVersion)
-                    binds.append(entry.indication)
-                    binds.append(entry.subIndication)
-                    binds.append("")
-                    binds.append(ByteBuffer(bytes: packed.packed))
-                    binds.append(entry.previousHash)
-                    binds.append(entry.hash)
-                    rows.append("(" + (1...15).map { "$\(index * 15 + $0)" }.joined(separator: ", ") + ")")
-                    previous = entry.hash
-                    written.append(entry)
-                }
+                let (written, rows) = try self.chain(records, packed, after: head, first: 1, into: &binds)
                 let result = try await connection.query(PostgresQuery(unsafeSQL: """
-                    INSERT INTO \(self.table) (\(Self.entryColumns)) VALUES \(rows.joined(separator: ", "))
+                    INSERT INTO \(self.table) (\(Self.entryColumns)) VALUES \(rows)
                     """, binds: binds), logger: self.logger)
                 for try await _ in result {}
                 return written
             }
+            knownHead.withLockedValue { $0 = Self.head(of: written) }
+            return written
         }
     }
+
+    static func head(of written: [JournalEntry]) -> JournalHead {
+        let last = written[written.count - 1]
+        return JournalHead(node: last.node, seq: last.seq, hash: last.hash, time: last.time)
+    }
+
+    /// The entries of `records` chained after `head`, their binds and the VALUES rows (`$first`, `$first+1`, …).
+    func chain(_ records: [JournalRecord], _ packed: [EvidencePacking.Packed], after head: JournalHead, first: Int,
+               into binds: inout PostgresBindings) throws -> ([JournalEntry], String) {
+        var seq = head.seq
+        var previous = head.hash
+        var written: [JournalEntry] = []
+        var rows: [String] = []
+        for (index, (record, packed)) in zip(records, packed).enumerated() {
+            seq += 1
+            let entry = JournalEntry.make(node: node, seq: seq, record: record, previousHash: previous)
+            let signers = String(decoding: try JSONEncoder().encode(entry.signers), as: UTF8.self)
+            binds.append(entry.node)
+            binds.append(entry.seq)
+            binds.append(entry.time)
+            binds.append(entry.requestID)
+            binds.append(entry.documentDigest)
+            binds.append(entry.signatureDigest)
+            binds.append(signers)
+            binds.append(entry.policyID)
+            binds.append(entry.policyVersion)
+            binds.append(entry.indication)
+            binds.append(entry.subIndication)
+            binds.append("")
+            binds.append(ByteBuffer(bytes: packed.packed))
+            binds.append(entry.previousHash)
+            binds.append(entry.hash)
+            rows.append("(" + (0..<15).map { "$\(first + index * 15 + $0)" }.joined(separator: ", ") + ")")
+            previous = entry.hash
+            written.append(entry)
+        }
+        return (written, rows.joined(separator: ", "))
+    }
+
+    /// Where this writer's chain ends, as its last commit left it (nil: read it from the database).
+    private let knownHead = NIOLockedValueBox<JournalHead?>(nil)
+
 
     public func entries(node: String, after: Int64, limit: Int) async throws -> [JournalEntry] {
         try await watched { client in
