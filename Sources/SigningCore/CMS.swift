@@ -151,10 +151,7 @@ final class CMSMessage {
     /// Parses DER (or BER) bytes.
     static func parse(der: [UInt8], subject: String?) throws -> CMSMessage {
         clearOpenSSLErrors()
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_CMS_ContentInfo(nil, &cursor, buffer.count)
-        }
+        let parsed: OpaquePointer? = decodeDER(der, d2i_CMS_ContentInfo, keepingErrors: true)
         guard let parsed else {
             throw PodpisError.openSSL(.dataFormat, "damaged CMS structure (ASN.1 does not parse)", subject: subject)
         }

@@ -1,5 +1,6 @@
 import COpenSSL
 import CPodpis
+import EvidenceModel
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -37,15 +38,6 @@ func bioBytes(_ bio: OpaquePointer) -> [UInt8] {
     return pointer.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
 }
 
-/// An i2d_* call turned into bytes (`i2d` with a NULL out-pointer allocates).
-func derBytes(_ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Int32) -> [UInt8]? {
-    var out: UnsafeMutablePointer<UInt8>? = nil
-    let length = encode(&out)
-    guard length > 0, let out else { return nil }
-    defer { podpis_openssl_free(out) }
-    return Array(UnsafeBufferPointer(start: out, count: Int(length)))
-}
-
 /// Takes ownership of an OpenSSL-allocated C string and returns it as a Swift string.
 func takeCString(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
     guard let pointer else { return nil }
@@ -78,26 +70,24 @@ func asn1Time(_ date: Date) -> UnsafeMutablePointer<ASN1_TIME>? {
     ASN1_TIME_set(nil, time_t(date.timeIntervalSince1970.rounded(.down)))
 }
 
-/// SHA-256 of `bytes` in one call (EVP_Digest).
-func sha256(_ bytes: [UInt8]) -> [UInt8] {
-    var out = [UInt8](repeating: 0, count: 32)
-    var length: UInt32 = 0
-    let ok = bytes.withUnsafeBytes { input in
-        out.withUnsafeMutableBufferPointer { EVP_Digest(input.baseAddress, input.count, $0.baseAddress, &length, EVP_sha256(), nil) }
+/// SHA-256 in one call (EVP_Digest): the digest every module uses for content hashes, fingerprints and cache keys.
+public enum SHA256 {
+    public static func digest(_ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        let ok = bytes.withUnsafeBytes { input in
+            out.withUnsafeMutableBufferPointer { EVP_Digest(input.baseAddress, input.count, $0.baseAddress, &length, EVP_sha256(), nil) }
+        }
+        precondition(ok == 1 && length == 32, "EVP_Digest(SHA-256) failed")
+        return out
     }
-    precondition(ok == 1 && length == 32, "EVP_Digest(SHA-256) failed")
-    return out
+
+    /// The digest as lower-case hex.
+    public static func hex(_ bytes: [UInt8]) -> String { Hex.encode(digest(bytes)) }
 }
 
-func hex(_ bytes: some Sequence<UInt8>, uppercase: Bool = false) -> String {
-    let digits = Array((uppercase ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
-    var out = [UInt8]()
-    for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0f)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}
+/// SigningCore's short spelling of ``Hex/encode(_:uppercase:)``.
+func hex(_ bytes: some Sequence<UInt8>, uppercase: Bool = false) -> String { Hex.encode(bytes, uppercase: uppercase) }
 
 func bytes(of string: UnsafePointer<ASN1_STRING>?) -> [UInt8] {
     guard let string, let data = ASN1_STRING_get0_data(string) else { return [] }

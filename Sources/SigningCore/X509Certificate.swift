@@ -41,10 +41,7 @@ public final class X509Certificate: @unchecked Sendable, Hashable {
     /// Parses one DER certificate.
     public convenience init(der: [UInt8]) throws {
         clearOpenSSLErrors()
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_X509(nil, &cursor, buffer.count)
-        }
+        let parsed: OpaquePointer? = decodeDER(der, d2i_X509, keepingErrors: true)
         guard let parsed else { throw PodpisError.openSSL(.dataFormat, "not a DER X.509 certificate") }
         self.init(taking: parsed)
     }
