@@ -65,10 +65,11 @@ let package = Package(
             ]),
         // Judges evidence under a policy. Pure Swift.
         .target(name: "PolicyEngine", dependencies: ["EvidenceModel", "PodpisDefaults", .product(name: "Yams", package: "Yams")]),
-        // The human-readable verification protocol (HTML, ru/en) rendered from mustache templates. Pure Swift.
+        // The human-readable verification protocol (HTML, ru/en) rendered from mustache templates. No C here: the
+        // protocol's own SHA-256 is SigningCore's, the one digest every module shares.
         .target(
             name: "PodpisReport",
-            dependencies: ["EvidenceModel", "PolicyEngine", "PodpisDefaults", .product(name: "Mustache", package: "swift-mustache")],
+            dependencies: ["EvidenceModel", "PolicyEngine", "PodpisDefaults", "SigningCore", .product(name: "Mustache", package: "swift-mustache")],
             exclude: ["Templates"]),
         // ASiC-E / ASiC-S containers (ETSI EN 319 162-1): a guarded ZIP reader and writer and the ASiC manifest.
         // No OpenSSL here: signing and verification go through SigningCore.

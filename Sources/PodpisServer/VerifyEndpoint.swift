@@ -362,17 +362,7 @@ package struct VerifyEndpoint: Sendable {
 
     static func decodeDigest(_ text: String) -> [UInt8]? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed.count % 2 == 0, trimmed.allSatisfy(\.isHexDigit) {
-            var bytes: [UInt8] = []
-            var index = trimmed.startIndex
-            while index < trimmed.endIndex {
-                let next = trimmed.index(index, offsetBy: 2)
-                guard let byte = UInt8(trimmed[index..<next], radix: 16) else { return nil }
-                bytes.append(byte)
-                index = next
-            }
-            return bytes
-        }
+        if let bytes = Hex.decode(trimmed) { return bytes }
         return Data(base64Encoded: trimmed).map { [UInt8]($0) }
     }
 
