@@ -63,6 +63,11 @@ let package = Package(
                 "COpenSSL", "CCurl", "CPodpis", "CPodpisZlib", "EvidenceModel",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
+        // Test support only (hostile variants of valid signatures for the negative cases): SigningCore's test twin,
+        // built on its `package` OpenSSL wrappers. No product or executable depends on it; only PodpisTests does.
+        .target(
+            name: "SigningCoreTestSupport",
+            dependencies: ["SigningCore", "COpenSSL", "CPodpis", "EvidenceModel"]),
         // Judges evidence under a policy. Pure Swift.
         .target(name: "PolicyEngine", dependencies: ["EvidenceModel", "PodpisDefaults", .product(name: "Yams", package: "Yams")]),
         // The human-readable verification protocol (HTML, ru/en) rendered from mustache templates. No C here: the
@@ -136,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "PodpisTests",
             dependencies: [
-                "SigningCore", "PolicyEngine", "EvidenceModel", "PodpisService", "PodpisServer", "PodpisJournal",
+                "SigningCore", "SigningCoreTestSupport", "PolicyEngine", "EvidenceModel", "PodpisService", "PodpisServer", "PodpisJournal",
                 "PodpisReport", "PodpisContainer", "PodpisPDF", "PodpisDefaults",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -92,7 +92,7 @@ public enum DigestAlgorithm: String, CaseIterable, Sendable, Codable {
     }
 
     /// The OpenSSL digest, loading the GOST engine first for Streebog.
-    func evpMD() -> OpaquePointer? {
+    package func evpMD() -> OpaquePointer? {
         if isGOST { CryptoLibrary.initialize() }
         return EVP_get_digestbyname(OBJ_nid2sn(nid))
     }

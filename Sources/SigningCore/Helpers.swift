@@ -13,7 +13,7 @@ import Glibc
 // Small conversions between OpenSSL values and Swift values. Nothing here keeps OpenSSL objects alive.
 
 /// A read-only memory BIO over `bytes`, alive for the duration of `body`.
-func withReadBIO<R>(_ bytes: [UInt8], _ body: (OpaquePointer) throws -> R) throws -> R {
+package func withReadBIO<R>(_ bytes: [UInt8], _ body: (OpaquePointer) throws -> R) throws -> R {
     try bytes.withUnsafeBytes { raw in
         guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else {
             throw PodpisError.openSSL(.software, "cannot allocate a memory BIO")
@@ -66,7 +66,7 @@ func date(fromASN1 time: UnsafePointer<ASN1_TIME>?) -> Date? {
 }
 
 /// A newly allocated ASN1_TIME for `date` (free with ASN1_TIME_free); UTCTime until 2049, then GeneralizedTime.
-func asn1Time(_ date: Date) -> UnsafeMutablePointer<ASN1_TIME>? {
+package func asn1Time(_ date: Date) -> UnsafeMutablePointer<ASN1_TIME>? {
     ASN1_TIME_set(nil, time_t(date.timeIntervalSince1970.rounded(.down)))
 }
 
@@ -89,7 +89,7 @@ public enum SHA256 {
 /// SigningCore's short spelling of ``Hex/encode(_:uppercase:)``.
 func hex(_ bytes: some Sequence<UInt8>, uppercase: Bool = false) -> String { Hex.encode(bytes, uppercase: uppercase) }
 
-func bytes(of string: UnsafePointer<ASN1_STRING>?) -> [UInt8] {
+package func bytes(of string: UnsafePointer<ASN1_STRING>?) -> [UInt8] {
     guard let string, let data = ASN1_STRING_get0_data(string) else { return [] }
     return Array(UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(string))))
 }

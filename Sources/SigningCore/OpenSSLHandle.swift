@@ -37,7 +37,7 @@ final class OpenSSLHandle<Pointer> {
 /// An OpenSSL `d2i_TYPE` function: `TYPE *d2i_TYPE(TYPE **, const unsigned char **, long)`.
 typealias DERParseFunction<Pointer> = (UnsafeMutablePointer<Pointer?>?, UnsafeMutablePointer<UnsafePointer<UInt8>?>?, Int) -> Pointer?
 /// An OpenSSL `i2d_TYPE` function: `int i2d_TYPE(const TYPE *, unsigned char **)`.
-typealias DEREncodeFunction<Pointer> = (Pointer?, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32
+package typealias DEREncodeFunction<Pointer> = (Pointer?, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32
 
 /// Parses `der` with an OpenSSL `d2i_*` function (on a copy of the cursor, which `d2i` advances). Returns nil when it
 /// does not parse, with OpenSSL's error queue cleared; callers that report why drain the queue themselves first
@@ -59,12 +59,12 @@ func decodeDER<Pointer>(_ der: [UInt8], _ d2i: DERParseFunction<Pointer>, keepin
 
 /// The DER of an OpenSSL object through its `i2d_*` function (which allocates the output when given a NULL
 /// out-pointer; freed here). Nil when OpenSSL cannot encode it.
-func encodeDER<Pointer>(_ object: Pointer?, _ i2d: DEREncodeFunction<Pointer>) -> [UInt8]? {
+package func encodeDER<Pointer>(_ object: Pointer?, _ i2d: DEREncodeFunction<Pointer>) -> [UInt8]? {
     derBytes { i2d(object, $0) }
 }
 
 /// An i2d_* call turned into bytes (`i2d` with a NULL out-pointer allocates).
-func derBytes(_ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Int32) -> [UInt8]? {
+package func derBytes(_ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Int32) -> [UInt8]? {
     var out: UnsafeMutablePointer<UInt8>? = nil
     let length = encode(&out)
     guard length > 0, let out else { return nil }

@@ -4,7 +4,7 @@ import Foundation
 
 /// An owned OpenSSL `EVP_PKEY` holding a private key. Never printed, never logged, never encoded into evidence.
 public final class PrivateKey: @unchecked Sendable {
-    let pointer: OpaquePointer
+    package let pointer: OpaquePointer
 
     init(taking pointer: OpaquePointer) { self.pointer = pointer }
     deinit { EVP_PKEY_free(pointer) }

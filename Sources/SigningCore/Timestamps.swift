@@ -41,7 +41,7 @@ public struct LocalTimestampSource: TimestampSource {
 }
 
 /// A parsed RFC 3161 token (a CMS SignedData over a TSTInfo).
-struct TimestampToken {
+package struct TimestampToken {
     let der: [UInt8]
     let cms: CMSMessage
     let genTime: Date
@@ -51,9 +51,9 @@ struct TimestampToken {
     let imprintOID: String
     let imprint: [UInt8]
     let nonce: String?
-    let tstInfo: [UInt8]
+    package let tstInfo: [UInt8]
 
-    static func parse(_ der: [UInt8]) throws -> TimestampToken {
+    package static func parse(_ der: [UInt8]) throws -> TimestampToken {
         let cms = try CMSMessage.parse(der: der, subject: "timestamp token")
         guard OBJ_obj2nid(CMS_get0_eContentType(cms.pointer)) == NID_id_smime_ct_TSTInfo, let content = cms.attachedContent else {
             throw PodpisError(.dataFormat, "not an RFC 3161 token (no TSTInfo inside)")

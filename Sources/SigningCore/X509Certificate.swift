@@ -10,7 +10,7 @@ import Foundation
 
 /// An owned OpenSSL `X509`. Immutable after creation; OpenSSL documents concurrent reads of an `X509` as safe.
 public final class X509Certificate: @unchecked Sendable, Hashable {
-    let pointer: OpaquePointer
+    package let pointer: OpaquePointer
     /// SHA-256 of the DER encoding, lower-case hex.
     public let fingerprint: String
 
