@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -64,21 +65,7 @@ public struct VerificationPage: Sendable {
 
     // MARK: rendering
 
-    static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.append(character)
-            }
-        }
-        return result
-    }
+    static func escape(_ text: String) -> String { MarkupEscaping.escape(text) }
 
     static let style = """
         body{font-family:"PT Sans","Liberation Sans",Arial,sans-serif;margin:0;background:#f4f5f7;color:#1d2430}
