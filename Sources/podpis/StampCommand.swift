@@ -38,7 +38,7 @@ struct StampCommand: AsyncParsableCommand {
     @OptionGroup(title: helpString("group.paths")) var paths: PathOptions
 
     @Option(name: .long, help: help("stamp.lang"))
-    var lang: String?
+    var lang: Language?
 
     func run() async throws {
         guard let placement = PDFStamping.Placement(rawValue: page.lowercased()) else {

@@ -22,11 +22,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: help("verify.policy"))
     var policy: String?
 
-    @Option(name: .long, help: help("common.policies"))
-    var policies: String?
-
-    @Option(name: .customLong("certs"), help: help("common.certs"))
-    var certsFolder: String?
+    @OptionGroup var folders: PolicyFolderOptions
 
     @OptionGroup(title: helpString("group.paths")) var paths: PathOptions
 
@@ -45,8 +41,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: help("verify.type"))
     var type: String?
 
-    @Option(name: .long, help: help("common.lang"))
-    var lang: String?
+    @OptionGroup var languageOptions: LanguageOptions
 
     @Option(name: .long, help: help("verify.poa"))
     var poa: [String] = []
@@ -87,9 +82,9 @@ struct VerifyCommand: AsyncParsableCommand {
             return
         }
         guard let document else { throw PodpisError(.usage, "no document") }
-        let language = lang.map { Language(parsing: $0) } ?? Console.language
+        let language = languageOptions.language
         let validationTime = try at.map(TimeArgument.parse)
-        let catalog = try PolicyCatalog.standard(policies: policies, certs: certsFolder)
+        let catalog = try folders.catalog()
         let policy = try catalog.policy(self.policy, language: language)
         let (trustLists, listAnchors) = try catalog.trustLists(for: policy)
         if signature == nil, isContainer(document) {
