@@ -23,7 +23,7 @@ public struct VerificationPage: Sendable {
 
     /// What every page of it carries: no scripts, no framing, forms posting only here.
     static let securityHeaders: HTTPFields = [
-        .contentType: "text/html; charset=utf-8",
+        .contentType: MediaType.htmlUTF8,
         HTTPField.Name("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         HTTPField.Name("X-Content-Type-Options")!: "nosniff",
         HTTPField.Name("Referrer-Policy")!: "no-referrer",
@@ -46,7 +46,7 @@ public struct VerificationPage: Sendable {
     func submit(_ request: Request, context: some RequestContext, verify: VerifyEndpoint) async throws -> Response {
         let language = Self.language(request)
         var head = request.head
-        head.headerFields[.accept] = "text/html"
+        head.headerFields[.accept] = MediaType.html
         do {
             var response = try await verify.handle(Request(head: head, body: request.body), context: context)
             response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
