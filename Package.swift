@@ -48,13 +48,16 @@ let package = Package(
         .target(
             name: "CPodpis", dependencies: ["COpenSSL", "CCurl"],
             cSettings: [.define("OPENSSL_SUPPRESS_DEPRECATED")]),
-        // Policy-free, Codable evidence and report values shared by the core and the engine.
+        // Policy-free, Codable evidence and report values shared by the core and the engine, and the pure-Swift helpers
+        // every module shares (Hex, MarkupEscaping).
         .target(name: "EvidenceModel"),
         // The shipped defaults compiled into the binary (policies, trust-list folders, report templates), generated
         // at build time from the repository's files by the EmbedDefaults plugin.
         .target(name: "PodpisDefaults", plugins: ["EmbedDefaults"]),
         .plugin(name: "EmbedDefaults", capability: .buildTool()),
-        // The only module that talks to OpenSSL and libcurl. Its shared caches lock with NIOConcurrencyHelpers
+        // The only module that talks to OpenSSL and libcurl (SigningCoreTestSupport aside, for tests only): every
+        // OpenSSL object in an owner (OpenSSLHandle), DER parse/encode and the error-queue scope written once
+        // (OpenSSLHandle.swift); SHA256, the digest every module uses. Its shared caches lock with NIOConcurrencyHelpers
         // (pthread mutexes, which ThreadSanitizer understands; Synchronization.Mutex hands a contended lock over in
         // the kernel, which it does not, and reports false races).
         .target(
@@ -86,7 +89,8 @@ let package = Package(
         .target(
             name: "PodpisPDF",
             dependencies: ["SigningCore", "EvidenceModel", "CQPDF"]),
-        // The workflows the front ends share (read inputs, collect evidence, judge).
+        // The workflows the front ends share (read inputs, collect evidence, judge), and BoundedXML, the one guarded
+        // reader of the XML podpis takes in (accredited-CA list, its XMLDSig, powers of attorney).
         .target(
             name: "PodpisService",
             dependencies: [
@@ -101,7 +105,8 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
-        // HTTP front ends on Hummingbird: the TSA, the demo PKI's OCSP/CRL server, the verification service.
+        // HTTP front ends on Hummingbird: the TSA, the demo PKI's OCSP/CRL server, the verification service (problem
+        // types: ProblemKind; media types: MediaType).
         .target(
             name: "PodpisServer",
             dependencies: [
