@@ -129,7 +129,7 @@ public struct CanonicalXML {
 
     private func render(_ node: Node, rendered: [String: String], excluded: Node?, into out: inout String) {
         if !node.isElement {
-            out += Self.escapeText(node.text)
+            out += Self.escape(node.text, attribute: false)
             return
         }
         if let excluded, node === excluded { return }
@@ -155,42 +155,31 @@ public struct CanonicalXML {
         }
         out += "<" + node.name
         for (prefix, value) in declarations {
-            out += (prefix.isEmpty ? " xmlns=\"" : " xmlns:\(prefix)=\"") + Self.escapeAttribute(value) + "\""
+            out += (prefix.isEmpty ? " xmlns=\"" : " xmlns:\(prefix)=\"") + Self.escape(value, attribute: true) + "\""
         }
         let attributes = node.attributes.map { attribute -> (uri: String, local: String, name: String, value: String) in
             guard let colon = attribute.name.firstIndex(of: ":") else { return ("", attribute.name, attribute.name, attribute.value) }
             let prefix = String(attribute.name[..<colon])
             return (namespace(prefix, at: node), String(attribute.name[attribute.name.index(after: colon)...]), attribute.name, attribute.value)
         }.sorted { ($0.uri, $0.local) < ($1.uri, $1.local) }
-        for attribute in attributes { out += " \(attribute.name)=\"" + Self.escapeAttribute(attribute.value) + "\"" }
+        for attribute in attributes { out += " \(attribute.name)=\"" + Self.escape(attribute.value, attribute: true) + "\"" }
         out += ">"
         for child in node.children { render(child, rendered: scope, excluded: excluded, into: &out) }
         out += "</" + node.name + ">"
     }
 
-    static func escapeText(_ text: String) -> String {
+    /// Canonical XML's escaping (C14N 1.0 § 2.3, which exclusive C14N keeps): in text `&`, `<`, `>` and CR; in an
+    /// attribute value `&`, `<`, `"`, TAB, LF and CR.
+    static func escape(_ text: String, attribute: Bool) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\r": out += "&#xD;"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
-    static func escapeAttribute(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case "\"": out += "&quot;"
-            case "\t": out += "&#x9;"
-            case "\n": out += "&#xA;"
+            case ">" where !attribute: out += "&gt;"
+            case "\"" where attribute: out += "&quot;"
+            case "\t" where attribute: out += "&#x9;"
+            case "\n" where attribute: out += "&#xA;"
             case "\r": out += "&#xD;"
             default: out.unicodeScalars.append(scalar)
             }

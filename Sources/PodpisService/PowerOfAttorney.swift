@@ -1,6 +1,7 @@
 import EvidenceModel
 import Foundation
 import PodpisContainer
+import PodpisPDF
 import PolicyEngine
 import SigningCore
 
@@ -337,9 +338,17 @@ public enum RegistryAnswer {
     }
 }
 
-extension ASiCContainer {
-    /// The container's evidence (``collectEvidence(_:)``) with the powers of attorney its signers act under, checked
-    /// against the same trust and revocation settings.
+/// What holds signatures checked with the shared ``VerificationSettings``: containers and signed PDFs.
+public protocol SettingsVerifiable {
+    func collectEvidence(_ settings: VerificationSettings) throws -> Evidence
+}
+
+extension ASiCContainer: SettingsVerifiable {}
+extension SignedPDF: SettingsVerifiable {}
+
+extension SettingsVerifiable {
+    /// The evidence (``collectEvidence(_:)``) with the powers of attorney its signers act under, checked against the
+    /// same trust and revocation settings.
     public func collectEvidence(_ settings: VerificationSettings, powersOfAttorney: [PowerOfAttorneyReader.Input],
                                 statuses: [PowerOfAttorneyReader.StatusInput] = []) throws -> Evidence {
         var evidence = try collectEvidence(settings)
