@@ -50,13 +50,16 @@ let package = Package(
         .target(
             name: "CPodpis", dependencies: ["COpenSSL", "CCurl"],
             cSettings: [.define("OPENSSL_SUPPRESS_DEPRECATED")]),
-        // Policy-free, Codable evidence and report values shared by the core and the engine.
+        // Policy-free, Codable evidence and report values shared by the core and the engine, and the pure-Swift helpers
+        // every module shares (Hex, MarkupEscaping).
         .target(name: "EvidenceModel"),
         // The shipped defaults compiled into the binary (policies, trust-list folders, report templates), generated
         // at build time from the repository's files by the EmbedDefaults plugin.
         .target(name: "PodpisDefaults", plugins: ["EmbedDefaults"]),
         .plugin(name: "EmbedDefaults", capability: .buildTool()),
-        // The only module that talks to OpenSSL and libcurl. Its shared caches lock with NIOConcurrencyHelpers
+        // The only module that talks to OpenSSL and libcurl (SigningCoreTestSupport aside, for tests only): every
+        // OpenSSL object in an owner (OpenSSLHandle), DER parse/encode and the error-queue scope written once
+        // (OpenSSLHandle.swift); SHA256, the digest every module uses. Its shared caches lock with NIOConcurrencyHelpers
         // (pthread mutexes, which ThreadSanitizer understands; Synchronization.Mutex hands a contended lock over in
         // the kernel, which it does not, and reports false races).
         .target(
@@ -65,12 +68,18 @@ let package = Package(
                 "COpenSSL", "CCurl", "CPodpis", "CPodpisZlib", "EvidenceModel",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
+        // Test support only (hostile variants of valid signatures for the negative cases): SigningCore's test twin,
+        // built on its `package` OpenSSL wrappers. No product or executable depends on it; only PodpisTests does.
+        .target(
+            name: "SigningCoreTestSupport",
+            dependencies: ["SigningCore", "COpenSSL", "CPodpis", "EvidenceModel"]),
         // Judges evidence under a policy. Pure Swift.
         .target(name: "PolicyEngine", dependencies: ["EvidenceModel", "PodpisDefaults", .product(name: "Yams", package: "Yams")]),
-        // The human-readable verification protocol (HTML, ru/en) rendered from mustache templates. Pure Swift.
+        // The human-readable verification protocol (HTML, ru/en) rendered from mustache templates. No C here: the
+        // protocol's own SHA-256 is SigningCore's, the one digest every module shares.
         .target(
             name: "PodpisReport",
-            dependencies: ["EvidenceModel", "PolicyEngine", "PodpisDefaults", .product(name: "Mustache", package: "swift-mustache")],
+            dependencies: ["EvidenceModel", "PolicyEngine", "PodpisDefaults", "SigningCore", .product(name: "Mustache", package: "swift-mustache")],
             exclude: ["Templates"]),
         // ASiC-E / ASiC-S containers (ETSI EN 319 162-1): a guarded ZIP reader and writer and the ASiC manifest.
         // No OpenSSL here: signing and verification go through SigningCore.
@@ -82,7 +91,8 @@ let package = Package(
         .target(
             name: "PodpisPDF",
             dependencies: ["SigningCore", "EvidenceModel", "CQPDF"]),
-        // The workflows the front ends share (read inputs, collect evidence, judge).
+        // The workflows the front ends share (read inputs, collect evidence, judge), and BoundedXML, the one guarded
+        // reader of the XML podpis takes in (accredited-CA list, its XMLDSig, powers of attorney).
         .target(
             name: "PodpisService",
             dependencies: [
@@ -97,7 +107,8 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
-        // HTTP front ends on Hummingbird: the TSA, the demo PKI's OCSP/CRL server, the verification service.
+        // HTTP front ends on Hummingbird: the TSA, the demo PKI's OCSP/CRL server, the verification service (problem
+        // types: ProblemKind; media types: MediaType).
         .target(
             name: "PodpisServer",
             dependencies: [
@@ -137,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "PodpisTests",
             dependencies: [
-                "SigningCore", "PolicyEngine", "EvidenceModel", "PodpisService", "PodpisServer", "PodpisJournal",
+                "SigningCore", "SigningCoreTestSupport", "PolicyEngine", "EvidenceModel", "PodpisService", "PodpisServer", "PodpisJournal",
                 "PodpisReport", "PodpisContainer", "PodpisPDF", "PodpisDefaults",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
@@ -83,20 +84,7 @@ public struct ASiCManifest: Sendable, Equatable {
         return Array(text.utf8)
     }
 
-    static func escape(_ text: String) -> String {
-        var result = ""
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&apos;"
-            default: result.append(character)
-            }
-        }
-        return result
-    }
+    static func escape(_ text: String) -> String { MarkupEscaping.escape(text, apostrophe: MarkupEscaping.xmlApostrophe) }
 
     static func percentEncode(_ name: String) -> String {
         let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/")

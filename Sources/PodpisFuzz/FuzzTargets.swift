@@ -230,7 +230,7 @@ final class Fixture: @unchecked Sendable {
             </СтатусАккредитации></УдостоверяющийЦентр></АккредитованныеУдостоверяющиеЦентры>
             """.utf8)]
 
-        let digest = try MultiDigest.digest(.sha256, document).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hex(document)
         seeds[.httpJSON] = [
             Array("{\"signature\":\"\(Data(detached).base64EncodedString())\",\"document\":\"\(Data(document).base64EncodedString())\"}".utf8),
             Array("{\"signature\":\"\(Data(detached).base64EncodedString())\",\"documentDigest\":\"\(digest)\",\"digestAlgorithm\":\"sha256\"}".utf8),

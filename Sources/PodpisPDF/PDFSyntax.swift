@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 
 /// A PDF object as podpis's own small reader sees it. It reads only what qpdf cannot tell through its C API: the
@@ -178,7 +179,7 @@ struct PDFLexer {
         var name: [UInt8] = [0x2F]
         while position < bytes.count, Self.isRegular(bytes[position]), name.count < 256 {
             let byte = bytes[position]
-            if byte == 0x23, position + 2 < bytes.count, let high = hexValue(bytes[position + 1]), let low = hexValue(bytes[position + 2]) {
+            if byte == 0x23, position + 2 < bytes.count, let high = Hex.nibble(bytes[position + 1]), let low = Hex.nibble(bytes[position + 2]) {
                 name.append(high << 4 | low)
                 position += 3
             } else {
@@ -247,7 +248,7 @@ struct PDFLexer {
                 return result
             }
             if Self.isWhitespace(byte) { continue }
-            guard let nibble = hexValue(byte) else { throw SyntaxError("bad hex string") }
+            guard let nibble = Hex.nibble(byte) else { throw SyntaxError("bad hex string") }
             if let high = pending {
                 result.append(high << 4 | nibble)
                 pending = nil
@@ -260,11 +261,3 @@ struct PDFLexer {
     }
 }
 
-func hexValue(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case 0x30...0x39: byte - 0x30
-    case 0x41...0x46: byte - 0x41 + 10
-    case 0x61...0x66: byte - 0x61 + 10
-    default: nil
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import EvidenceModel
 import SigningCore
 
 /// Writes PDF objects (ISO 32000-1, 7.3) from ``PDFValue``s.
@@ -46,7 +47,7 @@ enum PDFSerializer {
         var out: [UInt8] = [0x2F]
         for byte in name.utf8.dropFirst(name.hasPrefix("/") ? 1 : 0) {
             if byte < 0x21 || byte > 0x7E || PDFLexer.isDelimiter(byte) || byte == 0x23 {
-                out += Array(String(format: "#%02X", byte).utf8)
+                out += [0x23] + Hex.ascii([byte], uppercase: true)
             } else {
                 out.append(byte)
             }
@@ -78,13 +79,7 @@ enum PDFSerializer {
         return .string(bytes)
     }
 
-    static func hex(_ bytes: [UInt8]) -> [UInt8] {
-        let digits = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes { out += [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]] }
-        return out
-    }
+    static func hex(_ bytes: [UInt8]) -> [UInt8] { Hex.ascii(bytes, uppercase: true) }
 }
 
 /// One incremental update (ISO 32000-1, 7.5.6): new and replaced objects appended after the last `%%EOF`, with a

@@ -408,7 +408,7 @@ public final class SignedPDF {
         }
         let whole = try digest([0..<bytes.count], algorithms: [.sha256, .streebog256])
         var named: [String: String] = [:]
-        for (algorithm, value) in whole { named[algorithm.name] = value.map { String(format: "%02x", $0) }.joined() }
+        for (algorithm, value) in whole { named[algorithm.name] = Hex.encode(value) }
         result.document = DocumentEvidence(name: name, size: UInt64(bytes.count), digests: named, source: .detached)
         result.signatureFile = SignatureFileEvidence(name: name, size: UInt64(bytes.count), sha256: named["sha256"] ?? "", encoding: "pdf")
         result.format = FormatEvidence(parsed: true, content: "pdf")
@@ -455,7 +455,7 @@ public final class SignedPDF {
             var pending: UInt8? = nil
             var clean = true
             for index in (gap.lowerBound + 1)..<(gap.upperBound - 1) {
-                guard let nibble = hexValue(buffer[index]) else { clean = false; break }
+                guard let nibble = Hex.nibble(buffer[index]) else { clean = false; break }
                 if let high = pending { decoded.append(high << 4 | nibble); pending = nil } else { pending = nibble }
             }
             if !clean || pending != nil || decoded != signature.contents {

@@ -1,3 +1,4 @@
+import EvidenceModel
 import Mustache
 
 /// The escaping of every `{{ }}` in the protocol's templates (selected by `{{% CONTENT_TYPE: PODPIS_HTML}}` at the
@@ -13,20 +14,13 @@ struct ProtocolEscaping: MustacheContentType {
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            case "\n", "\t": escaped.unicodeScalars.append(scalar)
-            default:
-                if Self.invisible(scalar.value) {
-                    let hex = String(scalar.value, radix: 16, uppercase: true)
-                    escaped += "[U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + "]"
-                } else {
-                    escaped.unicodeScalars.append(scalar)
-                }
+            if let entity = MarkupEscaping.entity(for: scalar) {
+                escaped += entity
+            } else if scalar != "\n", scalar != "\t", Self.invisible(scalar.value) {
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                escaped += "[U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + "]"
+            } else {
+                escaped.unicodeScalars.append(scalar)
             }
         }
         return escaped

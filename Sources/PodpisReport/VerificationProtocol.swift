@@ -2,6 +2,7 @@ import EvidenceModel
 import Foundation
 import Mustache
 import PolicyEngine
+import SigningCore
 
 /// The verification protocol («протокол проверки электронной подписи»): one self-contained HTML page that states the
 /// verdict, who signed, what time is proven, the checks with their legal basis, a picture of the certificate chain

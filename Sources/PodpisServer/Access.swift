@@ -16,7 +16,7 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
                 allowed.contains(ServiceConfiguration.hash(key: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)))
             else {
                 // RFC 9110, 15.5.2: a 401 names the scheme that would be accepted.
-                throw Problem(.unauthorized, "unauthorized", title: "API key required",
+                throw Problem(.unauthorized, .unauthorized, title: "API key required",
                               detail: admin ? "admin operations need an admin key" : "send Authorization: Bearer <key>")
                     .with(header: "WWW-Authenticate", #"Bearer realm="podpis""#)
             }

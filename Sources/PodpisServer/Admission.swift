@@ -25,7 +25,7 @@ final class Admission: Sendable {
         let now = uploads.add(1, ordering: .acquiringAndReleasing).newValue
         defer { uploads.subtract(1, ordering: .acquiringAndReleasing) }
         guard now <= maxUploads else {
-            throw Problem(.tooManyRequests, "too-many-uploads", title: "Too many uploads at once",
+            throw Problem(.tooManyRequests, .tooManyUploads, title: "Too many uploads at once",
                           detail: "at most \(maxUploads) request bodies are received at once; retry shortly")
                 .with(header: "Retry-After", "1")
         }
@@ -37,7 +37,7 @@ final class Admission: Sendable {
         let now = verifications.add(1, ordering: .acquiringAndReleasing).newValue
         defer { verifications.subtract(1, ordering: .acquiringAndReleasing) }
         guard now <= maxVerifications else {
-            throw Problem(.tooManyRequests, "too-many-requests", title: "Too many concurrent verifications",
+            throw Problem(.tooManyRequests, .tooManyRequests, title: "Too many concurrent verifications",
                           detail: "at most \(maxVerifications) at once; retry shortly")
                 .with(header: "Retry-After", "1")
         }

@@ -10,10 +10,10 @@ public struct TimestampEndpoint: Sendable {
     public init(authority: TimestampAuthority) { self.authority = authority }
 
     func handle(_ request: Request) async throws -> Response {
-        try request.requireContentType("application/timestamp-query")
+        try request.requireContentType(MediaType.timestampQuery)
         let query = try await request.collectBody(limit: 64 << 10)
         let reply = try authority.respond(to: query)
-        return Response(status: .ok, headers: [.contentType: "application/timestamp-reply"], body: .init(byteBuffer: ByteBuffer(bytes: reply)))
+        return Response(status: .ok, headers: [.contentType: MediaType.timestampReply], body: .init(byteBuffer: ByteBuffer(bytes: reply)))
     }
 
     public func register<Context: RequestContext>(on router: Router<Context>, paths: [RouterPath]) {
@@ -32,18 +32,18 @@ public struct PKIRevocationEndpoint: Sendable {
         router.get("/crl/:name") { _, context in
             let name = try context.parameters.require("name")
             guard let crl = try pki.crl(named: name) else {
-                throw Problem(.notFound, "not-found", title: "No such CRL", detail: name)
+                throw Problem(.notFound, .notFound, title: "No such CRL", detail: name)
             }
-            return Response(status: .ok, headers: [.contentType: "application/pkix-crl"], body: .init(byteBuffer: ByteBuffer(bytes: crl)))
+            return Response(status: .ok, headers: [.contentType: MediaType.crl], body: .init(byteBuffer: ByteBuffer(bytes: crl)))
         }
         router.post("/ocsp/:ca") { request, context in
             let ca = try context.parameters.require("ca")
-            try request.requireContentType("application/ocsp-request")
+            try request.requireContentType(MediaType.ocspRequest)
             let query = try await request.collectBody(limit: 64 << 10)
             guard let answer = try pki.ocsp(ca: ca, request: query) else {
-                throw Problem(.notFound, "not-found", title: "No such CA", detail: ca)
+                throw Problem(.notFound, .notFound, title: "No such CA", detail: ca)
             }
-            return Response(status: .ok, headers: [.contentType: "application/ocsp-response"], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
+            return Response(status: .ok, headers: [.contentType: MediaType.ocspResponse], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
         }
     }
 }

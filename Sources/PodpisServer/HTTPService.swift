@@ -27,7 +27,7 @@ public enum HTTPService {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware(metrics: metrics))
 
-        router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: MediaType.plainText], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         router.get("/readyz") { _, _ in
             // Ready means the journal answers: within readyTimeout (2 s), else 503 (a load balancer then sends the work
             // elsewhere).
@@ -43,11 +43,11 @@ public enum HTTPService {
                                      "trustAnchors": "\(snapshot.trust.anchors.count)"])
         }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            Response(status: .ok, headers: [.contentType: MediaType.prometheusText],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }
         router.get("/openapi.yaml") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPI.document)))
+            Response(status: .ok, headers: [.contentType: MediaType.yaml], body: .init(byteBuffer: ByteBuffer(string: OpenAPI.document)))
         }
         router.get("/v1/policies") { request, _ in
             let language = Language(parsing: request.headers[.acceptLanguage])
@@ -61,10 +61,10 @@ public enum HTTPService {
         router.get("/v1/policies/:id") { request, context in
             let id = try context.parameters.require("id")
             guard id.range(of: "^[a-z0-9][a-z0-9-]{0,63}$", options: .regularExpression) != nil else {
-                throw Problem(.badRequest, "bad-policy-id", title: "Bad policy id", detail: "ids are lower-case letters, digits and dashes")
+                throw Problem(.badRequest, .badPolicyID, title: "Bad policy id", detail: "ids are lower-case letters, digits and dashes")
             }
             guard let policy = state.snapshot.catalog.registry.policy(id) else {
-                throw Problem(.notFound, "unknown-policy", title: "Unknown policy", detail: id)
+                throw Problem(.notFound, .unknownPolicy, title: "Unknown policy", detail: id)
             }
             return try jsonResponse(PolicyDetail(policy, language: Language(parsing: request.headers[.acceptLanguage])))
         }
@@ -78,9 +78,9 @@ public enum HTTPService {
         VerificationPage(state: state).register(on: router, verifying: verifying, verify: verify)
         verifying.post("/v1/timestamp") { request, context in
             guard let authority = state.authority else {
-                throw Problem(.notFound, "no-tsa", title: "No TSA configured", detail: "configure tsa.key and tsa.cert")
+                throw Problem(.notFound, .noTSA, title: "No TSA configured", detail: "configure tsa.key and tsa.cert")
             }
-            try request.requireContentType("application/timestamp-query")
+            try request.requireContentType(MediaType.timestampQuery)
             let query = try await admission.uploading {
                 try await UploadWatch.reading(configuration) { watch in
                     watch.waiting()
@@ -90,7 +90,7 @@ public enum HTTPService {
                 }
             }
             let reply = try await admission.verifying { try authority.respond(to: query) }
-            return Response(status: .ok, headers: [.contentType: "application/timestamp-reply"], body: .init(byteBuffer: ByteBuffer(bytes: reply)))
+            return Response(status: .ok, headers: [.contentType: MediaType.timestampReply], body: .init(byteBuffer: ByteBuffer(bytes: reply)))
         }
         router.group()
             .add(middleware: AccessMiddleware(apiKeyHashes: [], adminKeyHashes: Set(configuration.adminKeyHashes), admin: true))
@@ -99,7 +99,7 @@ public enum HTTPService {
                     let snapshot = try state.reload()
                     return try jsonResponse(["status": "reloaded", "policies": "\(snapshot.catalog.registry.policies.count)"])
                 } catch let error as PodpisError {
-                    throw Problem(.conflict, "reload-failed", title: "Reload failed; the previous configuration stays", detail: error.message)
+                    throw Problem(.conflict, .reloadFailed, title: "Reload failed; the previous configuration stays", detail: error.message)
                 }
             }
         return router
@@ -114,7 +114,7 @@ public enum HTTPService {
     }()
 
     static func jsonResponse(_ value: some Encodable) throws -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+        Response(status: .ok, headers: [.contentType: MediaType.jsonUTF8],
                  body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.podpis(pretty: false).encode(value))))
     }
 

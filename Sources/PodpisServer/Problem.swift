@@ -17,7 +17,13 @@ public struct Problem: HTTPResponseError, Sendable {
 
     public static let base = "urn:podpis:problem:"
 
-    public init(_ status: HTTPResponse.Status, _ slug: String, title: String, detail: String? = nil) {
+    public init(_ status: HTTPResponse.Status, _ kind: ProblemKind, title: String, detail: String? = nil) {
+        self.init(status, slug: kind.rawValue, title: title, detail: detail)
+    }
+
+    /// A problem whose slug is not one of ``ProblemKind``'s (the `http-<code>` answers for HTTP errors of the
+    /// framework, named by their status).
+    init(_ status: HTTPResponse.Status, slug: String, title: String, detail: String? = nil) {
         self.status = status
         self.type = Self.base + slug
         self.title = title
@@ -43,7 +49,7 @@ public struct Problem: HTTPResponseError, Sendable {
         let body = Body(type: type, title: title, status: status.code, detail: detail, instance: request.uri.path)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        var headers: HTTPFields = [.contentType: MediaType.problemJSON]
         // A body refused half-way (too large, too slow) is not worth draining: close the connection after answering.
         if status == .contentTooLarge || status == .requestTimeout { headers[.connection] = "close" }
         for (name, value) in self.headers {
@@ -51,6 +57,64 @@ public struct Problem: HTTPResponseError, Sendable {
         }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
     }
+}
+
+/// The kinds of problem the service answers with: the slug of each `urn:podpis:problem:<slug>` type, named once.
+/// Clients switch on these URNs (the OpenAPI document lists them): a case's raw value never changes.
+public enum ProblemKind: String, Sendable, CaseIterable {
+    case badBase64 = "bad-base64"
+    case badDigest = "bad-digest"
+    case badDigestAlgorithm = "bad-digest-algorithm"
+    case badPolicyID = "bad-policy-id"
+    case containerAndSignature = "container-and-signature"
+    case duplicatePart = "duplicate-part"
+    case internalError = "internal"
+    case journalUnavailable = "journal-unavailable"
+    case malformedJSON = "malformed-json"
+    case malformedMultipart = "malformed-multipart"
+    case malformedRequest = "malformed-request"
+    case missingSignature = "missing-signature"
+    case noTSA = "no-tsa"
+    case notAContainer = "not-a-container"
+    case notASignature = "not-a-signature"
+    case notASignedPDF = "not-a-signed-pdf"
+    case notFound = "not-found"
+    case pdfAndSignature = "pdf-and-signature"
+    case poaSignatureWithoutPOA = "poa-signature-without-poa"
+    case reloadFailed = "reload-failed"
+    case reportUnavailable = "report-unavailable"
+    case storage = "storage"
+    case tooComplex = "too-complex"
+    case tooLarge = "too-large"
+    case tooManyPOA = "too-many-poa"
+    case tooManyRequests = "too-many-requests"
+    case tooManyUploads = "too-many-uploads"
+    case tooSlow = "too-slow"
+    case unauthorized = "unauthorized"
+    case unknownPolicy = "unknown-policy"
+    case unsupportedMediaType = "unsupported-media-type"
+
+    /// The problem's `type` URN.
+    public var type: String { Problem.base + rawValue }
+}
+
+/// The media types the HTTP front ends read and write, named once.
+enum MediaType {
+    static let json = "application/json"
+    static let jsonUTF8 = "application/json; charset=utf-8"
+    static let problemJSON = "application/problem+json"
+    static let multipartFormData = "multipart/form-data"
+    static let html = "text/html"
+    static let htmlUTF8 = "text/html; charset=utf-8"
+    static let plainText = "text/plain"
+    static let yaml = "application/yaml"
+    static let timestampQuery = "application/timestamp-query"
+    static let timestampReply = "application/timestamp-reply"
+    static let ocspRequest = "application/ocsp-request"
+    static let ocspResponse = "application/ocsp-response"
+    static let crl = "application/pkix-crl"
+    /// The Prometheus text exposition format (`/metrics`).
+    static let prometheusText = "text/plain; version=0.0.4; charset=utf-8"
 }
 
 /// Turns every error into a problem response (404s, 413s and unexpected errors included) and tags responses with a
@@ -74,24 +138,24 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             // client went away mid-body: a 400 for the client if it still listens, never a 500, and no internal-error
             // log line for what a client did.
             context.logger.info("request body broken or abandoned by the client", metadata: ["reason": "\(error)"])
-            let problem = Problem(.badRequest, "malformed-request", title: "Malformed request",
+            let problem = Problem(.badRequest, .malformedRequest, title: "Malformed request",
                                   detail: "the request body could not be read (broken framing, or the connection ended)")
                 .with(header: "Connection", "close")
             type = problem.type
             response = try problem.response(from: request, context: context)
         } catch let error as HTTPError {
-            let slug = error.status.code == 404 ? "not-found" : (error.status.code == 413 ? "too-large" : "http-\(error.status.code)")
-            let problem = Problem(error.status, slug, title: error.status.reasonPhrase, detail: error.body)
+            let slug = error.status.code == 404 ? ProblemKind.notFound.rawValue : (error.status.code == 413 ? ProblemKind.tooLarge.rawValue : "http-\(error.status.code)")
+            let problem = Problem(error.status, slug: slug, title: error.status.reasonPhrase, detail: error.body)
             type = problem.type
             response = try problem.response(from: request, context: context)
         } catch let error as any HTTPResponseError {
-            let slug = error.status.code == 413 ? "too-large" : "http-\(error.status.code)"
-            let problem = Problem(error.status, slug, title: error.status.reasonPhrase)
+            let slug = error.status.code == 413 ? ProblemKind.tooLarge.rawValue : "http-\(error.status.code)"
+            let problem = Problem(error.status, slug: slug, title: error.status.reasonPhrase)
             type = problem.type
             response = try problem.response(from: request, context: context)
         } catch {
             context.logger.error("internal error: \(error)")
-            let problem = Problem(.internalServerError, "internal", title: "Internal error")
+            let problem = Problem(.internalServerError, .internalError, title: "Internal error")
             type = problem.type
             response = try problem.response(from: request, context: context)
         }
@@ -119,7 +183,7 @@ extension Request {
     /// The body, refusing more than `limit` bytes (413) and a Content-Length that announces more.
     func collectBody(limit: Int) async throws -> [UInt8] {
         if let length = headers[.contentLength].flatMap(Int.init), length > limit {
-            throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(limit) bytes")
+            throw Problem(.contentTooLarge, .tooLarge, title: "Request body too large", detail: "at most \(limit) bytes")
         }
         var buffer = try await body.collect(upTo: limit)
         return buffer.readBytes(length: buffer.readableBytes) ?? []
@@ -128,7 +192,7 @@ extension Request {
     func requireContentType(_ expected: String) throws {
         let type = headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard type == expected else {
-            throw Problem(.unsupportedMediaType, "unsupported-media-type", title: "Unsupported media type", detail: "expected \(expected)")
+            throw Problem(.unsupportedMediaType, .unsupportedMediaType, title: "Unsupported media type", detail: "expected \(expected)")
         }
     }
 }

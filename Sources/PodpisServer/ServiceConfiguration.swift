@@ -257,6 +257,6 @@ public struct ServiceConfiguration: Sendable, Equatable {
 
     /// SHA-256 hex of a key, as the configuration stores it.
     public static func hash(key: String) -> String {
-        ((try? MultiDigest.digest(.sha256, Array(key.utf8))) ?? []).map { String(format: "%02x", $0) }.joined()
+        SHA256.hex(Array(key.utf8))
     }
 }

@@ -71,7 +71,7 @@ public final class ServiceState: Sendable {
 
     static func journalUnavailable(_ error: any Error) -> Problem {
         let reason = error is Deadline.Expired ? "the journal did not answer in time" : "the journal cannot be written"
-        return Problem(.serviceUnavailable, "journal-unavailable", title: "The audit journal is unavailable",
+        return Problem(.serviceUnavailable, .journalUnavailable, title: "The audit journal is unavailable",
                        detail: "\(reason); nothing was recorded, retry later")
             .with(header: "Retry-After", "5")
     }

@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -22,7 +23,7 @@ public struct VerificationPage: Sendable {
 
     /// What every page of it carries: no scripts, no framing, forms posting only here.
     static let securityHeaders: HTTPFields = [
-        .contentType: "text/html; charset=utf-8",
+        .contentType: MediaType.htmlUTF8,
         HTTPField.Name("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         HTTPField.Name("X-Content-Type-Options")!: "nosniff",
         HTTPField.Name("Referrer-Policy")!: "no-referrer",
@@ -45,7 +46,7 @@ public struct VerificationPage: Sendable {
     func submit(_ request: Request, context: some RequestContext, verify: VerifyEndpoint) async throws -> Response {
         let language = Self.language(request)
         var head = request.head
-        head.headerFields[.accept] = "text/html"
+        head.headerFields[.accept] = MediaType.html
         do {
             var response = try await verify.handle(Request(head: head, body: request.body), context: context)
             response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
@@ -64,21 +65,7 @@ public struct VerificationPage: Sendable {
 
     // MARK: rendering
 
-    static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.append(character)
-            }
-        }
-        return result
-    }
+    static func escape(_ text: String) -> String { MarkupEscaping.escape(text) }
 
     static let style = """
         body{font-family:"PT Sans","Liberation Sans",Arial,sans-serif;margin:0;background:#f4f5f7;color:#1d2430}

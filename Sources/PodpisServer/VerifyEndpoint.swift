@@ -49,14 +49,14 @@ package struct VerifyEndpoint: Sendable {
 
     static func checkPowerCount(_ count: Int) throws {
         guard count <= maxPowersOfAttorney else {
-            throw Problem(.badRequest, "too-many-poa", title: "Too many powers of attorney", detail: "at most \(maxPowersOfAttorney) powers of attorney")
+            throw Problem(.badRequest, .tooManyPOA, title: "Too many powers of attorney", detail: "at most \(maxPowersOfAttorney) powers of attorney")
         }
     }
 
     /// Pairs `poa` parts with `poa-signature` parts by their order: the n-th signature signs the n-th file.
     static func pairPowers(_ files: [[UInt8]], _ signatures: [[UInt8]]) throws -> [PowerOfAttorneyReader.Input] {
         guard signatures.count <= files.count else {
-            throw Problem(.badRequest, "poa-signature-without-poa", title: "Power-of-attorney signature without its file",
+            throw Problem(.badRequest, .poaSignatureWithoutPOA, title: "Power-of-attorney signature without its file",
                           detail: "\(signatures.count) «poa-signature» parts for \(files.count) «poa» parts: the n-th signature goes with the n-th file")
         }
         try checkPowerCount(files.count)
@@ -104,12 +104,12 @@ package struct VerifyEndpoint: Sendable {
         let rawContentType = request.headers[.contentType] ?? ""
         // The media type exactly (parameters after «;»), never a prefix: «application/jsonp-evil» is not JSON.
         let mediaType = Self.mediaType(rawContentType)
-        if mediaType == "multipart/form-data" {
+        if mediaType == MediaType.multipartFormData {
             return try await readMultipart(request, contentType: rawContentType, watch: watch)  // the boundary is case-sensitive
-        } else if mediaType == "application/json" {
+        } else if mediaType == MediaType.json {
             return try await readJSON(request, watch: watch)
         }
-        throw Problem(.unsupportedMediaType, "unsupported-media-type", title: "Unsupported media type",
+        throw Problem(.unsupportedMediaType, .unsupportedMediaType, title: "Unsupported media type",
                       detail: "send multipart/form-data (document, signature) or application/json")
     }
 
@@ -118,12 +118,12 @@ package struct VerifyEndpoint: Sendable {
         let pdf = input.pdf.flatMap { $0.isEmpty ? nil : $0 }
         try Self.checkPDFInput(pdf, input: input)
         if container != nil, input.signature != nil || input.document != nil {
-            throw Problem(.badRequest, "container-and-signature", title: "Container and signature",
+            throw Problem(.badRequest, .containerAndSignature, title: "Container and signature",
                           detail: "send either a «container» or a «signature» (with its «document»), not both")
         }
         let signature = input.signature ?? []
         if container == nil, pdf == nil, signature.isEmpty {
-            throw Problem(.badRequest, "missing-signature", title: "No signature", detail: "the request has no «signature»")
+            throw Problem(.badRequest, .missingSignature, title: "No signature", detail: "the request has no «signature»")
         }
         let snapshot = state.snapshot
         let configuration = state.configuration
@@ -132,7 +132,7 @@ package struct VerifyEndpoint: Sendable {
             // An id from the loaded catalogue and nothing else: a request never names a file.
             policy = try snapshot.catalog.policy(id: input.policy ?? configuration.defaultPolicy)
         } catch let error as PodpisError {
-            throw Problem(.badRequest, "unknown-policy", title: "Unknown policy", detail: error.message)
+            throw Problem(.badRequest, .unknownPolicy, title: "Unknown policy", detail: error.message)
         }
         let language = Language(parsing: input.lang ?? request.headers[.acceptLanguage])
         // One fetch session per request: its budget covers the signature, a container's signatures and the powers
@@ -194,18 +194,18 @@ package struct VerifyEndpoint: Sendable {
                 (evidence, report, evidenceJSON, reportJSON, packed) = try await NIOThreadPool.singleton.runIfActive(run)
             }
         } catch let error as PodpisError where error.key == SignatureLimits.errorKey {
-            throw Problem(.unprocessableContent, "too-complex", title: "Signature too complex to verify", detail: error.message)
+            throw Problem(.unprocessableContent, .tooComplex, title: "Signature too complex to verify", detail: error.message)
         }
         metrics.verdict(report.indication)
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        var headers: HTTPFields = [.contentType: MediaType.jsonUTF8]
         guard evidence.format.parsed else {
             // Not CMS: 422, not journaled (only verifications are: garbage must not grow the journal). The report
             // (FORMAT_FAILURE) travels inside the problem, or as the page for a person.
-            metrics.problem(Problem.base + "not-a-signature")
+            metrics.problem(ProblemKind.notASignature.type)
             if wantsHTML { return try Self.page(report: report, evidence: evidence, status: .unprocessableContent, headers: headers) }
-            let problem = ProblemWithReport(type: Problem.base + "not-a-signature", title: "Not a CMS signature", status: 422,
+            let problem = ProblemWithReport(type: ProblemKind.notASignature.type, title: "Not a CMS signature", status: 422,
                                             detail: evidence.format.error, instance: request.uri.path, report: report)
-            headers[.contentType] = "application/problem+json"
+            headers[.contentType] = MediaType.problemJSON
             return Response(status: .unprocessableContent, headers: headers,
                             body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.podpis(pretty: false).encode(problem))))
         }
@@ -228,10 +228,10 @@ package struct VerifyEndpoint: Sendable {
         do {
             rendered = try VerificationProtocol.render(report: report, evidence: evidence)
         } catch {
-            throw Problem(.internalServerError, "report-unavailable", title: "Cannot render the verification report", detail: "\(error)")
+            throw Problem(.internalServerError, .reportUnavailable, title: "Cannot render the verification report", detail: "\(error)")
         }
         var headers = headers
-        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.contentType] = MediaType.htmlUTF8
         headers[HTTPField.Name("X-Report-SHA256")!] = rendered.sha256
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: rendered.html)))
     }
@@ -244,14 +244,14 @@ package struct VerifyEndpoint: Sendable {
                                 options: JudgementOptions) throws -> (Evidence, Report) {
         let path = NSTemporaryDirectory() + "podpis-upload-" + UUID().uuidString + ".asice"
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
-            throw Problem(.internalServerError, "storage", title: "Cannot store the upload", detail: "no room for a temporary file")
+            throw Problem(.internalServerError, .storage, title: "Cannot store the upload", detail: "no room for a temporary file")
         }
         defer { unlink(path) }
         let evidence: Evidence
         do {
             evidence = try ASiCContainer(path: path).collectEvidence(settings, powersOfAttorney: powers)
         } catch let error as PodpisError where error.kind == .dataFormat && error.key != SignatureLimits.errorKey {
-            throw Problem(.unprocessableContent, "not-a-container", title: "Not a readable ASiC container", detail: error.message)
+            throw Problem(.unprocessableContent, .notAContainer, title: "Not a readable ASiC container", detail: error.message)
         }
         return (evidence, PolicyEngine().judge(evidence, policy: policy, options: options))
     }
@@ -271,8 +271,8 @@ package struct VerifyEndpoint: Sendable {
             let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             guard let type = parts.first else { continue }
             let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
-            if type == "text/html" { html = max(html, quality) }
-            if type == "application/json" || type == "application/problem+json" { json = max(json, quality) }
+            if type == MediaType.html { html = max(html, quality) }
+            if type == MediaType.json || type == MediaType.problemJSON { json = max(json, quality) }
         }
         return html > 0 && html >= json
     }
@@ -293,7 +293,7 @@ package struct VerifyEndpoint: Sendable {
         let limit = state.configuration.maxInMemoryBytes
         try await watch.pieces(of: request.body) { chunk in
             guard body.count + chunk.readableBytes <= limit else {
-                throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(limit) bytes of JSON")
+                throw Problem(.contentTooLarge, .tooLarge, title: "Request body too large", detail: "at most \(limit) bytes of JSON")
             }
             chunk.withUnsafeReadableBytes { body.append(contentsOf: $0) }
         }
@@ -306,18 +306,18 @@ package struct VerifyEndpoint: Sendable {
         do {
             decoded = try JSONDecoder().decode(JSONBody.self, from: body)
         } catch {
-            throw Problem(.badRequest, "malformed-json", title: "Malformed JSON", detail: "expected {signature, document | documentDigest+digestAlgorithm, policy, type, lang}")
+            throw Problem(.badRequest, .malformedJSON, title: "Malformed JSON", detail: "expected {signature, document | documentDigest+digestAlgorithm, policy, type, lang}")
         }
         var input = Input(signature: nil, policy: decoded.policy, type: decoded.type, lang: decoded.lang)
         if let text = decoded.signature {
             guard let signature = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
-                throw Problem(.badRequest, "bad-base64", title: "Bad Base64", detail: "«signature» is not Base64")
+                throw Problem(.badRequest, .badBase64, title: "Bad Base64", detail: "«signature» is not Base64")
             }
             input.signature = [UInt8](signature)
         }
         if let text = decoded.pdf {
             guard let pdf = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
-                throw Problem(.badRequest, "bad-base64", title: "Bad Base64", detail: "«pdf» is not Base64")
+                throw Problem(.badRequest, .badBase64, title: "Bad Base64", detail: "«pdf» is not Base64")
             }
             input.pdf = [UInt8](pdf)
             input.pdfName = decoded.documentName
@@ -326,16 +326,16 @@ package struct VerifyEndpoint: Sendable {
         try checkPowerCount(powers.count)
         input.powersOfAttorney = try powers.enumerated().map { index, power in
             guard let xml = Data(base64Encoded: power.xml, options: .ignoreUnknownCharacters) else {
-                throw Problem(.badRequest, "bad-base64", title: "Bad Base64", detail: "«powersOfAttorney[\(index)].xml» is not Base64")
+                throw Problem(.badRequest, .badBase64, title: "Bad Base64", detail: "«powersOfAttorney[\(index)].xml» is not Base64")
             }
             guard xml.count <= maxPowerOfAttorneyBytes else {
-                throw Problem(.contentTooLarge, "too-large", title: "Power of attorney too large",
+                throw Problem(.contentTooLarge, .tooLarge, title: "Power of attorney too large",
                               detail: "«powersOfAttorney[\(index)].xml» is larger than \(maxPowerOfAttorneyBytes) bytes")
             }
             var signatures: [[UInt8]] = []
             if let text = power.signature {
                 guard let signature = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
-                    throw Problem(.badRequest, "bad-base64", title: "Bad Base64", detail: "«powersOfAttorney[\(index)].signature» is not Base64")
+                    throw Problem(.badRequest, .badBase64, title: "Bad Base64", detail: "«powersOfAttorney[\(index)].signature» is not Base64")
                 }
                 signatures = [[UInt8](signature)]
             }
@@ -343,16 +343,16 @@ package struct VerifyEndpoint: Sendable {
         }
         if let document = decoded.document {
             guard let bytes = Data(base64Encoded: document, options: .ignoreUnknownCharacters) else {
-                throw Problem(.badRequest, "bad-base64", title: "Bad Base64", detail: "«document» is not Base64")
+                throw Problem(.badRequest, .badBase64, title: "Bad Base64", detail: "«document» is not Base64")
             }
             input.document = .bytes(name: decoded.documentName, [UInt8](bytes))
         } else if let digest = decoded.documentDigest {
             guard let name = decoded.digestAlgorithm, let algorithm = DigestAlgorithm(parsing: name) else {
-                throw Problem(.badRequest, "bad-digest-algorithm", title: "Unknown digest algorithm",
+                throw Problem(.badRequest, .badDigestAlgorithm, title: "Unknown digest algorithm",
                               detail: "give «digestAlgorithm»: sha256, sha384, sha512, streebog256, streebog512")
             }
             guard let value = Self.decodeDigest(digest), value.count == algorithm.size else {
-                throw Problem(.badRequest, "bad-digest", title: "Bad document digest",
+                throw Problem(.badRequest, .badDigest, title: "Bad document digest",
                               detail: "«documentDigest» must be \(algorithm.size) bytes in hex or Base64")
             }
             input.document = .digest(name: decoded.documentName, algorithm: algorithm, value: value, size: decoded.documentSize)
@@ -362,17 +362,7 @@ package struct VerifyEndpoint: Sendable {
 
     static func decodeDigest(_ text: String) -> [UInt8]? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed.count % 2 == 0, trimmed.allSatisfy(\.isHexDigit) {
-            var bytes: [UInt8] = []
-            var index = trimmed.startIndex
-            while index < trimmed.endIndex {
-                let next = trimmed.index(index, offsetBy: 2)
-                guard let byte = UInt8(trimmed[index..<next], radix: 16) else { return nil }
-                bytes.append(byte)
-                index = next
-            }
-            return bytes
-        }
+        if let bytes = Hex.decode(trimmed) { return bytes }
         return Data(base64Encoded: trimmed).map { [UInt8]($0) }
     }
 
@@ -380,7 +370,7 @@ package struct VerifyEndpoint: Sendable {
 
     func readMultipart(_ request: Request, contentType: String, watch: UploadWatch) async throws -> Input {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > state.configuration.maxBodyBytes {
-            throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(state.configuration.maxBodyBytes) bytes")
+            throw Problem(.contentTooLarge, .tooLarge, title: "Request body too large", detail: "at most \(state.configuration.maxBodyBytes) bytes")
         }
         let decoder = try MultipartRequestDecoder(contentType: contentType, limits: state.configuration)
         try await watch.pieces(of: request.body) { chunk in try decoder.feed(chunk) }
@@ -410,7 +400,7 @@ package final class MultipartRequestDecoder {
 
     package init(contentType: String, limits: ServiceConfiguration) throws {
         guard let boundary = VerifyEndpoint.boundary(contentType) else {
-            throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "no boundary in Content-Type")
+            throw Problem(.badRequest, .malformedMultipart, title: "Malformed multipart", detail: "no boundary in Content-Type")
         }
         self.limits = limits
         let collector = MultipartCollector(limits: limits)
@@ -426,15 +416,15 @@ package final class MultipartRequestDecoder {
     package func feed(_ chunk: ByteBuffer) throws {
         total += chunk.readableBytes
         if total > limits.maxBodyBytes {
-            throw Problem(.contentTooLarge, "too-large", title: "Request body too large", detail: "at most \(limits.maxBodyBytes) bytes")
+            throw Problem(.contentTooLarge, .tooLarge, title: "Request body too large", detail: "at most \(limits.maxBodyBytes) bytes")
         }
         guard headerNames.accepts(chunk.readableBytesView) else {
-            throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "a part header name is not ASCII")
+            throw Problem(.badRequest, .malformedMultipart, title: "Malformed multipart", detail: "a part header name is not ASCII")
         }
         do {
             try parser.execute(chunk)
         } catch {
-            throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "the body does not follow multipart/form-data")
+            throw Problem(.badRequest, .malformedMultipart, title: "Malformed multipart", detail: "the body does not follow multipart/form-data")
         }
         if let problem = collector.problem { throw problem }
     }
@@ -442,7 +432,7 @@ package final class MultipartRequestDecoder {
     package func finish() throws -> VerifyEndpoint.Input {
         if let problem = collector.problem { throw problem }
         guard collector.finished else {
-            throw Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "the body ends before the closing boundary")
+            throw Problem(.badRequest, .malformedMultipart, title: "Malformed multipart", detail: "the body ends before the closing boundary")
         }
         return try collector.input()
     }
@@ -534,7 +524,7 @@ final class UploadWatch: Sendable {
     }
 
     var tooSlow: Problem {
-        Problem(.requestTimeout, "too-slow", title: "Upload too slow",
+        Problem(.requestTimeout, .tooSlow, title: "Upload too slow",
                 detail: "the body arrived at under \(minRate) bytes/s; send it faster or in one piece")
     }
 
@@ -641,7 +631,7 @@ final class MultipartCollector {
     func header(_ name: String, _ value: String) {
         finished = false
         headerBytes += name.utf8.count + value.utf8.count
-        if headerBytes > 16 << 10 { problem = Problem(.badRequest, "malformed-multipart", title: "Malformed multipart", detail: "part headers too large") }
+        if headerBytes > 16 << 10 { problem = Problem(.badRequest, .malformedMultipart, title: "Malformed multipart", detail: "part headers too large") }
         headers.append((name, value))
     }
 
@@ -660,7 +650,7 @@ final class MultipartCollector {
         default: 1024
         }
         if buffer.count + chunk.readableBytes > limit {
-            problem = Problem(.contentTooLarge, "too-large", title: "Part too large", detail: "«\(current ?? "")» is larger than \(limit) bytes")
+            problem = Problem(.contentTooLarge, .tooLarge, title: "Part too large", detail: "«\(current ?? "")» is larger than \(limit) bytes")
             return
         }
         buffer += chunk.readableBytesView
@@ -669,14 +659,14 @@ final class MultipartCollector {
     func startPart() {
         parts += 1
         if parts > 16 {
-            problem = Problem(.badRequest, "malformed-multipart", title: "Too many parts", detail: "at most 16 parts")
+            problem = Problem(.badRequest, .malformedMultipart, title: "Too many parts", detail: "at most 16 parts")
             return
         }
         let disposition = headers.first { $0.0.lowercased() == "content-disposition" }?.1 ?? ""
         current = Self.parameter("name", in: disposition)
         fileName = Self.parameter("filename", in: disposition)
         if let name = current, Self.single.contains(name), !seen.insert(name).inserted {
-            problem = Problem(.badRequest, "duplicate-part", title: "Repeated part",
+            problem = Problem(.badRequest, .duplicatePart, title: "Repeated part",
                               detail: "«\(name)» may be sent once; this request has it more than once")
             return
         }

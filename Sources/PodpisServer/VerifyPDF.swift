@@ -10,7 +10,7 @@ extension VerifyEndpoint {
     static func checkPDFInput(_ pdf: [UInt8]?, input: Input) throws {
         guard pdf != nil else { return }
         if input.signature != nil || input.document != nil || input.container != nil {
-            throw Problem(.badRequest, "pdf-and-signature", title: "PDF and signature",
+            throw Problem(.badRequest, .pdfAndSignature, title: "PDF and signature",
                           detail: "send either a «pdf» (its signatures are inside it), a «container», or a «signature» with its «document»")
         }
     }
@@ -23,7 +23,7 @@ extension VerifyEndpoint {
         do {
             evidence = try SignedPDF(bytes: bytes, name: name ?? "document.pdf").collectEvidence(settings, powersOfAttorney: powers)
         } catch let error as PodpisError where error.kind == .dataFormat {
-            throw Problem(.unprocessableContent, "not-a-signed-pdf", title: "Not a readable signed PDF", detail: error.message)
+            throw Problem(.unprocessableContent, .notASignedPDF, title: "Not a readable signed PDF", detail: error.message)
         }
         return (evidence, PolicyEngine().judge(evidence, policy: policy, options: options))
     }

@@ -97,99 +97,14 @@ public enum ListSignature {
 /// and its exclusive canonical form (Exclusive XML Canonicalization 1.0, without comments): what an XML signature
 /// signs. Only what XMLDSig over a list needs: no processing instructions, no DOCTYPE (both refused on input).
 public struct CanonicalXML {
-    public final class Node {
-        let isElement: Bool
-        /// The name as written (`ds:Signature`), its prefix (nil for none) and local part.
-        let name: String
-        let prefix: String?
-        let local: String
-        /// Namespace declarations on this element (`""` for the default namespace), in the order written.
-        var declarations: [(prefix: String, uri: String)] = []
-        var attributes: [(name: String, value: String)] = []
-        var children: [Node] = []
-        var text = ""
-        weak var parent: Node?
-
-        init(element name: String) {
-            isElement = true
-            self.name = name
-            if let colon = name.firstIndex(of: ":") {
-                prefix = String(name[..<colon])
-                local = String(name[name.index(after: colon)...])
-            } else {
-                prefix = nil
-                local = name
-            }
-        }
-
-        init(text: String) {
-            isElement = false
-            name = ""
-            prefix = nil
-            local = ""
-            self.text = text
-        }
-
-        var textContent: String { isElement ? children.map(\.textContent).joined() : text }
-    }
+    public typealias Node = BoundedXML.Node
 
     let root: Node
 
-    final class Builder: NSObject, XMLParserDelegate {
-        var stack: [Node] = []
-        var root: Node?
-        var count = 0
-        var failure: String?
-
-        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
-            count += 1
-            if count > 2_000_000 || stack.count > 64 {
-                failure = "the document is too large or too deeply nested"
-                parser.abortParsing()
-                return
-            }
-            let node = Node(element: elementName)
-            for (key, value) in attributes {
-                if key == "xmlns" { node.declarations.append(("", value)) }
-                else if key.hasPrefix("xmlns:") { node.declarations.append((String(key.dropFirst(6)), value)) }
-                else { node.attributes.append((key, value)) }
-            }
-            node.parent = stack.last
-            stack.last?.children.append(node)
-            if root == nil { root = node }
-            stack.append(node)
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) { append(string) }
-        func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) { append(String(decoding: CDATABlock, as: UTF8.self)) }
-
-        func append(_ string: String) {
-            guard let top = stack.last else { return }
-            if let last = top.children.last, !last.isElement { last.text += string } else {
-                let node = Node(text: string)
-                node.parent = top
-                top.children.append(node)
-            }
-        }
-
-        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-            stack.removeLast()
-        }
-    }
-
     static func parse(_ data: [UInt8], subject: String?) throws -> CanonicalXML {
-        // The same guards as every XML podpis reads (UTF-8 only, no processing instructions, no DOCTYPE).
-        _ = try RussianTrustList.tree(data, what: "accredited-CA list", subject: subject, allowDoctype: false)
-        let parser = XMLParser(data: Data(data))
-        parser.shouldResolveExternalEntities = false
-        parser.shouldProcessNamespaces = false
-        let builder = Builder()
-        parser.delegate = builder
-        guard parser.parse(), builder.stack.isEmpty, let root = builder.root else {
-            throw PodpisError(.dataFormat, "not a readable accredited-CA list: \(builder.failure ?? "not XML")", subject: subject)
-        }
-        return CanonicalXML(root: root)
+        // Read once, behind the same guards as every XML podpis reads (UTF-8 only, no processing instructions, no
+        // DOCTYPE), into the full tree canonicalisation needs.
+        CanonicalXML(root: try BoundedXML.read(data, what: "accredited-CA list", subject: subject, allowDoctype: false))
     }
 
     /// The namespace a prefix (nil: the default) stands for at `node`.
@@ -214,7 +129,7 @@ public struct CanonicalXML {
 
     private func render(_ node: Node, rendered: [String: String], excluded: Node?, into out: inout String) {
         if !node.isElement {
-            out += Self.escapeText(node.text)
+            out += Self.escape(node.text, attribute: false)
             return
         }
         if let excluded, node === excluded { return }
@@ -240,42 +155,31 @@ public struct CanonicalXML {
         }
         out += "<" + node.name
         for (prefix, value) in declarations {
-            out += (prefix.isEmpty ? " xmlns=\"" : " xmlns:\(prefix)=\"") + Self.escapeAttribute(value) + "\""
+            out += (prefix.isEmpty ? " xmlns=\"" : " xmlns:\(prefix)=\"") + Self.escape(value, attribute: true) + "\""
         }
         let attributes = node.attributes.map { attribute -> (uri: String, local: String, name: String, value: String) in
             guard let colon = attribute.name.firstIndex(of: ":") else { return ("", attribute.name, attribute.name, attribute.value) }
             let prefix = String(attribute.name[..<colon])
             return (namespace(prefix, at: node), String(attribute.name[attribute.name.index(after: colon)...]), attribute.name, attribute.value)
         }.sorted { ($0.uri, $0.local) < ($1.uri, $1.local) }
-        for attribute in attributes { out += " \(attribute.name)=\"" + Self.escapeAttribute(attribute.value) + "\"" }
+        for attribute in attributes { out += " \(attribute.name)=\"" + Self.escape(attribute.value, attribute: true) + "\"" }
         out += ">"
         for child in node.children { render(child, rendered: scope, excluded: excluded, into: &out) }
         out += "</" + node.name + ">"
     }
 
-    static func escapeText(_ text: String) -> String {
+    /// Canonical XML's escaping (C14N 1.0 § 2.3, which exclusive C14N keeps): in text `&`, `<`, `>` and CR; in an
+    /// attribute value `&`, `<`, `"`, TAB, LF and CR.
+    static func escape(_ text: String, attribute: Bool) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\r": out += "&#xD;"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
-    static func escapeAttribute(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case "\"": out += "&quot;"
-            case "\t": out += "&#x9;"
-            case "\n": out += "&#xA;"
+            case ">" where !attribute: out += "&gt;"
+            case "\"" where attribute: out += "&quot;"
+            case "\t" where attribute: out += "&#x9;"
+            case "\n" where attribute: out += "&#xA;"
             case "\r": out += "&#xD;"
             default: out.unicodeScalars.append(scalar)
             }

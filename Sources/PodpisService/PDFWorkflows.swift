@@ -4,16 +4,6 @@ import PodpisPDF
 import PolicyEngine
 import SigningCore
 
-extension SignedPDF {
-    /// The PDF's evidence (``collectEvidence(_:)``) with the powers of attorney its signers act under.
-    public func collectEvidence(_ settings: VerificationSettings, powersOfAttorney: [PowerOfAttorneyReader.Input],
-                                statuses: [PowerOfAttorneyReader.StatusInput] = []) throws -> Evidence {
-        var evidence = try collectEvidence(settings)
-        evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(powersOfAttorney, statuses: statuses, settings: settings)
-        return evidence
-    }
-}
-
 /// Signing a PDF (PAdES, ETSI EN 319 142-1) at a baseline level: the signature as an incremental update, then for
 /// LT the validation data in a document security store, then for LTA a document timestamp.
 public enum PAdESSigner {

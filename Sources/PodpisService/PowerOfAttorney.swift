@@ -1,6 +1,7 @@
 import EvidenceModel
 import Foundation
 import PodpisContainer
+import PodpisPDF
 import PolicyEngine
 import SigningCore
 
@@ -49,7 +50,7 @@ public enum PowerOfAttorneyReader {
 
     /// Reads the XML (never throws for bad content: an unreadable power of attorney is evidence too).
     public static func read(_ xml: [UInt8], name: String?) -> PowerOfAttorneyEvidence {
-        let sha256 = hex((try? MultiDigest.digest(.sha256, xml)) ?? [])
+        let sha256 = SHA256.hex(xml)
         guard xml.count <= 4 << 20 else { return failure(name, sha256, "the file is larger than 4 MiB") }
         let root: Element
         do {
@@ -259,8 +260,6 @@ public enum PowerOfAttorneyReader {
     /// СНИЛС is written `123-456-789 01` or as 11 digits: compare digits only.
     static func digits(_ text: String) -> String { String(text.filter(\.isNumber)) }
 
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
-
     /// A `YYYY-MM-DD` day in Moscow time (UTC+3, no daylight saving since 2014): its start, or its last second.
     static func moscowDay(_ text: String, endOfDay: Bool) -> Date? {
         let parts = text.split(separator: "-").compactMap { Int($0) }
@@ -332,16 +331,24 @@ public enum RegistryAnswer {
             if let day = PowerOfAttorneyReader.moscowDay(String(text.prefix(10)), endOfDay: false) { return day }
             throw PodpisError(.dataFormat, "the registry answer's time «\(text)» is not RFC 3339 or YYYY-MM-DD", subject: name)
         }
-        let sha256 = PowerOfAttorneyReader.hex((try? MultiDigest.digest(.sha256, bytes)) ?? [])
+        let sha256 = SHA256.hex(bytes)
         return PowerOfAttorneyEvidence.RegistryStatus(
             number: value(numberKeys), status: status, statusText: word, checkedAt: try time(checkedKeys),
             revokedAt: try time(revokedKeys), source: name, sha256: sha256)
     }
 }
 
-extension ASiCContainer {
-    /// The container's evidence (``collectEvidence(_:)``) with the powers of attorney its signers act under, checked
-    /// against the same trust and revocation settings.
+/// What holds signatures checked with the shared ``VerificationSettings``: containers and signed PDFs.
+public protocol SettingsVerifiable {
+    func collectEvidence(_ settings: VerificationSettings) throws -> Evidence
+}
+
+extension ASiCContainer: SettingsVerifiable {}
+extension SignedPDF: SettingsVerifiable {}
+
+extension SettingsVerifiable {
+    /// The evidence (``collectEvidence(_:)``) with the powers of attorney its signers act under, checked against the
+    /// same trust and revocation settings.
     public func collectEvidence(_ settings: VerificationSettings, powersOfAttorney: [PowerOfAttorneyReader.Input],
                                 statuses: [PowerOfAttorneyReader.StatusInput] = []) throws -> Evidence {
         var evidence = try collectEvidence(settings)

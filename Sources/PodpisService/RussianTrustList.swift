@@ -26,40 +26,25 @@ public enum RussianTrustList {
         func descendants(_ name: String) -> [Element] {
             children.flatMap { ($0.name == name ? [$0] : []) + $0.descendants(name) }
         }
-    }
 
-    final class TreeBuilder: NSObject, XMLParserDelegate {
-        var stack: [Element] = []
-        var root: Element?
-        var count = 0
-        var failure: String?
-
-        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
-            count += 1
-            if count > 2_000_000 || stack.count > 64 {
-                failure = "the list is too large or too deeply nested"
-                parser.abortParsing()
-                return
-            }
-            let element = Element(name: elementName)
-            for (key, value) in attributes {
-                let attribute = Element(name: key)
+        /// The element view of a bounded tree: attributes (namespace declarations too) become child elements, and
+        /// `text` is the element's own character data (CDATA aside), taken while it is under 8 MiB.
+        convenience init(_ node: BoundedXML.Node) {
+            self.init(name: node.name)
+            func attribute(_ name: String, _ value: String) {
+                let attribute = Element(name: name)
                 attribute.text = value
-                element.children.append(attribute)
+                children.append(attribute)
             }
-            stack.last?.children.append(element)
-            if root == nil { root = element }
-            stack.append(element)
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            guard let top = stack.last, top.text.utf8.count < 8 << 20 else { return }
-            top.text += string
-        }
-
-        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-            stack.removeLast()
+            for (prefix, uri) in node.declarations { attribute(prefix.isEmpty ? "xmlns" : "xmlns:" + prefix, uri) }
+            for (name, value) in node.attributes { attribute(name, value) }
+            for child in node.children {
+                if child.isElement {
+                    children.append(Element(child))
+                } else if !child.isCDATA, text.utf8.count < 8 << 20 {
+                    text += child.text
+                }
+            }
         }
     }
 
@@ -70,71 +55,10 @@ public enum RussianTrustList {
         public var date: String?
     }
 
-    /// Whether `<?` appears anywhere but as the XML declaration at the very start.
-    static func hasProcessingInstruction(_ data: [UInt8]) -> Bool {
-        let start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        var index = data.startIndex
-        while index + 1 < data.endIndex {
-            if data[index] == 0x3C, data[index + 1] == 0x3F {  // "<?"
-                let isDeclaration = index == start && data[index...].starts(with: Array("<?xml".utf8))
-                    && index + 5 < data.endIndex && [0x20, 0x09, 0x0A, 0x0D].contains(data[index + 5])
-                if !isDeclaration { return true }
-            }
-            index += 1
-        }
-        return false
-    }
-
-    /// The `encoding` of the XML declaration, if the file starts with one.
-    static func declaredEncoding(_ data: [UInt8]) -> String? {
-        let head = String(decoding: data.prefix(200), as: UTF8.self)
-        guard head.hasPrefix("<?xml") || head.hasPrefix("\u{FEFF}<?xml"), let end = head.range(of: "?>") else { return nil }
-        let declaration = head[..<end.lowerBound]
-        guard let key = declaration.range(of: "encoding=") else { return nil }
-        let rest = declaration[key.upperBound...]
-        guard let quote = rest.first, quote == "\"" || quote == "'" else { return String(rest) }
-        return String(rest.dropFirst().prefix { $0 != quote })
-    }
-
-    /// Parses untrusted UTF-8 XML into a bounded element tree (attributes become child elements). `what` names the
-    /// document in errors. Shared by the accredited-CA list and the МЧД reader.
-    /// The Russian name of each document kind `tree` reads, for errors said in Russian.
-    static let russianNames = ["accredited-CA list": "перечень аккредитованных УЦ", "power of attorney": "доверенность",
-                               "registry answer": "ответ реестра доверенностей"]
-
+    /// Parses untrusted UTF-8 XML (``BoundedXML``) into the element view; `what` names the document in errors.
+    /// Shared by the accredited-CA list and the МЧД reader.
     static func tree(_ data: [UInt8], what: String, subject: String?, allowDoctype: Bool = true) throws -> Element {
-        let names = ["what": what, "whatRU": russianNames[what] ?? what]
-        // Published in UTF-8. Anything else is refused before the XML parser sees it: Foundation's
-        // XMLParser traps on element names that are not valid UTF-8 (found by the trust-list fuzz target).
-        guard String(validating: data, as: UTF8.self) != nil else {
-            throw PodpisError(.dataFormat, "not a readable \(what): the file is not valid UTF-8", subject: subject)
-                .localized("error.xml-not-utf8", names)
-        }
-        if let declaration = declaredEncoding(data), declaration.lowercased() != "utf-8", declaration.lowercased() != "utf8" {
-            throw PodpisError(.dataFormat, "not a readable \(what): encoding «\(declaration)» (UTF-8 expected)", subject: subject)
-                .localized("error.xml-encoding", names.merging(["encoding": declaration]) { a, _ in a })
-        }
-        // Nor may it hold processing instructions (only the XML declaration): Foundation's XMLParser dereferences a
-        // null pointer on one without data, such as `<?x?>` (found by the same fuzz target).
-        if hasProcessingInstruction(data) {
-            throw PodpisError(.dataFormat, "not a readable \(what): it holds an XML processing instruction", subject: subject)
-                .localized("error.xml-instruction", names)
-        }
-        if !allowDoctype, data.firstRange(of: Array("<!DOCTYPE".utf8)) != nil {
-            throw PodpisError(.dataFormat, "not a readable \(what): it declares a DOCTYPE (entities are not accepted)", subject: subject)
-                .localized("error.xml-doctype", names)
-        }
-        let parser = XMLParser(data: Data(data))
-        parser.shouldResolveExternalEntities = false
-        let builder = TreeBuilder()
-        parser.delegate = builder
-        guard parser.parse(), builder.stack.isEmpty, let root = builder.root else {
-            let reason = builder.failure ?? parser.parserError.map { "\($0.localizedDescription) (line \(parser.lineNumber))" }
-                ?? (builder.stack.isEmpty ? "not XML" : "the file ends inside <\(builder.stack.last!.name)>")
-            throw PodpisError(.dataFormat, "not a readable \(what): \(reason)", subject: subject)
-                .localized("error.xml-unreadable", names.merging(["reason": reason]) { a, _ in a })
-        }
-        return root
+        Element(try BoundedXML.read(data, what: what, subject: subject, allowDoctype: allowDoctype))
     }
 
     public static func parse(_ data: [UInt8], subject: String?) throws -> Imported {

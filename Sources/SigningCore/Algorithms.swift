@@ -92,7 +92,7 @@ public enum DigestAlgorithm: String, CaseIterable, Sendable, Codable {
     }
 
     /// The OpenSSL digest, loading the GOST engine first for Streebog.
-    func evpMD() -> OpaquePointer? {
+    package func evpMD() -> OpaquePointer? {
         if isGOST { CryptoLibrary.initialize() }
         return EVP_get_digestbyname(OBJ_nid2sn(nid))
     }
@@ -146,17 +146,9 @@ struct KeyDescription {
             return nil
         }
         let encoded = Array(der[set.contentRange.lowerBound - (set.contentRange.count < 128 ? 2 : 3)..<set.end])
-        let object: OpaquePointer? = encoded.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_ASN1_OBJECT(nil, &cursor, buffer.count)
-        }
-        guard let object else {
-            clearOpenSSLErrors()
-            return nil
-        }
-        defer { ASN1_OBJECT_free(object) }
-        let nid = OBJ_obj2nid(object)
-        return nid == NID_undef ? oidText(object) : shortName(nid)
+        guard let object = OpenSSLHandle(der: encoded, d2i_ASN1_OBJECT, free: ASN1_OBJECT_free) else { return nil }
+        let nid = OBJ_obj2nid(object.pointer)
+        return nid == NID_undef ? oidText(object.pointer) : shortName(nid)
     }
 }
 

@@ -142,19 +142,16 @@ public enum SignatureDecoder {
 }
 
 /// An owned `CMS_ContentInfo`. Single-owner: not Sendable, confined to one task.
-final class CMSMessage {
-    let pointer: OpaquePointer
+package final class CMSMessage {
+    package let pointer: OpaquePointer
 
-    init(taking pointer: OpaquePointer) { self.pointer = pointer }
+    package init(taking pointer: OpaquePointer) { self.pointer = pointer }
     deinit { CMS_ContentInfo_free(pointer) }
 
     /// Parses DER (or BER) bytes.
-    static func parse(der: [UInt8], subject: String?) throws -> CMSMessage {
+    package static func parse(der: [UInt8], subject: String?) throws -> CMSMessage {
         clearOpenSSLErrors()
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_CMS_ContentInfo(nil, &cursor, buffer.count)
-        }
+        let parsed: OpaquePointer? = decodeDER(der, d2i_CMS_ContentInfo, keepingErrors: true)
         guard let parsed else {
             throw PodpisError.openSSL(.dataFormat, "damaged CMS structure (ASN.1 does not parse)", subject: subject)
         }
@@ -165,7 +162,7 @@ final class CMSMessage {
         return message
     }
 
-    var signerInfos: [OpaquePointer] {
+    package var signerInfos: [OpaquePointer] {
         guard let stack = CMS_get0_SignerInfos(pointer) else { return [] }
         return (0..<podpis_sk_signerinfo_num(stack)).compactMap { podpis_sk_signerinfo_value(stack, $0) }
     }
@@ -198,7 +195,7 @@ final class CMSMessage {
 
     var eContentTypeOID: String { oidText(CMS_get0_eContentType(pointer)) }
 
-    func der() throws -> [UInt8] {
+    package func der() throws -> [UInt8] {
         guard let bytes = derBytes({ i2d_CMS_ContentInfo(pointer, $0) }) else {
             throw PodpisError.openSSL(.software, "cannot encode the CMS structure")
         }
@@ -213,8 +210,10 @@ final class CMSMessage {
 }
 
 /// Reads the signed or unsigned attributes of a SignerInfo.
-struct SignerAttributes {
+package struct SignerAttributes {
     let signerInfo: OpaquePointer
+
+    package init(signerInfo: OpaquePointer) { self.signerInfo = signerInfo }
 
     var signedCount: Int { Int(max(CMS_signed_get_attr_count(signerInfo), 0)) }
     var unsignedCount: Int { Int(max(CMS_unsigned_get_attr_count(signerInfo), 0)) }
@@ -239,7 +238,7 @@ struct SignerAttributes {
         return result
     }
 
-    func unsigned(_ nid: Int32) -> [OpaquePointer] {
+    package func unsigned(_ nid: Int32) -> [OpaquePointer] {
         var result: [OpaquePointer] = []
         var last: Int32 = -1
         while result.count < 64 {
@@ -260,7 +259,7 @@ struct SignerAttributes {
     }
 
     /// The DER of each value of an attribute.
-    static func valuesDER(_ attribute: OpaquePointer) -> [[UInt8]] {
+    package static func valuesDER(_ attribute: OpaquePointer) -> [[UInt8]] {
         (0..<X509_ATTRIBUTE_count(attribute)).compactMap { index in
             guard let type = X509_ATTRIBUTE_get0_type(attribute, index) else { return nil }
             return derBytes { i2d_ASN1_TYPE(type, $0) }

@@ -36,12 +36,7 @@ public final class CertificateRevocationList: @unchecked Sendable {
             guard !result.isEmpty else { throw PodpisError(.dataFormat, "no PEM CRL found", subject: subject) }
             return result
         }
-        let crl: OpaquePointer? = bytes.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_X509_CRL(nil, &cursor, buffer.count)
-        }
-        guard let crl else {
-            clearOpenSSLErrors()
+        guard let crl = decodeDER(bytes, d2i_X509_CRL) else {
             throw PodpisError(.dataFormat, "not a CRL (PEM or DER expected)", subject: subject)
         }
         return [CertificateRevocationList(taking: crl)]

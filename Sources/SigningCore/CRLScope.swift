@@ -184,12 +184,7 @@ enum NameComparison {
     }
 
     static func parse(_ der: [UInt8]) -> OpaquePointer? {
-        let name: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_X509_NAME(nil, &cursor, buffer.count)
-        }
-        if name == nil { clearOpenSSLErrors() }
-        return name
+        decodeDER(der, d2i_X509_NAME)
     }
 
     /// The DER of an OpenSSL name.

@@ -40,13 +40,9 @@ struct ChainValidator {
             return (ChainEvidence(at: time, purpose: purpose, outcome: .notChecked, reachesTrustAnchor: false, path: [], issues: []), [])
         }
         defer { X509_STORE_CTX_free(ctx) }
-        let untrustedStack = podpis_sk_x509_new()
-        defer { podpis_sk_x509_pop_free(untrustedStack) }
-        for cert in untrusted {
-            X509_up_ref(cert.pointer)
-            podpis_sk_x509_push(untrustedStack, cert.pointer)
-        }
-        guard X509_STORE_CTX_init(ctx, trust.store, leaf.pointer, untrustedStack) == 1 else {
+        let untrustedStack = certificateStack(untrusted)
+        defer { withExtendedLifetime(untrustedStack) {} }  // the context borrows the stack until it is freed
+        guard X509_STORE_CTX_init(ctx, trust.store, leaf.pointer, untrustedStack?.pointer) == 1 else {
             return (ChainEvidence(at: time, purpose: purpose, outcome: .notChecked, reachesTrustAnchor: false, path: [],
                                   issues: [ChainIssue(depth: 0, code: "other", openSSLCode: 0, message: drainOpenSSLErrors() ?? "cannot start path validation")]), [])
         }

@@ -6,16 +6,16 @@ import Foundation
 
 /// A minimal, bounded DER reader for the few places podpis looks at raw ASN.1 itself
 /// (sniffing input, reading small extension values). Everything else goes through OpenSSL.
-enum DER {
-    struct Node {
-        var tag: UInt8
-        var contentRange: Range<Int>
-        var end: Int
+package enum DER {
+    package struct Node {
+        package var tag: UInt8
+        package var contentRange: Range<Int>
+        package var end: Int
         var constructed: Bool { tag & 0x20 != 0 }
     }
 
     /// Reads one TLV at `offset`. Only definite lengths up to 2^32; returns nil on anything malformed.
-    static func node(in bytes: [UInt8], at offset: Int) -> Node? {
+    package static func node(in bytes: [UInt8], at offset: Int) -> Node? {
         guard offset + 2 <= bytes.count else { return nil }
         let tag = bytes[offset]
         guard tag & 0x1f != 0x1f else { return nil }  // high tag numbers are not needed here
@@ -38,7 +38,7 @@ enum DER {
     }
 
     /// The children of a constructed node.
-    static func children(of parent: Node, in bytes: [UInt8]) -> [Node] {
+    package static func children(of parent: Node, in bytes: [UInt8]) -> [Node] {
         var result: [Node] = []
         var offset = parent.contentRange.lowerBound
         while offset < parent.contentRange.upperBound, result.count < 1024 {

@@ -83,7 +83,7 @@ func clearOpenSSLErrors() { ERR_clear_error() }
 
 extension PodpisError {
     /// An error carrying the current OpenSSL error queue as detail.
-    static func openSSL(_ kind: Kind, _ message: String, subject: String? = nil) -> PodpisError {
+    package static func openSSL(_ kind: Kind, _ message: String, subject: String? = nil) -> PodpisError {
         PodpisError(kind, message, subject: subject, detail: drainOpenSSLErrors())
     }
 }

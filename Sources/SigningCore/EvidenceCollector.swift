@@ -89,7 +89,7 @@ public enum EvidenceCollector {
         CryptoLibrary.initialize()
         let now = Date().wholeSeconds
         let validationTime = (request.validationTime ?? now).wholeSeconds
-        let signatureSHA256 = hex((try? MultiDigest.digest(.sha256, request.signature)) ?? [])
+        let signatureSHA256 = SHA256.hex(request.signature)
         var evidence = Evidence(
             producer: "podpis \(CryptoLibrary.podpisVersion) (\(CryptoLibrary.openSSLVersion))",
             gatheredAt: now, validationTime: validationTime, document: nil,
@@ -182,7 +182,7 @@ public enum EvidenceCollector {
         for (origin, responses) in [("signedData", embeddedOCSP), ("supplied", request.ocspResponses)] {
             for response in responses {
                 evidence.revocationSources.append(RevocationSource(kind: "ocsp", origin: origin, issuer: "", thisUpdate: nil, nextUpdate: nil,
-                                                                   sha256: hex((try? MultiDigest.digest(.sha256, response)) ?? [])))
+                                                                   sha256: SHA256.hex(response)))
             }
         }
         var validator = ChainValidator(trust: request.trust, untrusted: embeddedCerts + valueCerts + tokenCerts + request.certificates,
@@ -238,7 +238,7 @@ public enum EvidenceCollector {
         }
         for (response, url) in fetched.ocsp {
             evidence.revocationSources.append(RevocationSource(kind: "ocsp", origin: "fetched", issuer: "", thisUpdate: nil, nextUpdate: nil, url: url,
-                                                               sha256: hex((try? MultiDigest.digest(.sha256, response)) ?? [])))
+                                                               sha256: SHA256.hex(response)))
         }
         return !fetched.crls.isEmpty || !fetched.ocsp.isEmpty || !fetched.problems.isEmpty
     }
@@ -1130,11 +1130,7 @@ enum ESS {
             let directoryNames = names.filter { $0.tag == 0xA4 }.map { Array(der[$0.contentRange]) }
             let issuer = X509_get_issuer_name(certificate.pointer)
             let matches = directoryNames.contains { encoded in
-                let parsed: OpaquePointer? = encoded.withUnsafeBufferPointer { buffer in
-                    var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-                    return d2i_X509_NAME(nil, &cursor, buffer.count)
-                }
-                guard let parsed else { clearOpenSSLErrors(); return false }
+                guard let parsed = decodeDER(encoded, d2i_X509_NAME) else { return false }
                 defer { X509_NAME_free(parsed) }
                 return X509_NAME_cmp(parsed, issuer) == 0
             }

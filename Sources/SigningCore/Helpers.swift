@@ -1,5 +1,6 @@
 import COpenSSL
 import CPodpis
+import EvidenceModel
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -12,7 +13,7 @@ import Glibc
 // Small conversions between OpenSSL values and Swift values. Nothing here keeps OpenSSL objects alive.
 
 /// A read-only memory BIO over `bytes`, alive for the duration of `body`.
-func withReadBIO<R>(_ bytes: [UInt8], _ body: (OpaquePointer) throws -> R) throws -> R {
+package func withReadBIO<R>(_ bytes: [UInt8], _ body: (OpaquePointer) throws -> R) throws -> R {
     try bytes.withUnsafeBytes { raw in
         guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else {
             throw PodpisError.openSSL(.software, "cannot allocate a memory BIO")
@@ -35,15 +36,6 @@ func bioBytes(_ bio: OpaquePointer) -> [UInt8] {
     let length = podpis_bio_get_mem_data(bio, &pointer)
     guard length > 0, let pointer else { return [] }
     return pointer.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
-}
-
-/// An i2d_* call turned into bytes (`i2d` with a NULL out-pointer allocates).
-func derBytes(_ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Int32) -> [UInt8]? {
-    var out: UnsafeMutablePointer<UInt8>? = nil
-    let length = encode(&out)
-    guard length > 0, let out else { return nil }
-    defer { podpis_openssl_free(out) }
-    return Array(UnsafeBufferPointer(start: out, count: Int(length)))
 }
 
 /// Takes ownership of an OpenSSL-allocated C string and returns it as a Swift string.
@@ -74,32 +66,30 @@ func date(fromASN1 time: UnsafePointer<ASN1_TIME>?) -> Date? {
 }
 
 /// A newly allocated ASN1_TIME for `date` (free with ASN1_TIME_free); UTCTime until 2049, then GeneralizedTime.
-func asn1Time(_ date: Date) -> UnsafeMutablePointer<ASN1_TIME>? {
+package func asn1Time(_ date: Date) -> UnsafeMutablePointer<ASN1_TIME>? {
     ASN1_TIME_set(nil, time_t(date.timeIntervalSince1970.rounded(.down)))
 }
 
-/// SHA-256 of `bytes` in one call (EVP_Digest).
-func sha256(_ bytes: [UInt8]) -> [UInt8] {
-    var out = [UInt8](repeating: 0, count: 32)
-    var length: UInt32 = 0
-    let ok = bytes.withUnsafeBytes { input in
-        out.withUnsafeMutableBufferPointer { EVP_Digest(input.baseAddress, input.count, $0.baseAddress, &length, EVP_sha256(), nil) }
+/// SHA-256 in one call (EVP_Digest): the digest every module uses for content hashes, fingerprints and cache keys.
+public enum SHA256 {
+    public static func digest(_ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        let ok = bytes.withUnsafeBytes { input in
+            out.withUnsafeMutableBufferPointer { EVP_Digest(input.baseAddress, input.count, $0.baseAddress, &length, EVP_sha256(), nil) }
+        }
+        precondition(ok == 1 && length == 32, "EVP_Digest(SHA-256) failed")
+        return out
     }
-    precondition(ok == 1 && length == 32, "EVP_Digest(SHA-256) failed")
-    return out
+
+    /// The digest as lower-case hex.
+    public static func hex(_ bytes: [UInt8]) -> String { Hex.encode(digest(bytes)) }
 }
 
-func hex(_ bytes: some Sequence<UInt8>, uppercase: Bool = false) -> String {
-    let digits = Array((uppercase ? "0123456789ABCDEF" : "0123456789abcdef").utf8)
-    var out = [UInt8]()
-    for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0f)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}
+/// SigningCore's short spelling of ``Hex/encode(_:uppercase:)``.
+func hex(_ bytes: some Sequence<UInt8>, uppercase: Bool = false) -> String { Hex.encode(bytes, uppercase: uppercase) }
 
-func bytes(of string: UnsafePointer<ASN1_STRING>?) -> [UInt8] {
+package func bytes(of string: UnsafePointer<ASN1_STRING>?) -> [UInt8] {
     guard let string, let data = ASN1_STRING_get0_data(string) else { return [] }
     return Array(UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(string))))
 }

@@ -205,7 +205,7 @@ enum LegacyLongTerm {
                 for response in ocspResponses {
                     let candidates = [response] + (EmbeddedRevocation.basicResponse(in: response).map { [$0] } ?? [])
                     if candidates.contains(where: { hash.matches($0) == true }) {
-                        matched = hex((try? MultiDigest.digest(.sha256, response)) ?? [])
+                        matched = SHA256.hex(response)
                         break
                     }
                 }

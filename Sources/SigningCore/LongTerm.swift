@@ -92,7 +92,7 @@ public enum LongTermExtender {
         var crlsAdded = 0
         var embeddedCRLs = Set(cms.crls.map(\.fingerprint))
         var ocspToAdd: [[UInt8]] = []
-        var ocspSeen = Set(EmbeddedRevocation.ocspResponses(inSignedData: der).map { hex(sha256($0)) })
+        var ocspSeen = Set(EmbeddedRevocation.ocspResponses(inSignedData: der).map { SHA256.hex($0) })
         for pair in pairs {
             let status = facts(pair)
             guard status.status != .unknown else {
@@ -100,7 +100,7 @@ public enum LongTermExtender {
                 throw PodpisError(.unavailable, "no usable revocation data could be obtained for «\(pair.certificate.subject)»\(why)", subject: subject)
             }
             let used = Set((status.considered ?? []).filter { $0.outcome == .used }.map(\.sha256))
-            for response in availableOCSP where used.contains(hex(sha256(response))) && ocspSeen.insert(hex(sha256(response))).inserted {
+            for response in availableOCSP where used.contains(SHA256.hex(response)) && ocspSeen.insert(SHA256.hex(response)).inserted {
                 ocspToAdd.append(response)
             }
             for crl in availableCRLs where used.contains(crl.fingerprint) && embeddedCRLs.insert(crl.fingerprint).inserted {

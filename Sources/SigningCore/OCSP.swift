@@ -10,12 +10,12 @@ public enum OCSP {
     /// request object's DER (kept to check the answer's nonce).
     /// `certificateIDHash`: the hash of the CertID (SHA-1 unless asked; Russian responders also answer Streebog ones).
     package static func request(for certificate: X509Certificate, issuer: X509Certificate, certificateIDHash: DigestAlgorithm = .sha1) throws -> [UInt8] {
-        guard let id = OCSP_cert_to_id(certificateIDHash.evpMD(), certificate.pointer, issuer.pointer), let request = OCSP_REQUEST_new() else {
-            throw PodpisError.openSSL(.software, "cannot build an OCSP request")
-        }
-        defer { OCSP_REQUEST_free(request) }
-        guard OCSP_request_add0_id(request, id) != nil, OCSP_request_add1_nonce(request, nil, 0) == 1,
-            let der = derBytes({ i2d_OCSP_REQUEST(request, $0) })
+        guard let id = OCSP_cert_to_id(certificateIDHash.evpMD(), certificate.pointer, issuer.pointer),
+              let request = OpenSSLHandle(taking: OCSP_REQUEST_new(), free: OCSP_REQUEST_free)
+        else { throw PodpisError.openSSL(.software, "cannot build an OCSP request") }
+        // add0: the request owns the CertID from here on.
+        guard OCSP_request_add0_id(request.pointer, id) != nil, OCSP_request_add1_nonce(request.pointer, nil, 0) == 1,
+              let der = request.der(i2d_OCSP_REQUEST)
         else { throw PodpisError.openSSL(.software, "cannot build an OCSP request") }
         return der
     }
@@ -26,27 +26,16 @@ public enum OCSP {
         let response = try HTTPFetcher.post(url, body: requestDER, contentType: "application/ocsp-request", options: options)
         guard response.status == 200 else { throw PodpisError(.unavailable, "the OCSP responder answered HTTP \(response.status)", subject: url) }
         // Nonce: a responder that echoes it must echo ours.
-        let request: OpaquePointer? = requestDER.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_OCSP_REQUEST(nil, &cursor, buffer.count)
-        }
-        let parsed: OpaquePointer? = response.body.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_OCSP_RESPONSE(nil, &cursor, buffer.count)
-        }
-        defer {
-            if let request { OCSP_REQUEST_free(request) }
-            if let parsed { OCSP_RESPONSE_free(parsed) }
-        }
-        guard let request, let parsed else { throw PodpisError.openSSL(.unavailable, "the OCSP answer does not parse", subject: url) }
-        if OCSP_response_status(parsed) == OCSP_RESPONSE_STATUS_SUCCESSFUL, let basic = OCSP_response_get1_basic(parsed) {
-            defer { OCSP_BASICRESP_free(basic) }
-            if OCSP_check_nonce(request, basic) == 0 {
-                clearOpenSSLErrors()
+        try withOpenSSLErrorScope {
+            let request = OpenSSLHandle(taking: decodeDER(requestDER, d2i_OCSP_REQUEST, keepingErrors: true), free: OCSP_REQUEST_free)
+            let parsed = OpenSSLHandle(taking: decodeDER(response.body, d2i_OCSP_RESPONSE, keepingErrors: true), free: OCSP_RESPONSE_free)
+            guard let request, let parsed else { throw PodpisError.openSSL(.unavailable, "the OCSP answer does not parse", subject: url) }
+            if OCSP_response_status(parsed.pointer) == OCSP_RESPONSE_STATUS_SUCCESSFUL,
+               let basic = OpenSSLHandle(taking: OCSP_response_get1_basic(parsed.pointer), free: OCSP_BASICRESP_free),
+               OCSP_check_nonce(request.pointer, basic.pointer) == 0 {
                 throw PodpisError(.unavailable, "the OCSP answer's nonce does not match the request", subject: url)
             }
         }
-        clearOpenSSLErrors()
         return response.body
     }
 
@@ -68,18 +57,21 @@ public enum OCSP {
 
     private static func verifiedEvidence(from der: [UInt8], certificate: X509Certificate, issuer: X509Certificate,
                                          trust: TrustStore, untrusted: [X509Certificate]) -> RevocationEvidence? {
-        clearOpenSSLErrors()
-        let response: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_OCSP_RESPONSE(nil, &cursor, buffer.count)
+        withOpenSSLErrorScope {
+            guard let response = OpenSSLHandle(der: der, d2i_OCSP_RESPONSE, free: OCSP_RESPONSE_free) else { return nil }
+            let status = OCSP_response_status(response.pointer)
+            guard status == OCSP_RESPONSE_STATUS_SUCCESSFUL,
+                  let basic = OpenSSLHandle(taking: OCSP_response_get1_basic(response.pointer), free: OCSP_BASICRESP_free)
+            else {
+                return RevocationEvidence(status: .unknown, source: "ocsp", problems: ["the OCSP responder answered «\(String(cString: OCSP_response_status_str(Int(status))))»"])
+            }
+            return evidence(from: basic.pointer, certificate: certificate, issuer: issuer, trust: trust, untrusted: untrusted)
         }
-        guard let response else { clearOpenSSLErrors(); return nil }
-        defer { OCSP_RESPONSE_free(response) }
-        let status = OCSP_response_status(response)
-        guard status == OCSP_RESPONSE_STATUS_SUCCESSFUL, let basic = OCSP_response_get1_basic(response) else {
-            return RevocationEvidence(status: .unknown, source: "ocsp", problems: ["the OCSP responder answered «\(String(cString: OCSP_response_status_str(Int(status))))»"])
-        }
-        defer { OCSP_BASICRESP_free(basic) }
+    }
+
+    /// ``verifiedEvidence(from:certificate:issuer:trust:untrusted:)`` for a successful response's BasicOCSPResponse.
+    private static func evidence(from basic: OpaquePointer, certificate: X509Certificate, issuer: X509Certificate,
+                                 trust: TrustStore, untrusted: [X509Certificate]) -> RevocationEvidence? {
         // Find this certificate's entry. Each SingleResponse names the hash its CertID was made with: SHA-1 is
         // usual, but CryptoPro and the Russian CAs' responders answer with Streebog-256/512 (or GOST R 34.11-94)
         // CertIDs, others with SHA-256/384/512. Rebuild the CertID with that very hash and compare.
@@ -89,9 +81,9 @@ public enum OCSP {
             var hashObject: OpaquePointer? = nil
             guard OCSP_id_get0_info(nil, &hashObject, nil, nil, singleID) == 1, let hashObject else { continue }
             let md = DigestAlgorithm(nid: OBJ_obj2nid(hashObject))?.evpMD() ?? EVP_get_digestbyname(OBJ_nid2sn(OBJ_obj2nid(hashObject)))
-            guard let md, let id = OCSP_cert_to_id(md, certificate.pointer, issuer.pointer) else { clearOpenSSLErrors(); continue }
-            defer { OCSP_CERTID_free(id) }
-            guard OCSP_id_cmp(id, singleID) == 0 else { continue }
+            guard let md, let id = OpenSSLHandle(taking: OCSP_cert_to_id(md, certificate.pointer, issuer.pointer), free: OCSP_CERTID_free)
+            else { clearOpenSSLErrors(); continue }
+            guard OCSP_id_cmp(id.pointer, singleID) == 0 else { continue }
             var reason: Int32 = -1
             var revoked: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>? = nil
             var thisUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>? = nil
@@ -108,18 +100,12 @@ public enum OCSP {
         clearOpenSSLErrors()
 
         // Verify signature, responder authorisation and the responder's path at producedAt.
-        guard let store = X509_STORE_new() else { return nil }
-        defer { X509_STORE_free(store) }
-        for anchor in trust.anchors { X509_STORE_add_cert(store, anchor.pointer) }
-        X509_VERIFY_PARAM_set_flags(X509_STORE_get0_param(store), UInt(X509_V_FLAG_PARTIAL_CHAIN))
-        if let producedAt { X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), time_t(producedAt.timeIntervalSince1970)) }
-        let stack = podpis_sk_x509_new()
-        defer { podpis_sk_x509_pop_free(stack) }
-        for cert in [issuer] + untrusted {
-            X509_up_ref(cert.pointer)
-            podpis_sk_x509_push(stack, cert.pointer)
-        }
-        let verified = OCSP_basic_verify(basic, stack, store, 0) == 1
+        guard let store = OpenSSLHandle(taking: X509_STORE_new(), free: X509_STORE_free) else { return nil }
+        for anchor in trust.anchors { X509_STORE_add_cert(store.pointer, anchor.pointer) }
+        X509_VERIFY_PARAM_set_flags(X509_STORE_get0_param(store.pointer), UInt(X509_V_FLAG_PARTIAL_CHAIN))
+        if let producedAt { X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store.pointer), time_t(producedAt.timeIntervalSince1970)) }
+        let stack = certificateStack([issuer] + untrusted)
+        let verified = OCSP_basic_verify(basic, stack?.pointer, store.pointer, 0) == 1
         let detail = drainOpenSSLErrors()
         guard verified else {
             return RevocationEvidence(status: .unknown, source: "ocsp", producedAt: producedAt, issuer: signerSubject,
@@ -152,7 +138,7 @@ final class OCSPVerdictCache: Sendable {
 
         init(response der: [UInt8], certificate: X509Certificate, issuer: X509Certificate, trust: TrustStore,
              untrusted: [X509Certificate]) {
-            response = sha256(der)
+            response = SHA256.digest(der)
             self.certificate = certificate.fingerprint
             self.issuer = issuer.fingerprint
             self.trust = trust.identity
@@ -211,61 +197,57 @@ public final class OCSPResponder: Sendable {
     /// Answers a DER OCSP request; malformed requests get a malformedRequest response, other CAs' certificates
     /// an `unauthorized` one.
     public func respond(to requestDER: [UInt8]) throws -> [UInt8] {
-        clearOpenSSLErrors()
-        let request: OpaquePointer? = requestDER.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_OCSP_REQUEST(nil, &cursor, buffer.count)
+        try withOpenSSLErrorScope {
+            guard let request = OpenSSLHandle(der: requestDER, d2i_OCSP_REQUEST, free: OCSP_REQUEST_free),
+                  OCSP_request_onereq_count(request.pointer) > 0
+            else { return try Self.errorResponse(Int32(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST)) }
+            return try answer(request.pointer)
         }
-        guard let request, OCSP_request_onereq_count(request) > 0 else {
-            if let request { OCSP_REQUEST_free(request) }
-            clearOpenSSLErrors()
-            return try Self.errorResponse(Int32(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST))
+    }
+
+    private func answer(_ request: OpaquePointer) throws -> [UInt8] {
+        guard let basic = OpenSSLHandle(taking: OCSP_BASICRESP_new(), free: OCSP_BASICRESP_free) else {
+            throw PodpisError.openSSL(.software, "OCSP_BASICRESP_new")
         }
-        defer { OCSP_REQUEST_free(request) }
-        guard let basic = OCSP_BASICRESP_new() else { throw PodpisError.openSSL(.software, "OCSP_BASICRESP_new") }
-        defer { OCSP_BASICRESP_free(basic) }
         let now = clock()
-        guard let thisUpdate = asn1Time(now), let nextUpdate = asn1Time(now.addingTimeInterval(validity)) else {
-            throw PodpisError(.software, "time")
-        }
-        defer { ASN1_TIME_free(thisUpdate); ASN1_TIME_free(nextUpdate) }
+        guard let thisUpdate = OpenSSLHandle(taking: asn1Time(now), free: ASN1_TIME_free),
+              let nextUpdate = OpenSSLHandle(taking: asn1Time(now.addingTimeInterval(validity)), free: ASN1_TIME_free)
+        else { throw PodpisError(.software, "time") }
         for index in 0..<OCSP_request_onereq_count(request) {
             guard let one = OCSP_request_onereq_get0(request, index), let id = OCSP_onereq_get0_id(one) else { continue }
             var mdObject: OpaquePointer? = nil
             var serial: UnsafeMutablePointer<ASN1_INTEGER>? = nil
             OCSP_id_get0_info(nil, &mdObject, nil, &serial, id)
             let md = EVP_get_digestbyname(OBJ_nid2sn(OBJ_obj2nid(mdObject)))
-            guard let caID = OCSP_cert_to_id(md, nil, ca.pointer) else { continue }
-            defer { OCSP_CERTID_free(caID) }
-            guard OCSP_id_issuer_cmp(caID, id) == 0 else {
+            guard let caID = OpenSSLHandle(taking: OCSP_cert_to_id(md, nil, ca.pointer), free: OCSP_CERTID_free) else { continue }
+            guard OCSP_id_issuer_cmp(caID.pointer, id) == 0 else {
                 clearOpenSSLErrors()
                 return try Self.errorResponse(Int32(OCSP_RESPONSE_STATUS_UNAUTHORIZED))
             }
             switch lookup(hexInteger(serial)) {
             case .good:
-                OCSP_basic_add1_status(basic, id, V_OCSP_CERTSTATUS_GOOD, 0, nil, thisUpdate, nextUpdate)
+                OCSP_basic_add1_status(basic.pointer, id, V_OCSP_CERTSTATUS_GOOD, 0, nil, thisUpdate.pointer, nextUpdate.pointer)
             case .unknown:
-                OCSP_basic_add1_status(basic, id, V_OCSP_CERTSTATUS_UNKNOWN, 0, nil, thisUpdate, nextUpdate)
+                OCSP_basic_add1_status(basic.pointer, id, V_OCSP_CERTSTATUS_UNKNOWN, 0, nil, thisUpdate.pointer, nextUpdate.pointer)
             case .revoked(let when, let reason):
-                guard let revokedAt = asn1Time(when) else { continue }
-                OCSP_basic_add1_status(basic, id, V_OCSP_CERTSTATUS_REVOKED, Int32(reason?.rawValue ?? -1), revokedAt, thisUpdate, nextUpdate)
-                ASN1_TIME_free(revokedAt)
+                guard let revokedAt = OpenSSLHandle(taking: asn1Time(when), free: ASN1_TIME_free) else { continue }
+                OCSP_basic_add1_status(basic.pointer, id, V_OCSP_CERTSTATUS_REVOKED, Int32(reason?.rawValue ?? -1), revokedAt.pointer,
+                                       thisUpdate.pointer, nextUpdate.pointer)
             }
         }
-        OCSP_copy_nonce(basic, request)
-        let certs = podpis_sk_x509_new()
-        defer { podpis_sk_x509_pop_free(certs) }
-        guard OCSP_basic_sign(basic, signer.pointer, key.pointer, key.defaultDigest.evpMD(), certs, 0) == 1,
-            let response = OCSP_response_create(Int32(OCSP_RESPONSE_STATUS_SUCCESSFUL), basic)
+        OCSP_copy_nonce(basic.pointer, request)
+        let certs = certificateStack([])
+        guard OCSP_basic_sign(basic.pointer, signer.pointer, key.pointer, key.defaultDigest.evpMD(), certs?.pointer, 0) == 1,
+              let response = OpenSSLHandle(taking: OCSP_response_create(Int32(OCSP_RESPONSE_STATUS_SUCCESSFUL), basic.pointer), free: OCSP_RESPONSE_free)
         else { throw PodpisError.openSSL(.software, "cannot sign the OCSP response") }
-        defer { OCSP_RESPONSE_free(response) }
-        guard let der = derBytes({ i2d_OCSP_RESPONSE(response, $0) }) else { throw PodpisError.openSSL(.software, "encode") }
+        guard let der = response.der(i2d_OCSP_RESPONSE) else { throw PodpisError.openSSL(.software, "encode") }
         return der
     }
 
     static func errorResponse(_ status: Int32) throws -> [UInt8] {
-        guard let response = OCSP_response_create(status, nil) else { throw PodpisError.openSSL(.software, "OCSP_response_create") }
-        defer { OCSP_RESPONSE_free(response) }
-        return derBytes({ i2d_OCSP_RESPONSE(response, $0) }) ?? []
+        guard let response = OpenSSLHandle(taking: OCSP_response_create(status, nil), free: OCSP_RESPONSE_free) else {
+            throw PodpisError.openSSL(.software, "OCSP_response_create")
+        }
+        return response.der(i2d_OCSP_RESPONSE) ?? []
     }
 }

@@ -258,8 +258,8 @@ func hexBytes(_ text: String) -> [UInt8] {
 }
 
 /// The handful of DER encodings podpis writes itself (extension values for the demo PKI).
-enum DEREncoder {
-    static func length(_ count: Int) -> [UInt8] {
+package enum DEREncoder {
+    package static func length(_ count: Int) -> [UInt8] {
         if count < 0x80 { return [UInt8(count)] }
         var bytes: [UInt8] = []
         var value = count
@@ -269,10 +269,10 @@ enum DEREncoder {
         }
         return [0x80 | UInt8(bytes.count)] + bytes
     }
-    static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] { [tag] + length(content.count) + content }
+    package static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] { [tag] + length(content.count) + content }
     static func utf8String(_ text: String) -> [UInt8] { tlv(0x0C, Array(text.utf8)) }
-    static func sequence(_ items: [[UInt8]]) -> [UInt8] { tlv(0x30, items.flatMap { $0 }) }
-    static func oid(_ dotted: String) throws -> [UInt8] {
+    package static func sequence(_ items: [[UInt8]]) -> [UInt8] { tlv(0x30, items.flatMap { $0 }) }
+    package static func oid(_ dotted: String) throws -> [UInt8] {
         guard let object = OBJ_txt2obj(dotted, 1) else { throw PodpisError.openSSL(.usage, "not an OID: \(dotted)") }
         defer { ASN1_OBJECT_free(object) }
         guard let der = derBytes({ i2d_ASN1_OBJECT(object, $0) }) else { throw PodpisError.openSSL(.software, "OID encoding failed") }

@@ -4,7 +4,7 @@ import Foundation
 
 /// An owned OpenSSL `EVP_PKEY` holding a private key. Never printed, never logged, never encoded into evidence.
 public final class PrivateKey: @unchecked Sendable {
-    let pointer: OpaquePointer
+    package let pointer: OpaquePointer
 
     init(taking pointer: OpaquePointer) { self.pointer = pointer }
     deinit { EVP_PKEY_free(pointer) }
@@ -175,10 +175,7 @@ public enum KeyLoader {
                     }
                     // DER: PKCS#8 (possibly encrypted) or traditional.
                     if let p8 = d2i_PKCS8PrivateKey_bio(bio, nil, podpis_pem_pass_cb, &source) { return p8 }
-                    return bytes.withUnsafeBufferPointer { buffer in
-                        var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-                        return d2i_AutoPrivateKey(nil, &cursor, buffer.count)
-                    }
+                    return decodeDER(bytes, d2i_AutoPrivateKey, keepingErrors: true)
                 }
             }
         }
@@ -258,10 +255,7 @@ public enum KeyLoader {
             var cursor: UnsafeMutablePointer<UInt8>? = buffer.baseAddress
             return i2d_PrivateKey(parsed.key.pointer, &cursor)
         }
-        let key: OpaquePointer? = written == length ? encoded.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_AutoPrivateKey(nil, &cursor, buffer.count)
-        } : nil
+        let key: OpaquePointer? = written == length ? decodeDER(encoded, d2i_AutoPrivateKey, keepingErrors: true) : nil
         guard let key else { throw PodpisError.openSSL(.dataFormat, "cannot read the key of the legacy PKCS#12 file", subject: path) }
         func again(_ certificate: X509Certificate) throws -> X509Certificate {
             try X509Certificate.parseAll(certificate.der, subject: path)[0]

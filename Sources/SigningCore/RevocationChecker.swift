@@ -145,7 +145,7 @@ extension ChainValidator {
         if let issuer {
             for response in ocspResponses {
                 guard let answer = OCSP.evidence(from: response, certificate: cert, issuer: issuer, trust: trust, untrusted: untrusted) else { continue }
-                let digest = hex(sha256(response))
+                let digest = SHA256.hex(response)
                 if answer.status == .unknown {
                     let detail = answer.problems.first ?? "the OCSP response does not establish the status"
                     let code: RevocationRejection = detail.contains("answered «") ? .ocspRefused

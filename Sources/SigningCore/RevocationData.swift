@@ -106,7 +106,7 @@ package enum EmbeddedRevocation {
 }
 
 extension DER.Node: Equatable {
-    static func == (lhs: DER.Node, rhs: DER.Node) -> Bool { lhs.tag == rhs.tag && lhs.contentRange == rhs.contentRange }
+    package static func == (lhs: DER.Node, rhs: DER.Node) -> Bool { lhs.tag == rhs.tag && lhs.contentRange == rhs.contentRange }
 }
 
 /// Revocation data fetched from the network, kept until its next update (keyed by URL).

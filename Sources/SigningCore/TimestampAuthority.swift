@@ -138,13 +138,8 @@ public final class TimestampAuthority: Sendable {
         TS_RESP_CTX_set_accuracy(ctx, Int32(accuracy.seconds), Int32(accuracy.millis), Int32(accuracy.micros))
         TS_RESP_CTX_set_clock_precision_digits(ctx, 3)
         if !chain.isEmpty {
-            let stack = podpis_sk_x509_new()
-            defer { podpis_sk_x509_pop_free(stack) }
-            for cert in chain {
-                X509_up_ref(cert.pointer)
-                podpis_sk_x509_push(stack, cert.pointer)
-            }
-            TS_RESP_CTX_set_certs(ctx, stack)
+            let stack = certificateStack(chain)
+            TS_RESP_CTX_set_certs(ctx, stack?.pointer)
         }
         TS_RESP_CTX_add_flags(ctx, Int32(TS_ESS_CERT_ID_CHAIN))
 

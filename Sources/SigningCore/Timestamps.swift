@@ -41,7 +41,7 @@ public struct LocalTimestampSource: TimestampSource {
 }
 
 /// A parsed RFC 3161 token (a CMS SignedData over a TSTInfo).
-struct TimestampToken {
+package struct TimestampToken {
     let der: [UInt8]
     let cms: CMSMessage
     let genTime: Date
@@ -51,18 +51,15 @@ struct TimestampToken {
     let imprintOID: String
     let imprint: [UInt8]
     let nonce: String?
-    let tstInfo: [UInt8]
+    package let tstInfo: [UInt8]
 
-    static func parse(_ der: [UInt8]) throws -> TimestampToken {
+    package static func parse(_ der: [UInt8]) throws -> TimestampToken {
         let cms = try CMSMessage.parse(der: der, subject: "timestamp token")
         guard OBJ_obj2nid(CMS_get0_eContentType(cms.pointer)) == NID_id_smime_ct_TSTInfo, let content = cms.attachedContent else {
             throw PodpisError(.dataFormat, "not an RFC 3161 token (no TSTInfo inside)")
         }
         clearOpenSSLErrors()
-        let info: OpaquePointer? = content.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_TS_TST_INFO(nil, &cursor, buffer.count)
-        }
+        let info: OpaquePointer? = decodeDER(content, d2i_TS_TST_INFO, keepingErrors: true)
         guard let info else { throw PodpisError.openSSL(.dataFormat, "damaged TSTInfo in a timestamp token") }
         defer { TS_TST_INFO_free(info) }
         guard let time = date(fromASN1: TS_TST_INFO_get_time(info)) else {
@@ -95,13 +92,8 @@ struct TimestampToken {
 
     /// The token's own signature over its TSTInfo, without judging the TSA's certificate path.
     func signatureVerifies(extraCertificates: [X509Certificate] = []) -> Bool {
-        let stack = podpis_sk_x509_new()
-        defer { podpis_sk_x509_pop_free(stack) }
-        for cert in extraCertificates {
-            X509_up_ref(cert.pointer)
-            podpis_sk_x509_push(stack, cert.pointer)
-        }
-        let ok = CMS_verify(cms.pointer, stack, nil, nil, nil, UInt32(CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY)) == 1
+        let stack = certificateStack(extraCertificates)
+        let ok = CMS_verify(cms.pointer, stack?.pointer, nil, nil, nil, UInt32(CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY)) == 1
         clearOpenSSLErrors()
         return ok
     }
@@ -131,10 +123,7 @@ public struct TimestampClient: Sendable {
         let answer = try source.exchange(request)
 
         clearOpenSSLErrors()
-        let response: OpaquePointer? = answer.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_TS_RESP(nil, &cursor, buffer.count)
-        }
+        let response: OpaquePointer? = decodeDER(answer, d2i_TS_RESP, keepingErrors: true)
         guard let response else {
             throw PodpisError.openSSL(.unavailable, "the TSA's answer is not an RFC 3161 response", subject: source.name)
         }
@@ -271,10 +260,7 @@ public struct TimestampResponseStatus: Sendable {
 
     public static func parse(_ der: [UInt8]) throws -> TimestampResponseStatus {
         clearOpenSSLErrors()
-        let response: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_TS_RESP(nil, &cursor, buffer.count)
-        }
+        let response: OpaquePointer? = decodeDER(der, d2i_TS_RESP, keepingErrors: true)
         guard let response else { throw PodpisError.openSSL(.dataFormat, "not an RFC 3161 response") }
         defer { TS_RESP_free(response) }
         let info = TS_RESP_get_status_info(response)

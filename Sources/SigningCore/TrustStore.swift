@@ -19,7 +19,7 @@ public final class TrustStore: @unchecked Sendable {
         for anchor in anchors where seen.insert(anchor.fingerprint).inserted { unique.append(anchor) }
         self.anchors = unique
         self.fingerprints = seen
-        self.identity = sha256(Array(seen.sorted().joined(separator: ",").utf8))
+        self.identity = SHA256.digest(Array(seen.sorted().joined(separator: ",").utf8))
         store = X509_STORE_new()!
         for anchor in unique { X509_STORE_add_cert(store, anchor.pointer) }
         clearOpenSSLErrors()

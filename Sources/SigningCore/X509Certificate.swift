@@ -10,7 +10,7 @@ import Foundation
 
 /// An owned OpenSSL `X509`. Immutable after creation; OpenSSL documents concurrent reads of an `X509` as safe.
 public final class X509Certificate: @unchecked Sendable, Hashable {
-    let pointer: OpaquePointer
+    package let pointer: OpaquePointer
     /// SHA-256 of the DER encoding, lower-case hex.
     public let fingerprint: String
 
@@ -41,10 +41,7 @@ public final class X509Certificate: @unchecked Sendable, Hashable {
     /// Parses one DER certificate.
     public convenience init(der: [UInt8]) throws {
         clearOpenSSLErrors()
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_X509(nil, &cursor, buffer.count)
-        }
+        let parsed: OpaquePointer? = decodeDER(der, d2i_X509, keepingErrors: true)
         guard let parsed else { throw PodpisError.openSSL(.dataFormat, "not a DER X.509 certificate") }
         self.init(taking: parsed)
     }

@@ -33,11 +33,7 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
     @Option(name: .long, help: help("archive-refresh.policy"))
     var policy: String?
 
-    @Option(name: .long, help: help("common.policies"))
-    var policies: String?
-
-    @Option(name: .customLong("certs"), help: help("common.certs"))
-    var certsFolder: String?
+    @OptionGroup var folders: PolicyFolderOptions
 
     @Option(name: .long, help: help("archive-refresh.log"))
     var log: String?
@@ -48,8 +44,7 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
     @Option(name: .long, help: help("archive-refresh.at"))
     var at: String?
 
-    @Option(name: .long, help: help("common.lang"))
-    var lang: String?
+    @OptionGroup var languageOptions: LanguageOptions
 
     @OptionGroup(title: helpString("group.timestamp")) var tsa: TSAOptions
     @OptionGroup(title: helpString("group.paths")) var paths: PathOptions
@@ -69,9 +64,9 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let catalogue = Catalogue(lang.map { Language(parsing: $0) } ?? Console.language)
+        let catalogue = Catalogue(languageOptions.language)
         let now = try at.map(TimeArgument.parse) ?? Date()
-        let policy = try PolicyCatalog.standard(policies: policies, certs: certsFolder).policy(self.policy)
+        let policy = try folders.catalog().policy(self.policy)
         guard dryRun || tsa.tsa != nil else { throw PodpisError(.usage, "renewing needs a timestamping authority: give --tsa URL (or --dry-run)") }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -9,7 +9,7 @@ extension VerifyCommand {
     /// `verify --batch`: parallel over cores, a progress bar on a terminal, JSON Lines with --json, a summary at the
     /// end, and the exit code of the worst verdict.
     func runBatch(_ source: String) throws {
-        let language = lang.map { Language(parsing: $0) } ?? Console.language
+        let language = languageOptions.language
         let text = Catalogue(language)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
@@ -18,7 +18,7 @@ extension VerifyCommand {
         let items = isDirectory.boolValue ? try BatchPlanner.items(inFolder: source) : try BatchPlanner.items(manifest: source)
         // Files with no signature are said, not skipped: a document that arrived unsigned is not a verified one.
         let unpaired = isDirectory.boolValue ? BatchPlanner.unpaired(inFolder: source, items: items) : []
-        let catalog = try PolicyCatalog.standard(policies: policies, certs: certsFolder)
+        let catalog = try folders.catalog()
         let policy = try catalog.policy(self.policy)
         let (trustLists, listAnchors) = try catalog.trustLists(for: policy)
         var verifier = BatchVerifier(

@@ -20,12 +20,11 @@ struct ContainerListCommand: AsyncParsableCommand {
     @Argument(help: help("container.container"))
     var container: String
 
-    @Option(name: .long, help: help("common.lang"))
-    var lang: String?
+    @OptionGroup var languageOptions: LanguageOptions
 
     func run() async throws {
         let opened = try ASiCContainer(path: container)
-        let catalogue = Catalogue(lang.map { Language(parsing: $0) } ?? Console.language)
+        let catalogue = Catalogue(languageOptions.language)
         Console.out(catalogue.text("container.heading", ["type": opened.kind.rawValue, "name": container]))
         for file in opened.dataFiles {
             Console.out("  \(file.name)\t\(file.uncompressedSize)")
@@ -56,15 +55,14 @@ struct ContainerExtractCommand: AsyncParsableCommand {
     @Flag(name: .long, help: help("container-extract.force"))
     var force = false
 
-    @Option(name: .long, help: help("common.lang"))
-    var lang: String?
+    @OptionGroup var languageOptions: LanguageOptions
 
     func run() async throws {
         let opened = try ASiCContainer(path: container)
         var folder = to ?? (container as NSString).deletingPathExtension
         if folder == container { folder += ".files" }
         let written = try ContainerExtractor.extract(opened, to: folder, force: force)
-        let catalogue = Catalogue(lang.map { Language(parsing: $0) } ?? Console.language)
+        let catalogue = Catalogue(languageOptions.language)
         Console.note(catalogue.text("cli.extracted", ["count": "\(written.count)", "folder": folder, "container": container]))
         for path in written { Console.out(path) }
     }

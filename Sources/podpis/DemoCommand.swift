@@ -13,8 +13,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Argument(help: help("demo.directory"))
     var directory: String = "podpis-demo"
 
-    @Option(name: .long, help: help("common.lang"))
-    var lang: String?
+    @OptionGroup var languageOptions: LanguageOptions
 
     /// What one verification of the demo uses, and the `podpis verify` command line that reproduces it.
     struct Verification {
@@ -43,7 +42,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let language = lang.map { Language(parsing: $0) } ?? Console.language
+        let language = languageOptions.language
         let text = Catalogue(language)
         func step(_ key: String, _ args: [String: String] = [:]) { Console.out("▸ " + text.text(key, args)) }
 

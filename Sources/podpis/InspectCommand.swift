@@ -19,8 +19,7 @@ struct InspectCommand: AsyncParsableCommand {
     @Flag(name: .long, help: help("inspect.json"))
     var json = false
 
-    @Option(name: .long, help: help("common.lang"))
-    var lang: String?
+    @OptionGroup var languageOptions: LanguageOptions
 
     func run() async throws {
         if ASiCContainer.recognises(path: signature) {
@@ -43,7 +42,7 @@ struct InspectCommand: AsyncParsableCommand {
             Console.out(String(decoding: try JSONEncoder.podpis().encode(inspection), as: UTF8.self))
             return
         }
-        Console.out(Self.lines(inspection, name: signature, language: lang.map { Language(parsing: $0) } ?? Console.language).joined(separator: "\n"))
+        Console.out(Self.lines(inspection, name: signature, language: languageOptions.language).joined(separator: "\n"))
     }
 
     /// An XML file whose root is a power of attorney (`<Доверенность` in the EMCHD format).
@@ -62,7 +61,7 @@ struct InspectCommand: AsyncParsableCommand {
             Console.out(String(decoding: try JSONEncoder.podpis().encode(power), as: UTF8.self))
             return
         }
-        let catalogue = Catalogue(lang.map { Language(parsing: $0) } ?? Console.language)
+        let catalogue = Catalogue(languageOptions.language)
         // МЧД dates are Moscow calendar days (the reader keeps them as instants at the day's Moscow bounds).
         let moscow = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "Europe/Moscow") ?? TimeZone(secondsFromGMT: 3 * 3600)!)
         func day(_ date: Date?) -> String { date.map { String($0.formatted(moscow).prefix(10)) } ?? "—" }
@@ -130,7 +129,7 @@ struct InspectCommand: AsyncParsableCommand {
             Console.out(String(decoding: try JSONEncoder.podpis().encode(listing), as: UTF8.self))
             return
         }
-        let language = lang.map { Language(parsing: $0) } ?? Console.language
+        let language = languageOptions.language
         let t = Catalogue(language)
         var lines = [t.text("inspect.pdf.heading", ["name": signature, "count": "\(fields.count)"])]
         for (field, inspection) in zip(fields, inspections) {
@@ -154,7 +153,7 @@ struct InspectCommand: AsyncParsableCommand {
             Console.out(String(decoding: try JSONEncoder.podpis().encode(container), as: UTF8.self))
             return
         }
-        let catalogue = Catalogue(lang.map { Language(parsing: $0) } ?? Console.language)
+        let catalogue = Catalogue(languageOptions.language)
         var lines = [catalogue.text("container.heading", ["type": container.type, "name": signature])]
         lines += container.files.map { "  \($0.name)\t\($0.size)" }
         for entry in container.signatures {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PodpisService
 import PolicyEngine
 import SigningCore
 
@@ -160,4 +161,40 @@ func checkOutput(_ path: String, force: Bool) throws {
     if FileManager.default.fileExists(atPath: path) && !force {
         throw PodpisError.alreadyExists(path)
     }
+}
+
+/// `--lang`, shared by every command that speaks to a person. (podpis takes `--lang` out of the arguments before
+/// ArgumentParser parses them, see ``CommandLineLanguage``; the option is declared for the help pages.)
+struct LanguageOptions: ParsableArguments {
+    @Option(name: .long, help: help("common.lang"))
+    var lang: Language?
+
+    /// The language asked for, else the command line's.
+    var language: Language { lang ?? Console.language }
+}
+
+/// Where policies and trust lists are (`--policies`, `--certs`), shared by the commands that judge.
+struct PolicyFolderOptions: ParsableArguments {
+    @Option(name: .long, help: help("common.policies"))
+    var policies: String?
+
+    @Option(name: .customLong("certs"), help: help("common.certs"))
+    var certs: String?
+
+    func catalog(extraFiles: [String] = []) throws -> PolicyCatalog {
+        try .standard(policies: policies, certs: certs, extraFiles: extraFiles)
+    }
+}
+
+/// `--lang` values as a typed option value: `ru`, `en` (or `ru-RU`, `en_US`…), read as ``CommandLineLanguage`` reads them.
+extension Language: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let language = CommandLineLanguage.parse(argument) else { return nil }
+        self = language
+    }
+
+    // The help pages stay as they were: no "(values: ru, en)" after the text, no completion list.
+    public static var allValueStrings: [String] { [] }
+    public static var allValueDescriptions: [String: String] { [:] }
+    public static var defaultCompletionKind: CompletionKind { .default }
 }

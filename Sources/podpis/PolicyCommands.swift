@@ -9,15 +9,11 @@ import SigningCore
 
 /// Options naming where policies and trust lists are.
 struct CatalogOptions: ParsableArguments {
-    @Option(name: .long, help: help("common.policies"))
-    var policies: String?
-    @Option(name: .customLong("certs"), help: help("common.certs"))
-    var certs: String?
-    @Option(name: .long, help: help("common.lang"))
-    var lang: String?
+    @OptionGroup var folders: PolicyFolderOptions
+    @OptionGroup var languageOptions: LanguageOptions
 
-    var language: Language { lang.map { Language(parsing: $0) } ?? Console.language }
-    func catalog(extraFiles: [String] = []) throws -> PolicyCatalog { try .standard(policies: policies, certs: certs, extraFiles: extraFiles) }
+    var language: Language { languageOptions.language }
+    func catalog(extraFiles: [String] = []) throws -> PolicyCatalog { try folders.catalog(extraFiles: extraFiles) }
 }
 
 struct PolicyCommand: AsyncParsableCommand {

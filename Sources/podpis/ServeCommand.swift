@@ -16,8 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: help("common.host")) var host: String?
     @Option(name: .long, help: help("serve.port")) var port: Int?
     @Option(name: .long, help: help("serve.trust")) var trust: [String] = []
-    @Option(name: .long, help: help("common.policies")) var policies: String?
-    @Option(name: .customLong("certs"), help: help("common.certs")) var certs: String?
+    @OptionGroup var folders: PolicyFolderOptions
     @Option(name: .long, help: help("serve.database")) var database: String?
     @Option(name: .long, help: help("serve.node")) var node: String?
     @Option(name: .customLong("default-policy"), help: help("serve.default-policy")) var defaultPolicy: String?
@@ -47,8 +46,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         if !trust.isEmpty { configuration.trust = trust }
-        if let policies { configuration.policies = policies }
-        if let certs { configuration.certs = certs }
+        if let policies = folders.policies { configuration.policies = policies }
+        if let certs = folders.certs { configuration.certs = certs }
         if let database { configuration.database = database }
         if let node { configuration.node = node }
         if let defaultPolicy { configuration.defaultPolicy = defaultPolicy }

@@ -32,8 +32,7 @@ struct SignCommand: AsyncParsableCommand {
     @Flag(name: .long, help: help("sign.force"))
     var force = false
 
-    @Option(name: .long, help: help("common.lang"))
-    var lang: String?
+    @OptionGroup var languageOptions: LanguageOptions
 
     @Option(name: .long, help: help("sign.level"))
     var level: SignatureLevel?
@@ -86,7 +85,7 @@ struct SignCommand: AsyncParsableCommand {
         try signer.checkCertificate(identity, chain: chain, paths: paths, online: target == .LT || target == .LTA)
         let options = SignatureOptions(
             digest: try signer.digestAlgorithm(), attached: attached, pem: pem, rsaPSS: signer.pss, chain: chain)
-        let language = lang.map { Language(parsing: $0) } ?? Console.language
+        let language = languageOptions.language
         if target == .B {
             _ = try ProgressLine.reading(document, language: language) {
                 try Signer.sign(.file(document), identity: identity, options: options, output: output)
@@ -97,7 +96,7 @@ struct SignCommand: AsyncParsableCommand {
             let raised = try raise(signed, name: output, to: target, tsa: tsa, paths: paths, certificates: chain, document: .file(path: document))
             try FileInput.writeAtomically(raised, to: output)
         }
-        let catalogue = Catalogue(lang.map { Language(parsing: $0) } ?? Console.language)
+        let catalogue = Catalogue(languageOptions.language)
         Console.note(catalogue.text("cli.signed", [
             "document": document, "signature": output, "signer": identity.certificate.info().displayName,
             "key": identity.key.keyType, "level": target.rawValue,
@@ -122,7 +121,7 @@ extension CosignCommand {
                 try Signer.cosign(signature: existing, signatureName: document + "!META-INF/signature.p7s",
                                   content: .file(dataPath), identity: identity, options: options)
             })
-        let catalogue = Catalogue(lang.map { Language(parsing: $0) } ?? Console.language)
+        let catalogue = Catalogue(languageOptions.language)
         Console.note(catalogue.text("cli.cosigned", ["signature": output + " (" + added + ")", "signer": identity.certificate.info().displayName]))
     }
 }
@@ -163,7 +162,7 @@ extension SignCommand {
                 try finish(try Signer.sign(.file(document), identity: identity, options: options))
             }
         }
-        let catalogue = Catalogue(lang.map { Language(parsing: $0) } ?? Console.language)
+        let catalogue = Catalogue(languageOptions.language)
         Console.note(catalogue.text("cli.signed-container", [
             "documents": documents.joined(separator: ", "), "container": output, "type": kind == .asice ? "ASiC-E" : "ASiC-S",
             "signer": identity.certificate.info().displayName, "key": identity.key.keyType, "level": target.rawValue,
@@ -190,8 +189,7 @@ struct CosignCommand: AsyncParsableCommand {
     @Flag(name: .long, help: help("common.pem"))
     var pem = false
 
-    @Option(name: .long, help: help("common.lang"))
-    var lang: String?
+    @OptionGroup var languageOptions: LanguageOptions
 
     @OptionGroup(title: helpString("group.revocation")) var paths: RevocationOptions
 
@@ -211,7 +209,7 @@ struct CosignCommand: AsyncParsableCommand {
         _ = try Signer.cosign(
             signature: existing, signatureName: signaturePath, content: documentPath.map { .file($0) }, identity: identity,
             options: options, output: output)
-        let catalogue = Catalogue(lang.map { Language(parsing: $0) } ?? Console.language)
+        let catalogue = Catalogue(languageOptions.language)
         Console.note(catalogue.text("cli.cosigned", ["signature": output, "signer": identity.certificate.info().displayName]))
     }
 }

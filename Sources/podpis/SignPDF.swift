@@ -15,14 +15,7 @@ extension SignCommand {
     /// left as it is; the output is written atomically once everything (TSA, validation data) succeeded.
     func signPDF() throws {
         let output = out ?? Self.signedPDFPath(for: document)
-        if (output as NSString).standardizingPath == (document as NSString).standardizingPath {
-            throw PodpisError(.usage, "the signed PDF is a new file: give --out another name than the input", subject: document)
-        }
-        try checkOutput(output, force: force)
-        let size = try FileInput.regularFileSize(path: document)
-        guard size <= UInt64(SignedPDF.defaultLimit) else {
-            throw PodpisError(.dataFormat, "PDF too large (\(size) bytes; at most \(SignedPDF.defaultLimit))", subject: document)
-        }
+        try checkPDFPaths(input: document, output: output, force: force, newFile: "the signed PDF")
         let target = level ?? (tsa.tsa != nil ? .T : .B)
         if target != .B && tsa.tsa == nil { throw needsTimestamp(target) }
         let (identity, chain) = try signer.loadIdentity()
@@ -35,10 +28,24 @@ extension SignCommand {
             ocspResponses: try paths.ocspResponses(), revocation: paths.revocation)
         let signed = try PAdESSigner.sign(pdf: pdf, name: document, identity: identity, settings: settings)
         try FileInput.writeAtomically(signed, to: output)
-        let catalogue = Catalogue(lang.map { Language(parsing: $0) } ?? Console.language)
+        let catalogue = Catalogue(languageOptions.language)
         Console.note(catalogue.text("cli.signed-pdf", [
             "document": document, "output": output, "signer": identity.certificate.info().displayName,
             "key": identity.key.keyType, "level": target.rawValue,
         ]))
+    }
+}
+
+/// The paths of a command that writes a new PDF from one (`sign` on a PDF, `stamp`), checked before any work: the
+/// output (`newFile` names it in the error) is not the input and may be written, and the input is a regular file
+/// within the PDF size limit.
+func checkPDFPaths(input document: String, output: String, force: Bool, newFile: String) throws {
+    if (output as NSString).standardizingPath == (document as NSString).standardizingPath {
+        throw PodpisError(.usage, "\(newFile) is a new file: give --out another name than the input", subject: document)
+    }
+    try checkOutput(output, force: force)
+    let size = try FileInput.regularFileSize(path: document)
+    guard size <= UInt64(SignedPDF.defaultLimit) else {
+        throw PodpisError(.dataFormat, "PDF too large (\(size) bytes; at most \(SignedPDF.defaultLimit))", subject: document)
     }
 }

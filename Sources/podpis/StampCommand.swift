@@ -38,7 +38,7 @@ struct StampCommand: AsyncParsableCommand {
     @OptionGroup(title: helpString("group.paths")) var paths: PathOptions
 
     @Option(name: .long, help: help("stamp.lang"))
-    var lang: String?
+    var lang: Language?
 
     func run() async throws {
         guard let placement = PDFStamping.Placement(rawValue: page.lowercased()) else {
@@ -46,14 +46,7 @@ struct StampCommand: AsyncParsableCommand {
         }
         let language = CommandLineLanguage.explicit ?? .ru
         let output = out ?? (document.lowercased().hasSuffix(".pdf") ? String(document.dropLast(4)) : document) + ".print.pdf"
-        if (output as NSString).standardizingPath == (document as NSString).standardizingPath {
-            throw PodpisError(.usage, "the printable copy is a new file: give --out another name than the input", subject: document)
-        }
-        try checkOutput(output, force: force)
-        let size = try FileInput.regularFileSize(path: document)
-        guard size <= UInt64(SignedPDF.defaultLimit) else {
-            throw PodpisError(.dataFormat, "PDF too large (\(size) bytes; at most \(SignedPDF.defaultLimit))", subject: document)
-        }
+        try checkPDFPaths(input: document, output: output, force: force, newFile: "the printable copy")
         let bytes = try FileInput.readSmallFile(path: document, limit: UInt64(SignedPDF.defaultLimit))
         guard bytes.starts(with: Array("%PDF-".utf8)) else {
             throw PodpisError(.dataFormat, "not a PDF: the printable copy with the signature marks is made for PDFs; for other documents, `podpis verify DOCUMENT --report protocol.html` prints the same marks", subject: document)

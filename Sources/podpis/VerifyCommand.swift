@@ -22,11 +22,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: help("verify.policy"))
     var policy: String?
 
-    @Option(name: .long, help: help("common.policies"))
-    var policies: String?
-
-    @Option(name: .customLong("certs"), help: help("common.certs"))
-    var certsFolder: String?
+    @OptionGroup var folders: PolicyFolderOptions
 
     @OptionGroup(title: helpString("group.paths")) var paths: PathOptions
 
@@ -45,8 +41,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: help("verify.type"))
     var type: String?
 
-    @Option(name: .long, help: help("common.lang"))
-    var lang: String?
+    @OptionGroup var languageOptions: LanguageOptions
 
     @Option(name: .long, help: help("verify.poa"))
     var poa: [String] = []
@@ -87,9 +82,9 @@ struct VerifyCommand: AsyncParsableCommand {
             return
         }
         guard let document else { throw PodpisError(.usage, "no document") }
-        let language = lang.map { Language(parsing: $0) } ?? Console.language
+        let language = languageOptions.language
         let validationTime = try at.map(TimeArgument.parse)
-        let catalog = try PolicyCatalog.standard(policies: policies, certs: certsFolder)
+        let catalog = try folders.catalog()
         let policy = try catalog.policy(self.policy, language: language)
         let (trustLists, listAnchors) = try catalog.trustLists(for: policy)
         if signature == nil, isContainer(document) {
@@ -196,12 +191,21 @@ struct VerifyCommand: AsyncParsableCommand {
                 documentType: type, language: language, trustLists: trustLists))
             try finish(evidence: evidence, report: report, signaturePath: path, language: language)
         }
-        var settings = ASiCContainer.VerificationSettings(
+        try verifySettled(container, path: path, policy: policy, trustLists: trustLists, listAnchors: listAnchors,
+                          validationTime: validationTime, language: language)
+    }
+
+    /// Verifies a container or a signed PDF with the settings the options give (trust anchors and the lists', the
+    /// certificates, CRLs and OCSP responses given, the revocation mode, the caps) and the powers of attorney given,
+    /// judges the evidence and finishes.
+    func verifySettled(_ source: some SettingsVerifiable, path: String, policy: Policy, trustLists: [String: TrustList],
+                       listAnchors: [X509Certificate], validationTime: Date?, language: Language) throws -> Never {
+        var settings = VerificationSettings(
             trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
             certificates: try paths.certificates(), crls: try paths.revocation.crls(), validationTime: validationTime,
             ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation)
         settings.limits = signatureLimits
-        let evidence = try container.collectEvidence(settings, powersOfAttorney: try powersOfAttorney(), statuses: try powerOfAttorneyStatuses())
+        let evidence = try source.collectEvidence(settings, powersOfAttorney: try powersOfAttorney(), statuses: try powerOfAttorneyStatuses())
         let report = PolicyEngine().judge(evidence, policy: policy, options: JudgementOptions(
             documentType: type, language: language, attestations: try attestations(), trustLists: trustLists))
         try finish(evidence: evidence, report: report, signaturePath: path, language: language)

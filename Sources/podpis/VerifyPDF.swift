@@ -20,14 +20,7 @@ extension VerifyCommand {
                    validationTime: Date?, language: Language) throws {
         let pdf = try SignedPDF(path: path)
         guard pdf.isSigned else { return }
-        var settings = SignedPDF.VerificationSettings(
-            trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
-            certificates: try paths.certificates(), crls: try paths.revocation.crls(), validationTime: validationTime,
-            ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation)
-        settings.limits = signatureLimits
-        let evidence = try pdf.collectEvidence(settings, powersOfAttorney: try powersOfAttorney(), statuses: try powerOfAttorneyStatuses())
-        let report = PolicyEngine().judge(evidence, policy: policy, options: JudgementOptions(
-            documentType: type, language: language, attestations: try attestations(), trustLists: trustLists))
-        try finish(evidence: evidence, report: report, signaturePath: path, language: language)
+        try verifySettled(pdf, path: path, policy: policy, trustLists: trustLists, listAnchors: listAnchors,
+                          validationTime: validationTime, language: language)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import PolicyEngine
 import Testing
 @testable import SigningCore
+import SigningCoreTestSupport
 
 /// CAdES-LTA: archive-time-stamp-v3 keeps a signature provable after its algorithms, certificates and CAs age out.
 @Suite("CAdES-LTA")

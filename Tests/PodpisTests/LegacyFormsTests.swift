@@ -5,6 +5,7 @@ import PodpisService
 import PolicyEngine
 import Testing
 @testable import SigningCore
+import SigningCoreTestSupport
 
 /// CAdES-X Long Type 1 as CryptoPro CSP (and КриптоАРМ, ViPNet, the ФНС tools) writes it, built with the GOST test
 /// PKI (see ``CryptoProLongTerm``): the signature must verify offline from the data it carries, after the signer's

@@ -3,6 +3,7 @@ import Foundation
 import PolicyEngine
 import Testing
 @testable import SigningCore
+import SigningCoreTestSupport
 
 /// One test per sub-indication the signing core and the default policy can produce, over RSA, ECDSA and GOST.
 @Suite("Negative matrix: each sub-indication has a case that produces it")

@@ -5,6 +5,7 @@ import PodpisService
 import PolicyEngine
 import Testing
 @testable import SigningCore
+import SigningCoreTestSupport
 
 /// Shapes other producers write that podpis itself does not: counter-signatures, algorithms beyond its own signing
 /// set, signatures without signed attributes or certificates (the TC26 examples), BER encodings, damaged and bare

@@ -3,6 +3,7 @@ import Foundation
 import PolicyEngine
 import Testing
 @testable import SigningCore
+import SigningCoreTestSupport
 
 /// Timestamps as proof of existence (in process; the network path is in TimestampNetworkTests).
 @Suite("Timestamps and proof of existence")

@@ -3,6 +3,7 @@ import Foundation
 import PodpisService
 import PolicyEngine
 @testable import SigningCore
+import SigningCoreTestSupport
 
 /// DER pieces for building the shapes other producers write, independently of podpis's own readers.
 enum TestDER {

@@ -2,12 +2,16 @@ import COpenSSL
 import CPodpis
 import EvidenceModel
 import Foundation
+import SigningCore
 
-/// Hostile variants of valid signatures, for the test suite's negative cases (reachable with `@testable import`).
-/// They keep the OpenSSL work inside the signing core.
-enum Tampering {
+// SigningCoreTestSupport: code only the tests use, kept out of every shipped binary (no product and no executable
+// depends on this target; Package.swift lets only PodpisTests import it). It is SigningCore's test twin: the one other
+// module that calls OpenSSL, through SigningCore's `package` wrappers (CMSMessage, DER, SignerAttributes…).
+
+/// Hostile variants of valid signatures, for the test suite's negative cases.
+public enum Tampering {
     /// Flips one bit in signer `index`'s signature value.
-    static func flipSignatureBit(_ signature: [UInt8], signer index: Int = 0) throws -> [UInt8] {
+    public static func flipSignatureBit(_ signature: [UInt8], signer index: Int = 0) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
         guard let value = CMS_SignerInfo_get0_signature(si) else { throw PodpisError(.software, "no signature value") }
@@ -18,7 +22,7 @@ enum Tampering {
     }
 
     /// Replaces signer `index`'s signing-time attribute value (the signature then no longer covers it).
-    static func changeSigningTime(_ signature: [UInt8], signer index: Int = 0, to date: Date) throws -> [UInt8] {
+    public static func changeSigningTime(_ signature: [UInt8], signer index: Int = 0, to date: Date) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
         let position = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1)
@@ -30,7 +34,7 @@ enum Tampering {
     }
 
     /// Adds a second signing-time attribute (a format violation: at most one is allowed).
-    static func duplicateSigningTime(_ signature: [UInt8], signer index: Int = 0) throws -> [UInt8] {
+    public static func duplicateSigningTime(_ signature: [UInt8], signer index: Int = 0) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
         guard let time = asn1Time(Date()) else { throw PodpisError(.software, "time") }
@@ -40,7 +44,7 @@ enum Tampering {
     }
 
     /// Replaces the SignedData certificates with `certificates`.
-    static func replaceCertificates(_ signature: [UInt8], with certificates: [X509Certificate]) throws -> [UInt8] {
+    public static func replaceCertificates(_ signature: [UInt8], with certificates: [X509Certificate]) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         guard let stack = CMS_get1_certs(cms.pointer) else { throw PodpisError(.software, "no certificates") }
         // Remove by rebuilding: CMS has no delete API, so start from a copy of the structure without certificates.
@@ -74,7 +78,7 @@ enum Tampering {
 
 extension Tampering {
     /// Adds `token` as a signature-time-stamp of signer `index`, whatever it covers (a timestamp over other data).
-    static func attachTimestamp(_ signature: [UInt8], token: [UInt8], signer index: Int = 0) throws -> [UInt8] {
+    public static func attachTimestamp(_ signature: [UInt8], token: [UInt8], signer index: Int = 0) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
         CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, token, Int32(token.count))
@@ -82,7 +86,7 @@ extension Tampering {
     }
 
     /// The first signature-time-stamp token of signer `index`.
-    static func timestampToken(of signature: [UInt8], signer index: Int = 0) throws -> [UInt8] {
+    public static func timestampToken(of signature: [UInt8], signer index: Int = 0) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let attributes = SignerAttributes(signerInfo: cms.signerInfos[index])
         guard let attribute = attributes.unsigned(NID_id_smime_aa_timeStampToken).first,
@@ -92,7 +96,7 @@ extension Tampering {
     }
 
     /// Re-signs a genuine token's TSTInfo with another identity (as a forger with any certificate could).
-    static func resignToken(_ token: [UInt8], with identity: SigningIdentity) throws -> [UInt8] {
+    public static func resignToken(_ token: [UInt8], with identity: SigningIdentity) throws -> [UInt8] {
         let parsed = try TimestampToken.parse(token)
         let flags = UInt32(CMS_BINARY | CMS_NOSMIMECAP | CMS_PARTIAL)
         guard let raw = CMS_sign(nil, nil, nil, nil, flags) else { throw PodpisError.openSSL(.software, "CMS_sign") }
@@ -113,7 +117,7 @@ extension Tampering {
 
 extension Tampering {
     /// Adds an unsigned attribute (`value`: the DER of one attribute value) to signer `index`.
-    static func addUnsignedAttribute(_ signature: [UInt8], oid: String, value: [UInt8], signer index: Int = 0) throws -> [UInt8] {
+    public static func addUnsignedAttribute(_ signature: [UInt8], oid: String, value: [UInt8], signer index: Int = 0) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
         guard let object = OBJ_txt2obj(oid, 1) else { throw PodpisError.openSSL(.software, "OID \(oid)") }
@@ -125,7 +129,7 @@ extension Tampering {
     }
 
     /// The signature value's octets of signer `index`.
-    static func signatureValue(of signature: [UInt8], signer index: Int = 0) throws -> [UInt8] {
+    public static func signatureValue(of signature: [UInt8], signer index: Int = 0) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         guard let value = CMS_SignerInfo_get0_signature(cms.signerInfos[index]) else { throw PodpisError(.software, "no signature value") }
         return bytes(of: value)
@@ -133,14 +137,14 @@ extension Tampering {
 
     /// A copy of an RFC 3161 token (or any SignedData) without its certificates, as TSAs answer when certReq is
     /// false: the TSTInfo and the signature are untouched.
-    static func withoutCertificates(token: [UInt8]) throws -> [UInt8] {
+    public static func withoutCertificates(token: [UInt8]) throws -> [UInt8] {
         try withoutCertificates(try CMSMessage.parse(der: token, subject: nil)).der()
     }
 
     /// Adds a countersignature (RFC 5652 §11.4) by `identity` over signer `index`'s signature value: signed
     /// attributes message-digest, signing-time and signing-certificate-v2 (no content-type), signed over their
     /// DER, as DSS, CryptoPro and Bouncy Castle write it. `breakSignature` flips a bit of the countersignature.
-    static func addCounterSignature(_ signature: [UInt8], identity: SigningIdentity, digest: DigestAlgorithm, signingTime: Date = Date(),
+    public static func addCounterSignature(_ signature: [UInt8], identity: SigningIdentity, digest: DigestAlgorithm, signingTime: Date = Date(),
                                     signer index: Int = 0, breakSignature: Bool = false) throws -> [UInt8] {
         let countersigned = try signatureValue(of: signature, signer: index)
         let certificate = identity.certificate
