@@ -58,7 +58,7 @@ public enum EvidencePacking {
         for range in objects {
             skeleton += bytes[position..<range.lowerBound]
             let text = Array(bytes[range])
-            let digest = hex((try? MultiDigest.digest(.sha256, text)) ?? [])
+            let digest = SHA256.hex(text)
             skeleton += marker
             skeleton += Array(digest.utf8)
             skeleton += Array(#""}"#.utf8)
@@ -203,16 +203,6 @@ public enum EvidencePacking {
         return false
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 
     // MARK: - zlib
 
@@ -250,7 +240,7 @@ final class BlobCache: Sendable {
     /// Keeps blobs whose text matches their digest (a blob changed in the table is used for its entries, whose hash
     /// then fails, but never remembered).
     func remember(_ blobs: [String: [UInt8]], verified: Bool = false) {
-        let good = verified ? blobs : blobs.filter { EvidencePacking.hex((try? MultiDigest.digest(.sha256, $0.value)) ?? []) == $0.key }
+        let good = verified ? blobs : blobs.filter { SHA256.hex($0.value) == $0.key }
         box.withLockedValue { cache in
             if cache.count + good.count > capacity { cache.removeAll(keepingCapacity: true) }
             cache.merge(good) { _, new in new }

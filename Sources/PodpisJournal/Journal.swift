@@ -137,7 +137,7 @@ public struct JournalEntry: Codable, Sendable, Equatable {
     /// The hash of everything but `hash` itself: SHA-256 over the canonical JSON (sorted keys, `hash` empty), as
     /// ``canonicalJSON`` writes it.
     public func computedHash() -> String {
-        EvidencePacking.hex((try? MultiDigest.digest(.sha256, canonicalJSON())) ?? [])
+        SHA256.hex(canonicalJSON())
     }
 
     /// The same hash over the entry as `JSONEncoder` (sorted keys, slashes unescaped) encodes it: the definition
@@ -149,7 +149,7 @@ public struct JournalEntry: Codable, Sendable, Equatable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.userInfo[Self.hashingKey] = true
         let data = (try? encoder.encode(copy)) ?? Data()
-        return EvidencePacking.hex((try? MultiDigest.digest(.sha256, [UInt8](data))) ?? [])
+        return SHA256.hex([UInt8](data))
     }
 
     /// Whether `hash` is this entry's hash. ``computedHash()`` first; should it ever disagree with the encoder's

@@ -181,13 +181,15 @@ paths:
             schema: {$ref: "#/components/schemas/VerifyJSON"}
       responses:
         "200":
-          description: The report (after its journal entry is durable); header X-Journal-Entry holds the entry number and
+          description: The report (after its journal entry is durable); header X-Journal-Entry holds the entry number,
+            X-Journal-Node the node whose chain holds it (entry numbers count per node, see serve --node), and
             X-Journal-Receipt (when the service has a journal key) the Base64 of a CMS SignedData, signed with the journal key,
             over the entry's {"hash","node","seq","time"} (keep it to prove later that the entry existed; podpis audit verify
             --receipt). Only 200 answers are journaled. With Accept text/html, the verification protocol (one self-contained
             HTML page in the request's language), its own SHA-256 in header X-Report-SHA256
           headers:
             X-Journal-Entry: {schema: {type: integer}}
+            X-Journal-Node: {schema: {type: string, pattern: "^[a-z0-9][a-z0-9_-]{0,31}$"}}
             X-Journal-Receipt: {schema: {type: string, contentEncoding: base64}}
           content:
             application/json:

@@ -216,6 +216,8 @@ package struct VerifyEndpoint: Sendable {
         record.packed = packed
         let (entry, receipt) = try await state.record(record)
         headers[HTTPField.Name("X-Journal-Entry")!] = "\(entry.seq)"
+        // Entry numbers count per node (each node of a shared journal keeps its own chain): the pair names the entry.
+        headers[HTTPField.Name("X-Journal-Node")!] = entry.node
         if let receipt { headers[HTTPField.Name("X-Journal-Receipt")!] = receipt }
         if wantsHTML { return try Self.page(report: report, evidence: evidence, status: .ok, headers: headers) }
         let body = try reportJSON ?? JSONEncoder.podpis(pretty: false).encode(report)

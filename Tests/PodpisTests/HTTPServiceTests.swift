@@ -111,6 +111,7 @@ struct HTTPServiceTests {
                 #expect(report["lang"] as? String == "ru")
                 #expect((report["document"] as? [String: Any])?["name"] as? String == "prikaz.txt")
                 #expect(response.headers[HTTPField.Name("X-Journal-Entry")!] == "1")
+                #expect(response.headers[HTTPField.Name("X-Journal-Node")!] == "0")
                 #expect(response.headers[HTTPField.Name("X-Request-ID")!] != nil)
             }
             // Document first, then signature: hashed with every usual algorithm.
