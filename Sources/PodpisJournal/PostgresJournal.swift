@@ -158,47 +158,16 @@ public final class PostgresJournal: AuditJournal {
         }
     }
 
-    /// Appends wait here while a transaction is in flight; the next transaction takes them all (group commit), at
-    /// most ``batchLimit`` at a time.
-    private let pending = NIOLockedValueBox(PendingAppends())
+    /// Group commit (``GroupCommit``): the appends that arrive while a transaction is in flight share the next one,
+    /// at most ``batchLimit`` at a time.
+    private let group = GroupCommit(limit: PostgresJournal.batchLimit)
     static let batchLimit = 256
-
-    struct PendingAppends {
-        var queue: [(JournalRecord, CheckedContinuation<JournalEntry, any Error>)] = []
-        var writing = false
-    }
 
     /// Appends an entry to this node's chain and returns once it is committed. The appends that arrive while a
     /// transaction is in flight share the next one: one lock hand-over, one statement and one commit for all of
     /// them. Each caller resumes only after the commit that holds its own entry.
     public func append(_ record: JournalRecord) async throws -> JournalEntry {
-        try await withCheckedThrowingContinuation { continuation in
-            let startWriter = pending.withLockedValue { state in
-                state.queue.append((record, continuation))
-                if state.writing { return false }
-                state.writing = true
-                return true
-            }
-            if startWriter { Task { await self.drain() } }
-        }
-    }
-
-    private func drain() async {
-        while true {
-            let batch = pending.withLockedValue { state in
-                let items = Array(state.queue.prefix(Self.batchLimit))
-                state.queue.removeFirst(items.count)
-                if items.isEmpty { state.writing = false }
-                return items
-            }
-            if batch.isEmpty { return }
-            do {
-                let entries = try await bounded(batch.map(\.0))
-                for (item, entry) in zip(batch, entries) { item.1.resume(returning: entry) }
-            } catch {
-                for item in batch { item.1.resume(throwing: error) }
-            }
-        }
+        try await group.append(record) { records in try await self.bounded(records) }
     }
 
     /// A batch that did not commit in time (``batchTimeout``).

@@ -81,74 +81,48 @@ public final class SQLiteJournal: AuditJournal {
 
     let blobCache = BlobCache()
 
-    /// Appends wait here while a commit is in flight; the next commit takes them all (group commit).
-    private let pending = NIOLockedValueBox(PendingAppends())
-
-    struct PendingAppends {
-        var queue: [(JournalRecord, CheckedContinuation<JournalEntry, any Error>)] = []
-        var writing = false
-    }
+    /// Concurrent appends share one transaction and one fsync (``GroupCommit``).
+    private let group = GroupCommit()
 
     /// Appends an entry and returns once it is durable. Concurrent appends share one transaction and one fsync
     /// (group commit): each caller still resumes only after the commit that holds its own entry.
     public func append(_ record: JournalRecord) async throws -> JournalEntry {
-        try await withCheckedThrowingContinuation { continuation in
-            let startWriter = pending.withLockedValue { state in
-                state.queue.append((record, continuation))
-                if state.writing { return false }
-                state.writing = true
-                return true
-            }
-            if startWriter { Task { await self.drain() } }
-        }
+        try await group.append(record) { records in try await self.write(records) }
     }
 
-    private func drain() async {
-        while true {
-            let batch = pending.withLockedValue { state in
-                let items = state.queue
-                state.queue = []
-                if items.isEmpty { state.writing = false }
-                return items
-            }
-            if batch.isEmpty { return }
-            let records = batch.map(\.0)
-            let blobCache = self.blobCache
-            do {
-                let (entries, newBlobs) = try await pool.write { db in
-                    var newBlobs: [String: [UInt8]] = [:]
-                    let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
-                    var seq: Int64 = (last?["seq"] as Int64?) ?? 0
-                    var previous: String = (last?["hash"] as String?) ?? JournalEntry.genesis
-                    var written: [JournalEntry] = []
-                    for record in records {
-                        seq += 1
-                        let entry = JournalEntry.make(seq: seq, record: record, previousHash: previous)
-                        let signers = String(decoding: try JSONEncoder().encode(entry.signers), as: UTF8.self)
-                        let packed = record.packedEvidence
-                        for blob in packed.blobs where newBlobs[blob.digest] == nil && !blobCache.contains(blob.digest) {
-                            try db.execute(sql: "INSERT OR IGNORE INTO journal_blobs (digest, kind, content) VALUES (?, ?, ?)",
-                                           arguments: [blob.digest, blob.kind, Data(EvidencePacking.storedBlob(blob))])
-                            newBlobs[blob.digest] = blob.text
-                        }
-                        try db.execute(sql: """
-                            INSERT INTO journal (seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version,
-                                                 indication, sub_indication, evidence, packed, previous_hash, hash)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)
-                            """, arguments: [entry.seq, entry.time, entry.requestID, entry.documentDigest, entry.signatureDigest, signers,
-                                             entry.policyID, entry.policyVersion, entry.indication, entry.subIndication, Data(packed.packed),
-                                             entry.previousHash, entry.hash])
-                        previous = entry.hash
-                        written.append(entry)
-                    }
-                    return (written, newBlobs)
+    /// Writes `records` as the next entries of the chain, in one transaction.
+    private func write(_ records: [JournalRecord]) async throws -> [JournalEntry] {
+        let blobCache = self.blobCache
+        let (entries, newBlobs) = try await pool.write { db in
+            var newBlobs: [String: [UInt8]] = [:]
+            let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
+            var seq: Int64 = (last?["seq"] as Int64?) ?? 0
+            var previous: String = (last?["hash"] as String?) ?? JournalEntry.genesis
+            var written: [JournalEntry] = []
+            for record in records {
+                seq += 1
+                let entry = JournalEntry.make(seq: seq, record: record, previousHash: previous)
+                let signers = String(decoding: try JSONEncoder().encode(entry.signers), as: UTF8.self)
+                let packed = record.packedEvidence
+                for blob in packed.blobs where newBlobs[blob.digest] == nil && !blobCache.contains(blob.digest) {
+                    try db.execute(sql: "INSERT OR IGNORE INTO journal_blobs (digest, kind, content) VALUES (?, ?, ?)",
+                                   arguments: [blob.digest, blob.kind, Data(EvidencePacking.storedBlob(blob))])
+                    newBlobs[blob.digest] = blob.text
                 }
-                blobCache.remember(newBlobs, verified: true)
-                for (item, entry) in zip(batch, entries) { item.1.resume(returning: entry) }
-            } catch {
-                for item in batch { item.1.resume(throwing: error) }
+                try db.execute(sql: """
+                    INSERT INTO journal (seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version,
+                                         indication, sub_indication, evidence, packed, previous_hash, hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)
+                    """, arguments: [entry.seq, entry.time, entry.requestID, entry.documentDigest, entry.signatureDigest, signers,
+                                     entry.policyID, entry.policyVersion, entry.indication, entry.subIndication, Data(packed.packed),
+                                     entry.previousHash, entry.hash])
+                previous = entry.hash
+                written.append(entry)
             }
+            return (written, newBlobs)
         }
+        blobCache.remember(newBlobs, verified: true)
+        return entries
     }
 
     public func entries(node: String, after: Int64, limit: Int) async throws -> [JournalEntry] {
