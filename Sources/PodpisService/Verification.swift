@@ -4,25 +4,23 @@ import PolicyEngine
 import SigningCore
 
 /// The verification workflow shared by the CLI and the HTTP service: read inputs, gather evidence with the
-/// signing core, judge it with the policy engine.
+/// signing core, judge it with the policy engine. The request's fields (the signature, the document and the
+/// settings) read and write through the job itself (`job.trust`).
+@dynamicMemberLookup
 public struct VerificationJob: Sendable {
-    public var signature: [UInt8]
-    public var signatureName: String?
-    public var document: DocumentInput?
-    public var trust: TrustStore
-    public var certificates: [X509Certificate]
-    public var crls: [CertificateRevocationList]
-    public var validationTime: Date?
-    public var ocspResponses: [[UInt8]]
-    public var revocation: RevocationPolicy
+    public var request: VerificationRequest
     public var policy: Policy
     public var options: JudgementOptions
     /// Machine-readable powers of attorney (МЧД) the signers act under, with their signatures.
     public var powersOfAttorney: [PowerOfAttorneyReader.Input] = []
     /// Answers of the ФНС registry about those powers of attorney (`--poa-status`).
     public var powerOfAttorneyStatuses: [PowerOfAttorneyReader.StatusInput] = []
-    /// What each signature may carry (certificates, revocation objects, signers, …), checked before it is parsed.
-    public var limits: SignatureLimits = .standard
+
+    public init(request: VerificationRequest, policy: Policy = BuiltinPolicies.default, options: JudgementOptions = JudgementOptions()) {
+        self.request = request
+        self.policy = policy
+        self.options = options
+    }
 
     public init(
         signature: [UInt8], signatureName: String?, document: DocumentInput?, trust: TrustStore,
@@ -30,29 +28,27 @@ public struct VerificationJob: Sendable {
         ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline,
         policy: Policy = BuiltinPolicies.default, options: JudgementOptions = JudgementOptions()
     ) {
-        self.ocspResponses = ocspResponses
-        self.revocation = revocation
-        self.signature = signature
-        self.signatureName = signatureName
-        self.document = document
-        self.trust = trust
-        self.certificates = certificates
-        self.crls = crls
-        self.validationTime = validationTime
-        self.policy = policy
-        self.options = options
+        self.init(request: VerificationRequest(
+            signature: signature, signatureName: signatureName, document: document, trust: trust, certificates: certificates,
+            crls: crls, validationTime: validationTime, ocspResponses: ocspResponses, revocation: revocation),
+                  policy: policy, options: options)
+    }
+
+    public subscript<T>(dynamicMember keyPath: WritableKeyPath<VerificationRequest, T>) -> T {
+        get { request[keyPath: keyPath] }
+        set { request[keyPath: keyPath] = newValue }
+    }
+
+    public subscript<T>(dynamicMember keyPath: WritableKeyPath<VerificationSettings, T>) -> T {
+        get { request.settings[keyPath: keyPath] }
+        set { request.settings[keyPath: keyPath] = newValue }
     }
 
     /// Gathers evidence, then judges it.
     public func run() throws -> (evidence: Evidence, report: Report) {
-        var evidence = try EvidenceCollector.collect(VerificationRequest(
-            signature: signature, signatureName: signatureName, document: document, trust: trust,
-            certificates: certificates, crls: crls, validationTime: validationTime, ocspResponses: ocspResponses,
-            revocation: revocation, limits: limits))
-        if !powersOfAttorney.isEmpty {
-            evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(
-                powersOfAttorney, statuses: powerOfAttorneyStatuses, trust: trust, certificates: certificates, crls: crls,
-                ocspResponses: ocspResponses, revocation: revocation, validationTime: validationTime, limits: limits)
+        var evidence = try EvidenceCollector.collect(request)
+        if let powers = try PowerOfAttorneyReader.gather(powersOfAttorney, statuses: powerOfAttorneyStatuses, settings: request.settings) {
+            evidence.powersOfAttorney = powers
         }
         let report = PolicyEngine().judge(evidence, policy: policy, options: options)
         return (evidence, report)

@@ -29,7 +29,9 @@ public struct VerificationSettings: Sendable {
     public var limits: SignatureLimits = .standard
 
     public init(trust: TrustStore, certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [],
-                validationTime: Date? = nil, ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline) {
+                validationTime: Date? = nil, ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline,
+                limits: SignatureLimits = .standard) {
+        self.limits = limits
         self.trust = trust
         self.certificates = certificates
         self.crls = crls
@@ -39,40 +41,36 @@ public struct VerificationSettings: Sendable {
     }
 }
 
-/// Everything a verification is given.
+/// Everything a verification is given: the signature, the signed data, and the ``VerificationSettings`` (trust,
+/// extra certificates and revocation data, the time, fetching, the caps), whose fields read and write through the
+/// request itself (`request.trust`).
+@dynamicMemberLookup
 public struct VerificationRequest: Sendable {
     public var signature: [UInt8]
     public var signatureName: String?
     public var document: DocumentInput?
-    public var trust: TrustStore
-    /// Extra untrusted certificates (`--cert`).
-    public var certificates: [X509Certificate]
-    /// Extra revocation data (`--crl`).
-    public var crls: [CertificateRevocationList]
-    /// When to evaluate certificate paths; nil means now.
-    public var validationTime: Date?
-    /// Extra OCSP responses (`--ocsp-response`), DER.
-    public var ocspResponses: [[UInt8]]
-    /// Whether revocation data may be fetched from the network.
-    public var revocation: RevocationPolicy
-    /// What the signature may carry (counted before it is parsed); ``SignatureLimits/unlimited`` for forensic work.
-    public var limits: SignatureLimits
+    public var settings: VerificationSettings
+
+    public init(signature: [UInt8], signatureName: String? = nil, document: DocumentInput? = nil, settings: VerificationSettings) {
+        self.signature = signature
+        self.signatureName = signatureName
+        self.document = document
+        self.settings = settings
+    }
 
     public init(
         signature: [UInt8], signatureName: String? = nil, document: DocumentInput? = nil, trust: TrustStore,
         certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [], validationTime: Date? = nil,
         ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline, limits: SignatureLimits = .standard
     ) {
-        self.limits = limits
-        self.ocspResponses = ocspResponses
-        self.revocation = revocation
-        self.signature = signature
-        self.signatureName = signatureName
-        self.document = document
-        self.trust = trust
-        self.certificates = certificates
-        self.crls = crls
-        self.validationTime = validationTime
+        self.init(signature: signature, signatureName: signatureName, document: document, settings: VerificationSettings(
+            trust: trust, certificates: certificates, crls: crls, validationTime: validationTime, ocspResponses: ocspResponses,
+            revocation: revocation, limits: limits))
+    }
+
+    public subscript<T>(dynamicMember keyPath: WritableKeyPath<VerificationSettings, T>) -> T {
+        get { settings[keyPath: keyPath] }
+        set { settings[keyPath: keyPath] = newValue }
     }
 }
 
