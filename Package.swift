@@ -64,7 +64,8 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         // Judges evidence under a policy. Pure Swift.
-        .target(name: "PolicyEngine", dependencies: ["EvidenceModel", "PodpisDefaults", .product(name: "Yams", package: "Yams")]),
+        .target(name: "PolicyEngine", dependencies: ["EvidenceModel", "PodpisDefaults", .product(name: "Yams", package: "Yams"),
+                                                   .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         // The human-readable verification protocol (HTML, ru/en) rendered from mustache templates. Pure Swift.
         .target(
             name: "PodpisReport",
