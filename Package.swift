@@ -74,7 +74,8 @@ let package = Package(
             name: "SigningCoreTestSupport",
             dependencies: ["SigningCore", "COpenSSL", "CPodpis", "EvidenceModel"]),
         // Judges evidence under a policy. Pure Swift.
-        .target(name: "PolicyEngine", dependencies: ["EvidenceModel", "PodpisDefaults", .product(name: "Yams", package: "Yams")]),
+        .target(name: "PolicyEngine", dependencies: ["EvidenceModel", "PodpisDefaults", .product(name: "Yams", package: "Yams"),
+                                                   .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         // The human-readable verification protocol (HTML, ru/en) rendered from mustache templates. No C here: the
         // protocol's own SHA-256 is SigningCore's, the one digest every module shares.
         .target(

@@ -80,6 +80,9 @@ else
     keep inprocess '^\| (verify CAdES-B|sign CAdES-B|hash 1 GiB in memory)'
 fi
 
+# One core's in-process CMS_verify rate (the RSA row's baseline): the batch and HTTP rows are measured against it.
+single_core_rate=$(printf '%s\n' "${ROWS[@]}" | grep -m1 'RSA-2048, 1 KiB (evidence' | awk -F'|' '{print $4}' | tr -dc '0-9' || true)
+[ -n "$single_core_rate" ] || single_core_rate=0
 log "fixtures: demo PKI and $BATCH signed documents"
 "$PODPIS" pki demo "$WORK/pki" >/dev/null
 PKI="$WORK/pki"
@@ -112,6 +115,10 @@ loop_seconds=$(elapsed "$start" "$(now)")
 podpis_rate=$(python3 -c "print($BATCH / $podpis_seconds)")
 loop_rate=$(python3 -c "print($LOOP / $loop_seconds)")
 add "| batch verify, $BATCH RSA CAdES-B with CRLs (\`podpis verify --batch\`, all cores) vs shell loop of \`openssl cms -verify\` | $(fmt "$podpis_rate") signatures/s | $(fmt "$loop_rate") signatures/s | $(ratio "$podpis_rate" "$loop_rate") | ≥ 25 |"
+# The issue's goal for the batch: against what OpenSSL's C API does on every core (cores × one core's CMS_verify).
+cores=$(nproc)
+all_cores_rate=$(python3 -c "print($cores * $single_core_rate)")
+add "| batch verify, the same $BATCH (\`podpis verify --batch\`, $cores workers) vs $cores × in-process CMS_verify on one core | $(fmt "$podpis_rate") signatures/s | $(fmt "$all_cores_rate") verifications/s | $(ratio "$podpis_rate" "$all_cores_rate") | ≥ 0.85 |"
 else keep batch '^\| batch verify'; fi
 
 head -c 100000 /dev/urandom >"$WORK/order.pdf"
@@ -173,8 +180,6 @@ bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
 print(rate, ms("50"), ms("99"), bad.group(1) if bad else 0)
 PY
 }
-single_core_rate=$(printf '%s\n' "${ROWS[@]}" | grep -m1 'RSA-2048, 1 KiB (evidence' | awk -F'|' '{print $4}' | tr -dc '0-9' || true)
-[ -n "$single_core_rate" ] || single_core_rate=0
 
 # The request bodies of the HTTP rows: multipart (document and signature) and digest-only JSON.
 make_bodies() {
@@ -204,10 +209,10 @@ curl -sf -F "document=@$WORK/batch/doc-0.txt" -F "signature=@$WORK/batch/doc-0.t
     || { echo "run.sh: the service does not pass the benchmark signature" >&2; exit 70; }
 read -r rate p50 p99 bad < <(wrk_post "$url/v1/verify" "$WORK/multipart.body" "multipart/form-data; boundary=podpisbenchboundary")
 [ "$bad" = 0 ] || { echo "run.sh: $bad non-2xx answers from /v1/verify" >&2; exit 70; }
-add "| HTTP \`POST /v1/verify\` multipart, small RSA document, wrk 16 connections (p50 $(printf '%.1f' "$p50") ms, p99 $(printf '%.1f' "$p99") ms) vs in-process CMS_verify on one core | $(fmt "$rate") req/s | $(fmt "$single_core_rate") verifications/s | $(ratio "$rate" "$single_core_rate") | ≥ 2 000 req/s, p99 < 20 ms |"
+add "| HTTP \`POST /v1/verify\` multipart, small RSA document, wrk 16 connections (p50 $(printf '%.1f' "$p50") ms, p99 $(printf '%.1f' "$p99") ms) vs in-process CMS_verify on one core | $(fmt "$rate") req/s | $(fmt "$single_core_rate") verifications/s | $(ratio "$rate" "$single_core_rate") | ≥ 0.9, p99 < 25 ms |"
 read -r rate p50 p99 bad < <(wrk_post "$url/v1/verify" "$WORK/digest.json" "application/json")
 [ "$bad" = 0 ] || { echo "run.sh: $bad non-2xx answers from digest-only /v1/verify" >&2; exit 70; }
-add "| HTTP \`POST /v1/verify\` digest-only JSON, same signature (p50 $(printf '%.1f' "$p50") ms, p99 $(printf '%.1f' "$p99") ms) vs in-process CMS_verify on one core | $(fmt "$rate") req/s | $(fmt "$single_core_rate") verifications/s | $(ratio "$rate" "$single_core_rate") | ≥ 2 000 req/s, p99 < 20 ms |"
+add "| HTTP \`POST /v1/verify\` digest-only JSON, same signature (p50 $(printf '%.1f' "$p50") ms, p99 $(printf '%.1f' "$p99") ms) vs in-process CMS_verify on one core | $(fmt "$rate") req/s | $(fmt "$single_core_rate") verifications/s | $(ratio "$rate" "$single_core_rate") | ≥ 0.9, p99 < 25 ms |"
 else keep http '^\| HTTP `POST /v1/verify`'; fi
 
 if want nodes; then

@@ -14,16 +14,28 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// One encoder for every line (its settings never change after this; encoding is safe from any thread). A new
+    /// `JSONEncoder` and a new `ISO8601DateFormatter` per line were made for every request's log line.
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
     public func log(event: LogEvent) {
         var object: [String: String] = [
-            "time": ISO8601DateFormatter().string(from: Date()), "level": event.level.rawValue, "message": "\(event.message)",
+            "time": Self.utcTimestamp(Date()), "level": event.level.rawValue, "message": "\(event.message)",
             "label": label,
         ]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = "\(value)" }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard var line = try? encoder.encode(object) else { return }
+        guard var line = try? Self.encoder.encode(object) else { return }
         line.append(0x0A)
         FileHandle.standardError.write(line)
     }
+
+    /// `2026-12-06T19:43:45Z`: what `ISO8601DateFormatter()` writes with its default options (UTC, whole seconds). A
+    /// format style is a value, made once, as the journal does for its entry times.
+    static let timeFormat = Date.ISO8601FormatStyle()
+
+    package static func utcTimestamp(_ date: Date) -> String { date.formatted(timeFormat) }
 }

@@ -175,7 +175,7 @@ package struct VerifyEndpoint: Sendable {
                 (evidence, report) = try job.run()
             }
             let encoder = JSONEncoder.podpis(pretty: false)
-            let evidenceJSON = String(decoding: try encoder.encode(evidence), as: UTF8.self)
+            let evidenceJSON = String(decoding: try EvidenceJSON.encode(evidence, encoder: encoder), as: UTF8.self)
             let reportJSON = !wantsHTML && evidence.format.parsed ? try encoder.encode(report) : nil
             // The journal's form of the evidence (certificates cut out, the rest compressed), here with the rest of
             // the CPU work rather than on the journal's single writer.

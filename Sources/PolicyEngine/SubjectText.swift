@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// A certificate's subject or issuer as a person reads it: the Russian qualified-certificate attributes by their
 /// names (ИНН ЮЛ, ОГРН, СНИЛС … in Russian; INNLE, OGRN, SNILS … in English), never as `1.2.643.100.4=#120A…`,
@@ -20,7 +21,19 @@ public enum SubjectText {
         "GN": ("G", "G"), "givenName": ("G", "G"),
     ]
 
+    /// Renders `name` for `language`. A pure function of the two, and the same few names (the signer's, its CA's,
+    /// the TSA's) recur in every verification of a batch or a service: judging a signature rendered each of them
+    /// anew, character by character, about a third of the judgement's time in a profile of the in-process verify
+    /// row. So the text is kept, bounded, for the process.
     public static func render(_ name: String, language: Language) -> String {
+        guard name.utf8.count <= RenderedNames.maxNameBytes else { return uncachedRender(name, language: language) }
+        if let known = RenderedNames.shared.lookup(name, language) { return known }
+        let rendered = uncachedRender(name, language: language)
+        RenderedNames.shared.store(name, language, rendered)
+        return rendered
+    }
+
+    static func uncachedRender(_ name: String, language: Language) -> String {
         split(name).map { part in
             let (type, value) = part
             let label = russianNames[type].map { language == .ru ? $0.ru : $0.en } ?? type
@@ -40,7 +53,8 @@ public enum SubjectText {
         // Only ASCII spaces around a separator are layout; every other character (invisible ones included) is data
         // the reader must see.
         func trimmed(_ text: String) -> String {
-            String(text.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+            guard let first = text.firstIndex(where: { $0 != " " }), let last = text.lastIndex(where: { $0 != " " }) else { return "" }
+            return String(text[first...last])
         }
         func flush() {
             let key = trimmed(type)
@@ -100,5 +114,48 @@ public enum SubjectText {
         let digits = Array(text.filter(\.isNumber))
         guard digits.count == 11, text.allSatisfy({ $0.isNumber || $0 == "-" || $0 == " " }) else { return text }
         return "\(String(digits[0..<3]))-\(String(digits[3..<6]))-\(String(digits[6..<9])) \(String(digits[9..<11]))"
+    }
+}
+
+/// Rendered names by (name, language): bounded (emptied when full, as ``CertificateInfoCache`` in the core), shared by
+/// every thread under a lock.
+final class RenderedNames: Sendable {
+    static let shared = RenderedNames(capacity: 2048)
+    /// Longer names are rendered every time (a hostile certificate must not fill the memory through the keys).
+    static let maxNameBytes = 4096
+
+    /// The name by its bytes: Swift's `String` equality is canonical equivalence, and two names that differ only in
+    /// their normalisation must not share a rendering (the report keeps the certificate's own characters).
+    struct Key: Hashable {
+        var name: String
+        var russian: Bool
+
+        static func == (lhs: Key, rhs: Key) -> Bool { lhs.russian == rhs.russian && lhs.name.utf8.elementsEqual(rhs.name.utf8) }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(russian)
+            hasher.combine(name.utf8.count)
+            if name.utf8.withContiguousStorageIfAvailable({ hasher.combine(bytes: UnsafeRawBufferPointer($0)) }) == nil {
+                for byte in name.utf8 { hasher.combine(byte) }
+            }
+        }
+    }
+
+    private let entries = NIOLockedValueBox<[Key: String]>([:])
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func lookup(_ name: String, _ language: Language) -> String? {
+        let key = Key(name: name, russian: language == .ru)
+        return entries.withLockedValue { $0[key] }
+    }
+
+    func store(_ name: String, _ language: Language, _ rendered: String) {
+        let key = Key(name: name, russian: language == .ru)
+        entries.withLockedValue { map in
+            if map.count >= capacity { map.removeAll(keepingCapacity: true) }
+            map[key] = rendered
+        }
     }
 }

@@ -295,3 +295,17 @@ struct VerificationPageTests {
         #expect(seen.audit?.status == 0 && seen.audit?.stdout.contains("2 entries") == true, "\(seen.audit?.stdout ?? "")")
     }
 }
+
+/// The service's JSON log line writes its time with a shared format style instead of a new ISO8601DateFormatter per
+/// line (one line per request); the text must stay what the formatter wrote.
+@Suite("Log line time")
+struct LogLineTimeTests {
+    @Test("the same text as ISO8601DateFormatter's default")
+    func sameTextAsTheFormatter() {
+        let formatter = ISO8601DateFormatter()
+        for seconds in [0, 951_782_400.5, 1_764_102_503.999, 4_102_444_799, 1_700_000_000, Date().timeIntervalSince1970] as [TimeInterval] {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(JSONLogHandler.utcTimestamp(date) == formatter.string(from: date))
+        }
+    }
+}
