@@ -147,26 +147,20 @@ struct ServiceProcessTests {
     // have slots of their own (issue #14): `ServiceExposureTests.slowUploads` checks that a normal request gets 200
     // beside slow uploaders, and `verificationSlot` the 429 when verifications themselves fill the slots.
 
-    @Test("two serve nodes on one PostgreSQL journal: a chain each, checkpoints over both heads, audit and policy impact read both",
-          .enabled(if: TestPostgres.available, "PODPIS_TEST_POSTGRES is not set (or empty): no PostgreSQL server to test against"))
-    func twoNodes() async throws {
-        let s = try Setup()
-        defer { s.folder.cleanup() }
-        let url = TestPostgres.url(table: "journal_nodes_test")
+    /// Drops a test's PostgreSQL tables (the journal, its blobs and its checkpoints) so that it starts empty.
+    static func emptyTables(_ url: String) async throws {
         let cleaner = try await PostgresJournal(url: url)
         try await cleaner.execute("DROP TABLE IF EXISTS journal, journal_blobs, journal_checkpoints")
         try await cleaner.close()
-        // The journal key every node signs with, and one checkpoint folder (as on shared storage).
-        let (_, key, cert, _) = try JournalNotary.localIdentity(besideDatabase: s.folder.file("journal"))
-        let checkpoints = s.folder.file("checkpoints")
-        let journalFlags = ["--journal-key", key, "--journal-cert", cert, "--checkpoints", checkpoints]
-        let a = try s.serve(database: url, extra: ["--node", "a"] + journalFlags)
-        let b = try s.serve(database: url, extra: ["--node", "b"] + journalFlags)
-        let signature = try FileInput.readSmallFile(path: s.signature, limit: 1 << 20)
+    }
+
+    /// POSTs the test signature over its document `count` times, to each service in turn, 8 at a time: blocking
+    /// curl calls on threads of their own (not on the cooperative pool). Returns the statuses.
+    static func post(_ count: Int, alternating services: [String], signature path: String) async throws -> [Int] {
+        let signature = try FileInput.readSmallFile(path: path, limit: 1 << 20)
         let body = Array("{\"signature\":\"\(Data(signature).base64EncodedString())\",\"document\":\"\(Data(sampleDocument).base64EncodedString())\"}".utf8)
-        let urls = (0..<40).map { ($0 % 2 == 0 ? a.url : b.url) + "/v1/verify" }
-        // Blocking curl calls, 8 at a time, on threads of their own (not on the cooperative pool).
-        let statuses = try await offCooperativePool {
+        let urls = (0..<count).map { services[$0 % services.count] + "/v1/verify" }
+        return try await offCooperativePool {
             let results = LockedBox<[Int]>([])
             DispatchQueue.concurrentPerform(iterations: 8) { worker in
                 for url in urls.enumerated().filter({ $0.offset % 8 == worker }).map(\.element) {
@@ -176,6 +170,22 @@ struct ServiceProcessTests {
             }
             return results.value
         }
+    }
+
+    @Test("two serve nodes on one PostgreSQL journal: a chain each, checkpoints over both heads, audit and policy impact read both",
+          .enabled(if: TestPostgres.available, "PODPIS_TEST_POSTGRES is not set (or empty): no PostgreSQL server to test against"))
+    func twoNodes() async throws {
+        let s = try Setup()
+        defer { s.folder.cleanup() }
+        let url = TestPostgres.url(table: "journal_nodes_test")
+        try await Self.emptyTables(url)
+        // The journal key every node signs with, and one checkpoint folder (as on shared storage).
+        let (_, key, cert, _) = try JournalNotary.localIdentity(besideDatabase: s.folder.file("journal"))
+        let checkpoints = s.folder.file("checkpoints")
+        let journalFlags = ["--journal-key", key, "--journal-cert", cert, "--checkpoints", checkpoints]
+        let a = try s.serve(database: url, extra: ["--node", "a"] + journalFlags)
+        let b = try s.serve(database: url, extra: ["--node", "b"] + journalFlags)
+        let statuses = try await Self.post(40, alternating: [a.url, b.url], signature: s.signature)
         #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
         // SIGTERM: each node writes its last checkpoint, stating the other's head too.
         a.stop()
@@ -206,25 +216,11 @@ struct ServiceProcessTests {
         let s = try Setup()
         defer { s.folder.cleanup() }
         let url = TestPostgres.url(table: "journal_nodes_same_test")
-        let cleaner = try await PostgresJournal(url: url)
-        try await cleaner.execute("DROP TABLE IF EXISTS journal, journal_blobs, journal_checkpoints")
-        try await cleaner.close()
+        try await Self.emptyTables(url)
         let a = try s.serve(database: url)
         let b = try s.serve(database: url)
         defer { a.stop(); b.stop() }
-        let signature = try FileInput.readSmallFile(path: s.signature, limit: 1 << 20)
-        let body = Array("{\"signature\":\"\(Data(signature).base64EncodedString())\",\"document\":\"\(Data(sampleDocument).base64EncodedString())\"}".utf8)
-        let urls = (0..<40).map { ($0 % 2 == 0 ? a.url : b.url) + "/v1/verify" }
-        let statuses = try await offCooperativePool {
-            let results = LockedBox<[Int]>([])
-            DispatchQueue.concurrentPerform(iterations: 8) { worker in
-                for url in urls.enumerated().filter({ $0.offset % 8 == worker }).map(\.element) {
-                    let status = (try? HTTPFetcher.post(url, body: body, contentType: "application/json").status) ?? -1
-                    results.withLock { $0.append(status) }
-                }
-            }
-            return results.value
-        }
+        let statuses = try await Self.post(40, alternating: [a.url, b.url], signature: s.signature)
         #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
         let audit = try CLI.run(["audit", "verify", "--database", url, "--lang", "en"])
         #expect(audit.status == 0, "\(audit.stdout)")
