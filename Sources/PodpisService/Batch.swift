@@ -130,58 +130,48 @@ private struct BatchShared {
 
 /// Verifies many pairs in parallel: one worker per core (threads, never the cooperative pool), sharing the parsed
 /// trust store, the revocation cache and the policy.
+@dynamicMemberLookup
 public struct BatchVerifier: Sendable {
-    public var trust: TrustStore
-    public var certificates: [X509Certificate]
-    public var crls: [CertificateRevocationList]
-    public var ocspResponses: [[UInt8]]
-    public var validationTime: Date?
-    public var revocation: RevocationPolicy
+    /// Trust, extra certificates and revocation data, the time, fetching and the caps: the same for every item
+    /// (read and written through the verifier itself: `verifier.limits`).
+    public var settings: VerificationSettings
     public var policy: Policy
     public var options: JudgementOptions
     public var workers: Int
-    /// What each signature may carry (certificates, signers, …), checked before it is parsed.
-    public var limits: SignatureLimits = .standard
 
     public init(trust: TrustStore, certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [],
                 ocspResponses: [[UInt8]] = [], validationTime: Date? = nil, revocation: RevocationPolicy = .offline,
                 policy: Policy, options: JudgementOptions = JudgementOptions(), workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        self.trust = trust
-        self.certificates = certificates
-        self.crls = crls
-        self.ocspResponses = ocspResponses
-        self.validationTime = validationTime
-        self.revocation = revocation
+        settings = VerificationSettings(trust: trust, certificates: certificates, crls: crls, validationTime: validationTime,
+                                        ocspResponses: ocspResponses, revocation: revocation)
         self.policy = policy
         self.options = options
         self.workers = max(1, workers)
     }
 
+    public subscript<T>(dynamicMember keyPath: WritableKeyPath<VerificationSettings, T>) -> T {
+        get { settings[keyPath: keyPath] }
+        set { settings[keyPath: keyPath] = newValue }
+    }
+
+    /// Verifies one item: an item with no document is read as what it is (``SignedFileKind``: a container, a signed
+    /// PDF or an attached signature), with the batch's settings, caps included, whichever it is.
     public func verify(_ item: BatchItem) -> BatchResult {
         do {
-            if item.document == nil, ASiCContainer.recognises(path: item.signature)
-                || SignatureLookup.containerExtensions.contains((item.signature as NSString).pathExtension.lowercased()) {
-                var settings = ASiCContainer.VerificationSettings(
-                    trust: trust, certificates: certificates, crls: crls, validationTime: validationTime,
-                    ocspResponses: ocspResponses, revocation: revocation)
-                settings.limits = limits
-                let evidence = try ASiCContainer(path: item.signature).collectEvidence(settings)
-                return BatchResult(item: item, report: PolicyEngine().judge(evidence, policy: policy, options: options), error: nil)
+            let evidence: Evidence
+            switch item.document == nil ? SignedFileKind.of(path: item.signature, detachedSignatureBeside: false) : .signature {
+            case .container:
+                evidence = try ASiCContainer(path: item.signature).collectEvidence(settings)
+            case .signedPDF:
+                evidence = try SignedPDF(path: item.signature).collectEvidence(settings)
+            case .signature:
+                let job = VerificationJob(request: VerificationRequest(
+                    signature: try FileInput.readSignature(path: item.signature),
+                    signatureName: (item.signature as NSString).lastPathComponent,
+                    document: item.document.map { .file(path: $0) }, settings: settings), policy: policy, options: options)
+                return BatchResult(item: item, report: try job.run().report, error: nil)
             }
-            if item.document == nil, SignedPDF.looksLikeSignedPDF(path: item.signature) {
-                let evidence = try SignedPDF(path: item.signature).collectEvidence(SignedPDF.VerificationSettings(
-                    trust: trust, certificates: certificates, crls: crls, validationTime: validationTime,
-                    ocspResponses: ocspResponses, revocation: revocation))
-                return BatchResult(item: item, report: PolicyEngine().judge(evidence, policy: policy, options: options), error: nil)
-            }
-            let signature = try FileInput.readSignature(path: item.signature)
-            let job = VerificationJob(
-                signature: signature, signatureName: (item.signature as NSString).lastPathComponent,
-                document: item.document.map { .file(path: $0) }, trust: trust, certificates: certificates, crls: crls,
-                validationTime: validationTime, ocspResponses: ocspResponses, revocation: revocation, policy: policy, options: options)
-            var limited = job
-            limited.limits = limits
-            return BatchResult(item: item, report: try limited.run().report, error: nil)
+            return BatchResult(item: item, report: PolicyEngine().judge(evidence, policy: policy, options: options), error: nil)
         } catch let error as PodpisError {
             return BatchResult(item: item, report: nil, error: error)
         } catch {

@@ -1,5 +1,7 @@
 import EvidenceModel
 import Foundation
+import PodpisContainer
+import PodpisPDF
 import PolicyEngine
 import SigningCore
 
@@ -52,6 +54,35 @@ public struct VerificationJob: Sendable {
         }
         let report = PolicyEngine().judge(evidence, policy: policy, options: options)
         return (evidence, report)
+    }
+}
+
+/// What a file given alone (no signature named for it) is verified as: one rule for `verify FILE` and for each item
+/// of a batch.
+public enum SignedFileKind: Sendable, Equatable {
+    /// An ASiC container: recognised by content (``ASiCContainer/recognises(path:)``), or — with no detached
+    /// signature beside it — any ZIP or a file named as a container, which then gets the container reader's precise
+    /// error rather than "not a signature".
+    case container
+    /// A PDF that holds a signature (`%PDF-` and a `/ByteRange`), with no detached signature beside it.
+    case signedPDF
+    /// Anything else: a CMS signature (attached), or a document whose detached signature lies beside it.
+    case signature
+
+    /// - Parameter detachedSignatureBeside: whether a detached signature for `path` lies beside it (`X.sig`, …):
+    ///   then only a file that is a container by content is read as one.
+    public static func of(path: String, detachedSignatureBeside: Bool) -> SignedFileKind {
+        if ASiCContainer.recognises(path: path) { return .container }
+        guard !detachedSignatureBeside else { return .signature }
+        let ext = (path as NSString).pathExtension.lowercased()
+        if SignatureLookup.containerExtensions.contains(ext) || GuardedZIP.looksLikeZIP(path: path) { return .container }
+        if SignedPDF.looksLikeSignedPDF(path: path) { return .signedPDF }
+        return .signature
+    }
+
+    /// `verify FILE` with no signature named: a detached signature beside the file counts.
+    public static func of(path: String) -> SignedFileKind {
+        of(path: path, detachedSignatureBeside: SignatureLookup.find(for: path) != nil)
     }
 }
 

@@ -87,13 +87,15 @@ struct VerifyCommand: AsyncParsableCommand {
         let catalog = try folders.catalog()
         let policy = try catalog.policy(self.policy, language: language)
         let (trustLists, listAnchors) = try catalog.trustLists(for: policy)
-        if signature == nil, isContainer(document) {
+        switch signature == nil ? SignedFileKind.of(path: document) : .signature {
+        case .container:
             try verifyContainer(document, policy: policy, trustLists: trustLists, listAnchors: listAnchors,
                                 validationTime: validationTime, language: language)
-        }
-        if signature == nil, isSignedPDF(document) {
+        case .signedPDF:
             try verifyPDF(document, policy: policy, trustLists: trustLists, listAnchors: listAnchors,
                           validationTime: validationTime, language: language)
+        case .signature:
+            break
         }
         let (documentPath, signaturePath) = try resolvePaths()
         let signatureBytes = try FileInput.readSignature(path: signaturePath)
@@ -165,15 +167,6 @@ struct VerifyCommand: AsyncParsableCommand {
             throw ExitCode(ExitCodes.dataFormat)
         }
         throw ExitCode(ExitCodes.code(for: report.indication))
-    }
-
-    /// `verify X.asice` / `X.asics`: recognised by content (a ZIP whose first entry is `mimetype`), or a ZIP or an
-    /// ASiC file name with no detached signature beside it, which then gets the container reader's precise error.
-    func isContainer(_ path: String) -> Bool {
-        if ASiCContainer.recognises(path: path) { return true }
-        let ext = (path as NSString).pathExtension.lowercased()
-        guard SignatureLookup.find(for: path) == nil else { return false }
-        return SignatureLookup.containerExtensions.contains(ext) || GuardedZIP.looksLikeZIP(path: path)
     }
 
     /// Verifies every signature of an ASiC container with the detached-signature path, plus the container checks.

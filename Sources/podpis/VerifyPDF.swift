@@ -7,12 +7,6 @@ import PolicyEngine
 import SigningCore
 
 extension VerifyCommand {
-    /// `verify X.pdf` with no SIG: a PDF that holds signatures (by content: `%PDF-` and a `/ByteRange`), unless a
-    /// detached signature lies beside it (then that one is meant, as before PDFs were read).
-    func isSignedPDF(_ path: String) -> Bool {
-        SignatureLookup.find(for: path) == nil && SignedPDF.looksLikeSignedPDF(path: path)
-    }
-
     /// Verifies every signature and document timestamp of a PDF, each as a detached CAdES over its byte range, plus
     /// the PDF checks (byte ranges, changes after signing judged by DocMDP/FieldMDP). Returns (without exiting) only
     /// when the PDF merely mentions /ByteRange and holds no signature field: then it is a document like any other.

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import SigningCore
+import PodpisService
+import PolicyEngine
+import EvidenceModel
 
 /// `verify --batch`: many pairs in parallel, JSON Lines, a summary, the exit code of the worst verdict.
 @Suite("Batch verification")
@@ -44,5 +47,30 @@ struct BatchTests {
         #expect(fromManifest.stdout.split(separator: "\n").count == 30)
         let bad = try folder.write("bad.tsv", Array("a\tb\tc\n".utf8))
         #expect(try CLI.run(["verify", "--batch", bad]).status == 65)
+    }
+
+    @Test("a signed PDF in a batch is read as one and held to the batch's caps, like a plain signature or a container")
+    func pdfItemCaps() throws {
+        let f = try PDFInteropTests.Files(.rsa)
+        defer { f.folder.cleanup() }
+        let document = try f.folder.write("order.pdf", TestPDF.make(pages: 1))
+        let signing = try CLI.run(["sign", document, "--pades", "--key", f.key, "--cert", f.cert, "--chain", f.chain])
+        #expect(signing.status == 0, "\(signing.stderr)")
+        let signed = f.folder.file("order.signed.pdf")
+        #expect(SignedFileKind.of(path: signed, detachedSignatureBeside: false) == .signedPDF)
+        #expect(SignedFileKind.of(path: document, detachedSignatureBeside: false) == .signature, "an unsigned PDF is a document")
+        var verifier = BatchVerifier(trust: TrustStore(anchors: [f.hierarchy.root.certificate]), policy: BuiltinPolicies.default,
+                                     workers: 1)
+        let item = BatchItem(document: nil, signature: signed)
+        let standard = verifier.verify(item)
+        #expect(standard.error == nil, "\(String(describing: standard.error))")
+        #expect(standard.report?.pdf?.signatures.count == 1, "read as a signed PDF, not as a CMS signature")
+        // The PDF's CMS carries the signer and its CA: a cap of one certificate refuses it.
+        verifier.limits.certificates = 1
+        let tight = verifier.verify(item)
+        #expect(tight.indication != .totalPassed)
+        let said = (tight.error.map { "\($0.key ?? "") \($0)" } ?? "")
+            + String(decoding: (try? JSONEncoder().encode(tight.report)) ?? Data(), as: UTF8.self)
+        #expect(said.contains("too-complex") || said.contains("limits.certificates"), "\(said.prefix(600))")
     }
 }
