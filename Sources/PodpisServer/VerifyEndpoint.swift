@@ -141,7 +141,10 @@ package struct VerifyEndpoint: Sendable {
         fetching.limits = configuration.fetchLimits
         fetching.destinations = try configuration.fetchDestinations()
         let revocation = fetching.forOneVerification(mode: .plan)
-        let limits = configuration.limits
+        // The same settings for a plain signature, a container's and a PDF's signatures and the powers of attorney.
+        let settings = VerificationSettings(
+            trust: snapshot.trust, certificates: snapshot.certificates, crls: snapshot.crls,
+            ocspResponses: snapshot.ocspResponses, revocation: revocation, limits: configuration.limits)
         let options = JudgementOptions(documentType: input.type, language: language, attestations: configuration.attestations,
                                        trustLists: snapshot.trustLists[policy.id] ?? [:])
         let wantsHTML = Self.wantsHTML(request.headers[.accept])
@@ -152,26 +155,15 @@ package struct VerifyEndpoint: Sendable {
         let run: @Sendable () throws -> (Evidence, Report, String, Data?, EvidencePacking.Packed?) = {
             let (evidence, report): (Evidence, Report)
             if let pdf {
-                var settings = SignedPDF.VerificationSettings(
-                    trust: snapshot.trust, certificates: snapshot.certificates, crls: snapshot.crls,
-                    ocspResponses: snapshot.ocspResponses, revocation: revocation)
-                settings.limits = limits
                 (evidence, report) = try Self.verifyPDF(pdf, name: input.pdfName, settings: settings, powers: input.powersOfAttorney,
                                                         policy: policy, options: options)
             } else if let container {
-                var settings = ASiCContainer.VerificationSettings(
-                    trust: snapshot.trust, certificates: snapshot.certificates, crls: snapshot.crls,
-                    ocspResponses: snapshot.ocspResponses, revocation: revocation)
-                settings.limits = limits
                 (evidence, report) = try Self.verifyContainer(
                     container, settings: settings, powers: input.powersOfAttorney, policy: policy, options: options)
             } else {
-                var job = VerificationJob(
-                    signature: signature, signatureName: nil, document: input.document, trust: snapshot.trust,
-                    certificates: snapshot.certificates, crls: snapshot.crls, ocspResponses: snapshot.ocspResponses,
-                    revocation: revocation, policy: policy, options: options)
+                var job = VerificationJob(request: VerificationRequest(signature: signature, document: input.document, settings: settings),
+                                          policy: policy, options: options)
                 job.powersOfAttorney = input.powersOfAttorney
-                job.limits = limits
                 (evidence, report) = try job.run()
             }
             let encoder = JSONEncoder.podpis(pretty: false)

@@ -99,22 +99,16 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         let (documentPath, signaturePath) = try resolvePaths()
         let signatureBytes = try FileInput.readSignature(path: signaturePath)
-        let job = VerificationJob(
-            signature: signatureBytes, signatureName: (signaturePath as NSString).lastPathComponent,
-            document: documentPath.map { .file(path: $0) },
-            trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
-            certificates: try paths.certificates(),
-            crls: try paths.revocation.crls(),
-            validationTime: validationTime,
-            ocspResponses: try paths.revocation.ocspResponses(),
-            revocation: paths.revocation.revocation,
+        var job = VerificationJob(
+            request: VerificationRequest(
+                signature: signatureBytes, signatureName: (signaturePath as NSString).lastPathComponent,
+                document: documentPath.map { .file(path: $0) },
+                settings: try settings(listAnchors: listAnchors, validationTime: validationTime)),
             policy: policy,
             options: JudgementOptions(documentType: type, language: language, attestations: try attestations(), trustLists: trustLists))
-        var withPowers = job
-        withPowers.powersOfAttorney = try powersOfAttorney()
-        withPowers.powerOfAttorneyStatuses = try powerOfAttorneyStatuses()
-        withPowers.limits = signatureLimits
-        let (evidence, report) = try ProgressLine.reading(documentPath, language: language) { try withPowers.run() }
+        job.powersOfAttorney = try powersOfAttorney()
+        job.powerOfAttorneyStatuses = try powerOfAttorneyStatuses()
+        let (evidence, report) = try ProgressLine.reading(documentPath, language: language) { [job] in try job.run() }
         try finish(evidence: evidence, report: report, signaturePath: signaturePath, language: language)
     }
 
@@ -188,16 +182,21 @@ struct VerifyCommand: AsyncParsableCommand {
                           validationTime: validationTime, language: language)
     }
 
+    /// What the options give every verification, whatever it verifies: trust anchors (with the trust lists'), the
+    /// certificates, CRLs and OCSP responses given, the time, the revocation mode and the caps.
+    func settings(listAnchors: [X509Certificate], validationTime: Date?) throws -> VerificationSettings {
+        VerificationSettings(
+            trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
+            certificates: try paths.certificates(), crls: try paths.revocation.crls(), validationTime: validationTime,
+            ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation, limits: signatureLimits)
+    }
+
     /// Verifies a container or a signed PDF with the settings the options give (trust anchors and the lists', the
     /// certificates, CRLs and OCSP responses given, the revocation mode, the caps) and the powers of attorney given,
     /// judges the evidence and finishes.
     func verifySettled(_ source: some SettingsVerifiable, path: String, policy: Policy, trustLists: [String: TrustList],
                        listAnchors: [X509Certificate], validationTime: Date?, language: Language) throws -> Never {
-        var settings = VerificationSettings(
-            trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
-            certificates: try paths.certificates(), crls: try paths.revocation.crls(), validationTime: validationTime,
-            ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation)
-        settings.limits = signatureLimits
+        let settings = try settings(listAnchors: listAnchors, validationTime: validationTime)
         let evidence = try source.collectEvidence(settings, powersOfAttorney: try powersOfAttorney(), statuses: try powerOfAttorneyStatuses())
         let report = PolicyEngine().judge(evidence, policy: policy, options: JudgementOptions(
             documentType: type, language: language, attestations: try attestations(), trustLists: trustLists))
