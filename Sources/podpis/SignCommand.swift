@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PodpisContainer
 import PolicyEngine
+import PodpisService
 import SigningCore
 
 struct SignCommand: AsyncParsableCommand {

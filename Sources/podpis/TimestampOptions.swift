@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PodpisService
 import SigningCore
 
 /// How to reach a TSA.
@@ -109,40 +110,20 @@ struct PathOptions: ParsableArguments {
     func certificates() throws -> [X509Certificate] { try CertificateFiles.load(paths: cert) }
 }
 
-enum SignatureLevel: String, ExpressibleByArgument, CaseIterable {
-    case B, T, LT, LTA
-    init?(argument: String) { self.init(rawValue: argument.uppercased()) }
+extension SignatureLevel: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.uppercased()) }
 }
 
-/// Takes a signature to T, LT and LTA as asked. Returns the new bytes.
-///
 /// The usage error for a level above B without a TSA to timestamp with.
-func needsTimestamp(_ level: SignatureLevel) -> PodpisError {
-    PodpisError(.usage, "level \(level.rawValue) needs a timestamp: give --tsa URL").localized("error.needs-tsa", ["level": level.rawValue])
-}
+func needsTimestamp(_ level: SignatureLevel) -> PodpisError { Extender.needsTimestamp(level) }
 
-/// LTA first completes LT (which, on an archived signature, also embeds the validation data of its earlier archive
-/// timestamps), then adds an archive-time-stamp-v3 over everything; `document` is needed for a detached signature.
+/// Takes a signature to T, LT and LTA as asked (``Extender``), with the TSA and the validation data the options
+/// give (read only when LT or LTA is asked). Returns the new bytes.
 func raise(_ signature: [UInt8], name: String, to level: SignatureLevel, tsa: TSAOptions, paths: RevocationOptions,
            certificates: [X509Certificate] = [], document: DocumentInput? = nil) throws -> [UInt8] {
-    var bytes = signature
-    let client = try tsa.client(revocation: paths)
-    if let client {
-        bytes = try Timestamper.addSignatureTimestamps(to: bytes, subject: name, client: client).bytes
-    } else if level != .B && (try? Inspector.inspect(bytes, subject: name))?.signers.contains(where: { !$0.unsignedAttributes.contains("signature-time-stamp") }) ?? true {
-        throw needsTimestamp(level)
+    let extender = Extender(timestamps: try tsa.client(revocation: paths)) {
+        VerificationSettings(trust: try paths.trustStore(), certificates: certificates, crls: try paths.crls(),
+                             ocspResponses: try paths.ocspResponses(), revocation: paths.buildingRevocation)
     }
-    if level == .LT || level == .LTA {
-        let trust = try paths.trustStore()
-        guard !trust.anchors.isEmpty else {
-            throw PodpisError(.usage, "level \(level.rawValue) needs the trust anchors to know the full certificate paths: give --trust")
-        }
-        bytes = try LongTermExtender.extend(signature: bytes, subject: name, trust: trust, certificates: certificates,
-                                            crls: try paths.crls(), ocspResponses: try paths.ocspResponses(), revocation: paths.buildingRevocation).bytes
-    }
-    if level == .LTA {
-        guard let client else { throw PodpisError(.usage, "level LTA adds an archive timestamp: give --tsa URL") }
-        bytes = try ArchiveTimestamps.add(to: bytes, subject: name, document: document, client: client).bytes
-    }
-    return bytes
+    return try extender.raise(signature, name: name, to: level, document: document)
 }
