@@ -269,13 +269,10 @@ struct Labels {
 /// `2026-11-25`. The zone's name is a marker until the page is rendered in its language.
 enum DateText {
     static let moscowMarker = "\u{E000}"
-    static let moscow = Date.ISO8601FormatStyle(timeZone: TimeZone(secondsFromGMT: 3 * 3600)!)
 
-    static func full(_ date: Date) -> String {
-        String(date.formatted(moscow).prefix(19)).replacingOccurrences(of: "T", with: " ") + moscowMarker
-    }
+    static func full(_ date: Date) -> String { MoscowTime.format(date) + moscowMarker }
 
-    static func day(_ date: Date) -> String { String(date.formatted(moscow).prefix(10)) }
+    static func day(_ date: Date) -> String { MoscowTime.isoDay(date) }
 }
 
 extension ProtocolPage.CheckRow {

@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 import PolicyEngine
 
@@ -28,26 +29,3 @@ public enum SignatureMarks {
     }
 }
 
-/// Dates as a person in Russia reads them: Moscow time (UTC+3, no daylight saving since 2014).
-public enum MoscowTime {
-    static let offset: TimeInterval = 3 * 3600
-
-    static func parts(_ date: Date) -> (Int, Int, Int, Int, Int) {
-        var seconds = time_t((date.timeIntervalSince1970 + offset).rounded(.down))
-        var value = tm()
-        gmtime_r(&seconds, &value)
-        return (Int(value.tm_year) + 1900, Int(value.tm_mon) + 1, Int(value.tm_mday), Int(value.tm_hour), Int(value.tm_min))
-    }
-
-    /// `25.11.2026`.
-    public static func day(_ date: Date) -> String {
-        let (year, month, day, _, _) = parts(date)
-        return String(format: "%02d.%02d.%04d", day, month, year)
-    }
-
-    /// `25.11.2026 15:00 МСК`.
-    public static func minute(_ date: Date) -> String {
-        let (year, month, day, hour, minute) = parts(date)
-        return String(format: "%02d.%02d.%04d %02d:%02d МСК", day, month, year, hour, minute)
-    }
-}

@@ -531,25 +531,11 @@ struct QCStatementsCheck: SignatureCheck {
 enum Format {
     /// Stands for the zone's name until the catalogue renders the message in its language.
     static let moscowMarker = "\u{E000}"
-    static let moscowOffset: TimeInterval = 3 * 3600
 
-    static func date(_ date: Date) -> String {
-        var seconds = time_t((date.timeIntervalSince1970 + moscowOffset).rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) "
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))" + moscowMarker
-    }
+    static func date(_ date: Date) -> String { MoscowTime.format(date) + moscowMarker }
 
     /// The Moscow calendar day: `2026-11-25`.
-    static func day(_ date: Date) -> String {
-        var seconds = time_t((date.timeIntervalSince1970 + moscowOffset).rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
-    }
+    static func day(_ date: Date) -> String { MoscowTime.isoDay(date) }
 
     static func duration(_ seconds: TimeInterval) -> String {
         let s = Int(seconds)

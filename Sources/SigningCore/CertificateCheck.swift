@@ -76,12 +76,3 @@ public enum CertificateCheck {
     }
 }
 
-/// Times as a person in Russia reads them: Moscow time (UTC+3, no daylight saving since 2014),
-/// `2026-11-25 15:00:00`; the caller adds «МСК» / «MSK». Machine fields stay in UTC.
-public enum MoscowTime {
-    public static func format(_ date: Date) -> String {
-        var style = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "Europe/Moscow") ?? TimeZone(secondsFromGMT: 3 * 3600)!)
-        style = style.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon)
-        return date.formatted(style).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "+03:00", with: "")
-    }
-}

@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 
 /// Using a demo PKI again instead of making a new one: every signature made with it stays verifiable.

@@ -148,8 +148,7 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
 
     /// A time as a person reads it: Moscow time, `2026-11-25 15:00:00 МСК` (`MSK` in English).
     static func moscow(_ date: Date, _ language: Language) -> String {
-        String(date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(secondsFromGMT: 3 * 3600)!)).prefix(19))
-            .replacingOccurrences(of: "T", with: " ") + (language == .ru ? " МСК" : " MSK")
+        MoscowTime.text(date, russian: language == .ru)
     }
 
     /// Appends the records as JSON Lines (one write, then fsync: the log is the archive's own record).

@@ -63,8 +63,7 @@ struct InspectCommand: AsyncParsableCommand {
         }
         let catalogue = Catalogue(languageOptions.language)
         // МЧД dates are Moscow calendar days (the reader keeps them as instants at the day's Moscow bounds).
-        let moscow = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "Europe/Moscow") ?? TimeZone(secondsFromGMT: 3 * 3600)!)
-        func day(_ date: Date?) -> String { date.map { String($0.formatted(moscow).prefix(10)) } ?? "—" }
+        func day(_ date: Date?) -> String { date.map(MoscowTime.isoDay) ?? "—" }
         func person(_ who: PowerOfAttorneyEvidence.Person) -> String {
             let snils = who.snils.map { digits -> String in
                 let d = Array(digits)
