@@ -24,10 +24,10 @@ enum FuzzTarget: String, CaseIterable {
         case .signature:
             let fixture = Fixture.shared
             // Detached over the fixture's document, then as if attached (no document).
-            _ = try? VerificationJob(signature: data, signatureName: nil, document: .bytes(name: nil, fixture.document),
-                                     trust: fixture.trust, policy: BuiltinPolicies.default).run()
-            _ = try? VerificationJob(signature: data, signatureName: nil, document: nil, trust: fixture.trust,
-                                     policy: BuiltinPolicies.default).run()
+            _ = try? Verifier.verify(VerificationInput(signature: data, signatureName: nil, document: .bytes(name: nil, fixture.document),
+                                     trust: fixture.trust, policy: BuiltinPolicies.default))
+            _ = try? Verifier.verify(VerificationInput(signature: data, signatureName: nil, document: nil, trust: fixture.trust,
+                                     policy: BuiltinPolicies.default))
         case .tsaRequest:
             _ = try? Fixture.shared.authority.respond(to: data)
         case .tsaResponse:
@@ -57,8 +57,8 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? RegistryAnswer.parse(data, name: "status.json")
             guard let powers = try? PowerOfAttorneyReader.gather([input], trust: fixture.trust, certificates: [], crls: [],
                                                                  ocspResponses: [], revocation: .offline, validationTime: nil),
-                  var evidence = try? VerificationJob(signature: fixture.detachedSignature, signatureName: nil,
-                                                      document: .bytes(name: nil, fixture.document), trust: fixture.trust).run().evidence
+                  var evidence = try? Verifier.verify(VerificationInput(signature: fixture.detachedSignature, signatureName: nil,
+                                                      document: .bytes(name: nil, fixture.document), trust: fixture.trust)).evidence
             else { return }
             evidence.powersOfAttorney = powers
             _ = PolicyEngine().judge(evidence, policy: fixture.poaPolicy, options: JudgementOptions(documentType: "letter"))

@@ -219,9 +219,12 @@ public final class SignedPDF {
     /// Gathers the evidence for every signature and document timestamp: each CMS through the ordinary
     /// detached-signature path over the bytes its `/ByteRange` covers (signers numbered across the file: S0, S1, ...),
     /// plus the ``PDFEvidence``: revisions, what each changed, byte-range checks, permissions, the DSS.
+    /// The key of the error ``collectEvidence(_:)`` throws for a PDF with no signature in it.
+    public static let unsignedErrorKey = "error.pdf-unsigned"
+
     public func collectEvidence(_ settings: VerificationSettings) throws -> Evidence {
         guard isSigned else {
-            throw PodpisError(.dataFormat, "the PDF holds no signature", subject: name).localized("error.pdf-unsigned")
+            throw PodpisError(.dataFormat, "the PDF holds no signature", subject: name).localized(Self.unsignedErrorKey)
         }
         do {
             return try gather(settings)

@@ -152,20 +152,18 @@ package struct VerifyEndpoint: Sendable {
         // of the evidence (for the journal) and of the report (the answer): together about a sixth of the service's
         // CPU per request in a perf profile, which on the two threads of the cooperative pool held up every other
         // request's I/O.
-        let run: @Sendable () throws -> (Evidence, Report, String, Data?, EvidencePacking.Packed?) = {
-            let (evidence, report): (Evidence, Report)
-            if let pdf {
-                (evidence, report) = try Self.verifyPDF(pdf, name: input.pdfName, settings: settings, powers: input.powersOfAttorney,
-                                                        policy: policy, options: options)
-            } else if let container {
-                (evidence, report) = try Self.verifyContainer(
-                    container, settings: settings, powers: input.powersOfAttorney, policy: policy, options: options)
-            } else {
-                var job = VerificationJob(request: VerificationRequest(signature: signature, document: input.document, settings: settings),
-                                          policy: policy, options: options)
-                job.powersOfAttorney = input.powersOfAttorney
-                (evidence, report) = try job.run()
-            }
+        let subject: SignedSubject
+        if let pdf {
+            subject = .pdf(.bytes(pdf, name: input.pdfName))
+        } else if let container {
+            subject = .container(.bytes(container, name: nil))
+        } else {
+            subject = .signature(signature, name: nil, document: input.document)
+        }
+        var verification = VerificationInput(subject, settings: settings, policy: policy, options: options)
+        verification.powersOfAttorney = input.powersOfAttorney
+        let run: @Sendable () throws -> (Evidence, Report, String, Data?, EvidencePacking.Packed?) = { [verification] in
+            let (evidence, report) = try Self.verify(verification)
             let encoder = JSONEncoder.podpis(pretty: false)
             let evidenceJSON = String(decoding: try EvidenceJSON.encode(evidence, encoder: encoder), as: UTF8.self)
             let reportJSON = !wantsHTML && evidence.format.parsed ? try encoder.encode(report) : nil
@@ -230,24 +228,32 @@ package struct VerifyEndpoint: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: rendered.html)))
     }
 
-    /// Verifies an uploaded ASiC container: written to a private temporary file (the guarded reader works on files),
-    /// opened, every signature verified, the container checks judged. A file that is not a readable container is a
-    /// 422 problem naming what is wrong with it.
-    static func verifyContainer(_ bytes: [UInt8], settings: ASiCContainer.VerificationSettings,
-                                powers: [PowerOfAttorneyReader.Input], policy: Policy,
-                                options: JudgementOptions) throws -> (Evidence, Report) {
-        let path = NSTemporaryDirectory() + "podpis-upload-" + UUID().uuidString + ".asice"
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
+    /// A `pdf` comes alone: its signatures are inside it.
+    static func checkPDFInput(_ pdf: [UInt8]?, input: Input) throws {
+        guard pdf != nil else { return }
+        if input.signature != nil || input.document != nil || input.container != nil {
+            throw Problem(.badRequest, .pdfAndSignature, title: "PDF and signature",
+                          detail: "send either a «pdf» (its signatures are inside it), a «container», or a «signature» with its «document»")
+        }
+    }
+
+    /// Verifies with the one workflow (``Verifier``); an uploaded container or PDF that cannot be read as one is a
+    /// 422 problem naming what is wrong with it (the caps' own error is mapped by the caller).
+    static func verify(_ input: VerificationInput) throws -> (Evidence, Report) {
+        do {
+            return try Verifier.verify(input)
+        } catch let error as PodpisError where error.kind == .dataFormat && error.key != SignatureLimits.errorKey {
+            switch input.subject {
+            case .container:
+                throw Problem(.unprocessableContent, .notAContainer, title: "Not a readable ASiC container", detail: error.message)
+            case .pdf:
+                throw Problem(.unprocessableContent, .notASignedPDF, title: "Not a readable signed PDF", detail: error.message)
+            case .signature:
+                throw error
+            }
+        } catch let error as PodpisError where error.kind == .cannotCreate {
             throw Problem(.internalServerError, .storage, title: "Cannot store the upload", detail: "no room for a temporary file")
         }
-        defer { unlink(path) }
-        let evidence: Evidence
-        do {
-            evidence = try ASiCContainer(path: path).collectEvidence(settings, powersOfAttorney: powers)
-        } catch let error as PodpisError where error.kind == .dataFormat && error.key != SignatureLimits.errorKey {
-            throw Problem(.unprocessableContent, .notAContainer, title: "Not a readable ASiC container", detail: error.message)
-        }
-        return (evidence, PolicyEngine().judge(evidence, policy: policy, options: options))
     }
 
     /// The media type of a Content-Type value, lower-cased, without parameters (RFC 9110, 8.3.1).

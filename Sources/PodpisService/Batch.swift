@@ -158,20 +158,16 @@ public struct BatchVerifier: Sendable {
     /// PDF or an attached signature), with the batch's settings, caps included, whichever it is.
     public func verify(_ item: BatchItem) -> BatchResult {
         do {
-            let evidence: Evidence
+            let subject: SignedSubject
             switch item.document == nil ? SignedFileKind.of(path: item.signature, detachedSignatureBeside: false) : .signature {
-            case .container:
-                evidence = try ASiCContainer(path: item.signature).collectEvidence(settings)
-            case .signedPDF:
-                evidence = try SignedPDF(path: item.signature).collectEvidence(settings)
+            case .container: subject = .container(.file(path: item.signature))
+            case .signedPDF: subject = .pdf(.file(path: item.signature))
             case .signature:
-                let job = VerificationJob(request: VerificationRequest(
-                    signature: try FileInput.readSignature(path: item.signature),
-                    signatureName: (item.signature as NSString).lastPathComponent,
-                    document: item.document.map { .file(path: $0) }, settings: settings), policy: policy, options: options)
-                return BatchResult(item: item, report: try job.run().report, error: nil)
+                subject = .signature(try FileInput.readSignature(path: item.signature),
+                                     name: (item.signature as NSString).lastPathComponent, document: item.document.map { .file(path: $0) })
             }
-            return BatchResult(item: item, report: PolicyEngine().judge(evidence, policy: policy, options: options), error: nil)
+            let report = try Verifier.verify(VerificationInput(subject, settings: settings, policy: policy, options: options)).report
+            return BatchResult(item: item, report: report, error: nil)
         } catch let error as PodpisError {
             return BatchResult(item: item, report: nil, error: error)
         } catch {

@@ -338,25 +338,6 @@ public enum RegistryAnswer {
     }
 }
 
-/// What holds signatures checked with the shared ``VerificationSettings``: containers and signed PDFs.
-public protocol SettingsVerifiable {
-    func collectEvidence(_ settings: VerificationSettings) throws -> Evidence
-}
-
-extension ASiCContainer: SettingsVerifiable {}
-extension SignedPDF: SettingsVerifiable {}
-
-extension SettingsVerifiable {
-    /// The evidence (``collectEvidence(_:)``) with the powers of attorney its signers act under, checked against the
-    /// same trust and revocation settings.
-    public func collectEvidence(_ settings: VerificationSettings, powersOfAttorney: [PowerOfAttorneyReader.Input],
-                                statuses: [PowerOfAttorneyReader.StatusInput] = []) throws -> Evidence {
-        var evidence = try collectEvidence(settings)
-        evidence.powersOfAttorney = try PowerOfAttorneyReader.gather(powersOfAttorney, statuses: statuses, settings: settings)
-        return evidence
-    }
-}
-
 extension PowerOfAttorneyReader {
     /// The powers of attorney of a container's or a PDF's signers, checked with the same settings as the signatures;
     /// nil when none was given.

@@ -5,12 +5,32 @@ import PodpisPDF
 import PolicyEngine
 import SigningCore
 
-/// The verification workflow shared by the CLI and the HTTP service: read inputs, gather evidence with the
-/// signing core, judge it with the policy engine. The request's fields (the signature, the document and the
-/// settings) read and write through the job itself (`job.trust`).
+/// What one verification examines: a CMS signature (attached, or detached with its document, the document's bytes
+/// or only its digest), an ASiC container, or a signed PDF.
+public enum SignedSubject: Sendable {
+    /// Where a container or a PDF comes from: a file, or bytes held in memory (an upload).
+    public enum Source: Sendable {
+        case file(path: String)
+        case bytes([UInt8], name: String?)
+    }
+
+    /// A CMS signature; `document` is nil for an attached signature (or a timestamp token alone).
+    case signature([UInt8], name: String?, document: DocumentInput?)
+    /// An ASiC-E or ASiC-S container: every signature in it, plus the container checks.
+    case container(Source)
+    /// A signed PDF: every signature and document timestamp over its byte range, plus the PDF checks.
+    case pdf(Source)
+}
+
+/// Everything one verification is given, whatever it verifies: the subject, the ``VerificationSettings`` (trust,
+/// extra certificates and revocation data, the time, fetching, the caps: their fields read and write through the
+/// input itself, `input.trust`), the powers of attorney (МЧД) the signers act under, the policy and how to judge.
+/// Every front end (the CLI's `verify`, `verify --batch`, `stamp` and `demo`, the HTTP service) builds one and calls
+/// ``Verifier/verify(_:)``.
 @dynamicMemberLookup
-public struct VerificationJob: Sendable {
-    public var request: VerificationRequest
+public struct VerificationInput: Sendable {
+    public var subject: SignedSubject
+    public var settings: VerificationSettings
     public var policy: Policy
     public var options: JudgementOptions
     /// Machine-readable powers of attorney (МЧД) the signers act under, with their signatures.
@@ -18,42 +38,72 @@ public struct VerificationJob: Sendable {
     /// Answers of the ФНС registry about those powers of attorney (`--poa-status`).
     public var powerOfAttorneyStatuses: [PowerOfAttorneyReader.StatusInput] = []
 
-    public init(request: VerificationRequest, policy: Policy = BuiltinPolicies.default, options: JudgementOptions = JudgementOptions()) {
-        self.request = request
+    public init(_ subject: SignedSubject, settings: VerificationSettings, policy: Policy = BuiltinPolicies.default,
+                options: JudgementOptions = JudgementOptions()) {
+        self.subject = subject
+        self.settings = settings
         self.policy = policy
         self.options = options
     }
 
+    /// A CMS signature with the settings given one by one.
     public init(
         signature: [UInt8], signatureName: String?, document: DocumentInput?, trust: TrustStore,
         certificates: [X509Certificate] = [], crls: [CertificateRevocationList] = [], validationTime: Date? = nil,
         ocspResponses: [[UInt8]] = [], revocation: RevocationPolicy = .offline,
         policy: Policy = BuiltinPolicies.default, options: JudgementOptions = JudgementOptions()
     ) {
-        self.init(request: VerificationRequest(
-            signature: signature, signatureName: signatureName, document: document, trust: trust, certificates: certificates,
-            crls: crls, validationTime: validationTime, ocspResponses: ocspResponses, revocation: revocation),
-                  policy: policy, options: options)
-    }
-
-    public subscript<T>(dynamicMember keyPath: WritableKeyPath<VerificationRequest, T>) -> T {
-        get { request[keyPath: keyPath] }
-        set { request[keyPath: keyPath] = newValue }
+        self.init(.signature(signature, name: signatureName, document: document), settings: VerificationSettings(
+            trust: trust, certificates: certificates, crls: crls, validationTime: validationTime, ocspResponses: ocspResponses,
+            revocation: revocation), policy: policy, options: options)
     }
 
     public subscript<T>(dynamicMember keyPath: WritableKeyPath<VerificationSettings, T>) -> T {
-        get { request.settings[keyPath: keyPath] }
-        set { request.settings[keyPath: keyPath] = newValue }
+        get { settings[keyPath: keyPath] }
+        set { settings[keyPath: keyPath] = newValue }
+    }
+}
+
+/// The verification workflow: read the subject, gather evidence with the signing core (the signatures, then the
+/// powers of attorney with the same settings), judge it with the policy engine.
+public enum Verifier {
+    /// Gathers the evidence and judges it.
+    ///
+    /// A container or a PDF that cannot be read as one throws the reader's ``PodpisError`` (kind `.dataFormat`);
+    /// a CMS signature that cannot be parsed is not an error but evidence (`format.parsed == false`), judged
+    /// FORMAT_FAILURE.
+    public static func verify(_ input: VerificationInput) throws -> (evidence: Evidence, report: Report) {
+        let evidence = try collect(input)
+        return (evidence, PolicyEngine().judge(evidence, policy: input.policy, options: input.options))
     }
 
-    /// Gathers evidence, then judges it.
-    public func run() throws -> (evidence: Evidence, report: Report) {
-        var evidence = try EvidenceCollector.collect(request)
-        if let powers = try PowerOfAttorneyReader.gather(powersOfAttorney, statuses: powerOfAttorneyStatuses, settings: request.settings) {
+    /// The evidence alone, policy-free: what ``verify(_:)`` judges.
+    public static func collect(_ input: VerificationInput) throws -> Evidence {
+        var evidence: Evidence
+        switch input.subject {
+        case .signature(let signature, let name, let document):
+            evidence = try EvidenceCollector.collect(VerificationRequest(
+                signature: signature, signatureName: name, document: document, settings: input.settings))
+        case .container(.file(let path)):
+            evidence = try ASiCContainer(path: path).collectEvidence(input.settings)
+        case .container(.bytes(let bytes, _)):
+            // The guarded ZIP reader works on files: a private temporary one, removed at once.
+            let path = NSTemporaryDirectory() + "podpis-upload-" + UUID().uuidString + ".asice"
+            guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
+                throw PodpisError(.cannotCreate, "no room for a temporary file", subject: NSTemporaryDirectory())
+            }
+            defer { unlink(path) }
+            evidence = try ASiCContainer(path: path).collectEvidence(input.settings)
+        case .pdf(.file(let path)):
+            evidence = try SignedPDF(path: path).collectEvidence(input.settings)
+        case .pdf(.bytes(let bytes, let name)):
+            evidence = try SignedPDF(bytes: bytes, name: name ?? "document.pdf").collectEvidence(input.settings)
+        }
+        if let powers = try PowerOfAttorneyReader.gather(input.powersOfAttorney, statuses: input.powerOfAttorneyStatuses,
+                                                         settings: input.settings) {
             evidence.powersOfAttorney = powers
         }
-        let report = PolicyEngine().judge(evidence, policy: policy, options: options)
-        return (evidence, report)
+        return evidence
     }
 }
 

@@ -124,13 +124,13 @@ struct DemoCommand: AsyncParsableCommand {
         let catalog = try PolicyCatalog.standard()
         let policy = try catalog.policy(verification.policy)
         let (trustLists, listAnchors) = try catalog.trustLists(for: policy)
-        let job = VerificationJob(
+        let job = VerificationInput(
             signature: try FileInput.readSignature(path: verification.signature), signatureName: verification.signature,
             document: .file(path: verification.document),
             trust: TrustStore(anchors: try TrustStore.load(paths: verification.trust).anchors + listAnchors),
             crls: try CertificateFiles.loadCRLs(paths: verification.crls), revocation: .offline, policy: policy,
             options: JudgementOptions(language: language, trustLists: trustLists))
-        let (evidence, report) = try job.run()
+        let (evidence, report) = try Verifier.verify(job)
         ReportText.print(report, signatureName: verification.signature, language: language)
         let html = ((verification.document as NSString).deletingPathExtension as String) + "-report.html"
         try ProtocolFile.write(report: report, evidence: evidence, to: html)

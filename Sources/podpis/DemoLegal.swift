@@ -127,12 +127,12 @@ struct DemoLegal {
     func verify(_ document: String, type: String, policy: Policy, lists: [String: TrustList], crls: [CertificateRevocationList],
                 powers: [PowerOfAttorneyReader.Input], command: String) throws -> Bool {
         step("demo.verify", ["command": command])
-        var job = VerificationJob(
+        var job = VerificationInput(
             signature: try FileInput.readSmallFile(path: document + ".sig", limit: 1 << 26), signatureName: document + ".sig",
             document: .file(path: document), trust: trust, crls: crls, policy: policy,
             options: JudgementOptions(documentType: type, language: language, trustLists: lists))
         job.powersOfAttorney = powers
-        let (evidence, report) = try job.run()
+        let (evidence, report) = try Verifier.verify(job)
         ReportText.print(report, signatureName: document + ".sig", language: language)
         let html = ((document as NSString).deletingPathExtension as String) + "-report.html"
         try ProtocolFile.write(report: report, evidence: evidence, to: html)

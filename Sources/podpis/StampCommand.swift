@@ -58,13 +58,13 @@ struct StampCommand: AsyncParsableCommand {
         let options = JudgementOptions(language: language, trustLists: trustLists)
         let report: Report
         if let detached = signature ?? SignatureLookup.find(for: document) {
-            var job = VerificationJob(
+            var job = VerificationInput(
                 signature: try FileInput.readSignature(path: detached), signatureName: (detached as NSString).lastPathComponent,
                 document: .bytes(name: (document as NSString).lastPathComponent, bytes), trust: trust,
                 certificates: try paths.certificates(), crls: try paths.revocation.crls(),
                 ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation, policy: chosen, options: options)
             job.powersOfAttorney = []
-            let (evidence, judged) = try job.run()
+            let (evidence, judged) = try Verifier.verify(job)
             guard evidence.format.parsed else {
                 throw PodpisError(.dataFormat, evidence.format.error ?? "not a CMS signature", subject: detached)
             }

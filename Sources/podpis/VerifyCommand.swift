@@ -2,6 +2,7 @@ import ArgumentParser
 import EvidenceModel
 import Foundation
 import PodpisContainer
+import PodpisPDF
 import PodpisReport
 import PodpisService
 import PolicyEngine
@@ -83,32 +84,44 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         guard let document else { throw PodpisError(.usage, "no document") }
         let language = languageOptions.language
-        let validationTime = try at.map(TimeArgument.parse)
         let catalog = try folders.catalog()
         let policy = try catalog.policy(self.policy, language: language)
         let (trustLists, listAnchors) = try catalog.trustLists(for: policy)
+        var input = VerificationInput(
+            .container(.file(path: document)),
+            settings: try settings(listAnchors: listAnchors, validationTime: try at.map(TimeArgument.parse)), policy: policy,
+            options: JudgementOptions(documentType: type, language: language, attestations: try attestations(), trustLists: trustLists))
+        input.powersOfAttorney = try powersOfAttorney()
+        input.powerOfAttorneyStatuses = try powerOfAttorneyStatuses()
         switch signature == nil ? SignedFileKind.of(path: document) : .signature {
         case .container:
-            try verifyContainer(document, policy: policy, trustLists: trustLists, listAnchors: listAnchors,
-                                validationTime: validationTime, language: language)
+            do {
+                let (evidence, report) = try Verifier.verify(input)
+                try finish(evidence: evidence, report: report, signaturePath: document, language: language)
+            } catch let error as PodpisError where error.kind == .dataFormat && error.key != SignatureLimits.errorKey && json {
+                // A container that cannot be read still gets its report: FORMAT_FAILURE, no signatures (exit 65).
+                input.subject = .signature([], name: (document as NSString).lastPathComponent, document: nil)
+                input.powersOfAttorney = []
+                var evidence = try Verifier.collect(input)
+                evidence.format = FormatEvidence(parsed: false, error: error.message)
+                let report = PolicyEngine().judge(evidence, policy: policy, options: input.options)
+                try finish(evidence: evidence, report: report, signaturePath: document, language: language)
+            }
         case .signedPDF:
-            try verifyPDF(document, policy: policy, trustLists: trustLists, listAnchors: listAnchors,
-                          validationTime: validationTime, language: language)
+            input.subject = .pdf(.file(path: document))
+            do {
+                let (evidence, report) = try Verifier.verify(input)
+                try finish(evidence: evidence, report: report, signaturePath: document, language: language)
+            } catch let error as PodpisError where error.key == SignedPDF.unsignedErrorKey {
+                // It merely mentions /ByteRange and holds no signature field: a document like any other.
+            }
         case .signature:
             break
         }
         let (documentPath, signaturePath) = try resolvePaths()
-        let signatureBytes = try FileInput.readSignature(path: signaturePath)
-        var job = VerificationJob(
-            request: VerificationRequest(
-                signature: signatureBytes, signatureName: (signaturePath as NSString).lastPathComponent,
-                document: documentPath.map { .file(path: $0) },
-                settings: try settings(listAnchors: listAnchors, validationTime: validationTime)),
-            policy: policy,
-            options: JudgementOptions(documentType: type, language: language, attestations: try attestations(), trustLists: trustLists))
-        job.powersOfAttorney = try powersOfAttorney()
-        job.powerOfAttorneyStatuses = try powerOfAttorneyStatuses()
-        let (evidence, report) = try ProgressLine.reading(documentPath, language: language) { [job] in try job.run() }
+        input.subject = .signature(try FileInput.readSignature(path: signaturePath), name: (signaturePath as NSString).lastPathComponent,
+                                   document: documentPath.map { .file(path: $0) })
+        let (evidence, report) = try ProgressLine.reading(documentPath, language: language) { [input] in try Verifier.verify(input) }
         try finish(evidence: evidence, report: report, signaturePath: signaturePath, language: language)
     }
 
@@ -163,25 +176,6 @@ struct VerifyCommand: AsyncParsableCommand {
         throw ExitCode(ExitCodes.code(for: report.indication))
     }
 
-    /// Verifies every signature of an ASiC container with the detached-signature path, plus the container checks.
-    func verifyContainer(_ path: String, policy: Policy, trustLists: [String: TrustList], listAnchors: [X509Certificate],
-                         validationTime: Date?, language: Language) throws -> Never {
-        let container: ASiCContainer
-        do {
-            container = try ASiCContainer(path: path)
-        } catch let error as PodpisError where error.kind == .dataFormat && json {
-            // A container that cannot be read still gets its report: FORMAT_FAILURE, no signatures (exit 65).
-            var evidence = try EvidenceCollector.collect(VerificationRequest(
-                signature: [], signatureName: (path as NSString).lastPathComponent, trust: TrustStore(anchors: [])))
-            evidence.format = FormatEvidence(parsed: false, error: error.message)
-            let report = PolicyEngine().judge(evidence, policy: policy, options: JudgementOptions(
-                documentType: type, language: language, trustLists: trustLists))
-            try finish(evidence: evidence, report: report, signaturePath: path, language: language)
-        }
-        try verifySettled(container, path: path, policy: policy, trustLists: trustLists, listAnchors: listAnchors,
-                          validationTime: validationTime, language: language)
-    }
-
     /// What the options give every verification, whatever it verifies: trust anchors (with the trust lists'), the
     /// certificates, CRLs and OCSP responses given, the time, the revocation mode and the caps.
     func settings(listAnchors: [X509Certificate], validationTime: Date?) throws -> VerificationSettings {
@@ -189,18 +183,6 @@ struct VerifyCommand: AsyncParsableCommand {
             trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors),
             certificates: try paths.certificates(), crls: try paths.revocation.crls(), validationTime: validationTime,
             ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation, limits: signatureLimits)
-    }
-
-    /// Verifies a container or a signed PDF with the settings the options give (trust anchors and the lists', the
-    /// certificates, CRLs and OCSP responses given, the revocation mode, the caps) and the powers of attorney given,
-    /// judges the evidence and finishes.
-    func verifySettled(_ source: some SettingsVerifiable, path: String, policy: Policy, trustLists: [String: TrustList],
-                       listAnchors: [X509Certificate], validationTime: Date?, language: Language) throws -> Never {
-        let settings = try settings(listAnchors: listAnchors, validationTime: validationTime)
-        let evidence = try source.collectEvidence(settings, powersOfAttorney: try powersOfAttorney(), statuses: try powerOfAttorneyStatuses())
-        let report = PolicyEngine().judge(evidence, policy: policy, options: JudgementOptions(
-            documentType: type, language: language, attestations: try attestations(), trustLists: trustLists))
-        try finish(evidence: evidence, report: report, signaturePath: path, language: language)
     }
 
     /// `verify DOC SIG`, `verify DOC` with SIG found beside it, or one file that is itself a signature: attached

@@ -36,12 +36,12 @@ struct LawTests {
         let stamp = at == nil ? try pki.authority(clock: { stampAt ?? Date() }) : nil
         let signature = try pki.sign(sampleDocument, by: signer, stamp: stamp)
         let revocation = try crls ?? pki.crls()
-        let job = VerificationJob(
+        let job = VerificationInput(
             signature: signature, signatureName: "d.sig", document: .bytes(name: "d.txt", sampleDocument), trust: pki.trust,
             crls: revocation, validationTime: at, policy: policy ?? qualified.0,
             options: JudgementOptions(language: language, attestations: attest.map { ["certified-crypto-tool": $0] } ?? [:],
                                       trustLists: qualified.1))
-        return try job.run()
+        return try Verifier.verify(job)
     }
 
     /// A policy from its text (in a folder of its own, extending the built-in default).

@@ -142,10 +142,10 @@ struct LegacyFormsTests {
     @Test("a wrong trust anchor: INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND, not a pass from embedded data")
     func wrongAnchor() throws {
         let shape = try CryptoProLongTerm()
-        let job = VerificationJob(
+        let job = VerificationInput(
             signature: shape.signature, signatureName: "x.sig", document: .bytes(name: "x", shape.document),
             trust: Hierarchy.rsa.trust, validationTime: shape.signerNotAfter.addingTimeInterval(86_400))
-        let (_, report) = try job.run()
+        let (_, report) = try Verifier.verify(job)
         #expect(report.indication == .indeterminate)
         #expect(report.subIndication == .noCertificateChainFound)
     }

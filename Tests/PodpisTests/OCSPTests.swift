@@ -10,9 +10,9 @@ import Testing
 struct OCSPTests {
     func verify(_ signer: IssuedCertificate, _ h: Hierarchy, answers: [[UInt8]], at: Date? = nil) throws -> (Evidence, Report) {
         let signature = try Signer.sign(.bytes(sampleDocument), identity: signer.identity, options: SignatureOptions(chain: [h.ca.certificate]))
-        let job = VerificationJob(signature: signature, signatureName: "s", document: .bytes(name: "d", sampleDocument), trust: h.trust,
+        let job = VerificationInput(signature: signature, signatureName: "s", document: .bytes(name: "d", sampleDocument), trust: h.trust,
                                   crls: [try h.crl(by: h.root)], validationTime: at, ocspResponses: answers)
-        return try job.run()
+        return try Verifier.verify(job)
     }
 
     func ocspSigner(_ h: Hierarchy) throws -> IssuedCertificate {

@@ -110,8 +110,8 @@ struct OtherProducersTests {
         let root = try X509Certificate.parseAll(Array(TC26Samples.root256.utf8))
         let sender = try X509Certificate.parseAll(Array(TC26Samples.sender256.utf8))
         func run(_ certificates: [X509Certificate]) throws -> (Evidence, Report) {
-            try VerificationJob(signature: stripped, signatureName: "a121.p7m", document: nil, trust: TrustStore(anchors: root),
-                                certificates: certificates).run()
+            try Verifier.verify(VerificationInput(signature: stripped, signatureName: "a121.p7m", document: nil, trust: TrustStore(anchors: root),
+                                certificates: certificates))
         }
         let (_, alone) = try run([])
         #expect(alone.indication == .indeterminate)
@@ -133,8 +133,8 @@ struct OtherProducersTests {
     @Test("TC26 A.1.1.1 (GOST 512, signed attributes) verifies cryptographically; its content is the TC26 control text")
     func tc26WithSignedAttributes() throws {
         let root = try X509Certificate.parseAll(Array(TC26Samples.root256.utf8))
-        let (evidence, _) = try VerificationJob(signature: Array(TC26Samples.signedA111.utf8), signatureName: "a111.pem", document: nil,
-                                                trust: TrustStore(anchors: root)).run()
+        let (evidence, _) = try Verifier.verify(VerificationInput(signature: Array(TC26Samples.signedA111.utf8), signatureName: "a111.pem", document: nil,
+                                                trust: TrustStore(anchors: root)))
         #expect(evidence.signers[0].algorithms.digest == "streebog512")
         #expect(evidence.signers[0].algorithms.keyType == "gost2012-512")
         #expect(evidence.signers[0].messageDigest.outcome == .valid)
@@ -242,8 +242,8 @@ struct OtherProducersTests {
         let response = try authority.respond(to: request)
         for (name, bytes) in [("order.tst", token), ("order.tsr", response)] {
             func run(_ document: [UInt8]?) throws -> (Evidence, Report) {
-                try VerificationJob(signature: bytes, signatureName: name, document: document.map { .bytes(name: "order.pdf", $0) },
-                                    trust: h.trust).run()
+                try Verifier.verify(VerificationInput(signature: bytes, signatureName: name, document: document.map { .bytes(name: "order.pdf", $0) },
+                                    trust: h.trust))
             }
             let (evidence, alone) = try run(nil)
             #expect(alone.signatures.isEmpty)
@@ -271,8 +271,8 @@ struct OtherProducersTests {
             #expect(!page.contains("ts-type-"))
         }
         // Untrusted TSA: INDETERMINATE, never PASSED.
-        let (_, untrusted) = try VerificationJob(signature: token, signatureName: "x.tst", document: .bytes(name: "x", sampleDocument),
-                                                 trust: Hierarchy.rsa.trust).run()
+        let (_, untrusted) = try Verifier.verify(VerificationInput(signature: token, signatureName: "x.tst", document: .bytes(name: "x", sampleDocument),
+                                                 trust: Hierarchy.rsa.trust))
         #expect(untrusted.indication == .indeterminate)
         #expect(untrusted.subIndication == .noCertificateChainFound)
     }

@@ -115,8 +115,8 @@ struct PKITSTests {
                 continue
             }
             let (content, signature) = try PKITS.split(try FileInput.readSmallFile(path: folder + "/smime/" + file, limit: 1 << 20))
-            let (_, report) = try VerificationJob(signature: signature, signatureName: file, document: .bytes(name: "message.txt", content),
-                                                  trust: TrustStore(anchors: anchor), revocation: .offline, policy: policy).run()
+            let (_, report) = try Verifier.verify(VerificationInput(signature: signature, signatureName: file, document: .bytes(name: "message.txt", content),
+                                                  trust: TrustStore(anchors: anchor), revocation: .offline, policy: policy))
             let valid = report.indication == .totalPassed
             if valid == expected {
                 correct += 1
@@ -152,9 +152,9 @@ struct PKITSTests {
             ("SignedInvalidonlyContainsUserCertsCRLTest11", "onlyUserCertificates", "end-entity certificates only", "только сертификаты конечных пользователей"),
         ] {
             let (content, signature) = try PKITS.split(try FileInput.readSmallFile(path: folder + "/smime/\(file).eml", limit: 1 << 20))
-            let job = VerificationJob(signature: signature, signatureName: file, document: .bytes(name: "message.txt", content),
+            let job = VerificationInput(signature: signature, signatureName: file, document: .bytes(name: "message.txt", content),
                                       trust: TrustStore(anchors: anchor), revocation: .offline)
-            let (evidence, report) = try job.run()
+            let (evidence, report) = try Verifier.verify(job)
             #expect(report.indication == .indeterminate, "\(file)")
             let check = report.signatures.first?.checks.first { $0.id == "revocation" }
             #expect(check?.status == .failed, "\(file): \(check?.message ?? "-")")
@@ -163,7 +163,7 @@ struct PKITSTests {
             #expect(check?.message.contains(english) == true, "\(file): \(check?.message ?? "-")")
             var inRussian = job
             inRussian.options.language = .ru
-            let ru = try inRussian.run().report.signatures.first?.checks.first { $0.id == "revocation" }
+            let ru = try Verifier.verify(inRussian).report.signatures.first?.checks.first { $0.id == "revocation" }
             #expect(ru?.message.contains(russian) == true, "\(file): \(ru?.message ?? "-")")
             let considered = evidence.signers[0].chains.first?.path.flatMap { $0.revocation.considered ?? [] } ?? []
             #expect(considered.contains { $0.outcome == .rejected && $0.reason == code }, "\(file): \(considered)")

@@ -88,12 +88,12 @@ struct PowerOfAttorneyTests {
                 type: String? = "letter", policy: Policy = Self.standardPolicy) throws -> (Evidence, Report) {
         let pki = Self.people.pki
         let signature = try pki.sign(sampleDocument, by: signer, stamp: try pki.authority())
-        var job = VerificationJob(
+        var job = VerificationInput(
             signature: signature, signatureName: "letter.sig", document: .bytes(name: "letter.txt", sampleDocument), trust: pki.trust,
             crls: try pki.crls(), policy: policy, options: JudgementOptions(documentType: type))
         job.powersOfAttorney = powers
         job.powerOfAttorneyStatuses = statuses
-        return try job.run()
+        return try Verifier.verify(job)
     }
 
     func check(_ report: Report) -> CheckResult? { report.signatures.first?.checks.first { $0.id == "power-of-attorney" } }

@@ -27,10 +27,10 @@ enum RealWorld {
     }
 
     static func judge(_ relative: String, document: [UInt8]? = nil, certificates: [X509Certificate] = [], trust: [X509Certificate] = []) throws -> (Evidence, Report) {
-        let job = VerificationJob(
+        let job = VerificationInput(
             signature: try FileInput.readSmallFile(path: path(relative), limit: 64 << 20), signatureName: relative,
             document: document.map { .bytes(name: "document", $0) }, trust: TrustStore(anchors: trust), certificates: certificates)
-        return try job.run()
+        return try Verifier.verify(job)
     }
 }
 
@@ -284,10 +284,10 @@ struct DSSVerdictTests {
                 document = .file(path: RealWorld.path(given))
             }
         }
-        let job = VerificationJob(
+        let job = VerificationInput(
             signature: try FileInput.readSmallFile(path: RealWorld.path(entry.file), limit: 64 << 20), signatureName: entry.file,
             document: document, trust: TrustStore(anchors: anchors), certificates: certificates)
-        return try job.run()
+        return try Verifier.verify(job)
     }
 
     @Test("each assertion DSS makes about a corpus file holds for podpis (apart from the documented deliberate differences)",

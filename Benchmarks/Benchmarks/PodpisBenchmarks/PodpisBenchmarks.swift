@@ -19,7 +19,7 @@ let benchmarks: @Sendable () -> Void = {
         let trust = TrustStore(anchors: [root.certificate])
         Benchmark("podpis verify \(label)", configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], maxDuration: .seconds(3))) { benchmark in
             for _ in benchmark.scaledIterations {
-                blackHole(try? VerificationJob(signature: signature, signatureName: nil, document: .bytes(name: nil, document), trust: trust).run())
+                blackHole(try? Verifier.verify(VerificationInput(signature: signature, signatureName: nil, document: .bytes(name: nil, document), trust: trust)))
             }
         }
         let rootPath = NSTemporaryDirectory() + "bench-root-\(label).pem"

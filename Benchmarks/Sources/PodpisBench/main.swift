@@ -84,17 +84,17 @@ for (label, kind) in [("RSA-2048", PrivateKey.Kind.rsa(bits: 2048)), ("ECDSA P-2
     let policy = BuiltinPolicies.default
     // Both sides must agree the signature is valid before they are timed.
     precondition(signature.withUnsafeBufferPointer { s in document.withUnsafeBufferPointer { d in baseline_verify(s.baseAddress, s.count, d.baseAddress, d.count, store, nil, 0) } } == 1)
-    let check = try VerificationJob(signature: signature, signatureName: nil, document: .bytes(name: nil, document), trust: trust, policy: policy).run()
+    let check = try Verifier.verify(VerificationInput(signature: signature, signatureName: nil, document: .bytes(name: nil, document), trust: trust, policy: policy))
     precondition(check.report.indication == .totalPassed, "\(check.report.signatures.first?.reason ?? "")")
 
     if let profileIterations, ProcessInfo.processInfo.environment["PODPIS_BENCH_KIND", default: "RSA-2048"] == label {
         for _ in 0..<profileIterations {
-            _ = try? VerificationJob(signature: signature, signatureName: nil, document: .bytes(name: nil, document), trust: trust, policy: policy).run()
+            _ = try? Verifier.verify(VerificationInput(signature: signature, signatureName: nil, document: .bytes(name: nil, document), trust: trust, policy: policy))
         }
         exit(0)
     }
     let podpis = measure {
-        _ = try? VerificationJob(signature: signature, signatureName: nil, document: .bytes(name: nil, document), trust: trust, policy: policy).run()
+        _ = try? Verifier.verify(VerificationInput(signature: signature, signatureName: nil, document: .bytes(name: nil, document), trust: trust, policy: policy))
     }
     let baseline = measure {
         _ = signature.withUnsafeBufferPointer { s in document.withUnsafeBufferPointer { d in baseline_verify(s.baseAddress, s.count, d.baseAddress, d.count, store, nil, 0) } }

@@ -93,11 +93,11 @@ func judge(
     policy: Policy = BuiltinPolicies.default
 ) throws -> (Evidence, Report) {
     let defaultCRLs = [try hierarchy.crl(), try hierarchy.crl(by: hierarchy.root)]
-    let job = VerificationJob(
+    let job = VerificationInput(
         signature: signature, signatureName: "test.sig", document: document.map { .bytes(name: "document.txt", $0) },
         trust: trust ?? hierarchy.trust, certificates: certificates, crls: crls ?? defaultCRLs, validationTime: at,
         policy: policy)
-    return try job.run()
+    return try Verifier.verify(job)
 }
 
 /// A fresh temporary folder, removed by the caller with `cleanup`.

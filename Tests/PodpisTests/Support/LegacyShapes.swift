@@ -152,11 +152,11 @@ struct CryptoProLongTerm {
     /// Verifies offline with only the root as trust anchor, at `at` (default: after the signer's certificate expired).
     func verify(at: Date? = nil, certificates: [X509Certificate] = [], document: [UInt8]? = nil,
                 policy: Policy = BuiltinPolicies.default) throws -> (Evidence, Report) {
-        let job = VerificationJob(
+        let job = VerificationInput(
             signature: signature, signatureName: "order.pdf.sig", document: .bytes(name: "order.pdf", document ?? self.document),
             trust: TrustStore(anchors: [root]), certificates: certificates, crls: [],
             validationTime: at ?? signerNotAfter.addingTimeInterval(3 * 86_400), revocation: .offline, policy: policy)
-        return try job.run()
+        return try Verifier.verify(job)
     }
 }
 
