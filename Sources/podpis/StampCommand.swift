@@ -54,27 +54,18 @@ struct StampCommand: AsyncParsableCommand {
         let catalog = try PolicyCatalog.standard(policies: policies, certs: nil)
         let chosen = try catalog.policy(self.policy)
         let (trustLists, listAnchors) = try catalog.trustLists(for: chosen)
-        let trust = TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors)
-        let options = JudgementOptions(language: language, trustLists: trustLists)
-        let report: Report
-        if let detached = signature ?? SignatureLookup.find(for: document) {
-            var job = VerificationInput(
-                signature: try FileInput.readSignature(path: detached), signatureName: (detached as NSString).lastPathComponent,
-                document: .bytes(name: (document as NSString).lastPathComponent, bytes), trust: trust,
-                certificates: try paths.certificates(), crls: try paths.revocation.crls(),
-                ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation, policy: chosen, options: options)
-            job.powersOfAttorney = []
-            let (evidence, judged) = try Verifier.verify(job)
-            guard evidence.format.parsed else {
-                throw PodpisError(.dataFormat, evidence.format.error ?? "not a CMS signature", subject: detached)
-            }
-            report = judged
-        } else {
-            let pdf = try SignedPDF(bytes: bytes, name: (document as NSString).lastPathComponent, subject: document)
-            let evidence = try pdf.collectEvidence(SignedPDF.VerificationSettings(
-                trust: trust, certificates: try paths.certificates(), crls: try paths.revocation.crls(),
-                ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation))
-            report = PolicyEngine().judge(evidence, policy: chosen, options: options)
+        let settings = VerificationSettings(
+            trust: TrustStore(anchors: try paths.revocation.trustStore().anchors + listAnchors), certificates: try paths.certificates(),
+            crls: try paths.revocation.crls(), ocspResponses: try paths.revocation.ocspResponses(), revocation: paths.revocation.revocation)
+        let detached = signature ?? SignatureLookup.find(for: document)
+        let subject: SignedSubject = try detached.map {
+            .signature(try FileInput.readSignature(path: $0), name: ($0 as NSString).lastPathComponent,
+                       document: .bytes(name: (document as NSString).lastPathComponent, bytes))
+        } ?? .pdf(.file(path: document))
+        let (evidence, report) = try Verifier.verify(VerificationInput(
+            subject, settings: settings, policy: chosen, options: JudgementOptions(language: language, trustLists: trustLists)))
+        if let detached, !evidence.format.parsed {
+            throw PodpisError(.dataFormat, evidence.format.error ?? "not a CMS signature", subject: detached)
         }
         let marks = SignatureMarks.marks(for: report, language: language).map { StampMark(title: $0.title, lines: $0.lines) }
         guard !marks.isEmpty else {

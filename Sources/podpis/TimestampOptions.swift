@@ -117,13 +117,17 @@ extension SignatureLevel: ExpressibleByArgument {
 /// The usage error for a level above B without a TSA to timestamp with.
 func needsTimestamp(_ level: SignatureLevel) -> PodpisError { Extender.needsTimestamp(level) }
 
-/// Takes a signature to T, LT and LTA as asked (``Extender``), with the TSA and the validation data the options
-/// give (read only when LT or LTA is asked). Returns the new bytes.
-func raise(_ signature: [UInt8], name: String, to level: SignatureLevel, tsa: TSAOptions, paths: RevocationOptions,
-           certificates: [X509Certificate] = [], document: DocumentInput? = nil) throws -> [UInt8] {
-    let extender = Extender(timestamps: try tsa.client(revocation: paths)) {
+/// The ``Extender`` the options give: their TSA, and the validation data LT embeds (read only when LT or LTA is asked).
+func extender(tsa: TSAOptions, paths: RevocationOptions, certificates: [X509Certificate] = []) throws -> Extender {
+    Extender(timestamps: try tsa.client(revocation: paths)) {
         VerificationSettings(trust: try paths.trustStore(), certificates: certificates, crls: try paths.crls(),
                              ocspResponses: try paths.ocspResponses(), revocation: paths.buildingRevocation)
     }
-    return try extender.raise(signature, name: name, to: level, document: document)
+}
+
+/// Takes a signature to T, LT and LTA as asked (``Extender``), with the TSA and the validation data the options
+/// give. Returns the new bytes.
+func raise(_ signature: [UInt8], name: String, to level: SignatureLevel, tsa: TSAOptions, paths: RevocationOptions,
+           certificates: [X509Certificate] = [], document: DocumentInput? = nil) throws -> [UInt8] {
+    try extender(tsa: tsa, paths: paths, certificates: certificates).raise(signature, name: name, to: level, document: document)
 }
