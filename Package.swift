@@ -86,18 +86,23 @@ let package = Package(
         // No OpenSSL here: signing and verification go through SigningCore.
         .target(
             name: "PodpisContainer",
-            dependencies: ["SigningCore", "EvidenceModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: ["SigningCore", "EvidenceModel", "PodpisXML", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // BoundedXML: the one guarded reader of the XML podpis takes in (ASiC manifests, the accredited-CA list and its
+        // XMLDSig, powers of attorney and the registry's answers).
+        .target(
+            name: "PodpisXML",
+            dependencies: ["SigningCore"]),
         // Signed PDFs (ISO 32000, PAdES: ETSI EN 319 142-1): reads signatures and revisions with qpdf, writes
         // incremental updates itself (signatures, validation data, the printed stamp). No OpenSSL here.
         .target(
             name: "PodpisPDF",
             dependencies: ["SigningCore", "EvidenceModel", "CQPDF"]),
-        // The workflows the front ends share (read inputs, collect evidence, judge), and BoundedXML, the one guarded
-        // reader of the XML podpis takes in (accredited-CA list, its XMLDSig, powers of attorney).
+        // The workflows the front ends share: verify (Verifier), raise a level (Extender), renew an archive
+        // (ArchiveRenewal), read powers of attorney and the Russian trust list, run batches.
         .target(
             name: "PodpisService",
             dependencies: [
-                "SigningCore", "PolicyEngine", "PodpisContainer", "PodpisPDF", "PodpisDefaults",
+                "SigningCore", "PolicyEngine", "PodpisContainer", "PodpisPDF", "PodpisDefaults", "PodpisXML",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         // The tamper-evident audit journal: SQLite (GRDB) by default.

@@ -1,8 +1,6 @@
 import EvidenceModel
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
+import PodpisXML
 import SigningCore
 
 /// The ASiC manifest of an ASiC-E container with CAdES (ETSI EN 319 162-1 §A.4, `ASiCManifest`): the signature it
@@ -93,119 +91,68 @@ public struct ASiCManifest: Sendable, Equatable {
 
     // MARK: Reading
 
-    /// Parses a manifest from outside. Refused before the XML parser sees them: more than 1 MiB, not UTF-8,
-    /// a DOCTYPE (no entity expansion) or processing instructions other than the XML declaration (Foundation's
-    /// XMLParser dereferences a null pointer on some). Errors are plain-English reasons, kept in the evidence.
+    /// Parses a manifest from outside, through ``BoundedXML`` (UTF-8 only, no DOCTYPE or ENTITY declaration, no
+    /// processing instruction but the XML declaration, at most 100 000 elements nested at most 16 deep) after a
+    /// 1 MiB cap. Errors are plain-English reasons, kept in the evidence.
     public static func parse(_ data: [UInt8]) throws(ManifestError) -> ASiCManifest {
         guard data.count <= 1 << 20 else { throw ManifestError("larger than 1 MiB") }
-        guard String(validating: data, as: UTF8.self) != nil else { throw ManifestError("not UTF-8") }
-        if containsDeclaration(data) { throw ManifestError("it holds a DOCTYPE or ENTITY declaration") }
-        if hasProcessingInstruction(data) { throw ManifestError("it holds an XML processing instruction") }
-        let parser = XMLParser(data: Data(data))
-        parser.shouldProcessNamespaces = true
-        parser.shouldResolveExternalEntities = false
-        let reader = Reader()
-        parser.delegate = reader
-        guard parser.parse(), reader.failure == nil, reader.depth == 0 else {
-            throw ManifestError(reader.failure ?? "not well-formed XML (line \(parser.lineNumber))")
+        let root: BoundedXML.Node
+        do {
+            root = try BoundedXML.parse(data, limits: BoundedXML.Limits(elements: 100_000, depth: 16), allowDoctype: false)
+        } catch {
+            switch error {
+            case .notUTF8, .encoding: throw ManifestError("not UTF-8")
+            case .doctype: throw ManifestError("it holds a DOCTYPE or ENTITY declaration")
+            case .processingInstruction: throw ManifestError("it holds an XML processing instruction")
+            case .tooLarge: throw ManifestError("too large or too deeply nested")
+            case .malformed(_, let line): throw ManifestError("not well-formed XML (line \(line))")
+            case .unclosed, .empty: throw ManifestError("not well-formed XML")
+            }
         }
-        guard reader.sawRoot else { throw ManifestError("the root element is not ASiCManifest in \(namespace)") }
-        return ASiCManifest(signatureReference: reader.sigReference, references: reader.references)
+        guard root.local == "ASiCManifest", root.namespaceURI == namespace else {
+            throw ManifestError("the root element is «\(root.local)», not ASiCManifest in \(namespace)")
+        }
+        var signatureReference: String?
+        var references: [Reference] = []
+        // Extensions (ASiCManifestExtensions, ...) and anything else in other namespaces are ignored.
+        for element in root.elements where element.namespaceURI == namespace {
+            switch element.local {
+            case "SigReference":
+                guard signatureReference == nil else { throw ManifestError("more than one SigReference") }
+                guard let uri = element.attribute("URI") else { throw ManifestError("SigReference without URI") }
+                signatureReference = uri.removingPercentEncoding ?? uri
+            case "DataObjectReference":
+                guard let written = element.attribute("URI") else { throw ManifestError("DataObjectReference without URI") }
+                let uri = written.removingPercentEncoding ?? written
+                var method: String?
+                var value: String?
+                for part in element.elements where part.namespaceURI == dsNamespace {
+                    switch part.local {
+                    case "DigestMethod":
+                        guard method == nil else { throw ManifestError("a DataObjectReference with two DigestMethods") }
+                        method = part.attribute("Algorithm") ?? ""
+                    case "DigestValue":
+                        guard value == nil else { throw ManifestError("a DataObjectReference with two DigestValues") }
+                        value = String(part.textContent.utf8.prefix(4096)) ?? ""
+                    default:
+                        break
+                    }
+                }
+                guard let method, let value else {
+                    throw ManifestError("DataObjectReference «\(uri)» lacks DigestMethod or DigestValue")
+                }
+                references.append(Reference(uri: uri, mimeType: element.attribute("MimeType"), digestMethod: method,
+                                            digestValue: Data(base64Encoded: value.filter { !$0.isWhitespace }).map(Array.init)))
+            default:
+                break
+            }
+        }
+        return ASiCManifest(signatureReference: signatureReference, references: references)
     }
 
     public struct ManifestError: Error, Sendable, CustomStringConvertible {
         public var description: String
         init(_ description: String) { self.description = description }
-    }
-
-    static func containsDeclaration(_ data: [UInt8]) -> Bool {
-        let text = String(decoding: data, as: UTF8.self)
-        return text.contains("<!DOCTYPE") || text.contains("<!ENTITY")
-    }
-
-    static func hasProcessingInstruction(_ data: [UInt8]) -> Bool {
-        let start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        var index = 0
-        while index + 1 < data.count {
-            if data[index] == 0x3C, data[index + 1] == 0x3F {
-                let isDeclaration = index == start && data[index...].starts(with: Array("<?xml".utf8))
-                    && index + 5 < data.count && [0x20, 0x09, 0x0A, 0x0D].contains(data[index + 5])
-                if !isDeclaration { return true }
-            }
-            index += 1
-        }
-        return false
-    }
-
-    final class Reader: NSObject, XMLParserDelegate {
-        var depth = 0
-        var elements = 0
-        var sawRoot = false
-        var failure: String?
-        var sigReference: String?
-        var references: [Reference] = []
-        var current: (uri: String, mime: String?, method: String?, value: String?)?
-        var inDigestValue = false
-        var text = ""
-
-        func stop(_ parser: XMLParser, _ reason: String) {
-            if failure == nil { failure = reason }
-            parser.abortParsing()
-        }
-
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
-            depth += 1
-            elements += 1
-            if depth > 16 || elements > 100_000 { return stop(parser, "too large or too deeply nested") }
-            let ns = namespaceURI ?? ""
-            if depth == 1 {
-                guard name == "ASiCManifest", ns == ASiCManifest.namespace else {
-                    return stop(parser, "the root element is «\(name)», not ASiCManifest in \(ASiCManifest.namespace)")
-                }
-                sawRoot = true
-                return
-            }
-            switch (name, ns, depth) {
-            case ("SigReference", ASiCManifest.namespace, 2):
-                guard sigReference == nil else { return stop(parser, "more than one SigReference") }
-                guard let uri = attributes["URI"] else { return stop(parser, "SigReference without URI") }
-                sigReference = uri.removingPercentEncoding ?? uri
-            case ("DataObjectReference", ASiCManifest.namespace, 2):
-                guard let uri = attributes["URI"] else { return stop(parser, "DataObjectReference without URI") }
-                current = (uri.removingPercentEncoding ?? uri, attributes["MimeType"], nil, nil)
-            case ("DigestMethod", ASiCManifest.dsNamespace, 3) where current != nil:
-                guard current?.method == nil else { return stop(parser, "a DataObjectReference with two DigestMethods") }
-                current?.method = attributes["Algorithm"] ?? ""
-            case ("DigestValue", ASiCManifest.dsNamespace, 3) where current != nil:
-                guard current?.value == nil else { return stop(parser, "a DataObjectReference with two DigestValues") }
-                inDigestValue = true
-                text = ""
-            default:
-                break  // extensions (ASiCManifestExtensions, ...) are ignored
-            }
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            if inDigestValue, text.utf8.count < 4096 { text += string }
-        }
-
-        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-            if inDigestValue, name == "DigestValue" {
-                inDigestValue = false
-                current?.value = text
-            }
-            if depth == 2, name == "DataObjectReference", let reference = current {
-                guard let method = reference.method, let value = reference.value else {
-                    return stop(parser, "DataObjectReference «\(reference.uri)» lacks DigestMethod or DigestValue")
-                }
-                let compact = value.filter { !$0.isWhitespace }
-                references.append(Reference(uri: reference.uri, mimeType: reference.mime, digestMethod: method,
-                                            digestValue: Data(base64Encoded: compact).map(Array.init)))
-                current = nil
-            }
-            depth -= 1
-        }
     }
 }
 

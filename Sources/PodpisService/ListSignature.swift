@@ -1,4 +1,5 @@
 import Foundation
+import PodpisXML
 #if canImport(FoundationXML)
 import FoundationXML
 #endif

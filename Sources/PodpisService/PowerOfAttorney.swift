@@ -1,5 +1,6 @@
 import EvidenceModel
 import Foundation
+import PodpisXML
 import PodpisContainer
 import PodpisPDF
 import PolicyEngine

@@ -6,25 +6,52 @@ import SigningCore
 
 /// Untrusted XML, read once into a bounded tree behind the guards every XML document podpis reads shares: UTF-8 only,
 /// no processing instruction (only the XML declaration), optionally no DOCTYPE, never an external entity, at most
-/// 2 000 000 elements nested at most 64 deep. The accredited-CA list, its enveloped signature (exclusive
-/// canonicalisation needs the whole tree: namespace declarations, attributes, mixed text) and the МЧД reader all
-/// read through it.
+/// so many elements nested at most so deep (``Limits``). ASiC manifests, the accredited-CA list, its enveloped
+/// signature (exclusive canonicalisation needs the whole tree: namespace declarations, attributes, mixed text), the
+/// МЧД reader and the registry's answers all read through it.
 public enum BoundedXML {
+    /// How many elements, nested how deep, a document may have.
+    package struct Limits: Sendable {
+        package var elements: Int
+        package var depth: Int
+        package init(elements: Int, depth: Int) {
+            self.elements = elements
+            self.depth = depth
+        }
+        /// For the large documents (the accredited-CA list): 2 000 000 elements, 64 deep.
+        package static let standard = Limits(elements: 2_000_000, depth: 64)
+    }
+
+    /// Why a document was refused, in plain English (a caller words it for its own errors).
+    package enum Failure: Error, Equatable {
+        case notUTF8
+        /// The XML declaration names another encoding.
+        case encoding(String)
+        case processingInstruction
+        case doctype
+        case tooLarge
+        /// Not well-formed: the parser's reason, and the line.
+        case malformed(reason: String?, line: Int)
+        /// The file ends inside this element.
+        case unclosed(String)
+        case empty
+    }
+
     /// An element, or a run of character data (text or CDATA) inside one.
     public final class Node {
-        let isElement: Bool
+        package let isElement: Bool
         /// The name as written (`ds:Signature`), its prefix (nil for none) and local part.
-        let name: String
-        let prefix: String?
-        let local: String
+        package let name: String
+        package let prefix: String?
+        package let local: String
         /// Namespace declarations on this element (`""` for the default namespace).
-        var declarations: [(prefix: String, uri: String)] = []
-        var attributes: [(name: String, value: String)] = []
-        var children: [Node] = []
-        var text = ""
+        package var declarations: [(prefix: String, uri: String)] = []
+        package var attributes: [(name: String, value: String)] = []
+        package var children: [Node] = []
+        package var text = ""
         /// Character data from a CDATA section (kept apart: the trust-list and МЧД readers take plain text only).
-        let isCDATA: Bool
-        weak var parent: Node?
+        package let isCDATA: Bool
+        package weak var parent: Node?
 
         init(element name: String) {
             isElement = true
@@ -48,23 +75,43 @@ public enum BoundedXML {
             self.text = text
         }
 
-        var textContent: String { isElement ? children.map(\.textContent).joined() : text }
+        package var textContent: String { isElement ? children.map(\.textContent).joined() : text }
+
+        /// The namespace a prefix (nil: the default namespace) stands for here: the nearest declaration on this
+        /// element or an ancestor.
+        package func namespace(of prefix: String?) -> String? {
+            var node: Node? = self
+            while let current = node {
+                if let found = current.declarations.first(where: { $0.prefix == (prefix ?? "") }) { return found.uri }
+                node = current.parent
+            }
+            return nil
+        }
+
+        /// This element's namespace.
+        package var namespaceURI: String? { namespace(of: prefix) }
+
+        /// The value of the attribute written `name`.
+        package func attribute(_ name: String) -> String? { attributes.first { $0.name == name }?.value }
+
+        /// The child elements.
+        package var elements: [Node] { children.filter(\.isElement) }
     }
 
-    static let elementLimit = 2_000_000
-    static let depthLimit = 64
-
     final class Builder: NSObject, XMLParserDelegate {
+        let limits: Limits
         var stack: [Node] = []
         var root: Node?
         var count = 0
-        var failure: String?
+        var tooLarge = false
+
+        init(limits: Limits) { self.limits = limits }
 
         func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
                     attributes: [String: String] = [:]) {
             count += 1
-            if count > elementLimit || stack.count > depthLimit {
-                failure = "the list is too large or too deeply nested"
+            if count > limits.elements || stack.count >= limits.depth {
+                tooLarge = true
                 parser.abortParsing()
                 return
             }
@@ -97,49 +144,70 @@ public enum BoundedXML {
         }
     }
 
-    /// The Russian name of each document kind ``read(_:what:subject:allowDoctype:)`` reads, for errors said in Russian.
-    static let russianNames = ["accredited-CA list": "перечень аккредитованных УЦ", "power of attorney": "доверенность",
-                               "registry answer": "ответ реестра доверенностей"]
-
-    /// Parses untrusted UTF-8 XML into a bounded tree; `what` names the document in errors.
-    static func read(_ data: [UInt8], what: String, subject: String?, allowDoctype: Bool = true) throws -> Node {
-        let names = ["what": what, "whatRU": russianNames[what] ?? what]
-        // Published in UTF-8. Anything else is refused before the XML parser sees it: Foundation's
-        // XMLParser traps on element names that are not valid UTF-8 (found by the trust-list fuzz target).
-        guard String(validating: data, as: UTF8.self) != nil else {
-            throw PodpisError(.dataFormat, "not a readable \(what): the file is not valid UTF-8", subject: subject)
-                .localized("error.xml-not-utf8", names)
-        }
+    /// Parses untrusted UTF-8 XML into a bounded tree, or says why not.
+    package static func parse(_ data: [UInt8], limits: Limits = .standard, allowDoctype: Bool = true) throws(Failure) -> Node {
+        // Anything but UTF-8 is refused before the XML parser sees it: Foundation's XMLParser traps on element names
+        // that are not valid UTF-8 (found by the trust-list fuzz target).
+        guard String(validating: data, as: UTF8.self) != nil else { throw .notUTF8 }
         if let declaration = declaredEncoding(data), declaration.lowercased() != "utf-8", declaration.lowercased() != "utf8" {
-            throw PodpisError(.dataFormat, "not a readable \(what): encoding «\(declaration)» (UTF-8 expected)", subject: subject)
-                .localized("error.xml-encoding", names.merging(["encoding": declaration]) { a, _ in a })
+            throw .encoding(declaration)
         }
         // Nor may it hold processing instructions (only the XML declaration): Foundation's XMLParser dereferences a
         // null pointer on one without data, such as `<?x?>` (found by the same fuzz target).
-        if hasProcessingInstruction(data) {
-            throw PodpisError(.dataFormat, "not a readable \(what): it holds an XML processing instruction", subject: subject)
-                .localized("error.xml-instruction", names)
-        }
-        if !allowDoctype, data.firstRange(of: Array("<!DOCTYPE".utf8)) != nil {
-            throw PodpisError(.dataFormat, "not a readable \(what): it declares a DOCTYPE (entities are not accepted)", subject: subject)
-                .localized("error.xml-doctype", names)
+        if hasProcessingInstruction(data) { throw .processingInstruction }
+        if !allowDoctype, data.firstRange(of: Array("<!DOCTYPE".utf8)) != nil || data.firstRange(of: Array("<!ENTITY".utf8)) != nil {
+            throw .doctype
         }
         let parser = XMLParser(data: Data(data))
         parser.shouldResolveExternalEntities = false
         parser.shouldProcessNamespaces = false
-        let builder = Builder()
+        let builder = Builder(limits: limits)
         parser.delegate = builder
-        guard parser.parse(), builder.stack.isEmpty, let root = builder.root else {
-            let reason = builder.failure ?? parser.parserError.map { "\($0.localizedDescription) (line \(parser.lineNumber))" }
-                ?? (builder.stack.isEmpty ? "not XML" : "the file ends inside <\(builder.stack.last!.name)>")
-            throw PodpisError(.dataFormat, "not a readable \(what): \(reason)", subject: subject)
-                .localized("error.xml-unreadable", names.merging(["reason": reason]) { a, _ in a })
-        }
+        let parsed = parser.parse()
+        if builder.tooLarge { throw .tooLarge }
+        guard parsed else { throw .malformed(reason: parser.parserError?.localizedDescription, line: parser.lineNumber) }
+        if let open = builder.stack.last { throw .unclosed(open.name) }
+        guard let root = builder.root else { throw .empty }
         return root
     }
 
+    /// The Russian name of each document kind ``read(_:what:subject:allowDoctype:)`` reads, for errors said in Russian.
+    static let russianNames = ["accredited-CA list": "перечень аккредитованных УЦ", "power of attorney": "доверенность",
+                               "registry answer": "ответ реестра доверенностей"]
+
+    /// Parses untrusted UTF-8 XML into a bounded tree (``parse(_:limits:allowDoctype:)``); `what` names the document
+    /// in the error.
+    package static func read(_ data: [UInt8], what: String, subject: String?, allowDoctype: Bool = true) throws -> Node {
+        let names = ["what": what, "whatRU": russianNames[what] ?? what]
+        do {
+            return try parse(data, allowDoctype: allowDoctype)
+        } catch .notUTF8 {
+            throw PodpisError(.dataFormat, "not a readable \(what): the file is not valid UTF-8", subject: subject)
+                .localized("error.xml-not-utf8", names)
+        } catch .encoding(let declaration) {
+            throw PodpisError(.dataFormat, "not a readable \(what): encoding «\(declaration)» (UTF-8 expected)", subject: subject)
+                .localized("error.xml-encoding", names.merging(["encoding": declaration]) { a, _ in a })
+        } catch .processingInstruction {
+            throw PodpisError(.dataFormat, "not a readable \(what): it holds an XML processing instruction", subject: subject)
+                .localized("error.xml-instruction", names)
+        } catch .doctype {
+            throw PodpisError(.dataFormat, "not a readable \(what): it declares a DOCTYPE (entities are not accepted)", subject: subject)
+                .localized("error.xml-doctype", names)
+        } catch {
+            let reason: String
+            switch error {
+            case .tooLarge: reason = "the list is too large or too deeply nested"
+            case .malformed(let text, let line): reason = text.map { "\($0) (line \(line))" } ?? "not XML"
+            case .unclosed(let name): reason = "the file ends inside <\(name)>"
+            default: reason = "not XML"
+            }
+            throw PodpisError(.dataFormat, "not a readable \(what): \(reason)", subject: subject)
+                .localized("error.xml-unreadable", names.merging(["reason": reason]) { a, _ in a })
+        }
+    }
+
     /// Whether `<?` appears anywhere but as the XML declaration at the very start.
-    static func hasProcessingInstruction(_ data: [UInt8]) -> Bool {
+    package static func hasProcessingInstruction(_ data: [UInt8]) -> Bool {
         let start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var index = data.startIndex
         while index + 1 < data.endIndex {
@@ -154,7 +222,7 @@ public enum BoundedXML {
     }
 
     /// The `encoding` of the XML declaration, if the file starts with one.
-    static func declaredEncoding(_ data: [UInt8]) -> String? {
+    package static func declaredEncoding(_ data: [UInt8]) -> String? {
         let head = String(decoding: data.prefix(200), as: UTF8.self)
         guard head.hasPrefix("<?xml") || head.hasPrefix("\u{FEFF}<?xml"), let end = head.range(of: "?>") else { return nil }
         let declaration = head[..<end.lowerBound]
