@@ -10,10 +10,19 @@ public struct TimestampEndpoint: Sendable {
     public init(authority: TimestampAuthority) { self.authority = authority }
 
     func handle(_ request: Request) async throws -> Response {
+        Self.reply(try authority.respond(to: try await Self.query(request)))
+    }
+
+    /// The query of an RFC 3161 request: `application/timestamp-query`, at most 64 KiB. The one reading of it, for
+    /// `tsa serve` and for the verification service's `POST /v1/timestamp` (which reads it under its upload limits).
+    static func query(_ request: Request) async throws -> [UInt8] {
         try request.requireContentType(MediaType.timestampQuery)
-        let query = try await request.collectBody(limit: 64 << 10)
-        let reply = try authority.respond(to: query)
-        return Response(status: .ok, headers: [.contentType: MediaType.timestampReply], body: .init(byteBuffer: ByteBuffer(bytes: reply)))
+        return try await request.collectBody(limit: 64 << 10)
+    }
+
+    /// The answer: `application/timestamp-reply`.
+    static func reply(_ bytes: [UInt8]) -> Response {
+        Response(status: .ok, headers: [.contentType: MediaType.timestampReply], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     public func register<Context: RequestContext>(on router: Router<Context>, paths: [RouterPath]) {

@@ -84,13 +84,12 @@ public enum HTTPService {
             let query = try await admission.uploading {
                 try await UploadWatch.reading(configuration) { watch in
                     watch.waiting()
-                    let body = try await request.collectBody(limit: 64 << 10)
+                    let body = try await TimestampEndpoint.query(request)
                     watch.finished()
                     return body
                 }
             }
-            let reply = try await admission.verifying { try authority.respond(to: query) }
-            return Response(status: .ok, headers: [.contentType: MediaType.timestampReply], body: .init(byteBuffer: ByteBuffer(bytes: reply)))
+            return TimestampEndpoint.reply(try await admission.verifying { try authority.respond(to: query) })
         }
         router.group()
             .add(middleware: AccessMiddleware(apiKeyHashes: [], adminKeyHashes: Set(configuration.adminKeyHashes), admin: true))
