@@ -173,13 +173,13 @@ public enum EvidenceCollector {
         for cert in embeddedCerts { sources[cert.fingerprint] = "signedData" }
         for (origin, crls) in [("signedData", embeddedCRLs), ("supplied", request.crls)] {
             for crl in crls {
-                evidence.revocationSources.append(RevocationSource(kind: "crl", origin: origin, issuer: crl.issuer,
+                evidence.revocationSources.append(RevocationSource(kind: .crl, origin: origin, issuer: crl.issuer,
                                                                    thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, sha256: crl.fingerprint))
             }
         }
         for (origin, responses) in [("signedData", embeddedOCSP), ("supplied", request.ocspResponses)] {
             for response in responses {
-                evidence.revocationSources.append(RevocationSource(kind: "ocsp", origin: origin, issuer: "", thisUpdate: nil, nextUpdate: nil,
+                evidence.revocationSources.append(RevocationSource(kind: .ocsp, origin: origin, issuer: "", thisUpdate: nil, nextUpdate: nil,
                                                                    sha256: SHA256.hex(response)))
             }
         }
@@ -231,11 +231,11 @@ public enum EvidenceCollector {
         validator.ocspResponses += fetched.ocsp.map(\.bytes)
         validator.fetchProblems = fetched.problems
         for (crl, url) in fetched.crls {
-            evidence.revocationSources.append(RevocationSource(kind: "crl", origin: "fetched", issuer: crl.issuer, thisUpdate: crl.thisUpdate,
+            evidence.revocationSources.append(RevocationSource(kind: .crl, origin: "fetched", issuer: crl.issuer, thisUpdate: crl.thisUpdate,
                                                                nextUpdate: crl.nextUpdate, url: url, sha256: crl.fingerprint))
         }
         for (response, url) in fetched.ocsp {
-            evidence.revocationSources.append(RevocationSource(kind: "ocsp", origin: "fetched", issuer: "", thisUpdate: nil, nextUpdate: nil, url: url,
+            evidence.revocationSources.append(RevocationSource(kind: .ocsp, origin: "fetched", issuer: "", thisUpdate: nil, nextUpdate: nil, url: url,
                                                                sha256: SHA256.hex(response)))
         }
         return !fetched.crls.isEmpty || !fetched.ocsp.isEmpty || !fetched.problems.isEmpty
@@ -257,7 +257,7 @@ public enum EvidenceCollector {
         var validator = ChainValidator(trust: request.trust, untrusted: tokenCerts + request.certificates, crls: request.crls, sources: sources)
         validator.ocspResponses = request.ocspResponses
         for crl in request.crls {
-            evidence.revocationSources.append(RevocationSource(kind: "crl", origin: "supplied", issuer: crl.issuer,
+            evidence.revocationSources.append(RevocationSource(kind: .crl, origin: "supplied", issuer: crl.issuer,
                                                                thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, sha256: crl.fingerprint))
         }
         func examine(_ validator: ChainValidator) -> (evidence: TimestampEvidence, certificates: [X509Certificate], parsed: Bool) {
@@ -267,7 +267,7 @@ public enum EvidenceCollector {
                 alternative: AlternativeLayout(nil, primary: nil), crls: request.crls, ocspResponses: request.ocspResponses)
             let covering: Covered = document.map { .digests($0.digests) }
                 ?? .checked(CryptoCheck(.notChecked, "the signed content is not available: no document was given"))
-            return examineTimestamp(der, type: "standalone", covering: covering, environment: environment)
+            return examineTimestamp(der, type: .standalone, covering: covering, environment: environment)
         }
         var examined = examine(validator)
         if request.revocation.online {
@@ -614,7 +614,7 @@ public enum EvidenceCollector {
         // Certificate path at the validation time.
         var chains: [ChainEvidence] = []
         if let signerCert {
-            let (chain, path) = validator.evaluate(signerCert, at: validationTime, purpose: "validationTime")
+            let (chain, path) = validator.evaluate(signerCert, at: validationTime, purpose: .validationTime)
             chains.append(chain)
             referenced += path
         }
@@ -636,7 +636,7 @@ public enum EvidenceCollector {
         var parsedSignatureTimestamps = 0
         for attribute in attributes.unsigned(NID_id_smime_aa_timeStampToken) {
             for token in SignerAttributes.valuesDER(attribute) {
-                let examined = examineTimestamp(token, type: "signature", covering: .bytes(signatureBytes), environment: environment)
+                let examined = examineTimestamp(token, type: .signature, covering: .bytes(signatureBytes), environment: environment)
                 if examined.parsed { parsedSignatureTimestamps += 1 }
                 timestamps.append(examined.evidence)
                 unsignedValues.append((OID.signatureTimeStamp, token, nil))
@@ -645,7 +645,7 @@ public enum EvidenceCollector {
         }
         for attribute in attributes.signed(NID_id_smime_aa_ets_contentTimestamp) {
             for token in SignerAttributes.valuesDER(attribute) {
-                let examined = examineTimestamp(token, type: "content", covering: .digests(document?.digests ?? [:]), environment: environment)
+                let examined = examineTimestamp(token, type: .content, covering: .digests(document?.digests ?? [:]), environment: environment)
                 timestamps.append(examined.evidence)
                 unsignedValues.append(nil)  // a signed attribute: every archive timestamp covers it
                 referenced += examined.certificates
@@ -671,8 +671,8 @@ public enum EvidenceCollector {
             certificates: pool, crls: environment.crls, ocspResponses: environment.ocspResponses,
             certificateValues: valueCount, revocationValues: revocationValueCount)
         for (nid, type, includeSignature, oid) in [
-            (NID_id_smime_aa_ets_escTimeStamp, "cades-c", true, LegacyLongTerm.escTimeStampOID),
-            (NID_id_smime_aa_ets_certCRLTimestamp, "refs", false, LegacyLongTerm.certCRLTimestampOID),
+            (NID_id_smime_aa_ets_escTimeStamp, TimestampType.cadesC, true, LegacyLongTerm.escTimeStampOID),
+            (NID_id_smime_aa_ets_certCRLTimestamp, TimestampType.refs, false, LegacyLongTerm.certCRLTimestampOID),
         ] {
             for attribute in attributes.unsigned(nid) {
                 for token in SignerAttributes.valuesDER(attribute) {
@@ -713,7 +713,7 @@ public enum EvidenceCollector {
                 let alternative = environment.alternative.layout
                 let check = ArchiveTimestamps.verifyImprint(token: token, layout: layout, alternative: alternative, signer: position,
                                                             contentHash: contentHash)
-                let examined = examineTimestamp(token, type: "archive", covering: .checked(check), environment: environment)
+                let examined = examineTimestamp(token, type: .archive, covering: .checked(check), environment: environment)
                 // An archive timestamp counts for the level only when its imprint was decided (or could only not be
                 // for want of the detached document, like the signature itself).
                 if examined.parsed, check.outcome != .notChecked || contentHash == nil { archiveExamined = true }
@@ -728,14 +728,14 @@ public enum EvidenceCollector {
                     let token = Array(value)
                     let check = ArchiveTimestamps.verifyImprintV2(token: token, layout: layout, signer: position,
                                                                   detached: Self.documentStreamer(environment.documentInput))
-                    let examined = examineTimestamp(token, type: "archive", covering: .checked(check), environment: environment)
+                    let examined = examineTimestamp(token, type: .archive, covering: .checked(check), environment: environment)
                     olderArchives.append((timestamps.count, examined.evidence.genTime))
                     timestamps.append(examined.evidence)
                     unsignedValues.append((attribute.oid, token, Array(attribute.attributeTLV)))
                     referenced += examined.certificates
                 }
             }
-            for (position, stamp) in timestamps.enumerated() where stamp.type == "archive" {
+            for (position, stamp) in timestamps.enumerated() where stamp.type == .archive {
                 if let older = olderArchives.first(where: { $0.index == position }) {
                     // It covers everything the signature carried before it: every earlier timestamp.
                     timestamps[position].covers = timestamps.indices.filter { $0 != position && timestamps[$0].genTime < older.genTime }
@@ -763,7 +763,7 @@ public enum EvidenceCollector {
             // timestamps are reported, unverified, never skipped.
             for attribute in attributes.unsigned(oid: OID.archiveTimeStampV3) {
                 for token in SignerAttributes.valuesDER(attribute) {
-                    let examined = examineTimestamp(token, type: "archive", covering: .checked(CryptoCheck(
+                    let examined = examineTimestamp(token, type: .archive, covering: .checked(CryptoCheck(
                         .notChecked, "the signature's structure cannot be read to recompute what this archive timestamp covers")),
                         environment: environment)
                     timestamps.append(examined.evidence)
@@ -932,7 +932,7 @@ public enum EvidenceCollector {
     /// The TSA certificate is looked for in the token, then everywhere the signature carries certificates
     /// (SignedData, certificate-values, the other timestamps), then `--cert` and the trust anchors.
     static func examineTimestamp(
-        _ der: [UInt8], type: String, covering: Covered, environment: Environment
+        _ der: [UInt8], type: TimestampType, covering: Covered, environment: Environment
     ) -> (evidence: TimestampEvidence, certificates: [X509Certificate], parsed: Bool) {
         guard let token = try? TimestampToken.parse(der) else {
             let broken = TimestampEvidence(
@@ -1024,8 +1024,8 @@ public enum EvidenceCollector {
             clearOpenSSLErrors()
             var tsaValidator = environment.validator
             tsaValidator.untrusted = environment.validator.untrusted + tokenCertificates
-            let (atTime, path) = tsaValidator.evaluate(tsaCertificate, at: token.genTime, purpose: "timestamp")
-            let (now, _) = tsaValidator.evaluate(tsaCertificate, at: environment.validationTime, purpose: "validationTime")
+            let (atTime, path) = tsaValidator.evaluate(tsaCertificate, at: token.genTime, purpose: .timestamp)
+            let (now, _) = tsaValidator.evaluate(tsaCertificate, at: environment.validationTime, purpose: .validationTime)
             chains = [atTime, now]
             certificates += path
         }

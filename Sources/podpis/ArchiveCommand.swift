@@ -119,7 +119,7 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
 
     /// Why a signature needs a new archive timestamp now (nil: it does not), and its newest archive timestamp.
     func due(_ evidence: Evidence, policy: Policy, now: Date, catalogue: Catalogue) -> (code: String?, text: String?, newest: Date?) {
-        let archives = evidence.signers.flatMap(\.timestamps).filter { $0.type == "archive" }
+        let archives = evidence.signers.flatMap(\.timestamps).filter { $0.type == .archive }
         guard let newest = archives.max(by: { $0.genTime < $1.genTime }) else {
             return ("none", catalogue.text("archive.reason.none"), nil)
         }
