@@ -8,8 +8,9 @@ import Foundation
 public struct ChainEvidence: Codable, Sendable, Equatable {
     /// The time the path was evaluated at.
     public var at: Date
-    /// Why this time: `validationTime`, `bestSignatureTime`, or `timestamp:<id>`.
-    public var purpose: String
+    /// Why this time: ``ChainPurpose/validationTime``, ``ChainPurpose/timestamp`` (a TSA certificate at its token's
+    /// time), ``ChainPurpose/crlIssuer``, ``ChainPurpose/listSignature``.
+    public var purpose: ChainPurpose
     /// `valid` when a path to a trust anchor was built with no issue; `invalid` otherwise;
     /// `notChecked` when there was no certificate to start from.
     public var outcome: CheckOutcome
@@ -21,7 +22,7 @@ public struct ChainEvidence: Codable, Sendable, Equatable {
     public var issues: [ChainIssue]
 
     public init(
-        at: Date, purpose: String, outcome: CheckOutcome, reachesTrustAnchor: Bool, path: [ChainElement],
+        at: Date, purpose: ChainPurpose, outcome: CheckOutcome, reachesTrustAnchor: Bool, path: [ChainElement],
         issues: [ChainIssue]
     ) {
         self.at = at
@@ -53,14 +54,14 @@ public struct ChainElement: Codable, Sendable, Equatable {
 /// A path-validation problem, with a stable code and OpenSSL's own code and text.
 public struct ChainIssue: Codable, Sendable, Equatable {
     public var depth: Int
-    /// Stable podpis code: `noPathToTrustAnchor`, `expired`, `notYetValid`, `revoked`, `signatureInvalid`,
-    /// `caConstraints`, `pathLength`, `keyUsage`, `nameConstraints`, `policy`, `unknownCriticalExtension`,
-    /// `weakKey`, `weakAlgorithm`, `malformed`, `revocationData`, `other`.
-    public var code: String
+    /// Stable podpis code (``ChainIssueCode``): `noPathToTrustAnchor`, `expired`, `notYetValid`, `revoked`,
+    /// `signatureInvalid`, `caConstraints`, `pathLength`, `keyUsage`, `nameConstraints`, `policy`,
+    /// `unknownCriticalExtension`, `weakKey`, `weakAlgorithm`, `malformed`, `revocationData`, `other`.
+    public var code: ChainIssueCode
     public var openSSLCode: Int
     public var message: String
 
-    public init(depth: Int, code: String, openSSLCode: Int, message: String) {
+    public init(depth: Int, code: ChainIssueCode, openSSLCode: Int, message: String) {
         self.depth = depth
         self.code = code
         self.openSSLCode = openSSLCode
@@ -83,7 +84,7 @@ public struct RevocationEvidence: Codable, Sendable, Equatable {
 
     public var status: Status
     /// `crl` or `ocsp`.
-    public var source: String?
+    public var source: RevocationKind?
     public var revocationTime: Date?
     /// RFC 5280 reason name (`keyCompromise`, `superseded`, ...).
     public var reason: String?
@@ -101,7 +102,7 @@ public struct RevocationEvidence: Codable, Sendable, Equatable {
     public var considered: [RevocationObjectUse]?
 
     public init(
-        status: Status, source: String? = nil, revocationTime: Date? = nil, reason: String? = nil,
+        status: Status, source: RevocationKind? = nil, revocationTime: Date? = nil, reason: String? = nil,
         thisUpdate: Date? = nil, nextUpdate: Date? = nil, producedAt: Date? = nil, issuer: String? = nil,
         problems: [String] = []
     ) {
@@ -131,7 +132,7 @@ public struct RevocationObjectUse: Codable, Sendable, Equatable {
     }
 
     /// `crl`, `delta-crl` or `ocsp`.
-    public var kind: String
+    public var kind: RevocationKind
     /// The object's SHA-256 (as in ``Evidence/revocationSources``).
     public var sha256: String
     /// Who issued it: the CRL's issuer or the OCSP responder.
@@ -146,7 +147,7 @@ public struct RevocationObjectUse: Codable, Sendable, Equatable {
     /// The same in plain English, with the names involved.
     public var detail: String?
 
-    public init(kind: String, sha256: String, issuer: String, outcome: Outcome, reason: String? = nil, detail: String? = nil) {
+    public init(kind: RevocationKind, sha256: String, issuer: String, outcome: Outcome, reason: String? = nil, detail: String? = nil) {
         self.kind = kind
         self.sha256 = sha256
         self.issuer = issuer
@@ -159,7 +160,7 @@ public struct RevocationObjectUse: Codable, Sendable, Equatable {
 /// A piece of revocation data the core saw.
 public struct RevocationSource: Codable, Sendable, Equatable {
     /// `crl` or `ocsp`.
-    public var kind: String
+    public var kind: RevocationKind
     /// `signedData`, `supplied`, `fetched`.
     public var origin: String
     public var issuer: String
@@ -170,7 +171,7 @@ public struct RevocationSource: Codable, Sendable, Equatable {
     public var sha256: String
 
     public init(
-        kind: String, origin: String, issuer: String, thisUpdate: Date?, nextUpdate: Date?, url: String? = nil,
+        kind: RevocationKind, origin: String, issuer: String, thisUpdate: Date?, nextUpdate: Date?, url: String? = nil,
         sha256: String
     ) {
         self.kind = kind
@@ -189,7 +190,7 @@ public struct TimestampEvidence: Codable, Sendable, Equatable {
     /// `cades-c` (CAdES-C-time-stamp, id-aa-ets-escTimeStamp: over the signature, its timestamps and the complete
     /// references, TS 101 733 §6.3.5), `refs` (time-stamped-certs-crls-references, id-aa-ets-certCRLTimestamp: over
     /// the complete references only), `standalone` (a bare token given alone).
-    public var type: String
+    public var type: TimestampType
     public var genTime: Date
     /// Accuracy in seconds, when given.
     public var accuracy: Double?
@@ -221,7 +222,7 @@ public struct TimestampEvidence: Codable, Sendable, Equatable {
     public var covers: [Int]?
 
     public init(
-        type: String, genTime: Date, accuracy: Double?, serial: String, policy: String?, imprintAlgorithm: String,
+        type: TimestampType, genTime: Date, accuracy: Double?, serial: String, policy: String?, imprintAlgorithm: String,
         imprint: CryptoCheck, signatureValue: CryptoCheck, tsaCertificate: String?, timeStampingEKU: CheckOutcome,
         chains: [ChainEvidence], algorithms: AlgorithmEvidence? = nil, covers: [Int]? = nil
     ) {

@@ -567,7 +567,7 @@ public struct LongTermEvidence: Codable, Sendable, Equatable {
 /// One reference of a complete-certificate-references or complete-revocation-references attribute.
 public struct ReferenceMatch: Codable, Sendable, Equatable {
     /// `certificate`, `crl` or `ocsp`.
-    public var kind: String
+    public var kind: ReferenceKind
     /// The hash algorithm of the reference and the hash, lower-case hex.
     public var hashAlgorithm: String
     public var hash: String
@@ -580,7 +580,7 @@ public struct ReferenceMatch: Codable, Sendable, Equatable {
     /// and producedAt.
     public var detail: String?
 
-    public init(kind: String, hashAlgorithm: String, hash: String, outcome: CheckOutcome, matched: String? = nil,
+    public init(kind: ReferenceKind, hashAlgorithm: String, hash: String, outcome: CheckOutcome, matched: String? = nil,
                 detail: String? = nil) {
         self.kind = kind
         self.hashAlgorithm = hashAlgorithm

@@ -118,7 +118,7 @@ public struct PDFSignatureEvidence: Codable, Sendable, Equatable {
     /// The field's full name (`Signature1`, `form.sig`).
     public var field: String
     /// `signature` or `document-timestamp`.
-    public var kind: String
+    public var kind: PDFSignatureKind
     /// `/Filter` and `/SubFilter` as written (`Adobe.PPKLite`, `ETSI.CAdES.detached`, ...).
     public var filter: String?
     public var subFilter: String?
@@ -155,7 +155,7 @@ public struct PDFSignatureEvidence: Codable, Sendable, Equatable {
     /// Why the `/Contents` could not be used, when it could not.
     public var error: String?
 
-    public init(field: String, kind: String, filter: String? = nil, subFilter: String? = nil, byteRange: [Int64],
+    public init(field: String, kind: PDFSignatureKind, filter: String? = nil, subFilter: String? = nil, byteRange: [Int64],
                 revision: Int? = nil, byteRangeCheck: CryptoCheck, coveredSize: UInt64 = 0, contentsSize: Int = 0,
                 cmsSize: Int = 0, signingTime: Date? = nil, name: String? = nil, reason: String? = nil,
                 location: String? = nil, contactInfo: String? = nil, signerIDs: [String] = [], certification: Int? = nil,
@@ -184,7 +184,7 @@ public struct PDFSignatureEvidence: Codable, Sendable, Equatable {
         self.error = error
     }
 
-    public var isDocumentTimestamp: Bool { kind == "document-timestamp" }
+    public var isDocumentTimestamp: Bool { kind == .documentTimestamp }
 }
 
 /// Which fields a signature locks (FieldMDP transform, or a signature field lock dictionary).

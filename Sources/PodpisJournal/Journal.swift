@@ -10,8 +10,8 @@ public struct JournalRecord: Sendable {
     public var signers: [String]
     public var policyID: String
     public var policyVersion: String
-    public var indication: String
-    public var subIndication: String?
+    public var indication: Indication
+    public var subIndication: SubIndication?
     /// The evidence, as JSON (so it can be judged again later: `policy impact --journal`).
     public var evidence: String {
         didSet { packed = nil }
@@ -22,7 +22,7 @@ public struct JournalRecord: Sendable {
     public var packed: EvidencePacking.Packed?
 
     public init(requestID: String, documentDigest: String?, signatureDigest: String, signers: [String], policyID: String,
-                policyVersion: String, indication: String, subIndication: String?, evidence: String) {
+                policyVersion: String, indication: Indication, subIndication: SubIndication?, evidence: String) {
         self.requestID = requestID
         self.documentDigest = documentDigest
         self.signatureDigest = signatureDigest
@@ -59,8 +59,9 @@ public struct JournalEntry: Codable, Sendable, Equatable {
     public var signers: [String]
     public var policyID: String
     public var policyVersion: String
-    public var indication: String
-    public var subIndication: String?
+    /// The verdict as recorded (a journal written by another version may hold one this version does not know).
+    public var indication: Recorded<Indication>
+    public var subIndication: Recorded<SubIndication>?
     public var evidence: String
     public var previousHash: String
     public var hash: String
@@ -68,8 +69,8 @@ public struct JournalEntry: Codable, Sendable, Equatable {
     public static let genesis = String(repeating: "0", count: 64)
 
     public init(node: String = JournalNodes.single, seq: Int64, time: String, requestID: String, documentDigest: String?,
-                signatureDigest: String, signers: [String], policyID: String, policyVersion: String, indication: String,
-                subIndication: String?, evidence: String, previousHash: String, hash: String) {
+                signatureDigest: String, signers: [String], policyID: String, policyVersion: String, indication: Recorded<Indication>,
+                subIndication: Recorded<SubIndication>?, evidence: String, previousHash: String, hash: String) {
         self.node = node
         self.seq = seq
         self.time = time
@@ -106,8 +107,8 @@ public struct JournalEntry: Codable, Sendable, Equatable {
         signers = try container.decode([String].self, forKey: .signers)
         policyID = try container.decode(String.self, forKey: .policyID)
         policyVersion = try container.decode(String.self, forKey: .policyVersion)
-        indication = try container.decode(String.self, forKey: .indication)
-        subIndication = try container.decodeIfPresent(String.self, forKey: .subIndication)
+        indication = try container.decode(Recorded<Indication>.self, forKey: .indication)
+        subIndication = try container.decodeIfPresent(Recorded<SubIndication>.self, forKey: .subIndication)
         evidence = try container.decode(String.self, forKey: .evidence)
         previousHash = try container.decode(String.self, forKey: .previousHash)
         hash = try container.decode(String.self, forKey: .hash)
@@ -198,7 +199,7 @@ public struct JournalEntry: Codable, Sendable, Equatable {
         if let documentDigest { key("documentDigest"); string(documentDigest) }
         key("evidence"); string(evidence)
         key("hash"); string("")
-        key("indication"); string(indication)
+        key("indication"); string(indication.rawValue)
         if node != JournalNodes.single { key("node"); string(node) }
         key("policyID"); string(policyID)
         key("policyVersion"); string(policyVersion)
@@ -213,7 +214,7 @@ public struct JournalEntry: Codable, Sendable, Equatable {
             string(signer)
         }
         out.append(UInt8(ascii: "]"))
-        if let subIndication { key("subIndication"); string(subIndication) }
+        if let subIndication { key("subIndication"); string(subIndication.rawValue) }
         key("time"); string(time)
         out.append(UInt8(ascii: "}"))
         return out
@@ -228,7 +229,7 @@ public struct JournalEntry: Codable, Sendable, Equatable {
         var entry = JournalEntry(
             node: node, seq: seq, time: now.formatted(timeFormat), requestID: record.requestID, documentDigest: record.documentDigest,
             signatureDigest: record.signatureDigest, signers: record.signers, policyID: record.policyID,
-            policyVersion: record.policyVersion, indication: record.indication, subIndication: record.subIndication,
+            policyVersion: record.policyVersion, indication: Recorded(record.indication), subIndication: record.subIndication.map(Recorded.init),
             evidence: record.evidence, previousHash: previousHash, hash: "")
         entry.hash = entry.computedHash()
         return entry

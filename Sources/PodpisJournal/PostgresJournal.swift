@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -310,8 +311,8 @@ public final class PostgresJournal: AuditJournal {
             binds.append(signers)
             binds.append(entry.policyID)
             binds.append(entry.policyVersion)
-            binds.append(entry.indication)
-            binds.append(entry.subIndication)
+            binds.append(entry.indication.rawValue)
+            binds.append(entry.subIndication?.rawValue)
             binds.append("")
             binds.append(ByteBuffer(bytes: packed.packed))
             binds.append(entry.previousHash)
@@ -340,7 +341,7 @@ public final class PostgresJournal: AuditJournal {
                 result.append((JournalEntry(
                     node: node, seq: all.0, time: all.1, requestID: all.2, documentDigest: all.3, signatureDigest: all.4,
                     signers: (try? JSONDecoder().decode([String].self, from: Data(all.5.utf8))) ?? [], policyID: all.6,
-                    policyVersion: all.7, indication: all.8, subIndication: all.9, evidence: all.10, previousHash: all.11, hash: all.12),
+                    policyVersion: all.7, indication: Recorded(rawValue: all.8), subIndication: all.9.map(Recorded.init(rawValue:)), evidence: all.10, previousHash: all.11, hash: all.12),
                     all.13.map { Array($0.readableBytesView) }))
             }
             let (cached, missing) = blobCache.lookup(result.flatMap { $0.1.map(EvidencePacking.references) ?? [] })

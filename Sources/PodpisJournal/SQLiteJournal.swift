@@ -114,7 +114,7 @@ public final class SQLiteJournal: AuditJournal {
                                          indication, sub_indication, evidence, packed, previous_hash, hash)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)
                     """, arguments: [entry.seq, entry.time, entry.requestID, entry.documentDigest, entry.signatureDigest, signers,
-                                     entry.policyID, entry.policyVersion, entry.indication, entry.subIndication, Data(packed.packed),
+                                     entry.policyID, entry.policyVersion, entry.indication.rawValue, entry.subIndication?.rawValue, Data(packed.packed),
                                      entry.previousHash, entry.hash])
                 previous = entry.hash
                 written.append(entry)
@@ -147,7 +147,7 @@ public final class SQLiteJournal: AuditJournal {
                 return JournalEntry(
                     seq: row["seq"], time: row["time"], requestID: row["request_id"], documentDigest: row["document_digest"],
                     signatureDigest: row["signature_digest"], signers: signers, policyID: row["policy_id"],
-                    policyVersion: row["policy_version"], indication: row["indication"], subIndication: row["sub_indication"],
+                    policyVersion: row["policy_version"], indication: Recorded(rawValue: row["indication"]), subIndication: (row["sub_indication"] as String?).map(Recorded.init(rawValue:)),
                     evidence: EvidencePacking.evidence(text: row["evidence"], packed: packed, blobs: blobs),
                     previousHash: row["previous_hash"], hash: row["hash"])
             }

@@ -294,7 +294,7 @@ public final class SignedPDF {
         var documentTimestamps: [(revision: Int, timestamp: PAdESSupport.DocumentTimestamp)] = []
         for signature in signatures {
             var record = PDFSignatureEvidence(
-                field: signature.field.name, kind: signature.isDocumentTimestamp ? "document-timestamp" : "signature",
+                field: signature.field.name, kind: signature.isDocumentTimestamp ? .documentTimestamp : .signature,
                 filter: signature.filter.map { String($0.dropFirst()) }, subFilter: signature.subFilter.map { String($0.dropFirst()) },
                 byteRange: signature.byteRange, byteRangeCheck: CryptoCheck(.valid), contentsSize: signature.contents.count,
                 signingTime: signature.signingTime, name: signature.name, reason: signature.reason, location: signature.location,
@@ -396,7 +396,7 @@ public final class SignedPDF {
                 }
                 var level = "B"
                 let laterTimestamps = documentTimestamps.filter { $0.revision > revisionNumber }.map(\.revision)
-                if signer.timestamps.contains(where: { $0.type == "signature" }) || !laterTimestamps.isEmpty {
+                if signer.timestamps.contains(where: { $0.type == .signature }) || !laterTimestamps.isEmpty {
                     level = "T"
                     let embeddedLT = signer.level == "LT" || signer.level == "LTA"
                     if let dssRevision, dssRevision > revisionNumber, hasValidationData {

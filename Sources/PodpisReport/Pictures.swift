@@ -36,7 +36,7 @@ struct ChainPicture {
     init(signature: SignatureReport, signer: SignerEvidence?, evidence: Evidence?, text: Labels) {
         struct Item { let role: String; let name: String; let validity: String; let revocation: String; let css: String }
         var items: [Item] = []
-        let chain = signer?.chains.first { $0.purpose == "validationTime" } ?? signer?.chains.first
+        let chain = signer?.chains.first { $0.purpose == .validationTime } ?? signer?.chains.first
         if let chain, let evidence, !chain.path.isEmpty {
             for (depth, element) in chain.path.enumerated() {
                 guard let certificate = evidence.certificates[element.certificate] else { continue }
@@ -92,7 +92,7 @@ struct ChainPicture {
     static func revocationText(_ revocation: RevocationEvidence, text: Labels) -> String {
         switch revocation.status {
         case .good:
-            return text.catalogue.text("report.revocation-good", ["source": (revocation.source ?? "").uppercased()])
+            return text.catalogue.text("report.revocation-good", ["source": (revocation.source?.rawValue ?? "").uppercased()])
         case .revoked:
             var line = text.catalogue.text("report.revocation-revoked", ["date": revocation.revocationTime.map(DateText.full) ?? "—"])
             if let reason = revocation.reason { line += " (\(reason))" }
@@ -155,7 +155,7 @@ struct TimelinePicture {
         struct Moment { let time: Date; let label: String; let css: String }
         var windows: [Window] = []
         var moments: [Moment] = []
-        let chain = signer?.chains.first { $0.purpose == "validationTime" } ?? signer?.chains.first
+        let chain = signer?.chains.first { $0.purpose == .validationTime } ?? signer?.chains.first
         if let chain, let evidence {
             for (depth, element) in chain.path.enumerated() {
                 guard let certificate = evidence.certificates[element.certificate] else { continue }

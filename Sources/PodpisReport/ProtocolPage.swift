@@ -98,7 +98,7 @@ struct ProtocolPage {
 
         init(_ stamp: TimestampSummary, text: Labels) {
             let passed = stamp.indication == "PASSED"
-            type = text["ts-type-" + stamp.type]
+            type = text["ts-type-" + stamp.type.rawValue]
             time = DateText.full(stamp.genTime)
             tsa = stamp.tsa ?? "—"
             css = passed ? "passed" : "failed"

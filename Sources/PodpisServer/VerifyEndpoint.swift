@@ -202,7 +202,7 @@ package struct VerifyEndpoint: Sendable {
         var record = JournalRecord(
             requestID: context.requestID, documentDigest: evidence.document?.digests["sha256"], signatureDigest: evidence.signatureFile.sha256,
             signers: report.signatures.compactMap { $0.signer?.subject }, policyID: report.policy.id, policyVersion: report.policy.version,
-            indication: report.indication.rawValue, subIndication: report.subIndication?.rawValue, evidence: evidenceJSON)
+            indication: report.indication, subIndication: report.subIndication, evidence: evidenceJSON)
         record.packed = packed
         let (entry, receipt) = try await state.record(record)
         headers[HTTPField.Name("X-Journal-Entry")!] = "\(entry.seq)"

@@ -121,7 +121,7 @@ public struct ArchiveRenewal {
     /// Why a signature needs a new archive timestamp now (nil: it does not), and its newest archive timestamp.
     public func due(_ evidence: Evidence) -> (code: Reason?, text: String?, newest: Date?) {
         let catalogue = Catalogue(language)
-        let archives = evidence.signers.flatMap(\.timestamps).filter { $0.type == "archive" }
+        let archives = evidence.signers.flatMap(\.timestamps).filter { $0.type == .archive }
         guard let newest = archives.max(by: { $0.genTime < $1.genTime }) else {
             return (.noArchiveTimestamp, catalogue.text("archive.reason.none"), nil)
         }

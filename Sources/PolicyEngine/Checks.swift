@@ -156,9 +156,6 @@ struct SignatureValueCheck: SignatureCheck, ParameterlessCheck {
 
 // MARK: - X.509 validation
 
-/// Issue codes that concern time (judged by `certificate-validity` and `revocation` at the time that counts).
-let timeIssues: Set<String> = ["expired", "notYetValid", "revoked", "revocationData"]
-
 struct ChainCheck: SignatureCheck {
     static let name = "chain"
     static let buildingBlock = BuildingBlock.x509CertificateValidation
@@ -199,10 +196,10 @@ struct ChainCheck: SignatureCheck {
             let top = SubjectText.render(c.pathCertificates.last?.info.subject ?? "", language: c.language)
             return .fail(.noCertificateChainFound, Message("chain.no-anchor", ["top": top]))
         }
-        if let issue = chain.issues.first(where: { !timeIssues.contains($0.code) }) {
+        if let issue = chain.issues.first(where: { !$0.code.isTimeRelated }) {
             let subject = SubjectText.render(chain.path.indices.contains(issue.depth) ? (c.certificate(chain.path[issue.depth].certificate)?.subject ?? "") : "",
                                              language: c.language)
-            let sub: SubIndication = ["keyUsage", "policy"].contains(issue.code) ? .chainConstraintsFailure : .certificateChainGeneralFailure
+            let sub: SubIndication = [.keyUsage, .policy].contains(issue.code) ? .chainConstraintsFailure : .certificateChainGeneralFailure
             return .fail(sub, Message("chain.issue", ["subject": subject, "issue": issue.message]))
         }
         let anchor = c.pathCertificates.last?.info.displayName ?? ""
@@ -291,7 +288,9 @@ struct RevocationCheck: SignatureCheck {
         for (index, item) in c.pathCertificates.enumerated() where !c.isAnchor(index) {
             let revocation = item.element.revocation
             let info = item.info
-            switch revocation.status {
+            // A "good" from a source this version does not know (evidence from a newer one) is no status: fail closed.
+            let trusted = revocation.status != .good || revocation.source.map(RevocationKind.known.contains) ?? true
+            switch trusted ? revocation.status : .unknown {
             case .revoked:
                 let when = revocation.revocationTime ?? .distantPast
                 // Аннулирование (63-ФЗ ст. 14 ч. 6.1, 8): the certificate never had legal force, whatever the date.
@@ -310,7 +309,7 @@ struct RevocationCheck: SignatureCheck {
                 if let next = revocation.nextUpdate, next < time {
                     return .fail(.tryLater, Message("revocation.stale", ["subject": info.displayName, "next": Format.date(next), "time": Format.date(time)]))
                 }
-                if let source = revocation.source { sources.insert(source.uppercased()) }
+                if let source = revocation.source { sources.insert(source.rawValue.uppercased()) }
             case .unknown, .notApplicable:
                 let rejected = Self.rejections(revocation)
                 let advertised = !info.crlDistributionPoints.isEmpty || !info.ocspResponders.isEmpty
@@ -359,7 +358,7 @@ struct RevocationCheck: SignatureCheck {
         let rejected = (revocation.considered ?? []).filter { $0.outcome == .rejected }
         let uncoveredPrefix = "the usable CRLs do not cover the reasons "
         var messages: [Message] = rejected.prefix(6).map { use in
-            let kind = use.kind == "ocsp" ? "ocsp" : (use.kind == "delta-crl" ? "delta-crl" : "crl")
+            let kind = use.kind == .ocsp ? "ocsp" : (use.kind == .deltaCRL ? "delta-crl" : "crl")
             let why = Message("revocation.reason.\(use.reason ?? "other")")
             return Message("revocation.rejected.\(kind)", parts: ["why": [why]], ["issuer": use.issuer.isEmpty ? "—" : use.issuer])
         }

@@ -57,7 +57,7 @@ public struct PolicyEngine: Sendable {
             let context = SignerContext(
                 evidence: evidence, signer: signer,
                 certificate: signer.signerCertificate.flatMap { evidence.certificates[$0] },
-                chain: signer.chains.first { $0.purpose == "validationTime" } ?? signer.chains.first,
+                chain: signer.chains.first { $0.purpose == .validationTime } ?? signer.chains.first,
                 validationTime: validationTime, bestSignatureTime: best, hasPOE: hasPOE, timestamps: stamps,
                 documentType: documentType, attestations: attestations, trustLists: options.trustLists,
                 policy: policy, language: language, nested: options.nested)
@@ -166,7 +166,7 @@ public struct PolicyEngine: Sendable {
             let best = proven ?? validationTime
             let context = SignerContext(
                 evidence: evidence, signer: counter, certificate: counter.signerCertificate.flatMap { evidence.certificates[$0] },
-                chain: counter.chains.first { $0.purpose == "validationTime" } ?? counter.chains.first,
+                chain: counter.chains.first { $0.purpose == .validationTime } ?? counter.chains.first,
                 validationTime: validationTime, bestSignatureTime: best, hasPOE: proven != nil, timestamps: stamps,
                 documentType: documentType, attestations: attestations, trustLists: options.trustLists,
                 policy: policy, language: options.language, nested: options.nested)
@@ -353,7 +353,7 @@ enum TimestampJudge {
     /// The types of timestamp that prove when the signature itself existed: the signature-time-stamp, the
     /// CAdES-C-time-stamp (it covers the signature value and its timestamps), the archive timestamps, and a PDF
     /// document timestamp over a later revision (it covers the earlier signature's bytes).
-    static let proofTypes: Set<String> = ["signature", "cades-c", "archive", "document"]
+    static let proofTypes: Set<TimestampType> = [.signature, .cadesC, .archive, .document]
 
     /// The earliest time a usable timestamp proves the signature existed, if any.
     static func proofOfExistence(_ stamps: [JudgedTimestamp]) -> Date? {
@@ -374,7 +374,7 @@ enum TimestampJudge {
         for position in order where judged[position].usable {
             let stamp = judged[position].evidence
             let covering = judged.indices.filter { other in
-                other != position && judged[other].usable && judged[other].evidence.type == "archive"
+                other != position && judged[other].usable && judged[other].evidence.type == .archive
                     && (judged[other].evidence.covers ?? []).contains(position) && judged[other].evidence.genTime >= stamp.genTime
             }
             let proof = covering.map { judged[$0].evidence.genTime }.min() ?? validationTime
@@ -433,7 +433,7 @@ enum TimestampJudge {
             guard let chain = stamp.chains.first, chain.reachesTrustAnchor else {
                 return result("INDETERMINATE", .noCertificateChainFound, "timestamp.untrusted")
             }
-            if chain.issues.contains(where: { !timeIssues.contains($0.code) }) {
+            if chain.issues.contains(where: { !$0.code.isTimeRelated }) {
                 return result("INDETERMINATE", .certificateChainGeneralFailure, "timestamp.chain")
             }
             if stamp.genTime < tsa.notBefore || stamp.genTime > tsa.notAfter {
@@ -467,5 +467,16 @@ extension Policy {
             if let what = constraint.violated(names: facts.names, keyType: facts.keyType, bits: facts.bits) { return (what, constraint.from) }
         }
         return nil
+    }
+}
+
+extension Indication {
+    /// Severity for aggregation: TOTAL-FAILED over INDETERMINATE over TOTAL-PASSED.
+    var severity: Int {
+        switch self {
+        case .totalPassed: 0
+        case .indeterminate: 1
+        case .totalFailed: 2
+        }
     }
 }

@@ -20,7 +20,7 @@ public struct ReportPDFSignature: Codable, Sendable, Equatable {
     /// The field's full name.
     public var field: String
     /// `signature` or `document-timestamp`.
-    public var kind: String
+    public var kind: PDFSignatureKind
     /// The report's signature id (`S0`, ...) of its signer; `nil` for a document timestamp or an unreadable one.
     public var signature: String?
     public var subFilter: String?

@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 
 /// Text in both of podpis's languages.

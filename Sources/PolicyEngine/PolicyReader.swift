@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 
 /// A policy file as written, before `extends` and earlier versions are merged in.

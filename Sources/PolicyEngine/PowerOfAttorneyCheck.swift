@@ -242,7 +242,7 @@ enum PowerOfAttorneyCheck {
         var judged = PolicyEngine().judge(signature, policy: c.policy, options: options)
         var note: Message? = nil
         let proven = judged.signatures.first.map { report in
-            report.timestamps.contains { $0.indication == "PASSED" && ($0.type == "signature" || $0.type == "archive") }
+            report.timestamps.contains { $0.indication == "PASSED" && ($0.type == .signature || $0.type == .archive) }
         } ?? false
         if !proven, let issued = power.issued {
             let dayEnd = issued.addingTimeInterval(86_400 - 1)

@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 
 /// The verification report: the public JSON contract of `verify --json` and `POST /v1/verify`.
@@ -104,7 +105,7 @@ public struct AlgorithmSummary: Codable, Sendable, Equatable {
 }
 
 public struct TimestampSummary: Codable, Sendable, Equatable {
-    public var type: String
+    public var type: TimestampType
     public var genTime: Date
     public var tsa: String?
     /// `PASSED`, `FAILED` or `INDETERMINATE`, with the sub-indication when not passed.

@@ -34,7 +34,7 @@ struct ChainValidator {
     /// (an anchor without basicConstraints or keyUsage, as the TC26 sample root has).
     static let anchorProfileErrors: Set<Int32> = [X509_V_ERR_INVALID_CA, X509_V_ERR_KEYUSAGE_NO_CERTSIGN, X509_V_ERR_INVALID_PURPOSE]
 
-    func evaluate(_ leaf: X509Certificate, at time: Date, purpose: String) -> (ChainEvidence, [X509Certificate]) {
+    func evaluate(_ leaf: X509Certificate, at time: Date, purpose: ChainPurpose) -> (ChainEvidence, [X509Certificate]) {
         clearOpenSSLErrors()
         guard let ctx = X509_STORE_CTX_new() else {
             return (ChainEvidence(at: time, purpose: purpose, outcome: .notChecked, reachesTrustAnchor: false, path: [], issues: []), [])
@@ -44,7 +44,7 @@ struct ChainValidator {
         defer { withExtendedLifetime(untrustedStack) {} }  // the context borrows the stack until it is freed
         guard X509_STORE_CTX_init(ctx, trust.store, leaf.pointer, untrustedStack?.pointer) == 1 else {
             return (ChainEvidence(at: time, purpose: purpose, outcome: .notChecked, reachesTrustAnchor: false, path: [],
-                                  issues: [ChainIssue(depth: 0, code: "other", openSSLCode: 0, message: drainOpenSSLErrors() ?? "cannot start path validation")]), [])
+                                  issues: [ChainIssue(depth: 0, code: .other, openSSLCode: 0, message: drainOpenSSLErrors() ?? "cannot start path validation")]), [])
         }
         let param = X509_STORE_CTX_get0_param(ctx)
         X509_VERIFY_PARAM_set_flags(param, UInt(X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_POLICY_CHECK))
@@ -91,7 +91,7 @@ struct ChainValidator {
             issues.append(ChainIssue(depth: depth, code: Self.stableCode(code), openSSLCode: Int(code), message: message))
         }
 
-        let reaches = lastIsAnchor && !issues.contains { $0.code == "noPathToTrustAnchor" }
+        let reaches = lastIsAnchor && !issues.contains { $0.code == .noPathToTrustAnchor }
         let anchor = lastIsAnchor ? chainCerts.last : nil
         var path: [ChainElement] = []
         for (depth, cert) in chainCerts.enumerated() {
@@ -106,44 +106,44 @@ struct ChainValidator {
         return (ChainEvidence(at: time, purpose: purpose, outcome: outcome, reachesTrustAnchor: reaches, path: path, issues: issues), chainCerts)
     }
 
-    static func stableCode(_ code: Int32) -> String {
+    static func stableCode(_ code: Int32) -> ChainIssueCode {
         switch code {
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
             X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
             X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, X509_V_ERR_CERT_UNTRUSTED, X509_V_ERR_CERT_REJECTED,
             X509_V_ERR_CERT_CHAIN_TOO_LONG:
-            return "noPathToTrustAnchor"
+            return .noPathToTrustAnchor
         case X509_V_ERR_CERT_SIGNATURE_FAILURE, X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE,
             X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
-            return "signatureInvalid"
-        case X509_V_ERR_CERT_NOT_YET_VALID: return "notYetValid"
-        case X509_V_ERR_CERT_HAS_EXPIRED: return "expired"
-        case X509_V_ERR_CERT_REVOKED: return "revoked"
+            return .signatureInvalid
+        case X509_V_ERR_CERT_NOT_YET_VALID: return .notYetValid
+        case X509_V_ERR_CERT_HAS_EXPIRED: return .expired
+        case X509_V_ERR_CERT_REVOKED: return .revoked
         case X509_V_ERR_UNABLE_TO_GET_CRL, X509_V_ERR_CRL_SIGNATURE_FAILURE, X509_V_ERR_CRL_NOT_YET_VALID,
             X509_V_ERR_CRL_HAS_EXPIRED, X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD,
             X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD, X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER,
             X509_V_ERR_KEYUSAGE_NO_CRL_SIGN, X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION,
             X509_V_ERR_DIFFERENT_CRL_SCOPE, X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE,
             X509_V_ERR_CRL_PATH_VALIDATION_ERROR:
-            return "revocationData"
-        case X509_V_ERR_INVALID_CA, X509_V_ERR_INVALID_NON_CA: return "caConstraints"
-        case X509_V_ERR_PATH_LENGTH_EXCEEDED, X509_V_ERR_PROXY_PATH_LENGTH_EXCEEDED: return "pathLength"
+            return .revocationData
+        case X509_V_ERR_INVALID_CA, X509_V_ERR_INVALID_NON_CA: return .caConstraints
+        case X509_V_ERR_PATH_LENGTH_EXCEEDED, X509_V_ERR_PROXY_PATH_LENGTH_EXCEEDED: return .pathLength
         case X509_V_ERR_INVALID_PURPOSE, X509_V_ERR_KEYUSAGE_NO_CERTSIGN, X509_V_ERR_KEYUSAGE_NO_DIGITAL_SIGNATURE:
-            return "keyUsage"
-        case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION: return "unknownCriticalExtension"
-        case X509_V_ERR_INVALID_POLICY_EXTENSION, X509_V_ERR_NO_EXPLICIT_POLICY: return "policy"
+            return .keyUsage
+        case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION: return .unknownCriticalExtension
+        case X509_V_ERR_INVALID_POLICY_EXTENSION, X509_V_ERR_NO_EXPLICIT_POLICY: return .policy
         case X509_V_ERR_PERMITTED_VIOLATION, X509_V_ERR_EXCLUDED_VIOLATION, X509_V_ERR_SUBTREE_MINMAX,
             X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE, X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX,
             X509_V_ERR_UNSUPPORTED_NAME_SYNTAX:
-            return "nameConstraints"
-        case X509_V_ERR_EE_KEY_TOO_SMALL, X509_V_ERR_CA_KEY_TOO_SMALL: return "weakKey"
-        case X509_V_ERR_CA_MD_TOO_WEAK: return "weakAlgorithm"
+            return .nameConstraints
+        case X509_V_ERR_EE_KEY_TOO_SMALL, X509_V_ERR_CA_KEY_TOO_SMALL: return .weakKey
+        case X509_V_ERR_CA_MD_TOO_WEAK: return .weakAlgorithm
         case X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD, X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD,
             X509_V_ERR_INVALID_EXTENSION:
-            return "malformed"
+            return .malformed
         default:
             // OpenSSL 3's strict-mode structure checks (missing key identifiers, bad basicConstraints, ...).
-            return code >= 79 && code <= 95 ? "malformed" : "other"
+            return code >= 79 && code <= 95 ? .malformed : .other
         }
     }
 }

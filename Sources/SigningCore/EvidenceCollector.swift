@@ -173,13 +173,13 @@ public enum EvidenceCollector {
         for cert in embeddedCerts { sources[cert.fingerprint] = "signedData" }
         for (origin, crls) in [("signedData", embeddedCRLs), ("supplied", request.crls)] {
             for crl in crls {
-                evidence.revocationSources.append(RevocationSource(kind: "crl", origin: origin, issuer: crl.issuer,
+                evidence.revocationSources.append(RevocationSource(kind: .crl, origin: origin, issuer: crl.issuer,
                                                                    thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, sha256: crl.fingerprint))
             }
         }
         for (origin, responses) in [("signedData", embeddedOCSP), ("supplied", request.ocspResponses)] {
             for response in responses {
-                evidence.revocationSources.append(RevocationSource(kind: "ocsp", origin: origin, issuer: "", thisUpdate: nil, nextUpdate: nil,
+                evidence.revocationSources.append(RevocationSource(kind: .ocsp, origin: origin, issuer: "", thisUpdate: nil, nextUpdate: nil,
                                                                    sha256: SHA256.hex(response)))
             }
         }
@@ -231,11 +231,11 @@ public enum EvidenceCollector {
         validator.ocspResponses += fetched.ocsp.map(\.bytes)
         validator.fetchProblems = fetched.problems
         for (crl, url) in fetched.crls {
-            evidence.revocationSources.append(RevocationSource(kind: "crl", origin: "fetched", issuer: crl.issuer, thisUpdate: crl.thisUpdate,
+            evidence.revocationSources.append(RevocationSource(kind: .crl, origin: "fetched", issuer: crl.issuer, thisUpdate: crl.thisUpdate,
                                                                nextUpdate: crl.nextUpdate, url: url, sha256: crl.fingerprint))
         }
         for (response, url) in fetched.ocsp {
-            evidence.revocationSources.append(RevocationSource(kind: "ocsp", origin: "fetched", issuer: "", thisUpdate: nil, nextUpdate: nil, url: url,
+            evidence.revocationSources.append(RevocationSource(kind: .ocsp, origin: "fetched", issuer: "", thisUpdate: nil, nextUpdate: nil, url: url,
                                                                sha256: SHA256.hex(response)))
         }
         return !fetched.crls.isEmpty || !fetched.ocsp.isEmpty || !fetched.problems.isEmpty
@@ -257,7 +257,7 @@ public enum EvidenceCollector {
         var validator = ChainValidator(trust: request.trust, untrusted: tokenCerts + request.certificates, crls: request.crls, sources: sources)
         validator.ocspResponses = request.ocspResponses
         for crl in request.crls {
-            evidence.revocationSources.append(RevocationSource(kind: "crl", origin: "supplied", issuer: crl.issuer,
+            evidence.revocationSources.append(RevocationSource(kind: .crl, origin: "supplied", issuer: crl.issuer,
                                                                thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, sha256: crl.fingerprint))
         }
         func examine(_ validator: ChainValidator) -> (evidence: TimestampEvidence, certificates: [X509Certificate], parsed: Bool) {
@@ -267,7 +267,7 @@ public enum EvidenceCollector {
                 alternative: AlternativeLayout(nil, primary: nil), crls: request.crls, ocspResponses: request.ocspResponses)
             let covering: Covered = document.map { .digests($0.digests) }
                 ?? .checked(CryptoCheck(.notChecked, "the signed content is not available: no document was given"))
-            return examineTimestamp(der, type: "standalone", covering: covering, environment: environment)
+            return examineTimestamp(der, type: .standalone, covering: covering, environment: environment)
         }
         var examined = examine(validator)
         if request.revocation.online {
@@ -430,47 +430,179 @@ public enum EvidenceCollector {
                       environment: environment, role: .signer(position: position))
     }
 
+    /// One SignerInfo under examination and what it is examined against: what every part of the examination reads.
+    struct SignerInput {
+        let si: OpaquePointer
+        let id: String
+        let cms: CMSMessage
+        /// Where to look for the signer's certificate, in order, each group named by where it was found.
+        let searchOrder: [(String, [X509Certificate])]
+        /// What it signs, hashed (for a counter-signature: the countersigned signature value).
+        let document: HashedDocument?
+        let environment: Environment
+        let role: Role
+        let attributes: SignerAttributes
+
+        var hasSignedAttributes: Bool { attributes.signedCount > 0 }
+        var isCounterSignature: Bool {
+            if case .counterSignature = role { return true }
+            return false
+        }
+        /// The signer's index in the archive layout (signers of the signature file only).
+        var position: Int? {
+            if case .signer(let position) = role { return position }
+            return nil
+        }
+        /// How many counter-signatures down this one is (0 for everything else).
+        var depth: Int {
+            if case .counterSignature(let depth) = role { return depth }
+            return 0
+        }
+    }
+
     static func examineSigner(
         _ si: OpaquePointer, id: String, cms: CMSMessage, searchOrder: [(String, [X509Certificate])], document: HashedDocument?,
         environment: Environment, role: Role
     ) -> ExaminedSigner {
         clearOpenSSLErrors()
-        let validator = environment.validator
-        let validationTime = environment.validationTime
-        let attributes = SignerAttributes(signerInfo: si)
-        let hasSignedAttributes = attributes.signedCount > 0
-        var formatIssues: [String] = []
-        var referenced: [X509Certificate] = []
-        let isCounterSignature: Bool
-        if case .counterSignature = role { isCounterSignature = true } else { isCounterSignature = false }
+        let input = SignerInput(si: si, id: id, cms: cms, searchOrder: searchOrder, document: document, environment: environment,
+                                role: role, attributes: SignerAttributes(signerInfo: si))
+        let attributes = input.attributes
+        let formatIssues = formatIssues(input)
+        let identified = identifySigner(input)
+        let signerCert = identified.certificate
+        var referenced: [X509Certificate] = identified.rejected.map { [$0] } ?? []
+        if let signerCert, X509_get0_pubkey(signerCert.pointer) != nil { referenced.append(signerCert) }
+        let algorithms = signerAlgorithms(input, certificate: signerCert)
+        var messageDigest = messageDigestCheck(input, algorithms: algorithms)
+        let signatureValue = signatureValueCheck(input, certificate: signerCert, algorithms: algorithms, messageDigest: &messageDigest)
 
-        // Format: mandatory attributes exactly once, optional ones at most once, one value each. A countersignature
-        // has no content-type attribute (RFC 5652 §11.4): its content is the signature value it countersigns.
+        // Certificate path at the validation time.
+        var chains: [ChainEvidence] = []
+        if let signerCert {
+            let (chain, path) = environment.validator.evaluate(signerCert, at: environment.validationTime, purpose: .validationTime)
+            chains.append(chain)
+            referenced += path
+        }
+
+        var evidence = SignerEvidence(
+            id: id, formatIssues: formatIssues, identification: identified.evidence, signerCertificate: signerCert?.fingerprint,
+            algorithms: algorithms.evidence, messageDigest: messageDigest, signatureValue: signatureValue,
+            signedAttributes: attributes.signedOIDs(), unsignedAttributes: attributes.unsignedOIDs(),
+            claimedSigningTime: attributes.signed(NID_pkcs9_signingTime).first.flatMap(SignerAttributes.time), chains: chains,
+            timestamps: [], level: "CMS")
+        if case .timestampToken = role { return ExaminedSigner(evidence: evidence, certificates: referenced) }
+
+        // Timestamps over this signature (and over its content), each examined as a signature of its own; then the
+        // TS 101 733 long-term forms (CAdES-C, -X, -X Long: references, values and their timestamps); then the archive
+        // timestamps.
+        let signatureBytes = CMS_SignerInfo_get0_signature(si).map { bytes(of: $0) } ?? []
+        var stamps = SignerTimestamps()
+        examineSignatureTimestamps(input, signatureBytes: signatureBytes, into: &stamps)
+        evidence.longTerm = longTermEvidence(input, referenced: referenced + stamps.certificates)
+        examineLongTermTimestamps(input, into: &stamps)
+        examineArchiveTimestamps(input, into: &stamps)
+        evidence.timestamps = stamps.evidence
+        referenced += stamps.certificates
+
+        let counter = examineCounterSignatures(input, signatureBytes: signatureBytes)
+        referenced += counter.certificates
+        evidence.counterSignatures = counter.evidence.isEmpty ? nil : counter.evidence
+        evidence.level = level(input, formatIssues: formatIssues, ess: identified.essAttribute, timestamps: stamps)
+        return ExaminedSigner(evidence: evidence, certificates: referenced)
+    }
+
+    /// Format: mandatory attributes exactly once, optional ones at most once, one value each. A countersignature
+    /// has no content-type attribute (RFC 5652 §11.4): its content is the signature value it countersigns.
+    static func formatIssues(_ input: SignerInput) -> [String] {
+        guard input.hasSignedAttributes else { return [] }
+        let attributes = input.attributes
         let contentTypes = attributes.signed(NID_pkcs9_contentType)
         let digests = attributes.signed(NID_pkcs9_messageDigest)
         let signingTimes = attributes.signed(NID_pkcs9_signingTime)
         let essV2 = attributes.signed(NID_id_smime_aa_signingCertificateV2)
         let essV1 = attributes.signed(NID_id_smime_aa_signingCertificate)
-        if hasSignedAttributes {
-            if !isCounterSignature, contentTypes.count != 1 {
-                formatIssues.append("content-type attribute present \(contentTypes.count) times (exactly once expected)")
-            }
-            if digests.count != 1 { formatIssues.append("message-digest attribute present \(digests.count) times (exactly once expected)") }
-            for (name, list) in [("signing-time", signingTimes), ("signing-certificate-v2", essV2), ("signing-certificate", essV1)] where list.count > 1 {
-                formatIssues.append("\(name) attribute present \(list.count) times (at most once expected)")
-            }
-            for attr in contentTypes + digests + signingTimes + essV2 + essV1 where X509_ATTRIBUTE_count(attr) != 1 {
-                formatIssues.append("attribute \(oidText(X509_ATTRIBUTE_get0_object(attr))) has \(X509_ATTRIBUTE_count(attr)) values (one expected)")
-            }
-            if !isCounterSignature, let ct = contentTypes.first, let value = SignerAttributes.object(ct), value != cms.eContentTypeOID {
-                formatIssues.append("content-type attribute (\(value)) differs from the encapsulated content type (\(cms.eContentTypeOID))")
+        var formatIssues: [String] = []
+        if !input.isCounterSignature, contentTypes.count != 1 {
+            formatIssues.append("content-type attribute present \(contentTypes.count) times (exactly once expected)")
+        }
+        if digests.count != 1 { formatIssues.append("message-digest attribute present \(digests.count) times (exactly once expected)") }
+        for (name, list) in [("signing-time", signingTimes), ("signing-certificate-v2", essV2), ("signing-certificate", essV1)] where list.count > 1 {
+            formatIssues.append("\(name) attribute present \(list.count) times (at most once expected)")
+        }
+        for attr in contentTypes + digests + signingTimes + essV2 + essV1 where X509_ATTRIBUTE_count(attr) != 1 {
+            formatIssues.append("attribute \(oidText(X509_ATTRIBUTE_get0_object(attr))) has \(X509_ATTRIBUTE_count(attr)) values (one expected)")
+        }
+        if !input.isCounterSignature, let ct = contentTypes.first, let value = SignerAttributes.object(ct), value != input.cms.eContentTypeOID {
+            formatIssues.append("content-type attribute (\(value)) differs from the encapsulated content type (\(input.cms.eContentTypeOID))")
+        }
+        return formatIssues
+    }
+
+    /// The signer's certificate, found through its SignerIdentifier and bound by its ESS signing-certificate attribute.
+    struct IdentifiedSigner {
+        var evidence: IdentificationEvidence
+        var certificate: X509Certificate?
+        /// The ESS signing-certificate attribute (`v2` or `v1`, and its value's DER), when present.
+        var essAttribute: (version: String, der: [UInt8])?
+        /// The certificate the SignerIdentifier matched but the ESS attribute does not name (substitution).
+        var rejected: X509Certificate?
+    }
+
+    static func identifySigner(_ input: SignerInput) -> IdentifiedSigner {
+        let identifier = signerIdentifier(input.si)
+        let essAttribute: (version: String, der: [UInt8])? =
+            input.attributes.signed(NID_id_smime_aa_signingCertificateV2).first.flatMap { SignerAttributes.valuesDER($0).first }.map { ("v2", $0) }
+            ?? input.attributes.signed(NID_id_smime_aa_signingCertificate).first.flatMap { SignerAttributes.valuesDER($0).first }.map { ("v1", $0) }
+        var matches: [(String, X509Certificate)] = []
+        for (source, list) in input.searchOrder {
+            for cert in list where CMS_SignerInfo_cert_cmp(input.si, cert.pointer) == 0 {
+                if !matches.contains(where: { $0.1 == cert }) { matches.append((source, cert)) }
             }
         }
+        clearOpenSSLErrors()
+        var signerCert: X509Certificate? = nil
+        var foundIn: String? = nil
+        var binding: CheckOutcome = .absent
+        var rejected: X509Certificate? = nil
+        if let essAttribute {
+            let bound = matches.first { ESS.binds(essAttribute.der, version: essAttribute.version, certificate: $0.1) }
+            if let bound {
+                signerCert = bound.1
+                foundIn = bound.0
+                binding = .valid
+            } else if let first = matches.first {
+                binding = .invalid
+                rejected = first.1
+            } else {
+                binding = .notChecked
+            }
+        } else if let first = matches.first {
+            signerCert = first.1
+            foundIn = first.0
+        }
+        let evidence = IdentificationEvidence(
+            signerIdentifier: identifier.kind, signerIdentifierValue: identifier.value, foundIn: foundIn,
+            signingCertificateAttribute: essAttribute?.version ?? "absent", binding: binding, rejectedCandidate: rejected?.fingerprint)
+        return IdentifiedSigner(evidence: evidence, certificate: signerCert, essAttribute: essAttribute, rejected: rejected)
+    }
 
-        // Algorithms.
+    /// The signer's algorithms as its SignerInfo names them, with its key once the certificate is known.
+    struct SignerAlgorithms {
+        var evidence: AlgorithmEvidence
+        var digest: DigestAlgorithm?
+        /// The signature scheme's podpis name (`rsa-pss`, `gost2012-256`, …).
+        var scheme: String
+        /// Whether OpenSSL can process them at all: one it does not know is a constraint it cannot check, never a
+        /// broken signature.
+        var digestUsable: Bool
+        var signatureUsable: Bool
+    }
+
+    static func signerAlgorithms(_ input: SignerInput, certificate: X509Certificate?) -> SignerAlgorithms {
         var digestAlgorithmPointer: UnsafeMutablePointer<X509_ALGOR>? = nil
         var signatureAlgorithmPointer: UnsafeMutablePointer<X509_ALGOR>? = nil
-        CMS_SignerInfo_get0_algs(si, nil, nil, &digestAlgorithmPointer, &signatureAlgorithmPointer)
+        CMS_SignerInfo_get0_algs(input.si, nil, nil, &digestAlgorithmPointer, &signatureAlgorithmPointer)
         var digestObject: OpaquePointer? = nil
         X509_ALGOR_get0(&digestObject, nil, nil, digestAlgorithmPointer)
         var signatureObject: OpaquePointer? = nil
@@ -481,182 +613,136 @@ public enum EvidenceCollector {
         let digestOID = oidText(digestObject)
         let signatureOID = oidText(signatureObject)
 
-        // Signer identification.
-        let identifier = signerIdentifier(si)
-        let essAttribute: (version: String, der: [UInt8])? =
-            essV2.first.flatMap { SignerAttributes.valuesDER($0).first }.map { ("v2", $0) }
-            ?? essV1.first.flatMap { SignerAttributes.valuesDER($0).first }.map { ("v1", $0) }
-        var matches: [(String, X509Certificate)] = []
-        for (source, list) in searchOrder {
-            for cert in list where CMS_SignerInfo_cert_cmp(si, cert.pointer) == 0 {
-                if !matches.contains(where: { $0.1 == cert }) { matches.append((source, cert)) }
-            }
-        }
-        clearOpenSSLErrors()
-        var signerCert: X509Certificate? = nil
-        var foundIn: String? = nil
-        var binding: CheckOutcome = .absent
-        var rejected: String? = nil
-        if let essAttribute {
-            let bound = matches.first { ESS.binds(essAttribute.der, version: essAttribute.version, certificate: $0.1) }
-            if let bound {
-                signerCert = bound.1
-                foundIn = bound.0
-                binding = .valid
-            } else if let first = matches.first {
-                binding = .invalid
-                rejected = first.1.fingerprint
-                referenced.append(first.1)
-            } else {
-                binding = .notChecked
-            }
-        } else if let first = matches.first {
-            signerCert = first.1
-            foundIn = first.0
-        }
-        let identification = IdentificationEvidence(
-            signerIdentifier: identifier.kind, signerIdentifierValue: identifier.value, foundIn: foundIn,
-            signingCertificateAttribute: essAttribute?.version ?? "absent", binding: binding, rejectedCandidate: rejected)
-
-        var keyDescription: KeyDescription? = nil
-        if let signerCert, let key = X509_get0_pubkey(signerCert.pointer) {
-            keyDescription = KeyDescription(key: key)
-            referenced.append(signerCert)
-        }
+        let keyDescription = certificate.flatMap { X509_get0_pubkey($0.pointer) }.map { KeyDescription(key: $0) }
         let scheme = signatureScheme(oid: signatureOID, keyType: keyDescription?.type)
         var impliedDigest = scheme.impliedDigest
         if scheme.scheme == "rsa-pss" {
             impliedDigest = pssDigest(parameterType: parameterType, parameterValue: parameterValue)
         }
-        let algorithmEvidence = AlgorithmEvidence(
+        let evidence = AlgorithmEvidence(
             digest: digestAlgorithm?.name ?? digestOID, digestOID: digestOID, signature: scheme.scheme,
             signatureOID: signatureOID, signatureDigest: impliedDigest?.name, keyType: keyDescription?.type,
             keyBits: keyDescription?.bits, curve: keyDescription?.curve)
-        // Whether OpenSSL can process the algorithms at all: one it does not know is a constraint it cannot check,
-        // never a broken signature.
         let digestUsable = digestAlgorithm?.evpMD() != nil
         clearOpenSSLErrors()
         let signatureUsable = signatureAlgorithmUsable(oid: signatureObject)
+        return SignerAlgorithms(evidence: evidence, digest: digestAlgorithm, scheme: scheme.scheme, digestUsable: digestUsable,
+                                signatureUsable: signatureUsable)
+    }
 
-        // Message digest against the document.
-        let claimedDigest = digests.first.flatMap(SignerAttributes.octets)
-        var messageDigest: CryptoCheck
-        if let document {
-            if document.mismatchWithAttached {
-                messageDigest = CryptoCheck(.invalid, "the document given differs from the one inside the signature")
-            } else if !hasSignedAttributes {
-                messageDigest = CryptoCheck(.notChecked, "no signed attributes: the signature covers the document digest directly")
-            } else if let digestAlgorithm, let actual = document.digests[digestAlgorithm] {
-                if let claimedDigest {
-                    messageDigest = claimedDigest == actual
-                        ? CryptoCheck(.valid)
-                        : CryptoCheck(.invalid, "message-digest attribute \(hex(claimedDigest)) ≠ document \(digestAlgorithm.name) \(hex(actual))")
-                } else {
-                    messageDigest = CryptoCheck(.absent, "no message-digest attribute")
-                }
-            } else if document.evidence.source == .digest {
-                messageDigest = CryptoCheck(.notChecked, "the document digest was given with another algorithm than the signer's \(algorithmEvidence.digest)")
-            } else {
-                messageDigest = CryptoCheck(.notChecked, "digest algorithm \(algorithmEvidence.digest) cannot be processed by this OpenSSL",
-                                            unsupportedAlgorithm: algorithmEvidence.digest)
-            }
+    /// The message-digest attribute against the document.
+    static func messageDigestCheck(_ input: SignerInput, algorithms: SignerAlgorithms) -> CryptoCheck {
+        guard let document = input.document else {
+            return CryptoCheck(.notChecked, "no document: the signature is detached and the signed data was not given")
+        }
+        let claimedDigest = input.attributes.signed(NID_pkcs9_messageDigest).first.flatMap(SignerAttributes.octets)
+        if document.mismatchWithAttached {
+            return CryptoCheck(.invalid, "the document given differs from the one inside the signature")
+        } else if !input.hasSignedAttributes {
+            return CryptoCheck(.notChecked, "no signed attributes: the signature covers the document digest directly")
+        } else if let digestAlgorithm = algorithms.digest, let actual = document.digests[digestAlgorithm] {
+            guard let claimedDigest else { return CryptoCheck(.absent, "no message-digest attribute") }
+            return claimedDigest == actual
+                ? CryptoCheck(.valid)
+                : CryptoCheck(.invalid, "message-digest attribute \(hex(claimedDigest)) ≠ document \(digestAlgorithm.name) \(hex(actual))")
+        } else if document.evidence.source == .digest {
+            return CryptoCheck(.notChecked, "the document digest was given with another algorithm than the signer's \(algorithms.evidence.digest)")
         } else {
-            messageDigest = CryptoCheck(.notChecked, "no document: the signature is detached and the signed data was not given")
+            return CryptoCheck(.notChecked, "digest algorithm \(algorithms.evidence.digest) cannot be processed by this OpenSSL",
+                               unsupportedAlgorithm: algorithms.evidence.digest)
         }
+    }
 
-        // Signature value.
-        var signatureValue: CryptoCheck
-        if let signerCert {
-            if !signatureUsable || !digestUsable {
-                let which = !signatureUsable ? scheme.scheme : algorithmEvidence.digest
-                signatureValue = CryptoCheck(.notChecked, "the algorithm \(which) cannot be processed by this OpenSSL", unsupportedAlgorithm: which)
-            } else if hasSignedAttributes && isCounterSignature {
-                // OpenSSL's signer checks insist on a content-type attribute, which a countersignature must not
-                // have: verify the signature over the signed attributes' DER directly.
-                let asIs = verifySignedAttributes(si, certificate: signerCert, digest: digestAlgorithm, scheme: scheme.scheme, sorted: false)
-                let sorted = asIs == true ? true : verifySignedAttributes(si, certificate: signerCert, digest: digestAlgorithm, scheme: scheme.scheme, sorted: true)
-                switch (asIs, sorted) {
-                case (true?, _), (_, true?): signatureValue = CryptoCheck(.valid)
-                case (nil, nil): signatureValue = CryptoCheck(.notChecked, "this countersignature's algorithm is not verified here", unsupportedAlgorithm: scheme.scheme)
-                default: signatureValue = CryptoCheck(.invalid, drainOpenSSLErrors() ?? "the countersignature does not verify")
-                }
-            } else if hasSignedAttributes {
-                CMS_SignerInfo_set1_signer_cert(si, signerCert.pointer)
-                clearOpenSSLErrors()
-                let result = CMS_SignerInfo_verify(si)
-                if result == 1 {
-                    signatureValue = CryptoCheck(.valid)
-                } else {
-                    let error = drainOpenSSLErrors() ?? "signature does not verify"
-                    if Self.unsupported(error) {
-                        // OpenSSL could not run the verification at all (an algorithm or parameter set it lacks): a
-                        // constraint it cannot check, not a failed signature.
-                        signatureValue = CryptoCheck(.notChecked, "OpenSSL cannot verify this signature: \(error)", unsupportedAlgorithm: scheme.scheme)
-                    } else if verifySignedAttributes(si, certificate: signerCert, digest: digestAlgorithm, scheme: scheme.scheme, sorted: true) == true {
-                        // The signed attributes are stored out of DER order; the signature is over their DER
-                        // encoding (RFC 5652 §5.4: a SET OF, sorted), which is what DSS and Bouncy Castle verify.
-                        signatureValue = CryptoCheck(.valid, "verified over the DER encoding of the signed attributes (stored out of DER order)")
-                    } else {
-                        signatureValue = CryptoCheck(.invalid, error)
-                    }
-                }
-            } else if let digestAlgorithm, let actual = document?.digests[digestAlgorithm] {
-                let ok = verifyRaw(si: si, certificate: signerCert, digest: digestAlgorithm, value: actual)
-                signatureValue = ok ? CryptoCheck(.valid) : CryptoCheck(.invalid, drainOpenSSLErrors() ?? "signature does not verify over the document digest")
-                if ok { messageDigest = CryptoCheck(.valid, "verified through the signature (no signed attributes)") }
-            } else {
-                signatureValue = CryptoCheck(.notChecked, "no signed attributes and no document: nothing to verify the signature over")
+    /// The signature value against the signed attributes (or, without them, the document digest) and the signer's
+    /// key. Without signed attributes a signature that verifies also confirms `messageDigest`.
+    static func signatureValueCheck(
+        _ input: SignerInput, certificate: X509Certificate?, algorithms: SignerAlgorithms, messageDigest: inout CryptoCheck
+    ) -> CryptoCheck {
+        guard let signerCert = certificate else { return CryptoCheck(.notChecked, "the signer's certificate was not identified") }
+        let si = input.si
+        let scheme = algorithms.scheme
+        let digestAlgorithm = algorithms.digest
+        if !algorithms.signatureUsable || !algorithms.digestUsable {
+            let which = !algorithms.signatureUsable ? scheme : algorithms.evidence.digest
+            return CryptoCheck(.notChecked, "the algorithm \(which) cannot be processed by this OpenSSL", unsupportedAlgorithm: which)
+        } else if input.hasSignedAttributes && input.isCounterSignature {
+            // OpenSSL's signer checks insist on a content-type attribute, which a countersignature must not
+            // have: verify the signature over the signed attributes' DER directly.
+            let asIs = verifySignedAttributes(si, certificate: signerCert, digest: digestAlgorithm, scheme: scheme, sorted: false)
+            let sorted = asIs == true ? true : verifySignedAttributes(si, certificate: signerCert, digest: digestAlgorithm, scheme: scheme, sorted: true)
+            switch (asIs, sorted) {
+            case (true?, _), (_, true?): return CryptoCheck(.valid)
+            case (nil, nil): return CryptoCheck(.notChecked, "this countersignature's algorithm is not verified here", unsupportedAlgorithm: scheme)
+            default: return CryptoCheck(.invalid, drainOpenSSLErrors() ?? "the countersignature does not verify")
             }
-        } else {
-            signatureValue = CryptoCheck(.notChecked, "the signer's certificate was not identified")
+        } else if input.hasSignedAttributes {
+            CMS_SignerInfo_set1_signer_cert(si, signerCert.pointer)
+            clearOpenSSLErrors()
+            if CMS_SignerInfo_verify(si) == 1 { return CryptoCheck(.valid) }
+            let error = drainOpenSSLErrors() ?? "signature does not verify"
+            if Self.unsupported(error) {
+                // OpenSSL could not run the verification at all (an algorithm or parameter set it lacks): a
+                // constraint it cannot check, not a failed signature.
+                return CryptoCheck(.notChecked, "OpenSSL cannot verify this signature: \(error)", unsupportedAlgorithm: scheme)
+            } else if verifySignedAttributes(si, certificate: signerCert, digest: digestAlgorithm, scheme: scheme, sorted: true) == true {
+                // The signed attributes are stored out of DER order; the signature is over their DER
+                // encoding (RFC 5652 §5.4: a SET OF, sorted), which is what DSS and Bouncy Castle verify.
+                return CryptoCheck(.valid, "verified over the DER encoding of the signed attributes (stored out of DER order)")
+            }
+            return CryptoCheck(.invalid, error)
+        } else if let digestAlgorithm, let actual = input.document?.digests[digestAlgorithm] {
+            guard verifyRaw(si: si, certificate: signerCert, digest: digestAlgorithm, value: actual) else {
+                return CryptoCheck(.invalid, drainOpenSSLErrors() ?? "signature does not verify over the document digest")
+            }
+            messageDigest = CryptoCheck(.valid, "verified through the signature (no signed attributes)")
+            return CryptoCheck(.valid)
         }
+        return CryptoCheck(.notChecked, "no signed attributes and no document: nothing to verify the signature over")
+    }
 
-        // Certificate path at the validation time.
-        var chains: [ChainEvidence] = []
-        if let signerCert {
-            let (chain, path) = validator.evaluate(signerCert, at: validationTime, purpose: "validationTime")
-            chains.append(chain)
-            referenced += path
-        }
-
-        if case .timestampToken = role {
-            let evidence = SignerEvidence(
-                id: id, formatIssues: formatIssues, identification: identification, signerCertificate: signerCert?.fingerprint,
-                algorithms: algorithmEvidence, messageDigest: messageDigest, signatureValue: signatureValue,
-                signedAttributes: attributes.signedOIDs(), unsignedAttributes: attributes.unsignedOIDs(),
-                claimedSigningTime: signingTimes.first.flatMap(SignerAttributes.time), chains: chains, timestamps: [], level: "CMS")
-            return ExaminedSigner(evidence: evidence, certificates: referenced)
-        }
-
-        // Timestamps over this signature (and over its content), each examined as a signature of its own.
-        var timestamps: [TimestampEvidence] = []
-        // Each timestamp's hash as an unsigned attribute value (type OID and value), for archive coverage.
+    /// A signer's timestamps as they are examined, in the order the evidence lists them.
+    struct SignerTimestamps {
+        var evidence: [TimestampEvidence] = []
+        /// Each timestamp's hash input as an unsigned attribute value (type OID, token, and the whole attribute once
+        /// known), for archive coverage; nil for a signed attribute (every archive timestamp covers it).
         var unsignedValues: [(type: String, token: [UInt8], attribute: [UInt8]?)?] = []
-        let signatureBytes = CMS_SignerInfo_get0_signature(si).map { bytes(of: $0) } ?? []
+        /// The certificates the timestamps referenced.
+        var certificates: [X509Certificate] = []
+        /// Signature timestamps that could be read (only they make T).
         var parsedSignatureTimestamps = 0
-        for attribute in attributes.unsigned(NID_id_smime_aa_timeStampToken) {
-            for token in SignerAttributes.valuesDER(attribute) {
-                let examined = examineTimestamp(token, type: "signature", covering: .bytes(signatureBytes), environment: environment)
-                if examined.parsed { parsedSignatureTimestamps += 1 }
-                timestamps.append(examined.evidence)
-                unsignedValues.append((OID.signatureTimeStamp, token, nil))
-                referenced += examined.certificates
-            }
-        }
-        for attribute in attributes.signed(NID_id_smime_aa_ets_contentTimestamp) {
-            for token in SignerAttributes.valuesDER(attribute) {
-                let examined = examineTimestamp(token, type: "content", covering: .digests(document?.digests ?? [:]), environment: environment)
-                timestamps.append(examined.evidence)
-                unsignedValues.append(nil)  // a signed attribute: every archive timestamp covers it
-                referenced += examined.certificates
-            }
-        }
+        /// Whether an archive timestamp was examined far enough to make LTA.
+        var archiveExamined = false
 
-        // The TS 101 733 long-term forms (CAdES-C, -X, -X Long): references, values and their timestamps.
-        var position: Int? = nil
-        if case .signer(let p) = role { position = p }
-        let layoutSigner = position.flatMap { environment.layout?.signers[$0] }
-        let unsignedOIDs = attributes.unsignedOIDs()
+        mutating func append(_ examined: (evidence: TimestampEvidence, certificates: [X509Certificate], parsed: Bool),
+                             value: (type: String, token: [UInt8], attribute: [UInt8]?)?) {
+            evidence.append(examined.evidence)
+            unsignedValues.append(value)
+            certificates += examined.certificates
+        }
+    }
+
+    /// signature-time-stamp (over the signature value) and content-time-stamp (over the content).
+    static func examineSignatureTimestamps(_ input: SignerInput, signatureBytes: [UInt8], into stamps: inout SignerTimestamps) {
+        for attribute in input.attributes.unsigned(NID_id_smime_aa_timeStampToken) {
+            for token in SignerAttributes.valuesDER(attribute) {
+                let examined = examineTimestamp(token, type: .signature, covering: .bytes(signatureBytes), environment: input.environment)
+                if examined.parsed { stamps.parsedSignatureTimestamps += 1 }
+                stamps.append(examined, value: (OID.signatureTimeStamp, token, nil))
+            }
+        }
+        for attribute in input.attributes.signed(NID_id_smime_aa_ets_contentTimestamp) {
+            for token in SignerAttributes.valuesDER(attribute) {
+                let examined = examineTimestamp(token, type: .content, covering: .digests(input.document?.digests ?? [:]),
+                                                environment: input.environment)
+                stamps.append(examined, value: nil)  // a signed attribute: every archive timestamp covers it
+            }
+        }
+    }
+
+    /// The TS 101 733 long-term forms: complete references matched against the values carried or at hand.
+    static func longTermEvidence(_ input: SignerInput, referenced: [X509Certificate]) -> LongTermEvidence? {
+        let attributes = input.attributes
+        let environment = input.environment
         let certificateReferences = attributes.unsigned(NID_id_smime_aa_ets_CertificateRefs).first
             .flatMap { SignerAttributes.valuesDER($0).first }.flatMap(LegacyLongTerm.certificateReferences)
         let revocationReferences = attributes.unsigned(NID_id_smime_aa_ets_RevocationRefs).first
@@ -666,15 +752,22 @@ public enum EvidenceCollector {
         let revocationValueCount = attributes.unsigned(NID_id_smime_aa_ets_revocationValues).flatMap(SignerAttributes.valuesDER)
             .map { let (crls, ocsp) = EmbeddedRevocation.revocationValues($0); return crls.count + ocsp.count }.reduce(0, +)
         let pool = environment.embeddedCertificates + environment.supplied + environment.trust.anchors + referenced
-        let longTerm = LegacyLongTerm.evidence(
-            unsigned: unsignedOIDs, certificateReferences: certificateReferences, revocationReferences: revocationReferences,
+        return LegacyLongTerm.evidence(
+            unsigned: attributes.unsignedOIDs(), certificateReferences: certificateReferences, revocationReferences: revocationReferences,
             certificates: pool, crls: environment.crls, ocspResponses: environment.ocspResponses,
             certificateValues: valueCount, revocationValues: revocationValueCount)
+    }
+
+    /// CAdES-C-time-stamp and time-stamped-certs-crls-references: their imprints are recomputed from the signer's layout.
+    static func examineLongTermTimestamps(_ input: SignerInput, into stamps: inout SignerTimestamps) {
+        let environment = input.environment
+        let position = input.position
+        let layoutSigner = position.flatMap { environment.layout?.signers[$0] }
         for (nid, type, includeSignature, oid) in [
-            (NID_id_smime_aa_ets_escTimeStamp, "cades-c", true, LegacyLongTerm.escTimeStampOID),
-            (NID_id_smime_aa_ets_certCRLTimestamp, "refs", false, LegacyLongTerm.certCRLTimestampOID),
+            (NID_id_smime_aa_ets_escTimeStamp, TimestampType.cadesC, true, LegacyLongTerm.escTimeStampOID),
+            (NID_id_smime_aa_ets_certCRLTimestamp, TimestampType.refs, false, LegacyLongTerm.certCRLTimestampOID),
         ] {
-            for attribute in attributes.unsigned(nid) {
+            for attribute in input.attributes.unsigned(nid) {
                 for token in SignerAttributes.valuesDER(attribute) {
                     let covering: Covered
                     if let layoutSigner, let position {
@@ -686,140 +779,137 @@ public enum EvidenceCollector {
                     } else {
                         covering = .checked(CryptoCheck(.notChecked, "the signature's structure cannot be read to recompute what this timestamp covers"))
                     }
-                    let examined = examineTimestamp(token, type: type, covering: covering, environment: environment)
-                    timestamps.append(examined.evidence)
-                    unsignedValues.append((oid, token, nil))
-                    referenced += examined.certificates
+                    stamps.append(examineTimestamp(token, type: type, covering: covering, environment: environment), value: (oid, token, nil))
                 }
             }
         }
+    }
 
-        // Archive timestamps (CAdES-LTA): the imprint is recomputed from the signature as it is now.
-        var archiveExamined = false
-        if let position, let layout = environment.layout {
-            let signerLayout = layout.signers[position]
-            // Whole attributes by their values, for indexes in the TS 101 733 form (one hash per attribute).
-            var attributeOf: [[UInt8]: [UInt8]] = [:]
-            for attribute in signerLayout.unsigned { for value in attribute.values { attributeOf[Array(value)] = Array(attribute.attributeTLV) } }
-            for index in unsignedValues.indices {
-                if let value = unsignedValues[index] { unsignedValues[index]?.attribute = attributeOf[value.token] }
-            }
-            let tokens = signerLayout.unsigned.filter { $0.oid == OID.archiveTimeStampV3 }.flatMap(\.values).map(Array.init)
-            for token in tokens {
-                let algorithm = (try? TimestampToken.parse(token))?.imprintAlgorithm
-                let contentHash = algorithm.flatMap { alg in
-                    layout.eContent.map { try? MultiDigest.digest(alg, $0) } ?? environment.document?.digests[alg]
-                }
-                let alternative = environment.alternative.layout
-                let check = ArchiveTimestamps.verifyImprint(token: token, layout: layout, alternative: alternative, signer: position,
-                                                            contentHash: contentHash)
-                let examined = examineTimestamp(token, type: "archive", covering: .checked(check), environment: environment)
-                // An archive timestamp counts for the level only when its imprint was decided (or could only not be
-                // for want of the detached document, like the signature itself).
-                if examined.parsed, check.outcome != .notChecked || contentHash == nil { archiveExamined = true }
-                timestamps.append(examined.evidence)
-                unsignedValues.append((OID.archiveTimeStampV3, token, attributeOf[token]))
-                referenced += examined.certificates
-            }
-            // Archive timestamps of TS 101 733 (v2 and the older v1): over the whole SignedData as it was.
-            var olderArchives: [(index: Int, genTime: Date)] = []
-            for attribute in signerLayout.unsigned where attribute.oid == ArchiveTimestamps.archiveV2OID || attribute.oid == ArchiveTimestamps.archiveV1OID {
-                for value in attribute.values {
-                    let token = Array(value)
-                    let check = ArchiveTimestamps.verifyImprintV2(token: token, layout: layout, signer: position,
-                                                                  detached: Self.documentStreamer(environment.documentInput))
-                    let examined = examineTimestamp(token, type: "archive", covering: .checked(check), environment: environment)
-                    olderArchives.append((timestamps.count, examined.evidence.genTime))
-                    timestamps.append(examined.evidence)
-                    unsignedValues.append((attribute.oid, token, Array(attribute.attributeTLV)))
-                    referenced += examined.certificates
-                }
-            }
-            for (position, stamp) in timestamps.enumerated() where stamp.type == "archive" {
-                if let older = olderArchives.first(where: { $0.index == position }) {
-                    // It covers everything the signature carried before it: every earlier timestamp.
-                    timestamps[position].covers = timestamps.indices.filter { $0 != position && timestamps[$0].genTime < older.genTime }
-                    continue
-                }
-                guard let token = unsignedValues[position]?.token, let index = ArchiveTimestamps.coveredValueHashes(token: token) else {
-                    timestamps[position].covers = []
-                    continue
-                }
-                timestamps[position].covers = unsignedValues.indices.filter { other in
-                    guard other != position else { return false }
-                    guard let value = unsignedValues[other] else { return true }
-                    let input: [UInt8]?
-                    if index.legacy {
-                        input = value.attribute
-                    } else {
-                        input = (try? DEREncoder.oid(value.type)).map { $0 + value.token }
-                    }
-                    guard let input, let hash = try? MultiDigest.digest(index.algorithm, input) else { return false }
-                    return index.hashes.contains(hash)
-                }
-            }
-        } else if unsignedOIDs.contains(OID.archiveTimeStampV3) {
+    /// Archive timestamps (CAdES-LTA, and TS 101 733's v2 and v1): the imprint is recomputed from the signature as
+    /// it is now, and each records which of the signer's other timestamps it covers.
+    static func examineArchiveTimestamps(_ input: SignerInput, into stamps: inout SignerTimestamps) {
+        let environment = input.environment
+        guard let position = input.position, let layout = environment.layout else {
+            guard input.attributes.unsignedOIDs().contains(OID.archiveTimeStampV3) else { return }
             // The signature's structure cannot be read (not even through a DER re-encoding): the archive
             // timestamps are reported, unverified, never skipped.
-            for attribute in attributes.unsigned(oid: OID.archiveTimeStampV3) {
+            for attribute in input.attributes.unsigned(oid: OID.archiveTimeStampV3) {
                 for token in SignerAttributes.valuesDER(attribute) {
-                    let examined = examineTimestamp(token, type: "archive", covering: .checked(CryptoCheck(
+                    let examined = examineTimestamp(token, type: .archive, covering: .checked(CryptoCheck(
                         .notChecked, "the signature's structure cannot be read to recompute what this archive timestamp covers")),
                         environment: environment)
-                    timestamps.append(examined.evidence)
-                    referenced += examined.certificates
+                    stamps.evidence.append(examined.evidence)
+                    stamps.certificates += examined.certificates
                 }
             }
+            return
         }
+        let signerLayout = layout.signers[position]
+        // Whole attributes by their values, for indexes in the TS 101 733 form (one hash per attribute).
+        var attributeOf: [[UInt8]: [UInt8]] = [:]
+        for attribute in signerLayout.unsigned { for value in attribute.values { attributeOf[Array(value)] = Array(attribute.attributeTLV) } }
+        for index in stamps.unsignedValues.indices {
+            if let value = stamps.unsignedValues[index] { stamps.unsignedValues[index]?.attribute = attributeOf[value.token] }
+        }
+        let tokens = signerLayout.unsigned.filter { $0.oid == OID.archiveTimeStampV3 }.flatMap(\.values).map(Array.init)
+        for token in tokens {
+            let algorithm = (try? TimestampToken.parse(token))?.imprintAlgorithm
+            let contentHash = algorithm.flatMap { alg in
+                layout.eContent.map { try? MultiDigest.digest(alg, $0) } ?? environment.document?.digests[alg]
+            }
+            let check = ArchiveTimestamps.verifyImprint(token: token, layout: layout, alternative: environment.alternative.layout,
+                                                        signer: position, contentHash: contentHash)
+            let examined = examineTimestamp(token, type: .archive, covering: .checked(check), environment: environment)
+            // An archive timestamp counts for the level only when its imprint was decided (or could only not be
+            // for want of the detached document, like the signature itself).
+            if examined.parsed, check.outcome != .notChecked || contentHash == nil { stamps.archiveExamined = true }
+            stamps.append(examined, value: (OID.archiveTimeStampV3, token, attributeOf[token]))
+        }
+        // Archive timestamps of TS 101 733 (v2 and the older v1): over the whole SignedData as it was.
+        var olderArchives: [(index: Int, genTime: Date)] = []
+        for attribute in signerLayout.unsigned where attribute.oid == ArchiveTimestamps.archiveV2OID || attribute.oid == ArchiveTimestamps.archiveV1OID {
+            for value in attribute.values {
+                let token = Array(value)
+                let check = ArchiveTimestamps.verifyImprintV2(token: token, layout: layout, signer: position,
+                                                              detached: Self.documentStreamer(environment.documentInput))
+                let examined = examineTimestamp(token, type: .archive, covering: .checked(check), environment: environment)
+                olderArchives.append((stamps.evidence.count, examined.evidence.genTime))
+                stamps.append(examined, value: (attribute.oid, token, Array(attribute.attributeTLV)))
+            }
+        }
+        for (position, stamp) in stamps.evidence.enumerated() where stamp.type == .archive {
+            stamps.evidence[position].covers = covered(by: position, in: stamps, olderArchives: olderArchives)
+        }
+    }
 
-        // Counter-signatures: each a signature of its own over this signer's signature value.
+    /// The positions of the timestamps the archive timestamp at `position` covers: for a TS 101 733 one, every
+    /// earlier timestamp; for archive-time-stamp-v3, those its ats-hash-index-v3 lists (and every signed attribute).
+    static func covered(by position: Int, in stamps: SignerTimestamps, olderArchives: [(index: Int, genTime: Date)]) -> [Int] {
+        let timestamps = stamps.evidence
+        let unsignedValues = stamps.unsignedValues
+        if let older = olderArchives.first(where: { $0.index == position }) {
+            // It covers everything the signature carried before it: every earlier timestamp.
+            return timestamps.indices.filter { $0 != position && timestamps[$0].genTime < older.genTime }
+        }
+        guard let token = unsignedValues[position]?.token, let index = ArchiveTimestamps.coveredValueHashes(token: token) else {
+            return []
+        }
+        return unsignedValues.indices.filter { other in
+            guard other != position else { return false }
+            guard let value = unsignedValues[other] else { return true }
+            let input: [UInt8]?
+            if index.legacy {
+                input = value.attribute
+            } else {
+                input = (try? DEREncoder.oid(value.type)).map { $0 + value.token }
+            }
+            guard let input, let hash = try? MultiDigest.digest(index.algorithm, input) else { return false }
+            return index.hashes.contains(hash)
+        }
+    }
+
+    /// Counter-signatures: each a signature of its own over this signer's signature value (nested ones inside).
+    static func examineCounterSignatures(
+        _ input: SignerInput, signatureBytes: [UInt8]
+    ) -> (evidence: [SignerEvidence], certificates: [X509Certificate]) {
+        guard input.depth < maxCounterSignatureDepth else { return ([], []) }
         var counterSignatures: [SignerEvidence] = []
-        var depth = 0
-        if case .counterSignature(let d) = role { depth = d }
-        if depth < maxCounterSignatureDepth {
-            let values = attributes.unsigned(NID_pkcs9_countersignature).flatMap(SignerAttributes.valuesDER).prefix(maxCounterSignatures)
-            for (index, value) in values.enumerated() {
-                let counterID = "\(id)-C\(index)"
-                guard let synthetic = counterSignatureMessage(signerInfo: value, countersigned: signatureBytes),
-                      let counterSI = synthetic.signerInfos.first
-                else {
-                    counterSignatures.append(unreadableCounterSignature(id: counterID))
-                    continue
-                }
-                var wanted: Set<DigestAlgorithm> = [.sha256]
-                if let alg = Signer.signerDigest(counterSI) { wanted.insert(alg) }
-                let countersigned = (try? hashDocument(.bytes(name: nil, signatureBytes), algorithms: wanted, attached: nil)) ?? nil
-                let examined = examineSigner(counterSI, id: counterID, cms: synthetic, searchOrder: environment.searchOrder,
-                                             document: countersigned, environment: environment, role: .counterSignature(depth: depth + 1))
-                counterSignatures.append(examined.evidence)
-                referenced += examined.certificates
+        var referenced: [X509Certificate] = []
+        let values = input.attributes.unsigned(NID_pkcs9_countersignature).flatMap(SignerAttributes.valuesDER).prefix(maxCounterSignatures)
+        for (index, value) in values.enumerated() {
+            let counterID = "\(input.id)-C\(index)"
+            guard let synthetic = counterSignatureMessage(signerInfo: value, countersigned: signatureBytes),
+                  let counterSI = synthetic.signerInfos.first
+            else {
+                counterSignatures.append(unreadableCounterSignature(id: counterID))
+                continue
             }
+            var wanted: Set<DigestAlgorithm> = [.sha256]
+            if let alg = Signer.signerDigest(counterSI) { wanted.insert(alg) }
+            let countersigned = (try? hashDocument(.bytes(name: nil, signatureBytes), algorithms: wanted, attached: nil)) ?? nil
+            let examined = examineSigner(counterSI, id: counterID, cms: synthetic, searchOrder: input.environment.searchOrder,
+                                         document: countersigned, environment: input.environment,
+                                         role: .counterSignature(depth: input.depth + 1))
+            counterSignatures.append(examined.evidence)
+            referenced += examined.certificates
         }
+        return (counterSignatures, referenced)
+    }
 
-        let signedOIDs = attributes.signedOIDs()
-        var level = "CMS"
+    /// The CAdES level the structure reaches: only what was examined counts.
+    static func level(
+        _ input: SignerInput, formatIssues: [String], ess: (version: String, der: [UInt8])?, timestamps: SignerTimestamps
+    ) -> String {
+        let attributes = input.attributes
+        let hasESS = !attributes.signed(NID_id_smime_aa_signingCertificateV2).isEmpty || !attributes.signed(NID_id_smime_aa_signingCertificate).isEmpty
         // A signer whose structure breaks the CAdES rules (duplicated attributes, a signing-certificate-v2 made with
         // SHA-1, which is what the v1 attribute is for) is plain CMS, not CAdES (DSS: CMS_NOT_ETSI).
-        let essV2WithSHA1 = essAttribute.map { $0.version == "v2" && ESS.hashAlgorithm($0.der) == .sha1 } ?? false
-        if formatIssues.isEmpty, !essV2WithSHA1, !essV2.isEmpty || !essV1.isEmpty, !signingTimes.isEmpty {
-            level = "B"
-            // Only a timestamp that could be read makes T; only an archive timestamp that was checked makes LTA.
-            if parsedSignatureTimestamps > 0 {
-                level = "T"
-                if environment.hasRevocationData { level = "LT" }
-                if level == "LT" && archiveExamined { level = "LTA" }
-            }
-        }
-
-        var evidence = SignerEvidence(
-            id: id, formatIssues: formatIssues, identification: identification, signerCertificate: signerCert?.fingerprint,
-            algorithms: algorithmEvidence, messageDigest: messageDigest, signatureValue: signatureValue,
-            signedAttributes: signedOIDs, unsignedAttributes: unsignedOIDs,
-            claimedSigningTime: signingTimes.first.flatMap(SignerAttributes.time), chains: chains, timestamps: timestamps,
-            level: level)
-        evidence.longTerm = longTerm
-        evidence.counterSignatures = counterSignatures.isEmpty ? nil : counterSignatures
-        return ExaminedSigner(evidence: evidence, certificates: referenced)
+        let essV2WithSHA1 = ess.map { $0.version == "v2" && ESS.hashAlgorithm($0.der) == .sha1 } ?? false
+        guard formatIssues.isEmpty, !essV2WithSHA1, hasESS, !attributes.signed(NID_pkcs9_signingTime).isEmpty else { return "CMS" }
+        // Only a timestamp that could be read makes T; only an archive timestamp that was checked makes LTA.
+        guard timestamps.parsedSignatureTimestamps > 0 else { return "B" }
+        guard input.environment.hasRevocationData else { return "T" }
+        return timestamps.archiveExamined ? "LTA" : "LT"
     }
 
     /// Feeds the document's bytes into a digest again (a detached signature's archive-time-stamp-v2 covers them
@@ -932,7 +1022,7 @@ public enum EvidenceCollector {
     /// The TSA certificate is looked for in the token, then everywhere the signature carries certificates
     /// (SignedData, certificate-values, the other timestamps), then `--cert` and the trust anchors.
     static func examineTimestamp(
-        _ der: [UInt8], type: String, covering: Covered, environment: Environment
+        _ der: [UInt8], type: TimestampType, covering: Covered, environment: Environment
     ) -> (evidence: TimestampEvidence, certificates: [X509Certificate], parsed: Bool) {
         guard let token = try? TimestampToken.parse(der) else {
             let broken = TimestampEvidence(
@@ -1024,8 +1114,8 @@ public enum EvidenceCollector {
             clearOpenSSLErrors()
             var tsaValidator = environment.validator
             tsaValidator.untrusted = environment.validator.untrusted + tokenCertificates
-            let (atTime, path) = tsaValidator.evaluate(tsaCertificate, at: token.genTime, purpose: "timestamp")
-            let (now, _) = tsaValidator.evaluate(tsaCertificate, at: environment.validationTime, purpose: "validationTime")
+            let (atTime, path) = tsaValidator.evaluate(tsaCertificate, at: token.genTime, purpose: .timestamp)
+            let (now, _) = tsaValidator.evaluate(tsaCertificate, at: environment.validationTime, purpose: .validationTime)
             chains = [atTime, now]
             certificates += path
         }

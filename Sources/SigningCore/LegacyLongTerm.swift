@@ -63,7 +63,7 @@ enum LegacyLongTerm {
 
     struct RevocationReference {
         /// `crl` or `ocsp`.
-        var kind: String
+        var kind: ReferenceKind
         /// CRLs always carry a hash; OCSP references may not (ocspRepHash is OPTIONAL).
         var hash: OtherHash?
         var detail: String?
@@ -107,7 +107,7 @@ enum LegacyLongTerm {
                     if tagged.tag == 0xA0 {
                         // CrlValidatedID ::= SEQUENCE { crlHash OtherHash, crlIdentifier CrlIdentifier OPTIONAL }
                         guard let first = fields.first, let hash = OtherHash(der, first) else { return nil }
-                        result.append(RevocationReference(kind: "crl", hash: hash, detail: nil))
+                        result.append(RevocationReference(kind: .crl, hash: hash, detail: nil))
                     } else {
                         // OcspResponsesID ::= SEQUENCE { ocspIdentifier OcspIdentifier, ocspRepHash OtherHash OPTIONAL }
                         // OcspIdentifier ::= SEQUENCE { ocspResponderID ResponderID, producedAt GeneralizedTime }
@@ -117,7 +117,7 @@ enum LegacyLongTerm {
                             detail = "producedAt " + String(decoding: der[produced.contentRange], as: UTF8.self)
                         }
                         let hash = fields.count > 1 ? OtherHash(der, fields[1]) : nil
-                        result.append(RevocationReference(kind: "ocsp", hash: hash, detail: detail))
+                        result.append(RevocationReference(kind: .ocsp, hash: hash, detail: detail))
                     }
                 }
             }
@@ -183,7 +183,7 @@ enum LegacyLongTerm {
         var certificateMatches: [ReferenceMatch] = []
         for reference in certificateReferences ?? [] {
             let found = certificates.first { reference.hash.matches($0.der) == true }
-            var match = ReferenceMatch(kind: "certificate", hashAlgorithm: reference.hash.name, hash: hex(reference.hash.value),
+            var match = ReferenceMatch(kind: .certificate, hashAlgorithm: reference.hash.name, hash: hex(reference.hash.value),
                                        outcome: found == nil ? .absent : .valid, matched: found?.fingerprint,
                                        detail: reference.issuerSerial.map { "serial \($0)" })
             if reference.hash.algorithm == nil { match.outcome = .notChecked }
@@ -197,7 +197,7 @@ enum LegacyLongTerm {
                 continue
             }
             var matched: String? = nil
-            if reference.kind == "crl" {
+            if reference.kind == .crl {
                 matched = crls.first { hash.matches($0.der) == true }?.fingerprint
             } else {
                 // The hash of the whole OCSPResponse (TS 101 733, and what DSS computes); some producers hash the

@@ -34,7 +34,7 @@ public enum LongTermExtender {
             guard !signer.timestamps.isEmpty else {
                 throw PodpisError(.usage, "signer \(signer.id) has no signature-time-stamp: CAdES-LT needs CAdES-T first (give --tsa)", subject: subject)
             }
-            let chains = signer.chains.filter { $0.purpose == "validationTime" } + signer.timestamps.flatMap { $0.chains.filter { $0.purpose == "validationTime" } }
+            let chains = signer.chains.filter { $0.purpose == .validationTime } + signer.timestamps.flatMap { $0.chains.filter { $0.purpose == .validationTime } }
             for chain in chains {
                 guard chain.reachesTrustAnchor else {
                     let top = chain.path.last.flatMap { evidence.certificates[$0.certificate]?.subject } ?? "?"

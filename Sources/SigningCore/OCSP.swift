@@ -63,7 +63,7 @@ public enum OCSP {
             guard status == OCSP_RESPONSE_STATUS_SUCCESSFUL,
                   let basic = OpenSSLHandle(taking: OCSP_response_get1_basic(response.pointer), free: OCSP_BASICRESP_free)
             else {
-                return RevocationEvidence(status: .unknown, source: "ocsp", problems: ["the OCSP responder answered «\(String(cString: OCSP_response_status_str(Int(status))))»"])
+                return RevocationEvidence(status: .unknown, source: .ocsp, problems: ["the OCSP responder answered «\(String(cString: OCSP_response_status_str(Int(status))))»"])
             }
             return evidence(from: basic.pointer, certificate: certificate, issuer: issuer, trust: trust, untrusted: untrusted)
         }
@@ -108,17 +108,17 @@ public enum OCSP {
         let verified = OCSP_basic_verify(basic, stack?.pointer, store.pointer, 0) == 1
         let detail = drainOpenSSLErrors()
         guard verified else {
-            return RevocationEvidence(status: .unknown, source: "ocsp", producedAt: producedAt, issuer: signerSubject,
+            return RevocationEvidence(status: .unknown, source: .ocsp, producedAt: producedAt, issuer: signerSubject,
                                       problems: ["the OCSP response is not trustworthy: \(detail ?? "signature or responder authorisation failed")"])
         }
         switch certStatus {
         case V_OCSP_CERTSTATUS_GOOD:
-            return RevocationEvidence(status: .good, source: "ocsp", thisUpdate: thisUpdate, nextUpdate: nextUpdate, producedAt: producedAt, issuer: signerSubject)
+            return RevocationEvidence(status: .good, source: .ocsp, thisUpdate: thisUpdate, nextUpdate: nextUpdate, producedAt: producedAt, issuer: signerSubject)
         case V_OCSP_CERTSTATUS_REVOKED:
-            return RevocationEvidence(status: .revoked, source: "ocsp", revocationTime: revokedAt, reason: reason >= 0 ? CRLReason.name(Int(reason)) : nil,
+            return RevocationEvidence(status: .revoked, source: .ocsp, revocationTime: revokedAt, reason: reason >= 0 ? CRLReason.name(Int(reason)) : nil,
                                       thisUpdate: thisUpdate, nextUpdate: nextUpdate, producedAt: producedAt, issuer: signerSubject)
         default:
-            return RevocationEvidence(status: .unknown, source: "ocsp", thisUpdate: thisUpdate, nextUpdate: nextUpdate, producedAt: producedAt,
+            return RevocationEvidence(status: .unknown, source: .ocsp, thisUpdate: thisUpdate, nextUpdate: nextUpdate, producedAt: producedAt,
                                       issuer: signerSubject, problems: ["the OCSP responder does not know this certificate"])
         }
     }

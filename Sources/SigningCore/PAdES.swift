@@ -30,12 +30,12 @@ public enum PAdESSupport {
             crls: crls, validationTime: validationTime, ocspResponses: ocspResponses, revocation: revocation, limits: limits)
         guard let evidence = try? EvidenceCollector.collect(request), var stamp = evidence.timestamps?.first else {
             let broken = TimestampEvidence(
-                type: "document", genTime: .distantPast, accuracy: nil, serial: "", policy: nil, imprintAlgorithm: "unknown",
+                type: .document, genTime: .distantPast, accuracy: nil, serial: "", policy: nil, imprintAlgorithm: "unknown",
                 imprint: CryptoCheck(.notChecked, "the token cannot be parsed"), signatureValue: CryptoCheck(.invalid, "the token cannot be parsed"),
                 tsaCertificate: nil, timeStampingEKU: .notChecked, chains: [])
             return DocumentTimestamp(evidence: broken, certificates: [:], revocationSources: [])
         }
-        stamp.type = "document"
+        stamp.type = .document
         return DocumentTimestamp(evidence: stamp, certificates: evidence.certificates,
                                  revocationSources: evidence.revocationSources.filter { $0.origin != "supplied" })
     }

@@ -25,8 +25,8 @@ public enum RawSignature {
     public static func chain(_ certificate: X509Certificate, trust: TrustStore, untrusted: [X509Certificate] = [],
                              at time: Date = Date()) -> (trusted: Bool, issues: [String]) {
         let validator = ChainValidator(trust: trust, untrusted: untrusted, crls: [], sources: [:])
-        let (chain, _) = validator.evaluate(certificate, at: time, purpose: "listSignature")
-        let issues = chain.issues.filter { !["revocationData"].contains($0.code) }.map(\.message)
+        let (chain, _) = validator.evaluate(certificate, at: time, purpose: .listSignature)
+        let issues = chain.issues.filter { $0.code != .revocationData }.map(\.message)
         return (chain.reachesTrustAnchor && issues.isEmpty, issues)
     }
 }

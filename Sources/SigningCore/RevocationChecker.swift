@@ -150,21 +150,21 @@ extension ChainValidator {
                     let detail = answer.problems.first ?? "the OCSP response does not establish the status"
                     let code: RevocationRejection = detail.contains("answered «") ? .ocspRefused
                         : detail.contains("not trustworthy") ? .ocspNotTrustworthy : .ocspUnknown
-                    considered.append(RevocationObjectUse(kind: "ocsp", sha256: digest, issuer: answer.issuer ?? "", outcome: .rejected,
+                    considered.append(RevocationObjectUse(kind: .ocsp, sha256: digest, issuer: answer.issuer ?? "", outcome: .rejected,
                                                           reason: code.rawValue, detail: detail))
                     problems += answer.problems
                     continue
                 }
                 // The first answer that establishes the status is used; a revocation beats a "good".
                 if fromOCSP == nil || (answer.status == .revoked && fromOCSP?.status != .revoked) {
-                    if fromOCSP != nil, let index = considered.lastIndex(where: { $0.kind == "ocsp" && $0.outcome == .used }) {
+                    if fromOCSP != nil, let index = considered.lastIndex(where: { $0.kind == .ocsp && $0.outcome == .used }) {
                         considered[index].outcome = .unneeded
                         considered[index].reason = RevocationRejection.superseded.rawValue
                     }
                     fromOCSP = answer
-                    considered.append(RevocationObjectUse(kind: "ocsp", sha256: digest, issuer: answer.issuer ?? "", outcome: .used))
+                    considered.append(RevocationObjectUse(kind: .ocsp, sha256: digest, issuer: answer.issuer ?? "", outcome: .used))
                 } else {
-                    considered.append(RevocationObjectUse(kind: "ocsp", sha256: digest, issuer: answer.issuer ?? "", outcome: .unneeded,
+                    considered.append(RevocationObjectUse(kind: .ocsp, sha256: digest, issuer: answer.issuer ?? "", outcome: .unneeded,
                                                           reason: RevocationRejection.superseded.rawValue))
                 }
             }
@@ -174,10 +174,10 @@ extension ChainValidator {
         var result: RevocationEvidence
         switch outcome.status {
         case .revoked(let date, let reason) where fromOCSP?.status != .revoked:
-            result = RevocationEvidence(status: .revoked, source: "crl", revocationTime: date, reason: reason,
+            result = RevocationEvidence(status: .revoked, source: .crl, revocationTime: date, reason: reason,
                                         thisUpdate: outcome.thisUpdate, nextUpdate: outcome.nextUpdate, issuer: outcome.issuer)
         case .unrevoked where fromOCSP == nil:
-            result = RevocationEvidence(status: .good, source: "crl", thisUpdate: outcome.thisUpdate, nextUpdate: outcome.nextUpdate,
+            result = RevocationEvidence(status: .good, source: .crl, thisUpdate: outcome.thisUpdate, nextUpdate: outcome.nextUpdate,
                                         issuer: outcome.issuer)
         default:
             if var answer = fromOCSP {
@@ -216,7 +216,7 @@ extension ChainValidator {
         var uses: [String: RevocationObjectUse] = [:]
         var order: [String] = []
         func note(_ crl: CertificateRevocationList, _ facts: CRLFacts, _ outcome: RevocationObjectUse.Outcome, _ reason: RevocationRejection? = nil, _ detail: String? = nil) {
-            let use = RevocationObjectUse(kind: facts.isDelta ? "delta-crl" : "crl", sha256: crl.fingerprint, issuer: facts.issuerText,
+            let use = RevocationObjectUse(kind: facts.isDelta ? .deltaCRL : .crl, sha256: crl.fingerprint, issuer: facts.issuerText,
                                           outcome: outcome, reason: reason?.rawValue, detail: detail)
             if let existing = uses[crl.fingerprint] {
                 // "used" outranks anything; a rejection for one distribution point is kept unless another used it.
@@ -435,11 +435,11 @@ extension ChainValidator {
         }
         var nested = self
         nested.crlIssuerStack.append(signer.fingerprint)
-        let (chain, _) = nested.evaluate(signer, at: time, purpose: "crlIssuer")
+        let (chain, _) = nested.evaluate(signer, at: time, purpose: .crlIssuer)
         guard chain.reachesTrustAnchor, anchor == nil || chain.path.last?.certificate == anchor?.fingerprint else {
             return .failure(IssuerRejection(code: .issuerPathInvalid, detail: "its issuer's certificate «\(signer.subject)» does not chain to the same trust anchor"))
         }
-        if let issue = chain.issues.first(where: { !["expired", "notYetValid"].contains($0.code) }) {
+        if let issue = chain.issues.first(where: { ![.expired, .notYetValid].contains($0.code) }) {
             return .failure(IssuerRejection(code: .issuerPathInvalid, detail: "the path of its issuer's certificate «\(signer.subject)» is not valid: \(issue.message)"))
         }
         if let notBefore = signer.notBefore, let notAfter = signer.notAfter, let issued = facts.thisUpdate, issued < notBefore || issued > notAfter {

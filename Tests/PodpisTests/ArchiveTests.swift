@@ -32,9 +32,9 @@ struct ArchiveTests {
         let (evidence, report) = try judge(lta, document: sampleDocument, hierarchy: h)
         #expect(report.indication == .totalPassed, "\(report.signatures[0].reason)")
         #expect(report.signatures[0].format == "CAdES-BASELINE-LTA")
-        let archive = try #require(evidence.signers[0].timestamps.first { $0.type == "archive" })
+        let archive = try #require(evidence.signers[0].timestamps.first { $0.type == .archive })
         #expect(archive.imprint.outcome == .valid, "\(archive.imprint.detail ?? "")")
-        let signatureStamp = try #require(evidence.signers[0].timestamps.firstIndex { $0.type == "signature" })
+        let signatureStamp = try #require(evidence.signers[0].timestamps.firstIndex { $0.type == .signature })
         #expect(archive.covers == [signatureStamp])
         #expect(report.signatures[0].timestamps.map(\.indication) == ["PASSED", "PASSED"])
         // The evidence survives a round trip through JSON (stored evidence is re-judged later).
@@ -54,7 +54,7 @@ struct ArchiveTests {
                                                 client: TimestampClient(source: LocalTimestampSource(authority))).bytes
         let (evidence, report) = try judge(renewed, document: sampleDocument, hierarchy: h)
         #expect(report.indication == .totalPassed, "\(report.signatures[0].reason)")
-        let archives = evidence.signers[0].timestamps.enumerated().filter { $0.element.type == "archive" }
+        let archives = evidence.signers[0].timestamps.enumerated().filter { $0.element.type == .archive }
         #expect(archives.count == 2)
         #expect(archives.allSatisfy { $0.element.imprint.outcome == .valid })
         // The second covers the signature timestamp and the first archive timestamp.
@@ -74,7 +74,7 @@ struct ArchiveTests {
         #expect(withoutRoot.count == cms.certificates.count - 1)
         let stripped = try Tampering.replaceCertificates(lta, with: withoutRoot)
         let (evidence, report) = try judge(stripped, document: sampleDocument, hierarchy: h)
-        let archive = try #require(evidence.signers[0].timestamps.first { $0.type == "archive" })
+        let archive = try #require(evidence.signers[0].timestamps.first { $0.type == .archive })
         #expect(archive.imprint.outcome == .invalid)
         #expect(archive.imprint.detail?.contains("certificate") == true, "\(archive.imprint.detail ?? "")")
         #expect(report.signatures[0].timestamps.last?.indication == "FAILED")
@@ -89,7 +89,7 @@ struct ArchiveTests {
         var other = sampleDocument
         other[0] ^= 0x01
         let (otherEvidence, otherReport) = try judge(lta, document: other, hierarchy: h)
-        #expect(otherEvidence.signers[0].timestamps.first { $0.type == "archive" }?.imprint.outcome == .invalid)
+        #expect(otherEvidence.signers[0].timestamps.first { $0.type == .archive }?.imprint.outcome == .invalid)
         #expect(otherReport.subIndication == .hashFailure)
     }
 

@@ -461,7 +461,7 @@ struct ContainerTests {
             }
         }
         let entries = try await f.state.journal.entries(after: 0, limit: 10)
-        #expect(entries.map(\.indication) == ["TOTAL-PASSED", "TOTAL-FAILED"])
+        #expect(entries.map(\.indication.value) == [.totalPassed, .totalFailed])
     }
 
     // MARK: Hostile input

@@ -139,7 +139,7 @@ struct HTTPServiceTests {
         }
         let entries = try await f.state.journal.entries(after: 0, limit: 100)
         #expect(entries.count == 5)
-        #expect(entries.map(\.indication) == ["TOTAL-PASSED", "TOTAL-PASSED", "TOTAL-PASSED", "TOTAL-PASSED", "TOTAL-FAILED"])
+        #expect(entries.map(\.indication.value) == [.totalPassed, .totalPassed, .totalPassed, .totalPassed, .totalFailed])
         #expect(try await f.state.journal.verifyChain().intact)
     }
 

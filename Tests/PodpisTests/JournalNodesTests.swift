@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 @testable import PodpisJournal
 import Testing
@@ -204,8 +205,8 @@ struct JournalNodesTests {
         var signers: [String]
         var policyID: String
         var policyVersion: String
-        var indication: String
-        var subIndication: String?
+        var indication: Recorded<Indication>
+        var subIndication: Recorded<SubIndication>?
         var evidence: String
         var previousHash: String
         var hash: String

@@ -13,7 +13,7 @@ import Testing
 struct JournalSizeTests {
     /// Evidence of typical CAdES-LT signatures (RSA, a CA under a root, a signature timestamp, OCSP answers for the
     /// signer and the TSA by a delegated responder, the root's CRL), each by a signer of its own.
-    static func ltEvidence(count: Int) throws -> [(evidence: String, indication: String)] {
+    static func ltEvidence(count: Int) throws -> [(evidence: String, indication: Indication)] {
         let h = Hierarchy.rsa
         let (authority, tsa) = try h.authority()
         let responder = try PKIProfiles.ocspResponder(key: .rsa(bits: 2048), issuer: h.ca)
@@ -28,11 +28,11 @@ struct JournalSizeTests {
                                                  crls: [try h.crl(by: h.root)], ocspResponses: answers, revocation: .offline)
             let (evidence, report) = try judge(lt.bytes, document: document, hierarchy: h, crls: [])
             #expect(report.signatures.first?.format == "CAdES-BASELINE-LT")
-            return (String(decoding: try encoder.encode(evidence), as: UTF8.self), report.indication.rawValue)
+            return (String(decoding: try encoder.encode(evidence), as: UTF8.self), report.indication)
         }
     }
 
-    static func record(_ n: Int, evidence: String, indication: String = "TOTAL-PASSED") -> JournalRecord {
+    static func record(_ n: Int, evidence: String, indication: Indication = .totalPassed) -> JournalRecord {
         JournalRecord(requestID: "req-\(n)", documentDigest: String(repeating: "a", count: 64), signatureDigest: String(repeating: "b", count: 64),
                       signers: ["CN=Иванова Мария Петровна"], policyID: "default", policyVersion: "1.0", indication: indication,
                       subIndication: nil, evidence: evidence)
@@ -98,7 +98,7 @@ struct JournalSizeTests {
         #expect(try await reopened.verifyChain().intact)
         let rejudged = PolicyEngine().judge(try JSONDecoder.podpis().decode(Evidence.self, from: Data(entries[2].evidence.utf8)),
                                             policy: BuiltinPolicies.default, options: JudgementOptions())
-        #expect(rejudged.indication.rawValue == samples[2].indication)
+        #expect(rejudged.indication == samples[2].indication)
         try await reopened.close()
     }
 
@@ -190,7 +190,7 @@ struct JournalSizeTests {
                 INSERT INTO journal (seq, time, request_id, document_digest, signature_digest, signers, policy_id, policy_version, indication,
                                      sub_indication, evidence, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [first.seq, first.time, first.requestID, first.documentDigest, first.signatureDigest, "[\"CN=Иванова Мария Петровна\"]",
-                                 first.policyID, first.policyVersion, first.indication, first.subIndication, first.evidence, first.previousHash, first.hash])
+                                 first.policyID, first.policyVersion, first.indication.rawValue, first.subIndication?.rawValue, first.evidence, first.previousHash, first.hash])
         }
         try old.close()
 

@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 @testable import PodpisJournal
 import Testing
@@ -18,7 +19,7 @@ struct JournalTests {
     static func record(_ n: Int) -> JournalRecord {
         JournalRecord(requestID: "req-\(n)", documentDigest: String(repeating: "a", count: 64), signatureDigest: String(repeating: "b", count: 64),
                       signers: ["CN=Иванова Мария Петровна"], policyID: "default", policyVersion: "1.0",
-                      indication: n % 3 == 0 ? "TOTAL-FAILED" : "TOTAL-PASSED", subIndication: n % 3 == 0 ? "HASH_FAILURE" : nil,
+                      indication: n % 3 == 0 ? .totalFailed : .totalPassed, subIndication: n % 3 == 0 ? .hashFailure : nil,
                       evidence: "{\"n\":\(n)}")
     }
 
@@ -270,7 +271,7 @@ struct JournalHashTests {
         edited.evidence += " "
         #expect(!edited.hashMatches)
         edited = entry
-        edited.subIndication = "HASH_FAILURE"
+        edited.subIndication = Recorded(.hashFailure)
         #expect(!edited.hashMatches)
         edited = entry
         edited.signers = []
@@ -301,8 +302,11 @@ struct JournalHashTests {
             for optionals in [true, false] {
                 let record = JournalRecord(
                     requestID: text, documentDigest: optionals ? text : nil, signatureDigest: text, signers: index % 3 == 0 ? [] : [text, "CN=x"],
-                    policyID: text, policyVersion: text, indication: text, subIndication: optionals ? text : nil, evidence: text)
-                let entry = JournalEntry.make(node: index % 2 == 0 ? "0" : "node-\(index % 7)", seq: Int64(index) * 1_000_003, record: record, previousHash: text, now: Date(timeIntervalSince1970: 1_764_102_503.125))
+                    policyID: text, policyVersion: text, indication: .totalPassed, subIndication: nil, evidence: text)
+                var entry = JournalEntry.make(node: index % 2 == 0 ? "0" : "node-\(index % 7)", seq: Int64(index) * 1_000_003, record: record, previousHash: text, now: Date(timeIntervalSince1970: 1_764_102_503.125))
+                // The recorded verdict is text too (a journal may hold one this version does not know).
+                entry.indication = Recorded(rawValue: text)
+                entry.subIndication = optionals ? Recorded(rawValue: text) : nil
                 let expected = try Self.encoderBytes(entry)
                 #expect(entry.canonicalJSON() == expected, "\(entry.node) \(text.unicodeScalars.map { String($0.value, radix: 16) })")
                 #expect(entry.computedHash() == entry.encoderHash())

@@ -106,7 +106,7 @@ struct LawTests {
         let (evidence, unlisted) = try Self.judge(try Self.pki.head(surname: "Орлова", given: "Вера Андреевна", inn: "780600000006", snils: "66666666666", issuer: Self.pki.treasury))
         // The shipped policy names the list; with it absent, the rule says so without deciding anything.
         #expect(unlisted.indication == .totalPassed, "\(unlisted.signatures[0].reason)")
-        let stamp = try #require(evidence.signers[0].timestamps.first { $0.type == "signature" })
+        let stamp = try #require(evidence.signers[0].timestamps.first { $0.type == .signature })
         let tsa = try #require(stamp.tsaCertificate.flatMap { evidence.certificates[$0] })
         func judged(_ list: TrustList, _ language: Language = .ru) -> (Report, CheckResult?) {
             let report = PolicyEngine().judge(evidence, policy: Self.qualified.0, options: JudgementOptions(

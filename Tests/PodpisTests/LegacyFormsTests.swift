@@ -21,7 +21,7 @@ struct LegacyFormsTests {
         #expect(signature.subIndication == nil)
         #expect(signature.format == "CAdES-BASELINE-LT")
         #expect(signature.profile == "CAdES-X Long Type 1")
-        #expect(signature.timestamps.map(\.type) == ["signature", "cades-c"])
+        #expect(signature.timestamps.map(\.type) == [.signature, .cadesC])
         #expect(signature.timestamps.allSatisfy { $0.indication == "PASSED" }, "\(signature.timestamps)")
         // The protocol names the form and the CAdES-C timestamp in words.
         var russian = report
@@ -30,14 +30,14 @@ struct LegacyFormsTests {
         #expect(page.contains("CAdES-BASELINE-LT (форма: CAdES-X Long Type 1)"))
         #expect(page.contains("штамп времени над ссылками и подписью (CAdES-C, escTimeStamp)"))
         // The proven time is the signature timestamp's, before the certificate expired; validation is after it.
-        let signatureStamp = try #require(evidence.signers[0].timestamps.first { $0.type == "signature" })
+        let signatureStamp = try #require(evidence.signers[0].timestamps.first { $0.type == .signature })
         #expect(abs(signature.bestSignatureTime.timeIntervalSince(signatureStamp.genTime)) < 1)
         #expect(evidence.validationTime > shape.signerNotAfter)
         #expect(signatureStamp.tsaCertificateSource == "certificateValues")
         // Revocation came from revocation-values: the signer's status from an OCSP answer with a Streebog CertID.
         let path = try #require(evidence.signers[0].chains.first?.path)
         #expect(path.first?.revocation.status == .good)
-        #expect(path.first?.revocation.source == "ocsp")
+        #expect(path.first?.revocation.source == .ocsp)
         // The complete references all find their values.
         let longTerm = try #require(evidence.signers[0].longTerm)
         #expect(longTerm.form == "CAdES-X Long Type 1")
@@ -53,8 +53,8 @@ struct LegacyFormsTests {
         let shape = try CryptoProLongTerm(placement: placement)
         let (evidence, report) = try shape.verify()
         let signature = try #require(report.signatures.first)
-        let stamp = try #require(signature.timestamps.first { $0.type == "signature" })
-        let found = try #require(evidence.signers[0].timestamps.first { $0.type == "signature" })
+        let stamp = try #require(signature.timestamps.first { $0.type == .signature })
+        let found = try #require(evidence.signers[0].timestamps.first { $0.type == .signature })
         switch placement {
         case .nowhere:
             #expect(stamp.indication == "INDETERMINATE")
@@ -103,10 +103,10 @@ struct LegacyFormsTests {
         let shape = try CryptoProLongTerm(breakReferencesAfterStamping: true)
         let (_, report) = try shape.verify()
         let signature = try #require(report.signatures.first)
-        let cadesC = try #require(signature.timestamps.first { $0.type == "cades-c" })
+        let cadesC = try #require(signature.timestamps.first { $0.type == .cadesC })
         #expect(cadesC.indication == "FAILED")
         #expect(cadesC.subIndication == .hashFailure)
-        #expect(signature.timestamps.first { $0.type == "signature" }?.indication == "PASSED")
+        #expect(signature.timestamps.first { $0.type == .signature }?.indication == "PASSED")
         #expect(report.indication == .totalPassed, "\(signature.reason)")
         #expect(signature.checks.first { $0.id == "timestamps" }?.status == .warning)
     }
@@ -129,7 +129,7 @@ struct LegacyFormsTests {
         #expect(report.indication == .totalPassed, "\(report.signatures[0].reason)")
         let signerPath = try #require(evidence.signers[0].chains.first?.path)
         #expect(signerPath[0].revocation.status == .good)
-        #expect(signerPath[0].revocation.source == "ocsp")
+        #expect(signerPath[0].revocation.source == .ocsp)
         // Directly: the answer about this certificate is found and verified; about another one it is not.
         let h = Hierarchy.gost
         let responder = OCSPResponder(ca: h.ca.certificate, signer: h.ca.certificate, key: h.ca.key, lookup: { _ in .good })

@@ -45,7 +45,7 @@ struct LongTermTests {
         #expect(EmbeddedRevocation.ocspResponses(inSignedData: try SignatureDecoder.decode(lt.bytes, subject: nil).der).count == 2)
         let (evidence, report) = try judge(lt.bytes, document: sampleDocument, hierarchy: h, crls: [], at: Date().addingTimeInterval(5 * 365 * 86_400))
         #expect(report.indication == .totalPassed, "\(report.signatures[0].reason)")
-        #expect(evidence.signers[0].chains[0].path[0].revocation.source == "ocsp")
+        #expect(evidence.signers[0].chains[0].path[0].revocation.source == .ocsp)
     }
 
     @Test("LT is refused without a timestamp, and without revocation data")

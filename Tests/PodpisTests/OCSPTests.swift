@@ -25,7 +25,7 @@ struct OCSPTests {
         let signer = try h.signer(crlURL: "http://127.0.0.1:9/none.crl")
         for responder in [nil, try ocspSigner(h)] {
             let (evidence, report) = try verify(signer, h, answers: [try h.ocspAnswer(for: signer.certificate, status: .good, signer: responder)])
-            #expect(evidence.signers[0].chains[0].path[0].revocation.source == "ocsp")
+            #expect(evidence.signers[0].chains[0].path[0].revocation.source == .ocsp)
             #expect(evidence.signers[0].chains[0].path[0].revocation.status == .good)
             #expect(report.indication == .totalPassed, "\(report.signatures[0].reason)")
         }

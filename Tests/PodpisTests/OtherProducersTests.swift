@@ -183,7 +183,7 @@ struct OtherProducersTests {
         let (evidence, report) = try judge(ber, document: sampleDocument, hierarchy: h)
         #expect(report.indication == .totalPassed, "\(report.signatures[0].reason)")
         #expect(report.signatures[0].format == "CAdES-BASELINE-LTA")
-        let archive = try #require(evidence.signers[0].timestamps.first { $0.type == "archive" })
+        let archive = try #require(evidence.signers[0].timestamps.first { $0.type == .archive })
         #expect(archive.imprint.outcome == .valid, "\(archive.imprint.detail ?? "")")
 
         // A certificate the archive timestamp covers is removed: in DER that is a broken imprint (FAILED); in BER
@@ -194,7 +194,7 @@ struct OtherProducersTests {
         #expect(derReport.signatures[0].timestamps.last?.indication == "FAILED")
         let (berEvidence, berReport) = try judge(TestDER.berSkeleton(fewer), document: sampleDocument, hierarchy: h)
         let berArchive = try #require(berReport.signatures[0].timestamps.last)
-        #expect(berArchive.type == "archive")
+        #expect(berArchive.type == .archive)
         #expect(berArchive.indication == "INDETERMINATE")
         #expect(berArchive.subIndication == .signedDataNotFound)
         #expect(berArchive.reason?.contains("BER") == true, "\(berArchive.reason ?? "")")
@@ -251,7 +251,7 @@ struct OtherProducersTests {
             #expect(alone.indication == .indeterminate, "\(name)")
             #expect(alone.subIndication == .signedDataNotFound, "\(name)")
             let stamp = try #require(alone.timestamps?.first)
-            #expect(stamp.type == "standalone")
+            #expect(stamp.type == .standalone)
             #expect(stamp.tsa == tsa.certificate.subject)
             #expect(stamp.imprintAlgorithm == "streebog256")
             #expect(stamp.imprint == hex(try MultiDigest.digest(.streebog256, sampleDocument)))

@@ -221,7 +221,7 @@ struct PDFTests {
         let (_, report) = try Self.verify(signed)
         #expect(report.indication == .totalPassed, "\(report.signatures.first?.reason ?? "")")
         #expect(report.signatures[0].format == "PAdES-BASELINE-T")
-        #expect(report.signatures[0].timestamps.map(\.type) == ["signature"])
+        #expect(report.signatures[0].timestamps.map(\.type) == [.signature])
     }
 
     @Test("PAdES-LTA: validation data in a DSS, then a document timestamp over everything; it verifies offline years later")
@@ -234,9 +234,9 @@ struct PDFTests {
         let pdf = try #require(evidence.pdf)
         #expect(pdf.revisions.count == 4)
         #expect(pdf.dss.map { $0.certificates > 0 && $0.crls > 0 } == true)
-        #expect(pdf.signatures.map(\.kind) == ["signature", "document-timestamp"])
+        #expect(pdf.signatures.map(\.kind) == [.signature, .documentTimestamp])
         #expect(report.documentChecks.first { $0.id == "pdf-document-timestamps" }?.status == .passed)
-        #expect(report.signatures[0].timestamps.map(\.type).sorted() == ["document", "signature"])
+        #expect(report.signatures[0].timestamps.map(\.type.rawValue).sorted() == ["document", "signature"])
         // Changes after the signature: the DSS and the document timestamp, both allowed.
         #expect(Self.check(report, "pdf-changes")?.status == .passed)
     }

@@ -110,7 +110,7 @@ struct RealWorldPDFTests {
     func copiedDocumentTimestamp() throws {
         let (_, report) = try RealWorldPDF.verify("pades-lta-copied-doctst.pdf")
         #expect(report.documentChecks.first { $0.id == "pdf-document-timestamps" }?.status == .warning)
-        #expect(report.signatures.allSatisfy { !$0.timestamps.contains { $0.type == "document" } })
+        #expect(report.signatures.allSatisfy { !$0.timestamps.contains { $0.type == .document } })
     }
 
     @Test("certifications: P=1 and P=3 are read; podpis refuses to sign a document certified with no changes allowed")

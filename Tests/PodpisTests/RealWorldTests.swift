@@ -97,17 +97,17 @@ struct RealWorldTests {
                     "dss-cades/cades_signeddata_extended_after_lta.p7m": 2, "dss-cades/cades-lta-duplicated-atst.p7m": 2]
         for (file, count) in good {
             let (evidence, _) = try RealWorld.judge(file)
-            let archives = evidence.signers.flatMap(\.timestamps).filter { $0.type == "archive" }
+            let archives = evidence.signers.flatMap(\.timestamps).filter { $0.type == .archive }
             #expect(archives.count == count, "\(file)")
             #expect(archives.allSatisfy { $0.imprint.outcome == .valid }, "\(file): \(archives.map { $0.imprint.detail ?? "" })")
             #expect(archives.allSatisfy { $0.covers?.isEmpty == false }, "\(file): every archive timestamp covers the signature timestamp")
         }
         // An archive timestamp copied from another signature (DSS expects it to fail).
         let (copied, _) = try RealWorld.judge("dss-cades/cades-lta-copied-atst.p7m")
-        #expect(copied.signers.flatMap(\.timestamps).filter { $0.type == "archive" }.allSatisfy { $0.imprint.outcome == .invalid })
+        #expect(copied.signers.flatMap(\.timestamps).filter { $0.type == .archive }.allSatisfy { $0.imprint.outcome == .invalid })
         // A certificate the archive timestamp covers was swapped afterwards.
         let (wrongCert, _) = try RealWorld.judge("dss-cades/cades-ats-v3-wrong-cert.p7m")
-        #expect(wrongCert.signers.flatMap(\.timestamps).first { $0.type == "archive" }?.imprint.outcome == .invalid)
+        #expect(wrongCert.signers.flatMap(\.timestamps).first { $0.type == .archive }?.imprint.outcome == .invalid)
     }
 
     @Test("DSS: enveloping is intact; the broken one is a HASH_FAILURE")

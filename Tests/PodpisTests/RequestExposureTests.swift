@@ -161,7 +161,7 @@ struct RequestExposureTests {
         }
         let entries = try await f.state.journal.entries(after: 0, limit: 10)
         #expect(entries.count == 1)
-        #expect(entries.first?.indication == "TOTAL-PASSED")
+        #expect(entries.first?.indication.value == .totalPassed)
     }
 
     @Test("the SQLite journal file is created readable by its owner only (it holds СНИЛС)")

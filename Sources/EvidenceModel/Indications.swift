@@ -1,17 +1,9 @@
-/// ETSI EN 319 102-1 main indications.
+/// ETSI EN 319 102-1 main indications: what the policy engine concludes, and what the audit journal records of it
+/// (its `indication` column and export field hold the raw value).
 public enum Indication: String, Codable, Sendable, CaseIterable {
     case totalPassed = "TOTAL-PASSED"
     case totalFailed = "TOTAL-FAILED"
     case indeterminate = "INDETERMINATE"
-
-    /// Severity for aggregation: TOTAL-FAILED over INDETERMINATE over TOTAL-PASSED.
-    var severity: Int {
-        switch self {
-        case .totalPassed: 0
-        case .indeterminate: 1
-        case .totalFailed: 2
-        }
-    }
 
     /// The ETSI URN.
     public var urn: String { "urn:etsi:019102:mainindication:\(rawValue)" }

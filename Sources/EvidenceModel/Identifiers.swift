@@ -1,0 +1,141 @@
+/// Identifiers the evidence carries, as types.
+///
+/// Each is an *open* set in the manner of swift-certificates' extension identifiers: a struct over its string, with
+/// the values podpis writes as static members. Evidence is stored (`--evidence-out`, the audit journal) and judged
+/// again by later versions, so a value this version does not know (written by a newer one, or by one that has since
+/// dropped it) must still decode, survive re-encoding byte for byte, and be judged as what it is: unknown, never as
+/// one of the known values. The JSON is the bare string, exactly as before these types existed.
+public protocol OpenIdentifier: RawRepresentable, Hashable, Codable, Sendable, CustomStringConvertible
+where RawValue == String {
+    init(rawValue: String)
+}
+
+extension OpenIdentifier {
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// Why a certificate path was evaluated at its time (``ChainEvidence/purpose``).
+public struct ChainPurpose: OpenIdentifier {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// At the validation time (`--at`, or when the evidence was gathered): the path the verdict is about.
+    public static let validationTime = Self(rawValue: "validationTime")
+    /// A TSA certificate's path at its timestamp's generation time.
+    public static let timestamp = Self(rawValue: "timestamp")
+    /// The path of a signed trust list's signer.
+    public static let listSignature = Self(rawValue: "listSignature")
+    /// A CRL issuer's own path (RFC 5280 §6.3.3 (f)).
+    public static let crlIssuer = Self(rawValue: "crlIssuer")
+}
+
+/// A stable podpis code for a path-validation problem (``ChainIssue/code``), mapped from OpenSSL's many codes.
+public struct ChainIssueCode: OpenIdentifier {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let noPathToTrustAnchor = Self(rawValue: "noPathToTrustAnchor")
+    public static let expired = Self(rawValue: "expired")
+    public static let notYetValid = Self(rawValue: "notYetValid")
+    public static let revoked = Self(rawValue: "revoked")
+    public static let signatureInvalid = Self(rawValue: "signatureInvalid")
+    public static let caConstraints = Self(rawValue: "caConstraints")
+    public static let pathLength = Self(rawValue: "pathLength")
+    public static let keyUsage = Self(rawValue: "keyUsage")
+    public static let nameConstraints = Self(rawValue: "nameConstraints")
+    public static let policy = Self(rawValue: "policy")
+    public static let unknownCriticalExtension = Self(rawValue: "unknownCriticalExtension")
+    public static let weakKey = Self(rawValue: "weakKey")
+    public static let weakAlgorithm = Self(rawValue: "weakAlgorithm")
+    public static let malformed = Self(rawValue: "malformed")
+    public static let revocationData = Self(rawValue: "revocationData")
+    public static let other = Self(rawValue: "other")
+
+    /// The codes about time (a certificate's validity period, its revocation, the revocation data's): judged by
+    /// the checks that weigh them against the time that counts, not as a broken path.
+    public static let timeRelated: Set<ChainIssueCode> = [.expired, .notYetValid, .revoked, .revocationData]
+
+    /// Whether the problem concerns time (see ``timeRelated``). An unknown code never does.
+    public var isTimeRelated: Bool { Self.timeRelated.contains(self) }
+}
+
+/// What an RFC 3161 timestamp is over (``TimestampEvidence/type``).
+public struct TimestampType: OpenIdentifier {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// signature-time-stamp (id-aa-signatureTimeStampToken): over the signature value.
+    public static let signature = Self(rawValue: "signature")
+    /// content-time-stamp (id-aa-ets-contentTimestamp): over the signed content.
+    public static let content = Self(rawValue: "content")
+    /// archive-time-stamp-v3 (ETSI EN 319 122-1): over the signature and its validation data.
+    public static let archive = Self(rawValue: "archive")
+    /// CAdES-C-time-stamp (id-aa-ets-escTimeStamp, TS 101 733 §6.3.5).
+    public static let cadesC = Self(rawValue: "cades-c")
+    /// time-stamped-certs-crls-references (id-aa-ets-certCRLTimestamp): over the complete references only.
+    public static let refs = Self(rawValue: "refs")
+    /// A bare token given alone.
+    public static let standalone = Self(rawValue: "standalone")
+    /// A PDF document timestamp (ETSI EN 319 142-1, `/Type /DocTimeStamp`).
+    public static let document = Self(rawValue: "document")
+}
+
+/// A kind of revocation object: where a certificate's status came from (``RevocationEvidence/source``,
+/// ``RevocationSource/kind``) and what was considered (``RevocationObjectUse/kind``).
+public struct RevocationKind: OpenIdentifier {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let crl = Self(rawValue: "crl")
+    /// A delta CRL (RFC 5280 §5.2.4).
+    public static let deltaCRL = Self(rawValue: "delta-crl")
+    public static let ocsp = Self(rawValue: "ocsp")
+
+    /// The kinds this version knows how to read. A status from any other source is not one this version can
+    /// vouch for: it is judged as no status at all.
+    public static let known: Set<RevocationKind> = [.crl, .deltaCRL, .ocsp]
+}
+
+/// What a complete-certificate-references or complete-revocation-references entry names (``ReferenceMatch/kind``).
+public struct ReferenceKind: OpenIdentifier {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let certificate = Self(rawValue: "certificate")
+    public static let crl = Self(rawValue: "crl")
+    public static let ocsp = Self(rawValue: "ocsp")
+}
+
+/// What a PDF signature field holds (``PDFSignatureEvidence/kind``).
+public struct PDFSignatureKind: OpenIdentifier {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let signature = Self(rawValue: "signature")
+    /// A document timestamp (`/Type /DocTimeStamp`, ETSI.RFC3161).
+    public static let documentTimestamp = Self(rawValue: "document-timestamp")
+}
+
+/// A value of a closed vocabulary (``Indication``, ``SubIndication``) as it was recorded: what the audit journal
+/// stores and reads back. A journal outlives the version that wrote it, so a value this version does not know still
+/// reads, keeps its exact text (the entry's hash covers it), and says so: ``value`` is `nil`.
+public struct Recorded<Value: RawRepresentable>: OpenIdentifier where Value.RawValue == String {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ value: Value) { self.rawValue = value.rawValue }
+
+    /// The value, when this version knows it.
+    public var value: Value? { Value(rawValue: rawValue) }
+
+    public static func == (recorded: Self, value: Value) -> Bool { recorded.rawValue == value.rawValue }
+    public static func != (recorded: Self, value: Value) -> Bool { recorded.rawValue != value.rawValue }
+}

@@ -1,0 +1,117 @@
+import EvidenceModel
+import Foundation
+@testable import PodpisJournal
+@testable import PolicyEngine
+import Testing
+
+/// Identifiers in stored evidence and in the journal are open sets: a value a later (or earlier) version wrote reads,
+/// survives re-encoding unchanged, and is never taken for a known value that would pass.
+extension VocabularyTests {
+    /// The stored evidence, its JSON changed by `edit`, decoded as a reader of a journal would.
+    func editedEvidence(_ edit: (inout [String: Any]) throws -> Void) throws -> (evidence: Evidence, json: Data) {
+        let path = (Repository.policies as NSString).appendingPathComponent("tests/evidence/gost-qualified-t.json")
+        var tree = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        try edit(&tree)
+        let json = try JSONSerialization.data(withJSONObject: tree)
+        return (try JSONDecoder.podpis().decode(Evidence.self, from: json), json)
+    }
+
+    /// Re-encoding keeps every value as it was read, byte for byte on a second round.
+    func expectSurvives(_ evidence: Evidence, _ json: Data, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let encoded = try JSONEncoder.podpis().encode(evidence)
+        let original = try JSONSerialization.jsonObject(with: json) as? NSDictionary
+        let reread = try JSONSerialization.jsonObject(with: encoded) as? NSDictionary
+        #expect(original == reread, sourceLocation: sourceLocation)
+        let again = try JSONEncoder.podpis().encode(try JSONDecoder.podpis().decode(Evidence.self, from: encoded))
+        #expect(again == encoded, sourceLocation: sourceLocation)
+    }
+
+    @Test("an unknown chain issue code reads, survives re-encoding, and fails the path instead of passing as a time issue")
+    func unknownChainIssueCode() throws {
+        let (evidence, json) = try editedEvidence { tree in
+            var signers = tree["signers"] as! [[String: Any]]
+            var chains = signers[0]["chains"] as! [[String: Any]]
+            chains[0]["issues"] = [["depth": 0, "code": "quantumBroken", "openSSLCode": 0, "message": "a problem of the future"]]
+            signers[0]["chains"] = chains
+            tree["signers"] = signers
+        }
+        let issue = try #require(evidence.signers[0].chains[0].issues.first)
+        #expect(issue.code.rawValue == "quantumBroken")
+        #expect(!issue.code.isTimeRelated)
+        try expectSurvives(evidence, json)
+        let chain = try Rule(id: "r", check: "chain")
+        #expect(judge(chain, try Repository.evidence("gost-qualified-t")) == .passed)
+        #expect(judge(chain, evidence) == .failed)
+    }
+
+    @Test("a 'good' status from a revocation source this version does not know counts as no status")
+    func unknownRevocationSource() throws {
+        let (evidence, json) = try editedEvidence { tree in
+            var signers = tree["signers"] as! [[String: Any]]
+            var chains = signers[0]["chains"] as! [[String: Any]]
+            var path = chains[0]["path"] as! [[String: Any]]
+            var revocation = path[0]["revocation"] as! [String: Any]
+            revocation["source"] = "scvp"
+            path[0]["revocation"] = revocation
+            chains[0]["path"] = path
+            signers[0]["chains"] = chains
+            tree["signers"] = signers
+        }
+        let revocation = evidence.signers[0].chains[0].path[0].revocation
+        #expect(revocation.source?.rawValue == "scvp")
+        #expect(revocation.status == .good)
+        try expectSurvives(evidence, json)
+        let always = try Rule(id: "r", check: "revocation", params: "require: always")
+        #expect(judge(always, try Repository.evidence("gost-qualified-t")) == .passed)
+        let judged = result(always, evidence)
+        #expect(judged?.status == .failed, "\(judged?.message ?? "-")")
+        #expect(judged?.subIndication == .tryLater)
+    }
+
+    @Test("unknown chain purposes, timestamp types and revocation object kinds read and survive re-encoding; such a timestamp proves no time")
+    func unknownPurposeAndTimestampType() throws {
+        let (evidence, json) = try editedEvidence { tree in
+            var signers = tree["signers"] as! [[String: Any]]
+            var stamps = signers[0]["timestamps"] as! [[String: Any]]
+            stamps[0]["type"] = "future-stamp"
+            var chains = stamps[0]["chains"] as! [[String: Any]]
+            chains[0]["purpose"] = "futurePurpose"
+            stamps[0]["chains"] = chains
+            signers[0]["timestamps"] = stamps
+            var signerChains = signers[0]["chains"] as! [[String: Any]]
+            var path = signerChains[0]["path"] as! [[String: Any]]
+            var revocation = path[0]["revocation"] as! [String: Any]
+            revocation["considered"] = [["kind": "crl-v3", "sha256": "00", "issuer": "CN=Test CA", "outcome": "unneeded"]]
+            path[0]["revocation"] = revocation
+            signerChains[0]["path"] = path
+            signers[0]["chains"] = signerChains
+            tree["signers"] = signers
+        }
+        let stamp = try #require(evidence.signers[0].timestamps.first)
+        #expect(stamp.type == TimestampType(rawValue: "future-stamp") && stamp.type != .signature)
+        #expect(stamp.chains[0].purpose == ChainPurpose(rawValue: "futurePurpose") && stamp.chains[0].purpose != .timestamp)
+        #expect(evidence.signers[0].chains[0].path[0].revocation.considered?.first?.kind.rawValue == "crl-v3")
+        try expectSurvives(evidence, json)
+        #expect(TimestampJudge.proofOfExistence(TimestampJudge.judge(evidence.signers[0], evidence: evidence, validationTime: evidence.validationTime)) == nil)
+        let original = try Repository.evidence("gost-qualified-t")
+        #expect(TimestampJudge.proofOfExistence(TimestampJudge.judge(original.signers[0], evidence: original, validationTime: original.validationTime)) != nil)
+    }
+
+    @Test("the journal keeps a verdict this version does not know: it reads, re-encodes and hashes as written")
+    func unknownJournalIndication() throws {
+        let record = JournalRecord(requestID: "r", documentDigest: nil, signatureDigest: "b", signers: [], policyID: "default",
+                                   policyVersion: "1", indication: .indeterminate, subIndication: .tryLater, evidence: "{}")
+        var entry = JournalEntry.make(seq: 1, record: record, previousHash: JournalEntry.genesis)
+        #expect(entry.indication == .indeterminate && entry.subIndication?.value == .tryLater)
+        entry.indication = Recorded(rawValue: "PARTIALLY-PASSED")
+        entry.subIndication = Recorded(rawValue: "SOMETHING_NEW")
+        entry.hash = entry.computedHash()
+        let json = try JSONEncoder().encode(entry)
+        #expect(String(decoding: json, as: UTF8.self).contains("\"indication\":\"PARTIALLY-PASSED\""))
+        let read = try JSONDecoder().decode(JournalEntry.self, from: json)
+        #expect(read == entry)
+        #expect(read.hashMatches)
+        #expect(read.indication.value == nil && read.indication != .totalPassed)
+        #expect(read.subIndication?.value == nil)
+    }
+}
