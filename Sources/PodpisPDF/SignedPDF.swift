@@ -95,7 +95,7 @@ public final class SignedPDF {
         self.name = name
         let subject = subject ?? name
         func fail(_ message: String) -> PodpisError {
-            PodpisError(.dataFormat, "not a readable PDF: \(message)", subject: subject).localized("error.pdf-unreadable", ["detail": message])
+            PodpisError(.dataFormat, .pdfUnreadable, ["detail": message], subject: subject)
         }
         bytes = PDFBytes(data)
         do {
@@ -105,7 +105,7 @@ public final class SignedPDF {
         }
         let last = structure.revisions[structure.revisions.count - 1]
         if last.trailer["/Encrypt"] != nil {
-            throw PodpisError(.dataFormat, "encrypted PDFs are not supported", subject: subject).localized("error.pdf-encrypted")
+            throw PodpisError(.dataFormat, .pdfEncrypted, subject: subject)
         }
         do {
             latest = try QPDFDocument(bytes, length: last.end)
@@ -221,13 +221,12 @@ public final class SignedPDF {
     /// plus the ``PDFEvidence``: revisions, what each changed, byte-range checks, permissions, the DSS.
     public func collectEvidence(_ settings: VerificationSettings) throws -> Evidence {
         guard isSigned else {
-            throw PodpisError(.dataFormat, "the PDF holds no signature", subject: name).localized("error.pdf-unsigned")
+            throw PodpisError(.dataFormat, .pdfUnsigned, subject: name)
         }
         do {
             return try gather(settings)
         } catch let failure as QPDFDocument.Failure {
-            throw PodpisError(.dataFormat, "not a readable PDF: \(failure.description)", subject: name)
-                .localized("error.pdf-unreadable", ["detail": failure.description])
+            throw PodpisError(.dataFormat, .pdfUnreadable, ["detail": failure.description], subject: name)
         }
     }
 

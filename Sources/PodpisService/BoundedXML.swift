@@ -107,22 +107,18 @@ public enum BoundedXML {
         // Published in UTF-8. Anything else is refused before the XML parser sees it: Foundation's
         // XMLParser traps on element names that are not valid UTF-8 (found by the trust-list fuzz target).
         guard String(validating: data, as: UTF8.self) != nil else {
-            throw PodpisError(.dataFormat, "not a readable \(what): the file is not valid UTF-8", subject: subject)
-                .localized("error.xml-not-utf8", names)
+            throw PodpisError(.dataFormat, .xmlNotUtf8, names, subject: subject)
         }
         if let declaration = declaredEncoding(data), declaration.lowercased() != "utf-8", declaration.lowercased() != "utf8" {
-            throw PodpisError(.dataFormat, "not a readable \(what): encoding «\(declaration)» (UTF-8 expected)", subject: subject)
-                .localized("error.xml-encoding", names.merging(["encoding": declaration]) { a, _ in a })
+            throw PodpisError(.dataFormat, .xmlEncoding, names.merging(["encoding": declaration]) { a, _ in a }, subject: subject)
         }
         // Nor may it hold processing instructions (only the XML declaration): Foundation's XMLParser dereferences a
         // null pointer on one without data, such as `<?x?>` (found by the same fuzz target).
         if hasProcessingInstruction(data) {
-            throw PodpisError(.dataFormat, "not a readable \(what): it holds an XML processing instruction", subject: subject)
-                .localized("error.xml-instruction", names)
+            throw PodpisError(.dataFormat, .xmlInstruction, names, subject: subject)
         }
         if !allowDoctype, data.firstRange(of: Array("<!DOCTYPE".utf8)) != nil {
-            throw PodpisError(.dataFormat, "not a readable \(what): it declares a DOCTYPE (entities are not accepted)", subject: subject)
-                .localized("error.xml-doctype", names)
+            throw PodpisError(.dataFormat, .xmlDoctype, names, subject: subject)
         }
         let parser = XMLParser(data: Data(data))
         parser.shouldResolveExternalEntities = false
@@ -132,8 +128,7 @@ public enum BoundedXML {
         guard parser.parse(), builder.stack.isEmpty, let root = builder.root else {
             let reason = builder.failure ?? parser.parserError.map { "\($0.localizedDescription) (line \(parser.lineNumber))" }
                 ?? (builder.stack.isEmpty ? "not XML" : "the file ends inside <\(builder.stack.last!.name)>")
-            throw PodpisError(.dataFormat, "not a readable \(what): \(reason)", subject: subject)
-                .localized("error.xml-unreadable", names.merging(["reason": reason]) { a, _ in a })
+            throw PodpisError(.dataFormat, .xmlUnreadable, names.merging(["reason": reason]) { a, _ in a }, subject: subject)
         }
         return root
     }

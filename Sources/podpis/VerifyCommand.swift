@@ -217,8 +217,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let ext = (document as NSString).pathExtension.lowercased()
         if SignatureLookup.signatureExtensions.contains(ext) { return (nil, document) }
         let looked = SignatureLookup.suffixes.map { (document as NSString).lastPathComponent + $0 }.joined(separator: ", ")
-        throw PodpisError(.noInput, "no signature given and none found beside it (looked for \(looked))", subject: document)
-            .localized("error.no-signature-beside", ["looked": looked])
+        throw PodpisError(.noInput, .noSignatureBeside, ["looked": looked], subject: document)
     }
 
 }
