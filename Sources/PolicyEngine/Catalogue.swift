@@ -25,11 +25,23 @@ public struct Catalogue: Sendable {
         return MessageTemplate.zoneNamed(MessageTemplate.fill(template, args), language: language)
     }
 
-    func render(_ message: Message) -> String {
-        guard !message.parts.isEmpty else { return text(message.key, message.args) }
+    func render(_ message: Message) -> String { text(message.key, values(message)) }
+
+    /// `message`'s text and the values that filled its template as the text shows them (notes inside it rendered,
+    /// times named in the catalogue's language): a check's `message` and `messageArgs` (nil when it takes none).
+    func rendered(_ message: Message) -> (text: String, arguments: [String: String]?) {
+        let values = values(message)
+        let text = text(message.key, values)
+        guard !values.isEmpty else { return (text, nil) }
+        return (text, values.mapValues { MessageTemplate.zoneNamed($0, language: language) })
+    }
+
+    /// The message's values with the notes inside it rendered in this language.
+    private func values(_ message: Message) -> [String: String] {
+        guard !message.parts.isEmpty else { return message.args }
         var args = message.args
         for (name, parts) in message.parts { args[name] = parts.map(render).joined(separator: "; ") }
-        return text(message.key, args)
+        return args
     }
 
     /// The base catalogue with its companions (the law's own keys, `Catalogue+Law.swift`; PDFs', `Catalogue+pdf.swift`;

@@ -235,7 +235,7 @@ public struct PolicyEngine: Sendable {
 
     func makeResult(_ rule: Rule, _ verdict: CheckVerdict, catalogue: Catalogue) -> CheckResult {
         let message = verdict.message
-        let text = catalogue.render(message)
+        let (text, arguments) = catalogue.rendered(message)
         let basis = rule.basis?.text(catalogue.language)
         let name = CheckVocabulary.title(of: rule, catalogue.language)
         var result: CheckResult
@@ -257,6 +257,7 @@ public struct PolicyEngine: Sendable {
         }
         result.check = rule.check
         result.messageKey = message.key.rawValue
+        result.messageArgs = arguments
         return result
     }
 
