@@ -32,7 +32,6 @@ extension Catalogue {
         "container.heading": "Container {type}: {name}",
         "container.orphan-manifest": "Manifest {file} is signed by no signature",
         "container.signature-unreadable": "not a readable CMS signature: {reason}",
-        "policy.unknown-check": "The policy names an unknown check «{check}»",
         "rule.not-in-force": "The rule was not in force at the signing time",
         // identification
         "signer-certificate.substituted": "The certificate in the signature is not the one the signer signed with (signing-certificate attribute mismatch: possible certificate substitution)",
@@ -190,7 +189,6 @@ extension Catalogue {
         "lint.expected-list": "{what} must be a list",
         "lint.expected-duration": "{what} must be a duration like 90s, 15m, 24h or 7d",
         "lint.until-before-from": "{what}: «until» must come after «from»",
-        "lint.unknown-algorithm": "unknown algorithm «{algorithm}» (closest: {suggestion})",
         "lint.constraint-empty": "a constraint must name an algorithm or a key type",
         "lint.bad-id": "the policy id «{id}» must be lower-case letters, digits and dashes",
         "lint.no-versions": "a policy needs at least one version",
@@ -223,7 +221,6 @@ extension Catalogue {
         "explain.legal": "A signature that passes is {kind} ({basis}).",
         "lint.summary": "{files} file(s) checked, {errors} error(s)",
         "policy-test.summary": "{count} case(s), {failed} failed",
-        "impact.rule": "rule",
         "impact.summary": "{changed} verdict(s) would change under the edited «{policy}», {unchanged} unchanged",
         "cli.trust-imported": "Imported {count} CAs with {certs} certificates (list version {version}) into {out}",
         "audit.broken": "The journal is broken at entry {seq}: {reason} ({count} entries read)",
