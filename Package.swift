@@ -51,7 +51,8 @@ let package = Package(
             name: "CPodpis", dependencies: ["COpenSSL", "CCurl"],
             cSettings: [.define("OPENSSL_SUPPRESS_DEPRECATED")]),
         // Policy-free, Codable evidence and report values shared by the core and the engine, and the pure-Swift helpers
-        // every module shares (Hex, MarkupEscaping).
+        // every module shares (Hex, MarkupEscaping); the message mechanics (Language, MessageKey) and the errors' words
+        // (ErrorMessage), low enough for every module that throws.
         .target(name: "EvidenceModel"),
         // The shipped defaults compiled into the binary (policies, trust-list folders, report templates), generated
         // at build time from the repository's files by the EmbedDefaults plugin.

@@ -62,6 +62,7 @@ public final class ASiCContainer {
         self.zip = zip
         let subject = path
         func fail(_ message: String) -> PodpisError { PodpisError(.dataFormat, message, subject: subject) }
+        func fail(_ key: ErrorMessage, _ values: [String: String] = [:]) -> PodpisError { PodpisError(.dataFormat, key, values, subject: subject) }
 
         // EN 319 162-1 §A.1: `mimetype` first, stored, no extra field, so that its media type sits at byte 38. Many
         // producers get this wrong (DSS reads such containers, and so does podpis): a misplaced, compressed or
@@ -92,7 +93,7 @@ public final class ASiCContainer {
             }
         } else {
             guard hasCAdESSignature else {
-                throw fail("not an ASiC container: no «mimetype» entry (a ZIP archive, but not ASiC-E or ASiC-S)").localized("error.no-mimetype")
+                throw fail(.noMimetype)
             }
             warnings.append("no «mimetype» entry: the container is recognised by its META-INF signature files")
         }
@@ -143,10 +144,8 @@ public final class ASiCContainer {
         if pairs.isEmpty {
             let xades = meta.contains { ($0.name as NSString).lastPathComponent.lowercased().hasPrefix("signatures") && $0.name.hasSuffix(".xml") }
             throw xades
-                ? fail("\(resolved.rawValue) container with XAdES signatures (META-INF/signatures*.xml): podpis verifies CAdES containers only")
-                    .localized("error.xades-container", ["type": resolved.rawValue])
-                : fail("\(resolved.rawValue) container holds no CAdES signature (META-INF/signature*.p7s)")
-                    .localized("error.no-cades-in-container", ["type": resolved.rawValue])
+                ? fail(.xadesContainer, ["type": resolved.rawValue])
+                : fail(.noCadesInContainer, ["type": resolved.rawValue])
         }
     }
 

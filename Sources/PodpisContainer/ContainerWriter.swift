@@ -70,8 +70,7 @@ public enum ContainerWriter {
     static func check(_ files: [Input], kind: ASiCContainer.Kind) throws {
         guard !files.isEmpty else { throw PodpisError(.usage, "no files to put into the container") }
         if kind == .asicS, files.count != 1 {
-            throw PodpisError(.usage, "an ASiC-S container holds exactly one file (use --container asice for several)")
-                .localized("error.asics-one-file")
+            throw PodpisError(.usage, .asicsOneFile)
         }
         var seen = Set<String>()
         for file in files {

@@ -427,7 +427,7 @@ public enum AuditJournals {
         }
         let path = sqlitePath(url)
         if !create, !FileManager.default.fileExists(atPath: path) {
-            throw PodpisError(.noInput, "no such journal", subject: path).localized("error.no-such-file")
+            throw PodpisError(.noInput, .noSuchFile, subject: path)
         }
         return try SQLiteJournal(path: path)
     }

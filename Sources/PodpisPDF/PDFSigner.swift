@@ -37,14 +37,14 @@ public enum PDFSigning {
 
     static func open(_ pdf: [UInt8], name: String?) throws -> Opened {
         func fail(_ message: String) -> PodpisError {
-            PodpisError(.dataFormat, "not a readable PDF: \(message)", subject: name).localized("error.pdf-unreadable", ["detail": message])
+            PodpisError(.dataFormat, .pdfUnreadable, ["detail": message], subject: name)
         }
         let bytes = PDFBytes(pdf)
         do {
             let structure = try PDFStructure(bytes.buffer)
             let last = structure.revisions[structure.revisions.count - 1]
             if last.trailer["/Encrypt"] != nil {
-                throw PodpisError(.dataFormat, "encrypted PDFs are not supported", subject: name).localized("error.pdf-encrypted")
+                throw PodpisError(.dataFormat, .pdfEncrypted, subject: name)
             }
             if structure.trailingBytes > 0 {
                 throw fail("\(structure.trailingBytes) bytes follow the last %%EOF; an update after them would leave them unsigned")
@@ -77,11 +77,9 @@ public enum PDFSigning {
         do {
             return try body()
         } catch let failure as PDFStructure.Failure {
-            throw PodpisError(.dataFormat, "not a readable PDF: \(failure.description)", subject: name)
-                .localized("error.pdf-unreadable", ["detail": failure.description])
+            throw PodpisError(.dataFormat, .pdfUnreadable, ["detail": failure.description], subject: name)
         } catch let failure as QPDFDocument.Failure {
-            throw PodpisError(.dataFormat, "not a readable PDF: \(failure.description)", subject: name)
-                .localized("error.pdf-unreadable", ["detail": failure.description])
+            throw PodpisError(.dataFormat, .pdfUnreadable, ["detail": failure.description], subject: name)
         }
     }
 
@@ -261,7 +259,7 @@ public enum PDFSigning {
             }
         }
         guard let newest, let der = SignedPDF.trimmedDER(newest.contents) else {
-            throw PodpisError(.dataFormat, "the PDF holds no signature", subject: name).localized("error.pdf-unsigned")
+            throw PodpisError(.dataFormat, .pdfUnsigned, subject: name)
         }
         return der
     }

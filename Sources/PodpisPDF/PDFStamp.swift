@@ -38,8 +38,7 @@ public enum PDFStamping {
         do {
             font = try TrueTypeFont(path: fontPath ?? TrueTypeFont.defaultPath)
         } catch {
-            throw PodpisError(.configuration, "no font with Cyrillic letters for the stamp: install fonts-dejavu-core or set PODPIS_STAMP_FONT (\(error))")
-                .localized("error.pdf-no-font")
+            throw PodpisError(.configuration, .pdfNoFont, detail: "\(error)")
         }
         return try PDFSigning.wrap(name) {
             let opened = try PDFSigning.open(pdf, name: name)

@@ -95,7 +95,7 @@ public final class SignedPDF {
         self.name = name
         let subject = subject ?? name
         func fail(_ message: String) -> PodpisError {
-            PodpisError(.dataFormat, "not a readable PDF: \(message)", subject: subject).localized("error.pdf-unreadable", ["detail": message])
+            PodpisError(.dataFormat, .pdfUnreadable, ["detail": message], subject: subject)
         }
         bytes = PDFBytes(data)
         do {
@@ -105,7 +105,7 @@ public final class SignedPDF {
         }
         let last = structure.revisions[structure.revisions.count - 1]
         if last.trailer["/Encrypt"] != nil {
-            throw PodpisError(.dataFormat, "encrypted PDFs are not supported", subject: subject).localized("error.pdf-encrypted")
+            throw PodpisError(.dataFormat, .pdfEncrypted, subject: subject)
         }
         do {
             latest = try QPDFDocument(bytes, length: last.end)
@@ -219,18 +219,14 @@ public final class SignedPDF {
     /// Gathers the evidence for every signature and document timestamp: each CMS through the ordinary
     /// detached-signature path over the bytes its `/ByteRange` covers (signers numbered across the file: S0, S1, ...),
     /// plus the ``PDFEvidence``: revisions, what each changed, byte-range checks, permissions, the DSS.
-    /// The key of the error ``collectEvidence(_:)`` throws for a PDF with no signature in it.
-    public static let unsignedErrorKey = "error.pdf-unsigned"
-
     public func collectEvidence(_ settings: VerificationSettings) throws -> Evidence {
         guard isSigned else {
-            throw PodpisError(.dataFormat, "the PDF holds no signature", subject: name).localized(Self.unsignedErrorKey)
+            throw PodpisError(.dataFormat, .pdfUnsigned, subject: name)
         }
         do {
             return try gather(settings)
         } catch let failure as QPDFDocument.Failure {
-            throw PodpisError(.dataFormat, "not a readable PDF: \(failure.description)", subject: name)
-                .localized("error.pdf-unreadable", ["detail": failure.description])
+            throw PodpisError(.dataFormat, .pdfUnreadable, ["detail": failure.description], subject: name)
         }
     }
 

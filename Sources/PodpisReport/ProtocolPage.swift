@@ -257,18 +257,23 @@ struct Labels {
         self.catalogue = catalogue
         var labels: [String: String] = [:]
         for key in Catalogue.keys(catalogue.language) where key.hasPrefix("report.") {
-            labels[String(key.dropFirst("report.".count))] = catalogue.text(key)
+            labels[String(key.dropFirst("report.".count))] = catalogue.text(MessageKey(key))
         }
         self.all = labels
     }
 
-    subscript(_ name: String) -> String { all[name] ?? catalogue.text("report." + name) }
+    subscript(_ name: String) -> String { all[name] ?? catalogue.text(.reportLabel(name)) }
+}
+
+extension MessageKey {
+    /// `report.signer`, …: a label of the protocol, by the name its template uses.
+    static func reportLabel(_ name: String) -> MessageKey { MessageKey("report." + name) }
 }
 
 /// Dates as the protocol prints them: Moscow time (МСК, UTC+3), `2026-11-25 15:00:00 МСК`, and Moscow days
 /// `2026-11-25`. The zone's name is a marker until the page is rendered in its language.
 enum DateText {
-    static let moscowMarker = "\u{E000}"
+    static let moscowMarker = MessageTemplate.moscowMarker
 
     static func full(_ date: Date) -> String { MoscowTime.format(date) + moscowMarker }
 

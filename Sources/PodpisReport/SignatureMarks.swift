@@ -22,7 +22,7 @@ public enum SignatureMarks {
                 lines.append(catalogue.text("stamp.validity", ["from": MoscowTime.day(signer.notBefore), "to": MoscowTime.day(signer.notAfter)]))
             }
             lines.append(catalogue.text("stamp.verdict", [
-                "verdict": catalogue.text("indication.\(signature.indication.rawValue)"), "time": MoscowTime.minute(report.validationTime),
+                "verdict": catalogue.text(.indication(signature.indication)), "time": MoscowTime.minute(report.validationTime),
             ]))
             return Mark(title: catalogue.text("stamp.title"), lines: lines)
         }

@@ -39,6 +39,7 @@ components:
         basis: {type: [string, "null"]}
         check: {type: string, description: "The policy check the rule runs (revocation, chain, …); absent for the report's own checks"}
         messageKey: {type: string, description: "The catalogue key of the message (revocation.unusable, …): stable across languages"}
+        messageArgs: {type: object, additionalProperties: {type: string}, description: "The values the message's template was filled with, as the message shows them (times in Moscow time); absent when it takes none"}
     Signer:
       type: object
       properties:

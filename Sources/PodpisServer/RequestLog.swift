@@ -64,14 +64,11 @@ public enum ListenError {
         let code: Int32? = (error as? IOError)?.errnoCode ?? ((error as NSError).domain == NSPOSIXErrorDomain ? Int32((error as NSError).code) : nil)
         switch code {
         case EADDRINUSE?:
-            return PodpisError(.unavailable, "port \(port) is already in use by another program; stop it or choose another --port",
-                               subject: "\(host):\(port)").localized("error.port-in-use", ["port": "\(port)", "host": host])
+            return PodpisError(.unavailable, .portInUse, ["port": "\(port)", "host": host], subject: "\(host):\(port)")
         case EACCES?:
-            return PodpisError(.noPermission, "not allowed to listen on port \(port) (ports below 1024 need privileges); choose another --port",
-                               subject: "\(host):\(port)").localized("error.port-denied", ["port": "\(port)"])
+            return PodpisError(.noPermission, .portDenied, ["port": "\(port)"], subject: "\(host):\(port)")
         case EADDRNOTAVAIL?:
-            return PodpisError(.unavailable, "this machine has no address \(host); choose another --host", subject: "\(host):\(port)")
-                .localized("error.no-such-address", ["host": host])
+            return PodpisError(.unavailable, .noSuchAddress, ["host": host], subject: "\(host):\(port)")
         default:
             return error
         }

@@ -146,8 +146,9 @@ public struct VerificationPage: Sendable {
     static func renderProblem(_ problem: Problem, language: Language) -> String {
         let t = Catalogue(language)
         let slug = problem.type.hasPrefix(Problem.base) ? String(problem.type.dropFirst(Problem.base.count)) : problem.type
-        let known = t.text("page.problem.\(slug)")
-        let explanation = known == "page.problem.\(slug)" ? t.text("page.problem.other", ["status": "\(problem.status.code)"]) : known
+        let key = MessageKey.pageProblem(slug)
+        let known = t.text(key)
+        let explanation = known == key.rawValue ? t.text("page.problem.other", ["status": "\(problem.status.code)"]) : known
         let back = language == .ru ? "/" : "/?lang=en"
         return """
             <!DOCTYPE html>
@@ -168,4 +169,9 @@ public struct VerificationPage: Sendable {
 
             """
     }
+}
+
+extension MessageKey {
+    /// `page.problem.too-large`, …: the page's explanation of a problem type (`Problem`'s slug).
+    static func pageProblem(_ slug: String) -> MessageKey { MessageKey("page.problem." + slug) }
 }

@@ -25,7 +25,7 @@ public struct Extender {
 
     /// The usage error for a level above B without a TSA to timestamp with.
     public static func needsTimestamp(_ level: SignatureLevel) -> PodpisError {
-        PodpisError(.usage, "level \(level.rawValue) needs a timestamp: give --tsa URL").localized("error.needs-tsa", ["level": level.rawValue])
+        PodpisError(.usage, .needsTsa, ["level": level.rawValue])
     }
 
     /// Returns the signature raised to `level`; `document` is needed for the archive timestamp of a detached one.

@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 import PodpisXML
 #if canImport(FoundationXML)
@@ -29,8 +30,8 @@ public enum ListSignature {
         "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34112012-512": .streebog512,
     ]
 
-    static func failure(_ message: String, _ key: String, _ values: [String: String] = [:], subject: String?) -> PodpisError {
-        PodpisError(.dataFormat, "the list's signature: \(message)", subject: subject).localized(key, values)
+    static func failure(_ key: ErrorMessage, _ values: [String: String] = [:], subject: String?) -> PodpisError {
+        PodpisError(.dataFormat, key, values, subject: subject)
     }
 
     /// Checks the list's enveloped signature (a `Signature` element of the XMLDSig namespace, a child of the root).
@@ -52,43 +53,40 @@ public enum ListSignature {
               let signatureValue = base64(child(signature, "SignatureValue")),
               let certificateDER = base64(child(signature, "KeyInfo").flatMap { child($0, "X509Data") }.flatMap { child($0, "X509Certificate") })
         else {
-            throw failure("SignedInfo, Reference, SignatureValue or KeyInfo/X509Data/X509Certificate is missing", "error.tsl-signature-structure", subject: subject)
+            throw failure(.tslSignatureStructure, subject: subject)
         }
         let canonicalization = algorithm(child(signedInfo, "CanonicalizationMethod")) ?? ""
         guard canonicalization == exclusive else {
-            throw failure("unsupported canonicalisation «\(canonicalization)» (exclusive XML canonicalisation expected)", "error.tsl-signature-algorithm",
-                          ["algorithm": canonicalization], subject: subject)
+            throw failure(.tslSignatureAlgorithm, ["algorithm": canonicalization], subject: subject)
         }
         let method = algorithm(child(signedInfo, "SignatureMethod")) ?? ""
         let digestMethod = algorithm(child(reference, "DigestMethod")) ?? ""
         guard let signatureDigest = signatureMethods[method], let digest = digestMethods[digestMethod] else {
-            throw failure("unsupported algorithm «\(signatureMethods[method] == nil ? method : digestMethod)» (ГОСТ Р 34.10-2012 / 34.11-2012 expected)",
-                          "error.tsl-signature-algorithm", ["algorithm": signatureMethods[method] == nil ? method : digestMethod], subject: subject)
+            throw failure(.tslSignatureAlgorithm, ["algorithm": signatureMethods[method] == nil ? method : digestMethod], subject: subject)
         }
         // The reference is the whole document with the signature taken out (enveloped), canonicalised exclusively.
         let uri = reference.attributes.first { $0.name == "URI" }?.value
         let transforms = child(reference, "Transforms").map { $0.children.filter(\.isElement).compactMap { algorithm($0) } } ?? []
         guard uri == "", transforms.allSatisfy({ $0 == enveloped || $0 == exclusive }), transforms.contains(enveloped) else {
-            throw failure("the reference is not the whole list with an enveloped signature", "error.tsl-signature-structure", subject: subject)
+            throw failure(.tslSignatureStructure, subject: subject)
         }
         guard let expected = base64(child(reference, "DigestValue")),
               let actual = try? MultiDigest.digest(digest, Array(document.canonical(document.root, excluding: signature).utf8)),
               expected == actual
         else {
-            throw failure("the list was changed after it was signed (its digest does not match)", "error.tsl-signature-digest", subject: subject)
+            throw failure(.tslSignatureDigest, subject: subject)
         }
         let certificate: X509Certificate
         do { certificate = try X509Certificate(der: certificateDER) } catch {
-            throw failure("the signer's certificate cannot be read", "error.tsl-signature-structure", subject: subject)
+            throw failure(.tslSignatureStructure, subject: subject)
         }
         guard RawSignature.verify(signatureValue, over: Array(document.canonical(signedInfo).utf8), certificate: certificate, digest: signatureDigest) else {
-            throw failure("the signature value does not verify with the signer's certificate", "error.tsl-signature-value", subject: subject)
+            throw failure(.tslSignatureValue, subject: subject)
         }
         let (trusted, issues) = RawSignature.chain(certificate, trust: trust, at: time)
         guard trusted else {
             let reason = issues.first ?? "no path to a trust anchor"
-            throw failure("the signer's certificate «\(certificate.subject)» does not chain to the anchors given with --trust (\(reason))",
-                          "error.tsl-signature-untrusted", ["signer": certificate.subject, "reason": reason], subject: subject)
+            throw failure(.tslSignatureUntrusted, ["signer": certificate.subject, "reason": reason], subject: subject)
         }
         return .valid(SubjectText.render(certificate.subject, language: .ru))
     }

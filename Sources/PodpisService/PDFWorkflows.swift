@@ -40,8 +40,7 @@ public enum PAdESSigner {
     /// Signs `pdf` and returns the new file (the input bytes are its prefix).
     public static func sign(pdf: [UInt8], name: String?, identity: SigningIdentity, settings: Settings) throws -> [UInt8] {
         if settings.level != .B, settings.timestamps == nil {
-            throw PodpisError(.usage, "level \(settings.level.rawValue) needs a timestamp: give --tsa URL", subject: name)
-                .localized("error.needs-tsa", ["level": settings.level.rawValue])
+            throw PodpisError(.usage, .needsTsa, ["level": settings.level.rawValue], subject: name)
         }
         if settings.level == .LT || settings.level == .LTA, settings.trust.anchors.isEmpty {
             throw PodpisError(.usage, "level \(settings.level.rawValue) needs the trust anchors to know the full certificate paths: give --trust", subject: name)

@@ -46,14 +46,13 @@ public enum DefaultsSource: Sendable, Equatable, CustomStringConvertible {
         }
         if let option {
             guard isFolder(option) else {
-                throw PodpisError(.noInput, "no such folder", subject: option).localized("error.no-such-folder")
+                throw PodpisError(.noInput, .noSuchFolder, subject: option)
             }
             return .option(option)
         }
         if let path = environment[variable], !path.isEmpty {
             guard isFolder(path) else {
-                throw PodpisError(.noInput, "no such folder (from $\(variable))", subject: path)
-                    .localized("error.no-such-folder-env", ["variable": variable])
+                throw PodpisError(.noInput, .noSuchFolderEnv, ["variable": variable], subject: path)
             }
             return .environment(variable: variable, path: path)
         }

@@ -65,8 +65,7 @@ public enum RussianTrustList {
     public static func parse(_ data: [UInt8], subject: String?) throws -> Imported {
         let root = try tree(data, what: "accredited-CA list", subject: subject)
         guard root.name == "АккредитованныеУдостоверяющиеЦентры" else {
-            throw PodpisError(.dataFormat, "not the accredited-CA list format (root element «\(root.name)»)", subject: subject)
-                .localized("error.tsl-root", ["root": root.name])
+            throw PodpisError(.dataFormat, .tslRoot, ["root": root.name], subject: subject)
         }
         var authorities: [AccreditedAuthority] = []
         var certificates: [String: X509Certificate] = [:]

@@ -182,17 +182,13 @@ public enum BoundedXML {
         do {
             return try parse(data, allowDoctype: allowDoctype)
         } catch .notUTF8 {
-            throw PodpisError(.dataFormat, "not a readable \(what): the file is not valid UTF-8", subject: subject)
-                .localized("error.xml-not-utf8", names)
+            throw PodpisError(.dataFormat, .xmlNotUtf8, names, subject: subject)
         } catch .encoding(let declaration) {
-            throw PodpisError(.dataFormat, "not a readable \(what): encoding «\(declaration)» (UTF-8 expected)", subject: subject)
-                .localized("error.xml-encoding", names.merging(["encoding": declaration]) { a, _ in a })
+            throw PodpisError(.dataFormat, .xmlEncoding, names.merging(["encoding": declaration]) { a, _ in a }, subject: subject)
         } catch .processingInstruction {
-            throw PodpisError(.dataFormat, "not a readable \(what): it holds an XML processing instruction", subject: subject)
-                .localized("error.xml-instruction", names)
+            throw PodpisError(.dataFormat, .xmlInstruction, names, subject: subject)
         } catch .doctype {
-            throw PodpisError(.dataFormat, "not a readable \(what): it declares a DOCTYPE (entities are not accepted)", subject: subject)
-                .localized("error.xml-doctype", names)
+            throw PodpisError(.dataFormat, .xmlDoctype, names, subject: subject)
         } catch {
             let reason: String
             switch error {
@@ -201,8 +197,7 @@ public enum BoundedXML {
             case .unclosed(let name): reason = "the file ends inside <\(name)>"
             default: reason = "not XML"
             }
-            throw PodpisError(.dataFormat, "not a readable \(what): \(reason)", subject: subject)
-                .localized("error.xml-unreadable", names.merging(["reason": reason]) { a, _ in a })
+            throw PodpisError(.dataFormat, .xmlUnreadable, names.merging(["reason": reason]) { a, _ in a }, subject: subject)
         }
     }
 

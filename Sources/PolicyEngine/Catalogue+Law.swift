@@ -3,19 +3,6 @@ extension Catalogue {
     /// of the 2019 amendments, certified tools. Kept apart from the base catalogue so that work on either merges.
     static let lawRussian: [String: String] = [
         // trust import-ru
-        "error.xml-not-utf8": "не читается как {whatRU}: файл не в кодировке UTF-8",
-        "error.xml-encoding": "не читается как {whatRU}: кодировка «{encoding}» (нужна UTF-8)",
-        "error.xml-instruction": "не читается как {whatRU}: в файле есть инструкция обработки XML",
-        "error.xml-doctype": "не читается как {whatRU}: файл объявляет DOCTYPE (сущности не принимаются)",
-        "error.xml-unreadable": "не читается как {whatRU}: {reason}",
-        "error.tsl-root": "не перечень аккредитованных УЦ (корневой элемент «{root}», а нужен «АккредитованныеУдостоверяющиеЦентры»)",
-        "error.tsl-unsigned": "перечень не подписан: его подлинность не подтверждена; чтобы всё же импортировать, укажите --unsigned-ok",
-        "error.tsl-signature-structure": "подпись перечня не читается: нет SignedInfo, Reference, SignatureValue или сертификата в KeyInfo, либо подписан не весь перечень",
-        "error.tsl-signature-algorithm": "подпись перечня использует неподдерживаемый алгоритм «{algorithm}» (нужны ГОСТ Р 34.10-2012 / 34.11-2012 и исключающая канонизация XML)",
-        "error.tsl-signature-digest": "перечень изменён после подписания: его хэш не совпадает с подписанным",
-        "error.tsl-signature-value": "подпись перечня не проверяется сертификатом подписавшего",
-        "error.tsl-signature-untrusted": "сертификат подписавшего перечень «{signer}» не восходит к доверенным сертификатам из --trust ({reason})",
-        "error.http-status": "сервер ответил HTTP {status}",
         "cli.trust-signed": "Подпись перечня верна; подписал: {signer}",
         "cli.trust-unsigned": "Перечень {file} не подписан: импортирован по --unsigned-ok, его подлинность не проверена",
         // Jurists' tools: policy test, policy impact
@@ -130,19 +117,6 @@ extension Catalogue {
     ]
 
     static let lawEnglish: [String: String] = [
-        "error.xml-not-utf8": "not a readable {what}: the file is not valid UTF-8",
-        "error.xml-encoding": "not a readable {what}: encoding «{encoding}» (UTF-8 expected)",
-        "error.xml-instruction": "not a readable {what}: it holds an XML processing instruction",
-        "error.xml-doctype": "not a readable {what}: it declares a DOCTYPE (entities are not accepted)",
-        "error.xml-unreadable": "not a readable {what}: {reason}",
-        "error.tsl-root": "not the accredited-CA list format (root element «{root}», «АккредитованныеУдостоверяющиеЦентры» expected)",
-        "error.tsl-unsigned": "the list carries no signature of its own: its authenticity is not established; --unsigned-ok imports it anyway",
-        "error.tsl-signature-structure": "the list's signature cannot be read: SignedInfo, Reference, SignatureValue or the KeyInfo certificate is missing, or it does not cover the whole list",
-        "error.tsl-signature-algorithm": "the list's signature uses an unsupported algorithm «{algorithm}» (GOST R 34.10-2012 / 34.11-2012 with exclusive XML canonicalisation expected)",
-        "error.tsl-signature-digest": "the list was changed after it was signed: its digest does not match the signed one",
-        "error.tsl-signature-value": "the list's signature value does not verify with the signer's certificate",
-        "error.tsl-signature-untrusted": "the certificate that signed the list, «{signer}», does not chain to the anchors given with --trust ({reason})",
-        "error.http-status": "the server answered HTTP {status}",
         "cli.trust-signed": "The list's signature is valid; signed by: {signer}",
         "cli.trust-unsigned": "The list {file} is not signed: imported with --unsigned-ok, its authenticity is not established",
         "policy-test.indication": "indication {actual}, expected {expected}",

@@ -45,15 +45,10 @@ extension Catalogue {
         "stamp.owner": "Owner: {owner}",
         "stamp.validity": "Valid from {from} to {to}",
         "stamp.verdict": "Verification: {verdict}, {time}",
-        "stamp.heading": "Electronic signature marks",
         "report.pdf": "Signed PDF",
         "report.pdf-file": "File",
         "report.marks": "Electronic signature marks for printing (ГОСТ Р 7.0.97-2016, 5.23)",
-        // CLI errors
-        "error.pdf-unreadable": "not a readable PDF: {detail}",
-        "error.pdf-encrypted": "encrypted PDFs are not supported",
-        "error.pdf-unsigned": "the PDF holds no signature",
-        "error.pdf-no-font": "no font with Cyrillic letters for the stamp: install fonts-dejavu-core or set PODPIS_STAMP_FONT",
+        // CLI messages
         "cli.signed-pdf": "{document}: signed by {signer} ({key}, PAdES-BASELINE-{level}) into {output}",
         "cli.stamped": "{document}: printable copy with {count} signature mark(s) written to {output}",
     ]
@@ -101,14 +96,9 @@ extension Catalogue {
         "stamp.owner": "Владелец: {owner}",
         "stamp.validity": "Действителен с {from} по {to}",
         "stamp.verdict": "Проверка: {verdict}, {time}",
-        "stamp.heading": "Отметки об электронной подписи",
         "report.pdf": "Подписанный PDF",
         "report.pdf-file": "Файл",
         "report.marks": "Отметки об электронной подписи для печати (ГОСТ Р 7.0.97-2016, п. 5.23)",
-        "error.pdf-unreadable": "файл не читается как PDF: {detail}",
-        "error.pdf-encrypted": "зашифрованные файлы PDF не поддерживаются",
-        "error.pdf-unsigned": "в файле PDF нет подписи",
-        "error.pdf-no-font": "нет шрифта с кириллицей для отметки: установите fonts-dejavu-core или задайте PODPIS_STAMP_FONT",
         "cli.signed-pdf": "{document}: подписан — {signer} ({key}, PAdES-BASELINE-{level}), результат в {output}",
         "cli.stamped": "{document}: копия для печати с отметками об электронной подписи ({count}) записана в {output}",
     ]

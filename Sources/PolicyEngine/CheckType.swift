@@ -101,7 +101,7 @@ public protocol PolicyCheck: Codable, Sendable, Equatable {
     static var summary: LocalizedText { get }
     static var parameters: [ParameterInfo] { get }
     /// The catalogue keys of the messages the check may produce (each present in both languages; a test checks).
-    static var messageKeys: [String] { get }
+    static var messageKeys: [MessageKey] { get }
 }
 
 extension PolicyCheck {

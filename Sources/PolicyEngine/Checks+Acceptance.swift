@@ -55,7 +55,7 @@ struct AlgorithmsCheck: SignatureCheck {
     static let title = LocalizedText(ru: "Алгоритмы", en: "Algorithms")
     static let summary = LocalizedText(ru: "алгоритмы и размеры ключей допустимы на момент подписания", en: "algorithms and key sizes are acceptable at the signing time")
     static let parameters = [ParameterInfo("forbidden", "list of: {algorithm: one of \(AlgorithmName.allCases.map(\.rawValue).joined(separator: ", ")); key: one of \(KeyFamily.allCases.map(\.rawValue).joined(separator: ", ")); minBits: number; from: date}")]
-    static let messageKeys = ["algorithms.forbidden.signature", "algorithms.forbidden.certificate", "algorithms.forbidden-since.signature",
+    static let messageKeys: [MessageKey] = ["algorithms.forbidden.signature", "algorithms.forbidden.certificate", "algorithms.forbidden-since.signature",
                               "algorithms.forbidden-since.certificate", "algorithms.passed"]
 
     var forbidden: [AlgorithmConstraint] = []
@@ -83,9 +83,14 @@ struct AlgorithmsCheck: SignatureCheck {
             for (index, (subject, names, key, bits)) in subjects.enumerated() {
                 if let what = constraint.violated(names: names, keyType: key, bits: bits) {
                     let since = constraint.from.map(Format.day) ?? ""
-                    let place = index == 0 ? "signature" : "certificate"
+                    let key: MessageKey = switch (since.isEmpty, index == 0) {
+                    case (true, true): "algorithms.forbidden.signature"
+                    case (true, false): "algorithms.forbidden.certificate"
+                    case (false, true): "algorithms.forbidden-since.signature"
+                    case (false, false): "algorithms.forbidden-since.certificate"
+                    }
                     return .fail(.cryptoConstraintsFailureNoPOE, Message(
-                        since.isEmpty ? "algorithms.forbidden.\(place)" : "algorithms.forbidden-since.\(place)",
+                        key,
                         ["what": what, "since": since, "subject": subject, "time": Format.date(time)]))
                 }
             }
@@ -102,7 +107,7 @@ struct TimestampsCheck: SignatureCheck, ParameterlessCheck {
     static let subIndication = SubIndication.sigConstraintsFailure
     static let title = LocalizedText(ru: "Штампы времени", en: "Timestamps")
     static let summary = LocalizedText(ru: "штампы времени действительны", en: "the timestamps are valid")
-    static let messageKeys = ["timestamps.none", "timestamps.failed", "timestamps.passed"]
+    static let messageKeys: [MessageKey] = ["timestamps.none", "timestamps.failed", "timestamps.passed"]
 
     func evaluate(_ c: SignerContext) -> CheckVerdict {
         if c.timestamps.isEmpty { return .notApplicable(Message("timestamps.none")) }
@@ -125,7 +130,7 @@ struct TrustedTimeCheck: SignatureCheck {
     static let summary = LocalizedText(ru: "время подписи установлено аккредитованной доверенной третьей стороной (метка доверенного времени, ст. 2 63-ФЗ)",
                                        en: "the signing time is set by an accredited trusted third party (a trusted time stamp, 63-FZ art. 2)")
     static let parameters: [ParameterInfo] = [ParameterInfo("trustList", "text: a trust list the policy declares", required: true)]
-    static let messageKeys = ["timestamps.none", "trust-list.missing", "trusted-time.passed", "trusted-time.not-accredited",
+    static let messageKeys: [MessageKey] = ["timestamps.none", "trust-list.missing", "trusted-time.passed", "trusted-time.not-accredited",
                               "trusted-time.not-accredited-then"]
 
     var trustList: String
@@ -169,7 +174,7 @@ struct SigningTimeCheck: SignatureCheck, ParameterlessCheck {
     static let subIndication = SubIndication.sigConstraintsFailure
     static let title = LocalizedText(ru: "Заявленное время подписания", en: "Claimed signing time")
     static let summary = LocalizedText(ru: "подпись содержит заявленное время подписания", en: "the signature states its signing time")
-    static let messageKeys = ["signing-time.missing", "signing-time.passed"]
+    static let messageKeys: [MessageKey] = ["signing-time.missing", "signing-time.passed"]
 
     func evaluate(_ c: SignerContext) -> CheckVerdict {
         guard let claimed = c.signer.claimedSigningTime else { return .fail(.sigConstraintsFailure, Message("signing-time.missing")) }
@@ -183,7 +188,7 @@ struct TimestampRequiredCheck: SignatureCheck, ParameterlessCheck {
     static let subIndication = SubIndication.sigConstraintsFailure
     static let title = LocalizedText(ru: "Наличие штампа времени", en: "Timestamp present")
     static let summary = LocalizedText(ru: "подпись защищена действительным штампом времени", en: "a valid timestamp protects the signature")
-    static let messageKeys = ["timestamp-required.passed", "timestamp-required.missing", "timestamp-required.invalid"]
+    static let messageKeys: [MessageKey] = ["timestamp-required.passed", "timestamp-required.missing", "timestamp-required.invalid"]
 
     func evaluate(_ c: SignerContext) -> CheckVerdict {
         if c.hasPOE { return .pass(Message("timestamp-required.passed", ["time": Format.date(c.bestSignatureTime)])) }
@@ -200,7 +205,7 @@ struct TimestampDelayCheck: SignatureCheck {
                                        en: "the timestamp followed the claimed signing time closely enough")
     static let range = PolicyDuration(seconds: 1)...PolicyDuration(seconds: 366 * 86_400)
     static let parameters = [ParameterInfo("maxDelay", "duration 1s…366d (90s, 15m, 24h, 7d)", default: "24h")]
-    static let messageKeys = ["timestamps.none", "signing-time.missing", "timestamp-delay.before", "timestamp-delay.passed", "timestamp-delay.failed"]
+    static let messageKeys: [MessageKey] = ["timestamps.none", "signing-time.missing", "timestamp-delay.before", "timestamp-delay.passed", "timestamp-delay.failed"]
 
     var maxDelay = PolicyDuration(seconds: 86_400)
 
@@ -234,7 +239,7 @@ struct SignatureLevelCheck: SignatureCheck {
     static let title = LocalizedText(ru: "Уровень подписи", en: "Signature level")
     static let summary = LocalizedText(ru: "подпись достигает требуемого уровня CAdES (B, T, LT, LTA)", en: "the signature reaches the required CAdES level (B, T, LT, LTA)")
     static let parameters: [ParameterInfo] = [.choice("min", CAdESLevel.self, default: .B)]
-    static let messageKeys = ["level.passed", "level.failed"]
+    static let messageKeys: [MessageKey] = ["level.passed", "level.failed"]
 
     var min: CAdESLevel = .B
 
@@ -265,7 +270,7 @@ struct AttestationCheck: SignatureCheck {
     static let title = LocalizedText(ru: "Заявление оператора", en: "Operator's statement")
     static let summary = LocalizedText(ru: "оператор подтвердил условие, которое не проверяется программно", en: "the operator attests a condition software cannot check")
     static let parameters = [ParameterInfo("id", "text: an identifier (lower-case letters, digits, dashes)", required: true)]
-    static let messageKeys = ["attestation.passed", "attestation.failed"]
+    static let messageKeys: [MessageKey] = ["attestation.passed", "attestation.failed"]
 
     /// The attestation's id in the operator's configuration (`certified-crypto-tool`).
     var id: String

@@ -11,7 +11,7 @@ struct SignatureCountCheck: DocumentCheck {
     static let title = LocalizedText(ru: "Число подписей", en: "Number of signatures")
     static let summary = LocalizedText(ru: "документ подписан не менее чем нужным числом подписей", en: "the document carries enough signatures")
     static let parameters = [ParameterInfo("min", "number 1…1000", default: "1")]
-    static let messageKeys = ["signature-count.passed", "signature-count.failed"]
+    static let messageKeys: [MessageKey] = ["signature-count.passed", "signature-count.failed"]
 
     var min = 1
 
@@ -39,7 +39,7 @@ struct RequiredRolesCheck: DocumentCheck {
     static let title = LocalizedText(ru: "Обязательные подписанты", en: "Required signers")
     static let summary = LocalizedText(ru: "документ подписан всеми нужными должностными лицами", en: "every required official signed the document")
     static let parameters = [ParameterInfo("roles", "list of: text (matched in the signer's title)")]
-    static let messageKeys = ["required-roles.none", "required-roles.passed", "required-roles.failed"]
+    static let messageKeys: [MessageKey] = ["required-roles.none", "required-roles.passed", "required-roles.failed"]
 
     var roles: [String] = []
 
@@ -69,13 +69,13 @@ struct DocumentKindCheck: DocumentCheck, ParameterlessCheck {
     static let subIndication = SubIndication.sigConstraintsFailure
     static let title = LocalizedText(ru: "Вид подписи для типа документа", en: "Signature kind for the document type")
     static let summary = LocalizedText(ru: "подписи имеют вид, нужный для этого типа документа", en: "the signatures are of the kind this document type needs")
-    static let messageKeys = ["document-type.none", "document-kind.unattested", "document-kind.passed", "document-kind.failed"]
+    static let messageKeys: [MessageKey] = ["document-type.none", "document-kind.unattested", "document-kind.passed", "document-kind.failed"]
 
     func evaluate(_ c: DocumentContext) -> CheckVerdict {
         guard let documentType = c.documentType else { return .notApplicable(Message("document-type.none")) }
         let valid = c.signatures.filter { $0.indication == .totalPassed }
         let enough = valid.filter { (SignatureKind(rawValue: $0.legal.kind) ?? .none).rank >= documentType.kind.rank }
-        let args = ["type": documentType.name.text(c.language), "kind": Catalogue(c.language).text("kind.\(documentType.kind.rawValue)")]
+        let args = ["type": documentType.name.text(c.language), "kind": Catalogue(c.language).text(.signatureKind(documentType.kind))]
         if enough.count >= Swift.max(1, documentType.minSignatures) {
             if documentType.kind == .qualified, enough.contains(where: { $0.legal.kind == SignatureKind.qualifiedUnattested.rawValue }) {
                 return .warn(Message("document-kind.unattested", args))
@@ -93,7 +93,7 @@ struct ElectronicOriginalCheck: DocumentCheck, ParameterlessCheck {
     static let title = LocalizedText(ru: "Бумажный экземпляр", en: "Paper copy")
     static let summary = LocalizedText(ru: "с какой даты региональный акт не требует хранить бумажный экземпляр (поэтапный отказ от бумаги)",
                                        en: "from which date the regional act no longer requires a paper copy (the phased move off paper)")
-    static let messageKeys = ["electronic-original.none", "electronic-original.sufficient", "electronic-original.paper-required"]
+    static let messageKeys: [MessageKey] = ["electronic-original.none", "electronic-original.sufficient", "electronic-original.paper-required"]
 
     func evaluate(_ c: DocumentContext) -> CheckVerdict {
         guard let documentType = c.documentType, let from = documentType.electronicOriginalFrom else {

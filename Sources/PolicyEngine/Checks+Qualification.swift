@@ -15,7 +15,7 @@ struct AccreditedCACheck: SignatureCheck {
         ParameterInfo("trustList", "text: a trust list the policy declares", required: true), .choice("at", AccreditationMoment.self, default: .issue),
         ParameterInfo("continuedPast", "date"),
     ]
-    static let messageKeys = ["chain.no-certificate", "trust-list.missing", "accredited-ca.unknown", "accredited-ca.failed-issue", "accredited-ca.failed-signing",
+    static let messageKeys: [MessageKey] = ["chain.no-certificate", "trust-list.missing", "accredited-ca.unknown", "accredited-ca.failed-issue", "accredited-ca.failed-signing",
                               "accredited-ca.not-reaccredited", "accredited-ca.reaccredited", "accredited-ca.passed-signing", "accredited-ca.passed-issue"]
 
     var trustList: String
@@ -81,7 +81,7 @@ struct SubjectAttributesCheck: SignatureCheck {
     static let parameters = ["required", "anyOf", "person", "organisation"].map {
         ParameterInfo($0, "list of: an attribute name or a dotted OID", allowed: knownNames)
     }
-    static let messageKeys = ["chain.no-certificate", "attributes.missing", "attributes.missing.person", "attributes.missing.organisation",
+    static let messageKeys: [MessageKey] = ["chain.no-certificate", "attributes.missing", "attributes.missing.person", "attributes.missing.organisation",
                               "attributes.missing.organisation-person", "attributes.malformed", "attributes.none-of", "attributes.passed",
                               "attributes.passed.person", "attributes.passed.organisation", "attributes.passed.organisation-person"]
 
@@ -127,12 +127,19 @@ struct SubjectAttributesCheck: SignatureCheck {
             }
         }
         var wanted = required
-        var holder: String? = nil
+        // The messages name whose attributes are asked for when the role says whose they must be.
+        var missing: MessageKey = "attributes.missing", passed: MessageKey = "attributes.passed"
         if let person, let organisation {
             switch role.holder {
-            case .person, .entrepreneur: wanted += person; holder = "person"
-            case .organisation: wanted += organisation; holder = "organisation"
-            case .organisationPerson: wanted += organisation + person; holder = "organisation-person"
+            case .person, .entrepreneur:
+                wanted += person
+                (missing, passed) = ("attributes.missing.person", "attributes.passed.person")
+            case .organisation:
+                wanted += organisation
+                (missing, passed) = ("attributes.missing.organisation", "attributes.passed.organisation")
+            case .organisationPerson:
+                wanted += organisation + person
+                (missing, passed) = ("attributes.missing.organisation-person", "attributes.passed.organisation-person")
             }
         } else {
             wanted += person ?? []
@@ -140,7 +147,7 @@ struct SubjectAttributesCheck: SignatureCheck {
         }
         for name in wanted {
             guard let found = value(name) else {
-                return .fail(.chainConstraintsFailure, Message(holder.map { "attributes.missing.\($0)" } ?? "attributes.missing",
+                return .fail(.chainConstraintsFailure, Message(missing,
                                                                ["attribute": Self.attributeLabel(name)]))
             }
             if let lengths = Self.identifierLengths[name], !(lengths.contains(found.count) && found.allSatisfy(\.isNumber)) {
@@ -151,7 +158,7 @@ struct SubjectAttributesCheck: SignatureCheck {
             return .fail(.chainConstraintsFailure, Message("attributes.none-of", ["attributes": anyOf.map(Self.attributeLabel).joined(separator: ", ")]))
         }
         let listed = (wanted + anyOf.filter { value($0) != nil }).map(Self.attributeLabel).joined(separator: ", ")
-        return .pass(Message(holder.map { "attributes.passed.\($0)" } ?? "attributes.passed", ["attributes": listed]))
+        return .pass(Message(passed, ["attributes": listed]))
     }
 
     static func attributeLabel(_ name: String) -> String {
@@ -169,7 +176,7 @@ struct SignerOrganizationCheck: SignatureCheck {
     static let summary = LocalizedText(ru: "подписант принадлежит разрешённой организации (по ОГРН / ИНН ЮЛ)",
                                        en: "the signer belongs to an allowed organisation (by ОГРН / ИНН ЮЛ)")
     static let parameters = [ParameterInfo("ogrn", "list of: ОГРН (13 digits)"), ParameterInfo("innLE", "list of: ИНН ЮЛ (10 digits)")]
-    static let messageKeys = ["chain.no-certificate", "organization.passed", "organization.by-power-of-attorney", "organization.failed"]
+    static let messageKeys: [MessageKey] = ["chain.no-certificate", "organization.passed", "organization.by-power-of-attorney", "organization.failed"]
 
     var ogrn: [String] = []
     var innLE: [String] = []
@@ -226,7 +233,7 @@ struct OrganisationCertificateCheck: SignatureCheck {
     static let defaultIssuers = [SignerRole.Operators.fns, SignerRole.Operators.treasury, SignerRole.Operators.bank]
     static let parameters = [ParameterInfo("issuers", "list of: ИНН ЮЛ (10 digits)", default: "[" + defaultIssuers.joined(separator: ", ") + "]"),
                              ParameterInfo("issuedFrom", "date"), ParameterInfo("signedFrom", "date")]
-    static let messageKeys = ["chain.no-certificate", "organisation-certificate.personal", "organisation-certificate.lawful-issuer",
+    static let messageKeys: [MessageKey] = ["chain.no-certificate", "organisation-certificate.personal", "organisation-certificate.lawful-issuer",
                               "organisation-certificate.employee", "organisation-certificate.not-head", "organisation-certificate.transitional"]
 
     var issuers: [String] = Self.defaultIssuers
@@ -280,7 +287,10 @@ struct CertificateProfileCheck: SignatureCheck {
     static let summary = LocalizedText(ru: "сертификаты составлены по профилю (RFC 5280, разд. 4; для квалифицированного сертификата — по приказу ФСБ России № 795)",
                                        en: "the certificates follow their profile (RFC 5280 §4; for a qualified certificate, FSB Order No. 795)")
     static let parameters: [ParameterInfo] = [.choices("profiles", CertificateProfileName.self, default: [.rfc5280])]
-    static let messageKeys = ["chain.no-certificate", "profile.passed", "profile.failed"] + Finding.allCases.map { "profile.finding.\($0.rawValue)" }
+    static let messageKeys: [MessageKey] = ["chain.no-certificate", "profile.passed", "profile.failed"] + Finding.allCases.map(findingKey)
+
+    /// `profile.finding.caWithoutKeyUsage`, …: what a profile asks and a certificate lacks.
+    static func findingKey(_ finding: Finding) -> MessageKey { MessageKey("profile.finding." + finding.rawValue) }
 
     var profiles: [CertificateProfileName] = [.rfc5280]
 
@@ -348,7 +358,7 @@ struct CertificateProfileCheck: SignatureCheck {
         var notes: [Message] = []
         for (index, item) in c.pathCertificates.enumerated() {
             for finding in Self.findings(item.info, index: index, anchor: c.isAnchor(index), profiles: wanted) {
-                notes.append(Message("profile.finding.\(finding.rawValue)", ["subject": item.info.displayName]))
+                notes.append(Message(Self.findingKey(finding), ["subject": item.info.displayName]))
             }
         }
         let names = profiles.map { $0 == .rfc5280 ? "RFC 5280" : "приказ ФСБ № 795" }.joined(separator: ", ")

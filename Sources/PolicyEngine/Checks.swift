@@ -13,7 +13,7 @@ struct FormatCheck: SignatureCheck, ParameterlessCheck {
     static let title = LocalizedText(ru: "Формат подписи", en: "Signature format")
     static let summary = LocalizedText(ru: "подпись читается как CMS/CAdES, обязательные атрибуты присутствуют ровно по одному разу",
                                        en: "the signature parses as CMS/CAdES with each mandatory attribute exactly once")
-    static let messageKeys = ["format.failed", "format.long-term-unreadable", "format.long-term-unmatched", "format.passed-form", "format.passed"]
+    static let messageKeys: [MessageKey] = ["format.failed", "format.long-term-unreadable", "format.long-term-unmatched", "format.passed-form", "format.passed"]
 
     func evaluate(_ c: SignerContext) -> CheckVerdict {
         if let issue = c.signer.formatIssues.first { return .fail(.formatFailure, Message("format.failed", ["detail": issue])) }
@@ -46,7 +46,7 @@ struct SignerCertificateCheck: SignatureCheck {
     static let summary = LocalizedText(ru: "сертификат подписанта найден, и атрибут signing-certificate указывает именно на него",
                                        en: "the signer's certificate is found and the signing-certificate attribute binds it")
     static let parameters = [ParameterInfo("requireSigningCertificateAttribute", "true/false", default: "false")]
-    static let messageKeys = ["signer-certificate.substituted", "signer-certificate.missing", "signer-certificate.no-attribute", "signer-certificate.passed"]
+    static let messageKeys: [MessageKey] = ["signer-certificate.substituted", "signer-certificate.missing", "signer-certificate.no-attribute", "signer-certificate.passed"]
 
     /// The signing-certificate(-v2) attribute must be present (CAdES, not plain CMS).
     var requireSigningCertificateAttribute = false
@@ -81,7 +81,7 @@ struct SignedDataCheck: SignatureCheck, ParameterlessCheck {
     static let subIndication = SubIndication.signedDataNotFound
     static let title = LocalizedText(ru: "Подписанный документ", en: "Signed document")
     static let summary = LocalizedText(ru: "подписанный документ предъявлен", en: "the signed document is present")
-    static let messageKeys = ["signed-data.missing", "signed-data.passed"]
+    static let messageKeys: [MessageKey] = ["signed-data.missing", "signed-data.passed"]
 
     func evaluate(_ c: SignerContext) -> CheckVerdict {
         c.evidence.document == nil ? .fail(.signedDataNotFound, Message("signed-data.missing")) : .pass(Message("signed-data.passed"))
@@ -95,7 +95,7 @@ struct IntegrityCheck: SignatureCheck, ParameterlessCheck {
     static let title = LocalizedText(ru: "Неизменность документа", en: "Document unchanged")
     static let summary = LocalizedText(ru: "документ не изменён после подписания (хэш совпадает с подписанным)",
                                        en: "the document is unchanged since signing (its digest equals the signed one)")
-    static let messageKeys = ["integrity.passed", "integrity.failed", "integrity.no-attribute", "integrity.no-document", "integrity.unsupported",
+    static let messageKeys: [MessageKey] = ["integrity.passed", "integrity.failed", "integrity.no-attribute", "integrity.no-document", "integrity.unsupported",
                               "integrity.digest-algorithm", "integrity.through-signature", "integrity.through-signature-unchecked"]
 
     func evaluate(_ c: SignerContext) -> CheckVerdict {
@@ -131,7 +131,7 @@ struct SignatureValueCheck: SignatureCheck, ParameterlessCheck {
     static let title = LocalizedText(ru: "Значение подписи", en: "Signature value")
     static let summary = LocalizedText(ru: "значение подписи проверяется открытым ключом сертификата",
                                        en: "the signature value verifies with the certificate's public key")
-    static let messageKeys = ["signature-value.digest-mismatch", "signature-value.gost-mismatch", "signature-value.passed", "signature-value.failed",
+    static let messageKeys: [MessageKey] = ["signature-value.digest-mismatch", "signature-value.gost-mismatch", "signature-value.passed", "signature-value.failed",
                               "signature-value.unsupported", "signature-value.not-checked"]
 
     func evaluate(_ c: SignerContext) -> CheckVerdict {
@@ -164,7 +164,7 @@ struct ChainCheck: SignatureCheck {
     static let summary = LocalizedText(ru: "цепочка сертификатов строится до доверенного корня (RFC 5280, п. 6)",
                                        en: "the certificate path reaches a trust anchor (RFC 5280 §6)")
     static let parameters = [ParameterInfo("trustList", "text: a trust list the policy declares")]
-    static let messageKeys = ["chain.no-certificate", "chain.no-anchor", "chain.issue", "chain.passed", "trust-list.missing", "chain.not-in-list", "chain.in-list"]
+    static let messageKeys: [MessageKey] = ["chain.no-certificate", "chain.no-anchor", "chain.issue", "chain.passed", "trust-list.missing", "chain.not-in-list", "chain.in-list"]
 
     /// The anchor must be on this trust list (by name, declared under the policy's `trustLists`).
     var trustList: String?
@@ -214,7 +214,7 @@ struct CertificateValidityCheck: SignatureCheck, ParameterlessCheck {
     static let title = LocalizedText(ru: "Срок действия сертификата", en: "Certificate validity")
     static let summary = LocalizedText(ru: "сертификаты действовали в момент подписания, доказанный штампом времени, или на момент проверки",
                                        en: "the certificates were valid at the proven signing time, or at validation time without proof")
-    static let messageKeys = ["chain.no-certificate", "validity.not-yet-valid-proven", "validity.not-yet-valid.signer", "validity.not-yet-valid.ca",
+    static let messageKeys: [MessageKey] = ["chain.no-certificate", "validity.not-yet-valid-proven", "validity.not-yet-valid.signer", "validity.not-yet-valid.ca",
                               "validity.expired.signer", "validity.expired.ca", "validity.passed-poe", "validity.passed"]
 
     func evaluate(_ c: SignerContext) -> CheckVerdict {
@@ -222,15 +222,14 @@ struct CertificateValidityCheck: SignatureCheck, ParameterlessCheck {
         let time = c.bestSignatureTime
         for (index, item) in c.pathCertificates.enumerated() where !c.isAnchor(index) {
             let info = item.info
-            let who = index == 0 ? "signer" : "ca"
             if time < info.notBefore {
                 if c.hasPOE {
                     return .fail(.notYetValid, Message("validity.not-yet-valid-proven", ["subject": info.displayName, "from": Format.date(info.notBefore), "time": Format.date(time)]))
                 }
-                return .fail(.outOfBoundsNoPOE, Message("validity.not-yet-valid.\(who)", ["subject": info.displayName, "from": Format.date(info.notBefore), "time": Format.date(time)]))
+                return .fail(.outOfBoundsNoPOE, Message(.validity(expired: false, signer: index == 0), ["subject": info.displayName, "from": Format.date(info.notBefore), "time": Format.date(time)]))
             }
             if time > info.notAfter {
-                return .fail(.outOfBoundsNoPOE, Message("validity.expired.\(who)", ["subject": info.displayName, "until": Format.date(info.notAfter), "time": Format.date(time)]))
+                return .fail(.outOfBoundsNoPOE, Message(.validity(expired: true, signer: index == 0), ["subject": info.displayName, "until": Format.date(info.notAfter), "time": Format.date(time)]))
             }
         }
         return .pass(Message(c.hasPOE ? "validity.passed-poe" : "validity.passed", ["time": Format.date(time)]))
@@ -253,7 +252,7 @@ struct RevocationCheck: SignatureCheck {
         .choice("require", RevocationRequirement.self, default: .advertised),
         .choices("annulmentReasons", RevocationReason.self, default: []),
     ]
-    static let messageKeys = ["chain.no-certificate", "revocation.annulled", "revocation.revoked-before-poe", "revocation.revoked", "revocation.ca-revoked",
+    static let messageKeys: [MessageKey] = ["chain.no-certificate", "revocation.annulled", "revocation.revoked-before-poe", "revocation.revoked", "revocation.ca-revoked",
                               "revocation.stale", "revocation.unknown", "revocation.unknown-because", "revocation.missing", "revocation.undetermined", "revocation.unusable", "revocation.not-published", "revocation.unusable-optional",
                               "revocation.revoked-after", "revocation.passed"]
 
@@ -358,9 +357,8 @@ struct RevocationCheck: SignatureCheck {
         let rejected = (revocation.considered ?? []).filter { $0.outcome == .rejected }
         let uncoveredPrefix = "the usable CRLs do not cover the reasons "
         var messages: [Message] = rejected.prefix(6).map { use in
-            let kind = use.kind == .ocsp ? "ocsp" : (use.kind == .deltaCRL ? "delta-crl" : "crl")
-            let why = Message("revocation.reason.\(use.reason ?? "other")")
-            return Message("revocation.rejected.\(kind)", parts: ["why": [why]], ["issuer": use.issuer.isEmpty ? "—" : use.issuer])
+            let why = Message(.revocationReason(use.reason))
+            return Message(.revocationRejected(use.kind.rawValue), parts: ["why": [why]], ["issuer": use.issuer.isEmpty ? "—" : use.issuer])
         }
         for problem in revocation.problems where problem.hasPrefix(uncoveredPrefix) {
             messages.append(Message("revocation.reasons-uncovered", ["reasons": String(problem.dropFirst(uncoveredPrefix.count))]))
@@ -383,7 +381,7 @@ struct KeyUsageCheck: SignatureCheck {
     static let parameters: [ParameterInfo] = [
         .choices("anyOf", KeyUsageBit.self, default: [.digitalSignature, .nonRepudiation]), ParameterInfo("required", "true/false", default: "false"),
     ]
-    static let messageKeys = ["chain.no-certificate", "key-usage.absent", "key-usage.unrestricted", "key-usage.passed", "key-usage.failed"]
+    static let messageKeys: [MessageKey] = ["chain.no-certificate", "key-usage.absent", "key-usage.unrestricted", "key-usage.passed", "key-usage.failed"]
 
     var anyOf: [KeyUsageBit] = [.digitalSignature, .nonRepudiation]
     /// A certificate without the keyUsage extension fails (otherwise it is unrestricted).
@@ -421,7 +419,7 @@ struct ExtendedKeyUsageCheck: SignatureCheck {
     static let title = LocalizedText(ru: "Расширенное назначение ключа", en: "Extended key usage")
     static let summary = LocalizedText(ru: "расширенное назначение ключа допускает подпись", en: "the extended key usage allows signing")
     static let parameters = [ParameterInfo("anyOf", "list of: a name or a dotted OID", allowed: knownNames), ParameterInfo("required", "true/false", default: "false")]
-    static let messageKeys = ["chain.no-certificate", "eku.absent", "eku.unrestricted", "eku.passed", "eku.failed"]
+    static let messageKeys: [MessageKey] = ["chain.no-certificate", "eku.absent", "eku.unrestricted", "eku.passed", "eku.failed"]
     static let knownNames = ["emailProtection", "clientAuth", "timeStamping"]
 
     var anyOf: [String] = []
@@ -462,7 +460,7 @@ struct CertificatePoliciesCheck: SignatureCheck {
     static let summary = LocalizedText(ru: "сертификат выдан по нужной политике (класс средства КС1–КС3 и др.)",
                                        en: "the certificate carries a required policy (tool class КС1–КС3 and the like)")
     static let parameters = [ParameterInfo("anyOf", "list of: a name or a dotted OID", allowed: knownNames, required: true)]
-    static let messageKeys = ["chain.no-certificate", "policies.passed", "policies.failed"]
+    static let messageKeys: [MessageKey] = ["chain.no-certificate", "policies.passed", "policies.failed"]
     static let knownNames = ["kc1", "kc2", "kc3", "kb1", "kb2", "ka1"]
 
     var anyOf: [String]
@@ -501,7 +499,7 @@ struct QCStatementsCheck: SignatureCheck {
     static let title = LocalizedText(ru: "Квалифицированный сертификат (eIDAS)", en: "Qualified certificate (eIDAS)")
     static let summary = LocalizedText(ru: "сертификат квалифицированный по eIDAS (qcStatements)", en: "the certificate is an eIDAS qualified certificate (qcStatements)")
     static let parameters = [ParameterInfo("required", "list of: a name or a dotted OID", default: "[qcCompliance]", allowed: knownNames)]
-    static let messageKeys = ["chain.no-certificate", "qc.passed", "qc.failed"]
+    static let messageKeys: [MessageKey] = ["chain.no-certificate", "qc.passed", "qc.failed"]
     static let knownNames = ["qcCompliance", "qcSSCD", "qcTypeESign"]
 
     var required: [String] = ["qcCompliance"]
@@ -529,7 +527,7 @@ struct QCStatementsCheck: SignatureCheck {
 /// `2026-11-25 15:00:00 МСК` (`MSK` in English). Machine fields of the report stay UTC.
 enum Format {
     /// Stands for the zone's name until the catalogue renders the message in its language.
-    static let moscowMarker = "\u{E000}"
+    static let moscowMarker = MessageTemplate.moscowMarker
 
     static func date(_ date: Date) -> String { MoscowTime.format(date) + moscowMarker }
 

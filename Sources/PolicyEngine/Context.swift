@@ -75,15 +75,15 @@ struct SignerContext {
 /// A message key with arguments, rendered through the catalogue of the chosen language. `parts` are messages
 /// rendered in the same language and joined with «; » into the argument of their name (notes inside a sentence).
 struct Message: Sendable {
-    var key: String
+    var key: MessageKey
     var args: [String: String]
     var parts: [String: [Message]]
-    init(_ key: String, _ args: [String: String] = [:]) {
+    init(_ key: MessageKey, _ args: [String: String] = [:]) {
         self.key = key
         self.args = args
         self.parts = [:]
     }
-    init(_ key: String, parts: [String: [Message]], _ args: [String: String] = [:]) {
+    init(_ key: MessageKey, parts: [String: [Message]], _ args: [String: String] = [:]) {
         self.key = key
         self.args = args
         self.parts = parts
@@ -98,4 +98,11 @@ enum CheckVerdict {
     case warn(Message)
     /// The check does not apply (its inputs are absent); reported as skipped.
     case notApplicable(Message)
+
+    /// What the verdict says.
+    var message: Message {
+        switch self {
+        case .pass(let message), .fail(_, let message), .warn(let message), .notApplicable(let message): message
+        }
+    }
 }

@@ -234,30 +234,30 @@ public struct PolicyEngine: Sendable {
     }
 
     func makeResult(_ rule: Rule, _ verdict: CheckVerdict, catalogue: Catalogue) -> CheckResult {
+        let message = verdict.message
+        let (text, arguments) = catalogue.rendered(message)
         let basis = rule.basis?.text(catalogue.language)
         let name = CheckVocabulary.title(of: rule, catalogue.language)
         var result: CheckResult
         switch verdict {
-        case .pass(let message):
-            result = CheckResult(id: rule.id, status: .passed, message: catalogue.render(message), basis: basis, name: name)
-            result.messageKey = message.key
-        case .warn(let message):
-            result = CheckResult(id: rule.id, status: .warning, message: catalogue.render(message), basis: basis, name: name)
-            result.messageKey = message.key
-        case .notApplicable(let message):
-            result = CheckResult(id: rule.id, status: .skipped, message: catalogue.render(message), basis: basis, name: name)
-            result.messageKey = message.key
-        case .fail(let natural, let message):
+        case .pass:
+            result = CheckResult(id: rule.id, status: .passed, message: text, basis: basis, name: name)
+        case .warn:
+            result = CheckResult(id: rule.id, status: .warning, message: text, basis: basis, name: name)
+        case .notApplicable:
+            result = CheckResult(id: rule.id, status: .skipped, message: text, basis: basis, name: name)
+        case .fail(let natural, _):
             let sub = rule.subIndication ?? natural
             let status: CheckResult.Status = switch rule.level {
             case .fail: .failed
             case .warn: .warning
             case .inform, .ignore: .info
             }
-            result = CheckResult(id: rule.id, status: status, subIndication: sub, message: catalogue.render(message), basis: basis, name: name)
-            result.messageKey = message.key
+            result = CheckResult(id: rule.id, status: status, subIndication: sub, message: text, basis: basis, name: name)
         }
         result.check = rule.check
+        result.messageKey = message.key.rawValue
+        result.messageArgs = arguments
         return result
     }
 
@@ -407,7 +407,7 @@ enum TimestampJudge {
     /// then the TSA's extended key usage, path, validity and revocation.
     static func structural(_ stamps: [TimestampEvidence], evidence: Evidence, validationTime: Date) -> [JudgedTimestamp] {
         stamps.map { stamp in
-            func result(_ indication: String, _ sub: SubIndication?, _ key: String, _ args: [String: String] = [:]) -> JudgedTimestamp {
+            func result(_ indication: String, _ sub: SubIndication?, _ key: MessageKey, _ args: [String: String] = [:]) -> JudgedTimestamp {
                 JudgedTimestamp(evidence: stamp, indication: indication, subIndication: sub, reason: Message(key, args))
             }
             if stamp.genTime == .distantPast && stamp.serial.isEmpty { return result("FAILED", .formatFailure, "timestamp.unreadable") }

@@ -140,13 +140,12 @@ enum PDFCheck {
     static func describe(_ change: PDFChange) -> Message {
         var args = ["revision": "\(change.revision)", "detail": change.detail, "field": change.field ?? ""]
         if change.kind == .other, change.detail.hasPrefix("page object") { args["object"] = change.object ?? "" }
-        let key = change.kind == .other && change.detail.hasPrefix("page object") ? "pdf.change.page" : "pdf.change.\(change.kind.rawValue)"
-        return Message(key, args)
+        return Message(.pdfChange(change.kind, pageObject: change.kind == .other && change.detail.hasPrefix("page object")), args)
     }
 
     static func permissionText(_ judgement: ChangeJudgement, catalogue: Catalogue) -> String {
         judgement.certified
-            ? catalogue.text("pdf.permission.\(judgement.permission)")
+            ? catalogue.text(.pdfPermission(judgement.permission))
             : catalogue.text("pdf.permission.approval")
     }
 

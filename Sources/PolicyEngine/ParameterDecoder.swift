@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 
 /// A mistake in a rule's `params`, at the node where it is (line and column), as a lint message.
@@ -31,7 +32,7 @@ struct ParameterDecoder: Decoder {
     /// How a message names this value: `params.maxDelay`, `params.forbidden.key`.
     var what: String { (["params"] + path.filter { Int($0) == nil }).joined(separator: ".") }
 
-    func problem(_ key: String, _ args: [String: String] = [:]) -> ParameterProblem {
+    func problem(_ key: MessageKey, _ args: [String: String] = [:]) -> ParameterProblem {
         var args = args
         args["what"] = args["what"] ?? what
         return ParameterProblem(mark: mark, message: Message(key, args), path: path)
@@ -47,7 +48,7 @@ struct ParameterDecoder: Decoder {
             let allowed = closed.names
             for entry in entries where !allowed.contains(entry.key) {
                 var args = ["key": entry.key, "what": path.isEmpty ? "params" : what]
-                let key: String
+                let key: MessageKey
                 if let suggestion = Suggest.closest(entry.key, in: allowed) {
                     args["suggestion"] = suggestion
                     key = "lint.unknown-key-suggest"
@@ -243,13 +244,14 @@ extension ClosedSet {
 
 extension ParameterDecoder {
     /// «value» is not one of the allowed values; with the closest one when there is one.
-    func badChoice(_ value: String, allowed: [String]) -> ParameterProblem {
+    /// `orOID`: the value may also be a dotted OID, and the message says so.
+    func badChoice(_ value: String, allowed: [String], orOID: Bool = false) -> ParameterProblem {
         var args = ["value": value, "allowed": allowed.joined(separator: ", ")]
         if let suggestion = Suggest.closest(value, in: allowed) {
             args["suggestion"] = suggestion
-            return problem("lint.bad-choice-suggest", args)
+            return problem(orOID ? "lint.bad-choice-suggest-or-oid" : "lint.bad-choice-suggest", args)
         }
-        return problem("lint.bad-choice", args)
+        return problem(orOID ? "lint.bad-choice-or-oid" : "lint.bad-choice", args)
     }
 }
 
@@ -297,7 +299,7 @@ extension KeyedDecodingContainer {
             return DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "«\(value)» is not \(form)")
         }
         var problem = decoder.problem("lint.bad-form", ["value": value])
-        problem.message = Message("lint.bad-form", parts: ["form": [Message("lint.form.\(form)")]], problem.message.args)
+        problem.message = Message("lint.bad-form", parts: ["form": [Message(.lintForm(form))]], problem.message.args)
         return problem
     }
 }

@@ -102,9 +102,8 @@ extension KeyedDecodingContainer {
             guard let decoder = try itemDecoder(forKey: key, index) else {
                 throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "«\(value)» is not a known name")
             }
-            var problem = decoder.badChoice(value, allowed: known.sorted() + (allowOIDs ? ["1.2.643…"] : []))
+            var problem = decoder.badChoice(value, allowed: known.sorted() + (allowOIDs ? ["1.2.643…"] : []), orOID: allowOIDs)
             if allowOIDs { problem.message.args["allowed"] = known.sorted().joined(separator: ", ") }
-            problem.message.key += allowOIDs ? "-or-oid" : ""
             throw problem
         }
         return values

@@ -12,18 +12,6 @@ public struct LocalizedText: Sendable, Equatable, Codable {
     public func text(_ language: Language) -> String { language == .ru ? ru : en }
 }
 
-/// The languages of user-facing text.
-public enum Language: String, Sendable, Codable, CaseIterable {
-    case ru, en
-
-    /// Parses `ru`, `ru-RU`, `en-US`, an Accept-Language header, or an environment locale (`ru_RU.UTF-8`).
-    public init(parsing text: String?) {
-        let lower = (text ?? "").lowercased()
-        let first = lower.split(whereSeparator: { $0 == "," || $0 == ";" }).first.map(String.init) ?? lower
-        self = first.hasPrefix("ru") ? .ru : .en
-    }
-}
-
 /// What a rule's failure does to the verdict (as DSS's constraint levels).
 public enum RuleLevel: String, Sendable, Codable, CaseIterable {
     /// The failure decides the verdict with the rule's sub-indication.

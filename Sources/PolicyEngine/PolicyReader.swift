@@ -35,11 +35,11 @@ struct PolicyReader {
 
     init(file: String?) { self.file = file }
 
-    mutating func error(_ mark: SourceMark, _ key: String, _ args: [String: String] = [:]) {
+    mutating func error(_ mark: SourceMark, _ key: MessageKey, _ args: [String: String] = [:]) {
         diagnostics.append(PolicyDiagnostic(mark, Message(key, args), file: file))
     }
 
-    mutating func warning(_ mark: SourceMark, _ key: String, _ args: [String: String] = [:]) {
+    mutating func warning(_ mark: SourceMark, _ key: MessageKey, _ args: [String: String] = [:]) {
         diagnostics.append(PolicyDiagnostic(mark, Message(key, args), file: file, warning: true))
     }
 
@@ -331,7 +331,7 @@ struct PolicyReader {
 public enum PolicyDates {
     /// Why text is not a date: a lint message key and its arguments.
     public struct Problem: Error, Sendable {
-        public var key: String
+        public var key: MessageKey
         public var args: [String: String]
     }
 

@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 import PodpisDefaults
 
@@ -176,7 +177,7 @@ public struct PolicyRegistry: Sendable {
     }
 
     mutating func build(_ document: PolicyDocument, base: Policy?, certsDirectory: String?) -> Policy? {
-        func error(_ mark: SourceMark, _ key: String, _ args: [String: String]) {
+        func error(_ mark: SourceMark, _ key: MessageKey, _ args: [String: String]) {
             diagnostics.append(PolicyDiagnostic(mark, Message(key, args), file: document.file))
         }
         var trustLists = base?.trustLists ?? [:]

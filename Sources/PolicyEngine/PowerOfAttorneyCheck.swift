@@ -140,7 +140,7 @@ enum PowerOfAttorneyCheck {
             child = current
             current = parent
         }
-        if !notes.contains(where: { $0.key.hasPrefix("poa.registry") }) { notes.append(Message("poa.registry-not-queried")) }
+        if !notes.contains(where: { $0.key.rawValue.hasPrefix("poa.registry") }) { notes.append(Message("poa.registry-not-queried")) }
         return .pass(Message("poa.passed", parts: ["notes": notes], [
             "numbers": numbers.joined(separator: " ← "),
             "principal": main.principalOrganization ?? main.signersForPrincipal.first.map(describe) ?? "—",
@@ -372,5 +372,5 @@ struct PowerOfAttorneyRequirement: SignatureCheck {
 }
 
 enum PowerOfAttorneyMessages {
-    static let keys = ["chain.no-certificate", "poa.claimed-moment", "poa.cycle", "poa.expired", "poa.head", "poa.head-issuer", "poa.head-no-organisation", "poa.head-other-organisation", "poa.joint", "poa.missing", "poa.none", "poa.not-yet", "poa.organisation", "poa.organisation-only", "poa.parent-missing", "poa.parent-representative", "poa.passed", "poa.powers-lost", "poa.principal", "poa.redelegation-forbidden", "poa.redelegation-issued", "poa.redelegation-once", "poa.redelegation-powers", "poa.redelegation-term", "poa.redelegation-unknown", "poa.registry-active", "poa.registry-missing", "poa.registry-not-queried", "poa.registry-revoked", "poa.registry-revoked-after", "poa.registry-stale", "poa.registry-stale-note", "poa.registry-unknown", "poa.representative", "poa.signature", "poa.state-official", "poa.unreadable", "poa.unsigned"]
+    static let keys: [MessageKey] = ["chain.no-certificate", "poa.claimed-moment", "poa.cycle", "poa.expired", "poa.head", "poa.head-issuer", "poa.head-no-organisation", "poa.head-other-organisation", "poa.joint", "poa.missing", "poa.none", "poa.not-yet", "poa.organisation", "poa.organisation-only", "poa.parent-missing", "poa.parent-representative", "poa.passed", "poa.powers-lost", "poa.principal", "poa.redelegation-forbidden", "poa.redelegation-issued", "poa.redelegation-once", "poa.redelegation-powers", "poa.redelegation-term", "poa.redelegation-unknown", "poa.registry-active", "poa.registry-missing", "poa.registry-not-queried", "poa.registry-revoked", "poa.registry-revoked-after", "poa.registry-stale", "poa.registry-stale-note", "poa.registry-unknown", "poa.representative", "poa.signature", "poa.state-official", "poa.unreadable", "poa.unsigned"]
 }

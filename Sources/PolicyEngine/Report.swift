@@ -138,6 +138,9 @@ public struct CheckResult: Codable, Sendable, Equatable {
     public var check: String? = nil
     /// The catalogue key of the message (`revocation.unusable`): what a program can test instead of the words.
     public var messageKey: String? = nil
+    /// The values the message's template was filled with (`{"issuer": "…"}`), as the text shows them; absent when
+    /// the message takes none. With ``messageKey`` a client can say the message its own way.
+    public var messageArgs: [String: String]? = nil
 
     public init(id: String, status: Status, subIndication: SubIndication? = nil, message: String, basis: String? = nil, name: String? = nil) {
         self.id = id

@@ -76,7 +76,7 @@ extension SignerSummary {
 }
 
 extension CheckResult {
-    enum CodingKeys: String, CodingKey { case id, name, status, subIndication, message, basis, check, messageKey }
+    enum CodingKeys: String, CodingKey { case id, name, status, subIndication, message, basis, check, messageKey, messageArgs }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
@@ -87,6 +87,7 @@ extension CheckResult {
         try c.encode(basis, forKey: .basis)
         try c.encodeIfPresent(check, forKey: .check)
         try c.encodeIfPresent(messageKey, forKey: .messageKey)
+        try c.encodeIfPresent(messageArgs, forKey: .messageArgs)
     }
 }
 

@@ -51,28 +51,19 @@ public enum CertificateCheck {
         return .revoked(facts.revocationTime, facts.reason)
     }
 
-    /// Moscow time with its label, for the English fallback message (the catalogue's texts say МСК or MSK).
-    struct MoscowFormat {
-        func string(from date: Date) -> String { MoscowTime.format(date) }
-    }
-
     /// The one-line refusal (exit 65), naming the certificate, what is wrong and how to go on anyway.
     public static func error(_ finding: Finding, role: Role, subject: String?) -> PodpisError {
-        let format = MoscowFormat()
-        let (english, key, values): (String, String, [String: String]) = switch finding {
+        let signer = role == .signer
+        let (key, values): (ErrorMessage, [String: String]) = switch finding {
         case .expired(let date):
-            ("expired on \(format.string(from: date)) MSK", "error.cert-expired", ["date": format.string(from: date)])
+            (signer ? .certExpiredSigner : .certExpiredTsa, ["date": MoscowTime.format(date)])
         case .notYetValid(let date):
-            ("not valid before \(format.string(from: date)) MSK", "error.cert-not-yet-valid", ["date": format.string(from: date)])
+            (signer ? .certNotYetValidSigner : .certNotYetValidTsa, ["date": MoscowTime.format(date)])
         case .revoked(let date, let reason):
-            ("revoked" + (date.map { " on \(format.string(from: $0)) MSK" } ?? "") + (reason.map { " (\($0))" } ?? ""), "error.cert-revoked",
-             ["date": date.map { format.string(from: $0) } ?? "?", "reason": reason ?? "—"])
+            (signer ? .certRevokedSigner : .certRevokedTsa, ["date": date.map { MoscowTime.format($0) } ?? "?", "reason": reason ?? "—"])
         }
-        let flag = role == .signer ? "--allow-invalid-cert" : "--allow-invalid-tsa-cert"
-        let who = role == .signer ? "the signer's certificate" : "the TSA's certificate"
-        return PodpisError(.dataFormat, "\(who) is \(english): a signature made with it will not verify as valid (\(flag) to go on anyway)",
-                           subject: subject)
-            .localized(key + "-" + role.rawValue, values.merging(["flag": flag]) { first, _ in first })
+        let flag = signer ? "--allow-invalid-cert" : "--allow-invalid-tsa-cert"
+        return PodpisError(.dataFormat, key, values.merging(["flag": flag]) { first, _ in first }, subject: subject)
     }
 }
 

@@ -28,8 +28,8 @@ extension DemoPKI {
             let path = layout.path("\(name).pem")
             let certificate = try X509Certificate.parseAll(FileInput.readSmallFile(path: path, limit: 1 << 20), subject: path)[0]
             if let notAfter = certificate.notAfter, notAfter <= now {
-                throw PodpisError(.cannotCreate, "the demo PKI's certificate \(name).pem expired on \(MoscowTime.format(notAfter)) MSK; make a new PKI with podpis pki demo \(directory) --force (signatures made with the old one will no longer verify)", subject: directory)
-                    .localized("error.demo-pki-expired", ["name": "\(name).pem", "date": MoscowTime.format(notAfter), "dir": directory])
+                throw PodpisError(.cannotCreate, .demoPkiExpired, ["name": "\(name).pem", "date": MoscowTime.format(notAfter), "dir": directory],
+                                  subject: directory)
             }
         }
         let service = try DemoPKIService(directory: directory)

@@ -1,4 +1,5 @@
 import COpenSSL
+import EvidenceModel
 
 /// An error from podpis's core, with a stable category that front ends map to exit codes and HTTP statuses.
 ///
@@ -30,12 +31,14 @@ public struct PodpisError: Error, Sendable, CustomStringConvertible {
     public var kind: Kind
     /// The file or object the message is about, when there is one.
     public var subject: String?
+    /// The English text for logs, HTTP problem details and evidence: for an error with a ``key``, that key's English
+    /// (`ErrorMessage`, written once there).
     public var message: String
     /// OpenSSL's error queue at the time of failure, for logs (never shown as the main message).
     public var detail: String?
     /// The message's key in the user-facing catalogues (`error.*`), with its values, for front ends that speak the
-    /// user's language; ``message`` stays the English text for logs and for errors without a key.
-    public var key: String?
+    /// user's language; nil for errors whose English ``message`` is all there is.
+    public var key: ErrorMessage?
     public var values: [String: String] = [:]
 
     public init(_ kind: Kind, _ message: String, subject: String? = nil, detail: String? = nil) {
@@ -45,17 +48,22 @@ public struct PodpisError: Error, Sendable, CustomStringConvertible {
         self.detail = detail
     }
 
-    /// The same error with a catalogue key, so that a front end can say it in Russian or English.
-    public func localized(_ key: String, _ values: [String: String] = [:]) -> PodpisError {
-        var copy = self
-        copy.key = key
-        copy.values = values
-        return copy
+    /// An error said by its catalogue key: its English message is the key's English text, and a front end can say it
+    /// in Russian too.
+    public init(_ kind: Kind, _ key: ErrorMessage, _ values: [String: String] = [:], subject: String? = nil, detail: String? = nil) {
+        self.init(kind, key.text(.en, values), subject: subject, detail: detail)
+        self.key = key
+        self.values = values
+    }
+
+    /// The error's text in `language` (its English ``message`` when it has no key).
+    public func text(_ language: Language) -> String {
+        key?.text(language, values) ?? message
     }
 
     /// An output that exists and may not be replaced (`--force` replaces it).
     public static func alreadyExists(_ path: String) -> PodpisError {
-        PodpisError(.cannotCreate, "already exists; use --force to replace it", subject: path).localized("error.exists")
+        PodpisError(.cannotCreate, .exists, subject: path)
     }
 
     /// The one-line form: `subject: message`.

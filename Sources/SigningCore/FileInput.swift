@@ -7,13 +7,13 @@ public enum FileInput {
     public static func regularFileSize(path: String) throws -> UInt64 {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw PodpisError(.noInput, "no such file", subject: path).localized("error.no-such-file")
+            throw PodpisError(.noInput, .noSuchFile, subject: path)
         }
         if (info.st_mode & S_IFMT) == S_IFDIR {
-            throw PodpisError(.noInput, "is a directory, a file was expected", subject: path).localized("error.is-a-directory")
+            throw PodpisError(.noInput, .isADirectory, subject: path)
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw PodpisError(.noInput, "not a regular file", subject: path).localized("error.not-a-regular-file")
+            throw PodpisError(.noInput, .notARegularFile, subject: path)
         }
         return UInt64(info.st_size)
     }
@@ -22,8 +22,7 @@ public enum FileInput {
     public static func readSmallFile(path: String, limit: UInt64) throws -> [UInt8] {
         let size = try regularFileSize(path: path)
         guard size <= limit else {
-            throw PodpisError(.dataFormat, "file is too large (\(size) bytes; at most \(limit) expected)", subject: path)
-                .localized("error.too-large", ["size": "\(size)", "limit": "\(limit)"])
+            throw PodpisError(.dataFormat, .tooLarge, ["size": "\(size)", "limit": "\(limit)"], subject: path)
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw PodpisError(.noInput, "cannot open: \(String(cString: strerror(errno)))", subject: path) }
@@ -211,10 +210,9 @@ extension FileInput {
             let n = fd >= 0 ? read(fd, &head, head.count) : -1
             if fd >= 0 { close(fd) }
             if n > 0, SignatureDecoder.looksLikeSignedData(head.prefix(n)) {
-                throw PodpisError(.dataFormat, "signature file too large (\(size) bytes; at most \(limit))", subject: path)
-                    .localized("error.signature-too-large", ["size": "\(size)", "limit": "\(limit)"])
+                throw PodpisError(.dataFormat, .signatureTooLarge, ["size": "\(size)", "limit": "\(limit)"], subject: path)
             }
-            throw PodpisError(.dataFormat, "not a CMS signature (DER, PEM or Base64 expected)", subject: path).localized("error.not-cms")
+            throw PodpisError(.dataFormat, .notCms, subject: path)
         }
         return try readSmallFile(path: path, limit: limit)
     }

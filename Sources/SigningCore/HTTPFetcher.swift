@@ -117,7 +117,7 @@ public enum HTTPFetcher {
         guard failure == CURLE_OK else {
             let detail = string(fromNulTerminated: errorBuffer)
             let text = detail.isEmpty ? String(cString: curl_easy_strerror(failure)) : detail
-            throw PodpisError(.unavailable, "cannot reach the server: \(text)", subject: url).localized("error.unreachable", ["reason": text])
+            throw PodpisError(.unavailable, .unreachable, ["reason": text], subject: url)
         }
         var status = 0
         _ = podpis_curl_getinfo_long(curl, CURLINFO_RESPONSE_CODE, &status)

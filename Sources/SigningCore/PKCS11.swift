@@ -122,10 +122,9 @@ extension KeyLoader {
         case PODPIS_P11_OTHER_MODULE:
             throw PodpisError(.configuration, "another PKCS#11 module is already in use in this process", subject: subject)
         case PODPIS_P11_PIN_REFUSED:
-            throw PodpisError(.noPermission, "the token refused the PIN", subject: subject, detail: detail).localized("error.wrong-pin")
+            throw PodpisError(.noPermission, .wrongPin, subject: subject, detail: detail)
         case PODPIS_P11_NOT_FOUND:
-            throw PodpisError(.noInput, "no token or private key matches this PKCS#11 URI", subject: subject, detail: detail)
-                .localized("error.no-token-key")
+            throw PodpisError(.noInput, .noTokenKey, subject: subject, detail: detail)
         default:
             throw PodpisError(.software, "the PKCS#11 engine failed", subject: subject, detail: detail)
         }

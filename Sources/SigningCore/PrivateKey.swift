@@ -88,7 +88,7 @@ public final class PrivateKey: @unchecked Sendable {
 }
 
 private func gostMissing() -> PodpisError {
-    PodpisError(.configuration, "GOST algorithms are not available: install libengine-gost-openssl").localized("error.gost-missing")
+    PodpisError(.configuration, .gostMissing)
 }
 
 /// A key and its certificate as loaded from files or a PKCS#12 bundle.
@@ -114,19 +114,16 @@ public enum KeyLoader {
     public static func checkPermissions(path: String, allowInsecure: Bool, passphrase: Bool = false) throws {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw PodpisError(.noInput, "no such file", subject: path).localized("error.no-such-file")
+            throw PodpisError(.noInput, .noSuchFile, subject: path)
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw PodpisError(.noInput, "not a regular file", subject: path).localized("error.not-a-regular-file")
+            throw PodpisError(.noInput, .notARegularFile, subject: path)
         }
         let loose = info.st_mode & 0o077
         if loose != 0 && !allowInsecure {
             let mode = String(info.st_mode & 0o777, radix: 8)
             // A passphrase or PIN file opens the key: it is refused the same way (and overridden the same way).
-            throw PodpisError(
-                .noPermission,
-                "\(passphrase ? "passphrase" : "private key") file is accessible by group or others (mode \(mode)); run: chmod 600 \(path)",
-                subject: path).localized(passphrase ? "error.pass-permissions" : "error.key-permissions", ["mode": mode, "path": path])
+            throw PodpisError(.noPermission, passphrase ? .passPermissions : .keyPermissions, ["mode": mode, "path": path], subject: path)
         }
     }
 
@@ -156,7 +153,7 @@ public enum KeyLoader {
         var pass = try passphrase()
         defer { wipe(&pass) }
         guard let key = try decodeKey(bytes, pass: pass, path: path) else {
-            throw PodpisError(.noPermission, "wrong passphrase for the private key", subject: path).localized("error.wrong-passphrase")
+            throw PodpisError(.noPermission, .wrongPassphrase, subject: path)
         }
         return (key, nil, [])
     }
@@ -182,8 +179,7 @@ public enum KeyLoader {
         if let key { clearOpenSSLErrors(); return PrivateKey(taking: key) }
         let detail = drainOpenSSLErrors()
         if asked != 0 { return nil }
-        throw PodpisError(.dataFormat, "not a private key (PEM, DER or PKCS#12 expected)", subject: path, detail: detail)
-            .localized("error.not-a-key")
+        throw PodpisError(.dataFormat, .notAKey, subject: path, detail: detail)
     }
 
     private static func isPKCS12(_ bytes: [UInt8]) -> Bool {
@@ -214,7 +210,7 @@ public enum KeyLoader {
             guard verified else {
                 clearOpenSSLErrors()
                 wipe(&pass)
-                throw PodpisError(.noPermission, "wrong passphrase for the PKCS#12 file", subject: path).localized("error.wrong-passphrase")
+                throw PodpisError(.noPermission, .wrongPassphrase, subject: path)
             }
         }
         defer { wipe(&pass) }
@@ -235,11 +231,9 @@ public enum KeyLoader {
         }
         let detail = drainOpenSSLErrors() ?? firstFailure
         if !hasMAC {
-            throw PodpisError(.dataFormat, "cannot open the PKCS#12 file (wrong passphrase?)", subject: path, detail: detail)
-                .localized("error.pkcs12-unreadable")
+            throw PodpisError(.dataFormat, .pkcs12Unreadable, subject: path, detail: detail)
         }
-        throw PodpisError(.dataFormat, "cannot open the PKCS#12 file: \(openSSLReason(detail))", subject: path, detail: detail)
-            .localized("error.pkcs12-damaged", ["reason": openSSLReason(detail)])
+        throw PodpisError(.dataFormat, .pkcs12Damaged, ["reason": openSSLReason(detail)], subject: path, detail: detail)
     }
 
     /// A key and certificates parsed in the legacy library context, encoded and read again in the default one, so

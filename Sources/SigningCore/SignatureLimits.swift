@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 
 /// Caps on what one signature may carry. A CMS with 100 000 certificates parses into about a gigabyte of OpenSSL
@@ -34,7 +35,7 @@ public struct SignatureLimits: Sendable, Equatable {
                                                   unsignedAttributes: .max, nestedTimestamps: .max)
 
     /// The catalogue key of the error a cap raises; front ends recognise the error by it (HTTP 422 too-complex).
-    public static let errorKey = "error.too-complex"
+    public static let errorKey = ErrorMessage.tooComplex
 
     /// The caps by their configuration names, in the order they are documented.
     public static let names = ["certificates", "revocationObjects", "signers", "unsignedAttributes", "nestedTimestamps"]
@@ -72,11 +73,8 @@ public struct SignatureLimits: Sendable, Equatable {
         do {
             try counter.signedObject(at: 0, depth: 0, tokenDepth: 0)
         } catch let exceeded as SignatureComplexity.Exceeded {
-            throw PodpisError(
-                .dataFormat,
-                "too complex to verify: \(exceeded.count) \(exceeded.what), more than the limit of \(exceeded.limit) (limits.\(exceeded.name); --no-limits lifts the caps)",
-                subject: subject
-            ).localized(Self.errorKey, ["what": exceeded.what, "count": "\(exceeded.count)", "limit": "\(exceeded.limit)", "name": exceeded.name])
+            throw PodpisError(.dataFormat, Self.errorKey,
+                              ["what": exceeded.what, "count": "\(exceeded.count)", "limit": "\(exceeded.limit)", "name": exceeded.name], subject: subject)
         } catch {
             return  // not walkable here: OpenSSL decides (and refuses what is malformed)
         }

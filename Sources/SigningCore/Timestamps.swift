@@ -22,8 +22,7 @@ public struct HTTPTimestampSource: TimestampSource {
     public func exchange(_ request: [UInt8]) throws -> [UInt8] {
         let response = try HTTPFetcher.post(url, body: request, contentType: "application/timestamp-query", options: options)
         guard response.status == 200 else {
-            throw PodpisError(.unavailable, "the TSA answered HTTP \(response.status)", subject: url)
-                .localized("error.tsa-http", ["status": "\(response.status)"])
+            throw PodpisError(.unavailable, .tsaHttp, ["status": "\(response.status)"], subject: url)
         }
         if let type = response.contentType?.lowercased(), !type.hasPrefix("application/timestamp-reply") {
             throw PodpisError(.unavailable, "the TSA answered «\(type)», not application/timestamp-reply", subject: url)

@@ -47,7 +47,7 @@ public enum CertificateFiles {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw PodpisError(.noInput, "no such file or folder", subject: path).localized("error.no-such-file-or-folder")
+                throw PodpisError(.noInput, .noSuchFileOrFolder, subject: path)
             }
             if isDirectory.boolValue {
                 let names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
@@ -68,7 +68,7 @@ public enum CertificateFiles {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw PodpisError(.noInput, "no such file or folder", subject: path).localized("error.no-such-file-or-folder")
+                throw PodpisError(.noInput, .noSuchFileOrFolder, subject: path)
             }
             let files = isDirectory.boolValue
                 ? try FileManager.default.contentsOfDirectory(atPath: path).sorted()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EvidenceModel
 import Foundation
 import PolicyEngine
 import SigningCore
@@ -44,8 +45,7 @@ enum CommandLineLanguage {
         var index = 0
         func check(_ value: String?) throws -> Language {
             guard let value, let parsed = parse(value) else {
-                throw PodpisError(.usage, "unknown language «\(value ?? "")» (podpis speaks: \(accepted.joined(separator: ", ")))",
-                                  subject: "--lang").localized("error.unknown-language", ["value": value ?? "", "languages": accepted.joined(separator: ", ")])
+                throw PodpisError(.usage, .unknownLanguage, ["value": value ?? "", "languages": accepted.joined(separator: ", ")], subject: "--lang")
             }
             return parsed
         }
@@ -79,7 +79,12 @@ func help(_ key: String) -> ArgumentHelp {
 
 /// The same text as a plain string (abstracts, discussions, group titles, validation errors).
 func helpString(_ key: String) -> String {
-    Catalogue(CommandLineLanguage.current).text("help." + key)
+    Catalogue(CommandLineLanguage.current).text(.help(key))
+}
+
+extension MessageKey {
+    /// `help.sign.document`, …: a help text of the command line, by the name ``help(_:)`` is given.
+    static func help(_ name: String) -> MessageKey { MessageKey("help." + name) }
 }
 
 /// Renders what ArgumentParser says — help pages and argument errors — in the command line's language, and
@@ -127,7 +132,7 @@ enum ArgumentMessages {
     /// ArgumentParser's error messages (its `UsageGenerator`), in Russian; anything else is returned as it is
     /// (podpis's own validation messages are already in the user's language).
     static func translate(_ text: String, _ words: Catalogue) -> String {
-        let patterns: [(String, String)] = [
+        let patterns: [(String, MessageKey)] = [
             (#"^Unknown option '(.+)'\. Did you mean '(.+)'\?$"#, "argument.unknown-option-suggest"),
             (#"^Unknown option '(.+)'$"#, "argument.unknown-option"),
             (#"^Missing value for '(.+)'$"#, "argument.missing-value"),

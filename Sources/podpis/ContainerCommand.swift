@@ -1,4 +1,5 @@
 import ArgumentParser
+import EvidenceModel
 import Foundation
 import PodpisContainer
 import PolicyEngine
@@ -31,7 +32,7 @@ struct ContainerListCommand: AsyncParsableCommand {
         }
         for signature in opened.signatures {
             let names = opened.coveredFiles(signature)
-            let key = names.isEmpty ? "container.covers-nothing" : "container.covers"
+            let key: MessageKey = names.isEmpty ? "container.covers-nothing" : "container.covers"
             Console.out(catalogue.text(key, [
                 "signature": signature.signature.name, "file": signature.manifest?.name ?? "—",
                 "files": names.joined(separator: ", "),

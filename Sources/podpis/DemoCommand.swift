@@ -44,7 +44,7 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         let language = languageOptions.language
         let text = Catalogue(language)
-        func step(_ key: String, _ args: [String: String] = [:]) { Console.out("▸ " + text.text(key, args)) }
+        func step(_ key: MessageKey, _ args: [String: String] = [:]) { Console.out("▸ " + text.text(key, args)) }
 
         let layout = try preparePKI(step: step)
         let order = (directory as NSString).appendingPathComponent("prikaz-123.txt")
@@ -78,7 +78,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// The demo PKI in DIR/pki: the one found there (its CRLs issued afresh), else a new one. Never replaced, so
     /// what was signed in an earlier run still verifies.
-    func preparePKI(step: (String, [String: String]) -> Void) throws -> DemoPKI.Layout {
+    func preparePKI(step: (MessageKey, [String: String]) -> Void) throws -> DemoPKI.Layout {
         let pkiDirectory = (directory as NSString).appendingPathComponent("pki")
         if DemoPKI.exists(in: pkiDirectory) {
             let layout = try DemoPKI.reuse(in: pkiDirectory)
@@ -91,7 +91,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     /// The official signs (GOST when the PKI and the engine have it), the deputy co-signs with RSA.
-    func sign(_ order: String, to signature: String, layout: DemoPKI.Layout, step: (String, [String: String]) -> Void) throws {
+    func sign(_ order: String, to signature: String, layout: DemoPKI.Layout, step: (MessageKey, [String: String]) -> Void) throws {
         let gost = CryptoLibrary.gostAvailable && DemoPKI.hasGOST(in: layout.directory)
         let first = try identity("official-\(gost ? "gost" : "rsa")", layout)
         _ = try Signer.sign(.file(order), identity: first, options: SignatureOptions(chain: try chain(gost ? "gost" : "rsa", layout)),
@@ -119,7 +119,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// Verifies as `verification.command` would, prints that command and the verdict, and writes the protocol
     /// (HTML) beside the document for the jurist's reading.
-    func verify(_ verification: Verification, language: Language, step: (String, [String: String]) -> Void) throws -> Report {
+    func verify(_ verification: Verification, language: Language, step: (MessageKey, [String: String]) -> Void) throws -> Report {
         step("demo.verify", ["command": verification.command])
         let catalog = try PolicyCatalog.standard()
         let policy = try catalog.policy(verification.policy)

@@ -14,7 +14,7 @@ struct DemoLegal {
     let layout: DemoPKI.Layout
     let language: Language
     let trust: TrustStore
-    let step: (String, [String: String]) -> Void
+    let step: (MessageKey, [String: String]) -> Void
 
     func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 

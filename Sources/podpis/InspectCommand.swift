@@ -90,7 +90,7 @@ struct InspectCommand: AsyncParsableCommand {
         for representative in power.allRepresentatives {
             lines.append("  " + catalogue.text("poa.inspect.representative", ["person": person(representative)]))
         }
-        if let redelegation = power.redelegation { lines.append("  " + catalogue.text("poa.inspect.redelegation-\(redelegation)")) }
+        if let redelegation = power.redelegation { lines.append("  " + catalogue.text(.redelegation(redelegation))) }
         if let lost = power.powersLostOnRedelegation { lines.append("  " + catalogue.text(lost ? "poa.inspect.powers-lost" : "poa.inspect.powers-kept")) }
         lines.append("  " + catalogue.text("poa.inspect.powers", ["codes": power.powerCodes.isEmpty ? "—" : power.powerCodes.joined(separator: ", ")]))
         for item in power.powers ?? [] where item.name != nil {
@@ -156,7 +156,7 @@ struct InspectCommand: AsyncParsableCommand {
         var lines = [catalogue.text("container.heading", ["type": container.type, "name": signature])]
         lines += container.files.map { "  \($0.name)\t\($0.size)" }
         for entry in container.signatures {
-            let key = entry.covers.isEmpty ? "container.covers-nothing" : "container.covers"
+            let key: MessageKey = entry.covers.isEmpty ? "container.covers-nothing" : "container.covers"
             lines.append(catalogue.text(key, [
                 "signature": entry.name, "file": entry.manifest ?? "—", "files": entry.covers.joined(separator: ", "),
             ]))
@@ -180,7 +180,7 @@ struct InspectCommand: AsyncParsableCommand {
         func readable(_ rfc2253: String) -> String { SubjectText.render(rfc2253, language: language) }
         var lines: [String] = []
         lines.append(t.text("inspect.summary", [
-            "name": name, "encoding": inspection.encoding.uppercased(), "content": t.text("inspect.content.\(inspection.content)"),
+            "name": name, "encoding": inspection.encoding.uppercased(), "content": t.text(.inspectContent(inspection.content)),
         ]) + (inspection.contentSize.map { t.text("inspect.inside", ["size": "\($0)"]) } ?? ""))
         if let stamp = inspection.timestamp {
             lines.append(t.text("inspect.timestamp", ["time": time(stamp.genTime), "tsa": stamp.tsa ?? t.text("inspect.unknown-tsa")]))
@@ -213,4 +213,12 @@ struct InspectCommand: AsyncParsableCommand {
         }
         return lines
     }
+}
+
+extension MessageKey {
+    /// `poa.inspect.redelegation-1` … `-3`: a power of attorney's redelegation clause (its code in the МЧД format).
+    static func redelegation(_ code: String) -> MessageKey { MessageKey("poa.inspect.redelegation-" + code) }
+
+    /// `inspect.content.attached`, `inspect.content.detached`: whether a CMS signature carries its document.
+    static func inspectContent(_ content: String) -> MessageKey { MessageKey("inspect.content." + content) }
 }

@@ -33,14 +33,13 @@ struct PassphraseOptions: ParsableArguments {
         }
         if let passEnv {
             guard let value = ProcessInfo.processInfo.environment[passEnv] else {
-                throw PodpisError(.usage, "environment variable \(passEnv) is not set", subject: keyPath)
-                    .localized("error.env-not-set", ["variable": passEnv])
+                throw PodpisError(.usage, .envNotSet, ["variable": passEnv], subject: keyPath)
             }
             return Array(value.utf8)
         }
         if passStdin {
             guard let line = readLine(strippingNewline: true) else {
-                throw PodpisError(.usage, "no passphrase on standard input", subject: keyPath).localized("error.no-stdin-passphrase")
+                throw PodpisError(.usage, .noStdinPassphrase, subject: keyPath)
             }
             return Array(line.utf8)
         }
@@ -81,16 +80,14 @@ struct SignerOptions: ParsableArguments {
             certificate = certs.first
         }
         guard let certificate else {
-            throw PodpisError(.usage, "no certificate: give --cert (only a PKCS#12 file or a token carries its own)", subject: key)
-                .localized("error.no-certificate")
+            throw PodpisError(.usage, .noCertificate, subject: key)
         }
         let chainCerts = try chain.flatMap { path in
             try X509Certificate.parseAll(FileInput.readSmallFile(path: path, limit: 16 << 20), subject: path)
         }
         let identity = SigningIdentity(key: loaded.key, certificate: certificate, chain: loaded.chain)
         if pss, identity.key.keyType != "rsa" {
-            throw PodpisError(.usage, "--pss is for RSA keys; this key is \(identity.key.keyType)", subject: key)
-                .localized("error.pss-not-rsa", ["type": identity.key.keyType])
+            throw PodpisError(.usage, .pssNotRsa, ["type": identity.key.keyType], subject: key)
         }
         return (identity, chainCerts)
     }
@@ -120,8 +117,7 @@ enum Terminal {
     static func readSecret(prompt: String, subject: String) throws -> [UInt8] {
         let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
         guard fd >= 0 else {
-            throw PodpisError(.usage, "the key needs a passphrase or PIN: give --pass-file, --pass-env or --pass-stdin (no terminal to ask on)", subject: subject)
-                .localized("error.no-terminal")
+            throw PodpisError(.usage, .noTerminal, subject: subject)
         }
         defer { close(fd) }
         var original = termios()
@@ -152,7 +148,7 @@ enum TimeArgument {
         let day = ISO8601DateFormatter()
         day.formatOptions = [.withFullDate]
         if let date = day.date(from: text) { return date }
-        throw PodpisError(.usage, "«\(text)» is not an RFC 3339 time (e.g. 2026-11-25T12:00:00Z)").localized("error.bad-time", ["text": text])
+        throw PodpisError(.usage, .badTime, ["text": text])
     }
 }
 

@@ -27,8 +27,7 @@ struct PKIDemoCommand: AsyncParsableCommand {
     func run() async throws {
         // A new PKI makes every key anew: whatever was signed with the one there would no longer verify.
         if DemoPKI.exists(in: directory) && !force {
-            throw PodpisError(.cannotCreate, "a demo PKI already exists here; --force makes a new one (signatures made with it will no longer verify)",
-                              subject: directory).localized("error.demo-pki-exists")
+            throw PodpisError(.cannotCreate, .demoPkiExists, subject: directory)
         }
         let layout = try DemoPKI.create(in: directory, baseURL: baseURL)
         let catalogue = Catalogue(Console.language)

@@ -81,9 +81,7 @@ struct Podpis: AsyncParsableCommand {
 /// An error's one line in the user's language (the command's `--lang`, else `PODPIS_LANG`, `LC_ALL`, `LANG`): its
 /// catalogue text when the error has a key, else its English message.
 func errorLine(_ error: PodpisError, language: Language = CommandLineLanguage.current) -> String {
-    guard let key = error.key else { return error.description }
-    let text = Catalogue(language).text(key, error.values)
-    guard text != key else { return error.description }
+    let text = error.text(language)
     return error.subject.map { "\($0): \(text)" } ?? text
 }
 
@@ -148,25 +146,24 @@ enum Console {
 /// shows an `NSError` dump, with the nearest sysexits code.
 enum ForeignErrors {
     static func describe(_ error: Error, language: Language) -> (String, Int32) {
-        let words = Catalogue(language)
         let nsError = error as NSError
         if nsError.domain == NSCocoaErrorDomain || nsError.domain == NSPOSIXErrorDomain {
             let path = (nsError.userInfo[NSFilePathErrorKey] as? String) ?? (nsError.userInfo[NSURLErrorKey] as? URL)?.path
             let prefix = path.map { "\($0): " } ?? ""
             switch (nsError.domain, nsError.code) {
             case (NSCocoaErrorDomain, NSFileNoSuchFileError), (NSCocoaErrorDomain, NSFileReadNoSuchFileError), (NSPOSIXErrorDomain, Int(ENOENT)):
-                return (prefix + words.text("error.no-such-file"), ExitCodes.noInput)
+                return (prefix + ErrorMessage.noSuchFile.text(language), ExitCodes.noInput)
             case (NSCocoaErrorDomain, NSFileReadNoPermissionError), (NSCocoaErrorDomain, NSFileWriteNoPermissionError),
                  (NSPOSIXErrorDomain, Int(EACCES)), (NSPOSIXErrorDomain, Int(EPERM)):
-                return (prefix + words.text("error.no-permission"), ExitCodes.noPermission)
+                return (prefix + ErrorMessage.noPermission.text(language), ExitCodes.noPermission)
             case (NSCocoaErrorDomain, NSFileWriteOutOfSpaceError), (NSPOSIXErrorDomain, Int(ENOSPC)):
-                return (prefix + words.text("error.no-space"), ExitCodes.ioError)
+                return (prefix + ErrorMessage.noSpace.text(language), ExitCodes.ioError)
             case (NSCocoaErrorDomain, NSFileReadCorruptFileError), (NSCocoaErrorDomain, NSFileReadInapplicableStringEncodingError):
-                return (prefix + words.text("error.unreadable"), ExitCodes.dataFormat)
+                return (prefix + ErrorMessage.unreadable.text(language), ExitCodes.dataFormat)
             default:
-                return (prefix + words.text("error.io", ["code": "\(nsError.code)"]), ExitCodes.ioError)
+                return (prefix + ErrorMessage.io.text(language, ["code": "\(nsError.code)"]), ExitCodes.ioError)
             }
         }
-        return (words.text("error.internal", ["type": "\(type(of: error))"]), ExitCodes.software)
+        return (ErrorMessage.internalError.text(language, ["type": "\(type(of: error))"]), ExitCodes.software)
     }
 }

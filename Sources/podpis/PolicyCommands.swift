@@ -91,7 +91,7 @@ struct PolicyExplainCommand: AsyncParsableCommand {
             lines.append("")
             lines.append(text.text("explain.version", ["version": version.version, "from": from, "until": until]))
             for (index, rule) in version.rules.enumerated() {
-                let level = text.text("explain.level.\(rule.level.rawValue)")
+                let level = text.text(.ruleLevel(rule.level))
                 let check = type(of: rule.configuration)
                 let what = rule.explanation?.text(language) ?? check.summary.text(language)
                 lines.append("  \(index + 1). «\(rule.name?.text(language) ?? check.title.text(language))»: \(what)")
@@ -106,12 +106,12 @@ struct PolicyExplainCommand: AsyncParsableCommand {
                 for type in version.documentTypes {
                     let original = type.electronicOriginalFrom.map { String($0.formatted(.iso8601).prefix(10)) } ?? "—"
                     lines.append("  • \(type.name.text(language)) [\(type.id)]: " + text.text("explain.type", [
-                        "kind": text.text("kind.\(type.kind.rawValue)"), "level": type.level?.rawValue ?? "B", "count": "\(type.minSignatures)",
+                        "kind": text.text(.signatureKind(type.kind)), "level": type.level?.rawValue ?? "B", "count": "\(type.minSignatures)",
                         "roles": type.requiredRoles.isEmpty ? "—" : type.requiredRoles.joined(separator: ", "), "original": original]))
                 }
             }
             let legal = version.legal
-            lines.append(text.text("explain.legal", ["kind": text.text("kind.\(legal.kind.rawValue)"), "basis": legal.basis?.text(language) ?? "—"]))
+            lines.append(text.text("explain.legal", ["kind": text.text(.signatureKind(legal.kind)), "basis": legal.basis?.text(language) ?? "—"]))
         }
         Console.out(lines.joined(separator: "\n"))
     }
@@ -206,8 +206,7 @@ struct PolicyTestCommand: AsyncParsableCommand {
         }
         Console.note(Catalogue(options.language).text("policy-test.summary", ["count": "\(cases.count)", "failed": "\(failed)"]))
         if cases.isEmpty && problems.isEmpty {
-            throw PodpisError(.noInput, "no test cases found", subject: embeddedCopy == nil ? directory : EmbeddedDefaults.prefix + "policies/tests")
-                .localized("error.no-test-cases")
+            throw PodpisError(.noInput, .noTestCases, subject: embeddedCopy == nil ? directory : EmbeddedDefaults.prefix + "policies/tests")
         }
         if failed > 0 { throw ExitCode(ExitCodes.failed) }
     }
@@ -236,7 +235,7 @@ struct PolicyImpactCommand: AsyncParsableCommand {
         if let evidence {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: evidence, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw PodpisError(.noInput, "no such folder", subject: evidence).localized("error.no-such-folder")
+                throw PodpisError(.noInput, .noSuchFolder, subject: evidence)
             }
         }
         let edited = try options.catalog(extraFiles: [file])
@@ -339,8 +338,7 @@ struct TrustImportRUCommand: AsyncParsableCommand {
         if let url {
             let response = try HTTPFetcher.get(url, options: HTTPOptions(connectTimeout: 15, timeout: 300, maxResponseBytes: 512 << 20))
             guard response.status == 200 else {
-                throw PodpisError(.unavailable, "the server answered HTTP \(response.status)", subject: url)
-                    .localized("error.http-status", ["status": "\(response.status)"])
+                throw PodpisError(.unavailable, .httpStatus, ["status": "\(response.status)"], subject: url)
             }
             data = response.body
             name = url
@@ -353,8 +351,7 @@ struct TrustImportRUCommand: AsyncParsableCommand {
         switch try ListSignature.verify(data, trust: TrustStore(anchors: anchors), subject: name) {
         case .unsigned:
             guard unsignedOK else {
-                throw PodpisError(.dataFormat, "the list carries no signature of its own; --unsigned-ok imports it anyway", subject: name)
-                    .localized("error.tsl-unsigned")
+                throw PodpisError(.dataFormat, .tslUnsigned, subject: name)
             }
             Console.note(text.text("cli.trust-unsigned", ["file": name]))
         case .valid(let signer):

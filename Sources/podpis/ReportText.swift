@@ -12,7 +12,7 @@ enum ReportText {
             let mark = report.indication == .totalPassed ? "✓" : (report.indication == .totalFailed ? "✗" : "?")
             let code = report.subIndication.map { "\(report.indication.rawValue)/\($0.rawValue)" } ?? report.indication.rawValue
             for check in report.documentChecks where check.id == "timestamp" {
-                Console.out("\(mark) \(signatureName): \(catalogue.text("indication.\(report.indication.rawValue)")) (\(code)) — \(check.message)")
+                Console.out("\(mark) \(signatureName): \(catalogue.text(.indication(report.indication))) (\(code)) — \(check.message)")
             }
             for check in report.documentChecks where check.id == "container" && check.status == .failed {
                 Console.out("✗ \(check.message)")
@@ -25,13 +25,13 @@ enum ReportText {
         }
         if report.signatures.isEmpty {
             let reason = report.documentChecks.first { $0.status == .failed }?.message ?? ""
-            Console.out("✗ \(signatureName): \(catalogue.text("indication.\(report.indication.rawValue)")) — \(reason)")
+            Console.out("✗ \(signatureName): \(catalogue.text(.indication(report.indication))) — \(reason)")
             return
         }
         for signature in report.signatures {
             let mark = signature.indication == .totalPassed ? "✓" : (signature.indication == .totalFailed ? "✗" : "?")
             let name = signature.signer?.name ?? catalogue.text("cli.unknown-signer")
-            let verdict = catalogue.text("indication.\(signature.indication.rawValue)")
+            let verdict = catalogue.text(.indication(signature.indication))
             let code = signature.subIndication.map { "\(signature.indication.rawValue)/\($0.rawValue)" } ?? signature.indication.rawValue
             Console.out("\(mark) \(name): \(verdict) (\(code)) — \(signature.reason)")
             printCounterSignatures(signature.counterSignatures, depth: 1, catalogue: catalogue)
@@ -57,7 +57,7 @@ enum ReportText {
             let name = counter.signer?.name ?? catalogue.text("cli.unknown-signer")
             let code = counter.subIndication.map { "\(counter.indication.rawValue)/\($0.rawValue)" } ?? counter.indication.rawValue
             let indent = String(repeating: "  ", count: depth)
-            Console.out("\(indent)↳ \(catalogue.text("cli.counter-signature")) \(mark) \(name): \(catalogue.text("indication.\(counter.indication.rawValue)")) (\(code)) — \(counter.reason)")
+            Console.out("\(indent)↳ \(catalogue.text("cli.counter-signature")) \(mark) \(name): \(catalogue.text(.indication(counter.indication))) (\(code)) — \(counter.reason)")
             printCounterSignatures(counter.counterSignatures, depth: depth + 1, catalogue: catalogue)
         }
     }
@@ -67,7 +67,7 @@ enum ReportText {
         Console.out("  " + catalogue.text("container.heading", ["type": container.type, "name": container.name ?? ""]))
         for signature in container.signatures {
             let ids = signature.signatures.isEmpty ? "—" : signature.signatures.joined(separator: ", ")
-            let key = signature.covers.isEmpty ? "container.covers-nothing" : "container.covers"
+            let key: MessageKey = signature.covers.isEmpty ? "container.covers-nothing" : "container.covers"
             Console.out("  " + catalogue.text(key, ["signature": ids, "file": signature.file, "files": signature.covers.joined(separator: ", ")]))
         }
         // Printed above already when every signature passed.

@@ -112,7 +112,7 @@ struct VerifyCommand: AsyncParsableCommand {
             do {
                 let (evidence, report) = try Verifier.verify(input)
                 try finish(evidence: evidence, report: report, signaturePath: document, language: language)
-            } catch let error as PodpisError where error.key == SignedPDF.unsignedErrorKey {
+            } catch let error as PodpisError where error.key == .pdfUnsigned {
                 // It merely mentions /ByteRange and holds no signature field: a document like any other.
             }
         case .signature:
@@ -199,8 +199,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let ext = (document as NSString).pathExtension.lowercased()
         if SignatureLookup.signatureExtensions.contains(ext) { return (nil, document) }
         let looked = SignatureLookup.suffixes.map { (document as NSString).lastPathComponent + $0 }.joined(separator: ", ")
-        throw PodpisError(.noInput, "no signature given and none found beside it (looked for \(looked))", subject: document)
-            .localized("error.no-signature-beside", ["looked": looked])
+        throw PodpisError(.noInput, .noSignatureBeside, ["looked": looked], subject: document)
     }
 
 }

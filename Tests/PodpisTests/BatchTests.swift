@@ -69,7 +69,7 @@ struct BatchTests {
         verifier.limits.certificates = 1
         let tight = verifier.verify(item)
         #expect(tight.indication != .totalPassed)
-        let said = (tight.error.map { "\($0.key ?? "") \($0)" } ?? "")
+        let said = (tight.error.map { "\($0.key?.rawValue ?? "") \($0)" } ?? "")
             + String(decoding: (try? JSONEncoder().encode(tight.report)) ?? Data(), as: UTF8.self)
         #expect(said.contains("too-complex") || said.contains("limits.certificates"), "\(said.prefix(600))")
     }

@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 import PodpisService
 import Testing
@@ -27,7 +28,7 @@ struct ExtenderTests {
                 Issue.record("\(level) without a TSA was not refused")
             } catch let error as PodpisError {
                 #expect(error.kind == .usage)
-                #expect(error.key == "error.needs-tsa", "\(level): \(error)")
+                #expect(error.key == .needsTsa, "\(level): \(error)")
             }
         }
     }

@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 @testable import PolicyEngine
 import Testing
@@ -35,7 +36,7 @@ struct JudgementTextTests {
         for language in Language.allCases {
             for text in texts {
                 let expected = text.replacingOccurrences(of: marker, with: language == .ru ? " МСК" : " MSK")
-                #expect(Array(Catalogue.zoneNamed(text, language: language).utf8) == Array(expected.utf8), "\(text)")
+                #expect(Array(MessageTemplate.zoneNamed(text, language: language).utf8) == Array(expected.utf8), "\(text)")
             }
         }
     }

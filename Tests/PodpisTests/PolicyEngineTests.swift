@@ -136,7 +136,7 @@ struct VocabularyTests {
         #expect(failed?.status == .failed, comment ?? "\(rule.check) should fail", sourceLocation: sourceLocation)
         #expect(failed?.subIndication == (sub ?? checkType.subIndication), "\(rule.check): \(failed?.message ?? "-")", sourceLocation: sourceLocation)
         let messageKey = failed?.messageKey ?? "-"
-        #expect(checkType.messageKeys.contains(messageKey), "\(rule.check) produced \(messageKey), not among its declared keys", sourceLocation: sourceLocation)
+        #expect(checkType.messageKeys.contains(MessageKey(messageKey)), "\(rule.check) produced \(messageKey), not among its declared keys", sourceLocation: sourceLocation)
         if let key { #expect(messageKey == key, "\(rule.check): \(failed?.message ?? "-")", sourceLocation: sourceLocation) }
     }
 
@@ -147,7 +147,7 @@ struct VocabularyTests {
         for type in CheckRegistry.all {
             #expect(!type.title.ru.isEmpty && !type.title.en.isEmpty && !type.summary.ru.isEmpty && !type.summary.en.isEmpty, "\(type.name)")
             #expect(!type.messageKeys.isEmpty, "\(type.name) declares its messages")
-            for key in type.messageKeys { #expect(ru.contains(key) && en.contains(key), "\(type.name): \(key) missing from a catalogue") }
+            for key in type.messageKeys { #expect(ru.contains(key.rawValue) && en.contains(key.rawValue), "\(type.name): \(key) missing from a catalogue") }
             for parameter in type.parameters where parameter.allowed != nil {
                 #expect(parameter.allowed?.isEmpty == false, "\(type.name).\(parameter.name)")
             }
@@ -165,7 +165,7 @@ struct VocabularyTests {
         let failed = result(rule, evidence, options: options)
         #expect(failed?.status == .failed, "\(rule.check): \(failed?.message ?? "-")", sourceLocation: sourceLocation)
         #expect(failed?.subIndication == (sub ?? checkType.subIndication), "\(rule.check): \(failed?.message ?? "-")", sourceLocation: sourceLocation)
-        #expect(checkType.messageKeys.contains(failed?.messageKey ?? "-"), "\(rule.check): \(failed?.messageKey ?? "-") not declared", sourceLocation: sourceLocation)
+        #expect(checkType.messageKeys.contains(MessageKey(failed?.messageKey ?? "-")), "\(rule.check): \(failed?.messageKey ?? "-") not declared", sourceLocation: sourceLocation)
         if let key { #expect(failed?.messageKey == key, "\(rule.check): \(failed?.message ?? "-")", sourceLocation: sourceLocation) }
     }
 
@@ -381,9 +381,9 @@ struct VocabularyTests {
 struct MessageTemplateTests {
     @Test("placeholders are filled in one pass; unknown names and lone braces stay as written")
     func fill() {
-        #expect(Catalogue.fill("{a} and {b}", ["a": "1", "b": "{a}"]) == "1 and {a}")
-        #expect(Catalogue.fill("{unknown} stays", ["a": "1"]) == "{unknown} stays")
-        #expect(Catalogue.fill("x {a} { y", ["a": "1"]) == "x 1 { y")
-        #expect(Catalogue.fill("ends with {", ["a": "1"]) == "ends with {")
+        #expect(MessageTemplate.fill("{a} and {b}", ["a": "1", "b": "{a}"]) == "1 and {a}")
+        #expect(MessageTemplate.fill("{unknown} stays", ["a": "1"]) == "{unknown} stays")
+        #expect(MessageTemplate.fill("x {a} { y", ["a": "1"]) == "x 1 { y")
+        #expect(MessageTemplate.fill("ends with {", ["a": "1"]) == "ends with {")
     }
 }
