@@ -196,7 +196,7 @@ package final class CMSMessage {
     var eContentTypeOID: String { oidText(CMS_get0_eContentType(pointer)) }
 
     package func der() throws -> [UInt8] {
-        guard let bytes = derBytes({ i2d_CMS_ContentInfo(pointer, $0) }) else {
+        guard let bytes = encodeDER(pointer, i2d_CMS_ContentInfo) else {
             throw PodpisError.openSSL(.software, "cannot encode the CMS structure")
         }
         return bytes
@@ -262,7 +262,7 @@ package struct SignerAttributes {
     package static func valuesDER(_ attribute: OpaquePointer) -> [[UInt8]] {
         (0..<X509_ATTRIBUTE_count(attribute)).compactMap { index in
             guard let type = X509_ATTRIBUTE_get0_type(attribute, index) else { return nil }
-            return derBytes { i2d_ASN1_TYPE(type, $0) }
+            return encodeDER(UnsafePointer(type), i2d_ASN1_TYPE)
         }
     }
 

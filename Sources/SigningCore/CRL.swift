@@ -42,7 +42,7 @@ public final class CertificateRevocationList: @unchecked Sendable {
         return [CertificateRevocationList(taking: crl)]
     }
 
-    public var der: [UInt8] { derBytes { i2d_X509_CRL(pointer, $0) } ?? [] }
+    public var der: [UInt8] { encodeDER(pointer, i2d_X509_CRL) ?? [] }
     public func pem() throws -> [UInt8] {
         try collectBIO { bio in
             guard PEM_write_bio_X509_CRL(bio, pointer) == 1 else { throw PodpisError.openSSL(.software, "cannot encode CRL") }

@@ -190,7 +190,7 @@ enum NameComparison {
     /// The DER of an OpenSSL name.
     static func der(_ name: OpaquePointer?) -> [UInt8] {
         guard let name else { return [] }
-        return derBytes { i2d_X509_NAME(name, $0) } ?? []
+        return encodeDER(name, i2d_X509_NAME) ?? []
     }
 }
 

@@ -875,7 +875,7 @@ public enum EvidenceCollector {
         guard let key = X509_get0_pubkey(certificate.pointer), let signature = CMS_SignerInfo_get0_signature(si) else { return nil }
         var encoded: [[UInt8]] = []
         for index in 0..<max(CMS_signed_get_attr_count(si), 0) {
-            guard let attribute = CMS_signed_get_attr(si, index), let der = derBytes({ i2d_X509_ATTRIBUTE(attribute, $0) }) else { return nil }
+            guard let attribute = CMS_signed_get_attr(si, index), let der = encodeDER(attribute, i2d_X509_ATTRIBUTE) else { return nil }
             encoded.append(der)
         }
         if sorted { encoded.sort { $0.lexicographicallyPrecedes($1) } }
@@ -1118,7 +1118,7 @@ enum ESS {
             let parts = DER.children(of: issuerSerial, in: der)
             guard parts.count == 2, parts[0].tag == 0x30, parts[1].tag == 0x02 else { return false }
             let serialContent = Array(der[parts[1].contentRange])
-            guard let certSerial = derBytes({ i2d_ASN1_INTEGER(X509_get0_serialNumber(certificate.pointer), $0) }),
+            guard let certSerial = encodeDER(X509_get0_serialNumber(certificate.pointer), i2d_ASN1_INTEGER),
                 let serialNode = DER.node(in: certSerial, at: 0),
                 Array(certSerial[serialNode.contentRange]) == serialContent
             else { return false }

@@ -60,13 +60,8 @@ func decodeDER<Pointer>(_ der: [UInt8], _ d2i: DERParseFunction<Pointer>, keepin
 /// The DER of an OpenSSL object through its `i2d_*` function (which allocates the output when given a NULL
 /// out-pointer; freed here). Nil when OpenSSL cannot encode it.
 package func encodeDER<Pointer>(_ object: Pointer?, _ i2d: DEREncodeFunction<Pointer>) -> [UInt8]? {
-    derBytes { i2d(object, $0) }
-}
-
-/// An i2d_* call turned into bytes (`i2d` with a NULL out-pointer allocates).
-package func derBytes(_ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Int32) -> [UInt8]? {
     var out: UnsafeMutablePointer<UInt8>? = nil
-    let length = encode(&out)
+    let length = i2d(object, &out)
     guard length > 0, let out else { return nil }
     defer { podpis_openssl_free(out) }
     return Array(UnsafeBufferPointer(start: out, count: Int(length)))

@@ -68,7 +68,7 @@ public enum PAdESSupport {
         // DER SET OF: the encoded attributes in ascending byte order (shorter first on a common prefix).
         var encoded: [[UInt8]] = []
         for position in 0..<CMS_signed_get_attr_count(si) {
-            guard let attribute = CMS_signed_get_attr(si, position), let bytes = derBytes({ i2d_X509_ATTRIBUTE(attribute, $0) }) else {
+            guard let attribute = CMS_signed_get_attr(si, position), let bytes = encodeDER(attribute, i2d_X509_ATTRIBUTE) else {
                 throw PodpisError.openSSL(.software, "cannot encode a signed attribute")
             }
             encoded.append(bytes)

@@ -275,7 +275,7 @@ package enum DEREncoder {
     package static func oid(_ dotted: String) throws -> [UInt8] {
         guard let object = OBJ_txt2obj(dotted, 1) else { throw PodpisError.openSSL(.usage, "not an OID: \(dotted)") }
         defer { ASN1_OBJECT_free(object) }
-        guard let der = derBytes({ i2d_ASN1_OBJECT(object, $0) }) else { throw PodpisError.openSSL(.software, "OID encoding failed") }
+        guard let der = encodeDER(object, i2d_ASN1_OBJECT) else { throw PodpisError.openSSL(.software, "OID encoding failed") }
         return der
     }
 }

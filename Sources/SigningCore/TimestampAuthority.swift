@@ -164,7 +164,7 @@ public final class TimestampAuthority: Sendable {
         guard let response else { throw PodpisError.openSSL(.software, "the TSA could not build a response") }
         defer { TS_RESP_free(response) }
         clearOpenSSLErrors()
-        guard let der = derBytes({ i2d_TS_RESP(response, $0) }) else { throw PodpisError.openSSL(.software, "cannot encode the response") }
+        guard let der = encodeDER(response, i2d_TS_RESP) else { throw PodpisError.openSSL(.software, "cannot encode the response") }
         return der
     }
 }

@@ -132,7 +132,7 @@ public struct TimestampClient: Sendable {
         guard status == 0 || status == 1, let tokenPointer = TS_RESP_get_token(response) else {
             throw PodpisError(.unavailable, "the TSA refused the request (status \(status)\(Self.statusText(response)))", subject: source.name)
         }
-        guard let tokenDER = derBytes({ i2d_PKCS7(tokenPointer, $0) }) else {
+        guard let tokenDER = encodeDER(UnsafePointer(tokenPointer), i2d_PKCS7) else {
             throw PodpisError.openSSL(.unavailable, "cannot encode the TSA's token", subject: source.name)
         }
         let token = try TimestampToken.parse(tokenDER)
@@ -177,7 +177,7 @@ public struct TimestampClient: Sendable {
             defer { ASN1_OBJECT_free(object) }
             TS_REQ_set_policy_id(request, object)
         }
-        guard let der = derBytes({ i2d_TS_REQ(request, $0) }) else { throw PodpisError.openSSL(.software, "cannot encode the request") }
+        guard let der = encodeDER(request, i2d_TS_REQ) else { throw PodpisError.openSSL(.software, "cannot encode the request") }
         return der
     }
 

@@ -178,8 +178,8 @@ extension Tampering {
         guard EVP_DigestSign(ctx, &value, &length, signedSet, signedSet.count) == 1 else { throw PodpisError.openSSL(.software, "EVP_DigestSign") }
         value = Array(value.prefix(length))
         if breakSignature { value[value.count / 2] ^= 0x01 }
-        guard let issuer = derBytes({ i2d_X509_NAME(X509_get_issuer_name(certificate.pointer), $0) }),
-              let serial = derBytes({ i2d_ASN1_INTEGER(X509_get0_serialNumber(certificate.pointer), $0) })
+        guard let issuer = encodeDER(X509_get_issuer_name(certificate.pointer), i2d_X509_NAME),
+              let serial = encodeDER(X509_get0_serialNumber(certificate.pointer), i2d_ASN1_INTEGER)
         else { throw PodpisError.openSSL(.software, "issuer and serial") }
         let signatureAlgorithm: [UInt8]
         switch identity.key.keyType {
