@@ -169,19 +169,17 @@ package final class CMSMessage {
 
     /// Certificates carried in SignedData.certificates.
     var certificates: [X509Certificate] {
-        guard let stack = CMS_get1_certs(pointer) else { clearOpenSSLErrors(); return [] }
-        defer { podpis_sk_x509_pop_free(stack) }
-        return (0..<podpis_sk_x509_num(stack)).compactMap { index in
-            podpis_sk_x509_value(stack, index).map { X509Certificate(borrowing: $0) }
+        guard let stack = OpenSSLHandle(taking: CMS_get1_certs(pointer), free: podpis_sk_x509_pop_free) else { clearOpenSSLErrors(); return [] }
+        return (0..<podpis_sk_x509_num(stack.pointer)).compactMap { index in
+            podpis_sk_x509_value(stack.pointer, index).map { X509Certificate(borrowing: $0) }
         }
     }
 
     /// CRLs carried in SignedData.crls.
     var crls: [CertificateRevocationList] {
-        guard let stack = CMS_get1_crls(pointer) else { clearOpenSSLErrors(); return [] }
-        defer { podpis_sk_crl_pop_free(stack) }
-        return (0..<podpis_sk_crl_num(stack)).compactMap { index in
-            podpis_sk_crl_value(stack, index).map { CertificateRevocationList(borrowing: $0) }
+        guard let stack = OpenSSLHandle(taking: CMS_get1_crls(pointer), free: podpis_sk_crl_pop_free) else { clearOpenSSLErrors(); return [] }
+        return (0..<podpis_sk_crl_num(stack.pointer)).compactMap { index in
+            podpis_sk_crl_value(stack.pointer, index).map { CertificateRevocationList(borrowing: $0) }
         }
     }
 

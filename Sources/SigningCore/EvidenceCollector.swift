@@ -883,8 +883,8 @@ public enum EvidenceCollector {
         let keyType = EVP_PKEY_get_base_id(key)
         let oneShot = keyType == EVP_PKEY_ED25519 || keyType == EVP_PKEY_ED448
         let md = oneShot ? nil : digest?.evpMD()
-        guard oneShot || md != nil, let ctx = EVP_MD_CTX_new() else { return nil }
-        defer { EVP_MD_CTX_free(ctx) }
+        guard oneShot || md != nil, let context = OpenSSLHandle(taking: EVP_MD_CTX_new(), free: EVP_MD_CTX_free) else { return nil }
+        let ctx = context.pointer
         clearOpenSSLErrors()
         var pkeyContext: OpaquePointer? = nil
         guard EVP_DigestVerifyInit(ctx, &pkeyContext, md, nil, key) == 1 else {
@@ -1066,14 +1066,8 @@ public enum EvidenceCollector {
 
     /// Verifies a SignerInfo without signed attributes: the signature is over the document digest itself.
     static func verifyRaw(si: OpaquePointer, certificate: X509Certificate, digest: DigestAlgorithm, value: [UInt8]) -> Bool {
-        guard let key = X509_get0_pubkey(certificate.pointer), let signature = CMS_SignerInfo_get0_signature(si),
-            let md = digest.evpMD(), let ctx = EVP_PKEY_CTX_new(key, nil)
-        else { return false }
-        defer { EVP_PKEY_CTX_free(ctx) }
-        guard EVP_PKEY_verify_init(ctx) == 1 else { return false }
-        if !digest.isGOST { _ = EVP_PKEY_CTX_set_signature_md(ctx, md) }
-        let signatureBytes = bytes(of: signature)
-        return EVP_PKEY_verify(ctx, signatureBytes, signatureBytes.count, value, value.count) == 1
+        guard let signature = CMS_SignerInfo_get0_signature(si) else { return false }
+        return RawSignature.verify(bytes(of: signature), overDigest: value, certificate: certificate, digest: digest)
     }
 }
 
@@ -1128,9 +1122,8 @@ enum ESS {
             let directoryNames = names.filter { $0.tag == 0xA4 }.map { Array(der[$0.contentRange]) }
             let issuer = X509_get_issuer_name(certificate.pointer)
             let matches = directoryNames.contains { encoded in
-                guard let parsed = decodeDER(encoded, d2i_X509_NAME) else { return false }
-                defer { X509_NAME_free(parsed) }
-                return X509_NAME_cmp(parsed, issuer) == 0
+                guard let parsed = NameComparison.parse(encoded) else { return false }
+                return X509_NAME_cmp(parsed.pointer, issuer) == 0
             }
             guard matches else { return false }
         }

@@ -82,8 +82,8 @@ public enum PAdESSupport {
         guard let digest = Signer.signerDigest(si), let md = digest.evpMD() else {
             throw PodpisError(.software, "unknown digest in the signer")
         }
-        guard let context = EVP_MD_CTX_new() else { throw PodpisError.openSSL(.software, "cannot sign") }
-        defer { EVP_MD_CTX_free(context) }
+        guard let owner = OpenSSLHandle(taking: EVP_MD_CTX_new(), free: EVP_MD_CTX_free) else { throw PodpisError.openSSL(.software, "cannot sign") }
+        let context = owner.pointer
         var pctx: OpaquePointer? = nil
         guard EVP_DigestSignInit(context, &pctx, md, nil, identity.key.pointer) == 1 else {
             throw PodpisError.openSSL(.software, "cannot start signing")

@@ -28,8 +28,7 @@ public enum Tampering {
         let position = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1)
         if position >= 0 { X509_ATTRIBUTE_free(CMS_signed_delete_attr(si, position)) }
         guard let time = asn1Time(date) else { throw PodpisError(.software, "time") }
-        defer { ASN1_TIME_free(time) }
-        CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, time.pointee.type, UnsafeRawPointer(time), -1)
+        CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, time.pointer.pointee.type, UnsafeRawPointer(time.pointer), -1)
         return try cms.der()
     }
 
@@ -38,17 +37,17 @@ public enum Tampering {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
         guard let time = asn1Time(Date()) else { throw PodpisError(.software, "time") }
-        defer { ASN1_TIME_free(time) }
-        CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, time.pointee.type, UnsafeRawPointer(time), -1)
+        CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, time.pointer.pointee.type, UnsafeRawPointer(time.pointer), -1)
         return try cms.der()
     }
 
     /// Replaces the SignedData certificates with `certificates`.
     public static func replaceCertificates(_ signature: [UInt8], with certificates: [X509Certificate]) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
-        guard let stack = CMS_get1_certs(cms.pointer) else { throw PodpisError(.software, "no certificates") }
+        guard OpenSSLHandle(taking: CMS_get1_certs(cms.pointer), free: podpis_sk_x509_pop_free) != nil else {
+            throw PodpisError(.software, "no certificates")
+        }
         // Remove by rebuilding: CMS has no delete API, so start from a copy of the structure without certificates.
-        podpis_sk_x509_pop_free(stack)
         let rebuilt = try withoutCertificates(cms)
         for cert in certificates { CMS_add1_cert(rebuilt.pointer, cert.pointer) }
         return try rebuilt.der()
@@ -120,9 +119,8 @@ extension Tampering {
     public static func addUnsignedAttribute(_ signature: [UInt8], oid: String, value: [UInt8], signer index: Int = 0) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
-        guard let object = OBJ_txt2obj(oid, 1) else { throw PodpisError.openSSL(.software, "OID \(oid)") }
-        defer { ASN1_OBJECT_free(object) }
-        guard value.first == 0x30, CMS_unsigned_add1_attr_by_OBJ(si, object, V_ASN1_SEQUENCE, value, Int32(value.count)) == 1 else {
+        guard let object = asn1Object(oid) else { throw PodpisError.openSSL(.software, "OID \(oid)") }
+        guard value.first == 0x30, CMS_unsigned_add1_attr_by_OBJ(si, object.pointer, V_ASN1_SEQUENCE, value, Int32(value.count)) == 1 else {
             throw PodpisError.openSSL(.software, "cannot add the attribute")
         }
         return try cms.der()
@@ -167,8 +165,10 @@ extension Tampering {
         attributes.sort { $0.lexicographicallyPrecedes($1) }
         let signedSet = DEREncoder.tlv(0x31, attributes.flatMap { $0 })
         // Sign the DER of the SET OF attributes.
-        guard let ctx = EVP_MD_CTX_new() else { throw PodpisError.openSSL(.software, "EVP_MD_CTX_new") }
-        defer { EVP_MD_CTX_free(ctx) }
+        guard let context = OpenSSLHandle(taking: EVP_MD_CTX_new(), free: EVP_MD_CTX_free) else {
+            throw PodpisError.openSSL(.software, "EVP_MD_CTX_new")
+        }
+        let ctx = context.pointer
         guard EVP_DigestSignInit(ctx, nil, digest.evpMD(), nil, identity.key.pointer) == 1 else {
             throw PodpisError.openSSL(.software, "EVP_DigestSignInit")
         }
