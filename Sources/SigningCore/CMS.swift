@@ -162,9 +162,12 @@ package final class CMSMessage {
         return message
     }
 
-    package var signerInfos: [OpaquePointer] {
+    /// The SignerInfos, each holding this message alive.
+    package var signerInfos: [SignerInfo] {
         guard let stack = CMS_get0_SignerInfos(pointer) else { return [] }
-        return (0..<podpis_sk_signerinfo_num(stack)).compactMap { podpis_sk_signerinfo_value(stack, $0) }
+        return (0..<podpis_sk_signerinfo_num(stack)).compactMap { index in
+            podpis_sk_signerinfo_value(stack, index).map { SignerInfo(message: self, pointer: $0) }
+        }
     }
 
     /// Certificates carried in SignedData.certificates.
@@ -207,11 +210,29 @@ package final class CMSMessage {
     }
 }
 
+/// One SignerInfo of a CMS message. A `CMS_SignerInfo` lives inside its `CMS_ContentInfo` and is freed with it, so
+/// this value holds the message with the borrowed pointer: no code can reach a SignerInfo whose message is gone.
+/// Pass the value, not its `pointer`, to whatever keeps or uses it beyond one OpenSSL call.
+package struct SignerInfo {
+    /// The message the SignerInfo belongs to, kept alive by this value.
+    package let message: CMSMessage
+    /// The `CMS_SignerInfo`, borrowed from `message`.
+    package let pointer: OpaquePointer
+
+    /// `pointer` must be a SignerInfo inside `message` (from `CMS_get0_SignerInfos` or `CMS_add1_signer`).
+    init(message: CMSMessage, pointer: OpaquePointer) {
+        self.message = message
+        self.pointer = pointer
+    }
+}
+
 /// Reads the signed or unsigned attributes of a SignerInfo.
 package struct SignerAttributes {
-    let signerInfo: OpaquePointer
+    /// The SignerInfo (and with it its message), alive as long as these attributes are read.
+    let owner: SignerInfo
+    var signerInfo: OpaquePointer { owner.pointer }
 
-    package init(signerInfo: OpaquePointer) { self.signerInfo = signerInfo }
+    package init(signerInfo: SignerInfo) { self.owner = signerInfo }
 
     var signedCount: Int { Int(max(CMS_signed_get_attr_count(signerInfo), 0)) }
     var unsignedCount: Int { Int(max(CMS_unsigned_get_attr_count(signerInfo), 0)) }

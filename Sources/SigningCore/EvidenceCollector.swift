@@ -424,14 +424,14 @@ public enum EvidenceCollector {
     }
 
     static func examineSigner(
-        _ si: OpaquePointer, id: String, cms: CMSMessage, environment: Environment, position: Int?
+        _ si: SignerInfo, id: String, cms: CMSMessage, environment: Environment, position: Int?
     ) -> ExaminedSigner {
         examineSigner(si, id: id, cms: cms, searchOrder: environment.searchOrder, document: environment.document,
                       environment: environment, role: .signer(position: position))
     }
 
     static func examineSigner(
-        _ si: OpaquePointer, id: String, cms: CMSMessage, searchOrder: [(String, [X509Certificate])], document: HashedDocument?,
+        _ si: SignerInfo, id: String, cms: CMSMessage, searchOrder: [(String, [X509Certificate])], document: HashedDocument?,
         environment: Environment, role: Role
     ) -> ExaminedSigner {
         clearOpenSSLErrors()
@@ -470,7 +470,7 @@ public enum EvidenceCollector {
         // Algorithms.
         var digestAlgorithmPointer: UnsafeMutablePointer<X509_ALGOR>? = nil
         var signatureAlgorithmPointer: UnsafeMutablePointer<X509_ALGOR>? = nil
-        CMS_SignerInfo_get0_algs(si, nil, nil, &digestAlgorithmPointer, &signatureAlgorithmPointer)
+        CMS_SignerInfo_get0_algs(si.pointer, nil, nil, &digestAlgorithmPointer, &signatureAlgorithmPointer)
         var digestObject: OpaquePointer? = nil
         X509_ALGOR_get0(&digestObject, nil, nil, digestAlgorithmPointer)
         var signatureObject: OpaquePointer? = nil
@@ -488,7 +488,7 @@ public enum EvidenceCollector {
             ?? essV1.first.flatMap { SignerAttributes.valuesDER($0).first }.map { ("v1", $0) }
         var matches: [(String, X509Certificate)] = []
         for (source, list) in searchOrder {
-            for cert in list where CMS_SignerInfo_cert_cmp(si, cert.pointer) == 0 {
+            for cert in list where CMS_SignerInfo_cert_cmp(si.pointer, cert.pointer) == 0 {
                 if !matches.contains(where: { $0.1 == cert }) { matches.append((source, cert)) }
             }
         }
@@ -581,9 +581,9 @@ public enum EvidenceCollector {
                 default: signatureValue = CryptoCheck(.invalid, drainOpenSSLErrors() ?? "the countersignature does not verify")
                 }
             } else if hasSignedAttributes {
-                CMS_SignerInfo_set1_signer_cert(si, signerCert.pointer)
+                CMS_SignerInfo_set1_signer_cert(si.pointer, signerCert.pointer)
                 clearOpenSSLErrors()
-                let result = CMS_SignerInfo_verify(si)
+                let result = CMS_SignerInfo_verify(si.pointer)
                 if result == 1 {
                     signatureValue = CryptoCheck(.valid)
                 } else {
@@ -632,7 +632,7 @@ public enum EvidenceCollector {
         var timestamps: [TimestampEvidence] = []
         // Each timestamp's hash as an unsigned attribute value (type OID and value), for archive coverage.
         var unsignedValues: [(type: String, token: [UInt8], attribute: [UInt8]?)?] = []
-        let signatureBytes = CMS_SignerInfo_get0_signature(si).map { bytes(of: $0) } ?? []
+        let signatureBytes = CMS_SignerInfo_get0_signature(si.pointer).map { bytes(of: $0) } ?? []
         var parsedSignatureTimestamps = 0
         for attribute in attributes.unsigned(NID_id_smime_aa_timeStampToken) {
             for token in SignerAttributes.valuesDER(attribute) {
@@ -870,12 +870,12 @@ public enum EvidenceCollector {
     /// Verifies a SignerInfo's signature over the DER of its signed attributes as computed here — in the order they
     /// are stored, or `sorted` as DER orders a SET OF (X.690 §11.6). nil when this path cannot verify the key type
     /// (RSA-PSS needs its parameters; OpenSSL's own verification handles it).
-    static func verifySignedAttributes(_ si: OpaquePointer, certificate: X509Certificate, digest: DigestAlgorithm?, scheme: String,
+    static func verifySignedAttributes(_ si: SignerInfo, certificate: X509Certificate, digest: DigestAlgorithm?, scheme: String,
                                        sorted: Bool) -> Bool? {
-        guard let key = X509_get0_pubkey(certificate.pointer), let signature = CMS_SignerInfo_get0_signature(si) else { return nil }
+        guard let key = X509_get0_pubkey(certificate.pointer), let signature = CMS_SignerInfo_get0_signature(si.pointer) else { return nil }
         var encoded: [[UInt8]] = []
-        for index in 0..<max(CMS_signed_get_attr_count(si), 0) {
-            guard let attribute = CMS_signed_get_attr(si, index), let der = encodeDER(attribute, i2d_X509_ATTRIBUTE) else { return nil }
+        for index in 0..<max(CMS_signed_get_attr_count(si.pointer), 0) {
+            guard let attribute = CMS_signed_get_attr(si.pointer, index), let der = encodeDER(attribute, i2d_X509_ATTRIBUTE) else { return nil }
             encoded.append(der)
         }
         if sorted { encoded.sort { $0.lexicographicallyPrecedes($1) } }
@@ -1038,11 +1038,11 @@ public enum EvidenceCollector {
         return (evidence, certificates, true)
     }
 
-    static func signerIdentifier(_ si: OpaquePointer) -> (kind: String, value: String) {
+    static func signerIdentifier(_ si: SignerInfo) -> (kind: String, value: String) {
         var keyID: UnsafeMutablePointer<ASN1_OCTET_STRING>? = nil
         var issuer: OpaquePointer? = nil
         var serial: UnsafeMutablePointer<ASN1_INTEGER>? = nil
-        guard CMS_SignerInfo_get0_signer_id(si, &keyID, &issuer, &serial) == 1 else {
+        guard CMS_SignerInfo_get0_signer_id(si.pointer, &keyID, &issuer, &serial) == 1 else {
             clearOpenSSLErrors()
             return ("unknown", "")
         }
@@ -1065,8 +1065,8 @@ public enum EvidenceCollector {
     }
 
     /// Verifies a SignerInfo without signed attributes: the signature is over the document digest itself.
-    static func verifyRaw(si: OpaquePointer, certificate: X509Certificate, digest: DigestAlgorithm, value: [UInt8]) -> Bool {
-        guard let signature = CMS_SignerInfo_get0_signature(si) else { return false }
+    static func verifyRaw(si: SignerInfo, certificate: X509Certificate, digest: DigestAlgorithm, value: [UInt8]) -> Bool {
+        guard let signature = CMS_SignerInfo_get0_signature(si.pointer) else { return false }
         return RawSignature.verify(bytes(of: signature), overDigest: value, certificate: certificate, digest: digest)
     }
 }

@@ -148,7 +148,7 @@ public enum Signer {
         guard let newDigest = digests[digest] else { throw PodpisError(.configuration, "\(digest.name) is not available") }
 
         clearOpenSSLErrors()
-        let si = try addSigner(to: cms, identity: identity, md: md, options: options, partial: true)
+        let si = try addSigner(to: cms, identity: identity, md: md, options: options, partial: true).pointer
         let contentType = CMS_get0_eContentType(cms.pointer)
         guard CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT, UnsafeRawPointer(contentType), -1) == 1,
             CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, newDigest, Int32(newDigest.count)) == 1,
@@ -165,7 +165,7 @@ public enum Signer {
     // MARK: - pieces
 
     @discardableResult
-    static func addSigner(to cms: CMSMessage, identity: SigningIdentity, md: OpaquePointer, options: SignatureOptions, partial: Bool) throws -> OpaquePointer {
+    static func addSigner(to cms: CMSMessage, identity: SigningIdentity, md: OpaquePointer, options: SignatureOptions, partial: Bool) throws -> SignerInfo {
         var signerFlags = UInt32(CMS_BINARY | CMS_NOSMIMECAP)
         if !options.includeSignerCertificate { signerFlags |= UInt32(CMS_NOCERTS) }
         if options.cades { signerFlags |= UInt32(CMS_CADES) }
@@ -200,7 +200,7 @@ public enum Signer {
                 throw PodpisError.openSSLWithReason(.software, "cannot add a chain certificate")
             }
         }
-        return si
+        return SignerInfo(message: cms, pointer: si)
     }
 
     /// Writes id-RSASSA-PSS with RFC 4055 parameters (hash, MGF1 with the same hash, salt = hash length).
@@ -220,9 +220,9 @@ public enum Signer {
         _ = string.release()  // the algorithm identifier owns its parameters now
     }
 
-    static func signerDigest(_ si: OpaquePointer) -> DigestAlgorithm? {
+    static func signerDigest(_ si: SignerInfo) -> DigestAlgorithm? {
         var digestAlgorithm: UnsafeMutablePointer<X509_ALGOR>? = nil
-        CMS_SignerInfo_get0_algs(si, nil, nil, &digestAlgorithm, nil)
+        CMS_SignerInfo_get0_algs(si.pointer, nil, nil, &digestAlgorithm, nil)
         var object: OpaquePointer? = nil
         X509_ALGOR_get0(&object, nil, nil, digestAlgorithm)
         return DigestAlgorithm(nid: OBJ_obj2nid(object))

@@ -88,7 +88,7 @@ package struct TimestampToken {
     /// The TSA's certificate, when the token carries it (RFC 3161 `certReq`).
     var signerCertificate: X509Certificate? {
         guard let si = cms.signerInfos.first else { return nil }
-        return cms.certificates.first { CMS_SignerInfo_cert_cmp(si, $0.pointer) == 0 }
+        return cms.certificates.first { CMS_SignerInfo_cert_cmp(si.pointer, $0.pointer) == 0 }
     }
 
     /// The token's own signature over its TSTInfo, without judging the TSA's certificate path.
@@ -213,11 +213,11 @@ public enum Timestamper {
         for si in cms.signerInfos {
             let attributes = SignerAttributes(signerInfo: si)
             guard attributes.unsigned(NID_id_smime_aa_timeStampToken).isEmpty else { continue }
-            guard let value = CMS_SignerInfo_get0_signature(si) else { continue }
+            guard let value = CMS_SignerInfo_get0_signature(si.pointer) else { continue }
             let digest = imprintDigest(for: si)
             let token = try client.token(over: bytes(of: value), digest: digest)
             clearOpenSSLErrors()
-            guard CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, token, Int32(token.count)) == 1 else {
+            guard CMS_unsigned_add1_attr_by_NID(si.pointer, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, token, Int32(token.count)) == 1 else {
                 throw PodpisError.openSSL(.software, "cannot add the timestamp to the signature", subject: subject)
             }
             added += 1
@@ -226,7 +226,7 @@ public enum Timestamper {
     }
 
     /// The imprint digest for a signer: its own digest when the TSAs commonly accept it, else SHA-256.
-    static func imprintDigest(for si: OpaquePointer) -> DigestAlgorithm {
+    static func imprintDigest(for si: SignerInfo) -> DigestAlgorithm {
         switch Signer.signerDigest(si) {
         case .streebog256?, .streebog512?: return .streebog256
         case .sha384?: return .sha384

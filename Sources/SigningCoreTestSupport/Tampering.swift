@@ -14,7 +14,7 @@ public enum Tampering {
     public static func flipSignatureBit(_ signature: [UInt8], signer index: Int = 0) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
-        guard let value = CMS_SignerInfo_get0_signature(si) else { throw PodpisError(.software, "no signature value") }
+        guard let value = CMS_SignerInfo_get0_signature(si.pointer) else { throw PodpisError(.software, "no signature value") }
         var bytes = SigningCore.bytes(of: value)
         bytes[bytes.count / 2] ^= 0x01
         ASN1_OCTET_STRING_set(value, bytes, Int32(bytes.count))
@@ -25,10 +25,10 @@ public enum Tampering {
     public static func changeSigningTime(_ signature: [UInt8], signer index: Int = 0, to date: Date) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
-        let position = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1)
-        if position >= 0 { X509_ATTRIBUTE_free(CMS_signed_delete_attr(si, position)) }
+        let position = CMS_signed_get_attr_by_NID(si.pointer, NID_pkcs9_signingTime, -1)
+        if position >= 0 { X509_ATTRIBUTE_free(CMS_signed_delete_attr(si.pointer, position)) }
         guard let time = asn1Time(date) else { throw PodpisError(.software, "time") }
-        CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, time.pointer.pointee.type, UnsafeRawPointer(time.pointer), -1)
+        CMS_signed_add1_attr_by_NID(si.pointer, NID_pkcs9_signingTime, time.pointer.pointee.type, UnsafeRawPointer(time.pointer), -1)
         return try cms.der()
     }
 
@@ -37,7 +37,7 @@ public enum Tampering {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
         guard let time = asn1Time(Date()) else { throw PodpisError(.software, "time") }
-        CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, time.pointer.pointee.type, UnsafeRawPointer(time.pointer), -1)
+        CMS_signed_add1_attr_by_NID(si.pointer, NID_pkcs9_signingTime, time.pointer.pointee.type, UnsafeRawPointer(time.pointer), -1)
         return try cms.der()
     }
 
@@ -80,7 +80,7 @@ extension Tampering {
     public static func attachTimestamp(_ signature: [UInt8], token: [UInt8], signer index: Int = 0) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
-        CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, token, Int32(token.count))
+        CMS_unsigned_add1_attr_by_NID(si.pointer, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, token, Int32(token.count))
         return try cms.der()
     }
 
@@ -120,7 +120,7 @@ extension Tampering {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
         guard let object = asn1Object(oid) else { throw PodpisError.openSSL(.software, "OID \(oid)") }
-        guard value.first == 0x30, CMS_unsigned_add1_attr_by_OBJ(si, object.pointer, V_ASN1_SEQUENCE, value, Int32(value.count)) == 1 else {
+        guard value.first == 0x30, CMS_unsigned_add1_attr_by_OBJ(si.pointer, object.pointer, V_ASN1_SEQUENCE, value, Int32(value.count)) == 1 else {
             throw PodpisError.openSSL(.software, "cannot add the attribute")
         }
         return try cms.der()
@@ -129,7 +129,7 @@ extension Tampering {
     /// The signature value's octets of signer `index`.
     public static func signatureValue(of signature: [UInt8], signer index: Int = 0) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
-        guard let value = CMS_SignerInfo_get0_signature(cms.signerInfos[index]) else { throw PodpisError(.software, "no signature value") }
+        guard let value = CMS_SignerInfo_get0_signature(cms.signerInfos[index].pointer) else { throw PodpisError(.software, "no signature value") }
         return bytes(of: value)
     }
 
