@@ -57,9 +57,14 @@ struct ChainValidator {
         }
         X509_VERIFY_PARAM_set_time(param, time_t(time.timeIntervalSince1970))
 
+        // The context keeps the log's address for its verify callback: pass one that stays valid for the whole
+        // verification (`&log` as an argument is valid for that one call only), and take it back afterwards.
         var log = podpis_verify_log()
-        podpis_store_ctx_collect(ctx, &log)
-        let result = X509_verify_cert(ctx)
+        let result = withUnsafeMutablePointer(to: &log) { logPointer in
+            podpis_store_ctx_collect(ctx, logPointer)
+            defer { X509_STORE_CTX_set_ex_data(ctx, 0, nil) }
+            return X509_verify_cert(ctx)
+        }
         let finalError = X509_STORE_CTX_get_error(ctx)
         clearOpenSSLErrors()
 
