@@ -137,7 +137,7 @@ struct KeyDescription {
     /// R 1323565.1.024), read from the encoded public key. (The GOST engine keeps its keys as a legacy EC_KEY, which
     /// only deprecated calls reach.)
     static func gostParameterSet(_ key: OpaquePointer) -> String? {
-        guard let der = derBytes({ i2d_PUBKEY(key, $0) }), let info = DER.node(in: der, at: 0),
+        guard let der = encodeDER(key, i2d_PUBKEY), let info = DER.node(in: der, at: 0),
               let algorithm = DER.children(of: info, in: der).first, algorithm.tag == 0x30,
               let parameters = DER.children(of: algorithm, in: der).dropFirst().first, parameters.tag == 0x30,
               let set = DER.children(of: parameters, in: der).first, set.tag == 0x06

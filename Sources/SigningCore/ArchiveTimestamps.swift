@@ -242,9 +242,8 @@ public enum ArchiveTimestamps {
             let token = try client.token(over: imprintInput(layout: layout, signer: position, contentHash: contentHash, index: index), digest: digest)
             let stamped = try attachIndex(index, to: token)
             clearOpenSSLErrors()
-            guard let object = OBJ_txt2obj(OID.archiveTimeStampV3, 1) else { throw PodpisError.openSSL(.software, "archive-time-stamp-v3 OID") }
-            defer { ASN1_OBJECT_free(object) }
-            guard CMS_unsigned_add1_attr_by_OBJ(si, object, V_ASN1_SEQUENCE, stamped, Int32(stamped.count)) == 1 else {
+            guard let object = asn1Object(OID.archiveTimeStampV3) else { throw PodpisError.openSSL(.software, "archive-time-stamp-v3 OID") }
+            guard CMS_unsigned_add1_attr_by_OBJ(si.pointer, object.pointer, V_ASN1_SEQUENCE, stamped, Int32(stamped.count)) == 1 else {
                 throw PodpisError.openSSL(.software, "cannot add the archive timestamp to the signature", subject: subject)
             }
             added.append(Added(signer: position, time: (try? TimestampToken.parse(stamped).genTime) ?? Date(), digest: digest))
@@ -292,9 +291,8 @@ public enum ArchiveTimestamps {
         let parsed = try CMSMessage.parse(der: token, subject: "archive timestamp")
         guard let si = parsed.signerInfos.first else { throw PodpisError(.unavailable, "the TSA's token has no signer") }
         clearOpenSSLErrors()
-        guard let object = OBJ_txt2obj(hashIndexOID, 1) else { throw PodpisError.openSSL(.software, "ats-hash-index-v3 OID") }
-        defer { ASN1_OBJECT_free(object) }
-        guard CMS_unsigned_add1_attr_by_OBJ(si, object, V_ASN1_SEQUENCE, index, Int32(index.count)) == 1 else {
+        guard let object = asn1Object(hashIndexOID) else { throw PodpisError.openSSL(.software, "ats-hash-index-v3 OID") }
+        guard CMS_unsigned_add1_attr_by_OBJ(si.pointer, object.pointer, V_ASN1_SEQUENCE, index, Int32(index.count)) == 1 else {
             throw PodpisError.openSSL(.software, "cannot add the ats-hash-index-v3 to the token")
         }
         let result = try parsed.der()

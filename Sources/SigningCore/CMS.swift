@@ -162,26 +162,27 @@ package final class CMSMessage {
         return message
     }
 
-    package var signerInfos: [OpaquePointer] {
+    /// The SignerInfos, each holding this message alive.
+    package var signerInfos: [SignerInfo] {
         guard let stack = CMS_get0_SignerInfos(pointer) else { return [] }
-        return (0..<podpis_sk_signerinfo_num(stack)).compactMap { podpis_sk_signerinfo_value(stack, $0) }
+        return (0..<podpis_sk_signerinfo_num(stack)).compactMap { index in
+            podpis_sk_signerinfo_value(stack, index).map { SignerInfo(message: self, pointer: $0) }
+        }
     }
 
     /// Certificates carried in SignedData.certificates.
     var certificates: [X509Certificate] {
-        guard let stack = CMS_get1_certs(pointer) else { clearOpenSSLErrors(); return [] }
-        defer { podpis_sk_x509_pop_free(stack) }
-        return (0..<podpis_sk_x509_num(stack)).compactMap { index in
-            podpis_sk_x509_value(stack, index).map { X509Certificate(borrowing: $0) }
+        guard let stack = OpenSSLHandle(taking: CMS_get1_certs(pointer), free: podpis_sk_x509_pop_free) else { clearOpenSSLErrors(); return [] }
+        return (0..<podpis_sk_x509_num(stack.pointer)).compactMap { index in
+            podpis_sk_x509_value(stack.pointer, index).map { X509Certificate(borrowing: $0) }
         }
     }
 
     /// CRLs carried in SignedData.crls.
     var crls: [CertificateRevocationList] {
-        guard let stack = CMS_get1_crls(pointer) else { clearOpenSSLErrors(); return [] }
-        defer { podpis_sk_crl_pop_free(stack) }
-        return (0..<podpis_sk_crl_num(stack)).compactMap { index in
-            podpis_sk_crl_value(stack, index).map { CertificateRevocationList(borrowing: $0) }
+        guard let stack = OpenSSLHandle(taking: CMS_get1_crls(pointer), free: podpis_sk_crl_pop_free) else { clearOpenSSLErrors(); return [] }
+        return (0..<podpis_sk_crl_num(stack.pointer)).compactMap { index in
+            podpis_sk_crl_value(stack.pointer, index).map { CertificateRevocationList(borrowing: $0) }
         }
     }
 
@@ -196,7 +197,7 @@ package final class CMSMessage {
     var eContentTypeOID: String { oidText(CMS_get0_eContentType(pointer)) }
 
     package func der() throws -> [UInt8] {
-        guard let bytes = derBytes({ i2d_CMS_ContentInfo(pointer, $0) }) else {
+        guard let bytes = encodeDER(pointer, i2d_CMS_ContentInfo) else {
             throw PodpisError.openSSL(.software, "cannot encode the CMS structure")
         }
         return bytes
@@ -209,11 +210,29 @@ package final class CMSMessage {
     }
 }
 
+/// One SignerInfo of a CMS message. A `CMS_SignerInfo` lives inside its `CMS_ContentInfo` and is freed with it, so
+/// this value holds the message with the borrowed pointer: no code can reach a SignerInfo whose message is gone.
+/// Pass the value, not its `pointer`, to whatever keeps or uses it beyond one OpenSSL call.
+package struct SignerInfo {
+    /// The message the SignerInfo belongs to, kept alive by this value.
+    package let message: CMSMessage
+    /// The `CMS_SignerInfo`, borrowed from `message`.
+    package let pointer: OpaquePointer
+
+    /// `pointer` must be a SignerInfo inside `message` (from `CMS_get0_SignerInfos` or `CMS_add1_signer`).
+    init(message: CMSMessage, pointer: OpaquePointer) {
+        self.message = message
+        self.pointer = pointer
+    }
+}
+
 /// Reads the signed or unsigned attributes of a SignerInfo.
 package struct SignerAttributes {
-    let signerInfo: OpaquePointer
+    /// The SignerInfo (and with it its message), alive as long as these attributes are read.
+    let owner: SignerInfo
+    var signerInfo: OpaquePointer { owner.pointer }
 
-    package init(signerInfo: OpaquePointer) { self.signerInfo = signerInfo }
+    package init(signerInfo: SignerInfo) { self.owner = signerInfo }
 
     var signedCount: Int { Int(max(CMS_signed_get_attr_count(signerInfo), 0)) }
     var unsignedCount: Int { Int(max(CMS_unsigned_get_attr_count(signerInfo), 0)) }
@@ -262,7 +281,7 @@ package struct SignerAttributes {
     package static func valuesDER(_ attribute: OpaquePointer) -> [[UInt8]] {
         (0..<X509_ATTRIBUTE_count(attribute)).compactMap { index in
             guard let type = X509_ATTRIBUTE_get0_type(attribute, index) else { return nil }
-            return derBytes { i2d_ASN1_TYPE(type, $0) }
+            return encodeDER(UnsafePointer(type), i2d_ASN1_TYPE)
         }
     }
 

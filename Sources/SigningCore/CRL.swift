@@ -42,7 +42,7 @@ public final class CertificateRevocationList: @unchecked Sendable {
         return [CertificateRevocationList(taking: crl)]
     }
 
-    public var der: [UInt8] { derBytes { i2d_X509_CRL(pointer, $0) } ?? [] }
+    public var der: [UInt8] { encodeDER(pointer, i2d_X509_CRL) ?? [] }
     public func pem() throws -> [UInt8] {
         try collectBIO { bio in
             guard PEM_write_bio_X509_CRL(bio, pointer) == 1 else { throw PodpisError.openSSL(.software, "cannot encode CRL") }
@@ -74,10 +74,9 @@ public final class CertificateRevocationList: @unchecked Sendable {
         let when = date(fromASN1: X509_REVOKED_get0_revocationDate(revoked))
         var reason: String? = nil
         var critical: Int32 = 0
-        if let enumerated = X509_REVOKED_get_ext_d2i(revoked, NID_crl_reason, &critical, nil) {
-            let value = ASN1_ENUMERATED_get(OpaquePointer(enumerated).flatMap { UnsafeMutablePointer<ASN1_ENUMERATED>($0) })
-            ASN1_ENUMERATED_free(OpaquePointer(enumerated).flatMap { UnsafeMutablePointer<ASN1_ENUMERATED>($0) })
-            reason = CRLReason.name(Int(value))
+        let decoded = X509_REVOKED_get_ext_d2i(revoked, NID_crl_reason, &critical, nil)
+        if let enumerated = OpenSSLHandle(taking: decoded?.assumingMemoryBound(to: ASN1_ENUMERATED.self), free: ASN1_ENUMERATED_free) {
+            reason = CRLReason.name(Int(ASN1_ENUMERATED_get(enumerated.pointer)))
         }
         clearOpenSSLErrors()
         return (when, reason)

@@ -170,27 +170,24 @@ struct IssuingDistributionPoint: Sendable, Equatable {
 enum NameComparison {
     static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         if a == b { return true }
-        guard let left = parse(a) else { return false }
-        defer { X509_NAME_free(left) }
-        guard let right = parse(b) else { return false }
-        defer { X509_NAME_free(right) }
-        return X509_NAME_cmp(left, right) == 0
+        guard let left = parse(a), let right = parse(b) else { return false }
+        return X509_NAME_cmp(left.pointer, right.pointer) == 0
     }
 
     static func text(_ der: [UInt8]) -> String {
         guard let name = parse(der) else { return hex(der) }
-        defer { X509_NAME_free(name) }
-        return nameText(name)
+        return nameText(name.pointer)
     }
 
-    static func parse(_ der: [UInt8]) -> OpaquePointer? {
-        decodeDER(der, d2i_X509_NAME)
+    /// An owned `X509_NAME` parsed from DER; nil (and a clean error queue) when it does not parse.
+    static func parse(_ der: [UInt8]) -> OpenSSLHandle<OpaquePointer>? {
+        OpenSSLHandle(der: der, d2i_X509_NAME, free: X509_NAME_free)
     }
 
     /// The DER of an OpenSSL name.
     static func der(_ name: OpaquePointer?) -> [UInt8] {
         guard let name else { return [] }
-        return derBytes { i2d_X509_NAME(name, $0) } ?? []
+        return encodeDER(name, i2d_X509_NAME) ?? []
     }
 }
 

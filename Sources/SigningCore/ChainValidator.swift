@@ -36,12 +36,13 @@ struct ChainValidator {
 
     func evaluate(_ leaf: X509Certificate, at time: Date, purpose: ChainPurpose) -> (ChainEvidence, [X509Certificate]) {
         clearOpenSSLErrors()
-        guard let ctx = X509_STORE_CTX_new() else {
+        // Declared before the context, so it outlives it: the context borrows the stack until it is freed.
+        let untrustedStack = certificateStack(untrusted)
+        defer { withExtendedLifetime(untrustedStack) {} }
+        guard let context = OpenSSLHandle(taking: X509_STORE_CTX_new(), free: X509_STORE_CTX_free) else {
             return (ChainEvidence(at: time, purpose: purpose, outcome: .notChecked, reachesTrustAnchor: false, path: [], issues: []), [])
         }
-        defer { X509_STORE_CTX_free(ctx) }
-        let untrustedStack = certificateStack(untrusted)
-        defer { withExtendedLifetime(untrustedStack) {} }  // the context borrows the stack until it is freed
+        let ctx = context.pointer
         guard X509_STORE_CTX_init(ctx, trust.store, leaf.pointer, untrustedStack?.pointer) == 1 else {
             return (ChainEvidence(at: time, purpose: purpose, outcome: .notChecked, reachesTrustAnchor: false, path: [],
                                   issues: [ChainIssue(depth: 0, code: .other, openSSLCode: 0, message: drainOpenSSLErrors() ?? "cannot start path validation")]), [])
@@ -50,12 +51,20 @@ struct ChainValidator {
         X509_VERIFY_PARAM_set_flags(param, UInt(X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_POLICY_CHECK))
         // RFC 5280 §6.1.1 (c): user-initial-policy-set = {anyPolicy} (without it OpenSSL's policy check demands an
         // explicit policy from every path).
-        if let anyPolicy = OBJ_nid2obj(NID_any_policy), let copy = OBJ_dup(anyPolicy) { X509_VERIFY_PARAM_add0_policy(param, copy) }
+        if let anyPolicy = OBJ_nid2obj(NID_any_policy), let copy = OpenSSLHandle(taking: OBJ_dup(anyPolicy), free: ASN1_OBJECT_free),
+           X509_VERIFY_PARAM_add0_policy(param, copy.pointer) == 1 {
+            _ = copy.release()  // the parameters own it now
+        }
         X509_VERIFY_PARAM_set_time(param, time_t(time.timeIntervalSince1970))
 
+        // The context keeps the log's address for its verify callback: pass one that stays valid for the whole
+        // verification (`&log` as an argument is valid for that one call only), and take it back afterwards.
         var log = podpis_verify_log()
-        podpis_store_ctx_collect(ctx, &log)
-        let result = X509_verify_cert(ctx)
+        let result = withUnsafeMutablePointer(to: &log) { logPointer in
+            podpis_store_ctx_collect(ctx, logPointer)
+            defer { X509_STORE_CTX_set_ex_data(ctx, 0, nil) }
+            return X509_verify_cert(ctx)
+        }
         let finalError = X509_STORE_CTX_get_error(ctx)
         clearOpenSSLErrors()
 
@@ -72,11 +81,10 @@ struct ChainValidator {
         }
 
         var chainCerts: [X509Certificate] = []
-        if let chain = X509_STORE_CTX_get1_chain(ctx) {
-            for index in 0..<podpis_sk_x509_num(chain) {
-                if let cert = podpis_sk_x509_value(chain, index) { chainCerts.append(X509Certificate(borrowing: cert)) }
+        if let chain = OpenSSLHandle(taking: X509_STORE_CTX_get1_chain(ctx), free: podpis_sk_x509_pop_free) {
+            for index in 0..<podpis_sk_x509_num(chain.pointer) {
+                if let cert = podpis_sk_x509_value(chain.pointer, index) { chainCerts.append(X509Certificate(borrowing: cert)) }
             }
-            podpis_sk_x509_pop_free(chain)
         }
         if chainCerts.isEmpty { chainCerts = [leaf] }
         let lastIsAnchor = chainCerts.last.map { trust.contains($0) } ?? false

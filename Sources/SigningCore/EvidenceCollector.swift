@@ -424,7 +424,7 @@ public enum EvidenceCollector {
     }
 
     static func examineSigner(
-        _ si: OpaquePointer, id: String, cms: CMSMessage, environment: Environment, position: Int?
+        _ si: SignerInfo, id: String, cms: CMSMessage, environment: Environment, position: Int?
     ) -> ExaminedSigner {
         examineSigner(si, id: id, cms: cms, searchOrder: environment.searchOrder, document: environment.document,
                       environment: environment, role: .signer(position: position))
@@ -432,7 +432,7 @@ public enum EvidenceCollector {
 
     /// One SignerInfo under examination and what it is examined against: what every part of the examination reads.
     struct SignerInput {
-        let si: OpaquePointer
+        let si: SignerInfo
         let id: String
         let cms: CMSMessage
         /// Where to look for the signer's certificate, in order, each group named by where it was found.
@@ -461,7 +461,7 @@ public enum EvidenceCollector {
     }
 
     static func examineSigner(
-        _ si: OpaquePointer, id: String, cms: CMSMessage, searchOrder: [(String, [X509Certificate])], document: HashedDocument?,
+        _ si: SignerInfo, id: String, cms: CMSMessage, searchOrder: [(String, [X509Certificate])], document: HashedDocument?,
         environment: Environment, role: Role
     ) -> ExaminedSigner {
         clearOpenSSLErrors()
@@ -496,7 +496,7 @@ public enum EvidenceCollector {
         // Timestamps over this signature (and over its content), each examined as a signature of its own; then the
         // TS 101 733 long-term forms (CAdES-C, -X, -X Long: references, values and their timestamps); then the archive
         // timestamps.
-        let signatureBytes = CMS_SignerInfo_get0_signature(si).map { bytes(of: $0) } ?? []
+        let signatureBytes = CMS_SignerInfo_get0_signature(si.pointer).map { bytes(of: $0) } ?? []
         var stamps = SignerTimestamps()
         examineSignatureTimestamps(input, signatureBytes: signatureBytes, into: &stamps)
         evidence.longTerm = longTermEvidence(input, referenced: referenced + stamps.certificates)
@@ -556,7 +556,7 @@ public enum EvidenceCollector {
             ?? input.attributes.signed(NID_id_smime_aa_signingCertificate).first.flatMap { SignerAttributes.valuesDER($0).first }.map { ("v1", $0) }
         var matches: [(String, X509Certificate)] = []
         for (source, list) in input.searchOrder {
-            for cert in list where CMS_SignerInfo_cert_cmp(input.si, cert.pointer) == 0 {
+            for cert in list where CMS_SignerInfo_cert_cmp(input.si.pointer, cert.pointer) == 0 {
                 if !matches.contains(where: { $0.1 == cert }) { matches.append((source, cert)) }
             }
         }
@@ -602,7 +602,7 @@ public enum EvidenceCollector {
     static func signerAlgorithms(_ input: SignerInput, certificate: X509Certificate?) -> SignerAlgorithms {
         var digestAlgorithmPointer: UnsafeMutablePointer<X509_ALGOR>? = nil
         var signatureAlgorithmPointer: UnsafeMutablePointer<X509_ALGOR>? = nil
-        CMS_SignerInfo_get0_algs(input.si, nil, nil, &digestAlgorithmPointer, &signatureAlgorithmPointer)
+        CMS_SignerInfo_get0_algs(input.si.pointer, nil, nil, &digestAlgorithmPointer, &signatureAlgorithmPointer)
         var digestObject: OpaquePointer? = nil
         X509_ALGOR_get0(&digestObject, nil, nil, digestAlgorithmPointer)
         var signatureObject: OpaquePointer? = nil
@@ -676,9 +676,9 @@ public enum EvidenceCollector {
             default: return CryptoCheck(.invalid, drainOpenSSLErrors() ?? "the countersignature does not verify")
             }
         } else if input.hasSignedAttributes {
-            CMS_SignerInfo_set1_signer_cert(si, signerCert.pointer)
+            CMS_SignerInfo_set1_signer_cert(si.pointer, signerCert.pointer)
             clearOpenSSLErrors()
-            if CMS_SignerInfo_verify(si) == 1 { return CryptoCheck(.valid) }
+            if CMS_SignerInfo_verify(si.pointer) == 1 { return CryptoCheck(.valid) }
             let error = drainOpenSSLErrors() ?? "signature does not verify"
             if Self.unsupported(error) {
                 // OpenSSL could not run the verification at all (an algorithm or parameter set it lacks): a
@@ -960,12 +960,12 @@ public enum EvidenceCollector {
     /// Verifies a SignerInfo's signature over the DER of its signed attributes as computed here — in the order they
     /// are stored, or `sorted` as DER orders a SET OF (X.690 §11.6). nil when this path cannot verify the key type
     /// (RSA-PSS needs its parameters; OpenSSL's own verification handles it).
-    static func verifySignedAttributes(_ si: OpaquePointer, certificate: X509Certificate, digest: DigestAlgorithm?, scheme: String,
+    static func verifySignedAttributes(_ si: SignerInfo, certificate: X509Certificate, digest: DigestAlgorithm?, scheme: String,
                                        sorted: Bool) -> Bool? {
-        guard let key = X509_get0_pubkey(certificate.pointer), let signature = CMS_SignerInfo_get0_signature(si) else { return nil }
+        guard let key = X509_get0_pubkey(certificate.pointer), let signature = CMS_SignerInfo_get0_signature(si.pointer) else { return nil }
         var encoded: [[UInt8]] = []
-        for index in 0..<max(CMS_signed_get_attr_count(si), 0) {
-            guard let attribute = CMS_signed_get_attr(si, index), let der = derBytes({ i2d_X509_ATTRIBUTE(attribute, $0) }) else { return nil }
+        for index in 0..<max(CMS_signed_get_attr_count(si.pointer), 0) {
+            guard let attribute = CMS_signed_get_attr(si.pointer, index), let der = encodeDER(attribute, i2d_X509_ATTRIBUTE) else { return nil }
             encoded.append(der)
         }
         if sorted { encoded.sort { $0.lexicographicallyPrecedes($1) } }
@@ -973,8 +973,8 @@ public enum EvidenceCollector {
         let keyType = EVP_PKEY_get_base_id(key)
         let oneShot = keyType == EVP_PKEY_ED25519 || keyType == EVP_PKEY_ED448
         let md = oneShot ? nil : digest?.evpMD()
-        guard oneShot || md != nil, let ctx = EVP_MD_CTX_new() else { return nil }
-        defer { EVP_MD_CTX_free(ctx) }
+        guard oneShot || md != nil, let context = OpenSSLHandle(taking: EVP_MD_CTX_new(), free: EVP_MD_CTX_free) else { return nil }
+        let ctx = context.pointer
         clearOpenSSLErrors()
         var pkeyContext: OpaquePointer? = nil
         guard EVP_DigestVerifyInit(ctx, &pkeyContext, md, nil, key) == 1 else {
@@ -1128,11 +1128,11 @@ public enum EvidenceCollector {
         return (evidence, certificates, true)
     }
 
-    static func signerIdentifier(_ si: OpaquePointer) -> (kind: String, value: String) {
+    static func signerIdentifier(_ si: SignerInfo) -> (kind: String, value: String) {
         var keyID: UnsafeMutablePointer<ASN1_OCTET_STRING>? = nil
         var issuer: OpaquePointer? = nil
         var serial: UnsafeMutablePointer<ASN1_INTEGER>? = nil
-        guard CMS_SignerInfo_get0_signer_id(si, &keyID, &issuer, &serial) == 1 else {
+        guard CMS_SignerInfo_get0_signer_id(si.pointer, &keyID, &issuer, &serial) == 1 else {
             clearOpenSSLErrors()
             return ("unknown", "")
         }
@@ -1155,15 +1155,9 @@ public enum EvidenceCollector {
     }
 
     /// Verifies a SignerInfo without signed attributes: the signature is over the document digest itself.
-    static func verifyRaw(si: OpaquePointer, certificate: X509Certificate, digest: DigestAlgorithm, value: [UInt8]) -> Bool {
-        guard let key = X509_get0_pubkey(certificate.pointer), let signature = CMS_SignerInfo_get0_signature(si),
-            let md = digest.evpMD(), let ctx = EVP_PKEY_CTX_new(key, nil)
-        else { return false }
-        defer { EVP_PKEY_CTX_free(ctx) }
-        guard EVP_PKEY_verify_init(ctx) == 1 else { return false }
-        if !digest.isGOST { _ = EVP_PKEY_CTX_set_signature_md(ctx, md) }
-        let signatureBytes = bytes(of: signature)
-        return EVP_PKEY_verify(ctx, signatureBytes, signatureBytes.count, value, value.count) == 1
+    static func verifyRaw(si: SignerInfo, certificate: X509Certificate, digest: DigestAlgorithm, value: [UInt8]) -> Bool {
+        guard let signature = CMS_SignerInfo_get0_signature(si.pointer) else { return false }
+        return RawSignature.verify(bytes(of: signature), overDigest: value, certificate: certificate, digest: digest)
     }
 }
 
@@ -1208,7 +1202,7 @@ enum ESS {
             let parts = DER.children(of: issuerSerial, in: der)
             guard parts.count == 2, parts[0].tag == 0x30, parts[1].tag == 0x02 else { return false }
             let serialContent = Array(der[parts[1].contentRange])
-            guard let certSerial = derBytes({ i2d_ASN1_INTEGER(X509_get0_serialNumber(certificate.pointer), $0) }),
+            guard let certSerial = encodeDER(X509_get0_serialNumber(certificate.pointer), i2d_ASN1_INTEGER),
                 let serialNode = DER.node(in: certSerial, at: 0),
                 Array(certSerial[serialNode.contentRange]) == serialContent
             else { return false }
@@ -1218,9 +1212,8 @@ enum ESS {
             let directoryNames = names.filter { $0.tag == 0xA4 }.map { Array(der[$0.contentRange]) }
             let issuer = X509_get_issuer_name(certificate.pointer)
             let matches = directoryNames.contains { encoded in
-                guard let parsed = decodeDER(encoded, d2i_X509_NAME) else { return false }
-                defer { X509_NAME_free(parsed) }
-                return X509_NAME_cmp(parsed, issuer) == 0
+                guard let parsed = NameComparison.parse(encoded) else { return false }
+                return X509_NAME_cmp(parsed.pointer, issuer) == 0
             }
             guard matches else { return false }
         }

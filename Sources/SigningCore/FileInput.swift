@@ -133,10 +133,12 @@ public final class MultiDigest {
                 clearOpenSSLErrors()
                 continue  // unknown here (e.g. GOST without the engine): simply not computed
             }
-            guard let ctx = EVP_MD_CTX_new(), EVP_DigestInit_ex(ctx, md, nil) == 1 else {
+            guard let context = OpenSSLHandle(taking: EVP_MD_CTX_new(), free: EVP_MD_CTX_free),
+                  EVP_DigestInit_ex(context.pointer, md, nil) == 1
+            else {
                 throw PodpisError.openSSL(.software, "cannot initialise \(algorithm.name)")
             }
-            contexts.append((algorithm, ctx))
+            contexts.append((algorithm, context.release()))  // freed in deinit
         }
     }
 

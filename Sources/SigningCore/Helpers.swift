@@ -10,25 +10,25 @@ import Foundation
 import Glibc
 #endif
 
-// Small conversions between OpenSSL values and Swift values. Nothing here keeps OpenSSL objects alive.
+// Small conversions between OpenSSL values and Swift values. Nothing here keeps OpenSSL objects alive beyond a call.
 
 /// A read-only memory BIO over `bytes`, alive for the duration of `body`.
 package func withReadBIO<R>(_ bytes: [UInt8], _ body: (OpaquePointer) throws -> R) throws -> R {
     try bytes.withUnsafeBytes { raw in
-        guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else {
+        guard let bio = OpenSSLHandle(taking: BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)), free: BIO_free) else {
             throw PodpisError.openSSL(.software, "cannot allocate a memory BIO")
         }
-        defer { BIO_free(bio) }
-        return try body(bio)
+        return try body(bio.pointer)
     }
 }
 
 /// A writable memory BIO; `body` fills it and the bytes are returned.
 func collectBIO(_ body: (OpaquePointer) throws -> Void) throws -> [UInt8] {
-    guard let bio = BIO_new(BIO_s_mem()) else { throw PodpisError.openSSL(.software, "cannot allocate a memory BIO") }
-    defer { BIO_free(bio) }
-    try body(bio)
-    return bioBytes(bio)
+    guard let bio = OpenSSLHandle(taking: BIO_new(BIO_s_mem()), free: BIO_free) else {
+        throw PodpisError.openSSL(.software, "cannot allocate a memory BIO")
+    }
+    try body(bio.pointer)
+    return bioBytes(bio.pointer)
 }
 
 func bioBytes(_ bio: OpaquePointer) -> [UInt8] {
@@ -65,9 +65,9 @@ func date(fromASN1 time: UnsafePointer<ASN1_TIME>?) -> Date? {
     return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
 }
 
-/// A newly allocated ASN1_TIME for `date` (free with ASN1_TIME_free); UTCTime until 2049, then GeneralizedTime.
-package func asn1Time(_ date: Date) -> UnsafeMutablePointer<ASN1_TIME>? {
-    ASN1_TIME_set(nil, time_t(date.timeIntervalSince1970.rounded(.down)))
+/// An owned ASN1_TIME for `date`: UTCTime until 2049, then GeneralizedTime.
+package func asn1Time(_ date: Date) -> OpenSSLHandle<UnsafeMutablePointer<ASN1_TIME>>? {
+    OpenSSLHandle(taking: ASN1_TIME_set(nil, time_t(date.timeIntervalSince1970.rounded(.down))), free: ASN1_TIME_free)
 }
 
 /// SHA-256 in one call (EVP_Digest): the digest every module uses for content hashes, fingerprints and cache keys.
@@ -96,11 +96,8 @@ package func bytes(of string: UnsafePointer<ASN1_STRING>?) -> [UInt8] {
 
 /// Serial numbers and other integers as upper-case hex (no sign handling needed for valid serials).
 func hexInteger(_ integer: UnsafePointer<ASN1_INTEGER>?) -> String {
-    guard let integer, let bn = ASN1_INTEGER_to_BN(integer, nil) else { return "" }
-    defer { BN_free(bn) }
-    guard let text = BN_bn2hex(bn) else { return "" }
-    defer { podpis_openssl_free(text) }
-    return String(cString: text)
+    guard let integer, let bn = OpenSSLHandle(taking: ASN1_INTEGER_to_BN(integer, nil), free: BN_free) else { return "" }
+    return takeCString(BN_bn2hex(bn.pointer)) ?? ""
 }
 
 /// The text of a NUL-terminated C buffer (up to its first NUL, or all of it), decoded as UTF-8.

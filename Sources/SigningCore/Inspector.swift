@@ -84,13 +84,13 @@ public enum Inspector {
             let attributes = SignerAttributes(signerInfo: si)
             let identifier = EvidenceCollector.signerIdentifier(si)
             var signatureAlgorithm: UnsafeMutablePointer<X509_ALGOR>? = nil
-            CMS_SignerInfo_get0_algs(si, nil, nil, nil, &signatureAlgorithm)
+            CMS_SignerInfo_get0_algs(si.pointer, nil, nil, nil, &signatureAlgorithm)
             var object: OpaquePointer? = nil
             X509_ALGOR_get0(&object, nil, nil, signatureAlgorithm)
             let signed = attributes.signedOIDs()
             let unsigned = attributes.unsignedOIDs()
             let examined = evidence.flatMap { index < $0.signers.count ? $0.signers[index] : nil }
-            let cert = certificates.first { CMS_SignerInfo_cert_cmp(si, $0.pointer) == 0 }
+            let cert = certificates.first { CMS_SignerInfo_cert_cmp(si.pointer, $0.pointer) == 0 }
             clearOpenSSLErrors()
             signers.append(Inspection.Signer(
                 id: "S\(index)", identifier: identifier.kind, identifierValue: identifier.value,

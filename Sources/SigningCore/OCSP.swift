@@ -210,8 +210,8 @@ public final class OCSPResponder: Sendable {
             throw PodpisError.openSSL(.software, "OCSP_BASICRESP_new")
         }
         let now = clock()
-        guard let thisUpdate = OpenSSLHandle(taking: asn1Time(now), free: ASN1_TIME_free),
-              let nextUpdate = OpenSSLHandle(taking: asn1Time(now.addingTimeInterval(validity)), free: ASN1_TIME_free)
+        guard let thisUpdate = asn1Time(now),
+              let nextUpdate = asn1Time(now.addingTimeInterval(validity))
         else { throw PodpisError(.software, "time") }
         for index in 0..<OCSP_request_onereq_count(request) {
             guard let one = OCSP_request_onereq_get0(request, index), let id = OCSP_onereq_get0_id(one) else { continue }
@@ -230,7 +230,7 @@ public final class OCSPResponder: Sendable {
             case .unknown:
                 OCSP_basic_add1_status(basic.pointer, id, V_OCSP_CERTSTATUS_UNKNOWN, 0, nil, thisUpdate.pointer, nextUpdate.pointer)
             case .revoked(let when, let reason):
-                guard let revokedAt = OpenSSLHandle(taking: asn1Time(when), free: ASN1_TIME_free) else { continue }
+                guard let revokedAt = asn1Time(when) else { continue }
                 OCSP_basic_add1_status(basic.pointer, id, V_OCSP_CERTSTATUS_REVOKED, Int32(reason?.rawValue ?? -1), revokedAt.pointer,
                                        thisUpdate.pointer, nextUpdate.pointer)
             }

@@ -11,16 +11,30 @@ import CPodpis
 ///
 /// Not Sendable: these are single-owner working objects. The shared, immutable ones (certificates, keys, CRLs, the
 /// trust store) have their own public classes.
-final class OpenSSLHandle<Pointer> {
-    let pointer: Pointer
+///
+/// `package` so that the test-support target's tampering helpers hold their OpenSSL objects the same way.
+package final class OpenSSLHandle<Pointer> {
+    package let pointer: Pointer
     /// OpenSSL's `TYPE_free` (which, as Swift imports it, takes an optional).
     private let free: (Pointer?) -> Void
+    /// False once the object was handed on (``release()``).
+    private var owned = true
 
     /// Takes ownership of `pointer` when there is one (the result of a `*_new`, `*_get1_*` or `d2i_*` call).
-    init?(taking pointer: Pointer?, free: @escaping (Pointer?) -> Void) {
+    ///
+    /// A C function passed here as a value goes through a thunk named by the C name alone; when a BoringSSL-based
+    /// module (swift-nio-ssl, swift-crypto) passes its function of the same name as a value too, the linker keeps one
+    /// thunk for both. Wrap such a function in a closure (`{ PKCS12_free($0) }`); `nm` over the objects shows the
+    /// `$sSo…FTO` thunks both sides define.
+    package init?(taking pointer: Pointer?, free: @escaping (Pointer?) -> Void) {
         guard let pointer else { return nil }
         self.pointer = pointer
         self.free = free
+    }
+
+    /// The same, for the free functions that return a status (`BIO_free`).
+    package convenience init?(taking pointer: Pointer?, free: @escaping (Pointer?) -> Int32) {
+        self.init(taking: pointer, free: { _ = free($0) })
     }
 
     /// Parses DER with `d2i`; nil (and a clean error queue) when it does not parse.
@@ -28,10 +42,23 @@ final class OpenSSLHandle<Pointer> {
         self.init(taking: decodeDER(der, d2i), free: free)
     }
 
-    deinit { free(pointer) }
+    deinit { if owned { free(pointer) } }
+
+    /// Hands the object on to its next owner — an OpenSSL `*_add0_*`/`*_set0_*`/`BIO_push` call that takes it, or
+    /// an owning class such as ``X509Certificate`` — after which this handle no longer frees it.
+    package func release() -> Pointer {
+        owned = false
+        return pointer
+    }
 
     /// The object's DER (`i2d`), or nil when OpenSSL cannot encode it.
-    func der(_ i2d: DEREncodeFunction<Pointer>) -> [UInt8]? { encodeDER(pointer, i2d) }
+    package func der(_ i2d: DEREncodeFunction<Pointer>) -> [UInt8]? { encodeDER(pointer, i2d) }
+}
+
+/// An owned `ASN1_OBJECT` for a dotted OID (numeric form only); nil when `dotted` is not one (OpenSSL's reason left
+/// in the error queue for a ``PodpisError/openSSL(_:_:subject:)`` right after).
+package func asn1Object(_ dotted: String) -> OpenSSLHandle<OpaquePointer>? {
+    OpenSSLHandle(taking: OBJ_txt2obj(dotted, 1), free: ASN1_OBJECT_free)
 }
 
 /// An OpenSSL `d2i_TYPE` function: `TYPE *d2i_TYPE(TYPE **, const unsigned char **, long)`.
@@ -60,13 +87,8 @@ func decodeDER<Pointer>(_ der: [UInt8], _ d2i: DERParseFunction<Pointer>, keepin
 /// The DER of an OpenSSL object through its `i2d_*` function (which allocates the output when given a NULL
 /// out-pointer; freed here). Nil when OpenSSL cannot encode it.
 package func encodeDER<Pointer>(_ object: Pointer?, _ i2d: DEREncodeFunction<Pointer>) -> [UInt8]? {
-    derBytes { i2d(object, $0) }
-}
-
-/// An i2d_* call turned into bytes (`i2d` with a NULL out-pointer allocates).
-package func derBytes(_ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>) -> Int32) -> [UInt8]? {
     var out: UnsafeMutablePointer<UInt8>? = nil
-    let length = encode(&out)
+    let length = i2d(object, &out)
     guard length > 0, let out else { return nil }
     defer { podpis_openssl_free(out) }
     return Array(UnsafeBufferPointer(start: out, count: Int(length)))

@@ -63,12 +63,12 @@ public enum PAdESSupport {
             throw PodpisError(.software, "a PAdES signature has exactly one signer")
         }
         clearOpenSSLErrors()
-        let index = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1)
-        if index >= 0 { X509_ATTRIBUTE_free(CMS_signed_delete_attr(si, index)) }
+        let index = CMS_signed_get_attr_by_NID(si.pointer, NID_pkcs9_signingTime, -1)
+        if index >= 0 { X509_ATTRIBUTE_free(CMS_signed_delete_attr(si.pointer, index)) }
         // DER SET OF: the encoded attributes in ascending byte order (shorter first on a common prefix).
         var encoded: [[UInt8]] = []
-        for position in 0..<CMS_signed_get_attr_count(si) {
-            guard let attribute = CMS_signed_get_attr(si, position), let bytes = derBytes({ i2d_X509_ATTRIBUTE(attribute, $0) }) else {
+        for position in 0..<CMS_signed_get_attr_count(si.pointer) {
+            guard let attribute = CMS_signed_get_attr(si.pointer, position), let bytes = encodeDER(attribute, i2d_X509_ATTRIBUTE) else {
                 throw PodpisError.openSSL(.software, "cannot encode a signed attribute")
             }
             encoded.append(bytes)
@@ -82,8 +82,8 @@ public enum PAdESSupport {
         guard let digest = Signer.signerDigest(si), let md = digest.evpMD() else {
             throw PodpisError(.software, "unknown digest in the signer")
         }
-        guard let context = EVP_MD_CTX_new() else { throw PodpisError.openSSL(.software, "cannot sign") }
-        defer { EVP_MD_CTX_free(context) }
+        guard let owner = OpenSSLHandle(taking: EVP_MD_CTX_new(), free: EVP_MD_CTX_free) else { throw PodpisError.openSSL(.software, "cannot sign") }
+        let context = owner.pointer
         var pctx: OpaquePointer? = nil
         guard EVP_DigestSignInit(context, &pctx, md, nil, identity.key.pointer) == 1 else {
             throw PodpisError.openSSL(.software, "cannot start signing")
@@ -100,7 +100,7 @@ public enum PAdESSupport {
         }
         var signature = [UInt8](repeating: 0, count: length)
         guard EVP_DigestSign(context, &signature, &length, signedAttributes, signedAttributes.count) == 1,
-              let value = CMS_SignerInfo_get0_signature(si), ASN1_STRING_set(value, signature, Int32(length)) == 1 else {
+              let value = CMS_SignerInfo_get0_signature(si.pointer), ASN1_STRING_set(value, signature, Int32(length)) == 1 else {
             throw PodpisError.openSSL(.software, "signing failed")
         }
         return try cms.der()

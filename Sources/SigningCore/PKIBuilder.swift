@@ -83,36 +83,34 @@ public enum PKIBuilder {
         _ template: CertificateTemplate, subjectKey: PrivateKey, issuer: (certificate: X509Certificate, key: PrivateKey)?
     ) throws -> X509Certificate {
         clearOpenSSLErrors()
-        guard let cert = X509_new() else { throw PodpisError.openSSL(.software, "X509_new failed") }
-        var owned: OpaquePointer? = cert
-        defer { if let owned { X509_free(owned) } }
+        guard let owner = OpenSSLHandle(taking: X509_new(), free: X509_free) else { throw PodpisError.openSSL(.software, "X509_new failed") }
+        let cert = owner.pointer
 
         X509_set_version(cert, 2)
         let serial = template.serial ?? randomSerial()
         try withASN1Integer(serial) { X509_set_serialNumber(cert, $0) }
 
-        guard let name = X509_NAME_new() else { throw PodpisError.openSSL(.software, "X509_NAME_new failed") }
-        defer { X509_NAME_free(name) }
-        for (field, value) in template.subject { try addNameEntry(name, field: field, value: value) }
-        X509_set_subject_name(cert, name)
-        X509_set_issuer_name(cert, issuer.map { X509_get_subject_name($0.certificate.pointer) } ?? name)
+        guard let name = OpenSSLHandle(taking: X509_NAME_new(), free: X509_NAME_free) else {
+            throw PodpisError.openSSL(.software, "X509_NAME_new failed")
+        }
+        for (field, value) in template.subject { try addNameEntry(name.pointer, field: field, value: value) }
+        X509_set_subject_name(cert, name.pointer)
+        X509_set_issuer_name(cert, issuer.map { X509_get_subject_name($0.certificate.pointer) } ?? name.pointer)
 
         guard let nb = asn1Time(template.notBefore), let na = asn1Time(template.notAfter) else {
             throw PodpisError.openSSL(.software, "bad validity dates")
         }
-        defer { ASN1_TIME_free(nb); ASN1_TIME_free(na) }
-        X509_set1_notBefore(cert, nb)
-        X509_set1_notAfter(cert, na)
+        X509_set1_notBefore(cert, nb.pointer)
+        X509_set1_notAfter(cert, na.pointer)
         X509_set_pubkey(cert, subjectKey.pointer)
 
         var ctx = X509V3_CTX()
         X509V3_set_ctx(&ctx, issuer?.certificate.pointer ?? cert, cert, nil, nil, 0)
         func add(_ name: String, _ value: String) throws {
-            guard let ext = X509V3_EXT_nconf(nil, &ctx, name, value) else {
+            guard let ext = OpenSSLHandle(taking: X509V3_EXT_nconf(nil, &ctx, name, value), free: X509_EXTENSION_free) else {
                 throw PodpisError.openSSL(.software, "cannot build extension \(name)=\(value)")
             }
-            defer { X509_EXTENSION_free(ext) }
-            X509_add_ext(cert, ext, -1)
+            X509_add_ext(cert, ext.pointer, -1)
         }
         if template.isCA {
             try add("basicConstraints", "critical,CA:TRUE" + (template.pathLength.map { ",pathlen:\($0)" } ?? ""))
@@ -156,8 +154,7 @@ public enum PKIBuilder {
         guard X509_sign(cert, signer.pointer, md) > 0 else {
             throw PodpisError.openSSL(.software, "cannot sign the certificate")
         }
-        owned = nil
-        return X509Certificate(taking: cert)
+        return X509Certificate(taking: owner.release())
     }
 
     /// Issues a CRL signed by `issuer`.
@@ -166,47 +163,44 @@ public enum PKIBuilder {
         revoked: [RevokedCertificate], number: Int, digest: DigestAlgorithm? = nil
     ) throws -> CertificateRevocationList {
         clearOpenSSLErrors()
-        guard let crl = X509_CRL_new() else { throw PodpisError.openSSL(.software, "X509_CRL_new failed") }
-        var owned: OpaquePointer? = crl
-        defer { if let owned { X509_CRL_free(owned) } }
+        guard let owner = OpenSSLHandle(taking: X509_CRL_new(), free: X509_CRL_free) else {
+            throw PodpisError.openSSL(.software, "X509_CRL_new failed")
+        }
+        let crl = owner.pointer
         X509_CRL_set_version(crl, 1)
         X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer.pointer))
         guard let tu = asn1Time(thisUpdate), let nu = asn1Time(nextUpdate) else {
             throw PodpisError.openSSL(.software, "bad CRL dates")
         }
-        defer { ASN1_TIME_free(tu); ASN1_TIME_free(nu) }
-        X509_CRL_set1_lastUpdate(crl, tu)
-        X509_CRL_set1_nextUpdate(crl, nu)
+        X509_CRL_set1_lastUpdate(crl, tu.pointer)
+        X509_CRL_set1_nextUpdate(crl, nu.pointer)
         for entry in revoked {
-            guard let item = X509_REVOKED_new() else { throw PodpisError.openSSL(.software, "X509_REVOKED_new failed") }
-            try withASN1Integer(hexBytes(entry.serial)) { X509_REVOKED_set_serialNumber(item, $0) }
-            guard let when = asn1Time(entry.date) else { throw PodpisError.openSSL(.software, "bad revocation date") }
-            X509_REVOKED_set_revocationDate(item, when)
-            ASN1_TIME_free(when)
-            if let reason = entry.reason, let enumerated = ASN1_ENUMERATED_new() {
-                ASN1_ENUMERATED_set(enumerated, reason.rawValue)
-                X509_REVOKED_add1_ext_i2d(item, NID_crl_reason, enumerated, 0, 0)
-                ASN1_ENUMERATED_free(enumerated)
+            guard let item = OpenSSLHandle(taking: X509_REVOKED_new(), free: X509_REVOKED_free) else {
+                throw PodpisError.openSSL(.software, "X509_REVOKED_new failed")
             }
-            X509_CRL_add0_revoked(crl, item)
+            try withASN1Integer(hexBytes(entry.serial)) { X509_REVOKED_set_serialNumber(item.pointer, $0) }
+            guard let when = asn1Time(entry.date) else { throw PodpisError.openSSL(.software, "bad revocation date") }
+            X509_REVOKED_set_revocationDate(item.pointer, when.pointer)
+            if let reason = entry.reason, let enumerated = OpenSSLHandle(taking: ASN1_ENUMERATED_new(), free: ASN1_ENUMERATED_free) {
+                ASN1_ENUMERATED_set(enumerated.pointer, reason.rawValue)
+                X509_REVOKED_add1_ext_i2d(item.pointer, NID_crl_reason, enumerated.pointer, 0, 0)
+            }
+            X509_CRL_add0_revoked(crl, item.release())
         }
         var ctx = X509V3_CTX()
         X509V3_set_ctx(&ctx, issuer.pointer, nil, nil, crl, 0)
-        guard let aki = X509V3_EXT_nconf(nil, &ctx, "authorityKeyIdentifier", "keyid:always") else {
+        guard let aki = OpenSSLHandle(taking: X509V3_EXT_nconf(nil, &ctx, "authorityKeyIdentifier", "keyid:always"), free: X509_EXTENSION_free) else {
             throw PodpisError.openSSL(.software, "cannot build the CRL's authorityKeyIdentifier")
         }
-        X509_CRL_add_ext(crl, aki, -1)
-        X509_EXTENSION_free(aki)
-        if let crlNumber = ASN1_INTEGER_new() {
-            ASN1_INTEGER_set(crlNumber, number)
-            X509_CRL_add1_ext_i2d(crl, NID_crl_number, crlNumber, 0, 0)
-            ASN1_INTEGER_free(crlNumber)
+        X509_CRL_add_ext(crl, aki.pointer, -1)
+        if let crlNumber = OpenSSLHandle(taking: ASN1_INTEGER_new(), free: ASN1_INTEGER_free) {
+            ASN1_INTEGER_set(crlNumber.pointer, number)
+            X509_CRL_add1_ext_i2d(crl, NID_crl_number, crlNumber.pointer, 0, 0)
         }
         X509_CRL_sort(crl)
         let md = (digest ?? key.defaultDigest).evpMD()
         guard X509_CRL_sign(crl, key.pointer, md) > 0 else { throw PodpisError.openSSL(.software, "cannot sign the CRL") }
-        owned = nil
-        return CertificateRevocationList(taking: crl)
+        return CertificateRevocationList(taking: owner.release())
     }
 
     static func randomSerial() -> [UInt8] {
@@ -217,11 +211,13 @@ public enum PKIBuilder {
     }
 
     static func withASN1Integer(_ bytes: [UInt8], _ body: (UnsafeMutablePointer<ASN1_INTEGER>) -> Int32) throws {
-        guard let bn = BN_bin2bn(bytes, Int32(bytes.count), nil) else { throw PodpisError.openSSL(.software, "BN failed") }
-        defer { BN_free(bn) }
-        guard let integer = BN_to_ASN1_INTEGER(bn, nil) else { throw PodpisError.openSSL(.software, "ASN1_INTEGER failed") }
-        defer { ASN1_INTEGER_free(integer) }
-        _ = body(integer)
+        guard let bn = OpenSSLHandle(taking: BN_bin2bn(bytes, Int32(bytes.count), nil), free: BN_free) else {
+            throw PodpisError.openSSL(.software, "BN failed")
+        }
+        guard let integer = OpenSSLHandle(taking: BN_to_ASN1_INTEGER(bn.pointer, nil), free: ASN1_INTEGER_free) else {
+            throw PodpisError.openSSL(.software, "ASN1_INTEGER failed")
+        }
+        _ = body(integer.pointer)
     }
 
     private static func addNameEntry(_ name: OpaquePointer, field: String, value: String) throws {
@@ -229,10 +225,9 @@ public enum PKIBuilder {
         // but not ИНН ЮЛ (1.2.643.100.4), which is added by OID with an explicit type.
         let numeric: Set<String> = [OID.innLE]
         if numeric.contains(field) || field == "INNLE" {
-            guard let object = OBJ_txt2obj(OID.innLE, 1) else { throw PodpisError.openSSL(.software, "bad OID") }
-            defer { ASN1_OBJECT_free(object) }
+            guard let object = asn1Object(OID.innLE) else { throw PodpisError.openSSL(.software, "bad OID") }
             let bytes = Array(value.utf8)
-            guard X509_NAME_add_entry_by_OBJ(name, object, V_ASN1_NUMERICSTRING, bytes, Int32(bytes.count), -1, 0) == 1 else {
+            guard X509_NAME_add_entry_by_OBJ(name, object.pointer, V_ASN1_NUMERICSTRING, bytes, Int32(bytes.count), -1, 0) == 1 else {
                 throw PodpisError.openSSL(.dataFormat, "bad value for \(field)")
             }
             return
@@ -273,9 +268,8 @@ package enum DEREncoder {
     static func utf8String(_ text: String) -> [UInt8] { tlv(0x0C, Array(text.utf8)) }
     package static func sequence(_ items: [[UInt8]]) -> [UInt8] { tlv(0x30, items.flatMap { $0 }) }
     package static func oid(_ dotted: String) throws -> [UInt8] {
-        guard let object = OBJ_txt2obj(dotted, 1) else { throw PodpisError.openSSL(.usage, "not an OID: \(dotted)") }
-        defer { ASN1_OBJECT_free(object) }
-        guard let der = derBytes({ i2d_ASN1_OBJECT(object, $0) }) else { throw PodpisError.openSSL(.software, "OID encoding failed") }
+        guard let object = asn1Object(dotted) else { throw PodpisError.openSSL(.usage, "not an OID: \(dotted)") }
+        guard let der = object.der(i2d_ASN1_OBJECT) else { throw PodpisError.openSSL(.software, "OID encoding failed") }
         return der
     }
 }

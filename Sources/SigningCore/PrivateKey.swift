@@ -184,19 +184,26 @@ public enum KeyLoader {
 
     private static func isPKCS12(_ bytes: [UInt8]) -> Bool {
         (try? withReadBIO(bytes) { bio -> Bool in
-            guard let p12 = d2i_PKCS12_bio(bio, nil) else { clearOpenSSLErrors(); return false }
-            PKCS12_free(p12)
+            guard pkcs12Handle(d2i_PKCS12_bio(bio, nil)) != nil else { clearOpenSSLErrors(); return false }
             return true
         }) ?? false
+    }
+
+    /// An owned `PKCS12`. The free function is called inside a closure, never passed as a function value: swift-nio-ssl
+    /// passes its BoringSSL `PKCS12_free` as a value too, and Swift names the thunk of an imported C function by the C
+    /// name alone (`$sSo11PKCS12_free…FTO`), so the linker keeps one thunk for both — BoringSSL's, which crashed here
+    /// freeing an OpenSSL object.
+    private static func pkcs12Handle(_ p12: OpaquePointer?) -> OpenSSLHandle<OpaquePointer>? {
+        OpenSSLHandle(taking: p12, free: { PKCS12_free($0) })
     }
 
     private static func loadPKCS12(
         _ bytes: [UInt8], path: String, passphrase: () throws -> [UInt8]
     ) throws -> (key: PrivateKey, certificate: X509Certificate?, chain: [X509Certificate]) {
         clearOpenSSLErrors()
-        let p12: OpaquePointer? = try withReadBIO(bytes) { d2i_PKCS12_bio($0, nil) }
-        guard let p12 else { throw PodpisError.openSSL(.dataFormat, "not a PKCS#12 file", subject: path) }
-        defer { PKCS12_free(p12) }
+        let owner = try withReadBIO(bytes) { pkcs12Handle(d2i_PKCS12_bio($0, nil)) }
+        guard let owner else { throw PodpisError.openSSL(.dataFormat, "not a PKCS#12 file", subject: path) }
+        let p12 = owner.pointer
         // A PKCS#12 without a password is rare but valid: try the empty password first.
         var pass: [UInt8] = []
         let hasMAC = PKCS12_mac_present(p12) == 1
@@ -269,20 +276,17 @@ public enum KeyLoader {
                 nul.withMemoryRebound(to: CChar.self) { PKCS12_parse(p12, $0.baseAddress, &key, &cert, &ca) }
             }
         }
-        guard ok == 1, let key else {
-            if let cert { X509_free(cert) }
-            if let ca { podpis_sk_x509_pop_free(ca) }
-            if let key { EVP_PKEY_free(key) }
-            return nil
-        }
+        // Whatever PKCS12_parse handed out is owned from here, on failure too.
+        let caStack = OpenSSLHandle(taking: ca, free: podpis_sk_x509_pop_free)
+        let certificate = cert.map { X509Certificate(taking: $0) }
+        guard let privateKey = key.map({ PrivateKey(taking: $0) }), ok == 1 else { return nil }
         var chain: [X509Certificate] = []
-        if let ca {
-            for index in 0..<podpis_sk_x509_num(ca) {
-                if let item = podpis_sk_x509_value(ca, index) { chain.append(X509Certificate(borrowing: item)) }
+        if let caStack {
+            for index in 0..<podpis_sk_x509_num(caStack.pointer) {
+                if let item = podpis_sk_x509_value(caStack.pointer, index) { chain.append(X509Certificate(borrowing: item)) }
             }
-            podpis_sk_x509_pop_free(ca)
         }
-        return (PrivateKey(taking: key), cert.map { X509Certificate(taking: $0) }, chain)
+        return (privateKey, certificate, chain)
     }
 }
 
@@ -296,15 +300,17 @@ final class LegacyPKCS12Context: @unchecked Sendable {
     /// Nil when the legacy provider is not installed.
     static let shared: LegacyPKCS12Context? = {
         guard let context = OSSL_LIB_CTX_new() else { return nil }
+        let owner = LegacyPKCS12Context(context: context)
         guard OSSL_PROVIDER_load(context, "default") != nil, OSSL_PROVIDER_load(context, "legacy") != nil else {
             clearOpenSSLErrors()
-            OSSL_LIB_CTX_free(context)
             return nil
         }
-        return LegacyPKCS12Context(context: context)
+        return owner
     }()
 
     private init(context: OpaquePointer) { self.context = context }
+    /// Runs only when the providers did not load (the shared context lives as long as the process).
+    deinit { OSSL_LIB_CTX_free(context) }
 
     /// Runs `body` with this context as the calling thread's default library context.
     func whileDefault<T>(_ body: () -> T) -> T {

@@ -11,13 +11,19 @@ public enum RawSignature {
     public static func verify(_ signature: [UInt8], over data: [UInt8], certificate: X509Certificate, digest: DigestAlgorithm) -> Bool {
         clearOpenSSLErrors()
         defer { clearOpenSSLErrors() }
-        guard let hash = try? MultiDigest.digest(digest, data), let key = X509_get0_pubkey(certificate.pointer),
-              let md = digest.evpMD(), let ctx = EVP_PKEY_CTX_new(key, nil)
+        guard let hash = try? MultiDigest.digest(digest, data) else { return false }
+        return verify(signature, overDigest: hash, certificate: certificate, digest: digest)
+    }
+
+    /// Whether `signature` is a signature by the key of `certificate` over `hash`, a `digest` value computed
+    /// elsewhere (a CMS SignerInfo without signed attributes signs the document digest itself).
+    static func verify(_ signature: [UInt8], overDigest hash: [UInt8], certificate: X509Certificate, digest: DigestAlgorithm) -> Bool {
+        guard let key = X509_get0_pubkey(certificate.pointer), let md = digest.evpMD(),
+              let context = OpenSSLHandle(taking: EVP_PKEY_CTX_new(key, nil), free: EVP_PKEY_CTX_free)
         else { return false }
-        defer { EVP_PKEY_CTX_free(ctx) }
-        guard EVP_PKEY_verify_init(ctx) == 1 else { return false }
-        if !digest.isGOST { _ = EVP_PKEY_CTX_set_signature_md(ctx, md) }
-        return EVP_PKEY_verify(ctx, signature, signature.count, hash, hash.count) == 1
+        guard EVP_PKEY_verify_init(context.pointer) == 1 else { return false }
+        if !digest.isGOST { _ = EVP_PKEY_CTX_set_signature_md(context.pointer, md) }
+        return EVP_PKEY_verify(context.pointer, signature, signature.count, hash, hash.count) == 1
     }
 
     /// Whether `certificate` chains to an anchor of `trust` at `time` (with `untrusted` to complete the path); the

@@ -37,7 +37,7 @@ public enum SignedPayload {
         guard let content = cms.attachedContent else {
             throw PodpisError(.dataFormat, "no content inside: a journal statement is an attached signature", subject: subject)
         }
-        guard let certificate = cms.certificates.first(where: { CMS_SignerInfo_cert_cmp(si, $0.pointer) == 0 }) else {
+        guard let certificate = cms.certificates.first(where: { CMS_SignerInfo_cert_cmp(si.pointer, $0.pointer) == 0 }) else {
             clearOpenSSLErrors()
             throw PodpisError(.dataFormat, "the signer's certificate is not inside", subject: subject)
         }
@@ -49,7 +49,7 @@ public enum SignedPayload {
         for attribute in SignerAttributes(signerInfo: si).unsigned(NID_id_smime_aa_timeStampToken) {
             for tokenDER in SignerAttributes.valuesDER(attribute) {
                 let token = try TimestampToken.parse(tokenDER)
-                guard let value = CMS_SignerInfo_get0_signature(si), let algorithm = token.imprintAlgorithm,
+                guard let value = CMS_SignerInfo_get0_signature(si.pointer), let algorithm = token.imprintAlgorithm,
                       (try? MultiDigest.digest(algorithm, bytes(of: value))) == token.imprint
                 else {
                     throw PodpisError(.dataFormat, "its timestamp does not cover its signature", subject: subject)

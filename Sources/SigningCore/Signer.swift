@@ -148,7 +148,7 @@ public enum Signer {
         guard let newDigest = digests[digest] else { throw PodpisError(.configuration, "\(digest.name) is not available") }
 
         clearOpenSSLErrors()
-        let si = try addSigner(to: cms, identity: identity, md: md, options: options, partial: true)
+        let si = try addSigner(to: cms, identity: identity, md: md, options: options, partial: true).pointer
         let contentType = CMS_get0_eContentType(cms.pointer)
         guard CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT, UnsafeRawPointer(contentType), -1) == 1,
             CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, newDigest, Int32(newDigest.count)) == 1,
@@ -165,7 +165,7 @@ public enum Signer {
     // MARK: - pieces
 
     @discardableResult
-    static func addSigner(to cms: CMSMessage, identity: SigningIdentity, md: OpaquePointer, options: SignatureOptions, partial: Bool) throws -> OpaquePointer {
+    static func addSigner(to cms: CMSMessage, identity: SigningIdentity, md: OpaquePointer, options: SignatureOptions, partial: Bool) throws -> SignerInfo {
         var signerFlags = UInt32(CMS_BINARY | CMS_NOSMIMECAP)
         if !options.includeSignerCertificate { signerFlags |= UInt32(CMS_NOCERTS) }
         if options.cades { signerFlags |= UInt32(CMS_CADES) }
@@ -176,8 +176,7 @@ public enum Signer {
             throw PodpisError.openSSLWithReason(.software, "cannot add the signer")
         }
         if let signingTime = options.signingTime, let time = asn1Time(signingTime) {
-            defer { ASN1_TIME_free(time) }
-            CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, time.pointee.type, UnsafeRawPointer(time), -1)
+            CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, time.pointer.pointee.type, UnsafeRawPointer(time.pointer), -1)
         }
         if pss {
             guard let pctx = CMS_SignerInfo_get0_pkey_ctx(si),
@@ -201,7 +200,7 @@ public enum Signer {
                 throw PodpisError.openSSLWithReason(.software, "cannot add a chain certificate")
             }
         }
-        return si
+        return SignerInfo(message: cms, pointer: si)
     }
 
     /// Writes id-RSASSA-PSS with RFC 4055 parameters (hash, MGF1 with the same hash, salt = hash length).
@@ -214,14 +213,16 @@ public enum Signer {
         ])
         var signatureAlgorithm: UnsafeMutablePointer<X509_ALGOR>? = nil
         CMS_SignerInfo_get0_algs(si, nil, nil, nil, &signatureAlgorithm)
-        guard let signatureAlgorithm, let string = ASN1_STRING_new(), ASN1_STRING_set(string, params, Int32(params.count)) == 1,
-            X509_ALGOR_set0(signatureAlgorithm, OBJ_nid2obj(NID_rsassaPss), V_ASN1_SEQUENCE, string) == 1
+        guard let signatureAlgorithm, let string = OpenSSLHandle(taking: ASN1_STRING_new(), free: ASN1_STRING_free),
+            ASN1_STRING_set(string.pointer, params, Int32(params.count)) == 1,
+            X509_ALGOR_set0(signatureAlgorithm, OBJ_nid2obj(NID_rsassaPss), V_ASN1_SEQUENCE, string.pointer) == 1
         else { throw PodpisError.openSSLWithReason(.software, "cannot set the RSA-PSS algorithm identifier") }
+        _ = string.release()  // the algorithm identifier owns its parameters now
     }
 
-    static func signerDigest(_ si: OpaquePointer) -> DigestAlgorithm? {
+    static func signerDigest(_ si: SignerInfo) -> DigestAlgorithm? {
         var digestAlgorithm: UnsafeMutablePointer<X509_ALGOR>? = nil
-        CMS_SignerInfo_get0_algs(si, nil, nil, &digestAlgorithm, nil)
+        CMS_SignerInfo_get0_algs(si.pointer, nil, nil, &digestAlgorithm, nil)
         var object: OpaquePointer? = nil
         X509_ALGOR_get0(&object, nil, nil, digestAlgorithm)
         return DigestAlgorithm(nid: OBJ_obj2nid(object))
@@ -280,25 +281,22 @@ public enum Signer {
             // was one 4 KiB read(2) per 4 KiB: 262 144 system calls for 1 GiB (`openssl dgst`: 131 072), the kernel
             // 30 % of a perf profile of `podpis sign` on 1 GiB. A buffer BIO in front refills with one read of
             // `FileInput.chunkSize`.
-            guard let file = BIO_new_fd(fd, BIO_CLOSE) else {
+            guard let file = OpenSSLHandle(taking: BIO_new_fd(fd, BIO_CLOSE), free: BIO_free) else {
                 close(fd)
                 throw PodpisError.openSSL(.software, "cannot open a file BIO", subject: path)
             }
-            guard let buffered = BIO_new(BIO_f_buffer()) else {
-                BIO_free(file)
+            guard let buffered = OpenSSLHandle(taking: BIO_new(BIO_f_buffer()), free: BIO_free) else {
                 throw PodpisError.openSSL(.software, "cannot open a buffer BIO", subject: path)
             }
             // BIO_set_read_buffer_size: iarg 0 sets the read side only.
-            guard BIO_int_ctrl(buffered, BIO_C_SET_BUFF_SIZE, FileInput.chunkSize, 0) == 1 else {
-                BIO_free(buffered)
-                BIO_free(file)
+            guard BIO_int_ctrl(buffered.pointer, BIO_C_SET_BUFF_SIZE, FileInput.chunkSize, 0) == 1 else {
                 throw PodpisError.openSSL(.software, "cannot size the read buffer", subject: path)
             }
             let progress = ReadProgress.current
-            progress?.watch(file)
-            let chain = BIO_push(buffered, file)
-            defer { BIO_free_all(chain) }
-            return try withExtendedLifetime(progress) { try body(chain!) }
+            progress?.watch(file.pointer)
+            // The chain (buffer → file) owns both BIOs from here; BIO_push returns its first argument.
+            let chain = OpenSSLHandle(taking: BIO_push(buffered.release(), file.release()), free: BIO_free_all)!
+            return try withExtendedLifetime(progress) { try body(chain.pointer) }
         }
     }
 }
@@ -319,19 +317,20 @@ enum AtomicOutput {
             if !done { unlink(temporary) }
             TemporaryFiles.finished(temporary)
         }
-        guard let bio = BIO_new_fd(fd, BIO_NOCLOSE) else {
-            close(fd)
-            throw PodpisError.openSSL(.software, "cannot open an output BIO", subject: path)
-        }
         do {
-            try body(bio)
-            guard BIO_ctrl(bio, BIO_CTRL_FLUSH, 0, nil) == 1 else { throw PodpisError(.ioError, "write failed", subject: path) }
-        } catch {
-            BIO_free(bio)
-            close(fd)
-            throw error
+            // BIO_NOCLOSE: the descriptor is closed here, after the BIO is flushed.
+            guard let bio = OpenSSLHandle(taking: BIO_new_fd(fd, BIO_NOCLOSE), free: BIO_free) else {
+                close(fd)
+                throw PodpisError.openSSL(.software, "cannot open an output BIO", subject: path)
+            }
+            do {
+                try body(bio.pointer)
+                guard BIO_ctrl(bio.pointer, BIO_CTRL_FLUSH, 0, nil) == 1 else { throw PodpisError(.ioError, "write failed", subject: path) }
+            } catch {
+                close(fd)
+                throw error
+            }
         }
-        BIO_free(bio)
         fchmod(fd, 0o644)
         guard fsync(fd) == 0, close(fd) == 0 else { throw PodpisError(.ioError, "write failed", subject: path) }
         guard rename(temporary, path) == 0 else {

@@ -117,8 +117,10 @@ public final class TimestampAuthority: Sendable {
     /// failure info, never an exception; only a failure of the TSA itself throws.
     public func respond(to request: [UInt8]) throws -> [UInt8] {
         clearOpenSSLErrors()
-        guard let ctx = TS_RESP_CTX_new() else { throw PodpisError.openSSL(.software, "TS_RESP_CTX_new failed") }
-        defer { TS_RESP_CTX_free(ctx) }
+        guard let responder = OpenSSLHandle(taking: TS_RESP_CTX_new(), free: TS_RESP_CTX_free) else {
+            throw PodpisError.openSSL(.software, "TS_RESP_CTX_new failed")
+        }
+        let ctx = responder.pointer
         guard TS_RESP_CTX_set_signer_cert(ctx, certificate.pointer) == 1, TS_RESP_CTX_set_signer_key(ctx, key.pointer) == 1 else {
             throw PodpisError.openSSL(.configuration, "the TSA certificate or key is not usable")
         }
@@ -130,9 +132,8 @@ public final class TimestampAuthority: Sendable {
             TS_RESP_CTX_set_ess_cert_id_digest(ctx, DigestAlgorithm.streebog256.evpMD())
             clearOpenSSLErrors()
         }
-        guard let policy = OBJ_txt2obj(configuration.policy, 1) else { throw PodpisError.openSSL(.configuration, "bad policy OID") }
-        defer { ASN1_OBJECT_free(policy) }
-        TS_RESP_CTX_set_def_policy(ctx, policy)
+        guard let policy = asn1Object(configuration.policy) else { throw PodpisError.openSSL(.configuration, "bad policy OID") }
+        TS_RESP_CTX_set_def_policy(ctx, policy.pointer)
         for digest in configuration.digests { if let md = digest.evpMD() { TS_RESP_CTX_add_md(ctx, md) } }
         let accuracy = configuration.accuracy
         TS_RESP_CTX_set_accuracy(ctx, Int32(accuracy.seconds), Int32(accuracy.millis), Int32(accuracy.micros))
@@ -160,11 +161,10 @@ public final class TimestampAuthority: Sendable {
             return 1
         }, unmanaged.toOpaque())
 
-        let response: OpaquePointer? = try withReadBIO(request) { TS_RESP_create_response(ctx, $0) }
+        let response = try withReadBIO(request) { OpenSSLHandle(taking: TS_RESP_create_response(ctx, $0), free: TS_RESP_free) }
         guard let response else { throw PodpisError.openSSL(.software, "the TSA could not build a response") }
-        defer { TS_RESP_free(response) }
         clearOpenSSLErrors()
-        guard let der = derBytes({ i2d_TS_RESP(response, $0) }) else { throw PodpisError.openSSL(.software, "cannot encode the response") }
+        guard let der = response.der(i2d_TS_RESP) else { throw PodpisError.openSSL(.software, "cannot encode the response") }
         return der
     }
 }

@@ -58,9 +58,10 @@ package struct TimestampToken {
             throw PodpisError(.dataFormat, "not an RFC 3161 token (no TSTInfo inside)")
         }
         clearOpenSSLErrors()
-        let info: OpaquePointer? = decodeDER(content, d2i_TS_TST_INFO, keepingErrors: true)
-        guard let info else { throw PodpisError.openSSL(.dataFormat, "damaged TSTInfo in a timestamp token") }
-        defer { TS_TST_INFO_free(info) }
+        guard let owner = OpenSSLHandle(taking: decodeDER(content, d2i_TS_TST_INFO, keepingErrors: true), free: TS_TST_INFO_free) else {
+            throw PodpisError.openSSL(.dataFormat, "damaged TSTInfo in a timestamp token")
+        }
+        let info = owner.pointer
         guard let time = date(fromASN1: TS_TST_INFO_get_time(info)) else {
             throw PodpisError(.dataFormat, "a timestamp token without a readable genTime")
         }
@@ -86,7 +87,7 @@ package struct TimestampToken {
     /// The TSA's certificate, when the token carries it (RFC 3161 `certReq`).
     var signerCertificate: X509Certificate? {
         guard let si = cms.signerInfos.first else { return nil }
-        return cms.certificates.first { CMS_SignerInfo_cert_cmp(si, $0.pointer) == 0 }
+        return cms.certificates.first { CMS_SignerInfo_cert_cmp(si.pointer, $0.pointer) == 0 }
     }
 
     /// The token's own signature over its TSTInfo, without judging the TSA's certificate path.
@@ -122,16 +123,15 @@ public struct TimestampClient: Sendable {
         let answer = try source.exchange(request)
 
         clearOpenSSLErrors()
-        let response: OpaquePointer? = decodeDER(answer, d2i_TS_RESP, keepingErrors: true)
-        guard let response else {
+        guard let owner = OpenSSLHandle(taking: decodeDER(answer, d2i_TS_RESP, keepingErrors: true), free: TS_RESP_free) else {
             throw PodpisError.openSSL(.unavailable, "the TSA's answer is not an RFC 3161 response", subject: source.name)
         }
-        defer { TS_RESP_free(response) }
+        let response = owner.pointer
         let status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(response)))
         guard status == 0 || status == 1, let tokenPointer = TS_RESP_get_token(response) else {
             throw PodpisError(.unavailable, "the TSA refused the request (status \(status)\(Self.statusText(response)))", subject: source.name)
         }
-        guard let tokenDER = derBytes({ i2d_PKCS7(tokenPointer, $0) }) else {
+        guard let tokenDER = encodeDER(UnsafePointer(tokenPointer), i2d_PKCS7) else {
             throw PodpisError.openSSL(.unavailable, "cannot encode the TSA's token", subject: source.name)
         }
         let token = try TimestampToken.parse(tokenDER)
@@ -155,28 +155,28 @@ public struct TimestampClient: Sendable {
     }
 
     func buildRequest(digest: DigestAlgorithm, hash: [UInt8], nonce: [UInt8]) throws -> [UInt8] {
-        guard let request = TS_REQ_new(), let imprint = TS_MSG_IMPRINT_new(), let algorithm = X509_ALGOR_new() else {
+        // The setters below copy what they are given: each object keeps its own owner.
+        guard let request = OpenSSLHandle(taking: TS_REQ_new(), free: TS_REQ_free),
+              let imprint = OpenSSLHandle(taking: TS_MSG_IMPRINT_new(), free: TS_MSG_IMPRINT_free),
+              let algorithm = OpenSSLHandle(taking: X509_ALGOR_new(), free: X509_ALGOR_free)
+        else {
             throw PodpisError.openSSL(.software, "cannot build a timestamp request")
         }
-        defer {
-            TS_REQ_free(request)
-            TS_MSG_IMPRINT_free(imprint)
-            X509_ALGOR_free(algorithm)
-        }
-        TS_REQ_set_version(request, 1)
-        X509_ALGOR_set0(algorithm, OBJ_nid2obj(digest.nid), V_ASN1_NULL, nil)
-        TS_MSG_IMPRINT_set_algo(imprint, algorithm)
+        TS_REQ_set_version(request.pointer, 1)
+        X509_ALGOR_set0(algorithm.pointer, OBJ_nid2obj(digest.nid), V_ASN1_NULL, nil)
+        TS_MSG_IMPRINT_set_algo(imprint.pointer, algorithm.pointer)
         // OpenSSL copies the bytes; the pointer must stay valid for the duration of the call only.
-        hash.withUnsafeBufferPointer { buffer in _ = TS_MSG_IMPRINT_set_msg(imprint, UnsafeMutablePointer(mutating: buffer.baseAddress), Int32(buffer.count)) }
-        TS_REQ_set_msg_imprint(request, imprint)
-        try PKIBuilder.withASN1Integer(nonce) { TS_REQ_set_nonce(request, $0) }
-        TS_REQ_set_cert_req(request, 1)
-        if let policy {
-            guard let object = OBJ_txt2obj(policy, 1) else { throw PodpisError(.usage, "«\(policy)» is not a policy OID") }
-            defer { ASN1_OBJECT_free(object) }
-            TS_REQ_set_policy_id(request, object)
+        hash.withUnsafeBufferPointer { buffer in
+            _ = TS_MSG_IMPRINT_set_msg(imprint.pointer, UnsafeMutablePointer(mutating: buffer.baseAddress), Int32(buffer.count))
         }
-        guard let der = derBytes({ i2d_TS_REQ(request, $0) }) else { throw PodpisError.openSSL(.software, "cannot encode the request") }
+        TS_REQ_set_msg_imprint(request.pointer, imprint.pointer)
+        try PKIBuilder.withASN1Integer(nonce) { TS_REQ_set_nonce(request.pointer, $0) }
+        TS_REQ_set_cert_req(request.pointer, 1)
+        if let policy {
+            guard let object = asn1Object(policy) else { throw PodpisError(.usage, "«\(policy)» is not a policy OID") }
+            TS_REQ_set_policy_id(request.pointer, object.pointer)
+        }
+        guard let der = request.der(i2d_TS_REQ) else { throw PodpisError.openSSL(.software, "cannot encode the request") }
         return der
     }
 
@@ -212,11 +212,11 @@ public enum Timestamper {
         for si in cms.signerInfos {
             let attributes = SignerAttributes(signerInfo: si)
             guard attributes.unsigned(NID_id_smime_aa_timeStampToken).isEmpty else { continue }
-            guard let value = CMS_SignerInfo_get0_signature(si) else { continue }
+            guard let value = CMS_SignerInfo_get0_signature(si.pointer) else { continue }
             let digest = imprintDigest(for: si)
             let token = try client.token(over: bytes(of: value), digest: digest)
             clearOpenSSLErrors()
-            guard CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, token, Int32(token.count)) == 1 else {
+            guard CMS_unsigned_add1_attr_by_NID(si.pointer, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, token, Int32(token.count)) == 1 else {
                 throw PodpisError.openSSL(.software, "cannot add the timestamp to the signature", subject: subject)
             }
             added += 1
@@ -225,7 +225,7 @@ public enum Timestamper {
     }
 
     /// The imprint digest for a signer: its own digest when the TSAs commonly accept it, else SHA-256.
-    static func imprintDigest(for si: OpaquePointer) -> DigestAlgorithm {
+    static func imprintDigest(for si: SignerInfo) -> DigestAlgorithm {
         switch Signer.signerDigest(si) {
         case .streebog256?, .streebog512?: return .streebog256
         case .sha384?: return .sha384
@@ -259,9 +259,10 @@ public struct TimestampResponseStatus: Sendable {
 
     public static func parse(_ der: [UInt8]) throws -> TimestampResponseStatus {
         clearOpenSSLErrors()
-        let response: OpaquePointer? = decodeDER(der, d2i_TS_RESP, keepingErrors: true)
-        guard let response else { throw PodpisError.openSSL(.dataFormat, "not an RFC 3161 response") }
-        defer { TS_RESP_free(response) }
+        guard let owner = OpenSSLHandle(taking: decodeDER(der, d2i_TS_RESP, keepingErrors: true), free: TS_RESP_free) else {
+            throw PodpisError.openSSL(.dataFormat, "not an RFC 3161 response")
+        }
+        let response = owner.pointer
         let info = TS_RESP_get_status_info(response)
         let status = Int(ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(info)))
         var failures: [String] = []

@@ -73,7 +73,7 @@ public final class X509Certificate: @unchecked Sendable, Hashable {
         }
     }
 
-    public var der: [UInt8] { derBytes { i2d_X509(pointer, $0) } ?? [] }
+    public var der: [UInt8] { encodeDER(pointer, i2d_X509) ?? [] }
 
     public var subject: String { nameText(X509_get_subject_name(pointer)) }
     public var issuer: String { nameText(X509_get_issuer_name(pointer)) }

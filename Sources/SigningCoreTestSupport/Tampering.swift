@@ -14,7 +14,7 @@ public enum Tampering {
     public static func flipSignatureBit(_ signature: [UInt8], signer index: Int = 0) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
-        guard let value = CMS_SignerInfo_get0_signature(si) else { throw PodpisError(.software, "no signature value") }
+        guard let value = CMS_SignerInfo_get0_signature(si.pointer) else { throw PodpisError(.software, "no signature value") }
         var bytes = SigningCore.bytes(of: value)
         bytes[bytes.count / 2] ^= 0x01
         ASN1_OCTET_STRING_set(value, bytes, Int32(bytes.count))
@@ -25,11 +25,10 @@ public enum Tampering {
     public static func changeSigningTime(_ signature: [UInt8], signer index: Int = 0, to date: Date) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
-        let position = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1)
-        if position >= 0 { X509_ATTRIBUTE_free(CMS_signed_delete_attr(si, position)) }
+        let position = CMS_signed_get_attr_by_NID(si.pointer, NID_pkcs9_signingTime, -1)
+        if position >= 0 { X509_ATTRIBUTE_free(CMS_signed_delete_attr(si.pointer, position)) }
         guard let time = asn1Time(date) else { throw PodpisError(.software, "time") }
-        defer { ASN1_TIME_free(time) }
-        CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, time.pointee.type, UnsafeRawPointer(time), -1)
+        CMS_signed_add1_attr_by_NID(si.pointer, NID_pkcs9_signingTime, time.pointer.pointee.type, UnsafeRawPointer(time.pointer), -1)
         return try cms.der()
     }
 
@@ -38,17 +37,17 @@ public enum Tampering {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
         guard let time = asn1Time(Date()) else { throw PodpisError(.software, "time") }
-        defer { ASN1_TIME_free(time) }
-        CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, time.pointee.type, UnsafeRawPointer(time), -1)
+        CMS_signed_add1_attr_by_NID(si.pointer, NID_pkcs9_signingTime, time.pointer.pointee.type, UnsafeRawPointer(time.pointer), -1)
         return try cms.der()
     }
 
     /// Replaces the SignedData certificates with `certificates`.
     public static func replaceCertificates(_ signature: [UInt8], with certificates: [X509Certificate]) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
-        guard let stack = CMS_get1_certs(cms.pointer) else { throw PodpisError(.software, "no certificates") }
+        guard OpenSSLHandle(taking: CMS_get1_certs(cms.pointer), free: podpis_sk_x509_pop_free) != nil else {
+            throw PodpisError(.software, "no certificates")
+        }
         // Remove by rebuilding: CMS has no delete API, so start from a copy of the structure without certificates.
-        podpis_sk_x509_pop_free(stack)
         let rebuilt = try withoutCertificates(cms)
         for cert in certificates { CMS_add1_cert(rebuilt.pointer, cert.pointer) }
         return try rebuilt.der()
@@ -81,7 +80,7 @@ extension Tampering {
     public static func attachTimestamp(_ signature: [UInt8], token: [UInt8], signer index: Int = 0) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
-        CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, token, Int32(token.count))
+        CMS_unsigned_add1_attr_by_NID(si.pointer, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, token, Int32(token.count))
         return try cms.der()
     }
 
@@ -120,9 +119,8 @@ extension Tampering {
     public static func addUnsignedAttribute(_ signature: [UInt8], oid: String, value: [UInt8], signer index: Int = 0) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let si = cms.signerInfos[index]
-        guard let object = OBJ_txt2obj(oid, 1) else { throw PodpisError.openSSL(.software, "OID \(oid)") }
-        defer { ASN1_OBJECT_free(object) }
-        guard value.first == 0x30, CMS_unsigned_add1_attr_by_OBJ(si, object, V_ASN1_SEQUENCE, value, Int32(value.count)) == 1 else {
+        guard let object = asn1Object(oid) else { throw PodpisError.openSSL(.software, "OID \(oid)") }
+        guard value.first == 0x30, CMS_unsigned_add1_attr_by_OBJ(si.pointer, object.pointer, V_ASN1_SEQUENCE, value, Int32(value.count)) == 1 else {
             throw PodpisError.openSSL(.software, "cannot add the attribute")
         }
         return try cms.der()
@@ -131,7 +129,7 @@ extension Tampering {
     /// The signature value's octets of signer `index`.
     public static func signatureValue(of signature: [UInt8], signer index: Int = 0) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
-        guard let value = CMS_SignerInfo_get0_signature(cms.signerInfos[index]) else { throw PodpisError(.software, "no signature value") }
+        guard let value = CMS_SignerInfo_get0_signature(cms.signerInfos[index].pointer) else { throw PodpisError(.software, "no signature value") }
         return bytes(of: value)
     }
 
@@ -167,8 +165,10 @@ extension Tampering {
         attributes.sort { $0.lexicographicallyPrecedes($1) }
         let signedSet = DEREncoder.tlv(0x31, attributes.flatMap { $0 })
         // Sign the DER of the SET OF attributes.
-        guard let ctx = EVP_MD_CTX_new() else { throw PodpisError.openSSL(.software, "EVP_MD_CTX_new") }
-        defer { EVP_MD_CTX_free(ctx) }
+        guard let context = OpenSSLHandle(taking: EVP_MD_CTX_new(), free: EVP_MD_CTX_free) else {
+            throw PodpisError.openSSL(.software, "EVP_MD_CTX_new")
+        }
+        let ctx = context.pointer
         guard EVP_DigestSignInit(ctx, nil, digest.evpMD(), nil, identity.key.pointer) == 1 else {
             throw PodpisError.openSSL(.software, "EVP_DigestSignInit")
         }
@@ -178,8 +178,8 @@ extension Tampering {
         guard EVP_DigestSign(ctx, &value, &length, signedSet, signedSet.count) == 1 else { throw PodpisError.openSSL(.software, "EVP_DigestSign") }
         value = Array(value.prefix(length))
         if breakSignature { value[value.count / 2] ^= 0x01 }
-        guard let issuer = derBytes({ i2d_X509_NAME(X509_get_issuer_name(certificate.pointer), $0) }),
-              let serial = derBytes({ i2d_ASN1_INTEGER(X509_get0_serialNumber(certificate.pointer), $0) })
+        guard let issuer = encodeDER(X509_get_issuer_name(certificate.pointer), i2d_X509_NAME),
+              let serial = encodeDER(X509_get0_serialNumber(certificate.pointer), i2d_ASN1_INTEGER)
         else { throw PodpisError.openSSL(.software, "issuer and serial") }
         let signatureAlgorithm: [UInt8]
         switch identity.key.keyType {
