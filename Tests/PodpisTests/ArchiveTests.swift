@@ -163,18 +163,31 @@ struct ArchiveTests {
 
     static let letterText = Array("письмо".utf8)
 
-    /// An archive folder: `order.txt` with an LTA signature, `2025/letter.txt` with a CAdES-T one (no archive
-    /// timestamp yet), and a text file that is no signature.
+    /// An archive folder of the RSA hierarchy: `order.txt` with an LTA signature, `2025/letter.txt` with a CAdES-T
+    /// one (no archive timestamp yet), and a text file that is no signature; the TSA that stamped them.
     struct ArchiveFolder {
         let folder: TemporaryFolder
+        let h: Hierarchy
+        let authority: TimestampAuthority
         /// The LTA signature, and the T one.
         let order: String
         let letter: String
         var path: String { folder.file("archive") }
         func bytes(_ file: String) throws -> [UInt8] { try FileInput.readSmallFile(path: file, limit: 1 << 20) }
+
+        /// The renewal `archive refresh` runs over it: the hierarchy's trust and CRLs; a dry run unless `renewing`.
+        func renewal(renewing: Bool, policy: Policy = BuiltinPolicies.default, maxAgeDays: Int = 730, sunsetMarginDays: Int = 365,
+                     now: Date = Date(), language: Language = .en) throws -> ArchiveRenewal {
+            let settings = VerificationSettings(trust: h.trust, crls: [try h.crl(), try h.crl(by: h.root)])
+            let extender = renewing ? Extender(timestamps: TimestampClient(source: LocalTimestampSource(authority))) { settings } : nil
+            return ArchiveRenewal(policy: policy, settings: settings, extender: extender, maxAgeDays: maxAgeDays,
+                                  sunsetMarginDays: sunsetMarginDays, now: now, language: language)
+        }
     }
 
-    func archiveFolder(_ h: Hierarchy, authority: TimestampAuthority) throws -> ArchiveFolder {
+    func archiveFolder() throws -> ArchiveFolder {
+        let h = Hierarchy.rsa
+        let (authority, _) = try h.authority()
         let folder = try TemporaryFolder()
         try FileManager.default.createDirectory(atPath: folder.file("archive/2025"), withIntermediateDirectories: true)
         _ = try folder.write("archive/order.txt", sampleDocument)
@@ -183,30 +196,19 @@ struct ArchiveTests {
         let letter = try folder.write("archive/2025/letter.txt.sig",
                                       try h.timestampedSignature(try h.signer(), authority: authority, document: Self.letterText))
         _ = try folder.write("archive/notes.txt", Array("not a signature".utf8))
-        return ArchiveFolder(folder: folder, order: order, letter: letter)
-    }
-
-    /// The renewal `archive refresh` runs: the hierarchy's trust and CRLs; `authority` nil is a dry run.
-    func renewal(_ h: Hierarchy, authority: TimestampAuthority?, policy: Policy = BuiltinPolicies.default, maxAgeDays: Int = 730,
-                 sunsetMarginDays: Int = 365, now: Date = Date(), language: Language = .en) throws -> ArchiveRenewal {
-        let settings = VerificationSettings(trust: h.trust, crls: [try h.crl(), try h.crl(by: h.root)])
-        let extender = authority.map { Extender(timestamps: TimestampClient(source: LocalTimestampSource($0))) { settings } }
-        return ArchiveRenewal(policy: policy, settings: settings, extender: extender, maxAgeDays: maxAgeDays,
-                              sunsetMarginDays: sunsetMarginDays, now: now, language: language)
+        return ArchiveFolder(folder: folder, h: h, authority: authority, order: order, letter: letter)
     }
 
     @Test("archive renewal: no archive timestamp is due (none), an old one (age), one the policy forbids within the margin (sunset); a dry run changes nothing")
     func renewalReasons() throws {
-        let h = Hierarchy.rsa
-        let (authority, _) = try h.authority()
-        let archive = try archiveFolder(h, authority: authority)
+        let archive = try archiveFolder()
         defer { archive.folder.cleanup() }
         let before = try [archive.letter, archive.order].map(archive.bytes)
         let newest = try #require(ArchiveTimestamps.archiveTimes(in: before[1]).max())
 
         // Fresh: only the T signature is due; the text file is not looked at; the decisions come in order.
         var seen: [String] = []
-        let fresh = try renewal(h, authority: nil).run(directory: archive.path) { seen.append($0.file) }
+        let fresh = try archive.renewal(renewing: false).run(directory: archive.path) { seen.append($0.file) }
         #expect(seen == [archive.letter, archive.order])
         #expect(fresh.map(\.action) == [.due, .current], "\(fresh)")
         #expect(fresh[0].reasonCode == .noArchiveTimestamp && fresh[0].reason == "no archive timestamp yet")
@@ -215,7 +217,7 @@ struct ArchiveTests {
         #expect(fresh[1].newestArchiveTimestamp.map { abs($0.timeIntervalSince(newest)) < 1 } == true)
 
         // Three days on, a two-day maximum age: the LTA one is due too, said in Russian with Moscow time.
-        let aged = try renewal(h, authority: nil, maxAgeDays: 2, now: Date().addingTimeInterval(3 * Self.day), language: .ru)
+        let aged = try archive.renewal(renewing: false, maxAgeDays: 2, now: Date().addingTimeInterval(3 * Self.day), language: .ru)
         let old = try aged.run(directory: archive.path)
         #expect(old.map(\.action) == [.due, .due], "\(old)")
         #expect(old.map(\.reasonCode) == [.noArchiveTimestamp, .age])
@@ -226,11 +228,11 @@ struct ArchiveTests {
         // (an RSA-2048 TSA's) is due for its sunset; outside a 10-day one it is not. "None" is said before any sunset.
         let in30Days = Date().addingTimeInterval(30 * Self.day)
         let strict = try policy(sunset: in30Days, minBits: 4096)
-        let soon = try renewal(h, authority: nil, policy: strict, sunsetMarginDays: 60).run(directory: archive.path)
+        let soon = try archive.renewal(renewing: false, policy: strict, sunsetMarginDays: 60).run(directory: archive.path)
         #expect(soon.map(\.reasonCode) == [.noArchiveTimestamp, .sunset], "\(soon)")
         let day = String(in30Days.formatted(Date.ISO8601FormatStyle()).prefix(10))
         #expect(soon[1].reason?.contains("forbids from \(day)") == true, "\(soon[1].reason ?? "")")
-        let distant = try renewal(h, authority: nil, policy: strict, sunsetMarginDays: 10).run(directory: archive.path)
+        let distant = try archive.renewal(renewing: false, policy: strict, sunsetMarginDays: 10).run(directory: archive.path)
         #expect(distant.map(\.action) == [.due, .current], "\(distant)")
 
         // Nothing above renewed anything.
@@ -240,31 +242,29 @@ struct ArchiveTests {
 
     @Test("archive renewal adds an archive timestamp that verifies, and renews an LTA signature over its earlier archive timestamp")
     func renewalRenews() throws {
-        let h = Hierarchy.rsa
-        let (authority, _) = try h.authority()
-        let archive = try archiveFolder(h, authority: authority)
+        let archive = try archiveFolder()
         defer { archive.folder.cleanup() }
 
-        let first = try renewal(h, authority: authority).run(directory: archive.path)
+        let first = try archive.renewal(renewing: true).run(directory: archive.path)
         #expect(first.map(\.action) == [.renewed, .current], "\(first)")
         #expect(first[0].reasonCode == .noArchiveTimestamp)
         let letter = try archive.bytes(archive.letter)
         let times = ArchiveTimestamps.archiveTimes(in: letter)
         #expect(times.count == 1)
         #expect(first[0].newArchiveTimestamp == times.max())
-        let (evidence, report) = try judge(letter, document: Self.letterText, hierarchy: h)
+        let (evidence, report) = try judge(letter, document: Self.letterText, hierarchy: archive.h)
         #expect(report.indication == .totalPassed, "\(report.signatures[0].reason)")
         #expect(report.signatures[0].format == "CAdES-BASELINE-LTA")
         #expect(evidence.signers[0].timestamps.first { $0.type == "archive" }?.imprint.outcome == .valid)
 
         // Two days on, a one-day maximum age: both renewed by age; each now has two valid archive timestamps.
-        let again = try renewal(h, authority: authority, maxAgeDays: 1, now: Date().addingTimeInterval(2 * Self.day)).run(directory: archive.path)
+        let again = try archive.renewal(renewing: true, maxAgeDays: 1, now: Date().addingTimeInterval(2 * Self.day)).run(directory: archive.path)
         #expect(again.map(\.action) == [.renewed, .renewed], "\(again)")
         #expect(again.map(\.reasonCode) == [.age, .age])
         for (file, document) in [(archive.letter, Self.letterText), (archive.order, sampleDocument)] {
             let bytes = try archive.bytes(file)
             #expect(ArchiveTimestamps.archiveTimes(in: bytes).count == 2, "\(file)")
-            let (evidence, report) = try judge(bytes, document: document, hierarchy: h)
+            let (evidence, report) = try judge(bytes, document: document, hierarchy: archive.h)
             #expect(report.indication == .totalPassed, "\(file): \(report.signatures[0].reason)")
             let archives = evidence.signers[0].timestamps.filter { $0.type == "archive" }
             #expect(archives.count == 2 && archives.allSatisfy { $0.imprint.outcome == .valid }, "\(file)")
@@ -273,15 +273,13 @@ struct ArchiveTests {
 
     @Test("archive renewal: a signature whose document is gone, or a file that is no signature, fails alone and is left untouched; a missing folder is refused")
     func renewalFailures() throws {
-        let h = Hierarchy.rsa
-        let (authority, _) = try h.authority()
-        let archive = try archiveFolder(h, authority: authority)
+        let archive = try archiveFolder()
         defer { archive.folder.cleanup() }
         try FileManager.default.removeItem(atPath: archive.folder.file("archive/2025/letter.txt"))
         let broken = try archive.folder.write("archive/broken.p7m", Array("not CMS".utf8))
         let orphan = try archive.bytes(archive.letter)
 
-        let records = try renewal(h, authority: authority, maxAgeDays: 1, now: Date().addingTimeInterval(2 * Self.day))
+        let records = try archive.renewal(renewing: true, maxAgeDays: 1, now: Date().addingTimeInterval(2 * Self.day))
             .run(directory: archive.path)
         #expect(records.map(\.file) == [archive.letter, broken, archive.order])
         #expect(records.map(\.action) == [.failed, .failed, .renewed], "\(records)")
@@ -293,23 +291,21 @@ struct ArchiveTests {
         #expect(ArchiveTimestamps.archiveTimes(in: try archive.bytes(archive.order)).count == 2)
 
         let missing = #expect(throws: PodpisError.self) {
-            _ = try renewal(h, authority: nil).run(directory: archive.folder.file("no-such-archive"))
+            _ = try archive.renewal(renewing: false).run(directory: archive.folder.file("no-such-archive"))
         }
         #expect(missing?.kind == .noInput)
-        let file = #expect(throws: PodpisError.self) { _ = try renewal(h, authority: nil).run(directory: archive.order) }
+        let file = #expect(throws: PodpisError.self) { _ = try archive.renewal(renewing: false).run(directory: archive.order) }
         #expect(file?.kind == .noInput)
     }
 
     @Test("the archive log: one JSON line per decision, appended run after run, with UTC times and the reason codes")
     func renewalLog() throws {
-        let h = Hierarchy.rsa
-        let (authority, _) = try h.authority()
-        let archive = try archiveFolder(h, authority: authority)
+        let archive = try archiveFolder()
         defer { archive.folder.cleanup() }
         let log = archive.folder.file("archive.jsonl")
-        let dry = try renewal(h, authority: nil).run(directory: archive.path)
+        let dry = try archive.renewal(renewing: false).run(directory: archive.path)
         try ArchiveRenewal.appendLog(dry, to: log)
-        let renewed = try renewal(h, authority: authority).run(directory: archive.path)
+        let renewed = try archive.renewal(renewing: true).run(directory: archive.path)
         try ArchiveRenewal.appendLog(renewed, to: log)
 
         let text = try String(contentsOfFile: log, encoding: .utf8)
