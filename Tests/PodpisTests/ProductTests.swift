@@ -314,13 +314,14 @@ struct ProductTests {
              "--cert", try folder.write("\(name).pem", try CertificateFiles.pem([issued.certificate])), "--chain", chain]
         }
         let day: TimeInterval = 86_400
-        let expired = try files(try h.signer(notBefore: Date().addingTimeInterval(-400 * day), notAfter: Date().addingTimeInterval(-day)), "expired")
+        let expiredSigner = try h.signer(notBefore: Date().addingTimeInterval(-400 * day), notAfter: Date().addingTimeInterval(-day))
+        let expired = try files(expiredSigner, "expired")
+        let validSigner = try h.signer()
         let future = try files(try h.signer(notBefore: Date().addingTimeInterval(10 * day)), "future")
         let revokedSigner = try h.signer()
         let revoked = try files(revokedSigner, "revoked")
         let crl = try folder.write("ca.crl", try h.crl(revoking: [RevokedCertificate(serial: revokedSigner.certificate.serialHex,
                                                                                    date: Date().addingTimeInterval(-day))]).pem())
-        let valid = try files(try h.signer(), "valid")
         let deputy = try files(try h.signer(), "deputy")
 
         for (arguments, fragment) in [(expired, "expired"), (future, "not valid before"), (revoked + ["--crl", crl], "revoked")] {
@@ -339,7 +340,8 @@ struct ProductTests {
         // Revocation is checked with the data at hand: without a CRL nothing says it is revoked.
         #expect(try CLI.run(["sign", document, "--out", folder.file("no-crl.sig")] + revoked).status == 0)
         // cosign checks the new signer the same way.
-        #expect(try CLI.run(["sign", document] + valid).status == 0)
+        _ = try folder.write("order.txt.sig", try Signer.sign(.file(document), identity: validSigner.identity,
+                                                              options: SignatureOptions(chain: [h.ca.certificate])))
         let cosigned = try CLI.run(["cosign", document, document + ".sig"] + expired)
         #expect(cosigned.status == 65 && cosigned.stderr.contains("expired"), "\(cosigned.stderr)")
         let cosignedRevoked = try CLI.run(["cosign", document, document + ".sig", "--crl", crl] + revoked)
@@ -371,7 +373,8 @@ struct ProductTests {
         ])
         defer { currentServer.stop() }
         let old = folder.file("old.sig")
-        #expect(try CLI.run(["sign", document, "--out", old, "--allow-invalid-cert"] + expired).status == 0)
+        _ = try folder.write("old.sig", try Signer.sign(.file(document), identity: expiredSigner.identity,
+                                                        options: SignatureOptions(chain: [h.ca.certificate])))
         let raised = try CLI.run(["extend", old, "--level", "T", "--tsa", currentServer.url, "--trust", anchor])
         #expect(raised.status == 0, "\(raised.stderr)")
     }
