@@ -138,6 +138,12 @@ struct TrustListTests {
         let notFound = try CLI.run(["trust", "import-ru", "--url", served.url("/none.xml"), "--out", out, "--lang", "ru"])
         #expect(notFound.status == 69, "\(notFound.stderr)")
         #expect(notFound.stderr.contains("HTTP 404"), "\(notFound.stderr)")
+        // From a file, unsigned, asked for: written as the in-process import in `judge` writes it.
+        let file = try folder.write("TSL.xml", Self.list([("2015-01-01", "Действует"), ("2021-07-01", "Действует")]))
+        let fromFile = try CLI.run(["trust", "import-ru", file, "--out", folder.file("certs/from-file"), "--unsigned-ok"])
+        #expect(fromFile.status == 0, "\(fromFile.stderr)")
+        let (list, _) = try TrustListStore.load(name: "ru-accredited", folder: folder.file("certs/from-file"))
+        #expect(list.authorities == (try RussianTrustList.parse(try FileInput.readSmallFile(path: file, limit: 1 << 24), subject: file)).authorities)
     }
 }
 
