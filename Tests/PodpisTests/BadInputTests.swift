@@ -90,10 +90,9 @@ struct BadInputTests {
         let cert = try folder.write("c.pem", try CertificateFiles.pem([Hierarchy.rsa.root.certificate]))
         let p7 = folder.file("certs-only.p7s")
         #expect(try runTool("openssl", ["crl2pkcs7", "-nocrl", "-certfile", cert, "-outform", "DER", "-out", p7]).status == 0)
-        let document = try folder.write("doc.txt", sampleDocument)
-        let result = try CLI.run(["verify", document, p7, "--json"])
-        #expect(result.status == 1)
-        #expect(result.stdout.contains("FORMAT_FAILURE"))
+        let (_, report) = try judge(try FileInput.readSignature(path: p7), document: sampleDocument, hierarchy: .rsa)
+        #expect(report.indication == .totalFailed)
+        #expect(report.subIndication == .formatFailure, "\(report.signatures.map(\.reason)) \(report.formatError ?? "")")
     }
 
     @Test("unreadable signature with --json still prints the FORMAT_FAILURE report, exit 65")

@@ -54,9 +54,7 @@ struct BatchTests {
         let f = try PDFInteropTests.Files(.rsa)
         defer { f.folder.cleanup() }
         let document = try f.folder.write("order.pdf", TestPDF.make(pages: 1))
-        let signing = try CLI.run(["sign", document, "--pades", "--key", f.key, "--cert", f.cert, "--chain", f.chain])
-        #expect(signing.status == 0, "\(signing.stderr)")
-        let signed = f.folder.file("order.signed.pdf")
+        let signed = try f.folder.write("order.signed.pdf", try PDFTests.sign(TestPDF.make(pages: 1), hierarchy: f.hierarchy, signer: f.signer))
         #expect(SignedFileKind.of(path: signed, detachedSignatureBeside: false) == .signedPDF)
         #expect(SignedFileKind.of(path: document, detachedSignatureBeside: false) == .signature, "an unsigned PDF is a document")
         var verifier = BatchVerifier(trust: TrustStore(anchors: [f.hierarchy.root.certificate]), policy: BuiltinPolicies.default,

@@ -1,4 +1,5 @@
 import Foundation
+import PolicyEngine
 import Testing
 @testable import SigningCore
 
@@ -24,6 +25,18 @@ struct CLITests {
          "--chain", layout.path("\(who)-chain.pem")]
     }
 
+    /// Signs `document` in process with `who`'s demo key, as `podpis sign DOCUMENT` writes it (`DOCUMENT.sig`).
+    func signInProcess(_ document: String, _ who: String) throws {
+        let (identity, options) = try layout.signing(who)
+        try FileInput.writeAtomically(try Signer.sign(.file(document), identity: identity, options: options), to: document + ".sig")
+    }
+
+    /// What the signatures verify as is asked of the service (`--trust` the demo's folder, its CRLs).
+    var verifyOptions: VerifyOptions {
+        VerifyOptions(trust: [layout.trustDirectory], crls: ["rsa", "gost"].filter { FileManager.default.fileExists(atPath: layout.path("\($0)-ca.crl")) }
+            .flatMap { [layout.path("\($0)-ca.crl"), layout.path("\($0)-root.crl")] })
+    }
+
     @Test("sign and verify in one command each, RSA and GOST, detached and attached, DER and PEM", .needsGOST)
     func signAndVerify() throws {
         let folder = try TemporaryFolder()
@@ -38,15 +51,16 @@ struct CLITests {
                     if pem { arguments.append("--pem") }
                     let signed = try CLI.run(arguments)
                     #expect(signed.status == 0, "\(signed.stderr)")
-                    let verifyArguments = (attached ? ["verify", out] : ["verify", document, out])
-                        + ["--trust", layout.trustDirectory] + crlArguments
-                    let verified = try CLI.run(verifyArguments)
-                    #expect(verified.status == 0, "\(who) attached=\(attached) pem=\(pem): \(verified.stdout) \(verified.stderr)")
-                    #expect(verified.stdout.contains("✓"))
-                    #expect(verified.stdout.contains(who == "gost" ? "Иванова Мария Петровна" : "Петров Сергей Иванович"))
+                    let (_, report) = try attached ? verifyOptions.verify(out) : verifyOptions.verify(document, signature: out)
+                    #expect(report.indication == .totalPassed, "\(who) attached=\(attached) pem=\(pem): \(report.signatures.map(\.reason))")
+                    #expect(report.signatures.first?.signer?.name == (who == "gost" ? "Иванова Мария Петровна" : "Петров Сергей Иванович"))
                 }
             }
         }
+        // verify prints the verdict and the signer.
+        let printed = try CLI.run(["verify", folder.file("order-gost-true-true.p7m"), "--trust", layout.trustDirectory] + crlArguments)
+        #expect(printed.status == 0, "\(printed.stdout) \(printed.stderr)")
+        #expect(printed.stdout.contains("✓") && printed.stdout.contains("Иванова Мария Петровна"), "\(printed.stdout)")
     }
 
     @Test("verify finds DOCUMENT.sig, prints Russian with --lang ru, and JSON with the contract's fields", .needsGOST)
@@ -54,7 +68,7 @@ struct CLITests {
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }
         let document = try folder.write("order.txt", sampleDocument)
-        #expect(try CLI.run(["sign", document] + signArguments("gost")).status == 0)
+        try signInProcess(document, "gost")
         let russian = try CLI.run(["verify", document, "--trust", layout.trustDirectory, "--lang", "ru"] + crlArguments)
         #expect(russian.status == 0)
         #expect(russian.stdout.contains("действительна"))
@@ -87,13 +101,16 @@ struct CLITests {
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }
         let document = try folder.write("order.txt", sampleDocument)
-        #expect(try CLI.run(["sign", document] + signArguments("rsa")).status == 0)
+        try signInProcess(document, "rsa")
         let tampered = try folder.write("order.txt", sampleDocument + [0x20])
         let failed = try CLI.run(["verify", tampered, "--trust", layout.trustDirectory] + crlArguments)
         #expect(failed.status == 1)
         #expect(failed.stdout.contains("HASH_FAILURE"))
-        let untrusted = try CLI.run(["verify", tampered, "--json"] + crlArguments)
-        #expect(untrusted.status == 1)  // a crypto failure wins over the missing chain
+        // Without trust anchors too, a crypto failure wins over the missing chain.
+        var untrusted = verifyOptions
+        untrusted.trust = []
+        let (_, unanchored) = try untrusted.verify(tampered)
+        #expect(unanchored.indication == .totalFailed && unanchored.subIndication == .hashFailure, "\(unanchored.signatures.map(\.reason))")
         let restored = try folder.write("order.txt", sampleDocument)
         let noTrust = try CLI.run(["verify", restored] + crlArguments)
         #expect(noTrust.status == 2)
@@ -109,15 +126,16 @@ struct CLITests {
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }
         let document = try folder.write("order.txt", sampleDocument)
-        #expect(try CLI.run(["sign", document] + signArguments("gost")).status == 0)
+        try signInProcess(document, "gost")
         let before = try Inspector.inspect(try FileInput.readSmallFile(path: document + ".sig", limit: 1 << 20), subject: nil)
         let cosigned = try CLI.run(["cosign", document, document + ".sig"] + signArguments("rsa"))
         #expect(cosigned.status == 0, "\(cosigned.stderr)")
         let after = try Inspector.inspect(try FileInput.readSmallFile(path: document + ".sig", limit: 1 << 20), subject: nil)
         #expect(after.signers.count == 2)
         #expect(after.signers[0].signedAttributes == before.signers[0].signedAttributes)
-        let verified = try CLI.run(["verify", document, "--trust", layout.trustDirectory, "--json"] + crlArguments)
-        #expect(verified.status == 0, "\(verified.stdout)")
+        let (_, verified) = try verifyOptions.verify(document)
+        #expect(verified.indication == .totalPassed, "\(verified.signatures.map(\.reason))")
+        #expect(verified.signatures.count == 2)
         // Cosigning another document is refused and leaves the signature untouched.
         let other = try folder.write("other.txt", Array("другой документ".utf8))
         let snapshot = try FileInput.readSmallFile(path: document + ".sig", limit: 1 << 20)
@@ -200,9 +218,9 @@ struct CLITests {
             let anchor = try folder.write("root.pem", try CertificateFiles.pem([root.certificate]))
             let signed = try CLI.run(["sign", document, "--key", key, "--cert", cert, "--force"] + extra)
             #expect(signed.status == 0, "\(scheme): \(signed.stderr)")
-            let verified = try CLI.run(["verify", document, "--trust", anchor, "--json"])
-            #expect(verified.status == 0, "\(scheme): \(verified.stdout)")
-            #expect(verified.stdout.contains("\"signature\" : \"\(scheme)\""))
+            let (_, verified) = try VerifyOptions(trust: [anchor]).verify(document)
+            #expect(verified.indication == .totalPassed, "\(scheme): \(verified.signatures.map(\.reason))")
+            #expect(verified.signatures.first?.algorithms.signature == scheme)
         }
         let gost = try Hierarchy.gost.signer()
         let key = try folder.write("g.key", try gost.key.pem(), mode: 0o600)
@@ -228,7 +246,7 @@ struct CLITests {
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }
         let document = try folder.write("order.txt", sampleDocument)
-        #expect(try CLI.run(["sign", document] + signArguments("gost")).status == 0)
+        try signInProcess(document, "gost")
         let text = try CLI.run(["inspect", document + ".sig"])
         #expect(text.status == 0)
         #expect(text.stdout.contains("signing-certificate-v2"))

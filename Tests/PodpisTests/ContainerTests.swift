@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NIOCore
 import PodpisContainer
 import PodpisReport
+import PodpisService
 import PolicyEngine
 import Testing
 import ZIPFoundation
@@ -281,11 +282,12 @@ struct ContainerTests {
         #expect(check(report)?.message.contains("mimetype") == true)
         #expect(evidence.container?.type == "ASiC-E")
         #expect(evidence.container?.warnings?.isEmpty == false)
-        // The CLI recognises it by content and prints a report.
-        let result = try CLI.run(["verify", path, "--trust", try folder.write("root.pem", try CertificateFiles.pem([Hierarchy.rsa.root.certificate])),
-                                  "--crl", try folder.write("ca.crl", try Hierarchy.rsa.crl().der),
-                                  "--crl", try folder.write("root.crl", try Hierarchy.rsa.crl(by: Hierarchy.rsa.root).der), "--json"])
-        #expect(result.status == 0, "\(deviation): \(result.stdout) \(result.stderr)")
+        // `verify FILE` recognises it by content, and it passes read from the file as from an upload.
+        #expect(SignedFileKind.of(path: path) == .container)
+        let settings = VerificationSettings(trust: Hierarchy.rsa.trust, crls: [try Hierarchy.rsa.crl(), try Hierarchy.rsa.crl(by: Hierarchy.rsa.root)])
+        let uploaded = try Verifier.verify(VerificationInput(.container(.bytes(try FileInput.readSmallFile(path: path, limit: 1 << 24), name: "bundle.asice")),
+                                                             settings: settings)).report
+        #expect(uploaded.indication == .totalPassed, "\(deviation): \(uploaded.documentChecks)")
     }
 
     @Test("--json prints a FORMAT_FAILURE report for a container that cannot be read (exit 65)")
@@ -673,28 +675,27 @@ struct ContainerTests {
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }
         let paths = try writeFiles(folder)
+        // What the files verify as is asked of the service; the printed report once, in Russian.
+        func verify(_ path: String, _ who: [String]) throws -> Report {
+            try VerifyOptions.demo(Self.pki.layout, who).verify(path).report
+        }
         for who in ["rsa", "gost"] {
             let asice = folder.file("\(who).asice")
             let signed = try CLI.run(["sign", "--container", "asice"] + paths + ["--out", asice] + signArguments(who))
             #expect(signed.status == 0, "\(signed.stderr)")
-            let verified = try CLI.run(["verify", asice, "--json"] + verifyArguments(who))
-            #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
-            let report = try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any]
-            #expect(report?["indication"] as? String == "TOTAL-PASSED")
-            let container = report?["container"] as? [String: Any]
-            let covers = ((container?["signatures"] as? [[String: Any]])?.first?["covers"] as? [String]) ?? []
-            #expect(Set(covers) == Set(Self.files.map(\.0)))
-
-            let text = try CLI.run(["verify", asice, "--lang", "ru"] + verifyArguments(who))
-            #expect(text.status == 0)
-            #expect(text.stdout.contains("ASiC-E"))
-            #expect(text.stdout.contains("annex.xml"))
+            let report = try verify(asice, [who])
+            #expect(report.indication == .totalPassed, "\(who): \(report.signatures.map(\.reason))")
+            #expect(Set(report.container?.signatures.first?.covers ?? []) == Set(Self.files.map(\.0)))
 
             let asics = folder.file("\(who).asics")
             let single = try CLI.run(["sign", paths[0], "--container", "asics", "--out", asics] + signArguments(who))
             #expect(single.status == 0, "\(single.stderr)")
-            #expect(try CLI.run(["verify", asics] + verifyArguments(who)).status == 0)
+            #expect(try verify(asics, [who]).indication == .totalPassed)
         }
+        let text = try CLI.run(["verify", folder.file("rsa.asice"), "--lang", "ru"] + verifyArguments("rsa"))
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("ASiC-E"))
+        #expect(text.stdout.contains("annex.xml"))
         // Refused: several files into ASiC-S; an existing output without --force.
         #expect(try CLI.run(["sign", "--container", "asics"] + paths + signArguments("rsa")).status == 64)
         let again = try CLI.run(["sign", "--container", "asice"] + paths + ["--out", folder.file("rsa.asice")] + signArguments("rsa"))
@@ -706,30 +707,29 @@ struct ContainerTests {
         parts[parts.firstIndex { $0.0 == "scan.bin" }!].1[5] ^= 1
         let tampered = folder.file("tampered.asice")
         try rewrite(parts, to: tampered)
-        let failed = try CLI.run(["verify", tampered, "--json"] + verifyArguments("rsa"))
-        #expect(failed.status == 1)
-        #expect(failed.stdout.contains("HASH_FAILURE"))
+        let failed = try verify(tampered, ["rsa"])
+        #expect(failed.indication == .totalFailed)
+        #expect(failed.subIndication == .hashFailure)
 
         // A second signer, by cosign on the container.
         let cosigned = try CLI.run(["cosign", asice] + signArguments("gost"))
         #expect(cosigned.status == 0, "\(cosigned.stderr)")
-        let both = try CLI.run(["verify", asice, "--json", "--trust", Self.pki.layout.trustDirectory]
-                               + ["rsa", "gost"].flatMap { ["--crl", Self.pki.layout.path("\($0)-ca.crl"), "--crl", Self.pki.layout.path("\($0)-root.crl")] })
-        #expect(both.status == 0, "\(both.stdout) \(both.stderr)")
-        #expect(both.stdout.contains("META-INF/signature001.p7s"))
+        let both = try verify(asice, ["rsa", "gost"])
+        #expect(both.indication == .totalPassed, "\(both.signatures.map(\.reason))")
+        #expect(both.container?.signatures.map(\.file).contains("META-INF/signature001.p7s") == true)
 
         // verify --batch: containers in a folder are verified alone, beside ordinary pairs.
         let batch = folder.file("batch")
         try FileManager.default.createDirectory(atPath: batch, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: folder.file("rsa.asics"), toPath: batch + "/good.asics")
         try FileManager.default.copyItem(atPath: tampered, toPath: batch + "/tampered.asice")
-        let batchRun = try CLI.run(["verify", "--batch", batch, "--json"] + verifyArguments("rsa"))
-        let lines = batchRun.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        let verdicts = Dictionary(uniqueKeysWithValues: lines.map {
-            (($0["signature"] as? String).map { ($0 as NSString).lastPathComponent } ?? "?",
-             ($0["report"] as? [String: Any])?["subIndication"] as? String ?? (($0["report"] as? [String: Any])?["indication"] as? String ?? "error"))
+        var verifier = BatchVerifier(trust: TrustStore(anchors: []), policy: BuiltinPolicies.default, workers: 1)
+        verifier.settings = try VerifyOptions.demo(Self.pki.layout).settings()
+        let results = try BatchPlanner.items(inFolder: batch).map(verifier.verify)
+        let verdicts = Dictionary(uniqueKeysWithValues: results.map {
+            (($0.item.signature as NSString).lastPathComponent, $0.report?.subIndication?.rawValue ?? $0.report?.indication.rawValue ?? "error")
         })
-        #expect(verdicts == ["good.asics": "TOTAL-PASSED", "tampered.asice": "HASH_FAILURE"], "\(batchRun.stdout) \(batchRun.stderr)")
+        #expect(verdicts == ["good.asics": "TOTAL-PASSED", "tampered.asice": "HASH_FAILURE"], "\(results.map { "\($0.item) \(String(describing: $0.error))" })")
 
         // list and extract.
         let listed = try CLI.run(["container", "list", asice])
@@ -777,9 +777,10 @@ struct ContainerTests {
         }
         #expect(!FileManager.default.fileExists(atPath: folder.file("evil.txt")))
         let notZIP = try folder.write("noise.asice", Array("not a container".utf8))
-        let noise = try CLI.run(["verify", notZIP])
-        #expect(noise.status == 65)
-        #expect(noise.stderr.contains("not a ZIP container"))
+        #expect(SignedFileKind.of(path: notZIP) == .container, "named as a container, it gets the container reader's error")
+        let noise = #expect(throws: PodpisError.self) { _ = try VerifyOptions.demo(Self.pki.layout).verify(notZIP) }
+        #expect(noise?.kind == .dataFormat)
+        #expect(noise?.message.contains("not a ZIP container") == true, "\(String(describing: noise))")
         // A ZIP that is not ASiC, and an existing output, in Russian for a Russian-speaking official.
         let plainZIP = try folder.write("bundle.zip", Self.zip([.text("letter.txt", "x")]))
         let plain = try CLI.run(["verify", plainZIP, "--lang", "ru"])
@@ -798,16 +799,16 @@ struct ContainerTests {
         let signed = try CLI.run(["sign", "--container", "asice"] + paths + ["--out", stamped, "--tsa", f.tsa.url] + f.signArguments("rsa"))
         #expect(signed.status == 0, "\(signed.stderr)")
         #expect(signed.stderr.contains("CAdES-T"))
-        let verified = try CLI.run(["verify", stamped, "--trust", f.layout.trustDirectory, "--json"])
-        #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
-        #expect(verified.stdout.contains("CAdES-BASELINE-T"))
+        let (_, verified) = try VerifyOptions(trust: [f.layout.trustDirectory]).verify(stamped)
+        #expect(verified.indication == .totalPassed, "\(verified.signatures.map(\.reason))")
+        #expect(verified.signatures.map(\.format) == ["CAdES-BASELINE-T"])
         let longTerm = f.folder.file("lt.asics")
         let lt = try CLI.run(["sign", paths[0], "--container", "asics", "--out", longTerm, "--tsa", f.tsa.url, "--level", "LT",
                               "--trust", f.layout.trustDirectory] + f.signArguments("gost"))
         #expect(lt.status == 0, "\(lt.stderr)")
-        let offline = try CLI.run(["verify", longTerm, "--trust", f.layout.trustDirectory, "--offline", "--json"])
-        #expect(offline.status == 0, "\(offline.stdout) \(offline.stderr)")
-        #expect(offline.stdout.contains("CAdES-BASELINE-LT"))
+        let (_, offline) = try VerifyOptions(trust: [f.layout.trustDirectory], offline: true).verify(longTerm)
+        #expect(offline.indication == .totalPassed, "\(offline.signatures.map(\.reason))")
+        #expect(offline.signatures.map(\.format) == ["CAdES-BASELINE-LT"])
     }
 
     @Test("independently: python3 zipfile unpacks it, OpenSSL verifies signature.p7s over the manifest (-cades), the manifest digests are the files' SHA-256",

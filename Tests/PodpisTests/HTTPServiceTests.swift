@@ -332,9 +332,9 @@ struct HTTPServiceTests {
             }
         }
         try await f.state.journal.close()
-        let cli = try CLI.run(["audit", "verify", "--database", "sqlite:" + f.journalPath])
-        #expect(cli.status == 0, "\(cli.stdout)")
-        #expect(cli.stdout.contains("3"))
+        let audit = try await auditJournal("sqlite:" + f.journalPath)
+        #expect(audit.intact, "\(audit.findings)")
+        #expect(audit.chain.entries == 3)
         let exported = try CLI.run(["audit", "export", "--database", "sqlite:" + f.journalPath, "--format", "jsonl"])
         #expect(exported.stdout.split(separator: "\n").count == 3)
         // An intruder turns a failure into a success in entry 2.
@@ -342,8 +342,8 @@ struct HTTPServiceTests {
         try await journal.execute("UPDATE journal SET indication = 'TOTAL-PASSED', sub_indication = NULL WHERE seq = 2")
         try await journal.execute("UPDATE journal SET policy_version = 'forged' WHERE seq = 2")
         try await journal.close()
-        let broken = try CLI.run(["audit", "verify", "--database", "sqlite:" + f.journalPath])
-        #expect(broken.status == 1)
-        #expect(broken.stdout.contains("entry 2"))
+        let broken = try await auditJournal("sqlite:" + f.journalPath)
+        #expect(!broken.intact)
+        #expect(broken.chain.firstBroken?.seq == 2, "\(String(describing: broken.chain.firstBroken))")
     }
 }

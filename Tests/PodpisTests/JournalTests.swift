@@ -82,9 +82,8 @@ struct ServiceProcessTests {
             layout = try DemoPKI.create(in: folder.file("pki"))
             document = try folder.write("order.txt", sampleDocument)
             signature = document + ".sig"
-            let signed = try CLI.run(["sign", document, "--key", layout.path("official-rsa.key"), "--cert", layout.path("official-rsa.pem"),
-                                      "--chain", layout.path("rsa-chain.pem")])
-            precondition(signed.status == 0)
+            let (identity, options) = try layout.signing("rsa")
+            try FileInput.writeAtomically(try Signer.sign(.file(document), identity: identity, options: options), to: signature)
         }
 
         func serve(database: String, extra: [String] = []) throws -> BackgroundServer {
@@ -223,9 +222,9 @@ struct ServiceProcessTests {
         defer { a.stop(); b.stop() }
         let statuses = try await Self.post(40, alternating: [a.url, b.url], signature: s.signature)
         #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
-        let audit = try CLI.run(["audit", "verify", "--database", url, "--lang", "en"])
-        #expect(audit.status == 0, "\(audit.stdout)")
-        #expect(audit.stdout.contains("The journal is intact: 40 entries"), "\(audit.stdout)")
+        let audit = try await auditJournal(url)
+        #expect(audit.intact, "\(audit.findings) \(String(describing: audit.chain.firstBroken))")
+        #expect(audit.chain.entries == 40)
     }
 }
 

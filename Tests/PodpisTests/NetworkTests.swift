@@ -1,5 +1,7 @@
 import EvidenceModel
 import Foundation
+import PodpisService
+import PolicyEngine
 import Testing
 @testable import SigningCore
 
@@ -23,6 +25,20 @@ struct NetworkTests {
                                                     "--chain", layout.path("rsa-chain.pem"), "--port", "0"])
         }
 
+        /// Signs `document` in process with `who`'s demo key into `output` (default `DOCUMENT.sig`), timestamped by
+        /// the TSA at `tsa` when given: what `podpis sign [--tsa URL]` writes.
+        @discardableResult
+        func sign(_ document: String, _ who: String = "rsa", tsa: String? = nil, output: String? = nil) throws -> [UInt8] {
+            let (identity, options) = try layout.signing(who)
+            var signature = try Signer.sign(.file(document), identity: identity, options: options)
+            if let tsa {
+                signature = try Timestamper.addSignatureTimestamps(to: signature, subject: nil,
+                                                                   client: TimestampClient(source: HTTPTimestampSource(url: tsa))).bytes
+            }
+            try FileInput.writeAtomically(signature, to: output ?? document + ".sig")
+            return signature
+        }
+
         func signArguments(_ who: String) -> [String] {
             ["--key", layout.path("official-\(who).key"), "--cert", layout.path("official-\(who).pem"), "--chain", layout.path("\(who)-chain.pem")]
         }
@@ -41,19 +57,18 @@ struct NetworkTests {
         let signed = try CLI.run(["sign", document, "--tsa", f.tsa.url] + f.signArguments(who))
         #expect(signed.status == 0, "\(signed.stderr)")
         #expect(signed.stderr.contains("CAdES-T"))
-        let verified = try CLI.run(["verify", document, "--trust", f.layout.trustDirectory, "--json"])
-        #expect(verified.status == 0, "\(verified.stdout)")
-        #expect(verified.stdout.contains("CAdES-BASELINE-T"))
-        let evidencePath = f.folder.file("evidence.json")
-        _ = try CLI.run(["verify", document, "--trust", f.layout.trustDirectory, "--evidence-out", evidencePath])
-        let evidence = try JSONDecoder.podpis().decode(Evidence.self, from: Data(contentsOf: URL(fileURLWithPath: evidencePath)))
+        var options = VerifyOptions(trust: [f.layout.trustDirectory])
+        let (evidence, verified) = try options.verify(document)
+        #expect(verified.indication == .totalPassed, "\(verified.signatures.map(\.reason))")
+        #expect(verified.signatures.map(\.format) == ["CAdES-BASELINE-T"])
         #expect(evidence.signers[0].chains[0].path[0].revocation.source == .ocsp)
         #expect(evidence.revocationSources.contains { $0.origin == "fetched" && $0.kind == .ocsp })
         #expect(evidence.revocationSources.contains { $0.origin == "fetched" && $0.kind == .crl })
         // Offline, nothing is fetched: the CAs publish revocation data, so the verdict cannot be confirmed.
-        let offline = try CLI.run(["verify", document, "--trust", f.layout.trustDirectory, "--offline", "--json"])
-        #expect(offline.status == 2)
-        #expect(offline.stdout.contains("TRY_LATER"))
+        options.offline = true
+        let (_, offline) = try options.verify(document)
+        #expect(offline.indication == .indeterminate)
+        #expect(offline.subIndication == .tryLater, "\(offline.signatures.map(\.reason))")
     }
 
     @Test("a certificate revoked at the responder: REVOKED_NO_POE without a timestamp, passes when the timestamp came first")
@@ -61,16 +76,17 @@ struct NetworkTests {
         let f = try Fixture()
         let document = try f.folder.write("order.txt", sampleDocument)
         let plain = f.folder.file("plain.sig")
-        #expect(try CLI.run(["sign", document, "--out", plain] + f.signArguments("rsa")).status == 0)
+        try f.sign(document, output: plain)
         let stamped = f.folder.file("stamped.sig")
-        #expect(try CLI.run(["sign", document, "--out", stamped, "--tsa", f.tsa.url] + f.signArguments("rsa")).status == 0)
+        try f.sign(document, tsa: f.tsa.url, output: stamped)
         Thread.sleep(forTimeInterval: 1.1)
         #expect(try CLI.run(["pki", "revoke", f.layout.directory, f.layout.path("official-rsa.pem")]).status == 0)
-        let unproven = try CLI.run(["verify", document, plain, "--trust", f.layout.trustDirectory, "--json"])
-        #expect(unproven.status == 2)
-        #expect(unproven.stdout.contains("REVOKED_NO_POE"))
-        let proven = try CLI.run(["verify", document, stamped, "--trust", f.layout.trustDirectory, "--json"])
-        #expect(proven.status == 0, "\(proven.stdout)")
+        let options = VerifyOptions(trust: [f.layout.trustDirectory])
+        let (_, unproven) = try options.verify(document, signature: plain)
+        #expect(unproven.indication == .indeterminate)
+        #expect(unproven.subIndication == .revokedNoPOE, "\(unproven.signatures.map(\.reason))")
+        let (_, proven) = try options.verify(document, signature: stamped)
+        #expect(proven.indication == .totalPassed, "\(proven.signatures.map(\.reason))")
     }
 
     @Test("LT made online verifies offline twelve years later", .needsGOST)
@@ -83,15 +99,16 @@ struct NetworkTests {
         #expect(inspected.stdout.contains("CAdES-LT"))
         f.pki.stop()
         f.tsa.stop()
-        let later = ISO8601DateFormatter().string(from: Date().addingTimeInterval(12 * 365 * 86_400))
-        let verified = try CLI.run(["verify", document, "--trust", f.layout.trustDirectory, "--offline", "--at", later, "--json"])
-        #expect(verified.status == 0, "\(verified.stdout)")
-        #expect(verified.stdout.contains("CAdES-BASELINE-LT"))
+        let later = Date().addingTimeInterval(12 * 365 * 86_400)
+        let (_, verified) = try VerifyOptions(trust: [f.layout.trustDirectory], offline: true, at: later)
+            .verify(document)
+        #expect(verified.indication == .totalPassed, "\(verified.signatures.map(\.reason))")
+        #expect(verified.signatures.map(\.format) == ["CAdES-BASELINE-LT"])
         // `extend` takes a CAdES-T to LT too.
         let t = f.folder.file("t.sig")
         let restarted = try BackgroundServer(CLI.binary, ["tsa", "serve", "--key", f.layout.path("tsa.key"), "--cert", f.layout.path("tsa.pem"), "--port", "0"])
         defer { restarted.stop() }
-        #expect(try CLI.run(["sign", document, "--out", t, "--tsa", restarted.url] + f.signArguments("rsa")).status == 0)
+        try f.sign(document, tsa: restarted.url, output: t)
         let crls = ["rsa-ca", "rsa-root"].flatMap { ["--crl", f.layout.path("\($0).crl")] }
         let extended = try CLI.run(["extend", t, "--level", "LT", "--trust", f.layout.trustDirectory, "--offline"] + crls)
         #expect(extended.status == 0, "\(extended.stderr)")
@@ -107,8 +124,7 @@ struct NetworkTests {
         #expect(signed.status == 69)
         #expect(signed.stderr.split(separator: "\n").count == 1)
         #expect(!FileManager.default.fileExists(atPath: document + ".sig"))
-        #expect(try CLI.run(["sign", document] + f.signArguments("rsa")).status == 0)
-        let before = try FileInput.readSmallFile(path: document + ".sig", limit: 1 << 20)
+        let before = try f.sign(document)
         let stamped = try CLI.run(["timestamp", document + ".sig", "--tsa", down])
         #expect(stamped.status == 69)
         #expect(try FileInput.readSmallFile(path: document + ".sig", limit: 1 << 20) == before)
@@ -124,14 +140,13 @@ struct NetworkTests {
                                      chain: f.layout.path("rsa-chain.pem"))
         defer { peer.stop() }
         let document = try f.folder.write("order.txt", sampleDocument)
-        #expect(try CLI.run(["sign", document] + f.signArguments("rsa")).status == 0)
-        let before = try FileInput.readSmallFile(path: document + ".sig", limit: 1 << 20)
+        let before = try f.sign(document)
         let result = try CLI.run(["timestamp", document + ".sig", "--tsa", peer.url])
         if mode == "valid" {
             #expect(result.status == 0, "valid: \(result.stderr)")
-            let verified = try CLI.run(["verify", document, "--trust", f.layout.trustDirectory, "--json"])
-            #expect(verified.status == 0, "\(verified.stdout)")
-            #expect(verified.stdout.contains("CAdES-BASELINE-T"))
+            let (_, verified) = try VerifyOptions(trust: [f.layout.trustDirectory]).verify(document)
+            #expect(verified.indication == .totalPassed, "\(verified.signatures.map(\.reason))")
+            #expect(verified.signatures.map(\.format) == ["CAdES-BASELINE-T"])
         } else {
             #expect(result.status == 69, "\(mode): \(result.stderr)")
             let expected = ["wrong-imprint": "imprint", "wrong-nonce": "nonce", "http-error": "HTTP 500", "rejection": "refused"][mode]!

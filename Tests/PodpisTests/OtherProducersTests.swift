@@ -338,7 +338,8 @@ struct OtherProducersTests {
         let chainFile = try folder.write("chain.pem", Array(chain.stdout.utf8))
         #expect(try CertificateFiles.load(paths: [trustFile]).map(\.fingerprint) == [h.root.certificate.fingerprint])
         #expect(Set(try CertificateFiles.load(paths: [chainFile]).map(\.fingerprint)) == Set([h.root.certificate.fingerprint, h.ca.certificate.fingerprint]))
-        // And through the CLI: a signature whose CA comes only from that file, trusted by the text-laden root.
+        // And through the CLI (the one test of `verify --cert`): a signature whose CA comes only from that file,
+        // trusted by the text-laden root.
         let signer = try h.signer()
         let signature = try Signer.sign(.bytes(sampleDocument), identity: signer.identity, options: SignatureOptions(chain: []))
         let document = try folder.write("doc.txt", sampleDocument)

@@ -157,8 +157,9 @@ struct PDFInteropTests {
         #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
         #expect(result.stdout.contains("revision 2 of 2"))
         #expect(result.stdout.contains("not changed after signing"))
-        result = try CLI.run(["verify", signed, "--trust", f.root, "--offline", "--json"])
-        let report = try JSONDecoder.podpis().decode(Report.self, from: Data(result.stdout.utf8))
+        let verify = VerifyOptions.offline(trust: f.root)
+        let report = try verify.verify(signed).report
+        #expect(report.indication == .totalPassed, "\(report.signatures.map(\.reason))")
         #expect(report.pdf?.revisions == 2)
         #expect(report.signatures.first?.format == "PAdES-BASELINE-B")
 
@@ -188,8 +189,9 @@ struct PDFInteropTests {
         result = try CLI.run(["stamp", twice, "--trust", f.root, "--offline"])
         #expect(result.status == 0, "\(result.stderr)")
         let printed = f.folder.file("приказ.signed.signed.print.pdf")
-        result = try CLI.run(["verify", printed, "--trust", f.root, "--offline"])
-        #expect(result.status == 0, "the stamp is an annotation in a new revision: \(result.stdout)")
+        let stamped = try verify.verify(printed).report
+        #expect(stamped.indication == .totalPassed, "the stamp is an annotation in a new revision: \(stamped.signatures.map(\.reason))")
+        #expect(stamped.signatures.count == 2)
         result = try CLI.run(["stamp", twice, "--trust", f.root, "--offline"])
         #expect(result.status == 73)
 
@@ -200,11 +202,14 @@ struct PDFInteropTests {
         _ = try batch.write("b.pdf", TestPDF.appendUpdate(try FileInput.readSmallFile(path: signed, limit: 1 << 24),
                                                           objects: [TestPDF.content(0): TestPDF.stream("BT ET")]))
         _ = try batch.write("plain.pdf", original)
-        result = try CLI.run(["verify", "--batch", batch.path, "--trust", f.root, "--offline", "--json"])
-        #expect(result.status == 1, "one of two fails: \(result.stdout) \(result.stderr)")
-        #expect(result.stdout.contains("a.pdf") && result.stdout.contains("b.pdf"), "\(result.stdout)")
-        let plainLine = result.stdout.split(separator: "\n").first { $0.contains("plain.pdf") }
-        #expect(plainLine?.contains("\"unpaired\":true") == true, "\(result.stdout)")
+        var verifier = BatchVerifier(trust: TrustStore(anchors: []), policy: BuiltinPolicies.default, workers: 1)
+        verifier.settings = try verify.settings()
+        let items = try BatchPlanner.items(inFolder: batch.path)
+        let results = Dictionary(uniqueKeysWithValues: items.map { (($0.signature as NSString).lastPathComponent, verifier.verify($0)) })
+        #expect(results.keys.sorted() == ["a.pdf", "b.pdf"], "\(items)")
+        #expect(results["a.pdf"]?.indication == .totalPassed, "\(String(describing: results["a.pdf"]?.report?.signatures.map(\.reason)))")
+        #expect(results["b.pdf"]?.indication != .totalPassed, "one of two fails")
+        #expect(BatchPlanner.unpaired(inFolder: batch.path, items: items).map { ($0 as NSString).lastPathComponent } == ["plain.pdf"])
 
         // A PDF that only mentions /ByteRange (in its text) is a document like any other: no signature beside it, 66.
         let mentions = try f.folder.write("spec.pdf", TestPDF.make(text: "the /ByteRange entry"))

@@ -195,15 +195,22 @@ struct PolicyLintTests {
             if name.hasPrefix("ru-63fz") { text = text.replacingOccurrences(of: "require: always", with: "require: alway") }
             _ = try folder.write(name, Array(text.utf8))
         }
-        let document = try folder.write("order.txt", Array("order".utf8))
+        // The catalogue refuses both, in the language asked.
+        let catalog = try PolicyCatalog.standard(policies: folder.path)
         for id in ["ru-63fz-qualified", "lenobl-sed"] {
-            let result = try CLI.run(["verify", document, "--policy", id, "--policies", folder.path, "--lang", "ru"])
-            #expect(result.status == 78, "\(id): \(result.stderr)")
-            #expect(result.stderr.contains("политика «\(id)» не загружается"), "\(result.stderr)")
-            #expect(result.stderr.contains("ru-63fz-qualified.yaml:") || result.stderr.contains("основана на политике"), "\(result.stderr)")
+            let error = #expect(throws: PodpisError.self) { _ = try catalog.policy(id, language: .ru) }
+            #expect(error?.kind == .configuration)
+            let message = error?.message ?? ""
+            #expect(message.contains("политика «\(id)» не загружается"), "\(message)")
+            #expect(message.contains("ru-63fz-qualified.yaml:") || message.contains("основана на политике"), "\(message)")
         }
-        let english = try CLI.run(["verify", document, "--policy", "ru-63fz-qualified", "--policies", folder.path, "--lang", "en"])
-        #expect(english.stderr.contains("«alway»") && english.stderr.contains("did you mean «always»"), "\(english.stderr)")
+        let english = #expect(throws: PodpisError.self) { _ = try catalog.policy("ru-63fz-qualified", language: .en) }
+        #expect(english?.message.contains("«alway»") == true && english?.message.contains("did you mean «always»") == true, "\(String(describing: english))")
+        // verify says it in one line and exits 78: nothing is judged under it.
+        let document = try folder.write("order.txt", Array("order".utf8))
+        let result = try CLI.run(["verify", document, "--policy", "lenobl-sed", "--policies", folder.path, "--lang", "ru"])
+        #expect(result.status == 78, "\(result.stderr)")
+        #expect(result.stderr.contains("политика «lenobl-sed» не загружается") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
     }
 
     @Test("policy explain --checks: the vocabulary from the registry, each check with its building block, sub-indication and parameters, in Russian and English")
@@ -330,8 +337,8 @@ struct PolicyCommandTests {
         defer { folder.cleanup() }
         let layout = try DemoPKI.create(in: folder.file("pki"))
         let document = try folder.write("order.txt", sampleDocument)
-        #expect(try CLI.run(["sign", document, "--key", layout.path("official-gost.key"), "--cert", layout.path("official-gost.pem"),
-                             "--chain", layout.path("gost-chain.pem")]).status == 0)
+        let (identity, options) = try layout.signing("gost")
+        _ = try folder.write("order.txt.sig", try Signer.sign(.file(document), identity: identity, options: options))
         let crls = ["gost-ca", "gost-root"].flatMap { ["--crl", layout.path("\($0).crl")] }
         let result = try CLI.run(["verify", document, "--trust", layout.trustDirectory, "--policy", "ru-63fz-qualified", "--lang", "ru",
                                   "--policies", Repository.policies, "--certs", Repository.certs, "--json", "--evidence-out", folder.file("e.json")] + crls)

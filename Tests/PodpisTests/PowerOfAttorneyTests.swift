@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PodpisContainer
 import PodpisService
 import PolicyEngine
 import Testing
@@ -490,9 +491,6 @@ struct PowerOfAttorneyTests {
         let p = Self.people
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }
-        let key = try folder.write("deputy.key", try p.deputy.key.pem(), mode: 0o600)
-        let cert = try folder.write("deputy.pem", try CertificateFiles.pem([p.deputy.certificate]))
-        let chain = try folder.write("ca.pem", try CertificateFiles.pem([p.pki.commercial.certificate, p.pki.fns.certificate]))
         let root = try folder.write("root.pem", try CertificateFiles.pem([p.pki.root.certificate]))
         let crls = try p.pki.crls().enumerated().map { try folder.write("ca\($0.offset).crl", try $0.element.pem()) }
         let policy = try folder.write("poa-test.yaml", Array(Self.policyText().utf8))
@@ -500,19 +498,30 @@ struct PowerOfAttorneyTests {
         let xml = try folder.write("dover.xml", poa.xml)
         _ = try folder.write("dover.xml.sig", poa.signatures[0])
         let document = try folder.write("letter.txt", sampleDocument)
-        #expect(try CLI.run(["sign", document, "--key", key, "--cert", cert, "--chain", chain]).status == 0)
+        let options = SignatureOptions(chain: [p.pki.commercial.certificate, p.pki.fns.certificate])
+        _ = try folder.write("letter.txt.sig", try Signer.sign(.file(document), identity: p.deputy.identity, options: options))
         let verify = ["verify", document, "--trust", root, "--policy", policy, "--type", "letter", "--lang", "ru"]
             + crls.flatMap { ["--crl", $0] }
-        let result = try CLI.run(verify + ["--poa", xml])
-        #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
-        let json = try CLI.run(verify + ["--poa", xml, "--poa-sig", xml + ".sig", "--json"])
-        #expect(json.stdout.contains(MCHD.number(77)) && json.stdout.contains("17.2"), "\(json.stdout)")
-        #expect(json.stdout.contains("доверенности") && json.stdout.contains("реестр доверенностей ФНС не запрашивался"), "\(json.stdout)")
+        // The verdict and its texts, asked of the service; the options as the CLI reads them, below.
+        var inProcess = VerifyOptions(trust: [root], crls: crls, policy: policy, type: "letter", language: .ru, powersOfAttorney: [xml])
+        let judged = try inProcess.verify(document).report
+        #expect(judged.indication == .totalPassed, "\(judged.signatures.map(\.reason))")
+        let json = judged.jsonText
+        #expect(json.contains(MCHD.number(77)) && json.contains("17.2"), "\(json)")
+        #expect(json.contains("доверенности") && json.contains("реестр доверенностей ФНС не запрашивался"), "\(json)")
         // A registry answer saying it was revoked yesterday.
         let status = try folder.write("status.json", Array(#"{"number": "\#(MCHD.number(77))", "status": "Отозвана", "revokedAt": "\#(ISO8601DateFormatter().string(from: Date().addingTimeInterval(-86_400)))"}"#.utf8))
-        let revoked = try CLI.run(verify + ["--poa", xml, "--poa-status", status])
+        inProcess.powerOfAttorneyStatuses = [status]
+        let revokedReport = try inProcess.verify(document).report
+        #expect(revokedReport.indication != .totalPassed)
+        #expect(revokedReport.jsonText.contains("отменена"), "\(revokedReport.jsonText)")
+
+        // The CLI: --poa with its signature found beside it; --poa-sig and --poa-status read from files; a missing file.
+        let result = try CLI.run(verify + ["--poa", xml])
+        #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+        let revoked = try CLI.run(verify + ["--poa", xml, "--poa-sig", xml + ".sig", "--poa-status", status, "--json"])
         #expect(revoked.status != 0, "\(revoked.stdout)")
-        #expect(revoked.stdout.contains("отменена"), "\(revoked.stdout)")
+        #expect(revoked.stdout.contains("отменена") && revoked.stdout.contains(MCHD.number(77)), "\(revoked.stdout)")
         let missing = try CLI.run(verify + ["--poa", folder.file("none.xml")])
         #expect(missing.status == 66, "\(missing.stderr)")
 
@@ -535,16 +544,19 @@ struct PowerOfAttorneyTests {
 
         // The same document in an ASiC-E container: the МЧД is judged for the container's signer too.
         let container = folder.file("letter.asice")
-        let packed = try CLI.run(["sign", document, "--container", "asice", "--out", container, "--key", key, "--cert", cert, "--chain", chain])
-        #expect(packed.status == 0, "\(packed.stderr)")
-        let inContainer = ["verify", container, "--trust", root, "--policy", policy, "--type", "letter", "--json"] + crls.flatMap { ["--crl", $0] }
-        let good = try CLI.run(inContainer + ["--poa", xml])
-        #expect(good.status == 0, "\(good.stdout) \(good.stderr)")
+        try ContainerWriter.writeASiCE(files: [ContainerWriter.Input(path: document)],
+                                       digest: try Signer.digest(for: p.deputy.identity, options: options), to: container, force: false) {
+            try Signer.sign(.bytes($0), identity: p.deputy.identity, options: options)
+        }
+        var inContainer = VerifyOptions(trust: [root], crls: crls, policy: policy, type: "letter", powersOfAttorney: [xml])
+        let good = try inContainer.verify(container).report
+        #expect(good.indication == .totalPassed, "\(good.signatures.map(\.reason))")
         let other = try Self.signed(MCHD.draft(78, signer: p.head, representative: p.clerk), by: p.head)
         let otherXML = try folder.write("other.xml", other.xml)
         _ = try folder.write("other.xml.sig", other.signatures[0])
-        let refused = try CLI.run(inContainer + ["--poa", otherXML])
-        #expect(refused.status != 0, "\(refused.stdout)")
-        #expect(refused.stdout.contains("no power of attorney names the signer"), "\(refused.stdout)")
+        inContainer.powersOfAttorney = [otherXML]
+        let refused = try inContainer.verify(container).report
+        #expect(refused.indication != .totalPassed)
+        #expect(refused.jsonText.contains("no power of attorney names the signer"), "\(refused.jsonText)")
     }
 }

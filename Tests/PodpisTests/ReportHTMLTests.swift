@@ -202,9 +202,8 @@ struct ReportHTMLTests {
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }
         let document = try folder.write("order.txt", sampleDocument)
-        let sign = try CLI.run(["sign", document, "--key", layout.path("official-rsa.key"), "--cert", layout.path("official-rsa.pem"),
-                                "--chain", layout.path("rsa-chain.pem")])
-        #expect(sign.status == 0, "\(sign.stderr)")
+        let (identity, options) = try layout.signing("rsa")
+        try FileInput.writeAtomically(try Signer.sign(.file(document), identity: identity, options: options), to: document + ".sig")
         let valid = folder.file("valid.html")
         let passed = try CLI.run(["verify", document, "--trust", layout.trustDirectory, "--lang", "ru", "--report", valid] + crls)
         #expect(passed.status == 0, "\(passed.stdout)\(passed.stderr)")

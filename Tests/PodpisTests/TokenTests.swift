@@ -1,4 +1,5 @@
 import Foundation
+import PolicyEngine
 import Testing
 @testable import SigningCore
 
@@ -84,7 +85,6 @@ struct TokenTests {
     }()
 
     var layout: DemoPKI.Layout { Self.pki.layout }
-    var crls: [String] { ["--crl", layout.path("rsa-ca.crl"), "--crl", layout.path("rsa-root.crl")] }
 
     @Test("an official signs with an RSA key on a token in one command; the certificate comes from the token; podpis and openssl both verify the signature")
     func signWithTokenKey() throws {
@@ -98,10 +98,8 @@ struct TokenTests {
                                   "--chain", layout.path("rsa-chain.pem")], environment: token.environment)
         #expect(signed.status == 0, "\(signed.stderr)")
         #expect(signed.stderr.contains("Петров Сергей Иванович"), "the signer's certificate was read from the token: \(signed.stderr)")
-        let verified = try CLI.run(["verify", document, "--trust", layout.trustDirectory, "--json"] + crls)
-        #expect(verified.status == 0, "\(verified.stdout)")
-        let report = try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any]
-        #expect(report?["indication"] as? String == "TOTAL-PASSED")
+        let (_, report) = try VerifyOptions.demo(layout).verify(document)
+        #expect(report.indication == .totalPassed, "\(report.signatures.map(\.reason))")
         // An independent verifier: OpenSSL's own CLI, with the demo roots and chain.
         let openssl = try runTool("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", document + ".sig",
                                               "-content", document, "-CAfile", layout.trustDirectory + "/rsa-root.pem",
@@ -129,11 +127,10 @@ struct TokenTests {
         let signed = try CLI.run(["sign", document, "--key", uri, "--pass-env", "PODPIS_TEST_PIN", "--cert", certPath, "--chain", chainPath],
                                  environment: environment)
         #expect(signed.status == 0, "\(signed.stderr)")
-        let verified = try CLI.run(["verify", document, "--trust", rootPath, "--json"])
-        let report = try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any]
-        #expect(report?["indication"] as? String == "TOTAL-PASSED", "\(verified.stdout)")
-        let algorithms = ((report?["signatures"] as? [[String: Any]])?.first?["algorithms"]).map { "\($0)" } ?? ""
-        #expect(algorithms.lowercased().contains("ecdsa"), "\(algorithms)")
+        let (_, report) = try VerifyOptions(trust: [rootPath]).verify(document)
+        #expect(report.indication == .totalPassed, "\(report.signatures.map(\.reason))")
+        let algorithms = try #require(report.signatures.first?.algorithms)
+        #expect(algorithms.signature.lowercased().contains("ecdsa"), "\(algorithms)")
     }
 
     @Test("a wrong PIN, an unknown object, a PIN inside the URI and a missing module each give one clear line and the right exit code; no signature is written and the PIN is never printed")
@@ -182,11 +179,9 @@ struct TokenTests {
                                   "--cert", layout.path("official-rsa.pem"), "--chain", layout.path("rsa-chain.pem")])
         #expect(signed.status == 0, "\(signed.stderr)")
         #expect(signed.stderr.contains("CAdES-T"), "\(signed.stderr)")
-        let verified = try CLI.run(["verify", document, "--trust", layout.trustDirectory, "--json"] + crls)
-        let report = try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any]
-        #expect(report?["indication"] as? String == "TOTAL-PASSED", "\(verified.stdout)")
-        let timestamps = (report?["signatures"] as? [[String: Any]])?.first?["timestamps"] as? [Any]
-        #expect(timestamps?.isEmpty == false, "\(verified.stdout)")
+        let (_, report) = try VerifyOptions.demo(layout).verify(document)
+        #expect(report.indication == .totalPassed, "\(report.signatures.map(\.reason))")
+        #expect(report.signatures.first?.timestamps.isEmpty == false)
         try checkTimestampEndpoint(tsa.url + "/v1/timestamp", token: token)
         tsa.stop()
 

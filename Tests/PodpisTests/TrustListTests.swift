@@ -45,7 +45,7 @@ struct TrustListTests {
         #expect(annulled.isEmpty, "\(annulled)")
     }
 
-    /// Imports `statuses` through the CLI into a certs folder, then judges a personal certificate issued on `issued`
+    /// Imports `statuses` into a certs folder as `trust import-ru --unsigned-ok` does (in process), then judges a personal certificate issued on `issued`
     /// under ru-63fz-qualified; returns the legal kind and the failed rules.
     func judge(_ statuses: [(day: String, status: String)], issued: String, attest: Bool = false) throws -> (String, [String]) {
         let pki = LawPKI.gost
@@ -53,8 +53,14 @@ struct TrustListTests {
         defer { folder.cleanup() }
         let xml = try folder.write("TSL.xml", Self.list(statuses))
         let certs = folder.file("certs")
-        let imported = try CLI.run(["trust", "import-ru", xml, "--out", (certs as NSString).appendingPathComponent("ru-accredited"), "--unsigned-ok"])
-        #expect(imported.status == 0, "\(imported.stderr)")
+        let bytes = try FileInput.readSmallFile(path: xml, limit: 1 << 24)
+        let imported = try RussianTrustList.parse(bytes, subject: xml)
+        guard case .unsigned = try ListSignature.verify(bytes, trust: TrustStore(anchors: []), subject: xml) else {
+            Issue.record("the test list carries no signature")
+            return ("", [])
+        }
+        try TrustListStore.write(folder: (certs as NSString).appendingPathComponent("ru-accredited"), certificates: imported.certificates,
+                                 authorities: imported.authorities)
         let catalog = try PolicyCatalog.standard(policies: Repository.policies, certs: certs)
         let policy = try catalog.policy("ru-63fz-qualified")
         let (lists, _) = try catalog.trustLists(for: policy)
@@ -132,6 +138,12 @@ struct TrustListTests {
         let notFound = try CLI.run(["trust", "import-ru", "--url", served.url("/none.xml"), "--out", out, "--lang", "ru"])
         #expect(notFound.status == 69, "\(notFound.stderr)")
         #expect(notFound.stderr.contains("HTTP 404"), "\(notFound.stderr)")
+        // From a file, unsigned, asked for: written as the in-process import in `judge` writes it.
+        let file = try folder.write("TSL.xml", Self.list([("2015-01-01", "Действует"), ("2021-07-01", "Действует")]))
+        let fromFile = try CLI.run(["trust", "import-ru", file, "--out", folder.file("certs/from-file"), "--unsigned-ok"])
+        #expect(fromFile.status == 0, "\(fromFile.stderr)")
+        let (list, _) = try TrustListStore.load(name: "ru-accredited", folder: folder.file("certs/from-file"))
+        #expect(list.authorities == (try RussianTrustList.parse(try FileInput.readSmallFile(path: file, limit: 1 << 24), subject: file)).authorities)
     }
 }
 
@@ -163,8 +175,10 @@ struct ListSignatureTests {
         #expect(refused.status == 65 && refused.stderr.contains("изменён после подписания"), "\(refused.stderr)")
         // Signed, but by a certificate the anchors given do not reach.
         let otherRoot = try folder.write("other.pem", try CertificateFiles.pem([LawPKI.rsa.root.certificate]))
-        let untrusted = try CLI.run(["trust", "import-ru", list, "--out", out, "--trust", otherRoot])
-        #expect(untrusted.status == 65 && untrusted.stderr.contains("does not chain"), "\(untrusted.stderr)")
+        let untrusted = #expect(throws: PodpisError.self) {
+            _ = try ListSignature.verify(signed, trust: TrustStore(anchors: try CertificateFiles.load(paths: [otherRoot])), subject: list)
+        }
+        #expect(untrusted?.kind == .dataFormat && untrusted?.message.contains("does not chain") == true, "\(String(describing: untrusted))")
         // Not signed at all: refused unless asked for.
         let plain = try folder.write("plain.xml", TrustListTests.list([("2015-01-01", "Действует")]))
         let unsigned = try CLI.run(["trust", "import-ru", plain, "--out", out, "--trust", roots])
