@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 import PodpisService
 import Testing

@@ -48,8 +48,8 @@ struct NetworkTests {
         _ = try CLI.run(["verify", document, "--trust", f.layout.trustDirectory, "--evidence-out", evidencePath])
         let evidence = try JSONDecoder.podpis().decode(Evidence.self, from: Data(contentsOf: URL(fileURLWithPath: evidencePath)))
         #expect(evidence.signers[0].chains[0].path[0].revocation.source == .ocsp)
-        #expect(evidence.revocationSources.contains { $0.origin == "fetched" && $0.kind == .ocsp })
-        #expect(evidence.revocationSources.contains { $0.origin == "fetched" && $0.kind == .crl })
+        #expect(evidence.revocationSources.contains { $0.origin == .fetched && $0.kind == .ocsp })
+        #expect(evidence.revocationSources.contains { $0.origin == .fetched && $0.kind == .crl })
         // Offline, nothing is fetched: the CAs publish revocation data, so the verdict cannot be confirmed.
         let offline = try CLI.run(["verify", document, "--trust", f.layout.trustDirectory, "--offline", "--json"])
         #expect(offline.status == 2)
