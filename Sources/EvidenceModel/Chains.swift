@@ -41,10 +41,10 @@ public struct ChainElement: Codable, Sendable, Equatable {
     /// Fingerprint into ``Evidence/certificates``.
     public var certificate: String
     /// `signedData`, `supplied`, `trustStore`.
-    public var source: String
+    public var source: CertificateOrigin
     public var revocation: RevocationEvidence
 
-    public init(certificate: String, source: String, revocation: RevocationEvidence) {
+    public init(certificate: String, source: CertificateOrigin, revocation: RevocationEvidence) {
         self.certificate = certificate
         self.source = source
         self.revocation = revocation
@@ -162,7 +162,7 @@ public struct RevocationSource: Codable, Sendable, Equatable {
     /// `crl` or `ocsp`.
     public var kind: RevocationKind
     /// `signedData`, `supplied`, `fetched`.
-    public var origin: String
+    public var origin: RevocationOrigin
     public var issuer: String
     public var thisUpdate: Date?
     public var nextUpdate: Date?
@@ -171,7 +171,7 @@ public struct RevocationSource: Codable, Sendable, Equatable {
     public var sha256: String
 
     public init(
-        kind: RevocationKind, origin: String, issuer: String, thisUpdate: Date?, nextUpdate: Date?, url: String? = nil,
+        kind: RevocationKind, origin: RevocationOrigin, issuer: String, thisUpdate: Date?, nextUpdate: Date?, url: String? = nil,
         sha256: String
     ) {
         self.kind = kind
@@ -207,7 +207,7 @@ public struct TimestampEvidence: Codable, Sendable, Equatable {
     /// Where the TSA certificate was found: `token` (the token's own certificates), `signedData`,
     /// `certificateValues` (the signer's certificate-values attribute), `timestamp` (another timestamp in the same
     /// signature), `supplied` (`--cert`), `trustStore`. Absent when not found, and in older evidence.
-    public var tsaCertificateSource: String?
+    public var tsaCertificateSource: CertificateOrigin?
     /// The message imprint as the token states it, lower-case hex (what it stamps). Absent in older evidence.
     public var imprintValue: String?
     /// Whether the TSA certificate carries the timeStamping EKU, and critically.

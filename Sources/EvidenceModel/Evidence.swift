@@ -162,7 +162,7 @@ public struct SignerEvidence: Codable, Sendable, Equatable {
     /// The CAdES level the structure reaches: `CMS`, `B`, `T`, `LT`, `LTA`. Only what was examined counts: a
     /// timestamp that cannot be parsed does not make `T`, an archive timestamp whose imprint could not be computed
     /// does not make `LTA`.
-    public var level: String
+    public var level: EvidenceLevel
     /// The long-term validation data of the older CAdES forms (ETSI TS 101 733: CAdES-C, CAdES-X, CAdES-X Long,
     /// as CryptoPro and most Russian tools write them): which form the signer is in, and whether the
     /// complete-certificate/revocation-references match the values carried. Absent when the signer has none of
@@ -178,7 +178,7 @@ public struct SignerEvidence: Codable, Sendable, Equatable {
         signerCertificate: String? = nil, algorithms: AlgorithmEvidence, messageDigest: CryptoCheck,
         signatureValue: CryptoCheck, signedAttributes: [String] = [], unsignedAttributes: [String] = [],
         claimedSigningTime: Date? = nil, chains: [ChainEvidence] = [], timestamps: [TimestampEvidence] = [],
-        level: String = "CMS"
+        level: EvidenceLevel = .cms
     ) {
         self.id = id
         self.formatIssues = formatIssues
@@ -219,9 +219,9 @@ public struct IdentificationEvidence: Codable, Sendable, Equatable {
     /// The identifier's value: `issuer DN / serial hex` or the key identifier in hex.
     public var signerIdentifierValue: String
     /// Where a matching certificate was found: `signedData`, `supplied` (`--cert`), `trustStore`; `nil` if nowhere.
-    public var foundIn: String?
+    public var foundIn: CertificateOrigin?
     /// `v2`, `v1` or `absent`: which ESS signing-certificate attribute the signer included.
-    public var signingCertificateAttribute: String
+    public var signingCertificateAttribute: SigningCertificateAttribute
     /// Whether that attribute's certificate hash (and issuer/serial, if given) matches the certificate found.
     public var binding: CheckOutcome
     /// When the SignerIdentifier matched one certificate but the ESS attribute names another
@@ -229,7 +229,7 @@ public struct IdentificationEvidence: Codable, Sendable, Equatable {
     public var rejectedCandidate: String?
 
     public init(
-        signerIdentifier: String, signerIdentifierValue: String, foundIn: String?, signingCertificateAttribute: String,
+        signerIdentifier: String, signerIdentifierValue: String, foundIn: CertificateOrigin?, signingCertificateAttribute: SigningCertificateAttribute,
         binding: CheckOutcome, rejectedCandidate: String? = nil
     ) {
         self.signerIdentifier = signerIdentifier
@@ -363,7 +363,7 @@ public struct PowerOfAttorneyEvidence: Codable, Sendable, Equatable {
     public var signatures: [Evidence]
 
     /// `original` (`Довер`) or `redelegation` (`Передов`).
-    public var kind: String?
+    public var kind: PowerOfAttorneyKind?
     /// `ВнНомДовер`: the principal's own number for it.
     public var internalNumber: String?
     /// For a re-delegation: `НомДоверПерв`, the number of the first power of attorney of the chain.

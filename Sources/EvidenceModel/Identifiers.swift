@@ -125,6 +125,99 @@ public struct PDFSignatureKind: OpenIdentifier {
     public static let documentTimestamp = Self(rawValue: "document-timestamp")
 }
 
+/// The baseline levels one can ask a signature to reach (ETSI EN 319 122-1 for CAdES, EN 319 142-1 for PAdES), in
+/// order: B (basic) < T (with a signature timestamp) < LT (with the validation data) < LTA (with an archive timestamp).
+/// A closed set: what `sign --level` and `extend --level` take, and what a policy may require.
+public enum SignatureLevel: String, CaseIterable, Sendable, Comparable {
+    case B, T, LT, LTA
+
+    private var rank: Int {
+        switch self {
+        case .B: 1
+        case .T: 2
+        case .LT: 3
+        case .LTA: 4
+        }
+    }
+
+    public static func < (a: SignatureLevel, b: SignatureLevel) -> Bool { a.rank < b.rank }
+}
+
+/// The level a signer's structure reaches, as evidence records it (``SignerEvidence/level``): `CMS` (no CAdES
+/// attributes, or a structure that breaks their rules) or one of the baseline levels.
+public struct EvidenceLevel: OpenIdentifier {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ level: SignatureLevel) { self.rawValue = level.rawValue }
+
+    /// Plain CMS: below every baseline level.
+    public static let cms = Self(rawValue: "CMS")
+    public static let b = Self(.B)
+    public static let t = Self(.T)
+    public static let lt = Self(.LT)
+    public static let lta = Self(.LTA)
+
+    /// The baseline level recorded; nil for `CMS` and for a value this version does not know, which reach no level.
+    public var baseline: SignatureLevel? { SignatureLevel(rawValue: rawValue) }
+}
+
+/// Which ESS signing-certificate attribute a signer included (``IdentificationEvidence/signingCertificateAttribute``).
+public struct SigningCertificateAttribute: OpenIdentifier {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// signing-certificate-v2 (RFC 5035): the certificate's hash with any algorithm, SHA-256 by default.
+    public static let v2 = Self(rawValue: "v2")
+    /// signing-certificate (RFC 2634): the certificate's SHA-1 hash.
+    public static let v1 = Self(rawValue: "v1")
+    /// Neither: nothing binds the signature to its certificate (plain CMS).
+    public static let absent = Self(rawValue: "absent")
+}
+
+/// What a machine-readable power of attorney is (``PowerOfAttorneyEvidence/kind``).
+public struct PowerOfAttorneyKind: OpenIdentifier {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// Given by the principal (`Довер`).
+    public static let original = Self(rawValue: "original")
+    /// Given onwards under an earlier power of attorney (`Передов`).
+    public static let redelegation = Self(rawValue: "redelegation")
+}
+
+/// Where a certificate was found (``ChainElement/source``, ``IdentificationEvidence/foundIn``,
+/// ``TimestampEvidence/tsaCertificateSource``).
+public struct CertificateOrigin: OpenIdentifier {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// The SignedData's `certificates` field.
+    public static let signedData = Self(rawValue: "signedData")
+    /// The certificate-values attribute (CAdES-LT / CAdES-X Long).
+    public static let certificateValues = Self(rawValue: "certificateValues")
+    /// A timestamp token's own certificates, met in a signature that carries the token.
+    public static let timestamp = Self(rawValue: "timestamp")
+    /// The certificates of the timestamp token being examined.
+    public static let token = Self(rawValue: "token")
+    /// Given by the user (`--cert`).
+    public static let supplied = Self(rawValue: "supplied")
+    /// A trust anchor.
+    public static let trustStore = Self(rawValue: "trustStore")
+}
+
+/// Where a piece of revocation data came from (``RevocationSource/origin``).
+public struct RevocationOrigin: OpenIdentifier {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// Carried by the signature (the SignedData's `crls` field, revocation-values).
+    public static let signedData = Self(rawValue: "signedData")
+    /// Given by the user (`--crl`, `--ocsp-response`).
+    public static let supplied = Self(rawValue: "supplied")
+    /// Fetched from the CA's distribution point or OCSP responder.
+    public static let fetched = Self(rawValue: "fetched")
+}
+
 /// A value of a closed vocabulary (``Indication``, ``SubIndication``) as it was recorded: what the audit journal
 /// stores and reads back. A journal outlives the version that wrote it, so a value this version does not know still
 /// reads, keeps its exact text (the entry's hash covers it), and says so: ``value`` is `nil`.

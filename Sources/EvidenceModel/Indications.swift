@@ -9,6 +9,23 @@ public enum Indication: String, Codable, Sendable, CaseIterable {
     public var urn: String { "urn:etsi:019102:mainindication:\(rawValue)" }
 }
 
+/// The indication of one timestamp judged on its own (ETSI EN 319 102-1 §5.4, the time-stamp validation building
+/// block): whether it may serve as proof of existence (``TimestampSummary`` in the report).
+public enum TimestampIndication: String, Codable, Sendable, CaseIterable {
+    case passed = "PASSED"
+    case failed = "FAILED"
+    case indeterminate = "INDETERMINATE"
+
+    /// The main indication a timestamp gives a verdict it decides alone (a bare token, a container's time assertion).
+    public var main: Indication {
+        switch self {
+        case .passed: .totalPassed
+        case .failed: .totalFailed
+        case .indeterminate: .indeterminate
+        }
+    }
+}
+
 /// ETSI EN 319 102-1 sub-indications, by their exact names.
 public enum SubIndication: String, Codable, Sendable, CaseIterable {
     // under TOTAL-FAILED

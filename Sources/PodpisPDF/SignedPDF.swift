@@ -386,18 +386,18 @@ public final class SignedPDF {
             for id in record.signerIDs {
                 guard let index = result.signers.firstIndex(where: { $0.id == id }) else { continue }
                 let signer = result.signers[index]
-                guard signer.identification.signingCertificateAttribute != "absent" else {
-                    result.signers[index].level = "CMS"
+                guard signer.identification.signingCertificateAttribute != .absent else {
+                    result.signers[index].level = .cms
                     continue
                 }
-                var level = "B"
+                var level = EvidenceLevel.b
                 let laterTimestamps = documentTimestamps.filter { $0.revision > revisionNumber }.map(\.revision)
                 if signer.timestamps.contains(where: { $0.type == .signature }) || !laterTimestamps.isEmpty {
-                    level = "T"
-                    let embeddedLT = signer.level == "LT" || signer.level == "LTA"
+                    level = .t
+                    let embeddedLT = signer.level == .lt || signer.level == .lta
                     if let dssRevision, dssRevision > revisionNumber, hasValidationData {
-                        level = "LT"
-                        if laterTimestamps.contains(where: { $0 > dssRevision }) { level = "LTA" }
+                        level = .lt
+                        if laterTimestamps.contains(where: { $0 > dssRevision }) { level = .lta }
                     } else if embeddedLT {
                         level = signer.level
                     }

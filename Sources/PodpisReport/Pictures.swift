@@ -177,7 +177,7 @@ struct TimelinePicture {
             moments.append(Moment(time: claimed, label: text.catalogue.text("report.event-claimed", ["time": DateText.full(claimed)]), css: "claimed"))
         }
         for stamp in signature.timestamps {
-            let valid = stamp.indication == "PASSED"
+            let valid = stamp.indication == .passed
             moments.append(Moment(
                 time: stamp.genTime,
                 label: text.catalogue.text(valid ? "report.event-timestamp" : "report.event-timestamp-invalid", ["time": DateText.full(stamp.genTime)]),

@@ -97,7 +97,7 @@ struct ProtocolPage {
         let result: String
 
         init(_ stamp: TimestampSummary, text: Labels) {
-            let passed = stamp.indication == "PASSED"
+            let passed = stamp.indication == .passed
             type = text["ts-type-" + stamp.type.rawValue]
             time = DateText.full(stamp.genTime)
             tsa = stamp.tsa ?? "—"
@@ -191,7 +191,7 @@ struct ProtocolPage {
                 }
                 if let stamp = signature.timestamp {
                     value = catalogue.text("pdf.document-timestamp", ["field": signature.field, "revision": signature.revision.map(String.init) ?? "?",
-                                                                      "time": MoscowTime.minute(stamp.genTime), "verdict": stamp.indication])
+                                                                      "time": MoscowTime.minute(stamp.genTime), "verdict": stamp.indication.rawValue])
                 }
                 pdfRows.append(Row(label: signature.field, value: value, mono: false))
             }
@@ -338,7 +338,7 @@ extension ProtocolPage.SignatureBlock {
             Row(label: text["algorithms"], value: algorithms, mono: false),
             Row(label: text["claimed-time"], value: signature.claimedSigningTime.map(DateText.full) ?? text["not-stated"], mono: false),
         ]
-        let validStamps = signature.timestamps.filter { $0.indication == "PASSED" }
+        let validStamps = signature.timestamps.filter { $0.indication == .passed }
         timeProven = !validStamps.isEmpty
         signatureRows.append(Row(label: text[timeProven ? "best-time-proven" : "best-time"], value: DateText.full(signature.bestSignatureTime), mono: false))
         self.signature = signatureRows

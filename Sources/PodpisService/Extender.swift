@@ -2,12 +2,6 @@ import EvidenceModel
 import Foundation
 import SigningCore
 
-/// The levels a CAdES signature is raised to (ETSI EN 319 122-1): B (basic), T (with a signature timestamp), LT
-/// (with every certificate and revocation value its validation needs), LTA (with an archive timestamp over all).
-public enum SignatureLevel: String, CaseIterable, Sendable {
-    case B, T, LT, LTA
-}
-
 /// Raises a signature B → T → LT → LTA, for the CLI (`sign --level`, `extend`, `archive refresh`), the service and
 /// the tests alike. LTA first completes LT (which, on an archived signature, also embeds the validation data of its
 /// earlier archive timestamps), then adds an archive-time-stamp-v3 over everything.

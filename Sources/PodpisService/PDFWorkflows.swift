@@ -7,7 +7,7 @@ import SigningCore
 /// Signing a PDF (PAdES, ETSI EN 319 142-1) at a baseline level: the signature as an incremental update, then for
 /// LT the validation data in a document security store, then for LTA a document timestamp.
 public enum PAdESSigner {
-    public enum Level: String, Sendable, CaseIterable { case B, T, LT, LTA }
+    public typealias Level = SignatureLevel
 
     public struct Settings: Sendable {
         public var level: Level

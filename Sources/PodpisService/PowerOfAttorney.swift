@@ -75,7 +75,7 @@ public enum PowerOfAttorneyReader {
         let details: Element?
         let powers: Element?
         if let original = child(document, "Довер") {
-            evidence.kind = "original"
+            evidence.kind = .original
             details = child(original, "СвДов")
             let principals = original.all("СвДоверит").compactMap { child($0, "Доверит") }
             readPrincipal(principals.first, into: &evidence, redelegation: false)
@@ -87,7 +87,7 @@ public enum PowerOfAttorneyReader {
             evidence.representatives = original.all("СвУпПред").compactMap { child($0, "Пред") }.compactMap(representative)
             powers = child(original, "СвПолн")
         } else if let redelegation = child(document, "Передов") {
-            evidence.kind = "redelegation"
+            evidence.kind = .redelegation
             details = child(redelegation, "СвПереДовер")
             let first = child(redelegation, "СвПервДовер")
             let parent = child(redelegation, "СвПередов")

@@ -253,11 +253,11 @@ struct SignatureLevelCheck: SignatureCheck {
     }
 
     func evaluate(_ c: SignerContext) -> CheckVerdict {
-        var reached = CAdESLevel(evidence: c.signer.level)
+        var reached = c.signer.level.baseline
         // A timestamp that proves nothing does not make T.
         if let level = reached, level >= .T, !c.hasPOE { reached = .B }
         let wanted = Swift.max(min, c.documentType?.level ?? .B)
-        let args = ["level": reached?.rawValue ?? c.signer.level, "min": wanted.rawValue]
+        let args = ["level": reached?.rawValue ?? c.signer.level.rawValue, "min": wanted.rawValue]
         if let reached, reached >= wanted { return .pass(Message("level.passed", args)) }
         return .fail(.sigConstraintsFailure, Message("level.failed", args))
     }

@@ -66,10 +66,10 @@ struct SignerCertificateCheck: SignatureCheck {
         guard let cert = c.certificate else {
             return .fail(.noSigningCertificateFound, Message("signer-certificate.missing", ["id": id.signerIdentifierValue]))
         }
-        if requireSigningCertificateAttribute, id.signingCertificateAttribute == "absent" {
+        if requireSigningCertificateAttribute, id.signingCertificateAttribute == .absent {
             return .fail(.sigConstraintsFailure, Message("signer-certificate.no-attribute"))
         }
-        return .pass(Message("signer-certificate.passed", ["name": cert.displayName, "source": id.foundIn ?? ""]))
+        return .pass(Message("signer-certificate.passed", ["name": cert.displayName, "source": id.foundIn?.rawValue ?? ""]))
     }
 }
 

@@ -30,10 +30,10 @@ public struct JudgementOptions: Sendable {
 /// A timestamp as judged: whether it may serve as proof of existence.
 struct JudgedTimestamp {
     var evidence: TimestampEvidence
-    var indication: String  // PASSED, FAILED, INDETERMINATE
+    var indication: TimestampIndication
     var subIndication: SubIndication?
     var reason: Message?
-    var usable: Bool { indication == "PASSED" }
+    var usable: Bool { indication == .passed }
 }
 
 /// Everything the checks look at for one signature.

@@ -115,7 +115,7 @@ public struct PolicyEngine: Sendable {
             let judged = TimestampJudge.judge(tokens, evidence: evidence, validationTime: validationTime, constraints: constraints)
             tokenSummaries = judged.map { timestampSummary($0, evidence: evidence, catalogue: catalogue) }
             for stamp in judged where !stamp.usable {
-                let main: Indication = stamp.indication == "FAILED" ? .totalFailed : .indeterminate
+                let main = stamp.indication.main
                 if main.severity > indication.severity {
                     indication = main
                     subIndication = stamp.subIndication
@@ -197,7 +197,7 @@ public struct PolicyEngine: Sendable {
                                           "time": Format.date(stamp.evidence.genTime), "tsa": summary.tsa ?? "—",
                                           "reason": catalogue.render(stamp.reason ?? Message("timestamp.passed"))]))))
             guard !stamp.usable else { continue }
-            let main: Indication = stamp.indication == "FAILED" ? .totalFailed : .indeterminate
+            let main = stamp.indication.main
             if main.severity > indication.severity {
                 indication = main
                 subIndication = stamp.subIndication
@@ -322,7 +322,7 @@ public struct PolicyEngine: Sendable {
         }
         let level = context.signer.level
         let format = context.evidence.pdf.map { PDFCheck.format(level: level, record: PDFCheck.record(for: context.signer.id, in: $0)) }
-            ?? (level == "CMS" ? "CMS" : "CAdES-BASELINE-\(level)")
+            ?? (level == .cms ? "CMS" : "CAdES-BASELINE-\(level.rawValue)")
         let timestamps = context.timestamps.map { timestampSummary($0, evidence: context.evidence, catalogue: catalogue) }
         let reason: String
         if let deciding {
@@ -382,7 +382,7 @@ enum TimestampJudge {
             for constraint in constraints where constraint.from.map({ proof >= $0 }) ?? true {
                 if let what = constraint.violated(names: facts.names, keyType: facts.keyType, bits: facts.bits) {
                     judged[position] = JudgedTimestamp(
-                        evidence: stamp, indication: "INDETERMINATE", subIndication: .cryptoConstraintsFailureNoPOE,
+                        evidence: stamp, indication: .indeterminate, subIndication: .cryptoConstraintsFailureNoPOE,
                         reason: Message("timestamp.algorithms", ["what": what, "time": Format.date(proof)]))
                     break
                 }
@@ -407,45 +407,45 @@ enum TimestampJudge {
     /// then the TSA's extended key usage, path, validity and revocation.
     static func structural(_ stamps: [TimestampEvidence], evidence: Evidence, validationTime: Date) -> [JudgedTimestamp] {
         stamps.map { stamp in
-            func result(_ indication: String, _ sub: SubIndication?, _ key: MessageKey, _ args: [String: String] = [:]) -> JudgedTimestamp {
+            func result(_ indication: TimestampIndication, _ sub: SubIndication?, _ key: MessageKey, _ args: [String: String] = [:]) -> JudgedTimestamp {
                 JudgedTimestamp(evidence: stamp, indication: indication, subIndication: sub, reason: Message(key, args))
             }
-            if stamp.genTime == .distantPast && stamp.serial.isEmpty { return result("FAILED", .formatFailure, "timestamp.unreadable") }
-            if stamp.imprint.outcome == .invalid || stamp.imprint.outcome == .absent { return result("FAILED", .hashFailure, "timestamp.imprint") }
+            if stamp.genTime == .distantPast && stamp.serial.isEmpty { return result(.failed, .formatFailure, "timestamp.unreadable") }
+            if stamp.imprint.outcome == .invalid || stamp.imprint.outcome == .absent { return result(.failed, .hashFailure, "timestamp.imprint") }
             let tsa = stamp.tsaCertificate.flatMap { evidence.certificates[$0] }
-            if stamp.signatureValue.outcome == .invalid { return result("FAILED", .sigCryptoFailure, "timestamp.signature") }
-            guard let tsa else { return result("INDETERMINATE", .noSigningCertificateFound, "timestamp.no-certificate") }
+            if stamp.signatureValue.outcome == .invalid { return result(.failed, .sigCryptoFailure, "timestamp.signature") }
+            guard let tsa else { return result(.indeterminate, .noSigningCertificateFound, "timestamp.no-certificate") }
             if stamp.signatureValue.outcome != .valid {
                 if let algorithm = stamp.signatureValue.unsupportedAlgorithm {
-                    return result("INDETERMINATE", .cryptoConstraintsFailure, "timestamp.unsupported", ["algorithm": algorithm])
+                    return result(.indeterminate, .cryptoConstraintsFailure, "timestamp.unsupported", ["algorithm": algorithm])
                 }
-                return result("INDETERMINATE", .noSigningCertificateFound, "timestamp.no-certificate")
+                return result(.indeterminate, .noSigningCertificateFound, "timestamp.no-certificate")
             }
             // Cryptographic verification comes before the X.509 checks (EN 319 102-1): what the token covers must
             // be at hand.
             if stamp.imprint.outcome == .notChecked {
                 if let algorithm = stamp.imprint.unsupportedAlgorithm {
-                    return result("INDETERMINATE", .cryptoConstraintsFailure, "timestamp.unsupported", ["algorithm": algorithm])
+                    return result(.indeterminate, .cryptoConstraintsFailure, "timestamp.unsupported", ["algorithm": algorithm])
                 }
-                return result("INDETERMINATE", .signedDataNotFound, "timestamp.imprint-unchecked", ["detail": stamp.imprint.detail ?? ""])
+                return result(.indeterminate, .signedDataNotFound, "timestamp.imprint-unchecked", ["detail": stamp.imprint.detail ?? ""])
             }
-            if stamp.timeStampingEKU != .valid { return result("INDETERMINATE", .chainConstraintsFailure, "timestamp.eku") }
+            if stamp.timeStampingEKU != .valid { return result(.indeterminate, .chainConstraintsFailure, "timestamp.eku") }
             guard let chain = stamp.chains.first, chain.reachesTrustAnchor else {
-                return result("INDETERMINATE", .noCertificateChainFound, "timestamp.untrusted")
+                return result(.indeterminate, .noCertificateChainFound, "timestamp.untrusted")
             }
             if chain.issues.contains(where: { !$0.code.isTimeRelated }) {
-                return result("INDETERMINATE", .certificateChainGeneralFailure, "timestamp.chain")
+                return result(.indeterminate, .certificateChainGeneralFailure, "timestamp.chain")
             }
             if stamp.genTime < tsa.notBefore || stamp.genTime > tsa.notAfter {
-                return result("INDETERMINATE", .outOfBoundsNoPOE, "timestamp.tsa-validity")
+                return result(.indeterminate, .outOfBoundsNoPOE, "timestamp.tsa-validity")
             }
             for element in chain.path {
                 if element.revocation.status == .revoked, (element.revocation.revocationTime ?? .distantPast) <= stamp.genTime {
-                    return result("INDETERMINATE", .revokedNoPOE, "timestamp.tsa-revoked")
+                    return result(.indeterminate, .revokedNoPOE, "timestamp.tsa-revoked")
                 }
             }
-            if stamp.genTime > validationTime { return result("INDETERMINATE", .timestampOrderFailure, "timestamp.future") }
-            return result("PASSED", nil, "timestamp.passed")
+            if stamp.genTime > validationTime { return result(.indeterminate, .timestampOrderFailure, "timestamp.future") }
+            return result(.passed, nil, "timestamp.passed")
         }
     }
 }

@@ -96,9 +96,9 @@ enum PDFCheck {
 
     /// The report's format name of a PDF signature: PAdES-BASELINE-x for `ETSI.CAdES.detached`, PKCS7-x for the
     /// Adobe sub-filters (as EU DSS names them), CMS when the signing-certificate attribute is missing.
-    static func format(level: String, record: PDFSignatureEvidence?) -> String {
-        if level == "CMS" { return "CMS" }
-        return record?.subFilter == "ETSI.CAdES.detached" ? "PAdES-BASELINE-\(level)" : "PKCS7-\(level)"
+    static func format(level: EvidenceLevel, record: PDFSignatureEvidence?) -> String {
+        if level == .cms { return "CMS" }
+        return record?.subFilter == "ETSI.CAdES.detached" ? "PAdES-BASELINE-\(level.rawValue)" : "PKCS7-\(level.rawValue)"
     }
 
     // MARK: changes

@@ -59,24 +59,11 @@ public enum AccreditationMoment: String, ClosedSet {
     case issue, signing
 }
 
-/// CAdES baseline levels (ETSI EN 319 122-1), in order: B < T < LT < LTA.
-public enum CAdESLevel: String, ClosedSet, Comparable {
-    case B, T, LT, LTA
+/// CAdES baseline levels (ETSI EN 319 122-1), in order: B < T < LT < LTA — the one ``SignatureLevel`` of
+/// EvidenceModel, read from a policy as a closed set.
+public typealias CAdESLevel = SignatureLevel
 
-    var rank: Int {
-        switch self {
-        case .B: 1
-        case .T: 2
-        case .LT: 3
-        case .LTA: 4
-        }
-    }
-
-    public static func < (a: CAdESLevel, b: CAdESLevel) -> Bool { a.rank < b.rank }
-
-    /// The level evidence records (`CMS`, `B`, …); `CMS` (no CAdES attributes) is below every level.
-    init?(evidence level: String) { self.init(rawValue: level) }
-}
+extension SignatureLevel: ClosedSet {}
 
 /// The certificate profiles the `certificate-profile` check knows.
 public enum CertificateProfileName: String, ClosedSet {

@@ -242,7 +242,7 @@ enum PowerOfAttorneyCheck {
         var judged = PolicyEngine().judge(signature, policy: c.policy, options: options)
         var note: Message? = nil
         let proven = judged.signatures.first.map { report in
-            report.timestamps.contains { $0.indication == "PASSED" && ($0.type == .signature || $0.type == .archive) }
+            report.timestamps.contains { $0.indication == .passed && ($0.type == .signature || $0.type == .archive) }
         } ?? false
         if !proven, let issued = power.issued {
             let dayEnd = issued.addingTimeInterval(86_400 - 1)
@@ -262,7 +262,7 @@ enum PowerOfAttorneyCheck {
         // The certificate of whoever signs for an organisation must name that organisation; a head's certificate
         // issued from 2022-01-01 comes only from the operators the law names.
         var problem: CheckVerdict? = nil
-        if let info = signerInfo, power.kind != "redelegation", let principalINN = power.principalINNLE {
+        if let info = signerInfo, power.kind != .redelegation, let principalINN = power.principalINNLE {
             let issuer = signature.certificates.values.first { $0.subject == info.issuer && $0.sha256 != info.sha256 }
             let role = SignerRole(info, issuer: issuer)
             if let inn = role.organisationINNLE {

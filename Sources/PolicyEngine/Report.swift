@@ -109,7 +109,7 @@ public struct TimestampSummary: Codable, Sendable, Equatable {
     public var genTime: Date
     public var tsa: String?
     /// `PASSED`, `FAILED` or `INDETERMINATE`, with the sub-indication when not passed.
-    public var indication: String
+    public var indication: TimestampIndication
     public var subIndication: SubIndication?
     /// Why the timestamp is not PASSED, in the report's language.
     public var reason: String? = nil

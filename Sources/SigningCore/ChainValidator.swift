@@ -22,7 +22,7 @@ struct ChainValidator {
     var untrusted: [X509Certificate]
     var crls: [CertificateRevocationList]
     /// Where each known certificate came from, by fingerprint.
-    let sources: [String: String]
+    let sources: [String: CertificateOrigin]
     /// OCSP responses available (supplied, embedded or fetched), matched to certificates by CertID.
     var ocspResponses: [[UInt8]] = []
     /// Why fetching revocation data failed, by certificate fingerprint.
@@ -107,7 +107,7 @@ struct ChainValidator {
             let revocation: RevocationEvidence = isAnchor
                 ? .notApplicable
                 : revocationFacts(for: cert, issuer: depth + 1 < chainCerts.count ? chainCerts[depth + 1] : nil, anchor: anchor, at: time)
-            let source = isAnchor ? "trustStore" : (sources[cert.fingerprint] ?? (trust.contains(cert) ? "trustStore" : "supplied"))
+            let source: CertificateOrigin = isAnchor ? .trustStore : (sources[cert.fingerprint] ?? (trust.contains(cert) ? .trustStore : .supplied))
             path.append(ChainElement(certificate: cert.fingerprint, source: source, revocation: revocation))
         }
         let outcome: CheckOutcome = reaches && issues.isEmpty ? .valid : .invalid

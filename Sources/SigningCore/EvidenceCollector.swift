@@ -166,18 +166,18 @@ public enum EvidenceCollector {
                 tokenCerts += (try? TimestampToken.parse(Array(token)))?.cms.certificates ?? []
             }
         }
-        var sources: [String: String] = [:]
-        for cert in request.certificates { sources[cert.fingerprint] = "supplied" }
-        for cert in tokenCerts { sources[cert.fingerprint] = "timestamp" }
-        for cert in valueCerts { sources[cert.fingerprint] = "certificateValues" }
-        for cert in embeddedCerts { sources[cert.fingerprint] = "signedData" }
-        for (origin, crls) in [("signedData", embeddedCRLs), ("supplied", request.crls)] {
+        var sources: [String: CertificateOrigin] = [:]
+        for cert in request.certificates { sources[cert.fingerprint] = .supplied }
+        for cert in tokenCerts { sources[cert.fingerprint] = .timestamp }
+        for cert in valueCerts { sources[cert.fingerprint] = .certificateValues }
+        for cert in embeddedCerts { sources[cert.fingerprint] = .signedData }
+        for (origin, crls) in [(RevocationOrigin.signedData, embeddedCRLs), (.supplied, request.crls)] {
             for crl in crls {
                 evidence.revocationSources.append(RevocationSource(kind: .crl, origin: origin, issuer: crl.issuer,
                                                                    thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, sha256: crl.fingerprint))
             }
         }
-        for (origin, responses) in [("signedData", embeddedOCSP), ("supplied", request.ocspResponses)] {
+        for (origin, responses) in [(RevocationOrigin.signedData, embeddedOCSP), (.supplied, request.ocspResponses)] {
             for response in responses {
                 evidence.revocationSources.append(RevocationSource(kind: .ocsp, origin: origin, issuer: "", thisUpdate: nil, nextUpdate: nil,
                                                                    sha256: SHA256.hex(response)))
@@ -190,7 +190,7 @@ public enum EvidenceCollector {
 
         func examineAll(_ validator: ChainValidator) -> ([SignerEvidence], [String: X509Certificate]) {
             let environment = Environment(
-                cms: cms, embedded: [("signedData", embeddedCerts), ("certificateValues", valueCerts), ("timestamp", tokenCerts)],
+                cms: cms, embedded: [(.signedData, embeddedCerts), (.certificateValues, valueCerts), (.timestamp, tokenCerts)],
                 supplied: request.certificates, trust: request.trust, document: document, validator: validator,
                 validationTime: validationTime, hasRevocationData: hasRevocationData, layout: archiveLayout,
                 alternative: AlternativeLayout(originalDER, primary: archiveLayout),
@@ -231,11 +231,11 @@ public enum EvidenceCollector {
         validator.ocspResponses += fetched.ocsp.map(\.bytes)
         validator.fetchProblems = fetched.problems
         for (crl, url) in fetched.crls {
-            evidence.revocationSources.append(RevocationSource(kind: .crl, origin: "fetched", issuer: crl.issuer, thisUpdate: crl.thisUpdate,
+            evidence.revocationSources.append(RevocationSource(kind: .crl, origin: .fetched, issuer: crl.issuer, thisUpdate: crl.thisUpdate,
                                                                nextUpdate: crl.nextUpdate, url: url, sha256: crl.fingerprint))
         }
         for (response, url) in fetched.ocsp {
-            evidence.revocationSources.append(RevocationSource(kind: .ocsp, origin: "fetched", issuer: "", thisUpdate: nil, nextUpdate: nil, url: url,
+            evidence.revocationSources.append(RevocationSource(kind: .ocsp, origin: .fetched, issuer: "", thisUpdate: nil, nextUpdate: nil, url: url,
                                                                sha256: SHA256.hex(response)))
         }
         return !fetched.crls.isEmpty || !fetched.ocsp.isEmpty || !fetched.problems.isEmpty
@@ -252,12 +252,12 @@ public enum EvidenceCollector {
         let document = try hashDocument(request.document, algorithms: algorithms, attached: nil)
         evidence.document = document?.evidence
         let tokenCerts = token?.cms.certificates ?? []
-        var sources: [String: String] = [:]
-        for cert in request.certificates { sources[cert.fingerprint] = "supplied" }
+        var sources: [String: CertificateOrigin] = [:]
+        for cert in request.certificates { sources[cert.fingerprint] = .supplied }
         var validator = ChainValidator(trust: request.trust, untrusted: tokenCerts + request.certificates, crls: request.crls, sources: sources)
         validator.ocspResponses = request.ocspResponses
         for crl in request.crls {
-            evidence.revocationSources.append(RevocationSource(kind: .crl, origin: "supplied", issuer: crl.issuer,
+            evidence.revocationSources.append(RevocationSource(kind: .crl, origin: .supplied, issuer: crl.issuer,
                                                                thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, sha256: crl.fingerprint))
         }
         func examine(_ validator: ChainValidator) -> (evidence: TimestampEvidence, certificates: [X509Certificate], parsed: Bool) {
@@ -274,7 +274,7 @@ public enum EvidenceCollector {
             var referenced: [String: X509Certificate] = [:]
             for cert in examined.certificates + request.trust.anchors { referenced[cert.fingerprint] = cert }
             let holder = SignerEvidence(id: "TS", identification: IdentificationEvidence(signerIdentifier: "", signerIdentifierValue: "", foundIn: nil,
-                                                                                         signingCertificateAttribute: "absent", binding: .absent),
+                                                                                         signingCertificateAttribute: .absent, binding: .absent),
                                         algorithms: AlgorithmEvidence(digest: "", digestOID: "", signature: "", signatureOID: ""),
                                         messageDigest: CryptoCheck(.notChecked), signatureValue: CryptoCheck(.notChecked),
                                         timestamps: [examined.evidence])
@@ -389,7 +389,7 @@ public enum EvidenceCollector {
         /// The signature (nil for a bare timestamp token).
         let cms: CMSMessage?
         /// Certificates the signature carries, in search order, each group named by where it was found.
-        let embedded: [(source: String, certificates: [X509Certificate])]
+        let embedded: [(source: CertificateOrigin, certificates: [X509Certificate])]
         let supplied: [X509Certificate]
         let trust: TrustStore
         let document: HashedDocument?
@@ -408,8 +408,8 @@ public enum EvidenceCollector {
         var embeddedCertificates: [X509Certificate] { embedded.flatMap(\.certificates) }
 
         /// Where to look for a signer's certificate: what the signature carries, then `--cert`, then the anchors.
-        var searchOrder: [(String, [X509Certificate])] {
-            embedded.map { ($0.source, $0.certificates) } + [("supplied", supplied), ("trustStore", trust.anchors)]
+        var searchOrder: [(CertificateOrigin, [X509Certificate])] {
+            embedded.map { ($0.source, $0.certificates) } + [(.supplied, supplied), (.trustStore, trust.anchors)]
         }
     }
 
@@ -436,7 +436,7 @@ public enum EvidenceCollector {
         let id: String
         let cms: CMSMessage
         /// Where to look for the signer's certificate, in order, each group named by where it was found.
-        let searchOrder: [(String, [X509Certificate])]
+        let searchOrder: [(CertificateOrigin, [X509Certificate])]
         /// What it signs, hashed (for a counter-signature: the countersigned signature value).
         let document: HashedDocument?
         let environment: Environment
@@ -461,7 +461,7 @@ public enum EvidenceCollector {
     }
 
     static func examineSigner(
-        _ si: SignerInfo, id: String, cms: CMSMessage, searchOrder: [(String, [X509Certificate])], document: HashedDocument?,
+        _ si: SignerInfo, id: String, cms: CMSMessage, searchOrder: [(CertificateOrigin, [X509Certificate])], document: HashedDocument?,
         environment: Environment, role: Role
     ) -> ExaminedSigner {
         clearOpenSSLErrors()
@@ -490,7 +490,7 @@ public enum EvidenceCollector {
             algorithms: algorithms.evidence, messageDigest: messageDigest, signatureValue: signatureValue,
             signedAttributes: attributes.signedOIDs(), unsignedAttributes: attributes.unsignedOIDs(),
             claimedSigningTime: attributes.signed(NID_pkcs9_signingTime).first.flatMap(SignerAttributes.time), chains: chains,
-            timestamps: [], level: "CMS")
+            timestamps: [], level: .cms)
         if case .timestampToken = role { return ExaminedSigner(evidence: evidence, certificates: referenced) }
 
         // Timestamps over this signature (and over its content), each examined as a signature of its own; then the
@@ -544,17 +544,17 @@ public enum EvidenceCollector {
         var evidence: IdentificationEvidence
         var certificate: X509Certificate?
         /// The ESS signing-certificate attribute (`v2` or `v1`, and its value's DER), when present.
-        var essAttribute: (version: String, der: [UInt8])?
+        var essAttribute: (version: SigningCertificateAttribute, der: [UInt8])?
         /// The certificate the SignerIdentifier matched but the ESS attribute does not name (substitution).
         var rejected: X509Certificate?
     }
 
     static func identifySigner(_ input: SignerInput) -> IdentifiedSigner {
         let identifier = signerIdentifier(input.si)
-        let essAttribute: (version: String, der: [UInt8])? =
-            input.attributes.signed(NID_id_smime_aa_signingCertificateV2).first.flatMap { SignerAttributes.valuesDER($0).first }.map { ("v2", $0) }
-            ?? input.attributes.signed(NID_id_smime_aa_signingCertificate).first.flatMap { SignerAttributes.valuesDER($0).first }.map { ("v1", $0) }
-        var matches: [(String, X509Certificate)] = []
+        let essAttribute: (version: SigningCertificateAttribute, der: [UInt8])? =
+            input.attributes.signed(NID_id_smime_aa_signingCertificateV2).first.flatMap { SignerAttributes.valuesDER($0).first }.map { (.v2, $0) }
+            ?? input.attributes.signed(NID_id_smime_aa_signingCertificate).first.flatMap { SignerAttributes.valuesDER($0).first }.map { (.v1, $0) }
+        var matches: [(CertificateOrigin, X509Certificate)] = []
         for (source, list) in input.searchOrder {
             for cert in list where CMS_SignerInfo_cert_cmp(input.si.pointer, cert.pointer) == 0 {
                 if !matches.contains(where: { $0.1 == cert }) { matches.append((source, cert)) }
@@ -562,7 +562,7 @@ public enum EvidenceCollector {
         }
         clearOpenSSLErrors()
         var signerCert: X509Certificate? = nil
-        var foundIn: String? = nil
+        var foundIn: CertificateOrigin? = nil
         var binding: CheckOutcome = .absent
         var rejected: X509Certificate? = nil
         if let essAttribute {
@@ -583,7 +583,7 @@ public enum EvidenceCollector {
         }
         let evidence = IdentificationEvidence(
             signerIdentifier: identifier.kind, signerIdentifierValue: identifier.value, foundIn: foundIn,
-            signingCertificateAttribute: essAttribute?.version ?? "absent", binding: binding, rejectedCandidate: rejected?.fingerprint)
+            signingCertificateAttribute: essAttribute?.version ?? .absent, binding: binding, rejectedCandidate: rejected?.fingerprint)
         return IdentifiedSigner(evidence: evidence, certificate: signerCert, essAttribute: essAttribute, rejected: rejected)
     }
 
@@ -898,18 +898,18 @@ public enum EvidenceCollector {
 
     /// The CAdES level the structure reaches: only what was examined counts.
     static func level(
-        _ input: SignerInput, formatIssues: [String], ess: (version: String, der: [UInt8])?, timestamps: SignerTimestamps
-    ) -> String {
+        _ input: SignerInput, formatIssues: [String], ess: (version: SigningCertificateAttribute, der: [UInt8])?, timestamps: SignerTimestamps
+    ) -> EvidenceLevel {
         let attributes = input.attributes
         let hasESS = !attributes.signed(NID_id_smime_aa_signingCertificateV2).isEmpty || !attributes.signed(NID_id_smime_aa_signingCertificate).isEmpty
         // A signer whose structure breaks the CAdES rules (duplicated attributes, a signing-certificate-v2 made with
         // SHA-1, which is what the v1 attribute is for) is plain CMS, not CAdES (DSS: CMS_NOT_ETSI).
-        let essV2WithSHA1 = ess.map { $0.version == "v2" && ESS.hashAlgorithm($0.der) == .sha1 } ?? false
-        guard formatIssues.isEmpty, !essV2WithSHA1, hasESS, !attributes.signed(NID_pkcs9_signingTime).isEmpty else { return "CMS" }
+        let essV2WithSHA1 = ess.map { $0.version == .v2 && ESS.hashAlgorithm($0.der) == .sha1 } ?? false
+        guard formatIssues.isEmpty, !essV2WithSHA1, hasESS, !attributes.signed(NID_pkcs9_signingTime).isEmpty else { return .cms }
         // Only a timestamp that could be read makes T; only an archive timestamp that was checked makes LTA.
-        guard timestamps.parsedSignatureTimestamps > 0 else { return "B" }
-        guard input.environment.hasRevocationData else { return "T" }
-        return timestamps.archiveExamined ? "LTA" : "LT"
+        guard timestamps.parsedSignatureTimestamps > 0 else { return .b }
+        guard input.environment.hasRevocationData else { return .t }
+        return timestamps.archiveExamined ? .lta : .lt
     }
 
     /// Feeds the document's bytes into a digest again (a detached signature's archive-time-stamp-v2 covers them
@@ -946,7 +946,7 @@ public enum EvidenceCollector {
         SignerEvidence(
             id: id, formatIssues: ["the countersignature is not a readable SignerInfo"],
             identification: IdentificationEvidence(signerIdentifier: "unknown", signerIdentifierValue: "", foundIn: nil,
-                                                   signingCertificateAttribute: "absent", binding: .absent),
+                                                   signingCertificateAttribute: .absent, binding: .absent),
             algorithms: AlgorithmEvidence(digest: "unknown", digestOID: "", signature: "unknown", signatureOID: ""),
             messageDigest: CryptoCheck(.notChecked, "unreadable"), signatureValue: CryptoCheck(.notChecked, "unreadable"))
     }
@@ -1073,13 +1073,13 @@ public enum EvidenceCollector {
         var tokenAlgorithms: AlgorithmEvidence? = nil
         var signatureValue = CryptoCheck(.invalid, "the token has no signer")
         var tsaCertificate: X509Certificate? = nil
-        var tsaSource: String? = nil
+        var tsaSource: CertificateOrigin? = nil
         if let tokenSigner = token.cms.signerInfos.first, token.cms.signerInfos.count == 1 {
             let tstDocument = HashedDocument(
                 evidence: DocumentEvidence(name: nil, size: UInt64(token.tstInfo.count), digests: [:], source: .attached),
                 digests: tstDigests, mismatchWithAttached: false)
             let examined = examineSigner(
-                tokenSigner, id: "TS", cms: token.cms, searchOrder: [("token", tokenCertificates)] + environment.searchOrder,
+                tokenSigner, id: "TS", cms: token.cms, searchOrder: [(.token, tokenCertificates)] + environment.searchOrder,
                 document: tstDocument, environment: environment, role: .timestampToken)
             let e = examined.evidence
             tokenAlgorithms = e.algorithms
@@ -1093,7 +1093,7 @@ public enum EvidenceCollector {
                 // is proven broken either (many TSAs leave it out when certReq is false; CryptoPro keeps it in
                 // certificate-values or in the CAdES-C timestamp).
                 signatureValue = CryptoCheck(.notChecked, "the TSA certificate is not in the token, the signature, its certificate-values or its other timestamps (give it with --cert)")
-            } else if e.identification.signingCertificateAttribute == "absent" {
+            } else if e.identification.signingCertificateAttribute == .absent {
                 signatureValue = CryptoCheck(.invalid, "the token has no signing-certificate attribute (RFC 3161, 2.4.2)")
             } else if e.messageDigest.outcome != .valid {
                 signatureValue = CryptoCheck(.invalid, "the token's message digest does not match its TSTInfo")
@@ -1176,14 +1176,14 @@ enum ESS {
     }
 
     /// Whether the first ESSCertID(v2) in the attribute value names `certificate`.
-    static func binds(_ der: [UInt8], version: String, certificate: X509Certificate) -> Bool {
+    static func binds(_ der: [UInt8], version: SigningCertificateAttribute, certificate: X509Certificate) -> Bool {
         guard let outer = DER.node(in: der, at: 0), outer.tag == 0x30,
             let certs = DER.children(of: outer, in: der).first, certs.tag == 0x30,
             let first = DER.children(of: certs, in: der).first, first.tag == 0x30
         else { return false }
         var fields = DER.children(of: first, in: der)
-        var algorithm: DigestAlgorithm = version == "v2" ? .sha256 : .sha1
-        if version == "v2", let head = fields.first, head.tag == 0x30 {
+        var algorithm: DigestAlgorithm = version == .v2 ? .sha256 : .sha1
+        if version == .v2, let head = fields.first, head.tag == 0x30 {
             guard let oidNode = DER.children(of: head, in: der).first, oidNode.tag == 0x06,
                 let oid = DER.oid(der[oidNode.contentRange]),
                 let named = DigestAlgorithm.allCases.first(where: { $0.oid == oid })

@@ -12,7 +12,7 @@ public struct Inspection: Codable, Sendable {
         public var digest: String
         public var signature: String
         public var signingTime: Date?
-        public var level: String
+        public var level: EvidenceLevel
         public var signedAttributes: [String]
         public var unsignedAttributes: [String]
         public var certificate: String?
@@ -97,7 +97,7 @@ public enum Inspector {
                 digest: Signer.signerDigest(si)?.name ?? "unknown",
                 signature: signatureScheme(oid: oidText(object), keyType: nil).scheme,
                 signingTime: attributes.signed(NID_pkcs9_signingTime).first.flatMap(SignerAttributes.time),
-                level: examined?.level ?? "CMS", signedAttributes: signed.map(name), unsignedAttributes: unsigned.map(name),
+                level: examined?.level ?? .cms, signedAttributes: signed.map(name), unsignedAttributes: unsigned.map(name),
                 certificate: cert?.subject, profile: examined?.longTerm?.form,
                 counterSignatures: examined?.counterSignatures.map { $0.map(\.id) }))
         }

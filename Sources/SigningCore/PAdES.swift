@@ -37,7 +37,7 @@ public enum PAdESSupport {
         }
         stamp.type = .document
         return DocumentTimestamp(evidence: stamp, certificates: evidence.certificates,
-                                 revocationSources: evidence.revocationSources.filter { $0.origin != "supplied" })
+                                 revocationSources: evidence.revocationSources.filter { $0.origin != .supplied })
     }
 
     /// The encapsulated content of an attached CMS signature (for `adbe.pkcs7.sha1`: the SHA-1 of the covered bytes).

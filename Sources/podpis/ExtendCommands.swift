@@ -1,4 +1,5 @@
 import ArgumentParser
+import EvidenceModel
 import Foundation
 import PodpisService
 import PolicyEngine
@@ -54,7 +55,7 @@ struct ExtendCommand: AsyncParsableCommand {
         let result = try raise(bytes, name: signature, to: level, tsa: tsa, paths: paths.revocation, certificates: try paths.certificates(),
                                document: content)
         try FileInput.writeAtomically(result, to: out ?? signature)
-        let levels = (try Inspector.inspect(result, subject: signature)).signers.map(\.level).joined(separator: ", ")
+        let levels = (try Inspector.inspect(result, subject: signature)).signers.map(\.level.rawValue).joined(separator: ", ")
         Console.note(Catalogue(Console.language).text("cli.extended", ["signature": out ?? signature, "level": levels]))
     }
 }

@@ -76,9 +76,9 @@ struct InspectCommand: AsyncParsableCommand {
         var lines = [catalogue.text("poa.inspect.heading", [
             "name": signature, "number": power.number ?? "—", "version": power.formatVersion ?? "—",
         ])]
-        if power.kind == "redelegation" {
+        if power.kind == .redelegation {
             lines.append("  " + catalogue.text("poa.inspect.kind-redelegation", ["original": power.originalNumber ?? "—"]))
-        } else if power.kind == "original" {
+        } else if power.kind == .original {
             lines.append("  " + catalogue.text("poa.inspect.kind-original"))
         }
         lines.append("  " + catalogue.text("poa.inspect.validity", ["from": day(power.issued), "until": day(power.validUntil)]))
@@ -188,7 +188,7 @@ struct InspectCommand: AsyncParsableCommand {
                 + (stamp.policy.map { t.text("inspect.timestamp.policy", ["policy": $0]) } ?? ""))
         }
         for signer in inspection.signers {
-            let level = (signer.level == "CMS" ? "CMS" : "CAdES-\(signer.level)") + (signer.profile.map { " (\($0))" } ?? "")
+            let level = (signer.level == .cms ? "CMS" : "CAdES-\(signer.level.rawValue)") + (signer.profile.map { " (\($0))" } ?? "")
             lines.append(t.text("inspect.signer", ["id": signer.id, "name": signer.certificate.map(readable) ?? signer.identifierValue]))
             lines.append("  " + t.text("inspect.level", ["level": level, "signature": signer.signature, "digest": signer.digest]))
             if let counters = signer.counterSignatures, !counters.isEmpty {

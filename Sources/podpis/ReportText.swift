@@ -86,7 +86,7 @@ enum ReportText {
             if let stamp = signature.timestamp {
                 Console.out("  " + catalogue.text("pdf.document-timestamp", [
                     "field": signature.field, "revision": signature.revision.map(String.init) ?? "?",
-                    "time": MoscowTime.minute(stamp.genTime), "verdict": stamp.indication,
+                    "time": MoscowTime.minute(stamp.genTime), "verdict": stamp.indication.rawValue,
                 ]))
                 continue
             }

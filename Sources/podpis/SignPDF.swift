@@ -22,7 +22,7 @@ extension SignCommand {
         let options = SignatureOptions(digest: try signer.digestAlgorithm(), rsaPSS: signer.pss, chain: chain)
         let pdf = try FileInput.readSmallFile(path: document, limit: UInt64(SignedPDF.defaultLimit))
         let settings = PAdESSigner.Settings(
-            level: PAdESSigner.Level(rawValue: target.rawValue) ?? .B, options: options,
+            level: target, options: options,
             pdf: PDFSigning.Options(fieldName: field, certify: certify ? 2 : nil, reason: reason),
             timestamps: try tsa.client(), trust: try paths.trustStore(), certificates: chain, crls: try paths.crls(),
             ocspResponses: try paths.ocspResponses(), revocation: paths.revocation)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EvidenceModel
 import Foundation
 import PodpisService
 import SigningCore

@@ -37,7 +37,7 @@ struct ArchiveTests {
         #expect(archive.imprint.outcome == .valid, "\(archive.imprint.detail ?? "")")
         let signatureStamp = try #require(evidence.signers[0].timestamps.firstIndex { $0.type == .signature })
         #expect(archive.covers == [signatureStamp])
-        #expect(report.signatures[0].timestamps.map(\.indication) == ["PASSED", "PASSED"])
+        #expect(report.signatures[0].timestamps.map(\.indication) == [.passed, .passed])
         // The evidence survives a round trip through JSON (stored evidence is re-judged later).
         let decoded = try JSONDecoder.podpis().decode(Evidence.self, from: JSONEncoder.podpis().encode(evidence))
         #expect(decoded.signers[0].timestamps.last?.covers == archive.covers)
@@ -78,7 +78,7 @@ struct ArchiveTests {
         let archive = try #require(evidence.signers[0].timestamps.first { $0.type == .archive })
         #expect(archive.imprint.outcome == .invalid)
         #expect(archive.imprint.detail?.contains("certificate") == true, "\(archive.imprint.detail ?? "")")
-        #expect(report.signatures[0].timestamps.last?.indication == "FAILED")
+        #expect(report.signatures[0].timestamps.last?.indication == .failed)
         #expect(report.signatures[0].timestamps.last?.subIndication == .hashFailure)
         // The broken archive timestamp is never used as proof; the policy's timestamps rule reports it (as a
         // warning in the default policy: the signature itself still validates at the validation time).

@@ -232,7 +232,7 @@ struct ContainerTests {
         let (evidence, report) = try verify(path)
         #expect(report.indication == .totalPassed, "\(report.documentChecks)")
         #expect(report.signatures.isEmpty)
-        #expect(report.timestamps?.first?.indication == "PASSED")
+        #expect(report.timestamps?.first?.indication == .passed)
         #expect(report.container?.signatures.first?.covers == ["order.txt"])
         #expect(evidence.timestamps?.count == 1)
         let changed = try folder.write("changed.asics", Self.zip([mimetype, RawEntry("order.txt", Array("другой".utf8)), RawEntry("META-INF/timestamp.tst", token)]))

@@ -97,6 +97,63 @@ extension VocabularyTests {
         #expect(TimestampJudge.proofOfExistence(TimestampJudge.judge(original.signers[0], evidence: original, validationTime: original.validationTime)) != nil)
     }
 
+    @Test("an unknown signature level reads and survives re-encoding, and reaches no level: the level check fails")
+    func unknownEvidenceLevel() throws {
+        let (evidence, json) = try editedEvidence { tree in
+            var signers = tree["signers"] as! [[String: Any]]
+            signers[0]["level"] = "LTA-PLUS"
+            tree["signers"] = signers
+        }
+        let level = evidence.signers[0].level
+        #expect(level.rawValue == "LTA-PLUS" && level.baseline == nil)
+        #expect(![EvidenceLevel.cms, .b, .t, .lt, .lta].contains(level))
+        try expectSurvives(evidence, json)
+        let original = try Repository.evidence("gost-qualified-t")
+        #expect(original.signers[0].level == .t && original.signers[0].level.baseline == .T)
+        let required = try Rule(id: "r", check: "signature-level", params: "min: B")
+        #expect(judge(required, original) == .passed)
+        let judged = result(required, evidence)
+        #expect(judged?.status == .failed, "\(judged?.message ?? "-")")
+        #expect(judged?.message.contains("LTA-PLUS") == true, "\(judged?.message ?? "-")")
+    }
+
+    @Test("unknown certificate and revocation origins and signing-certificate attribute read and survive re-encoding; where data came from never decides the verdict")
+    func unknownOrigins() throws {
+        let (evidence, json) = try editedEvidence { tree in
+            var signers = tree["signers"] as! [[String: Any]]
+            var identification = signers[0]["identification"] as! [String: Any]
+            identification["foundIn"] = "ldapDirectory"
+            identification["signingCertificateAttribute"] = "v3"
+            signers[0]["identification"] = identification
+            var chains = signers[0]["chains"] as! [[String: Any]]
+            var path = chains[0]["path"] as! [[String: Any]]
+            path[1]["source"] = "ldapDirectory"
+            chains[0]["path"] = path
+            signers[0]["chains"] = chains
+            var stamps = signers[0]["timestamps"] as! [[String: Any]]
+            stamps[0]["tsaCertificateSource"] = "ldapDirectory"
+            signers[0]["timestamps"] = stamps
+            tree["signers"] = signers
+            var sources = tree["revocationSources"] as! [[String: Any]]
+            sources[0]["origin"] = "scvpResponder"
+            tree["revocationSources"] = sources
+        }
+        let signer = evidence.signers[0]
+        #expect(signer.identification.foundIn == CertificateOrigin(rawValue: "ldapDirectory"))
+        #expect(signer.identification.signingCertificateAttribute.rawValue == "v3")
+        #expect(![SigningCertificateAttribute.v1, .v2, .absent].contains(signer.identification.signingCertificateAttribute))
+        #expect(signer.chains[0].path[1].source.rawValue == "ldapDirectory" && signer.chains[0].path[1].source != .signedData)
+        #expect(signer.timestamps[0].tsaCertificateSource?.rawValue == "ldapDirectory")
+        #expect(evidence.revocationSources[0].origin == RevocationOrigin(rawValue: "scvpResponder"))
+        #expect(![RevocationOrigin.signedData, .supplied, .fetched].contains(evidence.revocationSources[0].origin))
+        try expectSurvives(evidence, json)
+        let original = try Repository.evidence("gost-qualified-t")
+        for rule in [try Rule(id: "r", check: "chain"), try Rule(id: "r", check: "revocation", params: "require: always")] {
+            #expect(judge(rule, original) == .passed)
+            #expect(judge(rule, evidence) == .passed)
+        }
+    }
+
     @Test("the journal keeps a verdict this version does not know: it reads, re-encodes and hashes as written")
     func unknownJournalIndication() throws {
         let record = JournalRecord(requestID: "r", documentDigest: nil, signatureDigest: "b", signers: [], policyID: "default",

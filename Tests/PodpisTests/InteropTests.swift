@@ -41,7 +41,7 @@ struct InteropTests {
         #expect(made.status == 0, "\(made.stderr)")
         let (evidence, report) = try judge(try FileInput.readSmallFile(path: signature, limit: 1 << 20), document: sampleDocument, hierarchy: h)
         #expect(report.indication == .totalPassed, "\(report.signatures.first?.reason ?? "")")
-        #expect(evidence.signers[0].identification.signingCertificateAttribute == "v2")
+        #expect(evidence.signers[0].identification.signingCertificateAttribute == .v2)
         #expect(report.signatures[0].format == "CAdES-BASELINE-B")
     }
 

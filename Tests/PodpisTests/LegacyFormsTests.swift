@@ -22,7 +22,7 @@ struct LegacyFormsTests {
         #expect(signature.format == "CAdES-BASELINE-LT")
         #expect(signature.profile == "CAdES-X Long Type 1")
         #expect(signature.timestamps.map(\.type) == [.signature, .cadesC])
-        #expect(signature.timestamps.allSatisfy { $0.indication == "PASSED" }, "\(signature.timestamps)")
+        #expect(signature.timestamps.allSatisfy { $0.indication == .passed }, "\(signature.timestamps)")
         // The protocol names the form and the CAdES-C timestamp in words.
         var russian = report
         russian.lang = "ru"
@@ -33,7 +33,7 @@ struct LegacyFormsTests {
         let signatureStamp = try #require(evidence.signers[0].timestamps.first { $0.type == .signature })
         #expect(abs(signature.bestSignatureTime.timeIntervalSince(signatureStamp.genTime)) < 1)
         #expect(evidence.validationTime > shape.signerNotAfter)
-        #expect(signatureStamp.tsaCertificateSource == "certificateValues")
+        #expect(signatureStamp.tsaCertificateSource == .certificateValues)
         // Revocation came from revocation-values: the signer's status from an OCSP answer with a Streebog CertID.
         let path = try #require(evidence.signers[0].chains.first?.path)
         #expect(path.first?.revocation.status == .good)
@@ -57,7 +57,7 @@ struct LegacyFormsTests {
         let found = try #require(evidence.signers[0].timestamps.first { $0.type == .signature })
         switch placement {
         case .nowhere:
-            #expect(stamp.indication == "INDETERMINATE")
+            #expect(stamp.indication == .indeterminate)
             #expect(stamp.subIndication == .noSigningCertificateFound)
             #expect(found.imprint.outcome == .valid)
             #expect(found.tsaCertificate == nil)
@@ -67,12 +67,12 @@ struct LegacyFormsTests {
             // Given the TSA certificate (--cert), the token is validated in full and proves the time again.
             let (supplied, withCert) = try shape.verify(certificates: [shape.tsa.certificate])
             #expect(withCert.indication == .totalPassed, "\(withCert.signatures[0].reason)")
-            #expect(withCert.signatures[0].timestamps.allSatisfy { $0.indication == "PASSED" })
-            #expect(supplied.signers[0].timestamps[0].tsaCertificateSource == "supplied")
+            #expect(withCert.signatures[0].timestamps.allSatisfy { $0.indication == .passed })
+            #expect(supplied.signers[0].timestamps[0].tsaCertificateSource == .supplied)
         default:
-            #expect(stamp.indication == "PASSED", "\(stamp)")
+            #expect(stamp.indication == .passed, "\(stamp)")
             #expect(report.indication == .totalPassed, "\(signature.reason)")
-            let expected = ["token": "token", "certificateValues": "certificateValues", "cadesCTimestamp": "timestamp"][placement.rawValue]
+            let expected: CertificateOrigin? = ["token": .token, "certificateValues": .certificateValues, "cadesCTimestamp": .timestamp][placement.rawValue]
             #expect(found.tsaCertificateSource == expected)
         }
     }
@@ -86,16 +86,16 @@ struct LegacyFormsTests {
         let stamped = try Tampering.attachTimestamp(signature, token: try Tampering.withoutCertificates(token: token))
         let (_, report) = try judge(stamped, document: sampleDocument, hierarchy: h)
         let stamp = try #require(report.signatures[0].timestamps.first)
-        #expect(stamp.indication == "FAILED")
+        #expect(stamp.indication == .failed)
         #expect(stamp.subIndication == .hashFailure)
         // The right imprint, no certificate: INDETERMINATE, and the signature itself is judged without proof of time.
         let good = try TimestampClient(source: LocalTimestampSource(authority)).token(over: try Tampering.signatureValue(of: signature), digest: .sha256)
         let bare = try Tampering.attachTimestamp(signature, token: try Tampering.withoutCertificates(token: good))
         let (evidence, plain) = try judge(bare, document: sampleDocument, hierarchy: h)
-        #expect(plain.signatures[0].timestamps[0].indication == "INDETERMINATE")
+        #expect(plain.signatures[0].timestamps[0].indication == .indeterminate)
         #expect(plain.signatures[0].timestamps[0].subIndication == .noSigningCertificateFound)
         #expect(plain.indication == .totalPassed, "a timestamp that proves nothing leaves a valid signature valid: \(plain.signatures[0].reason)")
-        #expect(evidence.signers[0].level == "T")
+        #expect(evidence.signers[0].level == .t)
     }
 
     @Test("complete-certificate-references changed after the CAdES-C timestamp: that timestamp FAILED/HASH_FAILURE, the signature timestamp still proves the time")
@@ -104,9 +104,9 @@ struct LegacyFormsTests {
         let (_, report) = try shape.verify()
         let signature = try #require(report.signatures.first)
         let cadesC = try #require(signature.timestamps.first { $0.type == .cadesC })
-        #expect(cadesC.indication == "FAILED")
+        #expect(cadesC.indication == .failed)
         #expect(cadesC.subIndication == .hashFailure)
-        #expect(signature.timestamps.first { $0.type == .signature }?.indication == "PASSED")
+        #expect(signature.timestamps.first { $0.type == .signature }?.indication == .passed)
         #expect(report.indication == .totalPassed, "\(signature.reason)")
         #expect(signature.checks.first { $0.id == "timestamps" }?.status == .warning)
     }

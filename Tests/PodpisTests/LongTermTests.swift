@@ -18,7 +18,7 @@ struct LongTermTests {
         #expect(lt.crlsAdded == 2)
         #expect(lt.certificatesAdded >= 1)
         let inspection = try Inspector.inspect(lt.bytes, subject: nil)
-        #expect(inspection.signers[0].level == "LT")
+        #expect(inspection.signers[0].level == .lt)
         let later = Date().addingTimeInterval(12 * 365 * 86_400)
         // No CRLs given now: only what the signature carries.
         let (_, report) = try judge(lt.bytes, document: sampleDocument, hierarchy: h, crls: [], at: later)

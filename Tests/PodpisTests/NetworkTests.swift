@@ -62,8 +62,8 @@ struct NetworkTests {
         #expect(verified.indication == .totalPassed, "\(verified.signatures.map(\.reason))")
         #expect(verified.signatures.map(\.format) == ["CAdES-BASELINE-T"])
         #expect(evidence.signers[0].chains[0].path[0].revocation.source == .ocsp)
-        #expect(evidence.revocationSources.contains { $0.origin == "fetched" && $0.kind == .ocsp })
-        #expect(evidence.revocationSources.contains { $0.origin == "fetched" && $0.kind == .crl })
+        #expect(evidence.revocationSources.contains { $0.origin == .fetched && $0.kind == .ocsp })
+        #expect(evidence.revocationSources.contains { $0.origin == .fetched && $0.kind == .crl })
         // Offline, nothing is fetched: the CAs publish revocation data, so the verdict cannot be confirmed.
         options.offline = true
         let (_, offline) = try options.verify(document)

@@ -118,7 +118,7 @@ struct OtherProducersTests {
         #expect(alone.subIndication == .noSigningCertificateFound)
         #expect(!alone.signatures[0].checks.contains { $0.status == .failed && $0.id != "signer-certificate" })
         let (evidence, supplied) = try run(sender)
-        #expect(evidence.signers[0].identification.foundIn == "supplied")
+        #expect(evidence.signers[0].identification.foundIn == .supplied)
         #expect(evidence.signers[0].signatureValue.outcome == .valid)
         #expect(evidence.signers[0].messageDigest.outcome == .valid)
         #expect(supplied.signatures[0].checks.first { $0.id == "signature-value" }?.status == .passed)
@@ -191,14 +191,14 @@ struct OtherProducersTests {
         let certificates = try CMSMessage.parse(der: lta, subject: nil).certificates
         let fewer = try Tampering.replaceCertificates(lta, with: Array(certificates.dropLast()))
         let (_, derReport) = try judge(fewer, document: sampleDocument, hierarchy: h)
-        #expect(derReport.signatures[0].timestamps.last?.indication == "FAILED")
+        #expect(derReport.signatures[0].timestamps.last?.indication == .failed)
         let (berEvidence, berReport) = try judge(TestDER.berSkeleton(fewer), document: sampleDocument, hierarchy: h)
         let berArchive = try #require(berReport.signatures[0].timestamps.last)
         #expect(berArchive.type == .archive)
-        #expect(berArchive.indication == "INDETERMINATE")
+        #expect(berArchive.indication == .indeterminate)
         #expect(berArchive.subIndication == .signedDataNotFound)
         #expect(berArchive.reason?.contains("BER") == true, "\(berArchive.reason ?? "")")
-        #expect(berEvidence.signers[0].level == "LT")
+        #expect(berEvidence.signers[0].level == .lt)
         #expect(berReport.signatures[0].format == "CAdES-BASELINE-LT")
     }
 
@@ -221,13 +221,13 @@ struct OtherProducersTests {
         let garbage = TestDER.sequence([TestDER.oid("1.2.840.113549.1.7.2"), TestDER.tlv(0xA0, TestDER.sequence([[0x02, 0x01, 0x03]]))])
         let broken = try Tampering.attachTimestamp(signed, token: garbage)
         let (evidence, report) = try judge(broken, document: sampleDocument, hierarchy: h)
-        #expect(evidence.signers[0].level == "B")
+        #expect(evidence.signers[0].level == .b)
         #expect(report.signatures[0].format == "CAdES-BASELINE-B")
         let stamp = try #require(report.signatures[0].timestamps.first)
-        #expect(stamp.indication == "FAILED")
+        #expect(stamp.indication == .failed)
         #expect(stamp.subIndication == .formatFailure)
         let inspection = try Inspector.inspect(broken, subject: nil)
-        #expect(inspection.signers[0].level == "B")
+        #expect(inspection.signers[0].level == .b)
     }
 
     // MARK: 9. a bare RFC 3161 token
@@ -257,7 +257,7 @@ struct OtherProducersTests {
             #expect(stamp.imprint == hex(try MultiDigest.digest(.streebog256, sampleDocument)))
             let (_, matching) = try run(sampleDocument)
             #expect(matching.indication == .totalPassed, "\(name): \(matching.documentChecks)")
-            #expect(matching.timestamps?.first?.indication == "PASSED")
+            #expect(matching.timestamps?.first?.indication == .passed)
             let (_, other) = try run(Array("другой документ".utf8))
             #expect(other.indication == .totalFailed)
             #expect(other.subIndication == .hashFailure)

@@ -123,7 +123,7 @@ struct PowerOfAttorneyTests {
         let original = MCHD.draft(1, signer: p.head, representative: p.deputy, redelegation: .once, codes: ["02.03.01", "2_FNS28"], lost: true)
         let read = PowerOfAttorneyReader.read(PowerOfAttorneyWriter.xml(original), name: "a.xml")
         #expect(read.parsed, "\(read.error ?? "")")
-        #expect(read.kind == "original")
+        #expect(read.kind == .original)
         #expect(read.number == MCHD.number(1))
         #expect(read.powerCodes == ["02.03.01", "2_FNS28"])
         #expect(read.powers?.first?.name == "Подписание исходящей корреспонденции (02.03.01)")
@@ -136,7 +136,7 @@ struct PowerOfAttorneyTests {
 
         let child = MCHD.draft(2, signer: p.deputy, representative: p.clerk, parent: MCHD.parent(of: original))
         let readChild = PowerOfAttorneyReader.read(PowerOfAttorneyWriter.xml(child), name: "b.xml")
-        #expect(readChild.kind == "redelegation")
+        #expect(readChild.kind == .redelegation)
         #expect(readChild.number == MCHD.number(2))
         #expect(readChild.parentNumber == MCHD.number(1) && readChild.originalNumber == MCHD.number(1))
         #expect(readChild.principalINNLE == "7842012345", "the original principal, from СвПервДовер")

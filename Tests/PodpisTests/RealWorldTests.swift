@@ -80,7 +80,7 @@ struct RealWorldTests {
         let (good, _) = try RealWorld.judge("dss-cades/dss-2011/cades-detached.pkcs7", document: Array("Hello World".utf8))
         #expect(good.signers[0].messageDigest.outcome == .valid)
         #expect(good.signers[0].signatureValue.outcome == .valid)
-        #expect(good.signers[0].level == "B")
+        #expect(good.signers[0].level == .b)
         let (_, bye) = try RealWorld.judge("dss-cades/dss-2011/cades-detached.pkcs7", document: Array("Bye World".utf8))
         #expect(bye.indication == .totalFailed)
         #expect(bye.subIndication == .hashFailure)
@@ -115,7 +115,7 @@ struct RealWorldTests {
         let (good, _) = try RealWorld.judge("dss-cades/dss-2011/cades-enveloping.pkcs7")
         #expect(good.signers[0].messageDigest.outcome == .valid)
         #expect(good.signers[0].signatureValue.outcome == .valid)
-        #expect(good.signers[0].level == "B")
+        #expect(good.signers[0].level == .b)
         let (_, broken) = try RealWorld.judge("dss-cades/dss-2011/cades-enveloping-broken.pkcs7")
         #expect(broken.indication == .totalFailed)
         #expect(broken.subIndication == .hashFailure)
@@ -142,7 +142,7 @@ struct RealWorldTests {
     @Test("DSS: double signing-time: the main signer is CAdES-B and intact (its counter-signature is recorded)")
     func doubleSigningTime() throws {
         let (evidence, _) = try RealWorld.judge("dss-cades/cades-double-signing-time.p7m")
-        #expect(evidence.signers[0].level == "B")
+        #expect(evidence.signers[0].level == .b)
         #expect(evidence.signers[0].messageDigest.outcome == .valid)
         #expect(evidence.signers[0].signatureValue.outcome == .valid)
         #expect(evidence.signers[0].unsignedAttributes.contains("1.2.840.113549.1.9.6"))
@@ -316,7 +316,7 @@ struct DSSVerdictTests {
         }
         for (index, verdict) in (entry.timestamps?.verdicts ?? []).enumerated() {
             let summary = signatures.first.flatMap { index < $0.timestamps.count ? $0.timestamps[index] : nil }
-            check("timestamp \(index) verdict", verdict, summary.map { [$0.indication, $0.subIndication?.rawValue ?? ""] })
+            check("timestamp \(index) verdict", verdict, summary.map { [$0.indication.rawValue, $0.subIndication?.rawValue ?? ""] })
         }
         for (index, expected) in (entry.levels ?? []).enumerated() {
             check("signature \(index) level", expected, index < signatures.count ? level(signatures[index]) : nil)

@@ -22,7 +22,7 @@ struct TimestampTests {
         #expect(stamp.imprint.outcome == .valid)
         #expect(stamp.signatureValue.outcome == .valid)
         #expect(stamp.timeStampingEKU == .valid)
-        #expect(report.signatures[0].timestamps.first?.indication == "PASSED")
+        #expect(report.signatures[0].timestamps.first?.indication == .passed)
         #expect(abs(report.signatures[0].bestSignatureTime.timeIntervalSince(stamp.genTime)) < 1)
     }
 
@@ -103,7 +103,7 @@ struct TimestampTests {
         let forged = try Tampering.attachTimestamp(plain, token: foreignToken)
         let (evidence, report) = try judge(forged, document: sampleDocument, hierarchy: h, at: Date().addingTimeInterval(30 * day))
         #expect(evidence.signers[0].timestamps[0].imprint.outcome == .invalid)
-        #expect(report.signatures[0].timestamps[0].indication == "FAILED")
+        #expect(report.signatures[0].timestamps[0].indication == .failed)
         #expect(report.signatures[0].timestamps[0].subIndication == .hashFailure)
         // Not proof: the expired certificate is judged at the validation time.
         #expect(report.subIndication == .outOfBoundsNoPOE)
@@ -122,7 +122,7 @@ struct TimestampTests {
         // Sanity: the plain signature's own value is what a genuine token would cover; use the genuine imprint.
         let (evidence, report) = try judge(forged, document: sampleDocument, hierarchy: h, at: Date().addingTimeInterval(30 * day))
         #expect(evidence.signers[0].timestamps[0].timeStampingEKU == .invalid)
-        #expect(report.signatures[0].timestamps[0].indication != "PASSED")
+        #expect(report.signatures[0].timestamps[0].indication != .passed)
         #expect(report.subIndication == .outOfBoundsNoPOE)
     }
 
@@ -134,7 +134,7 @@ struct TimestampTests {
         let signer = try h.signer(notAfter: Date().addingTimeInterval(day))
         let stamped = try h.timestampedSignature(signer, authority: authority)
         let (_, report) = try judge(stamped, document: sampleDocument, hierarchy: h, at: Date().addingTimeInterval(30 * day))
-        #expect(report.signatures[0].timestamps[0].indication == "INDETERMINATE")
+        #expect(report.signatures[0].timestamps[0].indication == .indeterminate)
         #expect(report.signatures[0].timestamps[0].subIndication == .noCertificateChainFound)
         #expect(report.subIndication == .outOfBoundsNoPOE)
     }
