@@ -117,7 +117,7 @@ struct ProtocolPage {
 
     init(report: Report, evidence: Evidence?, hash: String) {
         let language = Language(parsing: report.lang)
-        let catalogue = Catalogue(language)
+        let catalogue = Catalogue.report(language)
         let text = Labels(catalogue: catalogue)
         self.t = text.all
         self.lang = language.rawValue
@@ -256,7 +256,7 @@ struct Labels {
     init(catalogue: Catalogue) {
         self.catalogue = catalogue
         var labels: [String: String] = [:]
-        for key in Catalogue.keys(catalogue.language) where key.hasPrefix("report.") {
+        for key in ReportTexts.entries(catalogue.language).keys where key.hasPrefix("report.") {
             labels[String(key.dropFirst("report.".count))] = catalogue.text(MessageKey(key))
         }
         self.all = labels
