@@ -80,10 +80,8 @@ struct MessageCatalogueTests {
     /// The keys typed functions make from values the code enumerates.
     static let made: Set<String> = {
         var keys = Set(MessageKey.families.values.flatMap { $0 }.map(\.rawValue))
-        // The protocol's words for indications, sub-indications and check statuses (`Labels`, "verdict-" + …).
-        keys.formUnion(Indication.allCases.flatMap { ["report.verdict-" + $0.rawValue, "report.verdict-many-" + $0.rawValue] })
-        keys.formUnion(SubIndication.allCases.map { "report.sub-" + $0.rawValue })
-        keys.formUnion([CheckResult.Status.passed, .failed, .warning, .info, .skipped].map { "report.status-" + $0.rawValue })
+        // The protocol's words for indications, sub-indications and check statuses (`Labels`, `.reportVerdict(_:)`, …).
+        keys.formUnion(MessageKey.reportFamilies.values.flatMap { $0 }.map(\.rawValue))
         return keys
     }()
 
