@@ -324,9 +324,6 @@ public enum ReportTexts: MessageTable {
 }
 
 extension Catalogue {
-    /// The engine's catalogue with the protocol's words (``ReportTexts``), merged once per language.
-    static func report(_ language: Language) -> Catalogue { language == .ru ? reportRussian : reportEnglish }
-
-    private static let reportRussian = Catalogue(.ru, adding: [ReportTexts.self])
-    private static let reportEnglish = Catalogue(.en, adding: [ReportTexts.self])
+    /// The engine's catalogue with the protocol's words (``ReportTexts``).
+    static func report(_ language: Language) -> Catalogue { Catalogue(language, adding: [ReportTexts.self]) }
 }

@@ -78,9 +78,6 @@ public enum PageTexts: MessageTable {
 }
 
 extension Catalogue {
-    /// The engine's catalogue with the web page's words (``PageTexts``), merged once per language.
-    static func page(_ language: Language) -> Catalogue { language == .ru ? pageRussian : pageEnglish }
-
-    private static let pageRussian = Catalogue(.ru, adding: [PageTexts.self])
-    private static let pageEnglish = Catalogue(.en, adding: [PageTexts.self])
+    /// The engine's catalogue with the web page's words (``PageTexts``).
+    static func page(_ language: Language) -> Catalogue { Catalogue(language, adding: [PageTexts.self]) }
 }

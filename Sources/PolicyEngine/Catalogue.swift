@@ -1,5 +1,6 @@
 import EvidenceModel
 import Foundation
+import NIOConcurrencyHelpers
 
 /// The languages of user-facing text (EvidenceModel's, so that every layer's messages share them).
 public typealias Language = EvidenceModel.Language
@@ -20,12 +21,26 @@ public struct Catalogue: Sendable {
     }
 
     /// The engine's catalogue with the texts of the layers that say them (PodpisReport's `ReportTexts`, the server's
-    /// page, the command line's words and help). A layer builds this once per language and keeps it: the merge is
-    /// not free. A key an added table defines again is a mistake (`duplicateKeys(_:adding:)`); the engine's text wins.
+    /// page, the command line's words and help). Each combination is merged once and kept (`merged`). A key an added
+    /// table defines again is a mistake (`duplicateKeys(_:adding:)`); the engine's text wins.
     public init(_ language: Language, adding tables: [any MessageTable.Type]) {
         self.language = language
-        let base = language == .ru ? Catalogue.allRussian : Catalogue.allEnglish
-        self.entries = tables.reduce(base) { $0.merging($1.entries(language)) { base, _ in base } }
+        let key = MergedKey(language: language, tables: tables.map { ObjectIdentifier($0) })
+        self.entries = Catalogue.merged.withLockedValue { merged in
+            if let entries = merged[key] { return entries }
+            let base = language == .ru ? Catalogue.allRussian : Catalogue.allEnglish
+            let entries = tables.reduce(base) { $0.merging($1.entries(language)) { base, _ in base } }
+            merged[key] = entries
+            return entries
+        }
+    }
+
+    /// The catalogues merged with layers' tables so far, by language and tables.
+    private static let merged = NIOLockedValueBox<[MergedKey: [String: String]]>([:])
+
+    private struct MergedKey: Hashable {
+        let language: Language
+        let tables: [ObjectIdentifier]
     }
 
     /// The text for `key` with `{placeholders}` filled in; an unknown key renders as itself (and a test keeps

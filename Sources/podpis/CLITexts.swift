@@ -12,9 +12,6 @@ enum CLITexts: MessageTable {
 }
 
 extension Catalogue {
-    /// The engine's catalogue with the command line's words (``CLITexts``), merged once per language.
-    static func cli(_ language: Language) -> Catalogue { language == .ru ? cliRussian : cliEnglish }
-
-    private static let cliRussian = Catalogue(.ru, adding: [CLITexts.self])
-    private static let cliEnglish = Catalogue(.en, adding: [CLITexts.self])
+    /// The engine's catalogue with the command line's words (``CLITexts``).
+    static func cli(_ language: Language) -> Catalogue { Catalogue(language, adding: [CLITexts.self]) }
 }
