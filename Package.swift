@@ -157,6 +157,8 @@ let package = Package(
             dependencies: [
                 "SigningCore", "SigningCoreTestSupport", "PolicyEngine", "EvidenceModel", "PodpisService", "PodpisServer", "PodpisJournal",
                 "PodpisReport", "PodpisContainer", "PodpisPDF", "PodpisDefaults",
+                // The command line's own catalogue (`CLITexts`), for the two-way catalogue test.
+                "podpis",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

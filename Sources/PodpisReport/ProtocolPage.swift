@@ -98,7 +98,7 @@ struct ProtocolPage {
 
         init(_ stamp: TimestampSummary, text: Labels) {
             let passed = stamp.indication == .passed
-            type = text["ts-type-" + stamp.type.rawValue]
+            type = text[.reportTimestampType(stamp.type)]
             time = DateText.full(stamp.genTime)
             tsa = stamp.tsa ?? "—"
             css = passed ? "passed" : "failed"
@@ -117,7 +117,7 @@ struct ProtocolPage {
 
     init(report: Report, evidence: Evidence?, hash: String) {
         let language = Language(parsing: report.lang)
-        let catalogue = Catalogue(language)
+        let catalogue = Catalogue.report(language)
         let text = Labels(catalogue: catalogue)
         self.t = text.all
         self.lang = language.rawValue
@@ -133,9 +133,9 @@ struct ProtocolPage {
         let legal = Set(report.signatures.map(\.legal.conclusion)).count == 1 ? report.signatures.first?.legal : nil
         self.verdict = Verdict(
             css: Self.css(report.indication), symbol: Self.symbol(report.indication),
-            headline: text[(single ? "verdict-" : "verdict-many-") + report.indication.rawValue],
+            headline: text[.reportVerdict(report.indication, many: !single)],
             code: Self.code(report.indication, report.subIndication),
-            meaning: report.subIndication.map { text["sub-" + $0.rawValue] }, reason: reason,
+            meaning: report.subIndication.map { text[.reportMeaning($0)] }, reason: reason,
             conclusion: legal?.conclusion, basis: legal?.basis)
 
         if let document = report.document {
@@ -144,7 +144,7 @@ struct ProtocolPage {
             if let size = document.size {
                 rows.append(Row(label: text["document-size"], value: catalogue.text("report.bytes", ["size": "\(size)"]), mono: false))
             }
-            rows.append(Row(label: text["document-source"], value: text["source-" + document.source], mono: false))
+            rows.append(Row(label: text["document-source"], value: text[.reportSource(document.source)], mono: false))
             for (algorithm, digest) in document.digests.sorted(by: { $0.key < $1.key }) {
                 rows.append(Row(label: catalogue.text("report.digest", ["algorithm": algorithm]), value: digest, mono: true))
             }
@@ -256,18 +256,51 @@ struct Labels {
     init(catalogue: Catalogue) {
         self.catalogue = catalogue
         var labels: [String: String] = [:]
-        for key in Catalogue.keys(catalogue.language) where key.hasPrefix("report.") {
+        for key in ReportTexts.entries(catalogue.language).keys where key.hasPrefix("report.") {
             labels[String(key.dropFirst("report.".count))] = catalogue.text(MessageKey(key))
         }
         self.all = labels
     }
 
     subscript(_ name: String) -> String { all[name] ?? catalogue.text(.reportLabel(name)) }
+
+    /// A label made from a value (`.reportVerdict(.totalPassed)`).
+    subscript(_ key: MessageKey) -> String { catalogue.text(key) }
 }
 
+/// The protocol's labels made from a value, one typed function per family (as the engine's `MessageKeys.swift`), so
+/// that no label is spelled by concatenation where it is used.
 extension MessageKey {
     /// `report.signer`, …: a label of the protocol, by the name its template uses.
     static func reportLabel(_ name: String) -> MessageKey { MessageKey("report." + name) }
+
+    /// `report.verdict-TOTAL-PASSED`, …: the headline for an indication; `report.verdict-many-…` when several
+    /// signatures share it.
+    static func reportVerdict(_ indication: Indication, many: Bool = false) -> MessageKey {
+        reportLabel((many ? "verdict-many-" : "verdict-") + indication.rawValue)
+    }
+
+    /// `report.sub-HASH_FAILURE`, …: what a sub-indication means.
+    static func reportMeaning(_ sub: SubIndication) -> MessageKey { reportLabel("sub-" + sub.rawValue) }
+
+    /// `report.status-passed`, …: a check's status.
+    static func reportStatus(_ status: CheckResult.Status) -> MessageKey { reportLabel("status-" + status.rawValue) }
+
+    /// `report.ts-type-archive`, …: a timestamp's kind.
+    static func reportTimestampType(_ type: TimestampType) -> MessageKey { reportLabel("ts-type-" + type.rawValue) }
+
+    /// `report.source-detached`, …: where the verified document came from.
+    static func reportSource(_ source: String) -> MessageKey { reportLabel("source-" + source) }
+
+    /// The families the functions above make from values the code enumerates (for the two-way catalogue test); a
+    /// timestamp's kind and a document's source come from evidence as text.
+    package static var reportFamilies: [String: [MessageKey]] {
+        [
+            "report.verdict-": Indication.allCases.flatMap { [reportVerdict($0), reportVerdict($0, many: true)] },
+            "report.sub-": SubIndication.allCases.map(reportMeaning),
+            "report.status-": [CheckResult.Status.passed, .failed, .warning, .info, .skipped].map(reportStatus),
+        ]
+    }
 }
 
 /// Dates as the protocol prints them: Moscow time (МСК, UTC+3), `2026-11-25 15:00:00 МСК`, and Moscow days
@@ -283,7 +316,7 @@ enum DateText {
 extension ProtocolPage.CheckRow {
     init(_ check: CheckResult, text: Labels) {
         self.init(
-            id: check.name ?? check.id, css: check.status.rawValue, status: text["status-" + check.status.rawValue], message: check.message,
+            id: check.name ?? check.id, css: check.status.rawValue, status: text[.reportStatus(check.status)], message: check.message,
             basis: check.basis, code: check.subIndication?.rawValue)
     }
 }
@@ -297,9 +330,9 @@ extension ProtocolPage.SignatureBlock {
         heading = catalogue.text("report.signature-heading", ["number": "\(number)", "count": "\(count)"])
         css = ProtocolPage.css(signature.indication)
         symbol = ProtocolPage.symbol(signature.indication)
-        verdict = text["verdict-" + signature.indication.rawValue]
+        verdict = text[.reportVerdict(signature.indication)]
         code = ProtocolPage.code(signature.indication, signature.subIndication)
-        meaning = signature.subIndication.map { text["sub-" + $0.rawValue] }
+        meaning = signature.subIndication.map { text[.reportMeaning($0)] }
         reason = signature.reason
         conclusion = signature.legal.conclusion
         basis = signature.legal.basis
@@ -350,7 +383,7 @@ extension ProtocolPage.SignatureBlock {
                 signer: counter.signer?.name ?? text["unknown-signer"],
                 time: DateText.full(counter.claimedSigningTime ?? counter.bestSignatureTime),
                 css: counter.indication == .totalPassed ? "passed" : counter.indication == .totalFailed ? "failed" : "warning",
-                verdict: text["verdict-" + counter.indication.rawValue],
+                verdict: text[.reportVerdict(counter.indication)],
                 code: ProtocolPage.code(counter.indication, counter.subIndication), reason: counter.reason)
         }
         hasCounterSignatures = !counterSignatures.isEmpty

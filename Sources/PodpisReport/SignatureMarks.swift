@@ -13,7 +13,7 @@ public enum SignatureMarks {
     }
 
     public static func marks(for report: Report, language: Language) -> [Mark] {
-        let catalogue = Catalogue(language)
+        let catalogue = Catalogue.report(language)
         return report.signatures.map { signature in
             var lines: [String] = []
             if let signer = signature.signer {

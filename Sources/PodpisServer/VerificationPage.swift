@@ -81,7 +81,7 @@ public struct VerificationPage: Sendable {
 
     static func render(language: Language, policies: [(id: String, title: String, version: String)], defaultPolicy: String,
                        maxBytes: Int, keyRequired: Bool) -> String {
-        let t = Catalogue(language)
+        let t = Catalogue.page(language)
         let action = language == .ru ? "/" : "/?lang=en"
         let other = language == .ru ? ("/?lang=en", "English") : ("/", "Русский")
         func policySelect(_ id: String) -> String {
@@ -144,7 +144,7 @@ public struct VerificationPage: Sendable {
     }
 
     static func renderProblem(_ problem: Problem, language: Language) -> String {
-        let t = Catalogue(language)
+        let t = Catalogue.page(language)
         let slug = problem.type.hasPrefix(Problem.base) ? String(problem.type.dropFirst(Problem.base.count)) : problem.type
         let key = MessageKey.pageProblem(slug)
         let known = t.text(key)

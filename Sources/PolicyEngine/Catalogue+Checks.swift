@@ -68,15 +68,6 @@ extension Catalogue {
         "lint.extends-refused": "основана на политике «{id}», которая не загружается ({other}); эта политика тоже не принимается",
         "policy.refused": "политика «{id}» не загружается из-за ошибок в {file}: {first}",
 
-        "explain.block": "блок проверки: {block}; при невыполнении по умолчанию: {sub}",
-        "explain.params": "параметры: {params}",
-        "explain.vocabulary": "Словарь проверок политики ({count}): каждое правило политики называет одну из них.",
-        "explain.check": "{name} — {summary}",
-        "explain.check-block": "   блок: {block}; при невыполнении: {sub}; сообщения: {keys}",
-        "explain.check-param": "   параметр {param}: {type}{allowed}{default}",
-        "explain.allowed": "; значения: {values}",
-        "explain.default": "; по умолчанию {value}",
-        "explain.required": "; обязателен",
     ]
 
     static let checksEnglish: [String: String] = [
@@ -146,15 +137,6 @@ extension Catalogue {
         "lint.extends-refused": "extends «{id}», which does not load ({other}); this policy is refused too",
         "policy.refused": "the policy «{id}» does not load because of errors in {file}: {first}",
 
-        "explain.block": "building block: {block}; if it fails, by default: {sub}",
-        "explain.params": "parameters: {params}",
-        "explain.vocabulary": "The policy checks ({count}): every rule of a policy names one of them.",
-        "explain.check": "{name} — {summary}",
-        "explain.check-block": "   block: {block}; if it fails: {sub}; messages: {keys}",
-        "explain.check-param": "   parameter {param}: {type}{allowed}{default}",
-        "explain.allowed": "; values: {values}",
-        "explain.default": "; default {value}",
-        "explain.required": "; required",
     ]
 
     /// The words of parameter types (`ParameterInfo.type`, written in English in the check types) in Russian, longest

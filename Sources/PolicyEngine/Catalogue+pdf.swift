@@ -38,19 +38,6 @@ extension Catalogue {
         "pdf.changed-after": "changed after signing",
         "pdf.unchanged-after": "not changed after signing",
         "pdf.document-timestamp": "document timestamp «{field}»: revision {revision}, {time}, {verdict}",
-        "pdf.empty-fields": "Empty signature fields: {fields}",
-        // «Отметка об электронной подписи» (ГОСТ Р 7.0.97-2016, 5.23)
-        "stamp.title": "Document signed with an electronic signature",
-        "stamp.certificate": "Certificate: {serial}",
-        "stamp.owner": "Owner: {owner}",
-        "stamp.validity": "Valid from {from} to {to}",
-        "stamp.verdict": "Verification: {verdict}, {time}",
-        "report.pdf": "Signed PDF",
-        "report.pdf-file": "File",
-        "report.marks": "Electronic signature marks for printing (ГОСТ Р 7.0.97-2016, 5.23)",
-        // CLI messages
-        "cli.signed-pdf": "{document}: signed by {signer} ({key}, PAdES-BASELINE-{level}) into {output}",
-        "cli.stamped": "{document}: printable copy with {count} signature mark(s) written to {output}",
     ]
 
     static let pdfRussian: [String: String] = [
@@ -90,16 +77,5 @@ extension Catalogue {
         "pdf.changed-after": "изменён после подписания",
         "pdf.unchanged-after": "после подписания не изменялся",
         "pdf.document-timestamp": "метка времени документа «{field}»: редакция {revision}, {time}, {verdict}",
-        "pdf.empty-fields": "Пустые поля подписи: {fields}",
-        "stamp.title": "Документ подписан электронной подписью",
-        "stamp.certificate": "Сертификат: {serial}",
-        "stamp.owner": "Владелец: {owner}",
-        "stamp.validity": "Действителен с {from} по {to}",
-        "stamp.verdict": "Проверка: {verdict}, {time}",
-        "report.pdf": "Подписанный PDF",
-        "report.pdf-file": "Файл",
-        "report.marks": "Отметки об электронной подписи для печати (ГОСТ Р 7.0.97-2016, п. 5.23)",
-        "cli.signed-pdf": "{document}: подписан — {signer} ({key}, PAdES-BASELINE-{level}), результат в {output}",
-        "cli.stamped": "{document}: копия для печати с отметками об электронной подписи ({count}) записана в {output}",
     ]
 }

@@ -50,7 +50,7 @@ struct ArchiveRefreshCommand: AsyncParsableCommand {
     @OptionGroup(title: helpString("group.paths")) var paths: PathOptions
 
     func run() async throws {
-        let catalogue = Catalogue(languageOptions.language)
+        let catalogue = Catalogue.cli(languageOptions.language)
         let policy = try folders.catalog().policy(self.policy)
         guard dryRun || tsa.tsa != nil else { throw PodpisError(.usage, "renewing needs a timestamping authority: give --tsa URL (or --dry-run)") }
         let certificates = try paths.certificates()

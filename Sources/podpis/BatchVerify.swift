@@ -10,7 +10,7 @@ extension VerifyCommand {
     /// end, and the exit code of the worst verdict.
     func runBatch(_ source: String) throws {
         let language = languageOptions.language
-        let text = Catalogue(language)
+        let text = Catalogue.cli(language)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
             throw PodpisError(.noInput, "no such folder or manifest", subject: source)

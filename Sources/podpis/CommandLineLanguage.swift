@@ -79,7 +79,7 @@ func help(_ key: String) -> ArgumentHelp {
 
 /// The same text as a plain string (abstracts, discussions, group titles, validation errors).
 func helpString(_ key: String) -> String {
-    Catalogue(CommandLineLanguage.current).text(.help(key))
+    Catalogue.cli(CommandLineLanguage.current).text(.help(key))
 }
 
 extension MessageKey {
@@ -94,7 +94,7 @@ enum ArgumentMessages {
     /// `language`; the commands' texts are already in it.
     static func help(_ text: String, language: Language) -> String {
         guard language == .ru else { return text }
-        let words = Catalogue(language)
+        let words = Catalogue.cli(language)
         var result = text
         // Headings keep their width where ArgumentParser indents after them ("USAGE: " and "ВЫЗОВ: " are 7 wide).
         let replacements: [(String, String)] = [
@@ -120,7 +120,7 @@ enum ArgumentMessages {
     /// One line for an argument error: ArgumentParser's message (in `language`), the command it is about, and where
     /// to read its help.
     static func errorLine(_ message: String, command: [String], language: Language) -> String {
-        let words = Catalogue(language)
+        let words = Catalogue.cli(language)
         var text = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             .joined(separator: " ")
         if language == .ru { text = translate(text, words) }
@@ -191,7 +191,7 @@ enum ArgumentMessages {
                 continue
             }
             let available = subcommands.map { commandName($0) }
-            let words = Catalogue(language)
+            let words = Catalogue.cli(language)
             let group = path.isEmpty ? "" : path.joined(separator: " ") + ": "
             var values = ["name": token, "group": group, "available": available.joined(separator: ", ")]
             if let suggestion = nearest(token, among: available) {

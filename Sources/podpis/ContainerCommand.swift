@@ -25,7 +25,7 @@ struct ContainerListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let opened = try ASiCContainer(path: container)
-        let catalogue = Catalogue(languageOptions.language)
+        let catalogue = Catalogue.cli(languageOptions.language)
         Console.out(catalogue.text("container.heading", ["type": opened.kind.rawValue, "name": container]))
         for file in opened.dataFiles {
             Console.out("  \(file.name)\t\(file.uncompressedSize)")
@@ -63,7 +63,7 @@ struct ContainerExtractCommand: AsyncParsableCommand {
         var folder = to ?? (container as NSString).deletingPathExtension
         if folder == container { folder += ".files" }
         let written = try ContainerExtractor.extract(opened, to: folder, force: force)
-        let catalogue = Catalogue(languageOptions.language)
+        let catalogue = Catalogue.cli(languageOptions.language)
         Console.note(catalogue.text("cli.extracted", ["count": "\(written.count)", "folder": folder, "container": container]))
         for path in written { Console.out(path) }
     }

@@ -43,7 +43,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let language = languageOptions.language
-        let text = Catalogue(language)
+        let text = Catalogue.cli(language)
         func step(_ key: MessageKey, _ args: [String: String] = [:]) { Console.out("▸ " + text.text(key, args)) }
 
         let layout = try preparePKI(step: step)

@@ -24,7 +24,7 @@ struct TimestampCommand: AsyncParsableCommand {
         let bytes = try FileInput.readSignature(path: signature)
         let (result, added) = try Timestamper.addSignatureTimestamps(to: bytes, subject: signature, client: client)
         try FileInput.writeAtomically(result, to: out ?? signature)
-        Console.note(Catalogue(Console.language).text("cli.timestamped", ["signature": out ?? signature, "count": "\(added)"]))
+        Console.note(Catalogue.cli(Console.language).text("cli.timestamped", ["signature": out ?? signature, "count": "\(added)"]))
     }
 }
 
@@ -56,6 +56,6 @@ struct ExtendCommand: AsyncParsableCommand {
                                document: content)
         try FileInput.writeAtomically(result, to: out ?? signature)
         let levels = (try Inspector.inspect(result, subject: signature)).signers.map(\.level.rawValue).joined(separator: ", ")
-        Console.note(Catalogue(Console.language).text("cli.extended", ["signature": out ?? signature, "level": levels]))
+        Console.note(Catalogue.cli(Console.language).text("cli.extended", ["signature": out ?? signature, "level": levels]))
     }
 }

@@ -61,7 +61,7 @@ struct InspectCommand: AsyncParsableCommand {
             Console.out(String(decoding: try JSONEncoder.podpis().encode(power), as: UTF8.self))
             return
         }
-        let catalogue = Catalogue(languageOptions.language)
+        let catalogue = Catalogue.cli(languageOptions.language)
         // МЧД dates are Moscow calendar days (the reader keeps them as instants at the day's Moscow bounds).
         func day(_ date: Date?) -> String { date.map(MoscowTime.isoDay) ?? "—" }
         func person(_ who: PowerOfAttorneyEvidence.Person) -> String {
@@ -129,7 +129,7 @@ struct InspectCommand: AsyncParsableCommand {
             return
         }
         let language = languageOptions.language
-        let t = Catalogue(language)
+        let t = Catalogue.cli(language)
         var lines = [t.text("inspect.pdf.heading", ["name": signature, "count": "\(fields.count)"])]
         for (field, inspection) in zip(fields, inspections) {
             let range = field.byteRange.map(String.init).joined(separator: " ")
@@ -152,7 +152,7 @@ struct InspectCommand: AsyncParsableCommand {
             Console.out(String(decoding: try JSONEncoder.podpis().encode(container), as: UTF8.self))
             return
         }
-        let catalogue = Catalogue(languageOptions.language)
+        let catalogue = Catalogue.cli(languageOptions.language)
         var lines = [catalogue.text("container.heading", ["type": container.type, "name": signature])]
         lines += container.files.map { "  \($0.name)\t\($0.size)" }
         for entry in container.signatures {
@@ -174,7 +174,7 @@ struct InspectCommand: AsyncParsableCommand {
 
     /// The structure in words, in `language` (times in Moscow time).
     static func lines(_ inspection: Inspection, name: String, language: Language = Console.language) -> [String] {
-        let t = Catalogue(language)
+        let t = Catalogue.cli(language)
         let zone = language == .ru ? "МСК" : "MSK"
         func time(_ date: Date) -> String { MoscowTime.format(date) + " " + zone }
         func readable(_ rfc2253: String) -> String { SubjectText.render(rfc2253, language: language) }

@@ -30,7 +30,7 @@ struct PKIDemoCommand: AsyncParsableCommand {
             throw PodpisError(.cannotCreate, .demoPkiExists, subject: directory)
         }
         let layout = try DemoPKI.create(in: directory, baseURL: baseURL)
-        let catalogue = Catalogue(Console.language)
+        let catalogue = Catalogue.cli(Console.language)
         Console.note(catalogue.text("cli.pki-created", ["dir": layout.directory]))
         Console.out(catalogue.text("pki.files", ["trust": layout.trustDirectory, "dir": layout.directory]))
     }

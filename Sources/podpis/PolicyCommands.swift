@@ -29,7 +29,7 @@ struct PolicyListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let catalog = try options.catalog()
-        Console.note(Catalogue(options.language).text("cli.policies-from", ["source": DefaultsText.describe(catalog.policiesSource, options.language)]))
+        Console.note(Catalogue.cli(options.language).text("cli.policies-from", ["source": DefaultsText.describe(catalog.policiesSource, options.language)]))
         for policy in catalog.registry.policies.values.sorted(by: { $0.id < $1.id }) {
             let version = policy.version(at: Date())
             Console.out("\(policy.id)\t\(version.version)\t\(policy.title.text(options.language))\t\(policy.source ?? "")")
@@ -73,7 +73,7 @@ struct PolicyExplainCommand: AsyncParsableCommand {
 
     func run() async throws {
         let language = options.language
-        let text = Catalogue(language)
+        let text = Catalogue.cli(language)
         if checks {
             Console.out(Self.vocabulary(language))
             if id == nil { return }
@@ -118,7 +118,7 @@ struct PolicyExplainCommand: AsyncParsableCommand {
 
     /// The vocabulary, from the registry of check types.
     static func vocabulary(_ language: Language) -> String {
-        let text = Catalogue(language)
+        let text = Catalogue.cli(language)
         var lines = [text.text("explain.vocabulary", ["count": "\(CheckRegistry.all.count)"])]
         for check in CheckRegistry.all {
             lines.append("")
@@ -164,7 +164,7 @@ struct PolicyLintCommand: AsyncParsableCommand {
             Console.out(diagnostic.rendered(options.language))
         }
         let errors = diagnostics.filter { !$0.isWarning }.count
-        Console.note(Catalogue(options.language).text("lint.summary", ["files": "\(count)", "errors": "\(errors)"]))
+        Console.note(Catalogue.cli(options.language).text("lint.summary", ["files": "\(count)", "errors": "\(errors)"]))
         if errors > 0 { throw ExitCode(ExitCodes.dataFormat) }
     }
 }
@@ -191,7 +191,7 @@ struct PolicyTestCommand: AsyncParsableCommand {
         var failed = problems.count
         for testCase in cases {
             guard let policy = catalog.registry.policy(testCase.policy) else {
-                Console.out("✗ \(shown(testCase.file)): " + Catalogue(options.language).text("policy-test.unknown-policy", ["policy": testCase.policy]))
+                Console.out("✗ \(shown(testCase.file)): " + Catalogue.cli(options.language).text("policy-test.unknown-policy", ["policy": testCase.policy]))
                 failed += 1
                 continue
             }
@@ -204,7 +204,7 @@ struct PolicyTestCommand: AsyncParsableCommand {
                 Console.out("✗ \(testCase.policy)/\(name): \(result.mismatches.joined(separator: "; "))")
             }
         }
-        Console.note(Catalogue(options.language).text("policy-test.summary", ["count": "\(cases.count)", "failed": "\(failed)"]))
+        Console.note(Catalogue.cli(options.language).text("policy-test.summary", ["count": "\(cases.count)", "failed": "\(failed)"]))
         if cases.isEmpty && problems.isEmpty {
             throw PodpisError(.noInput, .noTestCases, subject: embeddedCopy == nil ? directory : EmbeddedDefaults.prefix + "policies/tests")
         }
@@ -243,7 +243,7 @@ struct PolicyImpactCommand: AsyncParsableCommand {
             throw PodpisError(.dataFormat, error.rendered(options.language))
         }
         let editedPolicy = try edited.policy(file)
-        let text = Catalogue(options.language)
+        let text = Catalogue.cli(options.language)
         // What the edit is weighed against: a file, a git revision, the committed version, or the catalog's policy.
         let current: PolicyCatalog
         let currentPolicy: Policy
@@ -332,7 +332,7 @@ struct TrustImportRUCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let text = Catalogue(Console.language)
+        let text = Catalogue.cli(Console.language)
         let data: [UInt8]
         let name: String
         if let url {
@@ -397,7 +397,7 @@ struct EmbeddedCopy {
 /// Where defaults came from, said in the user's language.
 enum DefaultsText {
     static func describe(_ source: DefaultsSource, _ language: Language) -> String {
-        let text = Catalogue(language)
+        let text = Catalogue.cli(language)
         switch source {
         case .option(let path): return text.text("defaults.option", ["path": path])
         case .environment(let variable, let path): return text.text("defaults.environment", ["path": path, "variable": variable])

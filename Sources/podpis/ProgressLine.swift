@@ -21,7 +21,7 @@ enum ProgressLine {
         func draw() {
             let done = min(progress.bytes, total)
             let seconds = max(Date().timeIntervalSince(started), 0.001)
-            let line = Catalogue(language).text("progress.hashing", [
+            let line = Catalogue.cli(language).text("progress.hashing", [
                 "file": name, "done": size(done, language), "total": size(total, language),
                 "percent": "\(Int(Double(done) * 100 / Double(max(total, 1))))", "rate": size(UInt64(Double(done) / seconds), language),
             ])

@@ -6,7 +6,7 @@ import PolicyEngine
 /// The human form of a report: one line per signature — a mark, the signer's name, the verdict, the reason.
 enum ReportText {
     static func print(_ report: Report, signatureName: String, language: Language) {
-        let catalogue = Catalogue(language)
+        let catalogue = Catalogue.cli(language)
         if report.signatures.isEmpty, let timestamps = report.timestamps, !timestamps.isEmpty {
             // A bare timestamp token: its verdict line, then what it stamps.
             let mark = report.indication == .totalPassed ? "✓" : (report.indication == .totalFailed ? "✗" : "?")

@@ -107,7 +107,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             throw error
         }
         try await journal.close()
-        let text = Catalogue(Console.language)
+        let text = Catalogue.cli(Console.language)
         // A journal of one chain "0" reads as it always has; with several nodes each line names its node.
         let nodes = Set(result.chain.nodes.keys).union(result.checkpointed.keys)
         let single = nodes.isEmpty || nodes == [JournalNodes.single]

@@ -93,7 +93,7 @@ struct PKIRevokeCommand: AsyncParsableCommand {
         }
         let time = try date.map(TimeArgument.parse) ?? Date()
         try DemoPKIService.revoke(directory: directory, certificate: cert, at: time, reason: why)
-        Console.note(Catalogue(Console.language).text("pki.revoked", [
+        Console.note(Catalogue.cli(Console.language).text("pki.revoked", [
             "certificate": certificate, "serial": cert.serialHex, "time": MoscowTime.format(time), "reason": why.name,
         ]))
     }

@@ -98,7 +98,7 @@ struct SignCommand: AsyncParsableCommand {
             let raised = try raise(signed, name: output, to: target, tsa: tsa, paths: paths, certificates: chain, document: .file(path: document))
             try FileInput.writeAtomically(raised, to: output)
         }
-        let catalogue = Catalogue(languageOptions.language)
+        let catalogue = Catalogue.cli(languageOptions.language)
         Console.note(catalogue.text("cli.signed", [
             "document": document, "signature": output, "signer": identity.certificate.info().displayName,
             "key": identity.key.keyType, "level": target.rawValue,
@@ -123,7 +123,7 @@ extension CosignCommand {
                 try Signer.cosign(signature: existing, signatureName: document + "!META-INF/signature.p7s",
                                   content: .file(dataPath), identity: identity, options: options)
             })
-        let catalogue = Catalogue(languageOptions.language)
+        let catalogue = Catalogue.cli(languageOptions.language)
         Console.note(catalogue.text("cli.cosigned", ["signature": output + " (" + added + ")", "signer": identity.certificate.info().displayName]))
     }
 }
@@ -164,7 +164,7 @@ extension SignCommand {
                 try finish(try Signer.sign(.file(document), identity: identity, options: options))
             }
         }
-        let catalogue = Catalogue(languageOptions.language)
+        let catalogue = Catalogue.cli(languageOptions.language)
         Console.note(catalogue.text("cli.signed-container", [
             "documents": documents.joined(separator: ", "), "container": output, "type": kind == .asice ? "ASiC-E" : "ASiC-S",
             "signer": identity.certificate.info().displayName, "key": identity.key.keyType, "level": target.rawValue,
@@ -211,7 +211,7 @@ struct CosignCommand: AsyncParsableCommand {
         _ = try Signer.cosign(
             signature: existing, signatureName: signaturePath, content: documentPath.map { .file($0) }, identity: identity,
             options: options, output: output)
-        let catalogue = Catalogue(languageOptions.language)
+        let catalogue = Catalogue.cli(languageOptions.language)
         Console.note(catalogue.text("cli.cosigned", ["signature": output, "signer": identity.certificate.info().displayName]))
     }
 }

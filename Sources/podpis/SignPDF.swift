@@ -28,7 +28,7 @@ extension SignCommand {
             ocspResponses: try paths.ocspResponses(), revocation: paths.revocation)
         let signed = try PAdESSigner.sign(pdf: pdf, name: document, identity: identity, settings: settings)
         try FileInput.writeAtomically(signed, to: output)
-        let catalogue = Catalogue(languageOptions.language)
+        let catalogue = Catalogue.cli(languageOptions.language)
         Console.note(catalogue.text("cli.signed-pdf", [
             "document": document, "output": output, "signer": identity.certificate.info().displayName,
             "key": identity.key.keyType, "level": target.rawValue,

@@ -73,6 +73,6 @@ struct StampCommand: AsyncParsableCommand {
         }
         let stamped = try PDFStamping.stamp(pdf: bytes, name: document, marks: marks, placement: placement)
         try FileInput.writeAtomically(stamped, to: output)
-        Console.note(Catalogue(language).text("cli.stamped", ["document": document, "output": output, "count": "\(marks.count)"]))
+        Console.note(Catalogue.cli(language).text("cli.stamped", ["document": document, "output": output, "count": "\(marks.count)"]))
     }
 }

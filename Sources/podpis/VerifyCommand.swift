@@ -149,7 +149,7 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             let statement = item[item.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             guard !statement.isEmpty else {
-                throw ValidationError(Catalogue(CommandLineLanguage.current).text("help.usage.attest-empty", ["id": String(item[..<equals])]))
+                throw ValidationError(Catalogue.cli(CommandLineLanguage.current).text("help.usage.attest-empty", ["id": String(item[..<equals])]))
             }
             result[String(item[..<equals])] = statement
         }

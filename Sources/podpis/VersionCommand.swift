@@ -17,7 +17,7 @@ struct VersionCommand: AsyncParsableCommand {
         Console.out("podpis \(CryptoLibrary.podpisVersion)")
         guard verbose else { return }
         let language = options.language
-        let text = Catalogue(language)
+        let text = Catalogue.cli(language)
         let catalog = try options.catalog()
         var lines: [String] = []
         lines.append(text.text("version.openssl", [

@@ -1,5 +1,8 @@
 import EvidenceModel
 import Foundation
+@testable import podpis
+import PodpisReport
+import PodpisServer
 @testable import PolicyEngine
 import SigningCore
 import Testing
@@ -11,6 +14,10 @@ import Testing
 /// errors' cases (`ErrorMessage`), and the families made by typed functions (`MessageKey.families`).
 @Suite("Message catalogues, both ways")
 struct MessageCatalogueTests {
+    /// The layers' own tables, which each adds to the engine's catalogue: the protocol's (PodpisReport), the web page's
+    /// (PodpisServer), the command line's and its help (podpis).
+    static var tables: [any MessageTable.Type] { [ReportTexts.self, PageTexts.self, CLITexts.self] }
+
     static let sources = (Repository.root as NSString).appendingPathComponent("Sources")
 
     /// Swift files under Sources other than the catalogues themselves, by path.
@@ -35,24 +42,29 @@ struct MessageCatalogueTests {
     /// Keys named in the code: string literals shaped like a key (a literal ending in `-` or `.` is a family's prefix,
     /// not a key), `help("x")` as `help.x`, and the labels the protocol's templates use (`{{t.x}}` as `report.x`).
     static let named: Set<String> = {
-        let literal = try! Regex(#""([a-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+)""#)
-        let help = try! Regex(#"\bhelp(?:String)?\("([^"\\]+)""#)
         let label = try! Regex(#"\{\{t\.([A-Za-z0-9-]+)\}\}"#)
-        // What a policy's reader names a field by (`what: "rule.level"`) is a path in the policy, not a key.
-        let fieldPath = try! Regex(#"\bwhat: "[^"\\]+""#)
-        var keys = Set<String>()
-        for text in code.values {
-            for match in text.matches(of: help) { keys.insert("help." + String(match.output[1].substring ?? "")) }
-            for match in text.replacing(help, with: "").replacing(fieldPath, with: "").matches(of: literal) {
-                let key = String(match.output[1].substring ?? "")
-                if !key.hasSuffix("-") && !key.hasSuffix(".") { keys.insert(key) }
-            }
-        }
+        var keys = Set(code.values.flatMap(keysNamed(in:)))
         for template in templates {
             for match in template.matches(of: label) { keys.insert("report." + String(match.output[1].substring ?? "")) }
         }
         return keys
     }()
+
+    /// The keys one Swift file names: string literals shaped like a key (a literal ending in `-` or `.` is a family's
+    /// prefix, not a key) and `help("x")` as `help.x`.
+    static func keysNamed(in text: String) -> Set<String> {
+        let literal = try! Regex(#""([a-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+)""#)
+        let help = try! Regex(#"\bhelp(?:String)?\("([^"\\]+)""#)
+        // What a policy's reader names a field by (`what: "rule.level"`) is a path in the policy, not a key.
+        let fieldPath = try! Regex(#"\bwhat: "[^"\\]+""#)
+        var keys = Set<String>()
+        for match in text.matches(of: help) { keys.insert("help." + String(match.output[1].substring ?? "")) }
+        for match in text.replacing(help, with: "").replacing(fieldPath, with: "").matches(of: literal) {
+            let key = String(match.output[1].substring ?? "")
+            if !key.hasSuffix("-") && !key.hasSuffix(".") { keys.insert(key) }
+        }
+        return keys
+    }
 
     /// Keys the code may use: the named ones, and the protocol's labels PodpisReport's code asks for by name
     /// (`text["role-signer"]` for `report.role-signer`).
@@ -68,10 +80,8 @@ struct MessageCatalogueTests {
     /// The keys typed functions make from values the code enumerates.
     static let made: Set<String> = {
         var keys = Set(MessageKey.families.values.flatMap { $0 }.map(\.rawValue))
-        // The protocol's words for indications, sub-indications and check statuses (`Labels`, "verdict-" + …).
-        keys.formUnion(Indication.allCases.flatMap { ["report.verdict-" + $0.rawValue, "report.verdict-many-" + $0.rawValue] })
-        keys.formUnion(SubIndication.allCases.map { "report.sub-" + $0.rawValue })
-        keys.formUnion([CheckResult.Status.passed, .failed, .warning, .info, .skipped].map { "report.status-" + $0.rawValue })
+        // The protocol's words for indications, sub-indications and check statuses (`Labels`, `.reportVerdict(_:)`, …).
+        keys.formUnion(MessageKey.reportFamilies.values.flatMap { $0 }.map(\.rawValue))
         return keys
     }()
 
@@ -94,7 +104,7 @@ struct MessageCatalogueTests {
 
     @Test("every key the code names is in both catalogues, and both languages of every entry ask for the same values")
     func namedKeysExist() {
-        let ru = Catalogue.keys(.ru), en = Catalogue.keys(.en)
+        let ru = Catalogue.keys(.ru, adding: Self.tables), en = Catalogue.keys(.en, adding: Self.tables)
         let catalogued = ru.union(en)
         // Literals shaped like a key whose namespace is a catalogue's (`pdf.`, `error.`, …) must be keys; other dotted
         // literals (file names, OIDs' names, JSON paths) are not messages.
@@ -107,12 +117,24 @@ struct MessageCatalogueTests {
         for type in CheckRegistry.all {
             for key in type.messageKeys { #expect(ru.contains(key.rawValue) && en.contains(key.rawValue), "\(type.name): \(key)") }
         }
-        let russian = Catalogue(.ru), english = Catalogue(.en)
+        let russian = Catalogue(.ru, adding: Self.tables), english = Catalogue(.en, adding: Self.tables)
         for key in catalogued.sorted() {
             let inRussian = Self.placeholders(russian.text(MessageKey(key))), inEnglish = Self.placeholders(english.text(MessageKey(key)))
             let allowed = Self.placeholderExceptions[key] ?? []
             #expect(inRussian.symmetricDifference(inEnglish).subtracting(allowed).isEmpty,
                     "\(key): ru asks for \(inRussian.sorted()), en for \(inEnglish.sorted())")
+        }
+    }
+
+    @Test("a layer names only keys its own catalogue holds: the engine's, and its table (a key in another layer's table would render as itself)")
+    func layersSayTheirOwnWords() {
+        let own: [String: [any MessageTable.Type]] = ["podpis": [CLITexts.self], "PodpisReport": [ReportTexts.self], "PodpisServer": [PageTexts.self]]
+        let everywhere = Catalogue.keys(.en, adding: Self.tables)
+        for (path, text) in Self.code.sorted(by: { $0.key < $1.key }) {
+            let layer = String(path.split(separator: "/")[0])
+            let visible = Catalogue.keys(.en, adding: own[layer] ?? [])
+            let foreign = Self.keysNamed(in: text).filter { everywhere.contains($0) && !visible.contains($0) }
+            #expect(foreign.isEmpty, "\(path) names \(foreign.sorted()), which \(layer)'s catalogue does not hold")
         }
     }
 
@@ -136,7 +158,7 @@ struct MessageCatalogueTests {
     func entriesAreUsed() {
         let used = Self.written.union(Self.made).union(CheckRegistry.all.flatMap { $0.messageKeys.map(\.rawValue) })
             .union(ErrorMessage.allCases.map(\.rawValue))
-        let unused = Catalogue.keys(.en).union(Catalogue.keys(.ru)).filter { key in
+        let unused = Catalogue.keys(.en, adding: Self.tables).union(Catalogue.keys(.ru, adding: Self.tables)).filter { key in
             !used.contains(key) && !Self.openFamilies.contains { key.hasPrefix($0) }
         }
         #expect(unused.isEmpty, "entries no code uses: \(unused.sorted())")

@@ -321,11 +321,11 @@ struct ReportHTMLTests {
             }
             for match in text.matches(of: label) {
                 let key = "report." + (match.output[1].substring.map(String.init) ?? "")
-                #expect(Catalogue.keys(.ru).contains(key) && Catalogue.keys(.en).contains(key), "\(file): \(key) is not in the catalogues")
+                #expect(ReportTexts.entries(.ru)[key] != nil && ReportTexts.entries(.en)[key] != nil, "\(file): \(key) is not in the protocol's catalogue")
             }
         }
         for sub in SubIndication.allCases {
-            #expect(Catalogue.keys(.ru).contains("report.sub-\(sub.rawValue)") && Catalogue.keys(.en).contains("report.sub-\(sub.rawValue)"), "\(sub.rawValue) has no words")
+            #expect(ReportTexts.entries(.ru)["report.sub-\(sub.rawValue)"] != nil && ReportTexts.entries(.en)["report.sub-\(sub.rawValue)"] != nil, "\(sub.rawValue) has no words")
         }
     }
 

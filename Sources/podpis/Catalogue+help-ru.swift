@@ -1,4 +1,4 @@
-extension Catalogue {
+extension CLITexts {
     /// Справка командной строки: описание каждой команды, её параметров и аргументов (по-русски).
     static let russianHelp: [String: String] = [
         "help.archive-refresh.abstract": "Обновить архивные метки времени у каждой подписи в папке, которой это нужно, и записать в журнал, что сделано.",

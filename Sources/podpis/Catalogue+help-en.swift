@@ -1,4 +1,4 @@
-extension Catalogue {
+extension CLITexts {
     /// The command line's help: every command's abstract, discussion, option and argument (English).
     static let englishHelp: [String: String] = [
         "help.archive-refresh.abstract": "Renew the archive timestamps of every signature in a folder that needs it, and log what was done.",
