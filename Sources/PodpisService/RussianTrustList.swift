@@ -134,3 +134,33 @@ public enum RussianTrustList {
         return formatter.date(from: String(text.prefix(10)))
     }
 }
+
+extension RussianTrustList {
+    /// What ``importList(_:subject:anchors:unsignedOK:into:)`` did.
+    public struct ImportOutcome: Sendable {
+        /// Who signed the list (its certificate's subject); nil for an unsigned list taken with `unsignedOK`.
+        public var signer: String?
+        public var authorities: Int
+        public var certificates: Int
+        /// The list's own version number, when it states one.
+        public var version: String?
+    }
+
+    /// The `trust import-ru` workflow: reads the list, checks its enveloped signature against `anchors` (an unsigned
+    /// list only with `unsignedOK`, a badly signed one never), and writes the CAs' certificates and accreditation
+    /// history into `folder` for the policies' `trustList: ru-accredited`. Nothing is written unless every step passed.
+    public static func importList(_ data: [UInt8], subject: String, anchors: [X509Certificate], unsignedOK: Bool,
+                                  into folder: String) throws -> ImportOutcome {
+        let imported = try parse(data, subject: subject)
+        var signer: String?
+        switch try ListSignature.verify(data, trust: TrustStore(anchors: anchors), subject: subject) {
+        case .unsigned:
+            guard unsignedOK else { throw PodpisError(.dataFormat, .tslUnsigned, subject: subject) }
+        case .valid(let name):
+            signer = name
+        }
+        try TrustListStore.write(folder: folder, certificates: imported.certificates, authorities: imported.authorities)
+        return ImportOutcome(signer: signer, authorities: imported.authorities.count, certificates: imported.certificates.count,
+                             version: imported.version)
+    }
+}
