@@ -27,57 +27,20 @@ struct PolicyImpactCommand: AsyncParsableCommand {
     func run() async throws {
         _ = try FileInput.regularFileSize(path: file)
         // Inputs first: nothing is said about the comparison before they are known to be there.
-        if let evidence {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: evidence, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw PodpisError(.noInput, .noSuchFolder, subject: evidence)
-            }
-        }
-        let edited = try options.catalog(extraFiles: [file])
-        if let error = edited.registry.errors.first(where: { $0.file == file }) {
-            throw PodpisError(.dataFormat, error.rendered(options.language))
-        }
-        let editedPolicy = try edited.policy(file)
+        var items = try evidence.map(PolicyImpactStudy.evidence(inFolder:)) ?? []
         let text = Catalogue.cli(options.language)
-        // What the edit is weighed against: a file, a git revision, the committed version, or the catalog's policy.
-        let current: PolicyCatalog
-        let currentPolicy: Policy
-        let scratch = try TemporaryDirectory()
-        defer { scratch.remove() }
-        if let against, FileManager.default.fileExists(atPath: against) {
-            current = try options.catalog(extraFiles: [against])
-            currentPolicy = try current.policy(against)
-            Console.note(text.text("impact.against-file", ["file": against]))
-        } else if let revision = against ?? (GitFile.isTracked(file) ? "HEAD" : nil) {
-            let committed: String
-            do {
-                committed = try GitFile.show(file, revision: revision)
-            } catch let error as PodpisError {
-                throw PodpisError(.noInput, text.text("impact.no-git", ["file": file, "revision": revision, "reason": error.message]))
-            }
-            let copy = scratch.path((file as NSString).lastPathComponent)
-            try FileInput.writeAtomically(Array(committed.utf8), to: copy)
-            current = try options.catalog(extraFiles: [copy])
-            if let error = current.registry.errors.first(where: { $0.file == copy }) {
-                throw PodpisError(.dataFormat, error.rendered(options.language))
-            }
-            currentPolicy = try current.policy(copy)
-            Console.note(text.text("impact.against-head", ["file": file, "revision": revision]))
-        } else {
-            current = try options.catalog()
-            currentPolicy = current.registry.policy(editedPolicy.id) ?? BuiltinPolicies.default
-            Console.note(text.text("impact.against-catalog", ["policy": currentPolicy.id, "file": currentPolicy.source ?? "built-in"]))
+        let study: PolicyImpactStudy
+        do {
+            study = try PolicyImpactStudy(editedFile: file, against: against, language: options.language, catalog: options.catalog(extraFiles:))
+        } catch let missing as PolicyImpactStudy.NoCommittedVersion {
+            throw PodpisError(.noInput, text.text("impact.no-git", ["file": missing.file, "revision": missing.revision, "reason": missing.reason]))
         }
-        var items: [(name: String, evidence: Evidence)] = []
-        if let evidence {
-            let names = try FileManager.default.contentsOfDirectory(atPath: evidence).filter { $0.hasSuffix(".json") }.sorted()
-            for name in names {
-                let path = (evidence as NSString).appendingPathComponent(name)
-                if let value = try? JSONDecoder.podpis().decode(Evidence.self, from: Data(FileInput.readSmallFile(path: path, limit: 64 << 20))) {
-                    items.append((name, value))
-                }
-            }
-        } else if let journal {
+        switch study.baseline {
+        case .file(let against): Console.note(text.text("impact.against-file", ["file": against]))
+        case .revision(let revision): Console.note(text.text("impact.against-head", ["file": file, "revision": revision]))
+        case .catalog(let id, let source): Console.note(text.text("impact.against-catalog", ["policy": id, "file": source ?? "built-in"]))
+        }
+        if evidence == nil, let journal {
             let store = try await AuditJournals.open(journal)
             try await store.export(since: nil) { entry in
                 if let value = try? JSONDecoder.podpis().decode(Evidence.self, from: Data(entry.evidence.utf8)) {
@@ -85,13 +48,12 @@ struct PolicyImpactCommand: AsyncParsableCommand {
                 }
             }
             try await store.close()
-        } else {
+        } else if evidence == nil {
             throw PodpisError(.usage, "give --evidence DIR or --journal DB")
         }
-        let (lists, _) = try current.trustLists(for: currentPolicy)
-        let judgement = JudgementOptions(documentType: type, language: options.language, validationTime: try at.map(TimeArgument.parse),
-                                         trustLists: lists)
-        let (changes, unchanged) = PolicyImpact.compare(items, current: currentPolicy, edited: editedPolicy, options: judgement)
+        let editedPolicy = study.edited
+        let (changes, unchanged) = try study.compare(items, documentType: type, validationTime: try at.map(TimeArgument.parse),
+                                                     language: options.language)
         for change in changes {
             func verdict(_ report: Report) -> String {
                 report.indication.rawValue + (report.subIndication.map { "/\($0.rawValue)" } ?? "") + " (\(report.signatures.first?.legal.kind ?? "none"))"

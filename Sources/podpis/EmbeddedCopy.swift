@@ -7,17 +7,6 @@ import PodpisService
 import PolicyEngine
 import SigningCore
 
-/// A scratch folder removed when done.
-struct TemporaryDirectory {
-    let root: String
-    init() throws {
-        root = NSTemporaryDirectory() + "podpis-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    }
-    func path(_ name: String) -> String { (root as NSString).appendingPathComponent(name) }
-    func remove() { try? FileManager.default.removeItem(atPath: root) }
-}
-
 /// The embedded files of a folder (`policies/tests`), written to a private temporary folder for code that reads
 /// files by path; removed afterwards.
 struct EmbeddedCopy {
