@@ -314,11 +314,20 @@ struct PolicyCommandTests {
         #expect(committed.stderr.contains("в git (HEAD)"), "\(committed.stderr)")
         #expect(committed.stdout.contains("gost-qualified-b.json") && committed.stdout.contains("→ INDETERMINATE/SIG_CONSTRAINTS_FAILURE"), "\(committed.stdout)")
         #expect(committed.stdout.contains("[правило «Наличие штампа времени» (timestamp)]"), "\(committed.stdout)")
-        // The same against an explicit revision and against a file.
-        #expect(try CLI.run(impact + ["--against", "HEAD"]).stdout.contains("gost-qualified-b.json"))
+        // The same against an explicit revision and against a file, asked of the workflow in process.
+        let catalog = { (extra: [String]) in try PolicyCatalog.standard(policies: policies, certs: certs, extraFiles: extra) }
+        let items = try PolicyImpactStudy.evidence(inFolder: evidence)
         let copy = try folder.write("before.yaml", Array(original.utf8))
-        let againstFile = try CLI.run(impact + ["--against", copy])
-        #expect(againstFile.stdout.contains("gost-qualified-b.json") && againstFile.stderr.contains(copy), "\(againstFile.stderr)")
+        for (against, baseline) in [("HEAD", PolicyImpactStudy.Baseline.revision("HEAD")), (copy, .file(copy))] {
+            let study = try PolicyImpactStudy(editedFile: file, against: against, language: .ru, catalog: catalog)
+            #expect(study.baseline == baseline)
+            let changed = try study.compare(items, documentType: "приказ", validationTime: nil, language: .ru).changes
+            #expect(changed.contains { $0.name == "gost-qualified-b.json" && $0.after.indication == .indeterminate }, "\(against)")
+        }
+        #expect(throws: PolicyImpactStudy.NoCommittedVersion.self) {
+            _ = try PolicyImpactStudy(editedFile: file, against: "no-such-revision", language: .ru, catalog: catalog)
+        }
+        // A revision git does not know: the command's one line and 66.
         #expect(try CLI.run(impact + ["--against", "no-such-revision"]).status == 66)
 
         // policy test in Russian: a case whose expectation fails says why in Russian.
