@@ -81,7 +81,7 @@ enum FuzzTarget: String, CaseIterable {
             }
             _ = try? PDFSigning.sign(pdf: data, name: "fuzz.pdf", options: PDFSigning.Options(reserve: 64)) { _ in [0x30, 0x00] }
         case .httpJSON:
-            _ = try? VerifyEndpoint.decodeJSON(Data(data))
+            _ = try? JSONRequestDecoder.decode(Data(data))
         case .httpMultipart:
             // The first byte picks the chunk size, so the fuzzer also explores chunk boundaries.
             guard let first = data.first else { return }

@@ -65,27 +65,6 @@ package struct VerifyEndpoint: Sendable {
         }
     }
 
-    /// JSON body: `{signature, document?, documentName?, documentDigest?, digestAlgorithm?, policy?, type?, lang?,
-    /// powersOfAttorney?: [{xml, signature?}]}` (binary values in Base64).
-    struct JSONBody: Decodable {
-        struct PowerOfAttorney: Decodable {
-            var xml: String
-            var signature: String?
-        }
-
-        var signature: String?
-        var pdf: String?
-        var document: String?
-        var documentName: String?
-        var documentDigest: String?
-        var digestAlgorithm: String?
-        var documentSize: UInt64?
-        var policy: String?
-        var type: String?
-        var lang: String?
-        var powersOfAttorney: [PowerOfAttorney]?
-    }
-
     /// Algorithms a streamed document is hashed with when the signature has not told us which it needs.
     static let defaultAlgorithms: Set<DigestAlgorithm> = [.sha1, .sha256, .sha384, .sha512, .streebog256, .streebog512]
 

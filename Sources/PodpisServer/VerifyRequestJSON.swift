@@ -16,7 +16,8 @@ import SigningCore
 import Synchronization
 
 
-/// The JSON bodies of `POST /v1/verify`: Base64 fields, or digest-only (`documentDigest` + `digestAlgorithm`).
+/// The JSON bodies of `POST /v1/verify`: Base64 fields, or digest-only (`documentDigest` + `digestAlgorithm`), read
+/// within the in-memory cap.
 extension VerifyEndpoint {
     func readJSON(_ request: Request, watch: UploadWatch) async throws -> Input {
         var body = Data()
@@ -27,18 +28,43 @@ extension VerifyEndpoint {
             }
             chunk.withUnsafeReadableBytes { body.append(contentsOf: $0) }
         }
-        return try Self.decodeJSON(body)
+        return try JSONRequestDecoder.decode(body)
+    }
+}
+
+/// Decodes the JSON body of `POST /v1/verify` into the endpoint's input (also the fuzz target for JSON requests: bad
+/// input throws a ``Problem``).
+package enum JSONRequestDecoder {
+    /// JSON body: `{signature, document?, documentName?, documentDigest?, digestAlgorithm?, policy?, type?, lang?,
+    /// powersOfAttorney?: [{xml, signature?}]}` (binary values in Base64).
+    struct JSONBody: Decodable {
+        struct PowerOfAttorney: Decodable {
+            var xml: String
+            var signature: String?
+        }
+
+        var signature: String?
+        var pdf: String?
+        var document: String?
+        var documentName: String?
+        var documentDigest: String?
+        var digestAlgorithm: String?
+        var documentSize: UInt64?
+        var policy: String?
+        var type: String?
+        var lang: String?
+        var powersOfAttorney: [PowerOfAttorney]?
     }
 
-    /// Decodes a JSON request body (also the fuzz target for JSON requests: bad input throws a ``Problem``).
-    package static func decodeJSON(_ body: Data) throws -> Input {
+    /// Decodes a JSON request body.
+    package static func decode(_ body: Data) throws -> VerifyEndpoint.Input {
         let decoded: JSONBody
         do {
             decoded = try JSONDecoder().decode(JSONBody.self, from: body)
         } catch {
             throw Problem(.badRequest, .malformedJSON, title: "Malformed JSON", detail: "expected {signature, document | documentDigest+digestAlgorithm, policy, type, lang}")
         }
-        var input = Input(signature: nil, policy: decoded.policy, type: decoded.type, lang: decoded.lang)
+        var input = VerifyEndpoint.Input(signature: nil, policy: decoded.policy, type: decoded.type, lang: decoded.lang)
         if let text = decoded.signature {
             guard let signature = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
                 throw Problem(.badRequest, .badBase64, title: "Bad Base64", detail: "«signature» is not Base64")
@@ -53,14 +79,14 @@ extension VerifyEndpoint {
             input.pdfName = decoded.documentName
         }
         let powers = decoded.powersOfAttorney ?? []
-        try checkPowerCount(powers.count)
+        try VerifyEndpoint.checkPowerCount(powers.count)
         input.powersOfAttorney = try powers.enumerated().map { index, power in
             guard let xml = Data(base64Encoded: power.xml, options: .ignoreUnknownCharacters) else {
                 throw Problem(.badRequest, .badBase64, title: "Bad Base64", detail: "«powersOfAttorney[\(index)].xml» is not Base64")
             }
-            guard xml.count <= maxPowerOfAttorneyBytes else {
+            guard xml.count <= VerifyEndpoint.maxPowerOfAttorneyBytes else {
                 throw Problem(.contentTooLarge, .tooLarge, title: "Power of attorney too large",
-                              detail: "«powersOfAttorney[\(index)].xml» is larger than \(maxPowerOfAttorneyBytes) bytes")
+                              detail: "«powersOfAttorney[\(index)].xml» is larger than \(VerifyEndpoint.maxPowerOfAttorneyBytes) bytes")
             }
             var signatures: [[UInt8]] = []
             if let text = power.signature {

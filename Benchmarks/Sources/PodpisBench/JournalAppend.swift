@@ -1,5 +1,6 @@
 import Foundation
 import PodpisJournal
+import PolicyEngine
 
 /// `PodpisBench journal-append URL SECONDS`: the journal's append path alone, two writers on one PostgreSQL. Each
 /// writer is a `PostgresJournal` of its own (its own connection pool, as a `serve` process has) appending as its
@@ -20,7 +21,7 @@ enum JournalAppendBench {
         var record = JournalRecord(
             requestID: "bench-\(n)", documentDigest: String(repeating: "a", count: 64), signatureDigest: String(repeating: "b", count: 64),
             signers: ["CN=Иванова Мария Петровна, SNILS=12345678901"], policyID: "default", policyVersion: "1.0",
-            indication: "TOTAL-PASSED", subIndication: nil, evidence: evidence)
+            indication: .totalPassed, subIndication: nil, evidence: evidence)
         record.pack()
         return record
     }
