@@ -50,9 +50,10 @@ let package = Package(
         .target(
             name: "CPodpis", dependencies: ["COpenSSL", "CCurl"],
             cSettings: [.define("OPENSSL_SUPPRESS_DEPRECATED")]),
-        // Policy-free, Codable evidence and report values shared by the core and the engine, and the pure-Swift helpers
-        // every module shares (Hex, MarkupEscaping); the message mechanics (Language, MessageKey) and the errors' words
-        // (ErrorMessage), low enough for every module that throws.
+        // Policy-free, Codable evidence and report values shared by the core and the engine; its identifiers as types
+        // (Identifiers.swift: open sets that keep values they do not know; Indication, SignatureLevel); the pure-Swift
+        // helpers every module shares (Hex, MarkupEscaping, MoscowTime); the message mechanics (Language, MessageKey,
+        // MessageTemplate) and the errors' words (ErrorMessage), low enough for every module that throws.
         .target(name: "EvidenceModel"),
         // The shipped defaults compiled into the binary (policies, trust-list folders, report templates), generated
         // at build time from the repository's files by the EmbedDefaults plugin.
@@ -74,11 +75,12 @@ let package = Package(
         .target(
             name: "SigningCoreTestSupport",
             dependencies: ["SigningCore", "COpenSSL", "CPodpis", "EvidenceModel"]),
-        // Judges evidence under a policy. Pure Swift.
+        // Judges evidence under a policy. Pure Swift. The catalogue mechanism (Catalogue, MessageTable: each layer adds
+        // its own texts) and the judgement's texts.
         .target(name: "PolicyEngine", dependencies: ["EvidenceModel", "PodpisDefaults", .product(name: "Yams", package: "Yams"),
                                                    .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
-        // The human-readable verification protocol (HTML, ru/en) rendered from mustache templates. No C here: the
-        // protocol's own SHA-256 is SigningCore's, the one digest every module shares.
+        // The human-readable verification protocol (HTML, ru/en) rendered from mustache templates, with its own texts
+        // (ReportTexts). No C here: the protocol's own SHA-256 is SigningCore's, the one digest every module shares.
         .target(
             name: "PodpisReport",
             dependencies: ["EvidenceModel", "PolicyEngine", "PodpisDefaults", "SigningCore", .product(name: "Mustache", package: "swift-mustache")],
@@ -98,8 +100,9 @@ let package = Package(
         .target(
             name: "PodpisPDF",
             dependencies: ["SigningCore", "EvidenceModel", "CQPDF"]),
-        // The workflows the front ends share: verify (Verifier), raise a level (Extender), renew an archive
-        // (ArchiveRenewal), read powers of attorney and the Russian trust list, run batches.
+        // The workflows the front ends share: verify (Verifier.verify over one VerificationInput), raise a level
+        // (Extender), renew an archive (ArchiveRenewal), weigh a policy edit (PolicyImpactStudy), read powers of
+        // attorney, import the Russian trust list, run batches.
         .target(
             name: "PodpisService",
             dependencies: [
@@ -114,8 +117,8 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
-        // HTTP front ends on Hummingbird: the TSA, the demo PKI's OCSP/CRL server, the verification service (problem
-        // types: ProblemKind; media types: MediaType).
+        // HTTP front ends on Hummingbird: the TSA (one RFC 3161 route), the demo PKI's OCSP/CRL server, the verification
+        // service (a decoder type per body kind; problem types: ProblemKind; media types: MediaType; page texts).
         .target(
             name: "PodpisServer",
             dependencies: [
