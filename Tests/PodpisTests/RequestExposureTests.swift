@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import PodpisJournal
+import PodpisPDF
 import PodpisServer
 import PodpisService
 import PolicyEngine
@@ -197,6 +198,31 @@ struct RequestExposureTests {
                 #expect((problem["detail"] as? String)?.contains("100") == true && (problem["detail"] as? String)?.contains("limits.certificates") == true)
             }
             print("100 000-certificate CMS (\(hostile.count >> 20) MiB) refused in \(ContinuousClock.now - started) (in-process, debug build)")
+        }
+        #expect(try await f.state.journal.entries(after: 0, limit: 10).isEmpty)
+    }
+
+    @Test("HTTP: a signed PDF whose CMS carries more certificates than the cap is 422 too-complex (as a container's is), not «not a signed PDF»; nothing is journaled")
+    func pdfOverCap() async throws {
+        let f = try await Fixture()
+        defer { f.folder.cleanup() }
+        let signer = try f.h.signer()
+        let extra = f.h.ca.certificate.der
+        var options = PDFSigning.Options()
+        options.reserve = 700 * (extra.count + 16)
+        let pdf = try PDFSigning.sign(pdf: TestPDF.make(pages: 1), name: "order.pdf", options: options) { covered in
+            // A CMS one over the certificate cap (the signer, its CA and 500 more): refused before it is parsed.
+            try CMSSurgery.addCertificates(try Signer.sign(.bytes(covered), identity: signer.identity, options: SignatureOptions(chain: [f.h.ca.certificate])),
+                                           extra, count: 500)
+        }
+        try await f.app.test(.router) { client in
+            let (body, headers) = f.json(["pdf": Data(pdf).base64EncodedString(), "documentName": "order.pdf"])
+            try await client.execute(uri: "/v1/verify", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .unprocessableContent)
+                let problem = HTTPServiceTests.object(response.body)
+                #expect(problem["type"] as? String == "urn:podpis:problem:too-complex", "\(problem)")
+                #expect((problem["detail"] as? String)?.contains("limits.certificates") == true, "\(problem)")
+            }
         }
         #expect(try await f.state.journal.entries(after: 0, limit: 10).isEmpty)
     }
