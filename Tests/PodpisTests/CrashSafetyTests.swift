@@ -89,7 +89,7 @@ struct CrashSafetyTests {
         let setup = try ServiceProcessTests.Setup()
         defer { setup.folder.cleanup() }
         let url = TestPostgres.url(table: "journal_crash_test")
-        let cleaner = try await PostgresJournal(url: url)
+        let cleaner = try await TestPostgres.journal(url)
         try await cleaner.execute("DROP TABLE IF EXISTS journal")  // execute() names the URL's table
         try await cleaner.close()
         try await offCooperativePool { try self.crashAndCheck(database: url, setup: setup) }

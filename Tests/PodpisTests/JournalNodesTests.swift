@@ -14,7 +14,7 @@ struct JournalNodesTests {
     /// A fresh table of the test's own (and its blob and checkpoint tables).
     static func freshTable(_ table: String) async throws -> String {
         let url = TestPostgres.url(table: table)
-        let cleaner = try await PostgresJournal(url: url)
+        let cleaner = try await TestPostgres.journal(url)
         try await cleaner.execute("DROP TABLE IF EXISTS journal, journal_blobs, journal_checkpoints")
         try await cleaner.close()
         return url
@@ -22,8 +22,8 @@ struct JournalNodesTests {
 
     /// Two nodes' journals on one table, `count` entries each appended concurrently (both nodes at once).
     static func twoNodes(_ url: String, count: Int) async throws -> (PostgresJournal, PostgresJournal) {
-        let a = try await PostgresJournal(url: url, node: "a")
-        let b = try await PostgresJournal(url: url, node: "b")
+        let a = try await TestPostgres.journal(url, node: "a")
+        let b = try await TestPostgres.journal(url, node: "b")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for n in 1...count {
                 group.addTask { _ = try await a.append(JournalTests.record(n)) }
@@ -96,8 +96,8 @@ struct JournalNodesTests {
           .enabled(if: enabled, skip))
     func sameNodeTwice() async throws {
         let url = try await Self.freshTable("journal_nodes_same")
-        let first = try await PostgresJournal(url: url, node: "a")
-        let second = try await PostgresJournal(url: url, node: "a")
+        let first = try await TestPostgres.journal(url, node: "a")
+        let second = try await TestPostgres.journal(url, node: "a")
         defer { Task { try? await first.close(); try? await second.close() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for n in 1...100 {
@@ -247,7 +247,7 @@ struct JournalNodesTests {
         let url = try await Self.freshTable("journal_nodes_legacy")
         let table = "journal_nodes_legacy"
         // The format-3 schema: one chain keyed by seq, no node column.
-        let raw = try await PostgresJournal(url: url)
+        let raw = try await TestPostgres.journal(url)
         try await raw.execute("DROP TABLE journal")
         try await raw.execute("""
             CREATE TABLE journal (seq BIGINT PRIMARY KEY, time TEXT NOT NULL, request_id TEXT NOT NULL, document_digest TEXT,
@@ -278,7 +278,7 @@ struct JournalNodesTests {
         try Data(old).write(to: URL(fileURLWithPath: (n.directory as NSString).appendingPathComponent(JournalNotary.fileName(node: "0", seq: 12))))
 
         // A node of this version opens it (migration), appends as node "a"; the legacy chain stays chain "0".
-        let a = try await PostgresJournal(url: url, node: "a")
+        let a = try await TestPostgres.journal(url, node: "a")
         defer { Task { try? await a.close() } }
         for n in 1...3 { _ = try await a.append(JournalTests.record(100 + n)) }
         #expect(try await a.heads().map { "\($0.node)/\($0.seq)" } == ["0/12", "a/3"])
@@ -297,7 +297,7 @@ struct JournalNodesTests {
         #expect(audit.findings == [.truncated(source: "checkpoint-0-00000000000000000012.p7m", node: "0", seq: 12, last: 9, receipt: false)],
                 "\(audit.findings)")
         // Opening it again (a second node, another restart) changes nothing more.
-        let again = try await PostgresJournal(url: url, node: "b")
+        let again = try await TestPostgres.journal(url, node: "b")
         try await again.close()
         _ = table
     }

@@ -218,7 +218,7 @@ struct JournalSizeTests {
     func postgres() async throws {
         let samples = try Self.ltEvidence(count: 3)
         let url = TestPostgres.url(table: "journal_size_test")
-        let cleaner = try await PostgresJournal(url: url)
+        let cleaner = try await TestPostgres.journal(url)
         try await cleaner.execute("DROP TABLE IF EXISTS journal")
         try await cleaner.execute("DROP TABLE IF EXISTS journal_blobs")
         // A format-2 table with one entry, as the previous release left it.
@@ -235,20 +235,20 @@ struct JournalSizeTests {
             """)
         try await cleaner.close()
 
-        let journal = try await PostgresJournal(url: url)
+        let journal = try await TestPostgres.journal(url)
         for n in 2...3 { _ = try await journal.append(Self.record(n, evidence: samples[n - 1].evidence)) }
         let sizes = try await journal.storedSizes()
         #expect(sizes.entries.count == 3)
         #expect(sizes.entries[1] * 3 <= sizes.entries[0], "\(sizes.entries)")
         try await journal.close()
-        let reader = try await PostgresJournal(url: url)
+        let reader = try await TestPostgres.journal(url)
         #expect(try await reader.entries(after: 0, limit: 10).map(\.evidence) == samples.map(\.evidence))
         #expect(try await reader.verifyChain().intact)
         let signerBlob = EvidencePacking.pack(samples[2].evidence).blobs.map(\.digest)
             .first { !EvidencePacking.pack(samples[1].evidence).blobs.map(\.digest).contains($0) }!
         try await reader.execute("DELETE FROM journal_blobs WHERE digest = '\(signerBlob)'")
         try await reader.close()
-        let auditor = try await PostgresJournal(url: url)
+        let auditor = try await TestPostgres.journal(url)
         #expect(try await auditor.verifyChain().firstBroken?.seq == 3)
         try await auditor.close()
     }
