@@ -237,75 +237,117 @@ package struct SignerAttributes {
     var signedCount: Int { Int(max(CMS_signed_get_attr_count(signerInfo), 0)) }
     var unsignedCount: Int { Int(max(CMS_unsigned_get_attr_count(signerInfo), 0)) }
 
-    func signedOIDs() -> [String] {
-        (0..<Int32(signedCount)).map { oidText(X509_ATTRIBUTE_get0_object(CMS_signed_get_attr(signerInfo, $0))) }
+    /// Every signed attribute, in the order stored.
+    func allSigned() -> [SignerAttribute] {
+        (0..<Int32(signedCount)).compactMap { CMS_signed_get_attr(signerInfo, $0).map(attribute) }
     }
 
-    func unsignedOIDs() -> [String] {
-        (0..<Int32(unsignedCount)).map { oidText(X509_ATTRIBUTE_get0_object(CMS_unsigned_get_attr(signerInfo, $0))) }
+    /// Every unsigned attribute, in the order stored.
+    func allUnsigned() -> [SignerAttribute] {
+        (0..<Int32(unsignedCount)).compactMap { CMS_unsigned_get_attr(signerInfo, $0).map(attribute) }
     }
 
-    /// Every signed attribute with this NID.
-    func signed(_ nid: Int32) -> [OpaquePointer] {
-        var result: [OpaquePointer] = []
+    func signedOIDs() -> [String] { allSigned().map(\.oid) }
+    func unsignedOIDs() -> [String] { allUnsigned().map(\.oid) }
+
+    /// The DER of every signed attribute in the order stored; nil if one cannot be encoded.
+    package func signedDER() -> [[UInt8]]? {
+        var encoded: [[UInt8]] = []
+        for attribute in allSigned() {
+            guard let der = attribute.der else { return nil }
+            encoded.append(der)
+        }
+        return encoded
+    }
+
+    private func attribute(_ pointer: OpaquePointer) -> SignerAttribute { SignerAttribute(owner: owner, pointer: pointer) }
+
+    /// Every signed attribute with this NID (at most 64).
+    func signed(_ nid: Int32) -> [SignerAttribute] {
+        var result: [SignerAttribute] = []
         var last: Int32 = -1
         while result.count < 64 {
             last = CMS_signed_get_attr_by_NID(signerInfo, nid, last)
-            guard last >= 0, let attr = CMS_signed_get_attr(signerInfo, last) else { break }
-            result.append(attr)
+            guard last >= 0, let found = CMS_signed_get_attr(signerInfo, last) else { break }
+            result.append(attribute(found))
         }
         return result
     }
 
-    package func unsigned(_ nid: Int32) -> [OpaquePointer] {
-        var result: [OpaquePointer] = []
+    /// Every unsigned attribute with this NID (at most 64).
+    package func unsigned(_ nid: Int32) -> [SignerAttribute] {
+        var result: [SignerAttribute] = []
         var last: Int32 = -1
         while result.count < 64 {
             last = CMS_unsigned_get_attr_by_NID(signerInfo, nid, last)
-            guard last >= 0, let attr = CMS_unsigned_get_attr(signerInfo, last) else { break }
-            result.append(attr)
+            guard last >= 0, let found = CMS_unsigned_get_attr(signerInfo, last) else { break }
+            result.append(attribute(found))
         }
         return result
     }
 
-    /// Every unsigned attribute with this OID (for attributes OpenSSL has no NID for).
-    func unsigned(oid: String) -> [OpaquePointer] {
-        (0..<Int32(unsignedCount)).compactMap { index in
-            guard let attribute = CMS_unsigned_get_attr(signerInfo, index),
-                  oidText(X509_ATTRIBUTE_get0_object(attribute)) == oid else { return nil }
-            return attribute
-        }.prefix(64).map { $0 }
+    /// Every unsigned attribute with this OID (for attributes OpenSSL has no NID for; at most 64).
+    func unsigned(oid: String) -> [SignerAttribute] {
+        Array(allUnsigned().filter { $0.oid == oid }.prefix(64))
+    }
+}
+
+/// One attribute of a SignerInfo. It keeps the SignerInfo (and so its message) alive and hands out values only:
+/// no OpenSSL pointer leaves it. Read it before the SignerInfo's attributes are changed (PAdES signing deletes one).
+package struct SignerAttribute {
+    let owner: SignerInfo
+    private let pointer: OpaquePointer
+
+    init(owner: SignerInfo, pointer: OpaquePointer) {
+        self.owner = owner
+        self.pointer = pointer
     }
 
-    /// The DER of each value of an attribute.
-    package static func valuesDER(_ attribute: OpaquePointer) -> [[UInt8]] {
-        (0..<X509_ATTRIBUTE_count(attribute)).compactMap { index in
-            guard let type = X509_ATTRIBUTE_get0_type(attribute, index) else { return nil }
-            return encodeDER(UnsafePointer(type), i2d_ASN1_TYPE)
+    private func read<T>(_ body: (OpaquePointer) -> T) -> T { withExtendedLifetime(owner) { body(pointer) } }
+
+    /// The attribute type, dotted.
+    var oid: String { read { oidText(X509_ATTRIBUTE_get0_object($0)) } }
+
+    /// How many values the attribute's SET holds.
+    var count: Int { read { Int(max(X509_ATTRIBUTE_count($0), 0)) } }
+
+    /// The DER of the whole attribute (type and values).
+    var der: [UInt8]? { read { encodeDER($0, i2d_X509_ATTRIBUTE) } }
+
+    /// The DER of each value.
+    package var valuesDER: [[UInt8]] {
+        read { attribute in
+            (0..<X509_ATTRIBUTE_count(attribute)).compactMap { index in
+                guard let type = X509_ATTRIBUTE_get0_type(attribute, index) else { return nil }
+                return encodeDER(UnsafePointer(type), i2d_ASN1_TYPE)
+            }
         }
     }
 
-    /// A time value (UTCTime or GeneralizedTime) of an attribute.
-    static func time(_ attribute: OpaquePointer) -> Date? {
-        guard X509_ATTRIBUTE_count(attribute) >= 1, let type = X509_ATTRIBUTE_get0_type(attribute, 0) else { return nil }
-        let kind = type.pointee.type
-        guard kind == V_ASN1_UTCTIME || kind == V_ASN1_GENERALIZEDTIME else { return nil }
-        return date(fromASN1: type.pointee.value.utctime)
+    /// The first value's ASN.1 type, read while the attribute is alive.
+    private func first<T>(_ body: (UnsafeMutablePointer<ASN1_TYPE>) -> T?) -> T? {
+        read { attribute in
+            guard X509_ATTRIBUTE_count(attribute) >= 1, let type = X509_ATTRIBUTE_get0_type(attribute, 0) else { return nil }
+            return body(type)
+        }
     }
 
-    /// An OCTET STRING value of an attribute.
-    static func octets(_ attribute: OpaquePointer) -> [UInt8]? {
-        guard X509_ATTRIBUTE_count(attribute) >= 1, let type = X509_ATTRIBUTE_get0_type(attribute, 0),
-            type.pointee.type == V_ASN1_OCTET_STRING
-        else { return nil }
-        return bytes(of: type.pointee.value.octet_string)
+    /// A time value (UTCTime or GeneralizedTime).
+    var time: Date? {
+        first { type in
+            let kind = type.pointee.type
+            guard kind == V_ASN1_UTCTIME || kind == V_ASN1_GENERALIZEDTIME else { return nil }
+            return date(fromASN1: type.pointee.value.utctime)
+        }
     }
 
-    /// An OBJECT IDENTIFIER value of an attribute.
-    static func object(_ attribute: OpaquePointer) -> String? {
-        guard X509_ATTRIBUTE_count(attribute) >= 1, let type = X509_ATTRIBUTE_get0_type(attribute, 0),
-            type.pointee.type == V_ASN1_OBJECT
-        else { return nil }
-        return oidText(type.pointee.value.object)
+    /// An OCTET STRING value.
+    var octets: [UInt8]? {
+        first { type in type.pointee.type == V_ASN1_OCTET_STRING ? bytes(of: type.pointee.value.octet_string) : nil }
+    }
+
+    /// An OBJECT IDENTIFIER value, dotted.
+    var object: String? {
+        first { type in type.pointee.type == V_ASN1_OBJECT ? oidText(type.pointee.value.object) : nil }
     }
 }

@@ -142,22 +142,22 @@ public enum EvidenceCollector {
         for si in signerInfos {
             let attributes = SignerAttributes(signerInfo: si)
             for attribute in attributes.unsigned(NID_id_smime_aa_ets_revocationValues) {
-                for value in SignerAttributes.valuesDER(attribute) {
+                for value in attribute.valuesDER {
                     let (crls, ocsp) = EmbeddedRevocation.revocationValues(value)
                     embeddedCRLs += crls
                     embeddedOCSP += ocsp
                 }
             }
             for attribute in attributes.unsigned(NID_id_smime_aa_ets_certValues) {
-                for value in SignerAttributes.valuesDER(attribute) { valueCerts += LegacyLongTerm.certificateValues(value) }
+                for value in attribute.valuesDER { valueCerts += LegacyLongTerm.certificateValues(value) }
             }
             for nid in [NID_id_smime_aa_timeStampToken, NID_id_smime_aa_ets_escTimeStamp, NID_id_smime_aa_ets_certCRLTimestamp] {
                 for attribute in attributes.unsigned(nid) {
-                    for value in SignerAttributes.valuesDER(attribute) { tokenCerts += (try? TimestampToken.parse(value))?.cms.certificates ?? [] }
+                    for value in attribute.valuesDER { tokenCerts += (try? TimestampToken.parse(value))?.cms.certificates ?? [] }
                 }
             }
             for attribute in attributes.signed(NID_id_smime_aa_ets_contentTimestamp) {
-                for value in SignerAttributes.valuesDER(attribute) { tokenCerts += (try? TimestampToken.parse(value))?.cms.certificates ?? [] }
+                for value in attribute.valuesDER { tokenCerts += (try? TimestampToken.parse(value))?.cms.certificates ?? [] }
             }
         }
         let archiveTypes: Set<String> = [OID.archiveTimeStampV3, ArchiveTimestamps.archiveV2OID, ArchiveTimestamps.archiveV1OID]
@@ -489,7 +489,7 @@ public enum EvidenceCollector {
             id: id, formatIssues: formatIssues, identification: identified.evidence, signerCertificate: signerCert?.fingerprint,
             algorithms: algorithms.evidence, messageDigest: messageDigest, signatureValue: signatureValue,
             signedAttributes: attributes.signedOIDs(), unsignedAttributes: attributes.unsignedOIDs(),
-            claimedSigningTime: attributes.signed(NID_pkcs9_signingTime).first.flatMap(SignerAttributes.time), chains: chains,
+            claimedSigningTime: attributes.signed(NID_pkcs9_signingTime).first.flatMap(\.time), chains: chains,
             timestamps: [], level: .cms)
         if case .timestampToken = role { return ExaminedSigner(evidence: evidence, certificates: referenced) }
 
@@ -530,10 +530,10 @@ public enum EvidenceCollector {
         for (name, list) in [("signing-time", signingTimes), ("signing-certificate-v2", essV2), ("signing-certificate", essV1)] where list.count > 1 {
             formatIssues.append("\(name) attribute present \(list.count) times (at most once expected)")
         }
-        for attr in contentTypes + digests + signingTimes + essV2 + essV1 where X509_ATTRIBUTE_count(attr) != 1 {
-            formatIssues.append("attribute \(oidText(X509_ATTRIBUTE_get0_object(attr))) has \(X509_ATTRIBUTE_count(attr)) values (one expected)")
+        for attr in contentTypes + digests + signingTimes + essV2 + essV1 where attr.count != 1 {
+            formatIssues.append("attribute \(attr.oid) has \(attr.count) values (one expected)")
         }
-        if !input.isCounterSignature, let ct = contentTypes.first, let value = SignerAttributes.object(ct), value != input.cms.eContentTypeOID {
+        if !input.isCounterSignature, let ct = contentTypes.first, let value = ct.object, value != input.cms.eContentTypeOID {
             formatIssues.append("content-type attribute (\(value)) differs from the encapsulated content type (\(input.cms.eContentTypeOID))")
         }
         return formatIssues
@@ -552,8 +552,8 @@ public enum EvidenceCollector {
     static func identifySigner(_ input: SignerInput) -> IdentifiedSigner {
         let identifier = signerIdentifier(input.si)
         let essAttribute: (version: SigningCertificateAttribute, der: [UInt8])? =
-            input.attributes.signed(NID_id_smime_aa_signingCertificateV2).first.flatMap { SignerAttributes.valuesDER($0).first }.map { (.v2, $0) }
-            ?? input.attributes.signed(NID_id_smime_aa_signingCertificate).first.flatMap { SignerAttributes.valuesDER($0).first }.map { (.v1, $0) }
+            input.attributes.signed(NID_id_smime_aa_signingCertificateV2).first.flatMap { $0.valuesDER.first }.map { (.v2, $0) }
+            ?? input.attributes.signed(NID_id_smime_aa_signingCertificate).first.flatMap { $0.valuesDER.first }.map { (.v1, $0) }
         var matches: [(CertificateOrigin, X509Certificate)] = []
         for (source, list) in input.searchOrder {
             for cert in list where CMS_SignerInfo_cert_cmp(input.si.pointer, cert.pointer) == 0 {
@@ -635,7 +635,7 @@ public enum EvidenceCollector {
         guard let document = input.document else {
             return CryptoCheck(.notChecked, "no document: the signature is detached and the signed data was not given")
         }
-        let claimedDigest = input.attributes.signed(NID_pkcs9_messageDigest).first.flatMap(SignerAttributes.octets)
+        let claimedDigest = input.attributes.signed(NID_pkcs9_messageDigest).first.flatMap(\.octets)
         if document.mismatchWithAttached {
             return CryptoCheck(.invalid, "the document given differs from the one inside the signature")
         } else if !input.hasSignedAttributes {
@@ -724,14 +724,14 @@ public enum EvidenceCollector {
     /// signature-time-stamp (over the signature value) and content-time-stamp (over the content).
     static func examineSignatureTimestamps(_ input: SignerInput, signatureBytes: [UInt8], into stamps: inout SignerTimestamps) {
         for attribute in input.attributes.unsigned(NID_id_smime_aa_timeStampToken) {
-            for token in SignerAttributes.valuesDER(attribute) {
+            for token in attribute.valuesDER {
                 let examined = examineTimestamp(token, type: .signature, covering: .bytes(signatureBytes), environment: input.environment)
                 if examined.parsed { stamps.parsedSignatureTimestamps += 1 }
                 stamps.append(examined, value: (OID.signatureTimeStamp, token, nil))
             }
         }
         for attribute in input.attributes.signed(NID_id_smime_aa_ets_contentTimestamp) {
-            for token in SignerAttributes.valuesDER(attribute) {
+            for token in attribute.valuesDER {
                 let examined = examineTimestamp(token, type: .content, covering: .digests(input.document?.digests ?? [:]),
                                                 environment: input.environment)
                 stamps.append(examined, value: nil)  // a signed attribute: every archive timestamp covers it
@@ -744,12 +744,12 @@ public enum EvidenceCollector {
         let attributes = input.attributes
         let environment = input.environment
         let certificateReferences = attributes.unsigned(NID_id_smime_aa_ets_CertificateRefs).first
-            .flatMap { SignerAttributes.valuesDER($0).first }.flatMap(LegacyLongTerm.certificateReferences)
+            .flatMap { $0.valuesDER.first }.flatMap(LegacyLongTerm.certificateReferences)
         let revocationReferences = attributes.unsigned(NID_id_smime_aa_ets_RevocationRefs).first
-            .flatMap { SignerAttributes.valuesDER($0).first }.flatMap(LegacyLongTerm.revocationReferences)
-        let valueCount = attributes.unsigned(NID_id_smime_aa_ets_certValues).flatMap(SignerAttributes.valuesDER)
+            .flatMap { $0.valuesDER.first }.flatMap(LegacyLongTerm.revocationReferences)
+        let valueCount = attributes.unsigned(NID_id_smime_aa_ets_certValues).flatMap(\.valuesDER)
             .map { LegacyLongTerm.certificateValues($0).count }.reduce(0, +)
-        let revocationValueCount = attributes.unsigned(NID_id_smime_aa_ets_revocationValues).flatMap(SignerAttributes.valuesDER)
+        let revocationValueCount = attributes.unsigned(NID_id_smime_aa_ets_revocationValues).flatMap(\.valuesDER)
             .map { let (crls, ocsp) = EmbeddedRevocation.revocationValues($0); return crls.count + ocsp.count }.reduce(0, +)
         let pool = environment.embeddedCertificates + environment.supplied + environment.trust.anchors + referenced
         return LegacyLongTerm.evidence(
@@ -768,7 +768,7 @@ public enum EvidenceCollector {
             (NID_id_smime_aa_ets_certCRLTimestamp, TimestampType.refs, false, LegacyLongTerm.certCRLTimestampOID),
         ] {
             for attribute in input.attributes.unsigned(nid) {
-                for token in SignerAttributes.valuesDER(attribute) {
+                for token in attribute.valuesDER {
                     let covering: Covered
                     if let layoutSigner, let position {
                         let alternative = environment.alternative.layout.flatMap { position < $0.signers.count ? $0.signers[position] : nil }
@@ -794,7 +794,7 @@ public enum EvidenceCollector {
             // The signature's structure cannot be read (not even through a DER re-encoding): the archive
             // timestamps are reported, unverified, never skipped.
             for attribute in input.attributes.unsigned(oid: OID.archiveTimeStampV3) {
-                for token in SignerAttributes.valuesDER(attribute) {
+                for token in attribute.valuesDER {
                     let examined = examineTimestamp(token, type: .archive, covering: .checked(CryptoCheck(
                         .notChecked, "the signature's structure cannot be read to recompute what this archive timestamp covers")),
                         environment: environment)
@@ -875,7 +875,7 @@ public enum EvidenceCollector {
         guard input.depth < maxCounterSignatureDepth else { return ([], []) }
         var counterSignatures: [SignerEvidence] = []
         var referenced: [X509Certificate] = []
-        let values = input.attributes.unsigned(NID_pkcs9_countersignature).flatMap(SignerAttributes.valuesDER).prefix(maxCounterSignatures)
+        let values = input.attributes.unsigned(NID_pkcs9_countersignature).flatMap(\.valuesDER).prefix(maxCounterSignatures)
         for (index, value) in values.enumerated() {
             let counterID = "\(input.id)-C\(index)"
             guard let synthetic = counterSignatureMessage(signerInfo: value, countersigned: signatureBytes),
@@ -963,11 +963,7 @@ public enum EvidenceCollector {
     static func verifySignedAttributes(_ si: SignerInfo, certificate: X509Certificate, digest: DigestAlgorithm?, scheme: String,
                                        sorted: Bool) -> Bool? {
         guard let key = X509_get0_pubkey(certificate.pointer), let signature = CMS_SignerInfo_get0_signature(si.pointer) else { return nil }
-        var encoded: [[UInt8]] = []
-        for index in 0..<max(CMS_signed_get_attr_count(si.pointer), 0) {
-            guard let attribute = CMS_signed_get_attr(si.pointer, index), let der = encodeDER(attribute, i2d_X509_ATTRIBUTE) else { return nil }
-            encoded.append(der)
-        }
+        guard var encoded = SignerAttributes(signerInfo: si).signedDER() else { return nil }
         if sorted { encoded.sort { $0.lexicographicallyPrecedes($1) } }
         let data = DEREncoder.tlv(0x31, encoded.flatMap { $0 })
         let keyType = EVP_PKEY_get_base_id(key)

@@ -66,17 +66,10 @@ public enum PAdESSupport {
         let index = CMS_signed_get_attr_by_NID(si.pointer, NID_pkcs9_signingTime, -1)
         if index >= 0 { X509_ATTRIBUTE_free(CMS_signed_delete_attr(si.pointer, index)) }
         // DER SET OF: the encoded attributes in ascending byte order (shorter first on a common prefix).
-        var encoded: [[UInt8]] = []
-        for position in 0..<CMS_signed_get_attr_count(si.pointer) {
-            guard let attribute = CMS_signed_get_attr(si.pointer, position), let bytes = encodeDER(attribute, i2d_X509_ATTRIBUTE) else {
-                throw PodpisError.openSSL(.software, "cannot encode a signed attribute")
-            }
-            encoded.append(bytes)
+        guard var encoded = SignerAttributes(signerInfo: si).signedDER() else {
+            throw PodpisError.openSSL(.software, "cannot encode a signed attribute")
         }
-        encoded.sort { a, b in
-            for (x, y) in zip(a, b) where x != y { return x < y }
-            return a.count < b.count
-        }
+        encoded.sort { $0.lexicographicallyPrecedes($1) }
         let content = encoded.flatMap { $0 }
         let signedAttributes = DEREncoder.tlv(0x31, content)
         guard let digest = Signer.signerDigest(si), let md = digest.evpMD() else {

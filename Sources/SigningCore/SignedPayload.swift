@@ -47,7 +47,7 @@ public enum SignedPayload {
         }
         var timestamp: Date? = nil
         for attribute in SignerAttributes(signerInfo: si).unsigned(NID_id_smime_aa_timeStampToken) {
-            for tokenDER in SignerAttributes.valuesDER(attribute) {
+            for tokenDER in attribute.valuesDER {
                 let token = try TimestampToken.parse(tokenDER)
                 guard let value = CMS_SignerInfo_get0_signature(si.pointer), let algorithm = token.imprintAlgorithm,
                       (try? MultiDigest.digest(algorithm, bytes(of: value))) == token.imprint

@@ -139,7 +139,7 @@ public enum Signer {
         for (index, si) in cms.signerInfos.enumerated() {
             let attributes = SignerAttributes(signerInfo: si)
             guard let alg = signerDigest(si), let attr = attributes.signed(NID_pkcs9_messageDigest).first,
-                let claimed = SignerAttributes.octets(attr)
+                let claimed = attr.octets
             else { continue }
             if digests[alg] != claimed {
                 throw PodpisError(.dataFormat, "the document does not match the existing signature (signer S\(index)); refusing to cosign", subject: signatureName)

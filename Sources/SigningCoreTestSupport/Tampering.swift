@@ -89,7 +89,7 @@ extension Tampering {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
         let attributes = SignerAttributes(signerInfo: cms.signerInfos[index])
         guard let attribute = attributes.unsigned(NID_id_smime_aa_timeStampToken).first,
-            let value = SignerAttributes.valuesDER(attribute).first
+            let value = attribute.valuesDER.first
         else { throw PodpisError(.software, "no timestamp") }
         return value
     }

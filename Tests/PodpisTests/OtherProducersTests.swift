@@ -68,7 +68,7 @@ struct OtherProducersTests {
     func counterSignatureValue(_ signature: [UInt8]) throws -> [UInt8]? {
         let cms = try CMSMessage.parse(der: signature, subject: nil)
         let attributes = SignerAttributes(signerInfo: cms.signerInfos[0])
-        return attributes.unsigned(oid: OID.counterSignature).first.flatMap { SignerAttributes.valuesDER($0).first }
+        return attributes.unsigned(oid: OID.counterSignature).first.flatMap { $0.valuesDER.first }
     }
 
     // MARK: 5. algorithms
