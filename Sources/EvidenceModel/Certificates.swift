@@ -17,7 +17,7 @@ public struct CertificateInfo: Codable, Sendable, Equatable {
     public var signatureAlgorithm: String
     /// The digest used in the certificate's signature (`sha1`, `sha256`, `streebog256`, ...), when known.
     public var signatureDigest: String?
-    public var keyType: String
+    public var keyType: KeyType
     public var keyBits: Int
     public var curve: String?
     public var isCA: Bool
@@ -49,7 +49,7 @@ public struct CertificateInfo: Codable, Sendable, Equatable {
 
     public init(
         sha256: String, subject: String, issuer: String, serial: String, notBefore: Date, notAfter: Date,
-        signatureAlgorithm: String, signatureDigest: String?, keyType: String, keyBits: Int, curve: String?,
+        signatureAlgorithm: String, signatureDigest: String?, keyType: KeyType, keyBits: Int, curve: String?,
         isCA: Bool, pathLength: Int?, selfIssued: Bool, keyUsage: [String]?, extendedKeyUsage: [String]?,
         extendedKeyUsageCritical: Bool, policies: [String], subjectKeyIdentifier: String?,
         authorityKeyIdentifier: String?, crlDistributionPoints: [String], ocspResponders: [String],

@@ -86,8 +86,8 @@ public struct RevocationEvidence: Codable, Sendable, Equatable {
     /// `crl` or `ocsp`.
     public var source: RevocationKind?
     public var revocationTime: Date?
-    /// RFC 5280 reason name (`keyCompromise`, `superseded`, ...).
-    public var reason: String?
+    /// Why it was revoked, as the CRL or OCSP answer states it.
+    public var reason: RevocationReason?
     /// The revocation data's own time (CRL thisUpdate / OCSP thisUpdate) and its next update.
     public var thisUpdate: Date?
     public var nextUpdate: Date?
@@ -102,7 +102,7 @@ public struct RevocationEvidence: Codable, Sendable, Equatable {
     public var considered: [RevocationObjectUse]?
 
     public init(
-        status: Status, source: RevocationKind? = nil, revocationTime: Date? = nil, reason: String? = nil,
+        status: Status, source: RevocationKind? = nil, revocationTime: Date? = nil, reason: RevocationReason? = nil,
         thisUpdate: Date? = nil, nextUpdate: Date? = nil, producedAt: Date? = nil, issuer: String? = nil,
         problems: [String] = []
     ) {
@@ -138,16 +138,13 @@ public struct RevocationObjectUse: Codable, Sendable, Equatable {
     /// Who issued it: the CRL's issuer or the OCSP responder.
     public var issuer: String
     public var outcome: Outcome
-    /// Why it was rejected or not needed, as a stable code: `signatureInvalid`, `issuerNotFound`, `issuerNoCRLSign`,
-    /// `issuerPathInvalid`, `issuerRevoked`, `issuerStatusUnknown`, `circular`, `notIndirect`, `scopeMismatch`,
-    /// `onlyUserCertificates`, `onlyCACertificates`, `onlyAttributeCertificates`, `unknownCriticalExtension`,
-    /// `unreadable`, `deltaWithoutBase`, `deltaMismatch`, `reasonsCovered`, `superseded`, `ocspRefused`,
-    /// `ocspNotTrustworthy`, `ocspUnknown`.
-    public var reason: String?
+    /// Why it was rejected or not needed, as a stable code (``RevocationRejection``).
+    public var reason: RevocationRejection?
     /// The same in plain English, with the names involved.
     public var detail: String?
 
-    public init(kind: RevocationKind, sha256: String, issuer: String, outcome: Outcome, reason: String? = nil, detail: String? = nil) {
+    public init(kind: RevocationKind, sha256: String, issuer: String, outcome: Outcome, reason: RevocationRejection? = nil,
+                detail: String? = nil) {
         self.kind = kind
         self.sha256 = sha256
         self.issuer = issuer

@@ -252,14 +252,14 @@ public struct AlgorithmEvidence: Codable, Sendable, Equatable {
     /// The hash named by the signature algorithm itself, when it names one (RFC 8933 consistency).
     public var signatureDigest: String?
     /// `rsa`, `ec`, `gost2012-256`, `gost2012-512`, `gost2001`, ...; `nil` when the signer is unknown.
-    public var keyType: String?
+    public var keyType: KeyType?
     public var keyBits: Int?
     /// Named curve or GOST parameter set, when known.
     public var curve: String?
 
     public init(
         digest: String, digestOID: String, signature: String, signatureOID: String, signatureDigest: String? = nil,
-        keyType: String? = nil, keyBits: Int? = nil, curve: String? = nil
+        keyType: KeyType? = nil, keyBits: Int? = nil, curve: String? = nil
     ) {
         self.digest = digest
         self.digestOID = digestOID

@@ -232,3 +232,110 @@ public struct Recorded<Value: RawRepresentable>: OpenIdentifier where Value.RawV
     public static func == (recorded: Self, value: Value) -> Bool { recorded.rawValue == value.rawValue }
     public static func != (recorded: Self, value: Value) -> Bool { recorded.rawValue != value.rawValue }
 }
+
+/// A public key's type (``CertificateInfo/keyType``, ``SignatureAlgorithms/keyType``), named as OpenSSL names it. A
+/// type OpenSSL knows and podpis does not list keeps OpenSSL's short name.
+public struct KeyType: OpenIdentifier {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let rsa = Self(rawValue: "rsa")
+    /// RSA restricted to RSASSA-PSS (RFC 4055).
+    public static let rsaPSS = Self(rawValue: "rsa-pss")
+    public static let ec = Self(rawValue: "ec")
+    public static let ed25519 = Self(rawValue: "ed25519")
+    public static let ed448 = Self(rawValue: "ed448")
+    public static let dsa = Self(rawValue: "dsa")
+    /// GOST R 34.10-2012 with a 256-bit key.
+    public static let gost2012_256 = Self(rawValue: "gost2012-256")
+    /// GOST R 34.10-2012 with a 512-bit key.
+    public static let gost2012_512 = Self(rawValue: "gost2012-512")
+    /// GOST R 34.10-2001 (withdrawn for new signatures in Russia since 2019).
+    public static let gost2001 = Self(rawValue: "gost2001")
+    /// A key OpenSSL could not name.
+    public static let unknown = Self(rawValue: "unknown")
+
+    /// A GOST R 34.10 key of any generation.
+    public var isGOST: Bool { rawValue.hasPrefix("gost") }
+}
+
+/// Why a certificate was revoked (``RevocationEvidence/reason``): an RFC 5280 §5.3.1 CRLReason name, as the CRL or
+/// OCSP answer states it; a code RFC 5280 does not name reads `reason<code>`.
+public struct RevocationReason: OpenIdentifier {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let unspecified = Self(rawValue: "unspecified")
+    public static let keyCompromise = Self(rawValue: "keyCompromise")
+    public static let cACompromise = Self(rawValue: "cACompromise")
+    public static let affiliationChanged = Self(rawValue: "affiliationChanged")
+    public static let superseded = Self(rawValue: "superseded")
+    public static let cessationOfOperation = Self(rawValue: "cessationOfOperation")
+    /// Suspended, not revoked: a later CRL may lift it (``removeFromCRL``).
+    public static let certificateHold = Self(rawValue: "certificateHold")
+    /// A delta CRL's entry that lifts a hold.
+    public static let removeFromCRL = Self(rawValue: "removeFromCRL")
+    public static let privilegeWithdrawn = Self(rawValue: "privilegeWithdrawn")
+    public static let aACompromise = Self(rawValue: "aACompromise")
+
+    /// The reasons RFC 5280 names, in the order of their codes (0–6, 8–10; 7 is unused).
+    public static let known: [Self] = [
+        .unspecified, .keyCompromise, .cACompromise, .affiliationChanged, .superseded, .cessationOfOperation,
+        .certificateHold, .removeFromCRL, .privilegeWithdrawn, .aACompromise,
+    ]
+
+    /// The CRLReason code (RFC 5280 §5.3.1), for a named reason and for one read as `reason<code>`.
+    public var code: Int? {
+        if let index = Self.known.firstIndex(of: self) { return index < 7 ? index : index + 1 }
+        guard rawValue.hasPrefix("reason"), let code = Int(rawValue.dropFirst(6)), code >= 0 else { return nil }
+        return code
+    }
+
+    /// The reason for a CRLReason code; a code RFC 5280 does not name reads `reason<code>`.
+    public init(code: Int) {
+        let index = code < 7 ? code : code - 1
+        if code >= 0, code != 7, index < Self.known.count {
+            self = Self.known[index]
+        } else {
+            self.init(rawValue: "reason\(code)")
+        }
+    }
+}
+
+/// Why a revocation object (CRL, delta CRL, OCSP answer) was rejected or not needed (``RevocationObjectUse/reason``),
+/// as a stable code.
+public struct RevocationRejection: OpenIdentifier {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let signatureInvalid = Self(rawValue: "signatureInvalid")
+    public static let issuerNotFound = Self(rawValue: "issuerNotFound")
+    public static let issuerNoCRLSign = Self(rawValue: "issuerNoCRLSign")
+    public static let issuerPathInvalid = Self(rawValue: "issuerPathInvalid")
+    public static let issuerRevoked = Self(rawValue: "issuerRevoked")
+    public static let issuerStatusUnknown = Self(rawValue: "issuerStatusUnknown")
+    public static let circular = Self(rawValue: "circular")
+    public static let notIndirect = Self(rawValue: "notIndirect")
+    public static let scopeMismatch = Self(rawValue: "scopeMismatch")
+    public static let onlyUserCertificates = Self(rawValue: "onlyUserCertificates")
+    public static let onlyCACertificates = Self(rawValue: "onlyCACertificates")
+    public static let onlyAttributeCertificates = Self(rawValue: "onlyAttributeCertificates")
+    public static let unknownCriticalExtension = Self(rawValue: "unknownCriticalExtension")
+    public static let unreadable = Self(rawValue: "unreadable")
+    public static let deltaWithoutBase = Self(rawValue: "deltaWithoutBase")
+    public static let deltaMismatch = Self(rawValue: "deltaMismatch")
+    public static let issuerNameMismatch = Self(rawValue: "issuerNameMismatch")
+    public static let reasonsCovered = Self(rawValue: "reasonsCovered")
+    public static let superseded = Self(rawValue: "superseded")
+    public static let ocspRefused = Self(rawValue: "ocspRefused")
+    public static let ocspNotTrustworthy = Self(rawValue: "ocspNotTrustworthy")
+    public static let ocspUnknown = Self(rawValue: "ocspUnknown")
+
+    /// Every code this version writes.
+    public static let known: Set<Self> = [
+        .signatureInvalid, .issuerNotFound, .issuerNoCRLSign, .issuerPathInvalid, .issuerRevoked, .issuerStatusUnknown,
+        .circular, .notIndirect, .scopeMismatch, .onlyUserCertificates, .onlyCACertificates, .onlyAttributeCertificates,
+        .unknownCriticalExtension, .unreadable, .deltaWithoutBase, .deltaMismatch, .issuerNameMismatch, .reasonsCovered,
+        .superseded, .ocspRefused, .ocspNotTrustworthy, .ocspUnknown,
+    ]
+}

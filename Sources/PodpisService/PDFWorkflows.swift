@@ -68,7 +68,7 @@ public enum PAdESSigner {
                                                       ocspResponses: data.ocspResponses)
         }
         if settings.level == .LTA, let client = settings.timestamps {
-            let digest: DigestAlgorithm = identity.key.keyType.hasPrefix("gost") ? identity.key.defaultDigest : .sha256
+            let digest: DigestAlgorithm = identity.key.keyType.isGOST ? identity.key.defaultDigest : .sha256
             signed = try PDFSigning.addDocumentTimestamp(pdf: signed, name: name) { covered in
                 try client.token(over: covered, digest: digest)
             }

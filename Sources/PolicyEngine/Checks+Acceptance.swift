@@ -35,9 +35,9 @@ struct AlgorithmConstraint: Codable, Sendable, Equatable {
     }
 
     /// What the constraint forbids among `names` (the algorithms used) and the key, if anything.
-    func violated(names: [String], keyType key: String?, bits: Int?) -> String? {
+    func violated(names: [String], keyType: KeyType?, bits: Int?) -> String? {
         if let algorithm, names.contains(algorithm.rawValue) { return algorithm.rawValue }
-        if let keyType = self.key?.rawValue, let key, key == keyType || key.hasPrefix(keyType + "-") {
+        if let family = self.key?.rawValue, let key = keyType?.rawValue, key == family || key.hasPrefix(family + "-") {
             if let minBits {
                 if let bits, bits < minBits { return "\(key) \(bits)" }
             } else {
@@ -73,7 +73,7 @@ struct AlgorithmsCheck: SignatureCheck {
         let time = c.bestSignatureTime
         let constraints = forbidden.filter { $0.from.map { time >= $0 } ?? true }
         let algorithms = c.signer.algorithms
-        var subjects: [(String, [String], String?, Int?)] = [
+        var subjects: [(String, [String], KeyType?, Int?)] = [
             ("signature", [algorithms.digest, algorithms.signature], algorithms.keyType, algorithms.keyBits)
         ]
         for (index, item) in c.pathCertificates.enumerated() where !c.isAnchor(index) {

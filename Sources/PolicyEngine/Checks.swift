@@ -139,8 +139,8 @@ struct SignatureValueCheck: SignatureCheck, ParameterlessCheck {
         if let implied = algorithms.signatureDigest, implied != algorithms.digest {
             return .fail(.sigCryptoFailure, Message("signature-value.digest-mismatch", ["implied": implied, "digest": algorithms.digest]))
         }
-        if algorithms.signature.hasPrefix("gost"), let key = algorithms.keyType, key.hasPrefix("gost"), key != algorithms.signature {
-            return .fail(.sigCryptoFailure, Message("signature-value.gost-mismatch", ["key": key, "signature": algorithms.signature]))
+        if algorithms.signature.hasPrefix("gost"), let key = algorithms.keyType, key.isGOST, key.rawValue != algorithms.signature {
+            return .fail(.sigCryptoFailure, Message("signature-value.gost-mismatch", ["key": key.rawValue, "signature": algorithms.signature]))
         }
         switch c.signer.signatureValue.outcome {
         case .valid: return .pass(Message("signature-value.passed"))
@@ -250,7 +250,7 @@ struct RevocationCheck: SignatureCheck {
                                        en: "the certificates were not revoked when signing; the revocation data the CA publishes is usable")
     static let parameters: [ParameterInfo] = [
         .choice("require", RevocationRequirement.self, default: .advertised),
-        .choices("annulmentReasons", RevocationReason.self, default: []),
+        .choices("annulmentReasons", PolicyRevocationReason.self, default: []),
     ]
     static let messageKeys: [MessageKey] = ["chain.no-certificate", "revocation.annulled", "revocation.revoked-before-poe", "revocation.revoked", "revocation.ca-revoked",
                               "revocation.stale", "revocation.unknown", "revocation.unknown-because", "revocation.missing", "revocation.undetermined", "revocation.unusable", "revocation.not-published", "revocation.unusable-optional",
@@ -260,11 +260,11 @@ struct RevocationCheck: SignatureCheck {
     var require: RevocationRequirement = .advertised
     /// Reason codes by which the CA marks an annulment (63-ФЗ ст. 14 ч. 6.1, 8): such a certificate never had legal
     /// force, whatever the date.
-    var annulmentReasons: [RevocationReason] = []
+    var annulmentReasons: [PolicyRevocationReason] = []
 
     enum CodingKeys: String, CodingKey, CaseIterable, ClosedKeys { case require, annulmentReasons }
 
-    init(require: RevocationRequirement = .advertised, annulmentReasons: [RevocationReason] = []) {
+    init(require: RevocationRequirement = .advertised, annulmentReasons: [PolicyRevocationReason] = []) {
         self.require = require
         self.annulmentReasons = annulmentReasons
     }
@@ -272,12 +272,12 @@ struct RevocationCheck: SignatureCheck {
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         require = try c.decodeIfPresent(RevocationRequirement.self, forKey: .require) ?? .advertised
-        annulmentReasons = try c.decodeIfPresent([RevocationReason].self, forKey: .annulmentReasons) ?? []
+        annulmentReasons = try c.decodeIfPresent([PolicyRevocationReason].self, forKey: .annulmentReasons) ?? []
     }
 
     func evaluate(_ c: SignerContext) -> CheckVerdict {
         guard c.chain != nil else { return .notApplicable(Message("chain.no-certificate")) }
-        let annulment = Set(annulmentReasons.map(\.rawValue))
+        let annulment = Set(annulmentReasons.map(\.reason))
         let time = c.bestSignatureTime
         var unpublished: [String] = []
         var unusableOptional: [Message] = []
@@ -295,11 +295,11 @@ struct RevocationCheck: SignatureCheck {
                 // Аннулирование (63-ФЗ ст. 14 ч. 6.1, 8): the certificate never had legal force, whatever the date.
                 if let reason = revocation.reason, annulment.contains(reason) {
                     return .fail(index == 0 ? .revokedNoPOE : .revokedCANoPOE, Message("revocation.annulled", [
-                        "subject": info.displayName, "date": revocation.revocationTime.map(Format.date) ?? "?", "reason": reason]))
+                        "subject": info.displayName, "date": revocation.revocationTime.map(Format.date) ?? "?", "reason": reason.rawValue]))
                 }
                 if when <= time {
                     let args = ["subject": info.displayName, "date": revocation.revocationTime.map(Format.date) ?? "?",
-                                "reason": revocation.reason ?? "unspecified", "time": Format.date(time)]
+                                "reason": revocation.reason?.rawValue ?? "unspecified", "time": Format.date(time)]
                     if c.hasPOE { return .fail(.revoked, Message("revocation.revoked-before-poe", args)) }
                     return .fail(index == 0 ? .revokedNoPOE : .revokedCANoPOE, Message(index == 0 ? "revocation.revoked" : "revocation.ca-revoked", args))
                 }
@@ -358,7 +358,7 @@ struct RevocationCheck: SignatureCheck {
         let uncoveredPrefix = "the usable CRLs do not cover the reasons "
         var messages: [Message] = rejected.prefix(6).map { use in
             let why = Message(.revocationReason(use.reason))
-            return Message(.revocationRejected(use.kind.rawValue), parts: ["why": [why]], ["issuer": use.issuer.isEmpty ? "—" : use.issuer])
+            return Message(.revocationRejected(use.kind), parts: ["why": [why]], ["issuer": use.issuer.isEmpty ? "—" : use.issuer])
         }
         for problem in revocation.problems where problem.hasPrefix(uncoveredPrefix) {
             messages.append(Message("revocation.reasons-uncovered", ["reasons": String(problem.dropFirst(uncoveredPrefix.count))]))

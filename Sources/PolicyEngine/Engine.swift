@@ -393,7 +393,7 @@ enum TimestampJudge {
 
     /// What a token's strength rests on: its imprint hash, its own digest and signature algorithms, and the TSA's
     /// key (from the token's signer, else from the TSA certificate in older evidence).
-    static func algorithmFacts(_ stamp: TimestampEvidence, evidence: Evidence) -> (names: [String], keyType: String?, bits: Int?) {
+    static func algorithmFacts(_ stamp: TimestampEvidence, evidence: Evidence) -> (names: [String], keyType: KeyType?, bits: Int?) {
         let tsaKey = stamp.tsaCertificate.flatMap { evidence.certificates[$0] }
         return ([stamp.imprintAlgorithm, stamp.algorithms?.digest, stamp.algorithms?.signature].compactMap { $0 },
                 stamp.algorithms?.keyType ?? tsaKey?.keyType, stamp.algorithms?.keyBits ?? tsaKey?.keyBits)

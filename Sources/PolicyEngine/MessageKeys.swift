@@ -29,17 +29,21 @@ extension MessageKey {
         MessageKey("validity." + (expired ? "expired." : "not-yet-valid.") + (signer ? "signer" : "ca"))
     }
 
-    /// `revocation.reason.signatureInvalid`, …: why a CRL or OCSP response was rejected (`other` when not said).
-    static func revocationReason(_ reason: String?) -> MessageKey { MessageKey("revocation.reason." + (reason ?? "other")) }
+    /// `revocation.reason.signatureInvalid`, …: why a CRL or OCSP response was rejected (`other` when not said, or
+    /// when the evidence names a code this version does not know).
+    static func revocationReason(_ reason: RevocationRejection?) -> MessageKey {
+        guard let reason, RevocationRejection.known.contains(reason) else { return "revocation.reason.other" }
+        return MessageKey("revocation.reason." + reason.rawValue)
+    }
 
     /// `revocation.rejected.crl`, `.delta-crl`, `.ocsp`: a rejected revocation object, by its kind.
-    static func revocationRejected(_ kind: String) -> MessageKey {
-        MessageKey("revocation.rejected." + (kind == "ocsp" ? "ocsp" : (kind == "delta-crl" ? "delta-crl" : "crl")))
+    static func revocationRejected(_ kind: RevocationKind) -> MessageKey {
+        MessageKey("revocation.rejected." + (kind == .ocsp ? "ocsp" : (kind == .deltaCRL ? "delta-crl" : "crl")))
     }
 
     /// The families of keys the functions above make, with the values that make them (for the two-way catalogue
     /// test: every key they produce has both languages, and a catalogue entry of a family is one they can produce).
-    /// Values that come from evidence as text (revocation reasons, forms) are listed by the test from their sources.
+    /// Values that come from evidence as text (problem slugs, forms) are listed by the test from their sources.
     public static var families: [String: [MessageKey]] {
         [
             "indication.": Indication.allCases.map(indication),
@@ -48,7 +52,8 @@ extension MessageKey {
             "pdf.change.": PDFChange.Kind.allCases.map { pdfChange($0, pageObject: false) } + [pdfChange(.other, pageObject: true)],
             "pdf.permission.": (1...3).map(pdfPermission) + ["pdf.permission.approval"],
             "validity.": [false, true].flatMap { expired in [false, true].map { validity(expired: expired, signer: $0) } },
-            "revocation.rejected.": ["crl", "delta-crl", "ocsp"].map(revocationRejected),
+            "revocation.rejected.": [RevocationKind.crl, .deltaCRL, .ocsp].map(revocationRejected),
+            "revocation.reason.": RevocationRejection.known.map(revocationReason) + [revocationReason(nil)],
             "profile.finding.": CertificateProfileCheck.Finding.allCases.map(CertificateProfileCheck.findingKey),
         ]
     }

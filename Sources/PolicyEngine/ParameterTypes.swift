@@ -1,8 +1,8 @@
 import EvidenceModel
 import Foundation
 
-// The closed sets of values check parameters take. Each is an enum: a value outside it is a lint error that lists
-// the allowed ones and the closest.
+// The closed sets of values check parameters take. Each is an enum, or a struct over the evidence identifier it
+// restricts: a value outside it is a lint error that lists the allowed ones and the closest.
 
 /// When revocation data must be at hand for a certificate of the path (the trust anchor aside).
 public enum RevocationRequirement: String, ClosedSet {
@@ -15,16 +15,24 @@ public enum RevocationRequirement: String, ClosedSet {
     case never
 }
 
-/// RFC 5280 CRL reason codes (§5.3.1), by name; the numbers 0–10 are accepted too.
-public enum RevocationReason: String, ClosedSet {
-    case unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold
-    case removeFromCRL, privilegeWithdrawn, aACompromise
+/// A revocation reason as a policy writes it: one of the RFC 5280 §5.3.1 names (``RevocationReason/known``), or its
+/// code (0–6, 8–10). Anything else is a lint error: a policy never names a reason the evidence cannot carry.
+public struct PolicyRevocationReason: ClosedSet {
+    public let reason: RevocationReason
 
-    public static func alias(_ text: String) -> RevocationReason? {
-        let numbers: [String: RevocationReason] = ["0": .unspecified, "1": .keyCompromise, "2": .cACompromise, "3": .affiliationChanged,
-                                                   "4": .superseded, "5": .cessationOfOperation, "6": .certificateHold, "8": .removeFromCRL,
-                                                   "9": .privilegeWithdrawn, "10": .aACompromise]
-        return numbers[text]
+    public init?(rawValue: String) {
+        let reason = RevocationReason(rawValue: rawValue)
+        guard RevocationReason.known.contains(reason) else { return nil }
+        self.reason = reason
+    }
+
+    public var rawValue: String { reason.rawValue }
+
+    public static var allCases: [Self] { RevocationReason.known.compactMap { Self(rawValue: $0.rawValue) } }
+
+    public static func alias(_ text: String) -> Self? {
+        guard let code = Int(text), String(code) == text, (0...10).contains(code), code != 7 else { return nil }
+        return Self(rawValue: RevocationReason(code: code).rawValue)
     }
 }
 

@@ -5,6 +5,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import EvidenceModel
 
 /// Digest algorithms podpis names, with their OpenSSL NIDs.
 public enum DigestAlgorithm: String, CaseIterable, Sendable, Codable {
@@ -100,7 +101,7 @@ public enum DigestAlgorithm: String, CaseIterable, Sendable, Codable {
 
 /// Describes a public key for evidence: type, size, curve.
 struct KeyDescription {
-    var type: String
+    var type: KeyType
     var bits: Int
     var curve: String?
 
@@ -108,16 +109,16 @@ struct KeyDescription {
         bits = Int(EVP_PKEY_get_bits(key))
         let id = EVP_PKEY_get_base_id(key)
         switch id {
-        case EVP_PKEY_RSA: type = "rsa"
-        case EVP_PKEY_RSA_PSS: type = "rsa-pss"
-        case EVP_PKEY_EC: type = "ec"
-        case EVP_PKEY_ED25519: type = "ed25519"
-        case EVP_PKEY_ED448: type = "ed448"
-        case EVP_PKEY_DSA: type = "dsa"
-        case NID_id_GostR3410_2012_256: type = "gost2012-256"
-        case NID_id_GostR3410_2012_512: type = "gost2012-512"
-        case NID_id_GostR3410_2001: type = "gost2001"
-        default: type = id == NID_undef ? "unknown" : shortName(id)
+        case EVP_PKEY_RSA: type = .rsa
+        case EVP_PKEY_RSA_PSS: type = .rsaPSS
+        case EVP_PKEY_EC: type = .ec
+        case EVP_PKEY_ED25519: type = .ed25519
+        case EVP_PKEY_ED448: type = .ed448
+        case EVP_PKEY_DSA: type = .dsa
+        case NID_id_GostR3410_2012_256: type = .gost2012_256
+        case NID_id_GostR3410_2012_512: type = .gost2012_512
+        case NID_id_GostR3410_2001: type = .gost2001
+        default: type = id == NID_undef ? .unknown : KeyType(rawValue: shortName(id))
         }
         curve = nil
         if id == EVP_PKEY_EC {
@@ -128,7 +129,7 @@ struct KeyDescription {
             } else {
                 clearOpenSSLErrors()
             }
-        } else if type.hasPrefix("gost") {
+        } else if type.isGOST {
             curve = Self.gostParameterSet(key)
         }
     }
@@ -153,7 +154,7 @@ struct KeyDescription {
 }
 
 /// Maps a SignerInfo signature algorithm OID to podpis's scheme name and the digest it implies (RFC 8933).
-func signatureScheme(oid: String, keyType: String?) -> (scheme: String, impliedDigest: DigestAlgorithm?) {
+func signatureScheme(oid: String) -> (scheme: String, impliedDigest: DigestAlgorithm?) {
     switch oid {
     case "1.2.840.113549.1.1.1": return ("rsa-pkcs1", nil)
     case "1.2.840.113549.1.1.4": return ("rsa-pkcs1", .md5)

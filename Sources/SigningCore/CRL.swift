@@ -66,28 +66,20 @@ public final class CertificateRevocationList: @unchecked Sendable {
 
     /// The entry for `certificate`, if listed: (revocation date, reason name). `removeFromCRL` entries
     /// (delta CRLs lifting a hold) are returned with reason `removeFromCRL`.
-    func entry(for certificate: X509Certificate) -> (date: Date?, reason: String?)? {
+    func entry(for certificate: X509Certificate) -> (date: Date?, reason: RevocationReason?)? {
         var revoked: OpaquePointer? = nil
         let found = X509_CRL_get0_by_cert(pointer, &revoked, certificate.pointer)
         clearOpenSSLErrors()
         guard found != 0, let revoked else { return nil }
         let when = date(fromASN1: X509_REVOKED_get0_revocationDate(revoked))
-        var reason: String? = nil
+        var reason: RevocationReason? = nil
         var critical: Int32 = 0
         let decoded = X509_REVOKED_get_ext_d2i(revoked, NID_crl_reason, &critical, nil)
         if let enumerated = OpenSSLHandle(taking: decoded?.assumingMemoryBound(to: ASN1_ENUMERATED.self), free: ASN1_ENUMERATED_free) {
-            reason = CRLReason.name(Int(ASN1_ENUMERATED_get(enumerated.pointer)))
+            reason = RevocationReason(code: Int(ASN1_ENUMERATED_get(enumerated.pointer)))
         }
         clearOpenSSLErrors()
         return (when, reason)
     }
 }
 
-/// RFC 5280 CRL reason codes.
-public enum CRLReason: Int, Sendable, CaseIterable {
-    case unspecified = 0, keyCompromise = 1, cACompromise = 2, affiliationChanged = 3, superseded = 4
-    case cessationOfOperation = 5, certificateHold = 6, removeFromCRL = 8, privilegeWithdrawn = 9, aACompromise = 10
-
-    public var name: String { "\(self)" }
-    static func name(_ code: Int) -> String { CRLReason(rawValue: code)?.name ?? "reason\(code)" }
-}

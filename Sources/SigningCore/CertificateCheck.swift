@@ -11,7 +11,7 @@ public enum CertificateCheck {
         case expired(Date)
         case notYetValid(Date)
         /// Revoked at that time (nil when the data does not say), for that reason.
-        case revoked(Date?, String?)
+        case revoked(Date?, RevocationReason?)
     }
 
     /// Whose certificate it is, for the error line.
@@ -60,7 +60,7 @@ public enum CertificateCheck {
         case .notYetValid(let date):
             (signer ? .certNotYetValidSigner : .certNotYetValidTsa, ["date": MoscowTime.format(date)])
         case .revoked(let date, let reason):
-            (signer ? .certRevokedSigner : .certRevokedTsa, ["date": date.map { MoscowTime.format($0) } ?? "?", "reason": reason ?? "—"])
+            (signer ? .certRevokedSigner : .certRevokedTsa, ["date": date.map { MoscowTime.format($0) } ?? "?", "reason": reason?.rawValue ?? "—"])
         }
         let flag = signer ? "--allow-invalid-cert" : "--allow-invalid-tsa-cert"
         return PodpisError(.dataFormat, key, values.merging(["flag": flag]) { first, _ in first }, subject: subject)

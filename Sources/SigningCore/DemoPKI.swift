@@ -306,13 +306,13 @@ public final class DemoPKIService: Sendable {
     var revocationFile: String { (directory as NSString).appendingPathComponent("revoked.txt") }
 
     /// Revocations of one CA: serial → (date, reason).
-    func revocations(of name: String) -> [String: (Date, CRLReason?)] {
+    func revocations(of name: String) -> [String: (Date, RevocationReason?)] {
         guard let text = try? String(contentsOfFile: revocationFile, encoding: .utf8) else { return [:] }
-        var result: [String: (Date, CRLReason?)] = [:]
+        var result: [String: (Date, RevocationReason?)] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: " ").map(String.init)
             guard parts.count >= 3, parts[0] == name, let date = ISO8601DateFormatter().date(from: parts[2]) else { continue }
-            let reason = parts.count > 3 ? CRLReason.allCases.first { $0.name == parts[3] } : nil
+            let reason = parts.count > 3 ? RevocationReason.known.first { $0.rawValue == parts[3] } : nil
             result[parts[1].uppercased()] = (date, reason)
         }
         return result
@@ -342,12 +342,12 @@ public final class DemoPKIService: Sendable {
     }
 
     /// Records a revocation in the folder's `revoked.txt`.
-    public static func revoke(directory: String, certificate: X509Certificate, at date: Date, reason: CRLReason) throws {
+    public static func revoke(directory: String, certificate: X509Certificate, at date: Date, reason: RevocationReason) throws {
         let service = try DemoPKIService(directory: directory)
         guard let authority = service.authorities.values.first(where: { $0.issued.certificate.subject == certificate.issuer }) else {
             throw PodpisError(.usage, "the certificate was not issued by a CA of this demo PKI", subject: directory)
         }
-        let line = "\(authority.name) \(certificate.serialHex) \(ISO8601DateFormatter().string(from: date)) \(reason.name)\n"
+        let line = "\(authority.name) \(certificate.serialHex) \(ISO8601DateFormatter().string(from: date)) \(reason.rawValue)\n"
         let path = service.revocationFile
         let existing = (try? FileInput.readSmallFile(path: path, limit: 16 << 20)) ?? []
         try FileInput.writeAtomically(existing + Array(line.utf8), to: path)

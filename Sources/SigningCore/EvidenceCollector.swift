@@ -614,7 +614,7 @@ public enum EvidenceCollector {
         let signatureOID = oidText(signatureObject)
 
         let keyDescription = certificate.flatMap { X509_get0_pubkey($0.pointer) }.map { KeyDescription(key: $0) }
-        let scheme = signatureScheme(oid: signatureOID, keyType: keyDescription?.type)
+        let scheme = signatureScheme(oid: signatureOID)
         var impliedDigest = scheme.impliedDigest
         if scheme.scheme == "rsa-pss" {
             impliedDigest = pssDigest(parameterType: parameterType, parameterValue: parameterValue)

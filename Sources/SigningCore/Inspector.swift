@@ -95,7 +95,7 @@ public enum Inspector {
             signers.append(Inspection.Signer(
                 id: "S\(index)", identifier: identifier.kind, identifierValue: identifier.value,
                 digest: Signer.signerDigest(si)?.name ?? "unknown",
-                signature: signatureScheme(oid: oidText(object), keyType: nil).scheme,
+                signature: signatureScheme(oid: oidText(object)).scheme,
                 signingTime: attributes.signed(NID_pkcs9_signingTime).first.flatMap(\.time),
                 level: examined?.level ?? .cms, signedAttributes: signed.map(name), unsignedAttributes: unsigned.map(name),
                 certificate: cert?.subject, profile: examined?.longTerm?.form,

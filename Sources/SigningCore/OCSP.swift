@@ -115,7 +115,7 @@ public enum OCSP {
         case V_OCSP_CERTSTATUS_GOOD:
             return RevocationEvidence(status: .good, source: .ocsp, thisUpdate: thisUpdate, nextUpdate: nextUpdate, producedAt: producedAt, issuer: signerSubject)
         case V_OCSP_CERTSTATUS_REVOKED:
-            return RevocationEvidence(status: .revoked, source: .ocsp, revocationTime: revokedAt, reason: reason >= 0 ? CRLReason.name(Int(reason)) : nil,
+            return RevocationEvidence(status: .revoked, source: .ocsp, revocationTime: revokedAt, reason: reason >= 0 ? RevocationReason(code: Int(reason)) : nil,
                                       thisUpdate: thisUpdate, nextUpdate: nextUpdate, producedAt: producedAt, issuer: signerSubject)
         default:
             return RevocationEvidence(status: .unknown, source: .ocsp, thisUpdate: thisUpdate, nextUpdate: nextUpdate, producedAt: producedAt,
@@ -169,7 +169,7 @@ final class OCSPVerdictCache: Sendable {
 public final class OCSPResponder: Sendable {
     public enum CertificateStatus: Sendable {
         case good
-        case revoked(Date, CRLReason?)
+        case revoked(Date, RevocationReason?)
         case unknown
     }
 
@@ -231,7 +231,7 @@ public final class OCSPResponder: Sendable {
                 OCSP_basic_add1_status(basic.pointer, id, V_OCSP_CERTSTATUS_UNKNOWN, 0, nil, thisUpdate.pointer, nextUpdate.pointer)
             case .revoked(let when, let reason):
                 guard let revokedAt = asn1Time(when) else { continue }
-                OCSP_basic_add1_status(basic.pointer, id, V_OCSP_CERTSTATUS_REVOKED, Int32(reason?.rawValue ?? -1), revokedAt.pointer,
+                OCSP_basic_add1_status(basic.pointer, id, V_OCSP_CERTSTATUS_REVOKED, Int32(reason?.code ?? -1), revokedAt.pointer,
                                        thisUpdate.pointer, nextUpdate.pointer)
             }
         }

@@ -81,7 +81,7 @@ public enum PAdESSupport {
         guard EVP_DigestSignInit(context, &pctx, md, nil, identity.key.pointer) == 1 else {
             throw PodpisError.openSSL(.software, "cannot start signing")
         }
-        if rsaPSS && identity.key.keyType == "rsa", let pctx {
+        if rsaPSS && identity.key.keyType == .rsa, let pctx {
             guard EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0,
                   EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0 else {
                 throw PodpisError.openSSL(.software, "cannot set RSA-PSS parameters")

@@ -68,8 +68,8 @@ public struct CertificateTemplate: Sendable {
 public struct RevokedCertificate: Sendable {
     public var serial: String  // hex
     public var date: Date
-    public var reason: CRLReason?
-    public init(serial: String, date: Date, reason: CRLReason? = .keyCompromise) {
+    public var reason: RevocationReason?
+    public init(serial: String, date: Date, reason: RevocationReason? = .keyCompromise) {
         self.serial = serial
         self.date = date
         self.reason = reason
@@ -181,8 +181,8 @@ public enum PKIBuilder {
             try withASN1Integer(hexBytes(entry.serial)) { X509_REVOKED_set_serialNumber(item.pointer, $0) }
             guard let when = asn1Time(entry.date) else { throw PodpisError.openSSL(.software, "bad revocation date") }
             X509_REVOKED_set_revocationDate(item.pointer, when.pointer)
-            if let reason = entry.reason, let enumerated = OpenSSLHandle(taking: ASN1_ENUMERATED_new(), free: ASN1_ENUMERATED_free) {
-                ASN1_ENUMERATED_set(enumerated.pointer, reason.rawValue)
+            if let code = entry.reason?.code, let enumerated = OpenSSLHandle(taking: ASN1_ENUMERATED_new(), free: ASN1_ENUMERATED_free) {
+                ASN1_ENUMERATED_set(enumerated.pointer, code)
                 X509_REVOKED_add1_ext_i2d(item.pointer, NID_crl_reason, enumerated.pointer, 0, 0)
             }
             X509_CRL_add0_revoked(crl, item.release())

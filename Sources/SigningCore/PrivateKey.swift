@@ -1,5 +1,6 @@
 import COpenSSL
 import CPodpis
+import EvidenceModel
 import Foundation
 
 /// An owned OpenSSL `EVP_PKEY` holding a private key. Never printed, never logged, never encoded into evidence.
@@ -10,7 +11,7 @@ public final class PrivateKey: @unchecked Sendable {
     deinit { EVP_PKEY_free(pointer) }
 
     /// `rsa`, `rsa-pss`, `ec`, `gost2012-256`, `gost2012-512`, ...
-    public var keyType: String { KeyDescription(key: pointer).type }
+    public var keyType: KeyType { KeyDescription(key: pointer).type }
     public var bits: Int { KeyDescription(key: pointer).bits }
 
     /// Fresh keys, for the demo and test PKI.
@@ -46,10 +47,10 @@ public final class PrivateKey: @unchecked Sendable {
     /// The digest podpis signs with by default for this key.
     public var defaultDigest: DigestAlgorithm {
         switch keyType {
-        case "gost2012-256": return .streebog256
-        case "gost2012-512": return .streebog512
-        case "gost2001": return .gostr341194
-        case "ec": return bits >= 384 ? (bits >= 521 ? .sha512 : .sha384) : .sha256
+        case .gost2012_256: return .streebog256
+        case .gost2012_512: return .streebog512
+        case .gost2001: return .gostr341194
+        case .ec: return bits >= 384 ? (bits >= 521 ? .sha512 : .sha384) : .sha256
         default: return .sha256
         }
     }

@@ -110,17 +110,10 @@ final class CRLFactsCache: Sendable {
 
 /// Why a revocation object was not used for a certificate. The raw values are the stable codes recorded in
 /// evidence (``RevocationObjectUse/reason``); the report renders them in the reader's language.
-enum RevocationRejection: String {
-    case signatureInvalid, issuerNotFound, issuerNoCRLSign, issuerPathInvalid, issuerRevoked, issuerStatusUnknown
-    case circular, notIndirect, scopeMismatch, onlyUserCertificates, onlyCACertificates, onlyAttributeCertificates
-    case unknownCriticalExtension, unreadable, deltaWithoutBase, deltaMismatch, issuerNameMismatch
-    case reasonsCovered, superseded
-    case ocspRefused, ocspNotTrustworthy, ocspUnknown
-}
 
 /// The result of RFC 5280 §6.3.3 for one certificate.
 struct CRLOutcome {
-    enum Status { case unrevoked, revoked(date: Date?, reason: String?), undetermined }
+    enum Status { case unrevoked, revoked(date: Date?, reason: RevocationReason?), undetermined }
     var status: Status = .undetermined
     var considered: [RevocationObjectUse] = []
     var thisUpdate: Date?
@@ -151,7 +144,7 @@ extension ChainValidator {
                     let code: RevocationRejection = detail.contains("answered «") ? .ocspRefused
                         : detail.contains("not trustworthy") ? .ocspNotTrustworthy : .ocspUnknown
                     considered.append(RevocationObjectUse(kind: .ocsp, sha256: digest, issuer: answer.issuer ?? "", outcome: .rejected,
-                                                          reason: code.rawValue, detail: detail))
+                                                          reason: code, detail: detail))
                     problems += answer.problems
                     continue
                 }
@@ -159,13 +152,13 @@ extension ChainValidator {
                 if fromOCSP == nil || (answer.status == .revoked && fromOCSP?.status != .revoked) {
                     if fromOCSP != nil, let index = considered.lastIndex(where: { $0.kind == .ocsp && $0.outcome == .used }) {
                         considered[index].outcome = .unneeded
-                        considered[index].reason = RevocationRejection.superseded.rawValue
+                        considered[index].reason = .superseded
                     }
                     fromOCSP = answer
                     considered.append(RevocationObjectUse(kind: .ocsp, sha256: digest, issuer: answer.issuer ?? "", outcome: .used))
                 } else {
                     considered.append(RevocationObjectUse(kind: .ocsp, sha256: digest, issuer: answer.issuer ?? "", outcome: .unneeded,
-                                                          reason: RevocationRejection.superseded.rawValue))
+                                                          reason: .superseded))
                 }
             }
         } else {
@@ -185,7 +178,7 @@ extension ChainValidator {
                 result = answer
             } else {
                 // Nothing established the status: say why, object by object.
-                for use in considered where use.outcome == .rejected { problems.append(use.detail ?? use.reason ?? "unusable") }
+                for use in considered where use.outcome == .rejected { problems.append(use.detail ?? use.reason?.rawValue ?? "unusable") }
                 if let uncovered = outcome.uncovered, !uncovered.isEmpty {
                     problems.append("the usable CRLs do not cover the reasons \(uncovered.names.joined(separator: ", "))")
                 }
@@ -217,7 +210,7 @@ extension ChainValidator {
         var order: [String] = []
         func note(_ crl: CertificateRevocationList, _ facts: CRLFacts, _ outcome: RevocationObjectUse.Outcome, _ reason: RevocationRejection? = nil, _ detail: String? = nil) {
             let use = RevocationObjectUse(kind: facts.isDelta ? .deltaCRL : .crl, sha256: crl.fingerprint, issuer: facts.issuerText,
-                                          outcome: outcome, reason: reason?.rawValue, detail: detail)
+                                          outcome: outcome, reason: reason, detail: detail)
             if let existing = uses[crl.fingerprint] {
                 // "used" outranks anything; a rejection for one distribution point is kept unless another used it.
                 if existing.outcome == .used || (existing.outcome == .rejected && outcome == .unneeded) { return }
@@ -228,7 +221,7 @@ extension ChainValidator {
         }
 
         var reasons = ReasonSet()
-        var revoked: (date: Date?, reason: String?)? = nil
+        var revoked: (date: Date?, reason: RevocationReason?)? = nil
         var processedExplicitly = Set<String>()
         var signers: [String: Result<X509Certificate, IssuerRejection>] = [:]
         var usedComplete: [CRLFacts] = []
@@ -329,13 +322,13 @@ extension ChainValidator {
                     delta = (candidate, candidateFacts)
                 }
                 // (i)–(k): the delta CRL first, then the complete CRL; removeFromCRL lifts a hold.
-                var entry: (date: Date?, reason: String?)? = nil
+                var entry: (date: Date?, reason: RevocationReason?)? = nil
                 if let (deltaCRL, _) = delta, let listed = deltaCRL.entry(for: cert) {
                     entry = listed
                 } else {
                     entry = crl.entry(for: cert)
                 }
-                if entry?.reason == "removeFromCRL" { entry = nil }
+                if entry?.reason == .removeFromCRL { entry = nil }
                 note(crl, facts, .used)
                 usedComplete.append(facts)
                 if let (deltaCRL, deltaFacts) = delta {
@@ -357,7 +350,7 @@ extension ChainValidator {
         if revoked == nil, !usedComplete.isEmpty {
             for (crl, facts) in all where !facts.isDelta && uses[crl.fingerprint]?.outcome != .rejected && uses[crl.fingerprint]?.outcome != .used
                 && NameComparison.equal(facts.issuerName, certIssuerName) && facts.unknownCritical == nil {
-                guard let entry = crl.entry(for: cert), entry.reason != "certificateHold", entry.reason != "removeFromCRL" else { continue }
+                guard let entry = crl.entry(for: cert), entry.reason != .certificateHold, entry.reason != .removeFromCRL else { continue }
                 guard case .success = signers[crl.fingerprint] ?? crlSigner(crl, facts, certIssuer: issuer, anchor: anchor, at: time) else { continue }
                 note(crl, facts, .used)
                 revoked = entry

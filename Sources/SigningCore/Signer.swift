@@ -169,7 +169,7 @@ public enum Signer {
         var signerFlags = UInt32(CMS_BINARY | CMS_NOSMIMECAP)
         if !options.includeSignerCertificate { signerFlags |= UInt32(CMS_NOCERTS) }
         if options.cades { signerFlags |= UInt32(CMS_CADES) }
-        let pss = options.rsaPSS && identity.key.keyType == "rsa"
+        let pss = options.rsaPSS && identity.key.keyType == .rsa
         if pss { signerFlags |= UInt32(CMS_KEY_PARAM) }
         if partial { signerFlags |= UInt32(CMS_PARTIAL) }
         guard let si = CMS_add1_signer(cms.pointer, identity.certificate.pointer, identity.key.pointer, md, signerFlags) else {
@@ -238,10 +238,10 @@ public enum Signer {
         let key = identity.key
         let digest = options.digest ?? key.defaultDigest
         switch key.keyType {
-        case "gost2012-256" where digest != .streebog256,
-            "gost2012-512" where digest != .streebog512:
+        case .gost2012_256 where digest != .streebog256,
+            .gost2012_512 where digest != .streebog512:
             throw PodpisError(.usage, "a \(key.keyType) key signs with \(key.defaultDigest.name) only, not \(digest.name)")
-        case "rsa", "rsa-pss", "ec":
+        case .rsa, .rsaPSS, .ec:
             if digest.isGOST {
                 throw PodpisError(.usage, "\(digest.name) needs a GOST key; this key is \(key.keyType)")
             }
@@ -259,10 +259,10 @@ public enum Signer {
         }
         if !options.allowWeakAlgorithms {
             let type = identity.key.keyType
-            if (type == "rsa" || type == "rsa-pss") && identity.key.bits < 2048 {
+            if (type == .rsa || type == .rsaPSS) && identity.key.bits < 2048 {
                 throw PodpisError(.usage, "RSA keys below 2048 bits are not acceptable for new signatures")
             }
-            if type == "gost2001" { throw PodpisError(.usage, "GOST R 34.10-2001 keys are not acceptable since 2019-01-01") }
+            if type == .gost2001 { throw PodpisError(.usage, "GOST R 34.10-2001 keys are not acceptable since 2019-01-01") }
         }
     }
 

@@ -124,7 +124,7 @@ public final class TimestampAuthority: Sendable {
         guard TS_RESP_CTX_set_signer_cert(ctx, certificate.pointer) == 1, TS_RESP_CTX_set_signer_key(ctx, key.pointer) == 1 else {
             throw PodpisError.openSSL(.configuration, "the TSA certificate or key is not usable")
         }
-        if !key.keyType.hasPrefix("gost") {
+        if !key.keyType.isGOST {
             TS_RESP_CTX_set_signer_digest(ctx, EVP_sha256())
             TS_RESP_CTX_set_ess_cert_id_digest(ctx, EVP_sha256())
         } else {

@@ -154,7 +154,7 @@ public final class X509Certificate: @unchecked Sendable, Hashable {
             notAfter: notAfter ?? .distantPast,
             signatureAlgorithm: shortName(sigNID),
             signatureDigest: signatureDigest,
-            keyType: keyDescription?.type ?? "unknown",
+            keyType: keyDescription?.type ?? .unknown,
             keyBits: keyDescription?.bits ?? 0,
             curve: keyDescription?.curve,
             isCA: caFlag == 1 || (caFlag != 0 && X509_get_extension_flags(pointer) & UInt32(EXFLAG_CA) != 0),

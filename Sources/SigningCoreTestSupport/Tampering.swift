@@ -183,10 +183,10 @@ extension Tampering {
         else { throw PodpisError.openSSL(.software, "issuer and serial") }
         let signatureAlgorithm: [UInt8]
         switch identity.key.keyType {
-        case "rsa": signatureAlgorithm = try algorithm("1.2.840.113549.1.1.1", null: true)
-        case "ec": signatureAlgorithm = try algorithm(digest == .sha384 ? "1.2.840.10045.4.3.3" : "1.2.840.10045.4.3.2", null: false)
-        case "gost2012-256": signatureAlgorithm = try algorithm("1.2.643.7.1.1.1.1", null: false)
-        case "gost2012-512": signatureAlgorithm = try algorithm("1.2.643.7.1.1.1.2", null: false)
+        case .rsa: signatureAlgorithm = try algorithm("1.2.840.113549.1.1.1", null: true)
+        case .ec: signatureAlgorithm = try algorithm(digest == .sha384 ? "1.2.840.10045.4.3.3" : "1.2.840.10045.4.3.2", null: false)
+        case .gost2012_256: signatureAlgorithm = try algorithm("1.2.643.7.1.1.1.1", null: false)
+        case .gost2012_512: signatureAlgorithm = try algorithm("1.2.643.7.1.1.1.2", null: false)
         default: throw PodpisError(.software, "no countersignature for \(identity.key.keyType) keys here")
         }
         let signerInfo = DEREncoder.sequence([

@@ -96,13 +96,13 @@ struct DemoCommand: AsyncParsableCommand {
         let first = try identity("official-\(gost ? "gost" : "rsa")", layout)
         _ = try Signer.sign(.file(order), identity: first, options: SignatureOptions(chain: try chain(gost ? "gost" : "rsa", layout)),
                             output: signature)
-        step("demo.signed", ["signer": first.certificate.info().displayName, "algorithm": first.key.keyType, "file": signature])
+        step("demo.signed", ["signer": first.certificate.info().displayName, "algorithm": first.key.keyType.rawValue, "file": signature])
         guard gost else { return }
         let second = try identity("official-rsa", layout)
         let existing = try FileInput.readSmallFile(path: signature, limit: 1 << 26)
         _ = try Signer.cosign(signature: existing, signatureName: signature, content: .file(order), identity: second,
                               options: SignatureOptions(chain: try chain("rsa", layout)), output: signature)
-        step("demo.cosigned", ["signer": second.certificate.info().displayName, "algorithm": second.key.keyType])
+        step("demo.cosigned", ["signer": second.certificate.info().displayName, "algorithm": second.key.keyType.rawValue])
     }
 
     /// The built-in TSA (in process) makes the signature CAdES-T.

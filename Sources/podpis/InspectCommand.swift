@@ -204,7 +204,7 @@ struct InspectCommand: AsyncParsableCommand {
             lines.append(t.text("inspect.certificate", ["subject": readable(cert.subject)]))
             lines.append("  " + t.text("inspect.issuer", ["issuer": readable(cert.issuer), "serial": cert.serial]))
             lines.append("  " + t.text("inspect.validity", [
-                "from": time(cert.notBefore), "until": time(cert.notAfter), "key": cert.keyType, "bits": "\(cert.keyBits)",
+                "from": time(cert.notBefore), "until": time(cert.notAfter), "key": cert.keyType.rawValue, "bits": "\(cert.keyBits)",
                 "kind": t.text(cert.isCA ? "inspect.ca" : "inspect.end-entity"),
             ]))
         }

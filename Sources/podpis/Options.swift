@@ -86,8 +86,8 @@ struct SignerOptions: ParsableArguments {
             try X509Certificate.parseAll(FileInput.readSmallFile(path: path, limit: 16 << 20), subject: path)
         }
         let identity = SigningIdentity(key: loaded.key, certificate: certificate, chain: loaded.chain)
-        if pss, identity.key.keyType != "rsa" {
-            throw PodpisError(.usage, .pssNotRsa, ["type": identity.key.keyType], subject: key)
+        if pss, identity.key.keyType != .rsa {
+            throw PodpisError(.usage, .pssNotRsa, ["type": identity.key.keyType.rawValue], subject: key)
         }
         return (identity, chainCerts)
     }

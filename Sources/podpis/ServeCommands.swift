@@ -88,13 +88,13 @@ struct PKIRevokeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let cert = try X509Certificate.parseAll(FileInput.readSmallFile(path: certificate, limit: 1 << 20), subject: certificate)[0]
-        guard let why = CRLReason.allCases.first(where: { $0.name == reason }) else {
-            throw PodpisError(.usage, "unknown reason «\(reason)» (\(CRLReason.allCases.map(\.name).joined(separator: ", ")))")
+        guard let why = RevocationReason.known.first(where: { $0.rawValue == reason }) else {
+            throw PodpisError(.usage, "unknown reason «\(reason)» (\(RevocationReason.known.map(\.rawValue).joined(separator: ", ")))")
         }
         let time = try date.map(TimeArgument.parse) ?? Date()
         try DemoPKIService.revoke(directory: directory, certificate: cert, at: time, reason: why)
         Console.note(Catalogue.cli(Console.language).text("pki.revoked", [
-            "certificate": certificate, "serial": cert.serialHex, "time": MoscowTime.format(time), "reason": why.name,
+            "certificate": certificate, "serial": cert.serialHex, "time": MoscowTime.format(time), "reason": why.rawValue,
         ]))
     }
 }

@@ -101,7 +101,7 @@ struct SignCommand: AsyncParsableCommand {
         let catalogue = Catalogue.cli(languageOptions.language)
         Console.note(catalogue.text("cli.signed", [
             "document": document, "signature": output, "signer": identity.certificate.info().displayName,
-            "key": identity.key.keyType, "level": target.rawValue,
+            "key": identity.key.keyType.rawValue, "level": target.rawValue,
         ]))
     }
 }
@@ -167,7 +167,7 @@ extension SignCommand {
         let catalogue = Catalogue.cli(languageOptions.language)
         Console.note(catalogue.text("cli.signed-container", [
             "documents": documents.joined(separator: ", "), "container": output, "type": kind == .asice ? "ASiC-E" : "ASiC-S",
-            "signer": identity.certificate.info().displayName, "key": identity.key.keyType, "level": target.rawValue,
+            "signer": identity.certificate.info().displayName, "key": identity.key.keyType.rawValue, "level": target.rawValue,
         ]))
     }
 }

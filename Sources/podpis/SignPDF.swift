@@ -31,7 +31,7 @@ extension SignCommand {
         let catalogue = Catalogue.cli(languageOptions.language)
         Console.note(catalogue.text("cli.signed-pdf", [
             "document": document, "output": output, "signer": identity.certificate.info().displayName,
-            "key": identity.key.keyType, "level": target.rawValue,
+            "key": identity.key.keyType.rawValue, "level": target.rawValue,
         ]))
     }
 }

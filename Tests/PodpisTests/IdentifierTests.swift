@@ -44,6 +44,54 @@ extension VocabularyTests {
         #expect(judge(chain, evidence) == .failed)
     }
 
+    @Test("a key type, a revocation reason and a rejection code this version does not know read and survive; the revocation still fails, and the rejection reads as «other»")
+    func unknownKeyTypeAndReasons() throws {
+        let (evidence, json) = try editedEvidence { tree in
+            var signers = tree["signers"] as! [[String: Any]]
+            var algorithms = signers[0]["algorithms"] as! [String: Any]
+            algorithms["keyType"] = "ml-dsa-65"
+            signers[0]["algorithms"] = algorithms
+            var chains = signers[0]["chains"] as! [[String: Any]]
+            var path = chains[0]["path"] as! [[String: Any]]
+            var revocation = path[0]["revocation"] as! [String: Any]
+            revocation["status"] = "revoked"
+            revocation["reason"] = "reason11"
+            revocation["revocationTime"] = "2000-01-01T00:00:00Z"
+            revocation["considered"] = [["kind": "crl", "sha256": "00", "issuer": "CN=X", "outcome": "rejected", "reason": "quantumForged"]]
+            path[0]["revocation"] = revocation
+            chains[0]["path"] = path
+            signers[0]["chains"] = chains
+            tree["signers"] = signers
+        }
+        let algorithms = evidence.signers[0].algorithms
+        #expect(algorithms.keyType?.rawValue == "ml-dsa-65" && algorithms.keyType?.isGOST == false)
+        let revocation = evidence.signers[0].chains[0].path[0].revocation
+        #expect(revocation.reason?.rawValue == "reason11" && revocation.reason?.code == 11)
+        #expect(revocation.considered?.first?.reason?.rawValue == "quantumForged")
+        try expectSurvives(evidence, json)
+        let judged = result(try Rule(id: "r", check: "revocation"), evidence)
+        #expect(judged?.status == .failed, "\(judged?.message ?? "-")")
+        #expect(MessageKey.revocationReason(revocation.considered?.first?.reason).rawValue == "revocation.reason.other")
+        #expect(MessageKey.revocationReason(.ocspRefused).rawValue == "revocation.reason.ocspRefused")
+    }
+
+    @Test("RFC 5280 reason codes and names map both ways; a policy names only the ten reasons, by name or by exact code")
+    func revocationReasonCodes() {
+        for code in [0, 1, 2, 3, 4, 5, 6, 8, 9, 10] {
+            let reason = RevocationReason(code: code)
+            #expect(RevocationReason.known.contains(reason) && reason.code == code, "\(code) → \(reason)")
+        }
+        #expect(RevocationReason(code: 1) == .keyCompromise && RevocationReason(code: 6) == .certificateHold)
+        #expect(RevocationReason(code: 8) == .removeFromCRL && RevocationReason(code: 10) == .aACompromise)
+        #expect(RevocationReason(code: 7).rawValue == "reason7" && RevocationReason(code: 7).code == 7)
+        #expect(RevocationReason(code: 42).rawValue == "reason42" && !RevocationReason.known.contains(RevocationReason(code: 42)))
+        #expect(PolicyRevocationReason.alias("10")?.reason == .aACompromise)
+        #expect(PolicyRevocationReason(rawValue: "privilegeWithdrawn")?.reason == .privilegeWithdrawn)
+        for refused in ["7", "08", "11", "-1", "reason11", "keycompromise", "１"] {
+            #expect(PolicyRevocationReason(rawValue: refused) == nil && PolicyRevocationReason.alias(refused) == nil, "\(refused)")
+        }
+    }
+
     @Test("a 'good' status from a revocation source this version does not know counts as no status")
     func unknownRevocationSource() throws {
         let (evidence, json) = try editedEvidence { tree in

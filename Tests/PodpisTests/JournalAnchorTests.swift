@@ -75,7 +75,7 @@ struct JournalAnchorTests {
         let seventh = try await s.journal.entries(after: 6, limit: 1)[0]
         #expect(opened.stdout == "{\"hash\":\"\(seventh.hash)\",\"node\":\"0\",\"seq\":7,\"time\":\"\(seventh.time)\"}", "\(opened.stdout)")
         // The signer is an EC P-256 key; the key file beside the database is readable by its owner only.
-        #expect(s.notary.identity.key.keyType == "ec")
+        #expect(s.notary.identity.key.keyType.rawValue == "ec")
         stat(s.folder.file("journal.sqlite") + ".journal-key.pem", &info)
         #expect(info.st_mode & 0o077 == 0)
         // Intact: the audit agrees with every checkpoint and receipt.

@@ -156,7 +156,7 @@ struct LawTests {
                     explain: {ru: Отзыв и аннулирование., en: Revocation and annulment.}
             """)
         let (authority, _) = try h.authority()
-        for (reason, kept) in [(CRLReason.superseded, true), (CRLReason.privilegeWithdrawn, false), (CRLReason.aACompromise, false)] {
+        for (reason, kept) in [(RevocationReason.superseded, true), (RevocationReason.privilegeWithdrawn, false), (RevocationReason.aACompromise, false)] {
             let signer = try h.signer()
             let stamped = try h.timestampedSignature(signer, authority: authority)
             let revoked = [RevokedCertificate(serial: signer.certificate.serialHex, date: Date().addingTimeInterval(3600), reason: reason)]

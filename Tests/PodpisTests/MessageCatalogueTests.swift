@@ -85,10 +85,10 @@ struct MessageCatalogueTests {
         return keys
     }()
 
-    /// Families whose values come from evidence or requests as text (a revocation object's rejection code, a problem
-    /// type's slug, a timestamp's type, a document's source, a parameter's form, a power of attorney's redelegation
-    /// code): an entry of these is used when the code makes its family.
-    static let openFamilies = ["revocation.reason.", "page.problem.", "report.ts-type-", "report.source-", "lint.form.",
+    /// Families whose values come from evidence or requests as text (a problem type's slug, a timestamp's type, a
+    /// document's source, a parameter's form, a power of attorney's redelegation code): an entry of these is used when
+    /// the code makes its family.
+    static let openFamilies = ["page.problem.", "report.ts-type-", "report.source-", "lint.form.",
                                "poa.inspect.redelegation-", "inspect.content."]
 
     /// Where a language's template may leave out a value the other uses, and why.

@@ -63,7 +63,7 @@ struct OCSPTests {
         let when = Date().addingTimeInterval(-7200).wholeSeconds
         let (evidence, report) = try verify(signer, h, answers: [try h.ocspAnswer(for: signer.certificate, status: .revoked(when, .keyCompromise), signer: try ocspSigner(h))])
         #expect(evidence.signers[0].chains[0].path[0].revocation.revocationTime == when)
-        #expect(evidence.signers[0].chains[0].path[0].revocation.reason == "keyCompromise")
+        #expect(evidence.signers[0].chains[0].path[0].revocation.reason?.rawValue == "keyCompromise")
         #expect(report.subIndication == .revokedNoPOE)
     }
 

@@ -136,7 +136,7 @@ struct OtherProducersTests {
         let (evidence, _) = try Verifier.verify(VerificationInput(signature: Array(TC26Samples.signedA111.utf8), signatureName: "a111.pem", document: nil,
                                                 trust: TrustStore(anchors: root)))
         #expect(evidence.signers[0].algorithms.digest == "streebog512")
-        #expect(evidence.signers[0].algorithms.keyType == "gost2012-512")
+        #expect(evidence.signers[0].algorithms.keyType?.rawValue == "gost2012-512")
         #expect(evidence.signers[0].messageDigest.outcome == .valid)
         #expect(evidence.signers[0].signatureValue.outcome == .valid)
         #expect(evidence.document?.digests["sha256"] == hex(try MultiDigest.digest(.sha256, TC26Samples.content)))

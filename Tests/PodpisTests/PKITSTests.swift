@@ -166,7 +166,7 @@ struct PKITSTests {
             let ru = try Verifier.verify(inRussian).report.signatures.first?.checks.first { $0.id == "revocation" }
             #expect(ru?.message.contains(russian) == true, "\(file): \(ru?.message ?? "-")")
             let considered = evidence.signers[0].chains.first?.path.flatMap { $0.revocation.considered ?? [] } ?? []
-            #expect(considered.contains { $0.outcome == .rejected && $0.reason == code }, "\(file): \(considered)")
+            #expect(considered.contains { $0.outcome == .rejected && $0.reason?.rawValue == code }, "\(file): \(considered)")
         }
     }
 }

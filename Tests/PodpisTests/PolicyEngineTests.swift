@@ -215,7 +215,7 @@ struct VocabularyTests {
     }
     @Test("revocation: present but unusable data means the status is unknown (TRY_LATER), with the reason per object")
     func revocationUnusable() throws {
-        let rejected = RevocationObjectUse(kind: .crl, sha256: "00", issuer: "CN=Test CA", outcome: .rejected, reason: "signatureInvalid")
+        let rejected = RevocationObjectUse(kind: .crl, sha256: "00", issuer: "CN=Test CA", outcome: .rejected, reason: .signatureInvalid)
         try both(Rule(id: "r", check: "revocation"), fail: { e in
             e.signers[0].chains[0].path[1].revocation = RevocationEvidence(status: .unknown)
             e.signers[0].chains[0].path[1].revocation.considered = [rejected]
@@ -247,7 +247,7 @@ struct VocabularyTests {
         // Two certificates without a status: both named, each with its reason.
         var two = evidence
         two.signers[0].chains[0].path[0].revocation = RevocationEvidence(status: .unknown)
-        two.signers[0].chains[0].path[0].revocation.considered = [RevocationObjectUse(kind: .crl, sha256: "00", issuer: "CN=Test CA", outcome: .rejected, reason: "scopeMismatch")]
+        two.signers[0].chains[0].path[0].revocation.considered = [RevocationObjectUse(kind: .crl, sha256: "00", issuer: "CN=Test CA", outcome: .rejected, reason: .scopeMismatch)]
         let both = result(try Rule(id: "r", check: "revocation", params: "require: always"), two)
         #expect(both?.subIndication == .tryLater)
         #expect(both?.messageKey == "revocation.undetermined")
