@@ -1,3 +1,4 @@
+import EvidenceModel
 import Foundation
 import NIOConcurrencyHelpers
 
@@ -82,13 +83,7 @@ public enum SubjectText {
 
     /// The text of a DER string (NumericString, PrintableString, UTF8String, IA5String, BMPString) given in hex.
     static func decodeHex(_ hex: String) -> String? {
-        var bytes: [UInt8] = []
-        var iterator = hex.makeIterator()
-        while let high = iterator.next(), let low = iterator.next() {
-            guard let byte = UInt8(String([high, low]), radix: 16) else { return nil }
-            bytes.append(byte)
-        }
-        guard bytes.count >= 2 else { return nil }
+        guard let bytes = Hex.decode(hex), bytes.count >= 2 else { return nil }
         var length = Int(bytes[1])
         var start = 2
         if length & 0x80 != 0 {

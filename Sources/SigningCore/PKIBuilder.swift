@@ -178,7 +178,7 @@ public enum PKIBuilder {
             guard let item = OpenSSLHandle(taking: X509_REVOKED_new(), free: X509_REVOKED_free) else {
                 throw PodpisError.openSSL(.software, "X509_REVOKED_new failed")
             }
-            try withASN1Integer(hexBytes(entry.serial)) { X509_REVOKED_set_serialNumber(item.pointer, $0) }
+            try withASN1Integer(try serialBytes(entry.serial)) { X509_REVOKED_set_serialNumber(item.pointer, $0) }
             guard let when = asn1Time(entry.date) else { throw PodpisError.openSSL(.software, "bad revocation date") }
             X509_REVOKED_set_revocationDate(item.pointer, when.pointer)
             if let code = entry.reason?.code, let enumerated = OpenSSLHandle(taking: ASN1_ENUMERATED_new(), free: ASN1_ENUMERATED_free) {
@@ -239,17 +239,12 @@ public enum PKIBuilder {
     }
 }
 
-func hexBytes(_ text: String) -> [UInt8] {
-    var result: [UInt8] = []
-    var chars = Array(text.utf8.filter { $0 != UInt8(ascii: ":") })
-    if chars.count % 2 == 1 { chars.insert(UInt8(ascii: "0"), at: 0) }
-    var index = 0
-    while index + 1 < chars.count {
-        let pair = String(decoding: chars[index...index + 1], as: UTF8.self)
-        result.append(UInt8(pair, radix: 16) ?? 0)
-        index += 2
-    }
-    return result
+/// A serial number written in hex (colons allowed; an odd number of digits is padded), as bytes.
+func serialBytes(_ text: String) throws -> [UInt8] {
+    var digits = text.filter { $0 != ":" }
+    if digits.count % 2 == 1 { digits = "0" + digits }
+    guard let bytes = Hex.decode(digits) else { throw PodpisError(.dataFormat, "not a serial number in hex: \(text)") }
+    return bytes
 }
 
 /// The handful of DER encodings podpis writes itself (extension values for the demo PKI).

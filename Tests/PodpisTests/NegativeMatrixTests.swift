@@ -114,7 +114,7 @@ struct NegativeMatrixTests {
         let h = Hierarchy.of(algorithm)
         let signer = try h.signer()
         // Same issuer and serial, another key: the SignerIdentifier matches it, the ESS hash does not.
-        let impostor = try h.signer(serial: hexBytes(signer.certificate.serialHex))
+        let impostor = try h.signer(serial: try #require(Hex.decode(signer.certificate.serialHex)))
         let (evidence, report) = try signAndJudge(signer, hierarchy: h) {
             try Tampering.replaceCertificates($0, with: [impostor.certificate, h.ca.certificate])
         }
