@@ -125,6 +125,22 @@ public struct PDFSignatureKind: OpenIdentifier {
     public static let documentTimestamp = Self(rawValue: "document-timestamp")
 }
 
+/// A PDF signature's `/SubFilter` (ISO 32000-2 §12.8.3, ETSI EN 319 142-1), without the name's slash
+/// (``PDFSignatureEvidence/subFilter``). Others, such as a vendor's, keep their name and are judged as unknown.
+public struct PDFSubFilter: OpenIdentifier {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// PAdES: a detached CAdES signature (ETSI EN 319 142-1).
+    public static let cadesDetached = Self(rawValue: "ETSI.CAdES.detached")
+    /// A document timestamp (ETSI EN 319 142-1, PAdES-LTA).
+    public static let rfc3161 = Self(rawValue: "ETSI.RFC3161")
+    /// PKCS #7 detached over the byte range (ISO 32000-1 §12.8.3.3).
+    public static let pkcs7Detached = Self(rawValue: "adbe.pkcs7.detached")
+    /// PKCS #7 over a SHA-1 digest of the byte range (deprecated by ISO 32000-2).
+    public static let pkcs7SHA1 = Self(rawValue: "adbe.pkcs7.sha1")
+}
+
 /// The baseline levels one can ask a signature to reach (ETSI EN 319 122-1 for CAdES, EN 319 142-1 for PAdES), in
 /// order: B (basic) < T (with a signature timestamp) < LT (with the validation data) < LTA (with an archive timestamp).
 /// A closed set: what `sign --level` and `extend --level` take, and what a policy may require.

@@ -121,7 +121,7 @@ public struct PDFSignatureEvidence: Codable, Sendable, Equatable {
     public var kind: PDFSignatureKind
     /// `/Filter` and `/SubFilter` as written (`Adobe.PPKLite`, `ETSI.CAdES.detached`, ...).
     public var filter: String?
-    public var subFilter: String?
+    public var subFilter: PDFSubFilter?
     /// `/ByteRange` as written (normally four numbers).
     public var byteRange: [Int64]
     /// The revision whose end the byte range reaches, when it reaches one.
@@ -155,7 +155,7 @@ public struct PDFSignatureEvidence: Codable, Sendable, Equatable {
     /// Why the `/Contents` could not be used, when it could not.
     public var error: String?
 
-    public init(field: String, kind: PDFSignatureKind, filter: String? = nil, subFilter: String? = nil, byteRange: [Int64],
+    public init(field: String, kind: PDFSignatureKind, filter: String? = nil, subFilter: PDFSubFilter? = nil, byteRange: [Int64],
                 revision: Int? = nil, byteRangeCheck: CryptoCheck, coveredSize: UInt64 = 0, contentsSize: Int = 0,
                 cmsSize: Int = 0, signingTime: Date? = nil, name: String? = nil, reason: String? = nil,
                 location: String? = nil, contactInfo: String? = nil, signerIDs: [String] = [], certification: Int? = nil,

@@ -291,7 +291,7 @@ public final class SignedPDF {
         for signature in signatures {
             var record = PDFSignatureEvidence(
                 field: signature.field.name, kind: signature.isDocumentTimestamp ? .documentTimestamp : .signature,
-                filter: signature.filter.map { String($0.dropFirst()) }, subFilter: signature.subFilter.map { String($0.dropFirst()) },
+                filter: signature.filter.map { String($0.dropFirst()) }, subFilter: signature.subFilter.map { PDFSubFilter(rawValue: String($0.dropFirst())) },
                 byteRange: signature.byteRange, byteRangeCheck: CryptoCheck(.valid), contentsSize: signature.contents.count,
                 signingTime: signature.signingTime, name: signature.name, reason: signature.reason, location: signature.location,
                 contactInfo: signature.contactInfo, fieldLock: signature.fieldMDP ?? (try? signature.field.object.get("/Lock")).flatMap { $0 }.flatMap { try? PDFSignatureDictionary.lock($0) })

@@ -23,7 +23,7 @@ public struct ReportPDFSignature: Codable, Sendable, Equatable {
     public var kind: PDFSignatureKind
     /// The report's signature id (`S0`, ...) of its signer; `nil` for a document timestamp or an unreadable one.
     public var signature: String?
-    public var subFilter: String?
+    public var subFilter: PDFSubFilter?
     /// The revision the byte range covers (1-based), when it ends at one.
     public var revision: Int?
     /// Whether the file was changed after this signature (any later revision or appended bytes).
@@ -98,7 +98,7 @@ enum PDFCheck {
     /// Adobe sub-filters (as EU DSS names them), CMS when the signing-certificate attribute is missing.
     static func format(level: EvidenceLevel, record: PDFSignatureEvidence?) -> String {
         if level == .cms { return "CMS" }
-        return record?.subFilter == "ETSI.CAdES.detached" ? "PAdES-BASELINE-\(level.rawValue)" : "PKCS7-\(level.rawValue)"
+        return record?.subFilter == .cadesDetached ? "PAdES-BASELINE-\(level.rawValue)" : "PKCS7-\(level.rawValue)"
     }
 
     // MARK: changes
@@ -191,7 +191,7 @@ enum PDFCheck {
                     ]), basis: changesBasis))
             }
         }
-        if record.subFilter == "adbe.pkcs7.sha1" {
+        if record.subFilter == .pkcs7SHA1 {
             results.append(sha1(record, context: context, catalogue: catalogue))
         }
         return results

@@ -57,7 +57,7 @@ struct PDFTests {
         // PAdES: the claimed time is /M, the CMS carries no signing-time attribute (EN 319 142-1, 6.3).
         #expect(!evidence.signers[0].signedAttributes.contains("1.2.840.113549.1.9.5"))
         #expect(evidence.signers[0].claimedSigningTime != nil)
-        #expect(evidence.pdf?.signatures.first?.subFilter == "ETSI.CAdES.detached")
+        #expect(evidence.pdf?.signatures.first?.subFilter?.rawValue == "ETSI.CAdES.detached")
     }
 
     @Test("RSA-PSS: the CMS re-signed without signing-time keeps its PSS parameters and verifies")

@@ -100,7 +100,7 @@ struct RealWorldPDFTests {
     @Test("adbe.pkcs7.sha1 is recognised: the SHA-1 inside matches, and SHA-1 is judged by today's constraints")
     func sha1SubFilter() throws {
         let (evidence, report) = try RealWorldPDF.verify("pkcs7_sha1.pdf")
-        let record = try #require(evidence.pdf?.signatures.first { $0.subFilter == "adbe.pkcs7.sha1" })
+        let record = try #require(evidence.pdf?.signatures.first { $0.subFilter == .pkcs7SHA1 })
         #expect(record.contentDigest?.outcome == .valid)
         let check = report.signatures.compactMap { $0.checks.first { $0.id == "pdf-subfilter" } }.first
         #expect(check?.subIndication == .cryptoConstraintsFailureNoPOE)
