@@ -5,11 +5,6 @@ import PodpisServer
 import PolicyEngine
 import SigningCore
 
-struct TSACommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "tsa", abstract: helpString("tsa.abstract"), subcommands: [TSAServeCommand.self])
-}
-
 struct TSAServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -51,50 +46,4 @@ func loadAuthority(key: String, cert: String, chain: [String], pass: PassphraseO
         key: loaded.key, certificate: certificate, chain: chainCerts,
         configuration: TimestampAuthority.Configuration(policy: policy, accuracy: (accuracy, 0, 0)),
         serials: SerialNumberSource(path: serialFile))
-}
-
-struct PKIServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "serve",
-        abstract: helpString("pki-serve.abstract"))
-
-    @Argument(help: help("pki-serve.directory"))
-    var directory: String
-    @Option(name: .long, help: help("common.host"))
-    var host: String = "127.0.0.1"
-    @Option(name: .long, help: help("pki-serve.port"))
-    var port: Int = 8790
-
-    func run() async throws {
-        let service = try DemoPKIService(directory: directory)
-        let router = ServerRunner.makeRouter()
-        PKIRevocationEndpoint(pki: service).register(on: router)
-        try await ServerRunner.run(router: router, host: host, port: port, name: "podpis-pki")
-    }
-}
-
-struct PKIRevokeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "revoke", abstract: helpString("pki-revoke.abstract"))
-
-    @Argument(help: help("pki-revoke.directory"))
-    var directory: String
-    @Argument(help: help("pki-revoke.certificate"))
-    var certificate: String
-    @Option(name: .long, help: help("pki-revoke.date"))
-    var date: String?
-    @Option(name: .long, help: help("pki-revoke.reason"))
-    var reason: String = "keyCompromise"
-
-    func run() async throws {
-        let cert = try X509Certificate.parseAll(FileInput.readSmallFile(path: certificate, limit: 1 << 20), subject: certificate)[0]
-        guard let why = RevocationReason.known.first(where: { $0.rawValue == reason }) else {
-            throw PodpisError(.usage, "unknown reason «\(reason)» (\(RevocationReason.known.map(\.rawValue).joined(separator: ", ")))")
-        }
-        let time = try date.map(TimeArgument.parse) ?? Date()
-        try DemoPKIService.revoke(directory: directory, certificate: cert, at: time, reason: why)
-        Console.note(Catalogue.cli(Console.language).text("pki.revoked", [
-            "certificate": certificate, "serial": cert.serialHex, "time": MoscowTime.format(time), "reason": why.rawValue,
-        ]))
-    }
 }

@@ -7,10 +7,6 @@ import PodpisService
 import PolicyEngine
 import SigningCore
 
-struct TrustCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "trust", abstract: helpString("trust.abstract"), subcommands: [TrustImportRUCommand.self])
-}
-
 struct TrustImportRUCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import-ru", abstract: helpString("trust-import-ru.abstract"), discussion: helpString("trust-import-ru.discussion"))
