@@ -61,9 +61,12 @@ let package = Package(
         .plugin(name: "EmbedDefaults", capability: .buildTool()),
         // The only module that talks to OpenSSL and libcurl (SigningCoreTestSupport aside, for tests only): every
         // OpenSSL object in an owner (OpenSSLHandle), DER parse/encode and the error-queue scope written once
-        // (OpenSSLHandle.swift); SHA256, the digest every module uses. Its shared caches lock with NIOConcurrencyHelpers
-        // (pthread mutexes, which ThreadSanitizer understands; Synchronization.Mutex hands a contended lock over in
-        // the kernel, which it does not, and reports false races).
+        // (OpenSSLHandle.swift); SHA256, the digest every module uses. Its folders are its roles: OpenSSL/ (owners,
+        // DER/BER, algorithms, zlib), Support/ (errors, bounded input, caps), CMS/ (reading SignedData), Signing/ (CMS,
+        // PAdES, keys and tokens, LT/LTA), Timestamps/ (RFC 3161 client and authority), Evidence/ (gathering),
+        // PKI/ (certificates, paths, CRLs, OCSP, fetching), DemoPKI/ (the demo and test PKI). Its shared caches lock
+        // with NIOConcurrencyHelpers (pthread mutexes, which ThreadSanitizer understands; Synchronization.Mutex hands a
+        // contended lock over in the kernel, which it does not, and reports false races).
         .target(
             name: "SigningCore",
             dependencies: [
