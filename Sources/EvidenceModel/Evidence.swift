@@ -139,8 +139,11 @@ public enum CheckOutcome: String, Codable, Sendable {
 public struct SignerEvidence: Codable, Sendable, Equatable {
     /// `S0`, `S1`, ... in file order.
     public var id: String
-    /// Problems with the SignerInfo's structure (duplicated or missing mandatory attributes, ...).
+    /// Problems with the SignerInfo's structure (duplicated or missing mandatory attributes, ...), in plain English.
     public var formatIssues: [String]
+    /// The same problems as data (``FormatFinding``), for a report in the reader's language. Absent in older
+    /// evidence, where the report quotes ``formatIssues``.
+    public var formatFindings: [FormatFinding]?
     public var identification: IdentificationEvidence
     /// Fingerprint of the signer's certificate in ``Evidence/certificates``, when identified.
     public var signerCertificate: String?

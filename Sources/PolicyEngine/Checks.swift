@@ -14,9 +14,20 @@ struct FormatCheck: SignatureCheck, ParameterlessCheck {
     static let summary = LocalizedText(ru: "подпись читается как CMS/CAdES, обязательные атрибуты присутствуют ровно по одному разу",
                                        en: "the signature parses as CMS/CAdES with each mandatory attribute exactly once")
     static let messageKeys: [MessageKey] = ["format.failed", "format.long-term-unreadable", "format.long-term-unmatched", "format.passed-form", "format.passed"]
+        + FormatFinding.Code.known.compactMap(MessageKey.formatFinding)
 
     func evaluate(_ c: SignerContext) -> CheckVerdict {
-        if let issue = c.signer.formatIssues.first { return .fail(.formatFailure, Message("format.failed", ["detail": issue])) }
+        // The finding as data, in the reader's language; evidence from before findings, or with a code this version
+        // does not know, quotes the English it carries.
+        if let finding = c.signer.formatFindings?.first, let key = MessageKey.formatFinding(finding.code) {
+            var args = ["attribute": finding.attribute]
+            if let count = finding.count { args["count"] = String(count) }
+            if finding.code == .contentTypeMismatch { args.merge(["found": finding.found ?? "?", "expected": finding.expected ?? "?"]) { a, _ in a } }
+            return .fail(.formatFailure, Message(key, args))
+        }
+        if let issue = c.signer.formatFindings?.first?.english ?? c.signer.formatIssues.first {
+            return .fail(.formatFailure, Message("format.failed", ["detail": issue]))
+        }
         if let longTerm = c.signer.longTerm {
             // CAdES-C / -X Long: the complete references should each find their value. A reference without one is a
             // caveat (the value may be fetched or supplied), never a failure: the values are not signed.

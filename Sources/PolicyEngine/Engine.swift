@@ -263,7 +263,7 @@ public struct PolicyEngine: Sendable {
 
     func judgeSigner(_ context: SignerContext, version: PolicyVersion, catalogue: Catalogue) -> SignatureReport {
         var checks: [CheckResult] = []
-        let formatBroken = !context.signer.formatIssues.isEmpty
+        let formatBroken = !context.signer.formatIssues.isEmpty || !(context.signer.formatFindings ?? []).isEmpty
         for rule in version.rules where rule.level != .ignore {
             guard let check = rule.configuration as? any SignatureCheck else { continue }
             if let effective = rule.effective, !effective.contains(context.bestSignatureTime) {

@@ -36,6 +36,19 @@ extension MessageKey {
         return MessageKey("revocation.reason." + reason.rawValue)
     }
 
+    /// `format.attribute-missing`, …: a structural problem of the signed attributes, by its code; nil for a code this
+    /// version does not know (the report then quotes the English the evidence carries).
+    static func formatFinding(_ code: FormatFinding.Code) -> MessageKey? {
+        switch code {
+        case .missing: "format.attribute-missing"
+        case .repeated: "format.attribute-repeated"
+        case .valueCount: "format.attribute-values"
+        case .contentTypeMismatch: "format.content-type-mismatch"
+        case .unreadable: "format.attribute-unreadable"
+        default: nil
+        }
+    }
+
     /// `revocation.rejected.crl`, `.delta-crl`, `.ocsp`: a rejected revocation object, by its kind.
     static func revocationRejected(_ kind: RevocationKind) -> MessageKey {
         MessageKey("revocation.rejected." + (kind == .ocsp ? "ocsp" : (kind == .deltaCRL ? "delta-crl" : "crl")))
@@ -54,6 +67,7 @@ extension MessageKey {
             "validity.": [false, true].flatMap { expired in [false, true].map { validity(expired: expired, signer: $0) } },
             "revocation.rejected.": [RevocationKind.crl, .deltaCRL, .ocsp].map(revocationRejected),
             "revocation.reason.": RevocationRejection.known.map(revocationReason) + [revocationReason(nil)],
+            "format.attribute-": FormatFinding.Code.known.compactMap(formatFinding),
             "profile.finding.": CertificateProfileCheck.Finding.allCases.map(CertificateProfileCheck.findingKey),
         ]
     }

@@ -47,9 +47,12 @@ struct NegativeMatrixTests {
     func formatFailureDuplicateAttribute(_ algorithm: Algorithm) throws {
         let h = Hierarchy.of(algorithm)
         let (evidence, report) = try signAndJudge(try h.signer(), hierarchy: h) { try Tampering.duplicateSigningTime($0) }
-        #expect(evidence.signers[0].formatIssues.contains { $0.contains("signing-time") })
+        #expect(evidence.signers[0].formatIssues == ["signing-time attribute present 2 times (at most once expected)"])
+        #expect(evidence.signers[0].formatFindings == [FormatFinding(code: .repeated, attribute: "signing-time", count: 2)])
         #expect(report.indication == .totalFailed)
         #expect(report.subIndication == .formatFailure)
+        let format = report.signatures[0].checks.first { $0.id == "format" }
+        #expect(format?.messageKey == "format.attribute-repeated" && format?.messageArgs?["count"] == "2", "\(format?.message ?? "-")")
     }
 
     @Test("HASH_FAILURE: the document was changed", arguments: Algorithm.testable)

@@ -178,6 +178,33 @@ struct VocabularyTests {
 
     @Test func format() throws {
         try both(Rule(id: "r", check: "format"), fail: { $0.signers[0].formatIssues = ["signing-time twice"] })
+        try both(Rule(id: "r", check: "format"), fail: { $0.signers[0].formatFindings = [FormatFinding(code: .missing, attribute: "message-digest", count: 0)] },
+                 key: "format.attribute-missing")
+    }
+
+    @Test("a format finding reads in the reader's language, naming the attribute; evidence from before findings, or with a code this version does not know, quotes its English")
+    func formatFindingInRussian() throws {
+        let rule = try Rule(id: "r", check: "format")
+        var russian = JudgementOptions()
+        russian.language = .ru
+        var evidence = try Repository.evidence("gost-qualified-t")
+        let finding = FormatFinding(code: .contentTypeMismatch, attribute: "content-type", found: "1.2.840.113549.1.9.16.1.4", expected: "1.2.840.113549.1.7.1")
+        evidence.signers[0].formatFindings = [finding]
+        evidence.signers[0].formatIssues = [finding.english]
+        let judged = try #require(result(rule, evidence, options: russian))
+        #expect(judged.status == .failed && judged.subIndication == .formatFailure)
+        #expect(judged.message == "Структура подписи повреждена: атрибут content-type (1.2.840.113549.1.9.16.1.4) не совпадает с типом подписанного содержимого (1.2.840.113549.1.7.1)")
+        #expect(finding.english == "content-type attribute (1.2.840.113549.1.9.16.1.4) differs from the encapsulated content type (1.2.840.113549.1.7.1)")
+
+        evidence.signers[0].formatFindings = [FormatFinding(code: FormatFinding.Code(rawValue: "attributeFromTheFuture"), attribute: "x")]
+        evidence.signers[0].formatIssues = []
+        let unknown = try #require(result(rule, evidence, options: russian))
+        #expect(unknown.status == .failed && unknown.messageKey == "format.failed", "an unknown finding still fails: \(unknown.message)")
+
+        evidence.signers[0].formatFindings = nil
+        evidence.signers[0].formatIssues = ["message-digest attribute present 2 times (exactly once expected)"]
+        let legacy = try #require(result(rule, evidence, options: russian))
+        #expect(legacy.status == .failed && legacy.message == "Структура подписи повреждена: message-digest attribute present 2 times (exactly once expected)")
     }
     @Test func signerCertificate() throws {
         try both(Rule(id: "r", check: "signer-certificate"), fail: { $0.signers[0].identification.binding = .invalid })

@@ -468,7 +468,8 @@ public enum EvidenceCollector {
         let input = SignerInput(si: si, id: id, cms: cms, searchOrder: searchOrder, document: document, environment: environment,
                                 role: role, attributes: SignerAttributes(signerInfo: si))
         let attributes = input.attributes
-        let formatIssues = formatIssues(input)
+        let findings = formatFindings(input)
+        let formatIssues = findings.map(\.english)
         let identified = identifySigner(input)
         let signerCert = identified.certificate
         var referenced: [X509Certificate] = identified.rejected.map { [$0] } ?? []
@@ -491,6 +492,7 @@ public enum EvidenceCollector {
             signedAttributes: attributes.signedOIDs(), unsignedAttributes: attributes.unsignedOIDs(),
             claimedSigningTime: attributes.signed(NID_pkcs9_signingTime).first.flatMap(\.time), chains: chains,
             timestamps: [], level: .cms)
+        if !findings.isEmpty { evidence.formatFindings = findings }
         if case .timestampToken = role { return ExaminedSigner(evidence: evidence, certificates: referenced) }
 
         // Timestamps over this signature (and over its content), each examined as a signature of its own; then the
@@ -514,29 +516,31 @@ public enum EvidenceCollector {
 
     /// Format: mandatory attributes exactly once, optional ones at most once, one value each. A countersignature
     /// has no content-type attribute (RFC 5652 §11.4): its content is the signature value it countersigns.
-    static func formatIssues(_ input: SignerInput) -> [String] {
+    static func formatFindings(_ input: SignerInput) -> [FormatFinding] {
         guard input.hasSignedAttributes else { return [] }
         let attributes = input.attributes
         let contentTypes = attributes.signed(NID_pkcs9_contentType)
-        let digests = attributes.signed(NID_pkcs9_messageDigest)
-        let signingTimes = attributes.signed(NID_pkcs9_signingTime)
-        let essV2 = attributes.signed(NID_id_smime_aa_signingCertificateV2)
-        let essV1 = attributes.signed(NID_id_smime_aa_signingCertificate)
-        var formatIssues: [String] = []
-        if !input.isCounterSignature, contentTypes.count != 1 {
-            formatIssues.append("content-type attribute present \(contentTypes.count) times (exactly once expected)")
+        let named: [(name: String, list: [SignerAttribute])] = [
+            ("content-type", input.isCounterSignature ? [] : contentTypes),
+            ("message-digest", attributes.signed(NID_pkcs9_messageDigest)),
+            ("signing-time", attributes.signed(NID_pkcs9_signingTime)),
+            ("signing-certificate-v2", attributes.signed(NID_id_smime_aa_signingCertificateV2)),
+            ("signing-certificate", attributes.signed(NID_id_smime_aa_signingCertificate)),
+        ]
+        var findings: [FormatFinding] = []
+        for (name, list) in named {
+            let mandatory = FormatFinding.mandatoryAttributes.contains(name) && !(name == "content-type" && input.isCounterSignature)
+            if list.isEmpty && mandatory { findings.append(FormatFinding(code: .missing, attribute: name, count: 0)) }
+            if list.count > 1 { findings.append(FormatFinding(code: .repeated, attribute: name, count: list.count)) }
         }
-        if digests.count != 1 { formatIssues.append("message-digest attribute present \(digests.count) times (exactly once expected)") }
-        for (name, list) in [("signing-time", signingTimes), ("signing-certificate-v2", essV2), ("signing-certificate", essV1)] where list.count > 1 {
-            formatIssues.append("\(name) attribute present \(list.count) times (at most once expected)")
-        }
-        for attr in contentTypes + digests + signingTimes + essV2 + essV1 where attr.count != 1 {
-            formatIssues.append("attribute \(attr.oid) has \(attr.count) values (one expected)")
+        // One value each: reported by OID, as the attribute is named in the signature.
+        for attr in (input.isCounterSignature ? [] : contentTypes) + named.dropFirst().flatMap(\.list) where attr.count != 1 {
+            findings.append(FormatFinding(code: .valueCount, attribute: attr.oid, count: attr.count))
         }
         if !input.isCounterSignature, let ct = contentTypes.first, let value = ct.object, value != input.cms.eContentTypeOID {
-            formatIssues.append("content-type attribute (\(value)) differs from the encapsulated content type (\(input.cms.eContentTypeOID))")
+            findings.append(FormatFinding(code: .contentTypeMismatch, attribute: "content-type", found: value, expected: input.cms.eContentTypeOID))
         }
-        return formatIssues
+        return findings
     }
 
     /// The signer's certificate, found through its SignerIdentifier and bound by its ESS signing-certificate attribute.
@@ -943,12 +947,15 @@ public enum EvidenceCollector {
     }
 
     static func unreadableCounterSignature(id: String) -> SignerEvidence {
-        SignerEvidence(
-            id: id, formatIssues: ["the countersignature is not a readable SignerInfo"],
+        let finding = FormatFinding(code: .unreadable, attribute: "countersignature")
+        var evidence = SignerEvidence(
+            id: id, formatIssues: [finding.english],
             identification: IdentificationEvidence(signerIdentifier: "unknown", signerIdentifierValue: "", foundIn: nil,
                                                    signingCertificateAttribute: .absent, binding: .absent),
             algorithms: AlgorithmEvidence(digest: "unknown", digestOID: "", signature: "unknown", signatureOID: ""),
             messageDigest: CryptoCheck(.notChecked, "unreadable"), signatureValue: CryptoCheck(.notChecked, "unreadable"))
+        evidence.formatFindings = [finding]
+        return evidence
     }
 
     /// Whether OpenSSL knows this SignerInfo signature algorithm at all (an OID it has no name for cannot be
