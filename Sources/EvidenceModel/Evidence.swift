@@ -555,6 +555,9 @@ public struct LongTermEvidence: Codable, Sendable, Equatable {
     public var revocationValues: Int
     /// Problems reading the attributes (plain English); the references that could be read are still listed.
     public var problems: [String]
+    /// The same problems as data, for a report in the reader's language. Absent in older evidence and when there are
+    /// none.
+    public var findings: [FormatFinding]?
 
     public init(form: String?, certificateReferences: [ReferenceMatch] = [], revocationReferences: [ReferenceMatch] = [],
                 certificateValues: Int = 0, revocationValues: Int = 0, problems: [String] = []) {

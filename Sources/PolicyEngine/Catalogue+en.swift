@@ -19,6 +19,7 @@ extension Catalogue {
         "format.passed-form": "The signature's structure is correct; it is written as {form}, and each of its {references} complete references finds its value",
         "format.long-term-unmatched": "The signature is written as {form}; {count} of its {total} complete references have no matching value in the signature (they may be supplied or fetched)",
         "format.long-term-unreadable": "The signature's long-term validation data cannot be fully read: {detail}",
+        "format.long-term-attribute-unreadable": "The signature's long-term validation data cannot be fully read: its {attribute} attribute cannot be read",
         "format.skipped": "Not checked: the signature's structure is damaged",
         // ASiC containers (ETSI EN 319 162-1)
         "container.passed": "The {type} container is intact: each of its {count} files ({files}) is covered by the signature with a matching digest",

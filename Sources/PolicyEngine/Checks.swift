@@ -13,7 +13,8 @@ struct FormatCheck: SignatureCheck, ParameterlessCheck {
     static let title = LocalizedText(ru: "Формат подписи", en: "Signature format")
     static let summary = LocalizedText(ru: "подпись читается как CMS/CAdES, обязательные атрибуты присутствуют ровно по одному разу",
                                        en: "the signature parses as CMS/CAdES with each mandatory attribute exactly once")
-    static let messageKeys: [MessageKey] = ["format.failed", "format.long-term-unreadable", "format.long-term-unmatched", "format.passed-form", "format.passed"]
+    static let messageKeys: [MessageKey] = ["format.failed", "format.long-term-unreadable", "format.long-term-attribute-unreadable",
+                                            "format.long-term-unmatched", "format.passed-form", "format.passed"]
         + FormatFinding.Code.known.compactMap(MessageKey.formatFinding)
 
     func evaluate(_ c: SignerContext) -> CheckVerdict {
@@ -32,7 +33,10 @@ struct FormatCheck: SignatureCheck, ParameterlessCheck {
             // CAdES-C / -X Long: the complete references should each find their value. A reference without one is a
             // caveat (the value may be fetched or supplied), never a failure: the values are not signed.
             let unmatched = (longTerm.certificateReferences + longTerm.revocationReferences).filter { $0.outcome == .absent }
-            if let problem = longTerm.problems.first {
+            if let finding = longTerm.findings?.first, finding.code == .unreadable {
+                return .warn(Message("format.long-term-attribute-unreadable", ["attribute": finding.attribute]))
+            }
+            if let problem = longTerm.findings?.first?.english ?? longTerm.problems.first {
                 return .warn(Message("format.long-term-unreadable", ["detail": problem]))
             }
             if !unmatched.isEmpty {

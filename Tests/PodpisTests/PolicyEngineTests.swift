@@ -205,6 +205,17 @@ struct VocabularyTests {
         evidence.signers[0].formatIssues = ["message-digest attribute present 2 times (exactly once expected)"]
         let legacy = try #require(result(rule, evidence, options: russian))
         #expect(legacy.status == .failed && legacy.message == "Структура подписи повреждена: message-digest attribute present 2 times (exactly once expected)")
+
+        // CAdES-X Long data that cannot be read all: a caveat, said in Russian too.
+        evidence.signers[0].formatIssues = []
+        let unreadable = FormatFinding(code: .unreadable, attribute: "complete-revocation-references")
+        var longTerm = LongTermEvidence(form: "CAdES-X Long Type 1", problems: [unreadable.english])
+        longTerm.findings = [unreadable]
+        evidence.signers[0].longTerm = longTerm
+        let caveat = try #require(result(rule, evidence, options: russian))
+        #expect(caveat.status == .warning)
+        #expect(caveat.message == "Данные для долговременной проверки подписи прочитаны не полностью: её атрибут complete-revocation-references не читается")
+        #expect(unreadable.english == "the complete-revocation-references attribute cannot be read")
     }
     @Test func signerCertificate() throws {
         try both(Rule(id: "r", check: "signer-certificate"), fail: { $0.signers[0].identification.binding = .invalid })

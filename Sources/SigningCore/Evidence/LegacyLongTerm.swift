@@ -173,12 +173,12 @@ enum LegacyLongTerm {
         let relevant = [certificateRefsOID, revocationRefsOID, certificateValuesOID, revocationValuesOID, escTimeStampOID, certCRLTimestampOID,
                         ArchiveTimestamps.archiveV2OID, ArchiveTimestamps.archiveV1OID]
         guard unsigned.contains(where: relevant.contains) else { return nil }
-        var problems: [String] = []
+        var findings: [FormatFinding] = []
         if unsigned.contains(certificateRefsOID), certificateReferences == nil {
-            problems.append("the complete-certificate-references attribute cannot be read")
+            findings.append(FormatFinding(code: .unreadable, attribute: "complete-certificate-references"))
         }
         if unsigned.contains(revocationRefsOID), revocationReferences == nil {
-            problems.append("the complete-revocation-references attribute cannot be read")
+            findings.append(FormatFinding(code: .unreadable, attribute: "complete-revocation-references"))
         }
         var certificateMatches: [ReferenceMatch] = []
         for reference in certificateReferences ?? [] {
@@ -214,8 +214,10 @@ enum LegacyLongTerm {
                 kind: reference.kind, hashAlgorithm: hash.name, hash: hex(hash.value),
                 outcome: hash.algorithm == nil ? .notChecked : (matched == nil ? .absent : .valid), matched: matched, detail: reference.detail))
         }
-        return LongTermEvidence(form: form(unsigned: unsigned), certificateReferences: certificateMatches,
-                                revocationReferences: revocationMatches, certificateValues: certificateValues,
-                                revocationValues: revocationValues, problems: problems)
+        var evidence = LongTermEvidence(form: form(unsigned: unsigned), certificateReferences: certificateMatches,
+                                        revocationReferences: revocationMatches, certificateValues: certificateValues,
+                                        revocationValues: revocationValues, problems: findings.map(\.english))
+        if !findings.isEmpty { evidence.findings = findings }
+        return evidence
     }
 }
