@@ -41,6 +41,29 @@ public enum Tampering {
         return try cms.der()
     }
 
+    /// Replaces signer `index`'s content-type attribute with one naming `oid` (a format violation when it is not the
+    /// encapsulated content's type; the signature no longer covers the attributes either).
+    public static func changeContentTypeAttribute(_ signature: [UInt8], signer index: Int = 0, to oid: String) throws -> [UInt8] {
+        let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
+        let si = cms.signerInfos[index]
+        let position = CMS_signed_get_attr_by_NID(si.pointer, NID_pkcs9_contentType, -1)
+        if position >= 0 { X509_ATTRIBUTE_free(CMS_signed_delete_attr(si.pointer, position)) }
+        guard let object = OpenSSLHandle(taking: OBJ_txt2obj(oid, 1), free: ASN1_OBJECT_free),
+              CMS_signed_add1_attr_by_NID(si.pointer, NID_pkcs9_contentType, V_ASN1_OBJECT, UnsafeRawPointer(object.pointer), -1) == 1
+        else { throw PodpisError(.software, "content-type") }
+        return try cms.der()
+    }
+
+    /// Deletes signer `index`'s message-digest attribute (a format violation: it is mandatory with signed attributes).
+    public static func removeMessageDigest(_ signature: [UInt8], signer index: Int = 0) throws -> [UInt8] {
+        let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)
+        let si = cms.signerInfos[index]
+        let position = CMS_signed_get_attr_by_NID(si.pointer, NID_pkcs9_messageDigest, -1)
+        guard position >= 0 else { throw PodpisError(.software, "no message-digest") }
+        X509_ATTRIBUTE_free(CMS_signed_delete_attr(si.pointer, position))
+        return try cms.der()
+    }
+
     /// Replaces the SignedData certificates with `certificates`.
     public static func replaceCertificates(_ signature: [UInt8], with certificates: [X509Certificate]) throws -> [UInt8] {
         let cms = try CMSMessage.parse(der: try SignatureDecoder.decode(signature, subject: nil).der, subject: nil)

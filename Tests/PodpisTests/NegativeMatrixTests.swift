@@ -55,6 +55,29 @@ struct NegativeMatrixTests {
         #expect(format?.messageKey == "format.attribute-repeated" && format?.messageArgs?["count"] == "2", "\(format?.message ?? "-")")
     }
 
+    @Test("FORMAT_FAILURE: a content-type attribute that is not the content's type, and a missing message-digest, each named in Russian",
+          arguments: Algorithm.testable)
+    func formatFailureAttributes(_ algorithm: Algorithm) throws {
+        let h = Hierarchy.of(algorithm)
+        let tstInfo = "1.2.840.113549.1.9.16.1.4"
+        let cases: [(tamper: ([UInt8]) throws -> [UInt8], finding: FormatFinding, key: String, russian: String)] = [
+            ({ try Tampering.changeContentTypeAttribute($0, to: tstInfo) },
+             FormatFinding(code: .contentTypeMismatch, attribute: "content-type", found: tstInfo, expected: "1.2.840.113549.1.7.1"),
+             "format.content-type-mismatch", "не совпадает с типом подписанного содержимого"),
+            ({ try Tampering.removeMessageDigest($0) },
+             FormatFinding(code: .missing, attribute: "message-digest", count: 0), "format.attribute-missing",
+             "нет обязательного подписанного атрибута message-digest"),
+        ]
+        for item in cases {
+            let (evidence, report) = try signAndJudge(try h.signer(), hierarchy: h, language: .ru) { try item.tamper($0) }
+            #expect(evidence.signers[0].formatFindings == [item.finding])
+            #expect(evidence.signers[0].formatIssues == [item.finding.english])
+            #expect(report.indication == .totalFailed && report.subIndication == .formatFailure)
+            let format = report.signatures[0].checks.first { $0.id == "format" }
+            #expect(format?.messageKey == item.key && format?.message.contains(item.russian) == true, "\(format?.message ?? "-")")
+        }
+    }
+
     @Test("HASH_FAILURE: the document was changed", arguments: Algorithm.testable)
     func hashFailure(_ algorithm: Algorithm) throws {
         let h = Hierarchy.of(algorithm)

@@ -78,25 +78,26 @@ func signAndJudge(
     _ signer: IssuedCertificate, hierarchy: Hierarchy, document: [UInt8] = sampleDocument,
     verifyDocument: [UInt8]?? = .none, options: SignatureOptions = SignatureOptions(),
     chain: [X509Certificate]? = nil, trust: TrustStore? = nil, crls: [CertificateRevocationList]? = nil,
-    at: Date? = nil, mutate: (([UInt8]) throws -> [UInt8])? = nil
+    at: Date? = nil, language: Language = .en, mutate: (([UInt8]) throws -> [UInt8])? = nil
 ) throws -> (Evidence, Report) {
     var options = options
     options.chain = chain ?? [hierarchy.ca.certificate]
     var signature = try Signer.sign(.bytes(document), identity: signer.identity, options: options)
     if let mutate { signature = try mutate(signature) }
-    return try judge(signature, document: verifyDocument ?? document, hierarchy: hierarchy, trust: trust, crls: crls, at: at)
+    return try judge(signature, document: verifyDocument ?? document, hierarchy: hierarchy, trust: trust, crls: crls, at: at,
+                     language: language)
 }
 
 func judge(
     _ signature: [UInt8], document: [UInt8]?, hierarchy: Hierarchy, trust: TrustStore? = nil,
     crls: [CertificateRevocationList]? = nil, certificates: [X509Certificate] = [], at: Date? = nil,
-    policy: Policy = BuiltinPolicies.default
+    policy: Policy = BuiltinPolicies.default, language: Language = .en
 ) throws -> (Evidence, Report) {
     let defaultCRLs = [try hierarchy.crl(), try hierarchy.crl(by: hierarchy.root)]
     let job = VerificationInput(
         signature: signature, signatureName: "test.sig", document: document.map { .bytes(name: "document.txt", $0) },
         trust: trust ?? hierarchy.trust, certificates: certificates, crls: crls ?? defaultCRLs, validationTime: at,
-        policy: policy)
+        policy: policy, options: JudgementOptions(language: language))
     return try Verifier.verify(job)
 }
 
