@@ -97,6 +97,9 @@ public struct RevocationEvidence: Codable, Sendable, Equatable {
     public var issuer: String?
     /// Problems with revocation data that was found but could not be used, in plain English.
     public var problems: [String]
+    /// The reasons no usable CRL covers (RFC 5280 §6.3.3: a status is known only once all-reasons are covered), when
+    /// that is why the status is unknown. Absent otherwise, and in older evidence (where ``problems`` says it).
+    public var uncoveredReasons: [RevocationReason]?
     /// Every revocation object (CRL, delta CRL, OCSP response) that was about this certificate, and what became of
     /// it: used, rejected (with the reason), or not needed. Absent in older evidence and when none was at hand.
     public var considered: [RevocationObjectUse]?

@@ -375,8 +375,13 @@ struct RevocationCheck: SignatureCheck {
             let why = Message(.revocationReason(use.reason))
             return Message(.revocationRejected(use.kind), parts: ["why": [why]], ["issuer": use.issuer.isEmpty ? "—" : use.issuer])
         }
-        for problem in revocation.problems where problem.hasPrefix(uncoveredPrefix) {
-            messages.append(Message("revocation.reasons-uncovered", ["reasons": String(problem.dropFirst(uncoveredPrefix.count))]))
+        if let uncovered = revocation.uncoveredReasons, !uncovered.isEmpty {
+            messages.append(Message("revocation.reasons-uncovered", ["reasons": uncovered.map(\.rawValue).joined(separator: ", ")]))
+        } else {
+            // Evidence from before `uncoveredReasons`: the same, as its English problem states it.
+            for problem in revocation.problems where problem.hasPrefix(uncoveredPrefix) {
+                messages.append(Message("revocation.reasons-uncovered", ["reasons": String(problem.dropFirst(uncoveredPrefix.count))]))
+            }
         }
         if messages.isEmpty {
             // Older evidence (no record of the objects), or problems fetching: in plain English as recorded.

@@ -141,6 +141,32 @@ struct PKITSTests {
         print("PKITS score (require: \(requirement.rawValue)): \(correct)/\(names.count - unknown.count); misses: \(misses)")
     }
 
+    @Test("PKITS onlySomeReasons: when the usable CRLs leave reasons uncovered, the evidence names them as data and the report lists them")
+    func uncoveredReasons() throws {
+        let folder = try #require(PKITS.directory)
+        let anchor = try X509Certificate.parseAll(try FileInput.readSmallFile(path: folder + "/certs/TrustAnchorRootCertificate.crt", limit: 1 << 20))
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder + "/smime").filter { $0.contains("onlySomeReasons") }.sorted()
+        var named: [String] = []
+        for file in names {
+            let (content, signature) = try PKITS.split(try FileInput.readSmallFile(path: folder + "/smime/" + file, limit: 1 << 20))
+            var job = VerificationInput(signature: signature, signatureName: file, document: .bytes(name: "message.txt", content),
+                                        trust: TrustStore(anchors: anchor), revocation: .offline)
+            job.options.language = .ru
+            let (evidence, report) = try Verifier.verify(job)
+            for revocation in evidence.signers[0].chains.first?.path.map(\.revocation) ?? [] {
+                guard let uncovered = revocation.uncoveredReasons else { continue }
+                named.append(file)
+                #expect(!uncovered.isEmpty && uncovered.allSatisfy(RevocationReason.known.contains), "\(file): \(uncovered)")
+                #expect(revocation.status == .unknown, "\(file)")
+                #expect(revocation.problems.contains("the usable CRLs do not cover the reasons " + uncovered.map(\.rawValue).joined(separator: ", ")))
+                let check = report.signatures.first?.checks.first { $0.id == "revocation" }
+                #expect(check?.status == .failed && check?.message.contains(uncovered[0].rawValue) == true, "\(file): \(check?.message ?? "-")")
+                #expect(report.indication != .totalPassed, "\(file)")
+            }
+        }
+        #expect(!named.isEmpty, "an onlySomeReasons case leaves reasons uncovered: \(names)")
+    }
+
     @Test("PKITS revocation cases: a CRL that cannot be used is named with its reason, never 'not published'")
     func unusableCRLsAreExplained() throws {
         let folder = try #require(PKITS.directory)

@@ -1,5 +1,6 @@
 import COpenSSL
 import CPodpis
+import EvidenceModel
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -32,11 +33,10 @@ struct ReasonSet: OptionSet, Sendable, Hashable {
 
     init(rawValue: UInt16) { self.rawValue = rawValue }
 
-    /// The RFC 5280 names of the reasons, for messages.
-    var names: [String] {
-        let all = ["unused", "keyCompromise", "cACompromise", "affiliationChanged", "superseded", "cessationOfOperation",
-                   "certificateHold", "privilegeWithdrawn", "aACompromise"]
-        return (1...8).filter { rawValue & (1 << $0) != 0 }.map { all[$0] }
+    /// The reasons in the set. ReasonFlags number them as CRLReason does (keyCompromise 1 … certificateHold 6), except
+    /// that privilegeWithdrawn and aACompromise are bits 7 and 8 (codes 9 and 10).
+    var reasons: [RevocationReason] {
+        (1...8).filter { rawValue & (1 << $0) != 0 }.map { RevocationReason(code: $0 <= 6 ? $0 : $0 + 2) }
     }
 }
 

@@ -179,10 +179,12 @@ extension ChainValidator {
             } else {
                 // Nothing established the status: say why, object by object.
                 for use in considered where use.outcome == .rejected { problems.append(use.detail ?? use.reason?.rawValue ?? "unusable") }
-                if let uncovered = outcome.uncovered, !uncovered.isEmpty {
-                    problems.append("the usable CRLs do not cover the reasons \(uncovered.names.joined(separator: ", "))")
+                let uncovered = outcome.uncovered.map(\.reasons) ?? []
+                if !uncovered.isEmpty {
+                    problems.append("the usable CRLs do not cover the reasons \(uncovered.map(\.rawValue).joined(separator: ", "))")
                 }
                 result = RevocationEvidence(status: .unknown, problems: problems)
+                if !uncovered.isEmpty { result.uncoveredReasons = uncovered }
             }
         }
         if result.status != .unknown { result.problems = problems }
