@@ -103,13 +103,17 @@ public struct PDFChange: Codable, Sendable, Equatable {
     public var field: String?
     /// What changed, in plain English (for the record and the report).
     public var detail: String
+    /// For ``Kind/other``: `true` when a page object itself changed (its content, resources or other entries), which
+    /// the report names as such. Absent otherwise, and in older evidence (where ``detail`` starts «page object»).
+    public var pageObject: Bool?
 
-    public init(revision: Int, kind: Kind, object: String? = nil, field: String? = nil, detail: String) {
+    public init(revision: Int, kind: Kind, object: String? = nil, field: String? = nil, detail: String, pageObject: Bool? = nil) {
         self.revision = revision
         self.kind = kind
         self.object = object
         self.field = field
         self.detail = detail
+        self.pageObject = pageObject
     }
 }
 

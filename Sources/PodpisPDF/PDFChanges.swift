@@ -143,8 +143,8 @@ struct PDFChangeAnalysis {
         self.beforeSize = beforeSize
     }
 
-    mutating func add(_ kind: PDFChange.Kind, _ detail: String, object: String? = nil, field: String? = nil) {
-        let change = PDFChange(revision: revision, kind: kind, object: object, field: field, detail: detail)
+    mutating func add(_ kind: PDFChange.Kind, _ detail: String, object: String? = nil, field: String? = nil, pageObject: Bool? = nil) {
+        let change = PDFChange(revision: revision, kind: kind, object: object, field: field, detail: detail, pageObject: pageObject)
         if !changes.contains(change), changes.count < 256 { changes.append(change) }
     }
 
@@ -277,13 +277,13 @@ struct PDFChangeAnalysis {
                 rest.remove("/Resources")
             }
             if !rest.isEmpty {
-                add(.other, "page object \(reference) changed (\(rest.sorted().joined(separator: ", ")))", object: reference)
+                add(.other, "page object \(reference) changed (\(rest.sorted().joined(separator: ", ")))", object: reference, pageObject: true)
             }
         } else if let page = afterRoles.pageResources[reference] {
             if try Self.onlyAdded(old, now) {
                 add(.formFill, "page \(page): resources added for new appearances (nothing existing changed)", object: reference)
             } else {
-                add(.other, "page object \(page) changed (its resources \(reference))", object: page)
+                add(.other, "page object \(page) changed (its resources \(reference))", object: page, pageObject: true)
             }
         } else if afterRoles.formResources.contains(reference) || beforeRoles.formResources.contains(reference) {
             add(.formFill, "form default resources changed (/DR)", object: reference)

@@ -139,8 +139,10 @@ enum PDFCheck {
 
     static func describe(_ change: PDFChange) -> Message {
         var args = ["revision": "\(change.revision)", "detail": change.detail, "field": change.field ?? ""]
-        if change.kind == .other, change.detail.hasPrefix("page object") { args["object"] = change.object ?? "" }
-        return Message(.pdfChange(change.kind, pageObject: change.kind == .other && change.detail.hasPrefix("page object")), args)
+        // Evidence from before `pageObject` says it in its detail.
+        let pageObject = change.kind == .other && (change.pageObject ?? change.detail.hasPrefix("page object"))
+        if pageObject { args["object"] = change.object ?? "" }
+        return Message(.pdfChange(change.kind, pageObject: pageObject), args)
     }
 
     static func permissionText(_ judgement: ChangeJudgement, catalogue: Catalogue) -> String {

@@ -120,9 +120,14 @@ struct PDFTests {
             size: TestPDF.stream("BT /F1 14 Tf 72 760 Td (Forged) Tj ET"),
             TestPDF.page(0): page.replacingOccurrences(of: "/Contents \(TestPDF.content(0)) 0 R", with: "/Contents \(size) 0 R"),
         ])
-        let (_, report) = try Self.verify(changed)
+        let (evidence, report) = try Self.verify(changed)
         #expect(report.indication == .totalFailed)
-        #expect(Self.check(report, "pdf-changes")?.status == .failed)
+        let check = Self.check(report, "pdf-changes")
+        #expect(check?.status == .failed)
+        // The page object itself changed: recorded as such, and named so in the report.
+        let change = try #require(evidence.pdf?.changes(after: 2).first { $0.object == "\(TestPDF.page(0)) 0" })
+        #expect(change.kind == .other && change.pageObject == true, "\(change)")
+        #expect(check?.message.contains("a page's content or resources changed (object \(TestPDF.page(0)) 0") == true, "\(check?.message ?? "-")")
     }
 
     @Test("certified (DocMDP P=2), then a form field filled in: allowed, the signature stays valid")
