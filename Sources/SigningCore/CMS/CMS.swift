@@ -264,23 +264,21 @@ package struct SignerAttributes {
 
     /// Every signed attribute with this NID (at most 64).
     func signed(_ nid: Int32) -> [SignerAttribute] {
-        var result: [SignerAttribute] = []
-        var last: Int32 = -1
-        while result.count < 64 {
-            last = CMS_signed_get_attr_by_NID(signerInfo, nid, last)
-            guard last >= 0, let found = CMS_signed_get_attr(signerInfo, last) else { break }
-            result.append(attribute(found))
-        }
-        return result
+        all(nid, find: { CMS_signed_get_attr_by_NID($0, $1, $2) }, get: { CMS_signed_get_attr($0, $1) })
     }
 
     /// Every unsigned attribute with this NID (at most 64).
     package func unsigned(_ nid: Int32) -> [SignerAttribute] {
+        all(nid, find: { CMS_unsigned_get_attr_by_NID($0, $1, $2) }, get: { CMS_unsigned_get_attr($0, $1) })
+    }
+
+    /// The attributes with `nid`, found one after the other (OpenSSL's `…_get_attr_by_NID` from the last position).
+    private func all(_ nid: Int32, find: (OpaquePointer, Int32, Int32) -> Int32, get: (OpaquePointer, Int32) -> OpaquePointer?) -> [SignerAttribute] {
         var result: [SignerAttribute] = []
         var last: Int32 = -1
         while result.count < 64 {
-            last = CMS_unsigned_get_attr_by_NID(signerInfo, nid, last)
-            guard last >= 0, let found = CMS_unsigned_get_attr(signerInfo, last) else { break }
+            last = find(signerInfo, nid, last)
+            guard last >= 0, let found = get(signerInfo, last) else { break }
             result.append(attribute(found))
         }
         return result
