@@ -55,9 +55,17 @@ public final class PostgresJournal: AuditJournal {
 
     var client: PostgresClient { pool.withLockedValue { $0.client } }
 
-    static func start(_ configuration: PostgresClient.Configuration, logger: Logger) -> Pool {
+    /// A pool whose `run()` has begun when it is handed out. Leased before it runs, a connection only waits, but
+    /// PostgresNIO warns about it at every start (and at every recovery from an outage).
+    static func start(_ configuration: PostgresClient.Configuration, logger: Logger) async -> Pool {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        return Pool(client: client, runner: Task { await client.run() })
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        let runner = Task {
+            signal.finish()
+            await client.run()
+        }
+        for await _ in started {}
+        return Pool(client: client, runner: runner)
     }
 
     /// - Parameter url: `postgres://user:password@host:port/database`
@@ -82,7 +90,7 @@ public final class PostgresJournal: AuditJournal {
             database: database.isEmpty ? nil : database, tls: .disable)
         configuration.options.connectTimeout = .seconds(3)
         self.configuration = configuration
-        pool = NIOLockedValueBox(Self.start(configuration, logger: logger))
+        pool = NIOLockedValueBox(await Self.start(configuration, logger: logger))
         do {
             try await client.withTransaction(logger: logger) { connection in
                 _ = try await connection.query("SELECT pg_advisory_xact_lock(\(self.lockKey))", logger: self.logger)
@@ -450,7 +458,7 @@ public final class PostgresJournal: AuditJournal {
                 if await Self.probe(configuration, logger: logger) { break }
             }
             guard !closed.withLockedValue({ $0 }) else { return }
-            let fresh = Self.start(configuration, logger: logger)
+            let fresh = await Self.start(configuration, logger: logger)
             let old = pool.withLockedValue { current in
                 let old = current
                 current = fresh
