@@ -77,6 +77,11 @@ struct PolicyLintTests {
         // Issue #16: typos that used to weaken a policy silently.
         Case(name: "require: alway", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: revocation\n        params: {require: alway}"),
              line: 10, column: 27, english: "«alway» is not one of: always, advertised, never; did you mean «always»?", russian: "возможно, имелось в виду «always»"),
+        Case(name: "annulmentReasons: a misspelt reason", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: revocation\n        params: {annulmentReasons: [keyCompromize]}"),
+             line: 10, column: 37, english: "«keyCompromize» is not one of: unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, removeFromCRL, privilegeWithdrawn, aACompromise; did you mean «keyCompromise»?",
+             russian: "возможно, имелось в виду «keyCompromise»"),
+        Case(name: "annulmentReasons: code 7, which RFC 5280 leaves unused", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: revocation\n        params: {annulmentReasons: [7]}"),
+             line: 10, column: 37, english: "«7» is not one of: unspecified, keyCompromise", russian: "не одно из допустимых значений"),
         Case(name: "min: lta (wrong case)", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: signature-level\n        params: {min: lta}"),
              line: 10, column: 23, english: "«lta» is not one of: B, T, LT, LTA; did you mean «LTA»?", russian: "возможно, имелось в виду «LTA»"),
         Case(name: "min: XL (unknown level)", text: valid.replacingOccurrences(of: "check: timestamp-required", with: "check: signature-level\n        params: {min: XL}"),
