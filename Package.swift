@@ -51,7 +51,8 @@ let package = Package(
             name: "CPodpis", dependencies: ["COpenSSL", "CCurl"],
             cSettings: [.define("OPENSSL_SUPPRESS_DEPRECATED")]),
         // Policy-free, Codable evidence and report values shared by the core and the engine; its identifiers as types
-        // (Identifiers.swift: open sets that keep values they do not know; Indication, SignatureLevel); the pure-Swift
+        // (Identifiers.swift: open sets that keep values they do not know; Indication, SignatureLevel), and problems
+        // as data where the engine used to read English (FormatFinding, uncovered CRL reasons); the pure-Swift
         // helpers every module shares (Hex, MarkupEscaping, MoscowTime); the message mechanics (Language, MessageKey,
         // MessageTemplate) and the errors' words (ErrorMessage), low enough for every module that throws.
         .target(name: "EvidenceModel"),
