@@ -97,6 +97,9 @@ public struct RevocationEvidence: Codable, Sendable, Equatable {
     public var issuer: String?
     /// Problems with revocation data that was found but could not be used, in plain English.
     public var problems: [String]
+    /// The fetches that failed for this certificate, as data (each also a line of ``problems``). Absent when none
+    /// failed, and in older evidence.
+    public var fetchFailures: [FetchFailure]?
     /// The reasons no usable CRL covers (RFC 5280 §6.3.3: a status is known only once all-reasons are covered), when
     /// that is why the status is unknown. Absent otherwise, and in older evidence (where ``problems`` says it).
     public var uncoveredReasons: [RevocationReason]?
@@ -239,5 +242,28 @@ public struct TimestampEvidence: Codable, Sendable, Equatable {
         self.tsaCertificate = tsaCertificate
         self.timeStampingEKU = timeStampingEKU
         self.chains = chains
+    }
+}
+
+/// Revocation data that could not be fetched for a certificate, and why (``RevocationEvidence/fetchFailures``): the
+/// same as a line of ``RevocationEvidence/problems`` (``problem``), as data, for a report in the reader's language.
+public struct FetchFailure: Codable, Sendable, Equatable {
+    /// `crl` or `ocsp`.
+    public var kind: RevocationKind
+    /// The address asked (from the certificate's CRL distribution points or AIA).
+    public var url: String
+    /// Why, as an error key (`error.unreachable`, `error.fetch-budget-spent`, …) with its values; nil when the
+    /// failure has no key (then only ``problem`` says it).
+    public var reasonKey: String?
+    public var values: [String: String]?
+    /// The line of ``RevocationEvidence/problems`` this failure is.
+    public var problem: String
+
+    public init(kind: RevocationKind, url: String, reasonKey: String? = nil, values: [String: String]? = nil, problem: String) {
+        self.kind = kind
+        self.url = url
+        self.reasonKey = reasonKey
+        self.values = values
+        self.problem = problem
     }
 }

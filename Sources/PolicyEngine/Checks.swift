@@ -337,8 +337,8 @@ struct RevocationCheck: SignatureCheck {
                         undetermined.append(Message("revocation.unusable", parts: ["reasons": rejected], ["subject": info.displayName]))
                     } else if !revocation.problems.isEmpty {
                         // Why it is missing (not fetched: budget, destination refused, unreachable…), never silently.
-                        undetermined.append(Message("revocation.unknown-because", [
-                            "subject": info.displayName, "reason": revocation.problems.joined(separator: "; ")]))
+                        undetermined.append(Message("revocation.unknown-because", parts: ["reason": Self.problems(revocation.problems, of: revocation)],
+                                                    ["subject": info.displayName]))
                     } else {
                         undetermined.append(Message(published ? "revocation.unknown" : "revocation.missing", ["subject": info.displayName]))
                     }
@@ -386,9 +386,21 @@ struct RevocationCheck: SignatureCheck {
         if messages.isEmpty {
             // Older evidence (no record of the objects), or problems fetching: in plain English as recorded.
             let details = revocation.problems.filter { $0 != "issuer not found" && !$0.isEmpty && !$0.hasPrefix(uncoveredPrefix) }
-            return details.prefix(4).map { Message("revocation.problem", ["detail": $0]) }
+            return problems(Array(details.prefix(4)), of: revocation)
         }
         return messages
+    }
+
+    /// Lines of `revocation.problems`, each in the reader's language where the evidence has it as data (a fetch that
+    /// failed, with its error key), else as recorded.
+    static func problems(_ lines: [String], of revocation: RevocationEvidence) -> [Message] {
+        let failures = revocation.fetchFailures ?? []
+        return lines.map { line in
+            guard let failure = failures.first(where: { $0.problem == line }), let key = failure.reasonKey.flatMap(ErrorMessage.init(rawValue:))
+            else { return Message("revocation.problem", ["detail": line]) }
+            return Message(failure.kind == .ocsp ? "revocation.fetch-failed.ocsp" : "revocation.fetch-failed.crl",
+                           parts: ["why": [Message(MessageKey(key.rawValue), failure.values ?? [:])]], ["url": failure.url])
+        }
     }
 }
 

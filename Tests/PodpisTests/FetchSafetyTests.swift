@@ -1,4 +1,7 @@
+import EvidenceModel
 import Foundation
+import PodpisService
+import PolicyEngine
 import Testing
 @testable import SigningCore
 
@@ -85,6 +88,31 @@ struct FetchSafetyTests {
         #expect(body.contains("not fetched"), "\(body.prefix(2000))")
         #expect((1...4).contains(hole.connections), "\(hole.connections) connections")
         print("ten unanswered addresses: \(hole.connections) connections, answered in \(String(format: "%.1f", elapsed)) s")
+    }
+
+    @Test("what was not fetched is evidence as data (address, error key, values) and reads in Russian; its English line is unchanged")
+    func failuresAsData() throws {
+        let hole = try BlackHole()
+        defer { hole.stop() }
+        let pki = try FetchingPKI(urls: Self.tenURLs(hole))
+        defer { pki.folder.cleanup() }
+        var job = VerificationInput(
+            signature: try FileInput.readSmallFile(path: pki.signature, limit: 1 << 20), signatureName: "order.txt.sig",
+            document: .bytes(name: "order.txt", sampleDocument),
+            trust: TrustStore(anchors: try X509Certificate.parseAll(try FileInput.readSmallFile(path: pki.trust, limit: 1 << 20))),
+            revocation: RevocationPolicy().forOneVerification())
+        job.options.language = .ru
+        let (evidence, report) = try Verifier.verify(job)
+        let revocation = try #require(evidence.signers.first?.chains.first?.path.first?.revocation)
+        let failures = try #require(revocation.fetchFailures, "\(revocation.problems)")
+        #expect(!failures.isEmpty && failures.allSatisfy { revocation.problems.contains($0.problem) })
+        #expect(failures.allSatisfy { $0.url.hasPrefix(hole.url) && $0.reasonKey != nil }, "\(failures)")
+        let budget = try #require(failures.first { $0.reasonKey == ErrorMessage.fetchBudgetSpent.rawValue || $0.reasonKey == ErrorMessage.fetchAddressLimit.rawValue },
+                                  "\(failures)")
+        #expect(budget.problem.contains(": not fetched: "))
+        let check = report.signatures.first?.checks.first { $0.id == "revocation" }
+        #expect(check?.subIndication == .tryLater)
+        #expect(check?.message.contains("не запрашивалось") == true && check?.message.contains("not fetched") == false, "\(check?.message ?? "-")")
     }
 
     @Test("by default loopback, link-local and private destinations are refused, with the reason in the report; --fetch-allow narrows further")

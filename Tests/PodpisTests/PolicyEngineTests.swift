@@ -182,6 +182,30 @@ struct VocabularyTests {
                  key: "format.attribute-missing")
     }
 
+    @Test("a failed fetch reads in the reader's language (the English is the line evidence always carried); older evidence is quoted")
+    func fetchFailureInRussian() throws {
+        let rule = try Rule(id: "r", check: "revocation", params: "require: always")
+        var evidence = try Repository.evidence("gost-qualified-t")
+        let failure = FetchFailure(kind: .crl, url: "http://crl.example/ca.crl", reasonKey: ErrorMessage.fetchBudgetSpent.rawValue,
+                                   values: ["budget": "5 s"], problem: "CRL http://crl.example/ca.crl: not fetched: the verification's fetch budget of 5 s is spent")
+        #expect(ErrorMessage.fetchBudgetSpent.text(.en, ["budget": "5 s"]) == "not fetched: the verification's fetch budget of 5 s is spent")
+        var revocation = RevocationEvidence(status: .unknown, problems: [failure.problem])
+        revocation.fetchFailures = [failure]
+        evidence.signers[0].chains[0].path[0].revocation = revocation
+        var russian = JudgementOptions()
+        russian.language = .ru
+        let ru = try #require(result(rule, evidence, options: russian))
+        #expect(ru.status == .failed && ru.messageKey == "revocation.unusable")
+        #expect(ru.message.hasSuffix("СОС http://crl.example/ca.crl: не запрашивалось: время на получение данных для этой проверки (5 s) исчерпано"),
+                "\(ru.message)")
+        let en = try #require(result(rule, evidence))
+        #expect(en.message.hasSuffix(": " + failure.problem), "\(en.message)")
+        // Older evidence, without fetchFailures: the English line, in either language.
+        evidence.signers[0].chains[0].path[0].revocation.fetchFailures = nil
+        let older = try #require(result(rule, evidence, options: russian))
+        #expect(older.message.hasSuffix(failure.problem), "\(older.message)")
+    }
+
     @Test("a format finding reads in the reader's language, naming the attribute; evidence from before findings, or with a code this version does not know, quotes its English")
     func formatFindingInRussian() throws {
         let rule = try Rule(id: "r", check: "format")

@@ -229,7 +229,7 @@ public enum EvidenceCollector {
         let fetched = RevocationFetcher(policy: policy).fetch(pairs: pairs)
         validator.crls += fetched.crls.map(\.0)
         validator.ocspResponses += fetched.ocsp.map(\.bytes)
-        validator.fetchProblems = fetched.problems
+        validator.fetchFailures = fetched.failures
         for (crl, url) in fetched.crls {
             evidence.revocationSources.append(RevocationSource(kind: .crl, origin: .fetched, issuer: crl.issuer, thisUpdate: crl.thisUpdate,
                                                                nextUpdate: crl.nextUpdate, url: url, sha256: crl.fingerprint))
@@ -238,7 +238,7 @@ public enum EvidenceCollector {
             evidence.revocationSources.append(RevocationSource(kind: .ocsp, origin: .fetched, issuer: "", thisUpdate: nil, nextUpdate: nil, url: url,
                                                                sha256: SHA256.hex(response)))
         }
-        return !fetched.crls.isEmpty || !fetched.ocsp.isEmpty || !fetched.problems.isEmpty
+        return !fetched.crls.isEmpty || !fetched.ocsp.isEmpty || !fetched.failures.isEmpty
     }
 
     /// A bare RFC 3161 token given alone (`.tst`, or the token of a `.tsr` response): examined as a timestamp —

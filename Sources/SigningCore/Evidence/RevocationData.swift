@@ -173,7 +173,8 @@ struct RevocationFetcher {
     struct Fetched {
         var crls: [(CertificateRevocationList, String)] = []
         var ocsp: [(bytes: [UInt8], url: String)] = []
-        var problems: [String: [String]] = [:]
+        /// By certificate fingerprint: the fetches that failed for it.
+        var failures: [String: [FetchFailure]] = [:]
     }
 
     func fetch(pairs: [(certificate: X509Certificate, issuer: X509Certificate)]) -> Fetched {
@@ -187,7 +188,7 @@ struct RevocationFetcher {
             for (bytes, url) in got.crls where crlURLs.insert(url).inserted {
                 if let crl = try? CertificateRevocationList.parseAll(bytes, subject: url).first { fetched.crls.append((crl, url)) }
             }
-            if !got.problems.isEmpty { fetched.problems[certificate.fingerprint, default: []] += got.problems }
+            if !got.failures.isEmpty { fetched.failures[certificate.fingerprint, default: []] += got.failures }
         }
         return fetched
     }

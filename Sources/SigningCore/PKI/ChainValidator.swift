@@ -26,7 +26,7 @@ struct ChainValidator {
     /// OCSP responses available (supplied, embedded or fetched), matched to certificates by CertID.
     var ocspResponses: [[UInt8]] = []
     /// Why fetching revocation data failed, by certificate fingerprint.
-    var fetchProblems: [String: [String]] = [:]
+    var fetchFailures: [String: [FetchFailure]] = [:]
     /// The CRL issuers whose own paths are being validated (a CRL issuer's status may not depend on itself).
     var crlIssuerStack: [String] = []
 

@@ -1,4 +1,5 @@
 import CPodpis
+import EvidenceModel
 import Foundation
 import NIOConcurrencyHelpers
 
@@ -124,7 +125,36 @@ public final class FetchSession: Sendable {
     enum Outcome: Sendable {
         case ocsp([UInt8])
         case crl([UInt8])
-        case failed(String)
+        case failed(Failure)
+    }
+
+    /// Why a fetch failed: its English, and its error key and values when it has one (for a report in Russian).
+    struct Failure: Sendable {
+        var text: String
+        var key: ErrorMessage?
+        var values: [String: String] = [:]
+
+        init(_ key: ErrorMessage, _ values: [String: String]) {
+            self.text = key.text(.en, values)
+            self.key = key
+            self.values = values
+        }
+
+        init(_ error: any Error) {
+            if let error = error as? PodpisError {
+                text = error.message
+                key = error.key
+                values = error.values
+            } else {
+                text = "\(error)"
+            }
+        }
+
+        /// As evidence records it: the line of `problems` and the same as data.
+        func record(_ kind: RevocationKind, _ url: String) -> FetchFailure {
+            FetchFailure(kind: kind, url: url, reasonKey: key?.rawValue, values: key == nil ? nil : values,
+                         problem: "\(kind == .ocsp ? "OCSP" : "CRL") \(url): \(text)")
+        }
     }
 
     struct State {
@@ -212,21 +242,19 @@ public final class FetchSession: Sendable {
             return true
         }
         guard allowed else {
-            return .failed("not fetched: at most \(limits.maxURLs) addresses are contacted per verification")
+            return .failed(Failure(.fetchAddressLimit, ["count": "\(limits.maxURLs)"]))
         }
         let left = min(remaining, limits.perURL)
         guard left > 0.05 else {
-            return .failed("not fetched: the verification's fetch budget of \(Self.seconds(limits.budget)) is spent")
+            return .failed(Failure(.fetchBudgetSpent, ["budget": Self.seconds(limits.budget)]))
         }
         var options = http
         options.destinations = destinations
         options.timeoutMilliseconds = Int(left * 1000)
         do {
             return try exchange(options)
-        } catch let error as PodpisError {
-            return .failed(error.message)
         } catch {
-            return .failed("\(error)")
+            return .failed(Failure(error))
         }
     }
 
@@ -237,12 +265,12 @@ public final class FetchSession: Sendable {
     /// What the evidence gathering gets for one (certificate, issuer) pair: fetched now (live), recorded for later
     /// (plan, first pass), or served from what was fetched (plan, second pass).
     func obtain(certificate: X509Certificate, issuer: X509Certificate, http: HTTPOptions, cache: RevocationCache,
-                crlDone: inout Set<String>) -> (ocsp: [(bytes: [UInt8], url: String)], crls: [(bytes: [UInt8], url: String)], problems: [String]) {
+                crlDone: inout Set<String>) -> (ocsp: [(bytes: [UInt8], url: String)], crls: [(bytes: [UInt8], url: String)], failures: [FetchFailure]) {
         let info = certificate.info()
         let request = Request(certificate: certificate, issuer: issuer, ocsp: info.ocspResponders, crls: info.crlDistributionPoints)
         var ocsp: [(bytes: [UInt8], url: String)] = []
         var crls: [(bytes: [UInt8], url: String)] = []
-        var problems: [String] = []
+        var failures: [FetchFailure] = []
         // Cached answers first: they cost nothing and count against no budget.
         for url in request.ocsp {
             if let cached = cache.get("ocsp|\(url)|\(certificate.fingerprint)") {
@@ -265,7 +293,7 @@ public final class FetchSession: Sendable {
         for url in request.ocsp {
             switch outcomes["ocsp|\(url)|\(certificate.fingerprint)"] {
             case .ocsp(let bytes)?: ocsp.append((bytes, url))
-            case .failed(let reason)?: problems.append("OCSP \(url): \(reason)")
+            case .failed(let failure)?: failures.append(failure.record(.ocsp, url))
             default: break
             }
             if !ocsp.isEmpty { break }
@@ -278,11 +306,11 @@ public final class FetchSession: Sendable {
                 }
                 switch outcomes["crl|\(url)"] {
                 case .crl(let bytes)?: crls.append((bytes, url))
-                case .failed(let reason)?: problems.append("CRL \(url): \(reason)")
+                case .failed(let failure)?: failures.append(failure.record(.crl, url))
                 default: break
                 }
             }
         }
-        return (ocsp, crls, problems)
+        return (ocsp, crls, failures)
     }
 }

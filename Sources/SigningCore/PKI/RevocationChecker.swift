@@ -133,7 +133,8 @@ extension ChainValidator {
     func revocationFacts(for cert: X509Certificate, issuer: X509Certificate?, anchor: X509Certificate?, at time: Date) -> RevocationEvidence {
         let outcome = crlOutcome(for: cert, issuer: issuer, anchor: anchor, at: time)
         var considered = outcome.considered
-        var problems = fetchProblems[cert.fingerprint] ?? []
+        let failures = fetchFailures[cert.fingerprint] ?? []
+        var problems = failures.map(\.problem)
         var fromOCSP: RevocationEvidence? = nil
         if let issuer {
             for response in ocspResponses {
@@ -188,6 +189,8 @@ extension ChainValidator {
             }
         }
         if result.status != .unknown { result.problems = problems }
+        let recorded = failures.filter { result.problems.contains($0.problem) }
+        if !recorded.isEmpty { result.fetchFailures = recorded }
         result.considered = considered.isEmpty ? nil : considered
         return result
     }
